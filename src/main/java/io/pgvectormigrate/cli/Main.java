@@ -1,0 +1,130 @@
+package io.pgvectormigrate.cli;
+
+import io.pgvectormigrate.core.ExitCode;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
+import io.pgvectormigrate.pg.Database;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.OutputStreamWriter;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+@Command(name = "pgvector-migrate",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {
+                "Moves pgvector data from a snapshot-restored PostgreSQL/Aurora copy into a new cluster, and proves the copy complete.",
+                ""},
+        subcommands = {
+                CommandLine.HelpCommand.class,
+        },
+        footer = {"",
+                "Exit codes: 0 success, 1 runtime failure, 2 bad input or usage, 3 verification found differences.",
+                "Example: pgvector-migrate rehearse --rows 5000"})
+public final class Main implements Runnable {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing command: pick one of the commands below");
+    }
+
+    public static void main(String[] args) {
+        int code = run(System.out, System.err, args);
+        System.exit(code);
+    }
+
+
+    /** Runs the CLI in-process and returns the exit code; System streams are never touched beyond out/err. */
+    public static int run(PrintStream out, PrintStream err, String... args) {
+        CliContext ctx = new CliContext(
+                new PrintWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), true),
+                new PrintWriter(new OutputStreamWriter(err, StandardCharsets.UTF_8), true),
+                System.getenv(),
+                Path.of(System.getProperty("user.home")),
+                Path.of("").toAbsolutePath(),
+                out == System.out && System.console() != null ? PasswordPrompt.console() : PasswordPrompt.NONE,
+                err == System.err && System.console() != null);
+        return run(ctx, args);
+    }
+
+    /** Runs with an explicit context (tests pass their own environment and home). */
+    public static int run(CliContext ctx, String... args) {
+        CommandLine cl = new CommandLine(new Main(), new ContextFactory(ctx));
+        cl.setOut(ctx.out());
+        cl.setErr(ctx.err());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setParameterExceptionHandler((ex, a) -> {
+            ctx.err().println("error: " + ex.getMessage());
+            CommandLine sub = ex.getCommandLine();
+            ctx.err().println("Run '" + sub.getCommandSpec().qualifiedName() + " --help' for usage and examples.");
+            ctx.err().flush();
+            return ExitCode.USAGE;
+        });
+        cl.setExecutionExceptionHandler((ex, sub, parseResult) -> {
+            boolean verbose = isVerbose(parseResult);
+            int code;
+            String line;
+            if (ex instanceof ToolException te) {
+                code = te.exitCode();
+                line = te.getMessage();
+            } else if (Database.isConnectionLoss(ex)) {
+                code = ExitCode.RUNTIME_FAILURE;
+                line = "connection lost mid-run: " + Database.firstLine(rootMessage(ex))
+                        + " (nothing was changed by verify; re-run when the database is reachable)";
+            } else {
+                code = ExitCode.RUNTIME_FAILURE;
+                line = "unexpected " + ex.getClass().getSimpleName() + ": " + Database.firstLine(ex.getMessage())
+                        + (verbose ? "" : " (run with --verbose for the stack trace)");
+            }
+            ctx.err().println("error: " + line);
+            if (verbose) ex.printStackTrace(ctx.err());
+            ctx.err().flush();
+            return code;
+        });
+        int code = cl.execute(args);
+        ctx.out().flush();
+        ctx.err().flush();
+        return code;
+    }
+
+    private static boolean isVerbose(CommandLine.ParseResult pr) {
+        for (CommandLine.ParseResult p = pr; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--verbose")) return true;
+        }
+        return false;
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null) c = c.getCause();
+        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+    }
+
+    /** Gives commands the CLI context through a (CliContext) constructor when they have one. */
+    private record ContextFactory(CliContext ctx) implements CommandLine.IFactory {
+        @Override
+        public <K> K create(Class<K> cls) throws Exception {
+            try {
+                return cls.getDeclaredConstructor(CliContext.class).newInstance(ctx);
+            } catch (NoSuchMethodException e) {
+                return CommandLine.defaultFactory().create(cls);
+            }
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[]{"pgvector-migrate " + (v == null ? "dev" : v)};
+        }
+    }
+}

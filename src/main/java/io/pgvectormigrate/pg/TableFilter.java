@@ -1,0 +1,76 @@
+package io.pgvectormigrate.pg;
+
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Which tables a command works on. Empty {@code schemas} means every non-system schema. Table and exclude
+ * patterns are {@code name} or {@code schema.name}, with {@code *} as a wildcard; matching is exact-case
+ * (PostgreSQL folds unquoted names to lower case, so write them as the catalog stores them).
+ *
+ * <p>The tool's own bookkeeping schema and DMS leftovers are always excluded.
+ */
+public record TableFilter(List<String> schemas, List<String> tables, List<String> excludes) {
+    /** The schema the tool keeps its own tables in (Flyway history, markers). */
+    public static final String TOOL_SCHEMA = "pgvector_migrate";
+
+    public static final TableFilter ALL = new TableFilter(List.of(), List.of(), List.of());
+
+    public TableFilter {
+        schemas = schemas == null ? List.of() : List.copyOf(schemas);
+        tables = tables == null ? List.of() : List.copyOf(tables);
+        excludes = excludes == null ? List.of() : List.copyOf(excludes);
+    }
+
+    public static boolean isSystemSchema(String schema) {
+        return schema.equals("pg_catalog") || schema.equals("information_schema") || schema.startsWith("pg_toast")
+                || schema.startsWith("pg_temp") || schema.equals(TOOL_SCHEMA)
+                // DMS homogeneous migrations may leave these behind
+                || schema.equals("awsdms_control") || schema.startsWith("aws_");
+    }
+
+    /** Tables DMS and other replication tools create for their own bookkeeping. */
+    public static boolean isToolTable(String table) {
+        return table.startsWith("awsdms_") || table.equals("flyway_schema_history");
+    }
+
+    public boolean matches(String schema, String table) {
+        if (isSystemSchema(schema) || isToolTable(table)) return false;
+        if (!schemas.isEmpty() && !schemas.contains(schema)) return false;
+        if (!tables.isEmpty() && tables.stream().noneMatch(p -> matchesPattern(p, schema, table))) return false;
+        return excludes.stream().noneMatch(p -> matchesPattern(p, schema, table));
+    }
+
+    public boolean isEverything() {
+        return schemas.isEmpty() && tables.isEmpty() && excludes.isEmpty();
+    }
+
+    private static boolean matchesPattern(String pattern, String schema, String table) {
+        int dot = pattern.indexOf('.');
+        if (dot >= 0) {
+            return glob(pattern.substring(0, dot)).matcher(schema).matches()
+                    && glob(pattern.substring(dot + 1)).matcher(table).matches();
+        }
+        return glob(pattern).matcher(table).matches();
+    }
+
+    private static Pattern glob(String g) {
+        StringBuilder re = new StringBuilder();
+        for (String part : g.split("\\*", -1)) {
+            if (re.length() > 0) re.append(".*");
+            re.append(Pattern.quote(part));
+        }
+        // Pattern.quote of empty parts leaves \Q\E, which is harmless
+        return Pattern.compile(re.toString());
+    }
+
+    /** Human summary, e.g. for reports. */
+    public String describe() {
+        if (isEverything()) return "all user tables";
+        StringBuilder sb = new StringBuilder();
+        if (!schemas.isEmpty()) sb.append("schemas ").append(String.join(",", schemas)).append("; ");
+        if (!tables.isEmpty()) sb.append("tables ").append(String.join(",", tables)).append("; ");
+        if (!excludes.isEmpty()) sb.append("excluding ").append(String.join(",", excludes)).append("; ");
+        return sb.substring(0, sb.length() - 2);
+    }
+}

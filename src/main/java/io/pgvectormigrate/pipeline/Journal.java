@@ -1,0 +1,255 @@
+package io.pgvectormigrate.pipeline;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.report.Json;
+
+import java.io.IOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The run journal: run id, parameters, each step's status and timings, and every resource the run created.
+ * Written atomically (temp file + rename) after every change, so a crash leaves the last good state and a
+ * re-run with the same run id resumes; teardown and cleanup read it to delete exactly what the run made.
+ *
+ * <p>Never holds secrets: callers pass identifiers and endpoints only. Thread-safe (steps may overlap).
+ */
+public final class Journal {
+    public static final String FILE_NAME = "journal.json";
+    public static final int FORMAT_VERSION = 1;
+
+    /** The persisted form. */
+    public record Data(int formatVersion, String runId, String command, Instant createdAt, Instant updatedAt,
+                       Map<String, String> parameters, List<StepRecord> steps, List<Resource> resources) {}
+
+    private final Path file;
+    private final Clock clock;
+    private String runId;
+    private String command;
+    private Instant createdAt;
+    private final Map<String, String> parameters = new LinkedHashMap<>();
+    private final Map<Step, StepRecord> steps = new EnumMap<>(Step.class);
+    private final List<Resource> resources = new ArrayList<>();
+
+    private Journal(Path file, Clock clock) {
+        this.file = file;
+        this.clock = clock;
+    }
+
+    /** Directory of a run under a work directory: {@code <workDir>/runs/<runId>}. */
+    public static Path runDir(Path workDir, String runId) {
+        return workDir.resolve("runs").resolve(runId);
+    }
+
+    public static boolean exists(Path workDir, String runId) {
+        return Files.exists(runDir(workDir, runId).resolve(FILE_NAME));
+    }
+
+    /** Opens the run's journal, creating it when new. */
+    public static Journal open(Path workDir, String runId, String command, Clock clock) {
+        validateRunId(runId);
+        Path file = runDir(workDir, runId).resolve(FILE_NAME);
+        Journal j = new Journal(file, clock);
+        if (Files.exists(file)) {
+            j.load();
+        } else {
+            j.runId = runId;
+            j.command = command;
+            j.createdAt = clock.instant();
+            for (Step s : Step.values()) j.steps.put(s, StepRecord.pending(s));
+            j.save();
+        }
+        return j;
+    }
+
+    /** Loads an existing journal; bad input (exit 2) when there is none. */
+    public static Journal load(Path workDir, String runId, Clock clock) {
+        validateRunId(runId);
+        Path file = runDir(workDir, runId).resolve(FILE_NAME);
+        if (!Files.exists(file)) {
+            throw ToolException.usage("no run '" + runId + "' in " + workDir.resolve("runs")
+                    + ": check --run-id and --work-dir (list runs with: ls " + workDir.resolve("runs") + ")");
+        }
+        Journal j = new Journal(file, clock);
+        j.load();
+        return j;
+    }
+
+    public static void validateRunId(String runId) {
+        if (runId == null || !runId.matches("[a-z][a-z0-9-]{0,40}[a-z0-9]")) {
+            throw ToolException.usage("invalid run id '" + runId
+                    + "': use 2-42 lower-case letters, digits and hyphens, starting with a letter (it names AWS resources too)");
+        }
+    }
+
+    private void load() {
+        try {
+            Data d = Json.mapper().readValue(file.toFile(), Data.class);
+            runId = d.runId();
+            command = d.command();
+            createdAt = d.createdAt();
+            parameters.putAll(d.parameters() == null ? Map.of() : d.parameters());
+            for (Step s : Step.values()) steps.put(s, StepRecord.pending(s));
+            if (d.steps() != null) d.steps().forEach(r -> steps.put(r.step(), r));
+            if (d.resources() != null) resources.addAll(d.resources());
+        } catch (IOException e) {
+            throw ToolException.runtime("cannot read run journal " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void save() {
+        Data d = snapshot();
+        try {
+            Files.createDirectories(file.getParent());
+            Path tmp = file.resolveSibling(FILE_NAME + ".tmp");
+            Json.mapper().writeValue(tmp.toFile(), d);
+            try {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw ToolException.runtime("cannot write run journal " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public synchronized Data snapshot() {
+        return new Data(FORMAT_VERSION, runId, command, createdAt, clock.instant(), Map.copyOf(parameters),
+                List.copyOf(steps.values()), List.copyOf(resources));
+    }
+
+    public String runId() { return runId; }
+    public Path file() { return file; }
+    public Path runDir() { return file.getParent(); }
+
+    // ---- parameters (no secrets)
+
+    public synchronized Optional<String> parameter(String key) {
+        return Optional.ofNullable(parameters.get(key));
+    }
+
+    public synchronized void putParameter(String key, String value) {
+        parameters.put(key, value);
+        save();
+    }
+
+    @JsonIgnore
+    public synchronized Map<String, String> parameters() {
+        return Map.copyOf(parameters);
+    }
+
+    // ---- steps
+
+    public synchronized StepRecord step(Step step) {
+        return steps.get(step);
+    }
+
+    public synchronized boolean isDone(Step step) {
+        return steps.get(step).status() == StepStatus.DONE;
+    }
+
+    public synchronized void started(Step step) {
+        StepRecord r = steps.get(step);
+        steps.put(step, new StepRecord(step, StepStatus.RUNNING, clock.instant(), null, r.attempts() + 1, null, r.outputs()));
+        save();
+    }
+
+    public synchronized void done(Step step, String message, Map<String, String> outputs) {
+        StepRecord r = steps.get(step);
+        Map<String, String> merged = new LinkedHashMap<>(r.outputs());
+        if (outputs != null) merged.putAll(outputs);
+        steps.put(step, new StepRecord(step, StepStatus.DONE, r.startedAt() == null ? clock.instant() : r.startedAt(),
+                clock.instant(), r.attempts(), message, merged));
+        save();
+    }
+
+    public synchronized void failed(Step step, String message) {
+        StepRecord r = steps.get(step);
+        steps.put(step, new StepRecord(step, StepStatus.FAILED, r.startedAt(), clock.instant(), r.attempts(), message, r.outputs()));
+        save();
+    }
+
+    public synchronized void skipped(Step step, String message) {
+        StepRecord r = steps.get(step);
+        steps.put(step, new StepRecord(step, StepStatus.SKIPPED, clock.instant(), clock.instant(), r.attempts(), message, r.outputs()));
+        save();
+    }
+
+    /** Records an output of a step while it runs (e.g. an identifier needed to resume). */
+    public synchronized void putOutput(Step step, String key, String value) {
+        StepRecord r = steps.get(step);
+        Map<String, String> merged = new LinkedHashMap<>(r.outputs());
+        merged.put(key, value);
+        steps.put(step, new StepRecord(step, r.status(), r.startedAt(), r.finishedAt(), r.attempts(), r.message(), merged));
+        save();
+    }
+
+    public synchronized Optional<String> output(Step step, String key) {
+        return Optional.ofNullable(steps.get(step).outputs().get(key));
+    }
+
+    // ---- resources
+
+    /**
+     * Records a resource before or right after it is created (record first where the id is chosen by us, so
+     * a crash between create and record cannot orphan it). Recording the same kind+id again updates attributes.
+     */
+    public synchronized Resource recordResource(String kind, String id, Map<String, String> attributes) {
+        for (int i = 0; i < resources.size(); i++) {
+            Resource r = resources.get(i);
+            if (r.kind().equals(kind) && r.id().equals(id)) {
+                Map<String, String> merged = new LinkedHashMap<>(r.attributes());
+                if (attributes != null) merged.putAll(attributes);
+                Resource updated = new Resource(kind, id, merged, r.createdAt(), null);
+                resources.set(i, updated);
+                save();
+                return updated;
+            }
+        }
+        Resource r = new Resource(kind, id, attributes, clock.instant(), null);
+        resources.add(r);
+        save();
+        return r;
+    }
+
+    public synchronized void markDeleted(String kind, String id) {
+        for (int i = 0; i < resources.size(); i++) {
+            Resource r = resources.get(i);
+            if (r.kind().equals(kind) && r.id().equals(id) && !r.deleted()) {
+                resources.set(i, new Resource(kind, id, r.attributes(), r.createdAt(), clock.instant()));
+                save();
+                return;
+            }
+        }
+    }
+
+    public synchronized List<Resource> resources() {
+        return List.copyOf(resources);
+    }
+
+    /** Resources still alive, newest first: the order to delete them in. */
+    public synchronized List<Resource> liveResourcesNewestFirst() {
+        List<Resource> live = new ArrayList<>();
+        for (int i = resources.size() - 1; i >= 0; i--) if (!resources.get(i).deleted()) live.add(resources.get(i));
+        return live;
+    }
+
+    public synchronized Optional<Resource> resource(String kind, String id) {
+        return resources.stream().filter(r -> r.kind().equals(kind) && r.id().equals(id)).findFirst();
+    }
+
+    public synchronized List<Resource> resourcesOfKind(String kind) {
+        return resources.stream().filter(r -> r.kind().equals(kind)).toList();
+    }
+}
