@@ -92,13 +92,15 @@ public final class AwsCleanup {
                 continue;
             }
             ResourceHandler.Live l = live.get();
-            if (protectedIds.contains(c.id) || protectedIds.contains(l.attributes().get(Kinds.ATTR_ARN))) {
+            boolean isProtected = protectedIds.contains(c.id) || protectedIds.contains(l.attributes().get(Kinds.ATTR_ARN));
+            if (h.keep()) {
+                items.add(new Item(c.kind, c.id, Action.KEEP, l.status(), isProtected ? "the snapshot this run restored from: never deleted"
+                        : "snapshots are kept; delete it yourself when no longer needed: "
+                        + "aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier " + c.id));
+            } else if (isProtected) {
                 items.add(new Item(c.kind, c.id, Action.REFUSE, l.status(), "the source snapshot, the target cluster and the captured cluster are never touched"));
             } else if (!Tags.belongsTo(l.tags(), runId)) {
                 items.add(new Item(c.kind, c.id, Action.REFUSE, l.status(), "not tagged " + Tags.RUN_ID + "=" + runId + ": left in place"));
-            } else if (h.keep()) {
-                items.add(new Item(c.kind, c.id, Action.KEEP, l.status(), "snapshots are kept; delete it yourself when no longer needed: "
-                        + "aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier " + c.id));
             } else {
                 items.add(new Item(c.kind, c.id, Action.DELETE, l.status(), null));
             }
@@ -159,13 +161,15 @@ public final class AwsCleanup {
                         + ": " + e.getMessage(), e);
             }
             journal.markDeleted(it.kind(), it.id());
-            result.set(i, it.with(Action.DELETED, null));
+            result.set(i, new Item(it.kind(), it.id(), Action.DELETED, "gone", null));
         }
         // final snapshots taken on the way are kept: list them
+        Optional<ResourceHandler> snapshots = handler(Kinds.RDS_SNAPSHOT);
         for (Resource r : journal.resourcesOfKind(Kinds.RDS_SNAPSHOT)) {
             boolean listed = result.stream().anyMatch(it -> it.kind().equals(r.kind()) && it.id().equals(r.id()));
-            if (!listed && !r.deleted()) {
-                result.add(new Item(r.kind(), r.id(), Action.KEEP, "creating", "final snapshot of the temporary cluster; "
+            if (!listed && !r.deleted() && snapshots.isPresent()) {
+                String status = snapshots.get().inspect(r.id(), r.attributes()).map(ResourceHandler.Live::status).orElse("not found");
+                result.add(new Item(r.kind(), r.id(), Action.KEEP, status, "final snapshot of the temporary cluster; "
                         + "delete it yourself when no longer needed: aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier " + r.id()));
             }
         }

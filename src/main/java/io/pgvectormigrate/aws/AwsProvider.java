@@ -124,14 +124,19 @@ public final class AwsProvider implements SourceProvider {
             if (snap.sourceCluster() != null) p.put(P_SNAPSHOT_CLUSTER, snap.sourceCluster());
             p.put(P_SUBNET_GROUP, subnetGroup);
             p.put(P_SECURITY_GROUPS, String.join(",", sgs));
-            p.put(P_MIN_ACU, String.valueOf(options.minAcu()));
-            p.put(P_MAX_ACU, String.valueOf(options.maxAcu()));
+            p.put(P_MIN_ACU, acu(options.minAcu()));
+            p.put(P_MAX_ACU, acu(options.maxAcu()));
             p.putAll(target.journalParameters());
             p.forEach(j::putParameter);
             ctx.progress().info("snapshot " + snap.id() + ": aurora-postgresql " + snap.engineVersion()
                     + (snap.encrypted() ? ", encrypted" : "") + "; target " + target.clusterId() + " (subnet group " + subnetGroup
                     + ", security groups " + String.join(",", sgs) + ")");
         });
+    }
+
+    /** 0.5 -> "0.5", 8.0 -> "8". */
+    static String acu(double v) {
+        return v == Math.rint(v) ? String.valueOf((long) v) : String.valueOf(v);
     }
 
     private SourceSnapshot snapshotFromJournal(Journal j) {

@@ -16,9 +16,9 @@ public final class AwsStatus {
     /**
      * @param journal "live", "deleted <time>", or "not in journal" (found by tag)
      * @param aws     the resource's status in AWS, or "not found"
-     * @param tagged  whether it carries the run's tag (cleanup deletes only those)
+     * @param tagged  whether it carries the run's tag (cleanup deletes only those); null when it does not exist
      */
-    public record Row(String kind, String id, String journal, String aws, boolean tagged) {}
+    public record Row(String kind, String id, String journal, String aws, Boolean tagged) {}
 
     public record Step(String step, String status, String message) {}
 
@@ -34,14 +34,14 @@ public final class AwsStatus {
             for (Resource r : j.resources()) {
                 Optional<ResourceHandler> h = handlers.stream().filter(x -> x.kind().equals(r.kind())).findFirst();
                 seen.add(r.kind() + "\u0000" + r.id());
-                String journalState = r.deleted() ? "deleted " + r.deletedAt() : "live";
+                String journalState = r.deleted() ? "deleted " + r.deletedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) : "live";
                 if (h.isEmpty()) {
-                    rows.add(new Row(r.kind(), r.id(), journalState, "(not an AWS provider resource)", false));
+                    rows.add(new Row(r.kind(), r.id(), journalState, "(not an AWS provider resource)", null));
                     continue;
                 }
                 Optional<ResourceHandler.Live> live = h.get().inspect(r.id(), r.attributes());
                 rows.add(new Row(r.kind(), r.id(), journalState, live.map(ResourceHandler.Live::status).orElse("not found"),
-                        live.map(l -> Tags.belongsTo(l.tags(), j.runId())).orElse(false)));
+                        live.map(l -> Tags.belongsTo(l.tags(), j.runId())).orElse(null)));
             }
             if (discover) {
                 for (ResourceHandler h : handlers) {

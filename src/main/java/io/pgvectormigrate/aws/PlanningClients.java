@@ -148,7 +148,7 @@ public final class PlanningClients implements AwsClients {
 
     private static Object emptyResponse(Class<?> type) throws ReflectiveOperationException {
         Object builder = type.getMethod("builder").invoke(null);
-        return builder.getClass().getMethod("build").invoke(builder);
+        return ((software.amazon.awssdk.utils.builder.SdkBuilder<?, ?>) builder).build();
     }
 
     private String arn(String kind, String id) {

@@ -20,7 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "capture",
+@Command(name = "capture", mixinStandardHelpOptions = true,
         description = {"Before the deploy that replaces the cluster: copy its current credentials into a secret the tool owns "
                 + "(so the password survives rotation and replacement) and, with --snapshot, take a manual snapshot and wait for it.",
                 "Records what it made in the run journal; 'restore' with the same --run-id uses the copied password."},

@@ -23,7 +23,7 @@ import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "cleanup",
+@Command(name = "cleanup", mixinStandardHelpOptions = true,
         description = {"Delete exactly what a run created: the writer instance, the temporary cluster (after a final snapshot "
                 + "named for the run, unless --no-final-snapshot), its parameter group and the tool-owned secrets, in that order, "
                 + "waiting until each is gone.",

@@ -26,7 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "plan",
+@Command(name = "plan", mixinStandardHelpOptions = true,
         description = {"Print every AWS call that restore, credentials and teardown would make for a run, with the identifiers "
                 + "they would use, and change nothing.",
                 "It runs the same code as restore against clients that pass reads through to AWS and only record changes, "
@@ -110,8 +110,16 @@ public final class PlanCommand implements Callable<Integer> {
         for (Phase p : phases) {
             ctx.out().println(p.phase() + ":");
             if (p.calls().isEmpty()) ctx.out().println("  (no calls)");
-            for (PlanningClients.Call c : p.calls()) {
-                ctx.out().println("  " + (c.change() ? "CHANGE " : "read   ") + c.service() + " " + c.operation() + "  " + c.parameters());
+            List<PlanningClients.Call> calls = p.calls();
+            for (int i = 0; i < calls.size(); i++) {
+                PlanningClients.Call c = calls.get(i);
+                int repeats = 0;
+                while (!c.change() && i + 1 < calls.size() && calls.get(i + 1).equals(c)) {
+                    repeats++;
+                    i++;
+                }
+                ctx.out().println("  " + (c.change() ? "CHANGE " : "read   ") + c.service() + " " + c.operation() + "  "
+                        + (c.parameters().isEmpty() ? "(all)" : c.parameters()) + (repeats > 0 ? "  (repeated while waiting)" : ""));
             }
         }
         ctx.out().println(changes + " changes, " + reads + " reads");

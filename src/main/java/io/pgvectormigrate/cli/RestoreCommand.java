@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
-@Command(name = "restore",
+@Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Restore an Aurora PostgreSQL snapshot to a temporary cluster the run owns: a parameter group with "
                 + "logical replication, the cluster in the target's subnet group and security groups (Serverless v2, "
                 + "deletion protection off, the snapshot's KMS key, tagged with the run), a db.serverless writer, and its "

@@ -18,7 +18,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.concurrent.Callable;
 
-@Command(name = "status",
+@Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show a run's journal (steps and the resources it created) next to the live state of each resource in AWS. Changes nothing."},
         footer = {"", "Examples:",
                 "  pgvector-migrate status --run-id upgrade-v1",
@@ -60,7 +60,7 @@ public final class StatusCommand implements Callable<Integer> {
             if (r.resources().isEmpty()) ctx.out().println("  (none)");
             for (AwsStatus.Row row : r.resources()) {
                 ctx.out().printf("  %-28s %-44s %-32s %-22s %s%n", row.kind(), row.id(), row.journal(), row.aws(),
-                        row.tagged() ? "tagged" : "NOT TAGGED");
+                        row.tagged() == null ? "-" : row.tagged() ? "tagged" : "NOT TAGGED");
             }
         }
         return 0;
