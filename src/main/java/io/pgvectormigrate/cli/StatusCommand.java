@@ -46,6 +46,7 @@ public final class StatusCommand implements Callable<Integer> {
         Journal journal = Journal.load(workDir, runId, Clock.systemUTC());
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
+            io.pgvectormigrate.aws.AwsProvider.checkRegion(journal, clients.region());
             AwsStatus.Report r = AwsStatus.of(clients, new AwsCalls(clients.pacing(), progress), journal, discover);
             if (common.json()) {
                 ctx.out().println(Json.write(r));

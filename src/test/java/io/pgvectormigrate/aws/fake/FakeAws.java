@@ -31,7 +31,16 @@ public final class FakeAws implements AwsClients {
     public AwsClients.Factory factory() {
         return settings -> {
             requestedRegions.add(settings.region());
-            return this;
+            if (settings.region() == null || settings.region().equals(region)) return this;
+            FakeAws self = this;
+            // same fakes, another region name: enough to test that commands refuse a run of another region
+            return new AwsClients() {
+                @Override public String region() { return settings.region(); }
+                @Override public RdsClient rds() { return self.rds; }
+                @Override public SecretsManagerClient secretsManager() { return self.secrets; }
+                @Override public CloudFormationClient cloudFormation() { return self.cfn; }
+                @Override public Pacing pacing() { return self.pacing; }
+            };
         };
     }
 
