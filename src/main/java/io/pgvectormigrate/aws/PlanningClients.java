@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws;
 
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.rds.RdsClient;
@@ -10,7 +11,10 @@ import software.amazon.awssdk.services.rds.model.CreateDbInstanceResponse;
 import software.amazon.awssdk.services.rds.model.DBCluster;
 import software.amazon.awssdk.services.rds.model.DBClusterParameterGroup;
 import software.amazon.awssdk.services.rds.model.DBInstance;
+import software.amazon.awssdk.services.rds.model.DbClusterAlreadyExistsException;
 import software.amazon.awssdk.services.rds.model.DbClusterNotFoundException;
+import software.amazon.awssdk.services.rds.model.DbInstanceAlreadyExistsException;
+import software.amazon.awssdk.services.rds.model.DbParameterGroupAlreadyExistsException;
 import software.amazon.awssdk.services.rds.model.DbInstanceNotFoundException;
 import software.amazon.awssdk.services.rds.model.DbParameterGroupNotFoundException;
 import software.amazon.awssdk.services.rds.model.DeleteDbClusterParameterGroupRequest;
@@ -35,6 +39,7 @@ import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretRespon
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueRequest;
 import software.amazon.awssdk.services.secretsmanager.model.GetSecretValueResponse;
 import software.amazon.awssdk.services.secretsmanager.model.PutSecretValueRequest;
+import software.amazon.awssdk.services.secretsmanager.model.ResourceExistsException;
 import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
 
 import java.lang.reflect.InvocationHandler;
@@ -110,15 +115,37 @@ public final class PlanningClients implements AwsClients {
                 return invoke(m, target.get(), args);
             }
             boolean change = isChange(m.getName());
-            synchronized (this) {
-                calls.add(new Call(service, operation(req), change, parameters(req)));
+            Object o;
+            try {
+                o = overlay.apply(m.getName(), req);
+            } catch (AwsServiceException e) {
+                boolean exists = e.getClass().getSimpleName().endsWith("AlreadyExistsException")
+                        || e.getClass().getSimpleName().equals("ResourceExistsException");
+                record(new Call(service, operation(req), change && !exists,
+                        (exists ? "(exists already: the run adopts it) " : "") + parameters(req)));
+                throw e;
             }
-            Object o = overlay.apply(m.getName(), req);
+            record(new Call(service, operation(req), change, parameters(req)));
             if (o != PASS) return o;
             if (change) return emptyResponse(m.getReturnType());
             return invoke(m, target.get(), args);
         };
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[]{type}, h));
+    }
+
+    private synchronized void record(Call c) {
+        calls.add(c);
+    }
+
+    /** Whether the real account has it (creates of existing resources fail there; the code then adopts them). */
+    private static boolean exists(Runnable describe) {
+        try {
+            describe.run();
+            return true;
+        } catch (AwsServiceException e) {
+            if (e.statusCode() == 404 || e.getClass().getSimpleName().endsWith("NotFoundException")) return false;
+            throw e;
+        }
     }
 
     private static Object invoke(Method m, Object target, Object[] args) throws Throwable {
@@ -160,6 +187,10 @@ public final class PlanningClients implements AwsClients {
             case "restoreDBClusterFromSnapshot" -> {
                 RestoreDbClusterFromSnapshotRequest r = (RestoreDbClusterFromSnapshotRequest) req;
                 String id = r.dbClusterIdentifier();
+                if (!deleted.contains("cluster:" + id) && (clusters.containsKey(id)
+                        || exists(() -> real.rds().describeDBClusters(b -> b.dbClusterIdentifier(id))))) {
+                    throw DbClusterAlreadyExistsException.builder().message("DB Cluster already exists").statusCode(400).build();
+                }
                 DBCluster c = DBCluster.builder().dbClusterIdentifier(id).status("available").engine(r.engine())
                         .engineVersion(r.engineVersion()).dbClusterArn(arn("cluster", id))
                         .endpoint(id + ".cluster-planned." + real.region() + ".rds.amazonaws.com")
@@ -180,6 +211,10 @@ public final class PlanningClients implements AwsClients {
             case "createDBInstance" -> {
                 CreateDbInstanceRequest r = (CreateDbInstanceRequest) req;
                 String id = r.dbInstanceIdentifier();
+                if (!deleted.contains("instance:" + id) && (instances.containsKey(id)
+                        || exists(() -> real.rds().describeDBInstances(b -> b.dbInstanceIdentifier(id))))) {
+                    throw DbInstanceAlreadyExistsException.builder().message("DB instance already exists").statusCode(400).build();
+                }
                 DBInstance i = DBInstance.builder().dbInstanceIdentifier(id).dbInstanceStatus("available")
                         .dbClusterIdentifier(r.dbClusterIdentifier()).dbInstanceClass(r.dbInstanceClass()).engine(r.engine())
                         .dbInstanceArn(arn("db", id)).tagList(r.tags()).build();
@@ -197,6 +232,10 @@ public final class PlanningClients implements AwsClients {
             case "createDBClusterParameterGroup" -> {
                 CreateDbClusterParameterGroupRequest r = (CreateDbClusterParameterGroupRequest) req;
                 String name = r.dbClusterParameterGroupName();
+                if (!deleted.contains("group:" + name) && (groups.containsKey(name)
+                        || exists(() -> real.rds().describeDBClusterParameterGroups(b -> b.dbClusterParameterGroupName(name))))) {
+                    throw DbParameterGroupAlreadyExistsException.builder().message("Parameter group " + name + " already exists").statusCode(400).build();
+                }
                 DBClusterParameterGroup g = DBClusterParameterGroup.builder().dbClusterParameterGroupName(name)
                         .dbParameterGroupFamily(r.dbParameterGroupFamily()).description(r.description())
                         .dbClusterParameterGroupArn(arn("cluster-pg", name)).build();
@@ -255,6 +294,10 @@ public final class PlanningClients implements AwsClients {
         switch (method) {
             case "createSecret" -> {
                 CreateSecretRequest r = (CreateSecretRequest) req;
+                if (!deleted.contains("secret:" + r.name()) && (plannedSecret(r.name()) != null
+                        || exists(() -> real.secretsManager().describeSecret(b -> b.secretId(r.name()))))) {
+                    throw ResourceExistsException.builder().message("The secret " + r.name() + " already exists.").statusCode(400).build();
+                }
                 String arn = "arn:aws:secretsmanager:" + real.region() + ":planned:secret:" + r.name() + "-planned";
                 plannedSecrets.put(r.name(), DescribeSecretResponse.builder().name(r.name()).arn(arn).tags(r.tags()).build());
                 plannedSecretValues.put(r.name(), r.secretString());
