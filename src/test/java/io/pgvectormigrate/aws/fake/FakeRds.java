@@ -488,7 +488,7 @@ public final class FakeRds implements RdsClient {
         try {
             Proc.check("pg_restore", List.of(s.binaries.tool("pg_restore").toString(), "--no-owner", "-d", "postgres",
                     s.dumpArchive.toString()), null, pg.libpqEnv(), Duration.ofMinutes(2));
-            setPassword(pg, s.masterPassword);
+            setPassword(pg, null, s.masterPassword);
         } catch (RuntimeException e) {
             pg.destroy();
             throw e;
@@ -498,8 +498,9 @@ public final class FakeRds implements RdsClient {
         c.port = pg.port();
     }
 
-    private static void setPassword(LocalPostgres pg, String password) {
-        var spec = pg.connection("postgres");
+    /** @param current the superuser's password now (null: the one the local instance was created with) */
+    private static void setPassword(LocalPostgres pg, String current, String password) {
+        var spec = current == null ? pg.connection("postgres") : pg.connection("postgres").withPassword(current);
         try (Connection conn = DriverManager.getConnection(spec.jdbcUrl(), spec.driverProperties());
              Statement st = conn.createStatement()) {
             st.execute("ALTER ROLE postgres PASSWORD '" + password.replace("'", "''") + "'");
@@ -542,8 +543,9 @@ public final class FakeRds implements RdsClient {
             if (pw.length() < 8 || pw.length() > 41 || pw.contains("/") || pw.contains("\"") || pw.contains("@")) {
                 throw fault(RdsException.builder(), "InvalidParameterValue", "The parameter MasterUserPassword is not a valid password.", 400);
             }
+            String before = c.masterPassword;
             c.masterPassword = pw;
-            if (c.local != null) setPassword(c.local, pw);
+            if (c.local != null) setPassword(c.local, before, pw);
             c.status = "resetting-master-credentials";
             c.ticks = 1;
         }
