@@ -161,6 +161,7 @@ public final class AwsCleanup {
                         + ": " + e.getMessage(), e);
             }
             journal.markDeleted(it.kind(), it.id());
+            if (it.kind().equals(Kinds.RDS_CLUSTER)) journal.putParameter(AwsProvider.P_CLEANED_UP, "true");
             result.set(i, new Item(it.kind(), it.id(), Action.DELETED, "gone", null));
         }
         // final snapshots taken on the way are kept: list them

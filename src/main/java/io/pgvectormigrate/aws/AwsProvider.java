@@ -47,6 +47,8 @@ public final class AwsProvider implements SourceProvider {
     static final String P_SECURITY_GROUPS = "aws.securityGroups";
     static final String P_MIN_ACU = "aws.minAcu";
     static final String P_MAX_ACU = "aws.maxAcu";
+    /** Set by cleanup once it deleted (or found gone) the run's cluster. */
+    public static final String P_CLEANED_UP = "aws.cleanedUp";
 
     private final AwsClients aws;
     private final AwsSourceOptions options;
@@ -83,11 +85,11 @@ public final class AwsProvider implements SourceProvider {
             Journal j = ctx.journal();
             RunNames n = new RunNames(ctx.runId());
             checkRegion(j, aws.region());
-            if (j.resourcesOfKind(Kinds.RDS_CLUSTER).stream().anyMatch(Resource::deleted)) {
+            if (j.parameter(P_CLEANED_UP).isPresent()) {
                 throw ToolException.usage("run " + n.runId() + " was cleaned up already: start a new run with another --run-id");
             }
             ctx.progress().info("checking snapshot " + options.snapshot() + " in " + aws.region());
-            SourceSnapshot snap = SourceSnapshot.check(calls, rds, options.snapshot(), aws.region());
+            SourceSnapshot snap = SourceSnapshot.check(calls, rds, options.snapshot(), aws.region(), options.engineVersion());
             Optional<String> used = j.parameter(P_SNAPSHOT);
             if (used.isPresent() && !used.get().equals(snap.arn())) {
                 throw ToolException.usage("run id " + n.runId() + " was already used with snapshot " + used.get()

@@ -19,10 +19,11 @@ import java.util.List;
  * @param resetPassword     reset the master password even when a captured secret exists
  * @param finalSnapshot     whether teardown takes a final snapshot of the temporary cluster
  * @param database          database to connect to; null = the cluster's, else "postgres"
+ * @param engineVersion     restore to this engine version (same major, not older); null = the snapshot's
  */
 public record AwsSourceOptions(String snapshot, String stackName, String targetClusterId, String dbSubnetGroup,
                                List<String> securityGroupIds, double minAcu, double maxAcu, Duration waitTimeout,
-                               boolean resetPassword, boolean finalSnapshot, String database) {
+                               boolean resetPassword, boolean finalSnapshot, String database, String engineVersion) {
     public static final double DEFAULT_MIN_ACU = 0.5;
     public static final double DEFAULT_MAX_ACU = 8;
     public static final Duration DEFAULT_WAIT = Duration.ofMinutes(60);
@@ -49,6 +50,6 @@ public record AwsSourceOptions(String snapshot, String stackName, String targetC
     /** Defaults for everything but the snapshot and the target. */
     public static AwsSourceOptions of(String snapshot, String stackName, String targetClusterId) {
         return new AwsSourceOptions(snapshot, stackName, targetClusterId, null, List.of(), DEFAULT_MIN_ACU, DEFAULT_MAX_ACU,
-                DEFAULT_WAIT, false, true, null);
+                DEFAULT_WAIT, false, true, null, null);
     }
 }

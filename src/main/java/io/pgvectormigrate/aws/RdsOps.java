@@ -63,6 +63,8 @@ public final class RdsOps {
             return calls.call("DescribeDBClusterSnapshots", () -> rds.describeDBClusterSnapshots(b -> {
                 b.dbClusterSnapshotIdentifier(idOrArn);
                 if (idOrArn.startsWith("arn:")) b.includeShared(true);
+                // automated snapshots (rds:cluster-date) are only found when their type is named
+                if (idOrArn.startsWith("rds:")) b.snapshotType("automated");
             })).dbClusterSnapshots().stream().findFirst();
         } catch (DbClusterSnapshotNotFoundException e) {
             return Optional.empty();

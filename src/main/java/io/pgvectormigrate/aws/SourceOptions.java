@@ -48,9 +48,13 @@ public class SourceOptions {
     @Option(names = "--database", paramLabel = "NAME", description = "Database holding the vectors (default: the cluster's, else postgres).")
     public String database;
 
+    @Option(names = "--engine-version", paramLabel = "VERSION",
+            description = "Restore to this aurora-postgresql version (same major, not older) when the snapshot's is no longer offered.")
+    public String engineVersion;
+
     public AwsSourceOptions toOptions() {
         return new AwsSourceOptions(snapshot, stack, targetCluster, dbSubnetGroup, securityGroups, minAcu, maxAcu,
-                parseDuration(waitTimeout, "--wait-timeout"), resetPassword, true, database);
+                parseDuration(waitTimeout, "--wait-timeout"), resetPassword, true, database, engineVersion);
     }
 
     /** Reads durations like 90s, 45m, 2h (or ISO-8601 PT1H). */

@@ -15,8 +15,12 @@ public record SourceSnapshot(String id, String arn, String engine, String engine
 
     public static final String ENGINE = "aurora-postgresql";
 
-    /** Looks the snapshot up and checks it; every failure is bad input (exit 2) and happens before anything is created. */
-    public static SourceSnapshot check(AwsCalls calls, RdsOps rds, String idOrArn, String region) {
+    /**
+     * Looks the snapshot up and checks it; every failure is bad input (exit 2) and happens before anything is created.
+     *
+     * @param engineVersion restore to this version instead of the snapshot's (same major, not older); null = the snapshot's
+     */
+    public static SourceSnapshot check(AwsCalls calls, RdsOps rds, String idOrArn, String region, String engineVersion) {
         DBClusterSnapshot s = rds.snapshot(idOrArn).orElseThrow(() -> ToolException.usage("cluster snapshot '" + idOrArn
                 + "' not found in " + region + ": check --snapshot and --region (list them with: aws rds "
                 + "describe-db-cluster-snapshots --region " + region + ")"));
@@ -29,18 +33,27 @@ public record SourceSnapshot(String id, String arn, String engine, String engine
                     + "', not available: wait until it is available (aws rds wait db-cluster-snapshot-available "
                     + "--db-cluster-snapshot-identifier " + s.dbClusterSnapshotIdentifier() + ") and run again");
         }
-        String family = family(calls, rds, s.engineVersion());
-        return new SourceSnapshot(s.dbClusterSnapshotIdentifier(), s.dbClusterSnapshotArn(), s.engine(), s.engineVersion(),
-                family, s.kmsKeyId(), Boolean.TRUE.equals(s.storageEncrypted()), s.masterUsername(), s.port(),
-                s.dbClusterIdentifier());
-    }
-
-    private static String family(AwsCalls calls, RdsOps rds, String version) {
-        String fromApi = calls.call("DescribeDBEngineVersions", () -> rds.client().describeDBEngineVersions(b -> b
-                        .engine(ENGINE).engineVersion(version)))
+        String version = s.engineVersion();
+        if (engineVersion != null) {
+            if (major(engineVersion) != major(version) || compareVersions(engineVersion, version) < 0) {
+                throw ToolException.usage("--engine-version " + engineVersion + " cannot restore a " + version
+                        + " snapshot: pick a " + major(version) + ".x version not older than " + version);
+            }
+            version = engineVersion;
+        }
+        String v = version;
+        String family = calls.call("DescribeDBEngineVersions", () -> rds.client().describeDBEngineVersions(b -> b
+                        .engine(ENGINE).engineVersion(v)))
                 .dbEngineVersions().stream().map(DBEngineVersion::dbParameterGroupFamily).filter(f -> f != null && !f.isBlank())
                 .findFirst().orElse(null);
-        return fromApi != null ? fromApi : ENGINE + major(version);
+        if (family == null) {
+            calls.progress().info("warning: aurora-postgresql " + version + " is not listed as available in " + region
+                    + "; if AWS refuses the restore, pass --engine-version with a newer " + major(version) + ".x");
+            family = ENGINE + major(version);
+        }
+        return new SourceSnapshot(s.dbClusterSnapshotIdentifier(), s.dbClusterSnapshotArn(), s.engine(), version,
+                family, s.kmsKeyId(), Boolean.TRUE.equals(s.storageEncrypted()), s.masterUsername(), s.port(),
+                s.dbClusterIdentifier());
     }
 
     static int major(String version) {

@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.rds.model.InvalidDbClusterStateException;
 import software.amazon.awssdk.services.rds.model.InvalidSubnetException;
 import software.amazon.awssdk.services.rds.model.InvalidVpcNetworkStateException;
 import software.amazon.awssdk.services.rds.model.KmsKeyNotAccessibleException;
+import software.amazon.awssdk.services.rds.model.RdsException;
 import software.amazon.awssdk.services.rds.model.StorageQuotaExceededException;
 
 import java.time.Duration;
@@ -99,6 +100,13 @@ public final class TemporaryCluster {
                 journal.markDeleted(Kinds.RDS_CLUSTER, id);
                 throw ToolException.usage("cannot restore " + id + " (" + AwsErrors.code(e) + "): " + AwsErrors.message(e)
                         + ": check --db-subnet-group, --vpc-security-group-ids and the account's quotas", e);
+            } catch (RdsException e) {
+                String code = AwsErrors.code(e);
+                if (!code.equals("InvalidParameterCombination") && !code.equals("InvalidParameterValue")) throw e;
+                journal.markDeleted(Kinds.RDS_CLUSTER, id);
+                throw ToolException.usage("AWS refused to restore " + id + " (" + code + "): " + AwsErrors.message(e)
+                        + ": for an engine version no longer offered pass --engine-version (aws rds describe-db-engine-versions "
+                        + "--engine aurora-postgresql)", e);
             }
         }
         DBCluster cluster = c;

@@ -136,6 +136,30 @@ class AwsBadInputTest {
     }
 
     @Test
+    void anEngineVersionNoLongerOfferedIsRefusedCleanlyAndCanBeOverridden() {
+        World w = new World(tmp);
+        w.aws.rds.offeredVersions = java.util.Set.of("15.5", "15.7");
+        CliRun.Result r = w.run("restore", "--snapshot", World.SNAPSHOT, "--run-id", "b13");
+        assertUsage(r, "AWS refused to restore pgvm-b13-source (InvalidParameterCombination): Cannot find version 15.3", "--engine-version");
+        assertTrue(r.err().contains("warning: aurora-postgresql 15.3 is not listed as available"), r.err());
+        assertEquals(List.of(), w.aws.taggedWith("b13"), "the parameter group was rolled back");
+
+        assertUsage(w.run("restore", "--snapshot", World.SNAPSHOT, "--run-id", "b13", "--engine-version", "16.1"),
+                "--engine-version 16.1 cannot restore a 15.3 snapshot");
+        CliRun.Result ok = w.run("restore", "--snapshot", World.SNAPSHOT, "--run-id", "b13", "--engine-version", "15.7");
+        assertEquals(0, ok.exitCode(), ok.toString());
+        assertEquals("15.7", w.aws.rds.clusters.get("pgvm-b13-source").engineVersion);
+    }
+
+    @Test
+    void automatedSnapshotsAreFoundByName() {
+        World w = new World(tmp);
+        w.aws.rds.addSnapshot("rds:bedrockchat-old-2024-06-01-03-10", "aurora-postgresql", "15.3", "available", null, "x").type = "automated";
+        CliRun.Result r = w.run("restore", "--snapshot", "rds:bedrockchat-old-2024-06-01-03-10", "--run-id", "b14");
+        assertEquals(0, r.exitCode(), r.toString());
+    }
+
+    @Test
     void invalidRunIdAndCapacity() {
         World w = new World(tmp);
         assertUsage(w.run("restore", "--snapshot", World.SNAPSHOT, "--run-id", "Bad_Id"), "invalid run id 'Bad_Id'");

@@ -68,6 +68,10 @@ class AwsCleanupTest {
         CliRun.Result discover = w.run("cleanup", "--run-id", "k1", "--yes", "--discover");
         assertEquals(0, discover.exitCode(), discover.toString());
         assertEquals(List.of(), w.aws.faults.mutations());
+
+        CliRun.Result reuse = w.run("restore", "--snapshot", World.SNAPSHOT, "--run-id", "k1");
+        assertEquals(2, reuse.exitCode(), reuse.toString());
+        assertTrue(reuse.err().contains("run k1 was cleaned up already"), reuse.err());
     }
 
     @Test
@@ -186,7 +190,7 @@ class AwsCleanupTest {
         Journal j = Journal.load(tmp.resolve(".pgvector-migrate"), "k8", Clock.systemUTC());
         var ctx = new io.pgvectormigrate.pipeline.RunContext(j, io.pgvectormigrate.report.Progress.SILENT, tmp, Clock.systemUTC());
         AwsProvider p = new AwsProvider(w.aws, new AwsSourceOptions(World.SNAPSHOT, null, null, null, List.of(), 0.5, 8,
-                java.time.Duration.ofMinutes(1), false, false, null));
+                java.time.Duration.ofMinutes(1), false, false, null, null));
         p.teardown(ctx);
         assertEquals(List.of(), w.aws.taggedWith("k8"));
         p.teardown(ctx);

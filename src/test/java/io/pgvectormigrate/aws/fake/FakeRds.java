@@ -43,6 +43,8 @@ public final class FakeRds implements RdsClient {
     public final Map<String, SubnetGroup> subnetGroups = new LinkedHashMap<>();
     /** KMS keys the caller may not use. */
     public final Set<String> inaccessibleKeys = new HashSet<>();
+    /** Engine versions RDS still offers (null: all). */
+    public Set<String> offeredVersions;
     /** Clusters that never leave "creating" (timeouts). */
     public final Set<String> stuckClusters = new HashSet<>();
 
@@ -276,6 +278,11 @@ public final class FakeRds implements RdsClient {
         enter("DescribeDBClusterSnapshots");
         if (r.dbClusterSnapshotIdentifier() != null) {
             Snapshot s = findSnapshot(r.dbClusterSnapshotIdentifier());
+            // an automated snapshot is found by name only when SnapshotType=automated is given
+            if (s != null && "automated".equals(s.type) && !s.arn.equals(r.dbClusterSnapshotIdentifier())
+                    && !"automated".equals(r.snapshotType())) {
+                s = null;
+            }
             if (s == null) {
                 throw fault(DbClusterSnapshotNotFoundException.builder(), "DBClusterSnapshotNotFoundFault",
                         "DBClusterSnapshot " + r.dbClusterSnapshotIdentifier() + " not found.", 404);
@@ -304,6 +311,7 @@ public final class FakeRds implements RdsClient {
         if (!"aurora-postgresql".equals(r.engine()) || r.engineVersion() == null) {
             return DescribeDbEngineVersionsResponse.builder().build();
         }
+        if (offeredVersions != null && !offeredVersions.contains(r.engineVersion())) return DescribeDbEngineVersionsResponse.builder().build();
         String family = "aurora-postgresql" + r.engineVersion().split("\\.")[0];
         return DescribeDbEngineVersionsResponse.builder().dbEngineVersions(DBEngineVersion.builder().engine(r.engine())
                 .engineVersion(r.engineVersion()).dbParameterGroupFamily(family).build()).build();
@@ -445,6 +453,10 @@ public final class FakeRds implements RdsClient {
         if (r.dbSubnetGroupName() != null && !subnetGroups.containsKey(r.dbSubnetGroupName())) {
             throw fault(DbSubnetGroupNotFoundException.builder(), "DBSubnetGroupNotFoundFault",
                     "DB subnet group '" + r.dbSubnetGroupName() + "' does not exist.", 404);
+        }
+        String version = r.engineVersion() != null ? r.engineVersion() : s.engineVersion;
+        if (offeredVersions != null && !offeredVersions.contains(version)) {
+            throw fault(RdsException.builder(), "InvalidParameterCombination", "Cannot find version " + version + " for aurora-postgresql", 400);
         }
         String kms = r.kmsKeyId() != null ? r.kmsKeyId() : s.kmsKeyId;
         if (kms != null && inaccessibleKeys.contains(kms)) {
