@@ -113,7 +113,7 @@ public final class PrepareTargetCommand implements Callable<Integer> {
         TableFilter filter = new TableFilter(schemas, tables, excludes);
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
         if (afterLoad) {
-            if (source != null || schemaFromSource || migrations != null || deferIndexes) {
+            if (source != null || schemaFromSource || migrations != null || deferIndexes || allowNonempty) {
                 throw ToolException.usage("--after-load takes only --target, the table filters and the build settings: "
                         + "run the preparation and the after-load pass as two commands");
             }

@@ -293,7 +293,7 @@ public final class TargetPreparer {
                 raiseSetting(t, "maintenance_work_mem", options.maintenanceWorkMem(), true);
                 raiseSetting(t, "max_parallel_maintenance_workers", String.valueOf(options.parallelWorkers()), false);
                 List<TableRef> selected = Catalog.tables(t, filter);
-                List<IndexAction> actions = Indexes.rebuild(t, selected, progress);
+                List<IndexAction> actions = Indexes.rebuild(t, target, selected, progress);
                 List<String> analyzed = new ArrayList<>();
                 try (Statement st = t.createStatement()) {
                     for (TableRef tr : selected) {
