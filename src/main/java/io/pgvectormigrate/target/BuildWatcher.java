@@ -29,23 +29,27 @@ final class BuildWatcher implements AutoCloseable {
     private void watch(ConnectionSpec target, int pid, String label, Progress progress) {
         long started = System.nanoTime();
         long lastLine = started;
+        Progress.Bar bar = Progress.NO_BAR;
+        String barKey = null;
         try (Connection c = Database.connect(target, "target", null);
-             Progress.Bar bar = progress.bar(label, -1, "tuples");
              PreparedStatement ps = c.prepareStatement("SELECT phase, tuples_done, tuples_total, blocks_done, blocks_total "
                      + "FROM pg_stat_progress_create_index WHERE pid = ?")) {
             ps.setInt(1, pid);
             while (!stop) {
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
-                        String phase = rs.getString(1);
-                        long done = rs.getLong(2);
-                        long total = rs.getLong(3);
-                        if (total <= 0) {
-                            done = rs.getLong(4);
-                            total = rs.getLong(5);
+                        String phase = rs.getString(1).replaceFirst("^building index: ", "");
+                        boolean tuples = rs.getLong(3) > 0;
+                        long done = tuples ? rs.getLong(2) : rs.getLong(4);
+                        long total = tuples ? rs.getLong(3) : rs.getLong(5);
+                        // one bar per phase: each phase counts different things towards a different total
+                        String key = phase + "/" + total;
+                        if (!key.equals(barKey) && total > 0) {
+                            bar.close();
+                            bar = progress.bar(label + ": " + phase, total, tuples ? "tuples" : "blocks");
+                            barKey = key;
                         }
-                        bar.stepTo(done);
-                        bar.extraMessage(phase);
+                        if (key.equals(barKey)) bar.stepTo(done);
                         long now = System.nanoTime();
                         if (now - lastLine >= LINE_EVERY.toNanos()) {
                             lastLine = now;
@@ -59,6 +63,8 @@ final class BuildWatcher implements AutoCloseable {
             }
         } catch (Exception e) {
             // watching is optional; the build itself reports its own failure
+        } finally {
+            bar.close();
         }
     }
 
