@@ -14,7 +14,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -222,9 +221,5 @@ class AwsRestoreTest {
             assertTrue(r.out().contains("Examples:"), cmd + ": " + r.out());
             assertTrue(r.out().contains("pgvector-migrate " + cmd + " "), cmd + ": " + r.out());
         }
-    }
-
-    static Map<String, String> tags(FakeRds.Cluster c) {
-        return c.tags;
     }
 }
