@@ -71,7 +71,10 @@ public final class Pipeline {
         }
     }
 
-    /** Work that runs around steps, e.g. rehearse's live writer. {@code afterStep} always runs, even on a crash. */
+    /**
+     * Work that runs around steps, e.g. rehearse's live writer. {@code afterStep} always runs, even on a crash;
+     * on success it runs before the step is marked done, so a listener that throws fails the step.
+     */
     public interface Listener {
         default void beforeStep(Step step, RunContext ctx, Endpoints endpoints) {}
 
@@ -231,19 +234,27 @@ public final class Pipeline {
             int attempt = j.step(step).attempts() + 1;
             p.info(label(step) + (attempt > 1 ? " (attempt " + attempt + ", resuming)" : "") + " ...");
             Instant start = ctx.clock().instant();
-            boolean ok = false;
             j.started(step);
             ranNow.add(step);
-            for (Listener l : listeners) l.beforeStep(step, ctx, e);
+            CopyEngine.Result r;
             try {
-                CopyEngine.Result r = perform(step);
-                ok = true;
-                j.done(step, r.summary(), r.figures());
-                p.info(label(step) + ": done in " + Progress.seconds(Duration.between(start, ctx.clock().instant()))
-                        + (r.summary() == null || r.summary().isBlank() ? "" : ": " + r.summary()));
-            } finally {
-                for (Listener l : listeners) l.afterStep(step, ctx, endpoints, ok);
+                for (Listener l : listeners) l.beforeStep(step, ctx, e);
+                r = perform(step);
+            } catch (RuntimeException | Error | VerificationFailed t) {
+                for (Listener l : listeners) {
+                    try {
+                        l.afterStep(step, ctx, endpoints, false);
+                    } catch (RuntimeException suppressed) {
+                        t.addSuppressed(suppressed);
+                    }
+                }
+                throw t;
             }
+            // listeners finish before the step counts as done (the live writer waits for replication here)
+            for (Listener l : listeners) l.afterStep(step, ctx, endpoints, true);
+            j.done(step, r.summary(), r.figures());
+            p.info(label(step) + ": done in " + Progress.seconds(Duration.between(start, ctx.clock().instant()))
+                    + (r.summary() == null || r.summary().isBlank() ? "" : ": " + r.summary()));
         }
 
         boolean needsEndpoints(Step step) {

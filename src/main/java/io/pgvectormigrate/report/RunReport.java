@@ -6,6 +6,7 @@ import io.pgvectormigrate.pipeline.Resource;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.pipeline.StepRecord;
 import io.pgvectormigrate.pipeline.StepStatus;
+import io.pgvectormigrate.pipeline.TargetRowCounter;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,7 +53,11 @@ public record RunReport(String runId, String command, String result, int exitCod
         }
     }
 
-    /** Builds the report of a run from its journal and how this process's pass ended. */
+    /**
+     * Builds the report of a run from its journal and how this process's pass ended.
+     *
+     * @param rows rows per table, or null for what {@link TargetRowCounter} journaled
+     */
     public static RunReport of(Journal journal, Pipeline.Outcome outcome, Map<String, Long> rows,
                                Map<String, String> extraFigures, List<String> next) {
         Journal.Data d = journal.snapshot();
@@ -74,6 +79,7 @@ public record RunReport(String runId, String command, String result, int exitCod
         if (extraFigures != null) figures.putAll(extraFigures);
         List<ResourceLine> left = new ArrayList<>();
         for (Resource r : journal.liveResourcesNewestFirst()) left.add(new ResourceLine(r.kind(), r.id(), r.attributes()));
+        if (rows == null) rows = TargetRowCounter.recorded(journal);
         Long moved = rows == null || rows.isEmpty() ? null : rows.values().stream().mapToLong(Long::longValue).sum();
         String result = switch (outcome.status()) {
             case COMPLETED -> "verified";
@@ -198,7 +204,8 @@ public record RunReport(String runId, String command, String result, int exitCod
     private List<String> figureLines() {
         List<String> out = new ArrayList<>();
         figures.forEach((k, v) -> {
-            if (k.startsWith("credentials.") || k.startsWith("teardown.") || k.equals("verify.passed")) return;
+            if (k.startsWith("credentials.") || k.startsWith("teardown.") || k.equals("verify.passed")
+                    || k.startsWith("cutover." + TargetRowCounter.PREFIX)) return;
             out.add(k + ": " + v);
         });
         return out;
