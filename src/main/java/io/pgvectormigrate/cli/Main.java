@@ -23,6 +23,7 @@ import java.util.Map;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 RehearseCommand.class,
+                PrepareTargetCommand.class,
         },
         footer = {"",
                 "Exit codes (every command):",
