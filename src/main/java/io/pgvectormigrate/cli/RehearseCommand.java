@@ -2,6 +2,8 @@ package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.engine.NativeEngine;
+import io.pgvectormigrate.engine.NativeOptions;
 import io.pgvectormigrate.local.Rehearsal;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Pipeline;
@@ -94,9 +96,7 @@ public final class RehearseCommand implements Callable<Integer> {
 
     public RehearseCommand(CliContext ctx) {
         this.ctx = ctx;
-        this.engine = () -> {
-            throw ToolException.runtime("the native engine is not part of this build");
-        };
+        this.engine = () -> new NativeEngine(NativeOptions.defaults());
     }
 
     @Override
