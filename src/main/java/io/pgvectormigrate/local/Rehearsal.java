@@ -104,13 +104,14 @@ public final class Rehearsal {
         } else {
             target = new LocalTarget(env, o.targetPort() == null ? 0 : o.targetPort());
         }
+        String targetParam = targetDisplay == null ? "local" : targetDisplay;
         String recordedTarget = journal.parameter("target").orElse(null);
-        if (recordedTarget != null && !recordedTarget.equals(targetDisplay)) {
+        if (recordedTarget != null && !recordedTarget.equals(targetParam)) {
             throw ToolException.usage("run " + runId + " was started with "
                     + (recordedTarget.equals("local") ? "a local target instance" : "--target " + recordedTarget)
                     + ": resume it with the same target" + (recordedTarget.equals("local") ? " (no --target)" : " (the password is not kept)"));
         }
-        journal.putParameter("target", targetDisplay == null ? "local" : targetDisplay);
+        journal.putParameter("target", targetParam);
         journal.putParameter("live-writes", String.valueOf(o.liveWrites()));
 
         LocalProvider source = new LocalProvider(new LocalProvider.Options(snap, o.sourcePort() == null ? 0 : o.sourcePort(), env));
@@ -139,13 +140,16 @@ public final class Rehearsal {
                 + (o.target() != null ? " --target '" + ConnectionSpec.redactRaw(o.target()) + "'" : "");
         switch (outcome.status()) {
             case STOPPED -> next.add("continue: " + resume);
-            case FAILED -> {
-                next.add("fix the cause above, then resume: " + resume);
-                if (!outcome.tornDown()) next.add("or give up and remove what the run made: " + resume + " --force-teardown");
-            }
-            case DIFFERENCES -> {
-                next.add("inspect the temporary source and the target (both still running), then verify again: " + resume);
-                if (!outcome.tornDown()) next.add("or remove what the run made: " + resume + " --force-teardown");
+            case FAILED, DIFFERENCES -> {
+                if (outcome.tornDown()) {
+                    next.add("what the run made is removed (--force-teardown); to rehearse again start a new run: pgvector-migrate rehearse");
+                } else if (outcome.status() == Pipeline.Status.FAILED) {
+                    next.add("fix the cause above, then resume: " + resume);
+                    next.add("or give up and remove what the run made: " + resume + " --force-teardown");
+                } else {
+                    next.add("inspect the temporary source and the target (both still running), then verify again: " + resume);
+                    next.add("or remove what the run made: " + resume + " --force-teardown");
+                }
             }
             case COMPLETED -> {
                 String kept = LocalTarget.describeKept(ctx);

@@ -278,12 +278,15 @@ public final class Pipeline {
                 case CREDENTIALS -> {
                     endpoints = null; // fresh connections: a re-run of this step must not trust old ones
                     Endpoints e = endpoints();
-                    engine.preflight(ctx, e);
-                    yield new CopyEngine.Result("source " + e.source().display() + ", target " + e.target().display()
-                            + "; " + engine.name() + " engine preflight passed",
+                    yield new CopyEngine.Result("source " + e.source().display() + ", target " + e.target().display(),
                             Map.of("source", e.source().display(), "target", e.target().display()));
                 }
-                case PREPARE_TARGET -> new CopyEngine.Result(stages.prepare().prepare(ctx, endpoints()), Map.of());
+                case PREPARE_TARGET -> {
+                    String prepared = stages.prepare().prepare(ctx, endpoints());
+                    // the engine checks both ends once the target has its tables (keys, replication settings, slots)
+                    engine.preflight(ctx, endpoints());
+                    yield new CopyEngine.Result(prepared + "; " + engine.name() + " engine preflight passed", Map.of());
+                }
                 case MIGRATE -> engine.migrate(ctx, endpoints());
                 case VERIFY -> {
                     VerifyResult v = stages.verify().verify(ctx, endpoints());
@@ -370,6 +373,7 @@ public final class Pipeline {
         }
 
         Outcome stopOnDifferences(VerifyResult v) {
+            j.putOutput(Step.VERIFY, "passed", "false");
             j.failed(Step.VERIFY, v.summary());
             ctx.progress().info(label(Step.VERIFY) + ": DIFFERENCES: " + v.summary());
             forcedTeardown(Step.VERIFY);

@@ -71,11 +71,12 @@ public record RunReport(String runId, String command, String result, int exitCod
         if (outcome.verification() != null) {
             verification = new Verification(outcome.verification().passed(), outcome.verification().summary(),
                     outcome.verification().report());
-        } else if (v.status() == StepStatus.DONE || v.status() == StepStatus.FAILED) {
-            verification = new Verification(v.status() == StepStatus.DONE, v.message(),
+        } else if (v.outputs().containsKey("passed") && (v.status() == StepStatus.DONE || v.status() == StepStatus.FAILED)) {
+            // a verify that failed for another reason (lost connection) found nothing either way
+            verification = new Verification("true".equals(v.outputs().get("passed")), v.message(),
                     Pipeline.savedVerifyReport(journal.runDir()).orElse(null));
         }
-        Map<String, String> figures = new LinkedHashMap<>(Pipeline.figures(journal));
+        Map<String, String> figures = new TreeMap<>(Pipeline.figures(journal));
         if (extraFigures != null) figures.putAll(extraFigures);
         List<ResourceLine> left = new ArrayList<>();
         for (Resource r : journal.liveResourcesNewestFirst()) left.add(new ResourceLine(r.kind(), r.id(), r.attributes()));
@@ -127,12 +128,13 @@ public record RunReport(String runId, String command, String result, int exitCod
             sb.append("  verification: ").append(verification.passed() ? "PASSED" : "DIFFERENCES").append(": ")
                     .append(verification.summary()).append('\n');
         }
-        for (String line : figureLines()) sb.append("  ").append(line).append('\n');
+        String live = figures.get("migrate.live-writes");
+        if (live != null) sb.append("  live writes during the copy: ").append(live).append('\n');
         if (resourcesLeft.isEmpty()) {
             sb.append("  resources left: none\n");
         } else {
             sb.append("  resources left:\n");
-            for (ResourceLine r : resourcesLeft) sb.append("    ").append(describe(r)).append('\n');
+            for (ResourceLine r : resourcesLeft) sb.append("    ").append(brief(r)).append('\n');
         }
         if (!next.isEmpty()) {
             sb.append('\n');
@@ -209,6 +211,19 @@ public record RunReport(String runId, String command, String result, int exitCod
             out.add(k + ": " + v);
         });
         return out;
+    }
+
+    /** Resource attributes worth a line on a terminal; the JSON and Markdown reports have them all. */
+    private static final java.util.Set<String> BRIEF = java.util.Set.of("dir", "port", "host", "db", "region", "arn");
+
+    private static String brief(ResourceLine r) {
+        StringBuilder sb = new StringBuilder(r.kind()).append(' ').append(r.id());
+        List<String> parts = new ArrayList<>();
+        r.attributes().forEach((k, v) -> {
+            if (BRIEF.contains(k)) parts.add(k + "=" + v);
+        });
+        if (!parts.isEmpty()) sb.append(" (").append(String.join(", ", parts)).append(')');
+        return sb.toString();
     }
 
     private static String describe(ResourceLine r) {

@@ -155,7 +155,7 @@ class PipelineTest {
         return switch (s) {
             case PREFLIGHT -> "source.preflight";
             case RESTORE -> "source.restore";
-            case CREDENTIALS -> "engine.preflight";
+            case CREDENTIALS -> "target.connect";
             case PREPARE_TARGET -> "prepare";
             case MIGRATE -> "engine.migrate";
             case VERIFY -> "verify";
@@ -195,7 +195,7 @@ class PipelineTest {
         assertEquals(Pipeline.Status.COMPLETED, o.status(), o.message());
         assertEquals(ExitCode.OK, o.exitCode());
         assertEquals(List.of("source.preflight", "target.preflight", "source.restore", "source.credentials", "target.connect",
-                "engine.preflight", "prepare", "engine.migrate", "verify", "engine.cutover", "engine.teardown",
+                "prepare", "engine.preflight", "engine.migrate", "verify", "engine.cutover", "engine.teardown",
                 "target.teardown", "source.teardown"), w.calls);
         for (Step s : Step.values()) {
             assertEquals(StepStatus.DONE, ctx.journal().step(s).status(), s.id());
@@ -226,7 +226,10 @@ class PipelineTest {
         assertEquals(Pipeline.Status.COMPLETED, o.status(), o.message());
         for (Step s : Step.values()) {
             long expected = s == killed ? 2 : 1;
-            assertEquals(expected, w.count(actionOf(s)), "calls of " + actionOf(s) + " with a kill in " + killed + ": " + w.calls);
+            // a resumed run connects again (passwords are never journaled), so connecting is not counted as work
+            if (s != Step.CREDENTIALS) {
+                assertEquals(expected, w.count(actionOf(s)), "calls of " + actionOf(s) + " with a kill in " + killed + ": " + w.calls);
+            }
             assertEquals(StepStatus.DONE, again.journal().step(s).status(), s.id());
             assertEquals((int) expected, again.journal().step(s).attempts(), s.id());
         }
