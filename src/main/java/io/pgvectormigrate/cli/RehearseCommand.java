@@ -114,7 +114,24 @@ public final class RehearseCommand implements Callable<Integer> {
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
         Rehearsal.Options o = new Rehearsal.Options(rows, bots, seed, liveWrites, snapshot == null ? null : cwd.resolve(snapshot),
                 target, keep, keepSource, runId, work, forceTeardown, stopAfter, sourcePort, targetPort);
-        Rehearsal.Result r = Rehearsal.run(o, ctx.env(), ctx.credentials(), progress, Clock.systemUTC(), engine);
+        // Ctrl-C leaves the journal as a kill would; say how to continue (the hook is removed once the run ends)
+        String resumeId = runId;
+        Thread onInterrupt = new Thread(() -> {
+            ctx.err().println("interrupted: resume with pgvector-migrate rehearse --work-dir " + work
+                    + (resumeId != null ? " --run-id " + resumeId : " --run-id <the id printed above>"));
+            ctx.err().flush();
+        }, "rehearse-interrupted");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        Rehearsal.Result r;
+        try {
+            r = Rehearsal.run(o, ctx.env(), ctx.credentials(), progress, Clock.systemUTC(), engine);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting: the hook runs
+            }
+        }
 
         ctx.out().print(common.json() ? r.report().toJson() + "\n" : r.report().toText());
         ctx.out().flush();

@@ -126,10 +126,21 @@ public final class Rehearsal {
         listeners.add(new TargetRowCounter());
         Pipeline pipeline = new Pipeline(source, target, engine.get(), po, Pipeline.Stages.standard(), listeners);
         RunContext ctx = new RunContext(journal, progress, o.workDir(), clock);
+        if (journal.isDone(Step.TEARDOWN) && o.forceTeardown()) removeKept(ctx, env);
         Pipeline.Outcome outcome = pipeline.run(ctx);
 
         RunReport report = RunReport.of(journal, outcome, null, Map.of(), next(o, runId, outcome, ctx));
         return new Result(runId, outcome, report);
+    }
+
+    /** A finished run's kept instances go when the operator asks with --force-teardown. */
+    private static void removeKept(RunContext ctx, Map<String, String> env) {
+        PgBinaries b = PgBinaries.locate(env);
+        for (var r : ctx.journal().liveResourcesNewestFirst()) {
+            if (r.kind().equals(LocalInstances.KIND) && LocalInstances.destroy(ctx, b, r.id())) {
+                ctx.progress().info("removed the kept " + r.id() + " instance " + r.attribute("dir"));
+            }
+        }
     }
 
     /** What the operator can do next, as commands (no secrets: a --target is shown without its password). */
@@ -153,7 +164,10 @@ public final class Rehearsal {
             }
             case COMPLETED -> {
                 String kept = LocalTarget.describeKept(ctx);
-                if (!kept.isEmpty()) next.add(kept);
+                if (!kept.isEmpty()) {
+                    next.add(kept);
+                    next.add("remove it when done: " + resume + " --force-teardown");
+                }
             }
         }
         return next;
