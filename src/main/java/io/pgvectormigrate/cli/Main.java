@@ -22,6 +22,7 @@ import java.util.Map;
                 ""},
         subcommands = {
                 CommandLine.HelpCommand.class,
+                VerifyCommand.class,
         },
         footer = {"",
                 "Exit codes: 0 success, 1 runtime failure, 2 bad input or usage, 3 verification found differences.",
