@@ -25,7 +25,12 @@ import java.util.Map;
                 VerifyCommand.class,
         },
         footer = {"",
-                "Exit codes: 0 success, 1 runtime failure, 2 bad input or usage, 3 verification found differences.",
+                "Exit codes (every command):",
+                "  0  success (verify: everything matches)",
+                "  1  runtime failure (connection lost mid-run, unexpected error)",
+                "  2  bad input or usage (the message says what to fix)",
+                "  3  verification found differences",
+                "",
                 "Example: pgvector-migrate rehearse --rows 5000"})
 public final class Main implements Runnable {
 
