@@ -24,6 +24,7 @@ import java.util.Map;
                 CommandLine.HelpCommand.class,
                 RehearseCommand.class,
                 PrepareTargetCommand.class,
+                VerifyCommand.class,
         },
         footer = {"",
                 "Exit codes (every command):",
