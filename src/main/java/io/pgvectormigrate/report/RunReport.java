@@ -7,6 +7,8 @@ import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.pipeline.StepRecord;
 import io.pgvectormigrate.pipeline.StepStatus;
 import io.pgvectormigrate.pipeline.TargetRowCounter;
+import io.pgvectormigrate.verify.ReportFormatter;
+import io.pgvectormigrate.verify.VerifyReport;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -44,8 +46,8 @@ public record RunReport(String runId, String command, String result, int exitCod
     /** One step: status from the journal; {@code ranNow} false means an earlier attempt did it. */
     public record StepLine(String step, String status, long millis, int attempts, boolean ranNow, String message) {}
 
-    /** @param report the verifier's full report (its own JSON shape), null when not available */
-    public record Verification(boolean passed, String summary, Object report) {}
+    /** @param report the verifier's full report, null when not available (a test stage, an unreadable file) */
+    public record Verification(boolean passed, String summary, VerifyReport report) {}
 
     public record ResourceLine(String kind, String id, Map<String, String> attributes) {
         public ResourceLine {
@@ -117,7 +119,7 @@ public record RunReport(String runId, String command, String result, int exitCod
         sb.append('\n');
         if (rowsMoved != null) {
             sb.append("  rows moved: ").append(count(rowsMoved));
-            if (rows.size() > 1 || (rows.size() == 1 && rowsMoved > 0)) {
+            if (rows.size() > 1) {
                 List<String> parts = new ArrayList<>();
                 rows.forEach((t, n) -> parts.add(t + " " + count(n)));
                 sb.append(" (").append(String.join(", ", parts)).append(')');
@@ -127,6 +129,22 @@ public record RunReport(String runId, String command, String result, int exitCod
         if (verification != null) {
             sb.append("  verification: ").append(verification.passed() ? "PASSED" : "DIFFERENCES").append(": ")
                     .append(verification.summary()).append('\n');
+            VerifyReport v = verification.report();
+            if (v != null) {
+                for (VerifyReport.CheckResult c : v.checks()) {
+                    sb.append(String.format(Locale.ROOT, "    %-10s %-8s %s%n", c.check(),
+                            c.status() == VerifyReport.Status.failed ? "FAILED" : c.status().name(), c.detail()));
+                }
+                int shown = 0;
+                for (VerifyReport.Difference d : v.differences()) {
+                    if (shown++ == 20) {
+                        sb.append("    ... ").append(v.differences().size() - 20).append(" more in --format json or --report\n");
+                        break;
+                    }
+                    sb.append("    difference [").append(d.check()).append("] ").append(d.object()).append(": ")
+                            .append(d.message()).append('\n');
+                }
+            }
         }
         String live = figures.get("migrate.live-writes");
         if (live != null) sb.append("  live writes during the copy: ").append(live).append('\n');
@@ -171,8 +189,10 @@ public record RunReport(String runId, String command, String result, int exitCod
         } else {
             sb.append(verification.passed() ? "**Passed**: " : "**Differences**: ").append(md(verification.summary())).append('\n');
             if (verification.report() != null) {
-                sb.append("\n<details><summary>full report (JSON)</summary>\n\n```json\n")
-                        .append(Json.write(verification.report())).append("\n```\n\n</details>\n");
+                // the verifier's own Markdown, one heading level down and without its title
+                String body = ReportFormatter.markdown(verification.report());
+                body = body.substring(body.indexOf('\n') + 1).replace("\n## ", "\n### ");
+                sb.append(body);
             }
         }
         List<String> figs = figureLines();

@@ -121,6 +121,12 @@ class RehearseTest {
         String md = Files.readString(work.resolve("report.md"));
         assertTrue(md.contains("**Result: verified** (exit 0)") && md.contains("| migrate | done |"), md);
         assertNoSecrets(r.out(), r.err(), md, Files.readString(journal("e2e").file()));
+
+        // a finished run asked again reports from its journal, verification included, and touches nothing
+        CliRun.Result again = rehearse("--run-id", "e2e");
+        assertEquals(ExitCode.OK, again.exitCode(), again.toString());
+        assertTrue(again.out().contains("verification: PASSED") && again.out().contains("    content    passed"), again.out());
+        assertTrue(again.err().contains("[8/8] teardown: done in an earlier attempt, skipped"), again.err());
     }
 
     @Test
