@@ -21,7 +21,7 @@ import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 
-@Command(name = "rehearse",
+@Command(name = "rehearse", mixinStandardHelpOptions = true,
         description = {
                 "Rehearses a whole migration on this machine, no cloud needed: makes a pg_dump archive of a Bedrock Chat "
                         + "v0-shaped database (or takes yours with --snapshot), restores it into a temporary local PostgreSQL, "

@@ -191,7 +191,7 @@ public final class Pipeline {
                 + (options.keepSource() || options.keepTarget() ? " except what was kept" : ""), null, null);
     }
 
-    static String label(Step step) {
+    public static String label(Step step) {
         return "[" + (step.ordinal() + 1) + "/" + Step.values().length + "] " + step;
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.Pipeline;
 import io.pgvectormigrate.pipeline.Resource;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.Step;
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.File;
 import java.nio.file.Files;
@@ -158,6 +161,41 @@ class RehearseTest {
     }
 
     @Test
+    void theOperatorsTargetIsFilledAndNeverRemoved(PgServers.DbPair db) throws Exception {
+        ConnectionSpec t = db.target();
+        String uri = "postgresql://postgres:" + t.password() + "@127.0.0.1:" + t.port() + "/" + db.name();
+        CliRun.Result r = rehearse("--rows", "300", "--bots", "2", "--target", uri, "--run-id", "mine", "--report", "mine.md");
+        assertEquals(ExitCode.OK, r.exitCode(), r.toString());
+        assertTrue(r.out().contains("target: postgresql://postgres@127.0.0.1:" + t.port() + "/" + db.name()), r.out());
+        assertEquals(300, Sql.count(t, "SELECT count(*) FROM items"));
+        assertEquals(0, Sql.count(t, "SELECT count(*) FROM pg_subscription WHERE subname LIKE 'pgvm_%'"), "no subscription left");
+        assertNothingLeft("mine");
+        assertTrue(journal("mine").resourcesOfKind(LocalInstances.KIND).stream().noneMatch(x -> x.id().equals(LocalTarget.TARGET)),
+                "no local target was made");
+        for (String text : List.of(r.out(), r.err(), Files.readString(work.resolve("mine.md")), Files.readString(journal("mine").file()))) {
+            assertFalse(text.contains(t.password()), "the target's password leaked into: " + text);
+        }
+        CliRun.Result withoutTarget = rehearse("--run-id", "mine");
+        assertEquals(ExitCode.USAGE, withoutTarget.exitCode(), "a resumed run needs the same target: " + withoutTarget);
+    }
+
+    @Test
+    void badOptionsAreRefusedBeforeAnythingStarts() {
+        CliRun.Result report = rehearse("--report", "/nonexistent-dir/r.md");
+        assertEquals(ExitCode.USAGE, report.exitCode());
+        assertTrue(report.err().contains("directory /nonexistent-dir does not exist"), report.err());
+        CliRun.Result step = rehearse("--stop-after", "lunch");
+        assertEquals(ExitCode.USAGE, step.exitCode());
+        assertTrue(step.err().contains("unknown step 'lunch'"), step.err());
+        CliRun.Result id = rehearse("--run-id", "Bad_Id");
+        assertEquals(ExitCode.USAGE, id.exitCode());
+        assertFalse(Files.exists(work.resolve("runs")), "no run was started");
+        CliRun.Result help = rehearse("--help");
+        assertEquals(ExitCode.OK, help.exitCode());
+        assertTrue(help.out().contains("pgvector-migrate rehearse --rows 5000"), help.out());
+    }
+
+    @Test
     void aNonArchiveSnapshotIsBadInputAndCreatesNothing() throws Exception {
         Path notes = work.resolve("notes.sql");
         Files.writeString(notes, "SELECT 1;\n");
@@ -208,19 +246,29 @@ class RehearseTest {
         assertEquals(700, Sql.count(t, "SELECT count(*) FROM items"));
     }
 
-    @Test
-    void aProcessKilledMidCopyResumesWithTheSameRunId() throws Exception {
-        String runId = "killed";
+    /**
+     * A real kill -9 of the CLI's JVM: while the sample is generated in its scratch instance (restore), and
+     * while the initial copy runs (migrate). The same run id then finishes verified, with no duplicates and
+     * nothing left of the dead attempt.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"restore", "migrate"})
+    void aProcessKilledMidStepResumesWithTheSameRunId(String step) throws Exception {
+        Step killedIn = Step.of(step);
+        String runId = "killed-" + step;
         Process p = startRehearsalProcess("--rows", "3000", "--bots", "5", "--run-id", runId);
         try {
             Path journalFile = Journal.runDir(work, runId).resolve(Journal.FILE_NAME);
             long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
             while (true) {
-                assertTrue(p.isAlive(), "the rehearsal ended before migrate started: exit " + (p.isAlive() ? "" : p.exitValue()));
-                assertTrue(System.nanoTime() < deadline, "migrate did not start");
+                assertTrue(p.isAlive(), "the rehearsal ended before the kill point: exit " + (p.isAlive() ? "" : p.exitValue()));
+                assertTrue(System.nanoTime() < deadline, step + " did not start");
                 if (Files.exists(journalFile)) {
                     Journal j = Journal.load(work, runId, Clock.systemUTC());
-                    if (j.step(Step.MIGRATE).status() == StepStatus.RUNNING && j.output(Step.MIGRATE, "initial-copy").isPresent()) break;
+                    boolean inRestore = j.step(Step.RESTORE).status() == StepStatus.RUNNING
+                            && LocalInstances.live(j, LocalProvider.SCRATCH).map(r -> r.attribute("initialized") != null).orElse(false);
+                    boolean inCopy = j.step(Step.MIGRATE).status() == StepStatus.RUNNING && j.output(Step.MIGRATE, "initial-copy").isPresent();
+                    if (killedIn == Step.RESTORE ? inRestore : inCopy) break;
                 }
                 Thread.sleep(20);
             }
@@ -230,14 +278,19 @@ class RehearseTest {
             if (p.isAlive()) p.destroyForcibly().waitFor();
         }
         Journal afterKill = journal(runId);
-        assertEquals(StepStatus.RUNNING, afterKill.step(Step.MIGRATE).status(), "killed in migrate");
+        assertEquals(StepStatus.RUNNING, afterKill.step(killedIn).status(), "killed in " + step);
 
         CliRun.Result resumed = rehearse("--run-id", runId, "--keep");
         assertEquals(ExitCode.OK, resumed.exitCode(), resumed.toString());
-        assertTrue(resumed.err().contains("[5/8] migrate (attempt 2, resuming)"), resumed.err());
+        assertTrue(resumed.err().contains(Pipeline.label(killedIn) + " (attempt 2, resuming)"), resumed.err());
+        if (killedIn == Step.RESTORE) {
+            Resource scratch = journal(runId).resource(LocalInstances.KIND, LocalProvider.SCRATCH).orElseThrow();
+            assertTrue(scratch.deleted());
+            assertTrue(postgresProcessesOn(scratch.attribute("dataDir")).isEmpty(), "the dead attempt's scratch instance is stopped");
+        }
         assertTrue(resumed.out().contains("rows moved: 3,000"), resumed.out());
         Journal j = journal(runId);
-        assertEquals(2, j.step(Step.MIGRATE).attempts());
+        assertEquals(2, j.step(killedIn).attempts());
         assertEquals(1, j.resourcesOfKind(LocalInstances.KIND).stream().filter(r -> r.id().equals("source")).count(),
                 "the temporary source was reused, not made again");
         Resource target = j.resource(LocalInstances.KIND, LocalTarget.TARGET).orElseThrow();
