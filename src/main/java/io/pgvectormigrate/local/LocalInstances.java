@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +20,8 @@ import java.util.Optional;
  * data directory, port, password file path (never the password).
  *
  * <p>Instances live under the run directory ({@code runs/<id>/instances/<role>}) when the postgres OS user can
- * reach it and the path is short enough for PostgreSQL's Unix socket; otherwise (running as root under /root,
- * a deep working directory) under {@link LocalPostgres#defaultBaseDir()}. The choice is made once and kept in
- * the journal.
+ * reach it; when running as root under a directory it cannot traverse (e.g. /root), under
+ * {@link LocalPostgres#defaultBaseDir()} instead. The choice is made once and kept in the journal.
  */
 public final class LocalInstances {
     public static final String KIND = "local.instance";
@@ -44,16 +42,11 @@ public final class LocalInstances {
             throw ToolException.usage("cannot create " + preferred + ": " + e.getMessage()
                     + " (pick a writable --work-dir)", e);
         }
-        boolean fits = socketPathFits(preferred);
-        if (fits && postgresUserCanReach(preferred)) {
+        if (postgresUserCanReach(preferred)) {
             chosen = preferred;
         } else {
             chosen = LocalPostgres.defaultBaseDir().resolve("run-" + j.runId());
-            if (!socketPathFits(chosen)) {
-                chosen = LocalPostgres.defaultBaseDir().resolve("run-" + HexFormat.of().toHexDigits(j.runId().hashCode()));
-            }
-            ctx.progress().info((fits ? "the postgres OS user cannot reach " + preferred
-                    : preferred + " is too deep for PostgreSQL's socket path limit")
+            ctx.progress().info("the postgres OS user cannot reach " + preferred
                     + ", so this run's PostgreSQL instances live in " + chosen + " (recorded in the run journal)");
             try {
                 Files.deleteIfExists(preferred);
@@ -66,15 +59,6 @@ public final class LocalInstances {
         }
         j.putParameter(BASE_PARAM, chosen.toString());
         return chosen;
-    }
-
-    /**
-     * PostgreSQL refuses to start when its Unix socket path ({@code <dir>/socket/.s.PGSQL.<port>}) is longer than
-     * the kernel's 107-byte limit, which a deep working directory easily exceeds.
-     */
-    static boolean socketPathFits(Path base) {
-        String longest = base.toAbsolutePath().resolve("scratch").resolve("socket").resolve(".s.PGSQL.65535").toString();
-        return longest.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 107;
     }
 
     /** As root, initdb and postgres run as the postgres user, which must be able to enter the directory. */

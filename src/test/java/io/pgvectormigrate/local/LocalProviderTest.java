@@ -222,6 +222,26 @@ class LocalProviderTest {
         }
     }
 
+    @Test
+    void anInstanceTooDeepForAUnixSocketRunsOnTcpOnly() throws Exception {
+        Path deep = work.resolve("a-directory-name-long-enough/to-push-the-socket-path/past-107-bytes");
+        Files.createDirectories(deep);
+        for (Path p = deep; !p.equals(work); p = p.getParent()) {
+            Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        RunContext c = new RunContext(Journal.open(deep, "run-2", "rehearse", Clock.systemUTC()),
+                Progress.to(new PrintWriter(err, true), false), deep, Clock.systemUTC());
+        LocalPostgres pg = LocalInstances.start(c, bins, "target", 0, LocalPostgres.throwawaySettings());
+        try {
+            assertTrue(pg.dir().resolve("socket/.s.PGSQL.65535").toString().length() > 107, pg.dir().toString());
+            assertTrue(pg.dir().startsWith(deep), "still under the run directory");
+            assertEquals("", Sql.scalar(pg.connection("postgres"), "SHOW unix_socket_directories"));
+        } finally {
+            LocalInstances.destroy(c, bins, "target");
+        }
+        assertFalse(Files.exists(pg.dir()));
+    }
+
     private static LocalProvider fileProvider(Path file) {
         return new LocalProvider(new LocalProvider.Options(new LocalProvider.Snapshot.File(file), 0, System.getenv()));
     }
