@@ -107,6 +107,12 @@ public final class NativeEngine implements CopyEngine {
             List<TableInfo> tables = Catalog.tables(src, ep.tables());
             Optional<Replication.Subscription> sub = Replication.subscription(tgt, n.subscription());
             Optional<Replication.Slot> slot = Replication.slot(src, n.slot());
+            if (sub.isEmpty() && (j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.deleted()).orElse(false)
+                    || "complete".equals(j.output(Step.MIGRATE, INITIAL_COPY_OUTPUT).orElse("")))) {
+                // copying again would empty tables the application may already write to
+                throw ToolException.usage("run " + ctx.runId() + " already finished its initial copy and its subscription is gone "
+                        + "(cut over or torn down): start a new run with another --run-id (on emptied target tables)");
+            }
             boolean interrupted = sub.isEmpty() && (slot.isPresent() || copyStarted(ctx));
             Preflight.Plan plan = Preflight.check(src, tgt, ep, tables, options, sub.isPresent(), slot.isPresent(),
                     sub.isEmpty() && !interrupted);
@@ -178,7 +184,7 @@ public final class NativeEngine implements CopyEngine {
         try (Replication.ExportedSlot slot = Replication.createSlotWithSnapshot(ep.source(), n.slot())) {
             p.info("  created slot " + n.slot() + " at " + slot.consistentPoint() + "; copying the rows of that snapshot");
             try (SnapshotCopy copy = SnapshotCopy.open(ep.source(), ep.target(), slot.snapshot(), plan.tables(),
-                    plan.binaryCopy(), options.jobs(), plan.tidRangeScans())) {
+                    plan.binaryCopy(), options.jobs(), options.chunkBytes(), plan.tidRangeScans())) {
                 slot.close(); // every reader holds the snapshot now; the slot waits for the subscription
                 streams = copy.streams();
                 result = copy.run(p, options.hooks());
