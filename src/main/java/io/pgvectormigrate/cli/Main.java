@@ -23,6 +23,8 @@ import java.util.Map;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 PrepareTargetCommand.class,
+                MigrateCommand.class,
+                CutoverCommand.class,
         },
         footer = {"",
                 "Exit codes (every command):",

@@ -87,10 +87,11 @@ public final class NativeEngine implements CopyEngine {
         figures.put("lag-bytes", String.valueOf(o.lagBytes()));
         figures.put("sequences", String.valueOf(o.sequences().size()));
         figures.put("resumed", String.valueOf(o.resumed()));
-        return new Result(summary(o), figures);
+        return new Result(describe(o), figures);
     }
 
-    static String summary(MigrateOutcome o) {
+    /** One line for humans about a migrate outcome. */
+    public static String describe(MigrateOutcome o) {
         long rows = o.tables().stream().mapToLong(TableRows::rows).sum();
         String copy = o.resumed() && rows == 0
                 ? "initial copy already complete"
@@ -338,8 +339,18 @@ public final class NativeEngine implements CopyEngine {
         figures.put("sequences", String.valueOf(o.sequences().size()));
         figures.put("removed", String.join(",", o.removed()));
         figures.put("catch-up-seconds", String.format(java.util.Locale.ROOT, "%.1f", o.waitSeconds()));
-        return new Result("cut over: target caught up (" + Pg.bytes(Math.max(0, o.lagBytesAtCutover())) + " behind), "
-                + o.sequences().size() + " sequence(s) carried, replication removed (" + String.join(", ", o.removed()) + ")", figures);
+        return new Result(describe(o), figures);
+    }
+
+    /** One line for humans about a cutover outcome. */
+    public static String describe(CutoverOutcome o) {
+        return "cut over: target caught up (" + Pg.bytes(Math.max(0, o.lagBytesAtCutover())) + " behind), "
+                + o.sequences().size() + " sequence(s) carried, "
+                + (o.removed().isEmpty() ? "no replication objects were left to remove" : "removed " + String.join(", ", o.removed()));
+    }
+
+    public static String formatBytes(long bytes) {
+        return Pg.bytes(bytes);
     }
 
     public CutoverOutcome cutoverDetailed(RunContext ctx, Endpoints ep) {
