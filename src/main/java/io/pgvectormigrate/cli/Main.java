@@ -25,6 +25,8 @@ import java.util.Map;
                 RehearseCommand.class,
                 PrepareTargetCommand.class,
                 VerifyCommand.class,
+                MigrateCommand.class,
+                CutoverCommand.class,
         },
         footer = {"",
                 "Exit codes (every command):",

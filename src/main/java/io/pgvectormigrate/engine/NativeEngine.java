@@ -87,10 +87,11 @@ public final class NativeEngine implements CopyEngine {
         figures.put("lag-bytes", String.valueOf(o.lagBytes()));
         figures.put("sequences", String.valueOf(o.sequences().size()));
         figures.put("resumed", String.valueOf(o.resumed()));
-        return new Result(summary(o), figures);
+        return new Result(describe(o), figures);
     }
 
-    static String summary(MigrateOutcome o) {
+    /** One line for humans about a migrate outcome. */
+    public static String describe(MigrateOutcome o) {
         long rows = o.tables().stream().mapToLong(TableRows::rows).sum();
         String copy = o.resumed() && rows == 0
                 ? "initial copy already complete"
@@ -107,6 +108,12 @@ public final class NativeEngine implements CopyEngine {
             List<TableInfo> tables = Catalog.tables(src, ep.tables());
             Optional<Replication.Subscription> sub = Replication.subscription(tgt, n.subscription());
             Optional<Replication.Slot> slot = Replication.slot(src, n.slot());
+            if (sub.isEmpty() && (j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.deleted()).orElse(false)
+                    || "complete".equals(j.output(Step.MIGRATE, INITIAL_COPY_OUTPUT).orElse("")))) {
+                // copying again would empty tables the application may already write to
+                throw ToolException.usage("run " + ctx.runId() + " already finished its initial copy and its subscription is gone "
+                        + "(cut over or torn down): start a new run with another --run-id (on emptied target tables)");
+            }
             boolean interrupted = sub.isEmpty() && (slot.isPresent() || copyStarted(ctx));
             Preflight.Plan plan = Preflight.check(src, tgt, ep, tables, options, sub.isPresent(), slot.isPresent(),
                     sub.isEmpty() && !interrupted);
@@ -178,7 +185,7 @@ public final class NativeEngine implements CopyEngine {
         try (Replication.ExportedSlot slot = Replication.createSlotWithSnapshot(ep.source(), n.slot())) {
             p.info("  created slot " + n.slot() + " at " + slot.consistentPoint() + "; copying the rows of that snapshot");
             try (SnapshotCopy copy = SnapshotCopy.open(ep.source(), ep.target(), slot.snapshot(), plan.tables(),
-                    plan.binaryCopy(), options.jobs(), plan.tidRangeScans())) {
+                    plan.binaryCopy(), options.jobs(), options.chunkBytes(), plan.tidRangeScans())) {
                 slot.close(); // every reader holds the snapshot now; the slot waits for the subscription
                 streams = copy.streams();
                 result = copy.run(p, options.hooks());
@@ -332,8 +339,18 @@ public final class NativeEngine implements CopyEngine {
         figures.put("sequences", String.valueOf(o.sequences().size()));
         figures.put("removed", String.join(",", o.removed()));
         figures.put("catch-up-seconds", String.format(java.util.Locale.ROOT, "%.1f", o.waitSeconds()));
-        return new Result("cut over: target caught up (" + Pg.bytes(Math.max(0, o.lagBytesAtCutover())) + " behind), "
-                + o.sequences().size() + " sequence(s) carried, replication removed (" + String.join(", ", o.removed()) + ")", figures);
+        return new Result(describe(o), figures);
+    }
+
+    /** One line for humans about a cutover outcome. */
+    public static String describe(CutoverOutcome o) {
+        return "cut over: target caught up (" + Pg.bytes(Math.max(0, o.lagBytesAtCutover())) + " behind), "
+                + o.sequences().size() + " sequence(s) carried, "
+                + (o.removed().isEmpty() ? "no replication objects were left to remove" : "removed " + String.join(", ", o.removed()));
+    }
+
+    public static String formatBytes(long bytes) {
+        return Pg.bytes(bytes);
     }
 
     public CutoverOutcome cutoverDetailed(RunContext ctx, Endpoints ep) {

@@ -34,8 +34,6 @@ import java.util.concurrent.atomic.AtomicReference;
  * interrupted copy leaves partial tables: the engine empties them and starts again from a fresh slot.
  */
 final class SnapshotCopy implements AutoCloseable {
-    /** Aim for ranges of about this much table data, so a few streams stay busy until the end. */
-    static final long CHUNK_TARGET_BYTES = 64L * 1024 * 1024;
     private static final int BUFFER = 256 * 1024;
 
     /** One block range of one table; {@code toBlock < 0} means to the end (rows in blocks added later are invisible anyway). */
@@ -65,14 +63,14 @@ final class SnapshotCopy implements AutoCloseable {
     }
 
     /** Splits the tables into ranges; sources older than 14 have no TID range scan, so one range per table there. */
-    static List<Chunk> plan(List<TableInfo> tables, Map<String, Boolean> binary, int jobs, boolean tidRangeScans) {
+    static List<Chunk> plan(List<TableInfo> tables, Map<String, Boolean> binary, int jobs, long chunkBytes, boolean tidRangeScans) {
         List<Chunk> out = new ArrayList<>();
         List<TableInfo> bySize = new ArrayList<>(tables);
         bySize.sort(Comparator.comparingLong(TableInfo::tableBytes).reversed());
         for (TableInfo t : bySize) {
             boolean bin = binary.getOrDefault(t.display(), false);
             long n = tidRangeScans && t.heapBlocks() > 1
-                    ? Math.max(1, Math.min((long) jobs * 2, Math.min(t.heapBlocks(), t.tableBytes() / CHUNK_TARGET_BYTES)))
+                    ? Math.max(1, Math.min((long) jobs * 2, Math.min(t.heapBlocks(), t.tableBytes() / chunkBytes)))
                     : 1;
             for (int i = 0; i < n; i++) {
                 long from = t.heapBlocks() * i / n;
@@ -88,8 +86,8 @@ final class SnapshotCopy implements AutoCloseable {
      * connection as soon as this returns.
      */
     static SnapshotCopy open(ConnectionSpec source, ConnectionSpec target, String snapshot, List<TableInfo> tables,
-                             Map<String, Boolean> binary, int jobs, boolean tidRangeScans) {
-        List<Chunk> chunks = plan(tables, binary, jobs, tidRangeScans);
+                             Map<String, Boolean> binary, int jobs, long chunkBytes, boolean tidRangeScans) {
+        List<Chunk> chunks = plan(tables, binary, jobs, chunkBytes, tidRangeScans);
         SnapshotCopy copy = new SnapshotCopy(target, tables, chunks);
         int readers = Math.max(1, Math.min(jobs, chunks.size()));
         try {
