@@ -23,6 +23,7 @@ import java.util.Map;
         subcommands = {
                 CommandLine.HelpCommand.class,
                 VerifyCommand.class,
+                BenchmarkCommand.class,
         },
         footer = {"",
                 "Exit codes (every command):",
