@@ -27,6 +27,7 @@ import java.util.Map;
                 VerifyCommand.class,
                 MigrateCommand.class,
                 CutoverCommand.class,
+                BenchmarkCommand.class,
         },
         footer = {"",
                 "Exit codes (every command):",

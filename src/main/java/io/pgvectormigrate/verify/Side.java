@@ -23,7 +23,10 @@ final class Side implements AutoCloseable {
     /** Session settings that make text renderings (boundaries, ::text fallbacks) identical on both sides. */
     private static final String SESSION_SETUP = "SET idle_in_transaction_session_timeout = 0; "
             + "SET statement_timeout = 0; SET lock_timeout = 0; SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; "
-            + "SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'";
+            + "SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'; "
+            // chunk queries differ only in their key range: plan each with its values, and skip JIT compilation,
+            // which costs more than it saves on expressions that are mostly function calls
+            + "SET plan_cache_mode = force_custom_plan; SET jit = off";
 
     final String role;
     final ConnectionSpec spec;
@@ -82,24 +85,29 @@ final class Side implements AutoCloseable {
     /** Opens {@code n} worker connections that share the main connection's snapshot. */
     void startWorkers(int n) {
         BlockingQueue<Connection> q = new ArrayBlockingQueue<>(n);
-        for (int i = 0; i < n; i++) {
-            Connection c = Database.connect(spec, role, prompt);
-            synchronized (opened) {
-                opened.add(c);
-            }
-            try {
-                setUp(c);
-                beginReadOnly(c);
-                try (Statement st = c.createStatement()) {
-                    st.execute("SET TRANSACTION SNAPSHOT " + Idents.literal(snapshot));
-                }
-                assertReadOnly(c, role);
-            } catch (SQLException e) {
-                throw Verifier.sqlFailure(role, "cannot share the snapshot with a worker connection", e);
-            }
-            q.add(c);
-        }
+        // connecting (TLS, SCRAM) takes a while on a remote server: open the workers at the same time
+        List<java.util.concurrent.CompletableFuture<Connection>> fs = new ArrayList<>();
+        for (int i = 0; i < n; i++) fs.add(java.util.concurrent.CompletableFuture.supplyAsync(this::worker));
+        for (var f : fs) q.add(Workers.await(f));
         workers = q;
+    }
+
+    private Connection worker() {
+        Connection c = Database.connect(spec, role, prompt);
+        synchronized (opened) {
+            opened.add(c);
+        }
+        try {
+            setUp(c);
+            beginReadOnly(c);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET TRANSACTION SNAPSHOT " + Idents.literal(snapshot));
+            }
+            assertReadOnly(c, role);
+            return c;
+        } catch (SQLException e) {
+            throw Verifier.sqlFailure(role, "cannot share the snapshot with a worker connection", e);
+        }
     }
 
     Connection borrow() throws InterruptedException {

@@ -63,8 +63,10 @@ public final class Verifier {
             Catalog tc = readCatalog(target, options.tables());
             checkInputs(options, sc, tc);
             workers = new Workers(source, target, options.jobs());
+            Side t = target;
+            CompletableFuture<Void> tw = CompletableFuture.runAsync(() -> t.startWorkers(options.jobs()));
             source.startWorkers(options.jobs());
-            target.startWorkers(options.jobs());
+            Workers.await(tw);
             return new Run(options, progress, source, target, sc, tc, workers, started).execute();
         } finally {
             if (workers != null) workers.close();
