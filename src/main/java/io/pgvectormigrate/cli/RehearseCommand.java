@@ -78,7 +78,8 @@ public final class RehearseCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE.md", description = "Also write the run report as Markdown to this file.")
     Path report;
 
-    @Option(names = "--force-teardown", description = "Remove what the run made even though verify did not pass (after a failure or differences).")
+    @Option(names = "--force-teardown", description = "Remove what the run made even though verify did not pass: with --run-id "
+            + "of a run that stopped (failed, differences, killed, paused), right away; on a new run, when it stops on a failure or differences.")
     boolean forceTeardown;
 
     @Option(names = "--stop-after", paramLabel = "STEP", converter = StepConverter.class,

@@ -162,6 +162,7 @@ public final class Rehearsal {
                     next.add("or remove what the run made: " + resume + " --force-teardown");
                 }
             }
+            case ABANDONED -> next.add("to rehearse again start a new run: pgvector-migrate rehearse");
             case COMPLETED -> {
                 String kept = LocalTarget.describeKept(ctx);
                 if (!kept.isEmpty()) {

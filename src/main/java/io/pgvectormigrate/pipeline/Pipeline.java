@@ -32,8 +32,9 @@ import java.util.Optional;
  * journaled, so a resumed run asks the providers for connections again before the first step that needs them.
  *
  * <p>Teardown runs only once verify passed (it follows cutover), unless {@link Options#forceTeardown}: then a
- * run that stops on a failure or on differences still removes what it made. Kept resources stay, and the
- * journal still lists them as live.
+ * run that stops on a failure or on differences still removes what it made, and a run resumed with it (one
+ * that stopped before cutover: failed, differences, killed or paused) is torn down right away without retrying
+ * its remaining steps. Kept resources stay, and the journal still lists them as live.
  *
  * <p>Nothing here knows about local instances or AWS: the source, the target, the engine and, for tests, the
  * prepare and verify stages are injected.
@@ -48,7 +49,8 @@ public final class Pipeline {
      * Operator choices that shape a run.
      *
      * @param tables        which tables move and are verified
-     * @param forceTeardown tear down even when verify did not pass (after a failure or differences)
+     * @param forceTeardown tear down even when verify did not pass: when this pass stops on a failure or
+     *                      differences, and right away when resuming a run that stopped before cutover
      * @param keepSource    leave the temporary source in place at teardown
      * @param keepTarget    leave a target the run created in place at teardown
      * @param stopAfter     pause after this step (null = run to the end); a re-run with the same run id continues
@@ -117,7 +119,9 @@ public final class Pipeline {
         /** A step failed; the message says why. */
         FAILED,
         /** Verification found differences. */
-        DIFFERENCES
+        DIFFERENCES,
+        /** Torn down on request (--force-teardown on a resumed run) before the migration completed. */
+        ABANDONED
     }
 
     /**
@@ -158,6 +162,20 @@ public final class Pipeline {
         j.putParameter("target-provider", target.name());
         j.putParameter("engine", engine.name());
         Run run = new Run(ctx);
+        if (options.forceTeardown() && begun(j) && !j.isDone(Step.CUTOVER) && !j.isDone(Step.TEARDOWN)) {
+            // the operator gives up on a run that stopped (failed, differences, killed, paused): no more retries
+            ctx.progress().info("--force-teardown on a run that stopped before it was verified and cut over: "
+                    + "removing what it made now, without retrying its remaining steps");
+            try {
+                run.execute(Step.TEARDOWN);
+            } catch (RuntimeException e) {
+                return run.stopOnFailure(Step.TEARDOWN, e);
+            } catch (VerificationFailed impossible) {
+                throw new IllegalStateException(impossible);
+            }
+            return run.outcome(Status.ABANDONED, ExitCode.OK, "torn down on request; the migration was not completed"
+                    + (j.isDone(Step.VERIFY) ? " (verified but not cut over)" : " and not verified"), null, null);
+        }
         Step[] steps = Step.values();
         for (Step step : steps) {
             if (step == Step.TEARDOWN) break;
@@ -189,6 +207,12 @@ public final class Pipeline {
         }
         return run.outcome(Status.COMPLETED, ExitCode.OK, "migration verified and cut over; everything the run created is removed"
                 + (options.keepSource() || options.keepTarget() ? " except what was kept" : ""), null, null);
+    }
+
+    /** Whether an earlier process already worked on this run. */
+    private static boolean begun(Journal j) {
+        for (Step s : Step.values()) if (j.step(s).attempts() > 0) return true;
+        return false;
     }
 
     public static String label(Step step) {

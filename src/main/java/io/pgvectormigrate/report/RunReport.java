@@ -23,7 +23,7 @@ import java.util.TreeMap;
  * rows moved, what verification found, and every resource still alive. Built from the journal, so a resumed
  * run reports the steps earlier attempts did too. Holds no secrets (endpoints are display forms).
  *
- * @param result        verified, differences, failed, stopped
+ * @param result        verified, differences, failed, stopped, abandoned
  * @param rows          rows on the target per table after the copy (empty when not counted)
  * @param verification  verify's summary and full report (null when verify has not run)
  * @param figures       what steps recorded (engine figures, live-write counts), "step.key" -> value
@@ -89,6 +89,7 @@ public record RunReport(String runId, String command, String result, int exitCod
             case DIFFERENCES -> "differences";
             case FAILED -> "failed";
             case STOPPED -> "stopped";
+            case ABANDONED -> "abandoned";
         };
         return new RunReport(d.runId(), d.command(), result, outcome.exitCode(), outcome.message(), d.createdAt(),
                 d.updatedAt(), journal.output(Step.CREDENTIALS, "source").orElse(null),

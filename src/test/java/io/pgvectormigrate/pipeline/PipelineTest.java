@@ -283,6 +283,39 @@ class PipelineTest {
     }
 
     @Test
+    void resumingAStoppedRunWithForceTeardownTearsDownRightAway() {
+        World w = new World();
+        w.verifyPasses = false;
+        assertEquals(Pipeline.Status.DIFFERENCES, pipeline(w, Pipeline.Options.defaults()).run(ctx("run-g")).status());
+
+        RunContext again = ctx("run-g");
+        Pipeline.Outcome o = pipeline(w, Pipeline.Options.defaults().withForceTeardown(true)).run(again);
+        assertEquals(Pipeline.Status.ABANDONED, o.status());
+        assertEquals(ExitCode.OK, o.exitCode());
+        assertEquals(List.of(Step.TEARDOWN), o.ranNow(), "no step is retried");
+        assertEquals(1, w.count("verify"));
+        assertEquals(0, w.count("engine.cutover"));
+        assertEquals(1, w.count("engine.teardown"));
+        assertTrue(again.journal().liveResourcesNewestFirst().isEmpty());
+        assertEquals(StepStatus.FAILED, again.journal().step(Step.VERIFY).status(), "the journal still says verify failed");
+        assertTrue(o.message().contains("not verified"), o.message());
+    }
+
+    @Test
+    void aKilledRunGivenUpWithForceTeardownRemovesWhatTheEngineMade() {
+        World w = new World();
+        w.crashAt = "engine.migrate";
+        assertThrows(SimulatedKill.class, () -> pipeline(w, Pipeline.Options.defaults()).run(ctx("run-h")));
+        RunContext again = ctx("run-h");
+        Pipeline.Outcome o = pipeline(w, Pipeline.Options.defaults().withForceTeardown(true)).run(again);
+        assertEquals(Pipeline.Status.ABANDONED, o.status());
+        assertEquals(1, w.count("engine.migrate"), "the dead step is not retried");
+        assertEquals(1, w.count("engine.teardown"), "the subscription the dead attempt recorded is removed");
+        assertTrue(again.journal().liveResourcesNewestFirst().isEmpty());
+        assertEquals(StepStatus.RUNNING, again.journal().step(Step.MIGRATE).status());
+    }
+
+    @Test
     void forcedTeardownAfterAnEarlyFailureLeavesTheEngineAlone() {
         World w = new World();
         w.failAt = "source.restore";
