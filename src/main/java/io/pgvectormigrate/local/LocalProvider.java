@@ -201,8 +201,9 @@ public final class LocalProvider implements SourceProvider {
     private static ToolException restoreFailure(RunContext ctx, Proc.Result r) {
         String out = r.output();
         if (out.contains("No space left on device")) {
-            return ToolException.runtime("the disk is full: pg_restore could not write the temporary source ("
-                    + r.tail(1) + "); free space, then re-run with --run-id " + ctx.runId());
+            String line = out.lines().filter(l -> l.contains("No space left")).findFirst().orElse("").strip();
+            return ToolException.runtime("the disk is full: pg_restore could not write the temporary source in "
+                    + LocalInstances.baseDir(ctx) + " (" + line + "); free space, then re-run with --run-id " + ctx.runId());
         }
         List<String> errors = new ArrayList<>();
         for (String line : out.split("\n")) if (line.contains("error:")) errors.add(line.strip());
