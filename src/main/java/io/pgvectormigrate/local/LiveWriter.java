@@ -39,6 +39,8 @@ public final class LiveWriter implements Pipeline.Listener {
     private final AtomicLong updates = new AtomicLong();
     private final AtomicLong deletes = new AtomicLong();
     private volatile boolean stop;
+    /** WAL insert position inside the last committed round: its commit lies after it. */
+    private volatile String lastWriteLsn;
     private volatile Throwable failure;
     private Thread thread;
 
@@ -83,9 +85,10 @@ public final class LiveWriter implements Pipeline.Listener {
         if (failure != null) {
             throw ToolException.runtime("the live writer failed on the temporary source: " + Database.firstLine(failure.getMessage()));
         }
+        if (lastWriteLsn == null) return;
         ctx.progress().info("live writes stopped after " + counts + "; waiting for the target to confirm the last change ...");
         Instant t0 = Instant.now();
-        String lsn = awaitReplication(endpoints.source());
+        String lsn = awaitReplication(endpoints.source(), lastWriteLsn);
         ctx.journal().putOutput(Step.MIGRATE, "live-writes-confirmed-lsn", lsn);
         ctx.progress().info("every replication slot on the source confirmed " + lsn + " in "
                 + io.pgvectormigrate.report.Progress.seconds(Duration.between(t0, Instant.now())));
@@ -121,7 +124,8 @@ public final class LiveWriter implements Pipeline.Listener {
             try (PreparedStatement ins = c.prepareStatement(
                     "INSERT INTO items (id, botid, content, source, embedding) VALUES (?, ?, ?, ?, ?::vector)");
                  PreparedStatement upd = c.prepareStatement("UPDATE items SET content = ?, embedding = ?::vector WHERE id = ?");
-                 PreparedStatement del = c.prepareStatement("DELETE FROM items WHERE id = ?")) {
+                 PreparedStatement del = c.prepareStatement("DELETE FROM items WHERE id = ?");
+                 PreparedStatement lsnQuery = c.prepareStatement("SELECT pg_current_wal_insert_lsn()::text")) {
                 long clock = System.currentTimeMillis();
                 while (!stop) {
                     // one transaction per round: a couple of new chunks, one rewritten, one removed
@@ -147,7 +151,13 @@ public final class LiveWriter implements Pipeline.Listener {
                         del.setString(1, d);
                         deletes.addAndGet(del.executeUpdate());
                     }
+                    String lsn;
+                    try (ResultSet rs = lsnQuery.executeQuery()) {
+                        rs.next();
+                        lsn = rs.getString(1);
+                    }
                     c.commit();
+                    lastWriteLsn = lsn;
                     Thread.sleep(PAUSE.toMillis());
                 }
             }
@@ -168,17 +178,14 @@ public final class LiveWriter implements Pipeline.Listener {
     }
 
     /**
-     * Waits until every logical slot of the source database has confirmed the source's current WAL position
-     * (the last live write). No slot means nothing streams (the engine copied and stopped), so nothing to wait for.
+     * Waits until every logical slot of the source database has confirmed {@code lsn}, a position inside the last
+     * write's transaction (so its commit is confirmed too). Not the current end of WAL: a trailing record no
+     * subscriber is sent (a checkpoint, a running-transactions snapshot) is confirmed only at the next keepalive,
+     * seconds later. No slot means nothing streams, so nothing to wait for.
      */
-    static String awaitReplication(ConnectionSpec source) {
+    static String awaitReplication(ConnectionSpec source, String lsn) {
         Instant deadline = Instant.now().plus(CATCH_UP_TIMEOUT);
         try (Connection c = Database.connect(source, "temporary source", null); Statement st = c.createStatement()) {
-            String lsn;
-            try (ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-                rs.next();
-                lsn = rs.getString(1);
-            }
             while (true) {
                 try (ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE confirmed_flush_lsn IS NULL OR confirmed_flush_lsn < '"
                         + lsn + "'::pg_lsn) FROM pg_replication_slots WHERE slot_type = 'logical' AND database = current_database()")) {
