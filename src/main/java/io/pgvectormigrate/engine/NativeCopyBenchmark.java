@@ -38,13 +38,14 @@ import java.util.Map;
 public final class NativeCopyBenchmark {
     private NativeCopyBenchmark() {}
 
-    record Options(long rows, int bots, int jobs, boolean subscriptionToo, boolean uncompressedToo, Path workDir) {
+    record Options(long rows, int bots, int jobs, boolean subscriptionToo, boolean uncompressedToo, int repeat, Path workDir) {
         static Options parse(String[] args) {
             long rows = 100_000;
             int bots = 20;
             int jobs = 4;
             boolean sub = false;
             boolean z0 = false;
+            int repeat = 1;
             Path dir = null;
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -54,15 +55,16 @@ public final class NativeCopyBenchmark {
                     case "--with-subscription-copy" -> sub = true;
                     case "--with-uncompressed-dump" -> z0 = true;
                     case "--work-dir" -> dir = Path.of(args[++i]);
+                    case "--repeat" -> repeat = Integer.parseInt(args[++i]);
                     case "--help", "-h" -> {
                         System.out.println("usage: bench-native-copy [--rows N] [--bots B] [--jobs J] [--with-subscription-copy] "
-                                + "[--with-uncompressed-dump] [--work-dir DIR]");
+                                + "[--with-uncompressed-dump] [--repeat N] [--work-dir DIR]");
                         System.exit(0);
                     }
                     default -> throw ToolException.usage("unknown option " + args[i] + " (try --help)");
                 }
             }
-            return new Options(rows, bots, jobs, sub, z0, dir);
+            return new Options(rows, bots, jobs, sub, z0, Math.max(1, repeat), dir);
         }
     }
 
@@ -102,12 +104,16 @@ public final class NativeCopyBenchmark {
                     + scalar(source, "SELECT extversion FROM pg_extension WHERE extname = 'vector'");
             String expected = fingerprint(source);
 
-            timings.add(nativeRun(p, src, tgt, "native_snapshot", NativeOptions.InitialCopy.SNAPSHOT, o, expected, dir));
-            if (o.subscriptionToo()) {
-                timings.add(nativeRun(p, src, tgt, "native_subscription", NativeOptions.InitialCopy.SUBSCRIPTION, o, expected, dir));
+            // methods take turns in every round, so a burst of load elsewhere on the machine hits them alike
+            for (int round = 1; round <= o.repeat(); round++) {
+                if (o.repeat() > 1) p.info("round " + round + " of " + o.repeat());
+                timings.add(nativeRun(p, src, tgt, "native_snapshot_" + round, NativeOptions.InitialCopy.SNAPSHOT, o, expected, dir));
+                if (o.subscriptionToo()) {
+                    timings.add(nativeRun(p, src, tgt, "native_subscription_" + round, NativeOptions.InitialCopy.SUBSCRIPTION, o, expected, dir));
+                }
+                timings.add(dumpRestore(p, bins, src, tgt, "dump_restore_" + round, false, expected));
+                if (o.uncompressedToo()) timings.add(dumpRestore(p, bins, src, tgt, "dump_restore_z0_" + round, true, expected));
             }
-            timings.add(dumpRestore(p, bins, src, tgt, "dump_restore", false, expected));
-            if (o.uncompressedToo()) timings.add(dumpRestore(p, bins, src, tgt, "dump_restore_z0", true, expected));
         } finally {
             LocalPostgresCleanup.delete(dir);
         }
@@ -123,8 +129,8 @@ public final class NativeCopyBenchmark {
         long p0 = System.nanoTime();
         TargetPreparer.prepare(PrepareOptions.forPipeline(target, source, TableFilter.ALL), p);
         double prepare = secs(p0);
-        Path journalDir = dir.resolve("journal");
-        String runId = "bench-" + mode.id();
+        Path journalDir = dir.resolve("journal-" + db);
+        String runId = "bench-" + db.replace('_', '-');
         RunContext ctx = new RunContext(Journal.open(journalDir, runId, "benchmark", Clock.systemUTC()), p, journalDir, Clock.systemUTC());
         NativeEngine engine = new NativeEngine(NativeOptions.defaults().withInitialCopy(mode).withJobs(o.jobs()));
         Endpoints ep = new Endpoints(source, target, TableFilter.ALL);
@@ -185,18 +191,31 @@ public final class NativeCopyBenchmark {
     }
 
     private static void report(Options o, List<Timing> timings, String versions) {
-        double baseline = timings.stream().filter(t -> t.method().equals("pg_dump -Fc | pg_restore")).mapToDouble(Timing::seconds)
-                .findFirst().orElse(Double.NaN);
+        // median per method (the run whose time is the median, so its breakdown matches)
+        Map<String, List<Timing>> byMethod = new LinkedHashMap<>();
+        for (Timing t : timings) byMethod.computeIfAbsent(t.method(), k -> new ArrayList<>()).add(t);
+        Map<String, Timing> median = new LinkedHashMap<>();
+        byMethod.forEach((m, ts) -> {
+            List<Timing> sorted = new ArrayList<>(ts);
+            sorted.sort(java.util.Comparator.comparingDouble(Timing::seconds));
+            median.put(m, sorted.get((sorted.size() - 1) / 2));
+        });
+        double baseline = median.containsKey("pg_dump -Fc | pg_restore") ? median.get("pg_dump -Fc | pg_restore").seconds() : Double.NaN;
         StringBuilder sb = new StringBuilder();
         sb.append(String.format(Locale.ROOT, "%n### %,d rows (%d bots), %s%n%n", o.rows(), o.bots(), java.time.LocalDate.now()));
-        sb.append("| method | seconds | vs pg_dump -Fc \\| pg_restore | breakdown |\n| --- | ---: | ---: | --- |\n");
-        for (Timing t : timings) {
-            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.2fx | %s |%n", t.method().replace("|", "\\|"), t.seconds(),
-                    baseline / t.seconds(), t.detail()));
-        }
-        sb.append(String.format(Locale.ROOT, "%nMachine: %d cores (%s), %s RAM; %s. Command: `scripts/bench-native-copy --rows %d%s%s`%n",
+        sb.append("| method | seconds" + (o.repeat() > 1 ? " (median of " + o.repeat() + ")" : "")
+                + " | vs pg_dump -Fc \\| pg_restore | breakdown" + (o.repeat() > 1 ? " (median run); all runs" : "") + " |\n");
+        sb.append("| --- | ---: | ---: | --- |\n");
+        median.forEach((m, t) -> {
+            String all = o.repeat() > 1 ? "; runs: " + byMethod.get(m).stream()
+                    .map(x -> String.format(Locale.ROOT, "%.1f", x.seconds())).collect(java.util.stream.Collectors.joining(", ")) + " s" : "";
+            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.2fx | %s%s |%n", m.replace("|", "\\|"), t.seconds(),
+                    baseline / t.seconds(), t.detail(), all));
+        });
+        sb.append(String.format(Locale.ROOT, "%nMachine: %d cores (%s), %s RAM; %s. Command: `scripts/bench-native-copy --rows %d%s%s%s`%n",
                 Runtime.getRuntime().availableProcessors(), cpuModel(), memory(), versions, o.rows(),
-                o.subscriptionToo() ? " --with-subscription-copy" : "", o.uncompressedToo() ? " --with-uncompressed-dump" : ""));
+                o.subscriptionToo() ? " --with-subscription-copy" : "", o.uncompressedToo() ? " --with-uncompressed-dump" : "",
+                o.repeat() > 1 ? " --repeat " + o.repeat() : ""));
         sb.append("(\"vs\" = how many times faster than pg_dump -Fc | pg_restore; above 1 is faster.)\n");
         System.out.print(sb);
         System.out.flush();

@@ -93,8 +93,9 @@ public final class NativeEngine implements CopyEngine {
     /** One line for humans about a migrate outcome. */
     public static String describe(MigrateOutcome o) {
         long rows = o.tables().stream().mapToLong(TableRows::rows).sum();
-        String copy = o.resumed() && rows == 0
-                ? "initial copy already complete"
+        String copy = o.resumed()
+                ? String.format(java.util.Locale.ROOT, "initial copy complete (%d table(s), %s rows on the target; "
+                + "reused the subscription of an earlier attempt)", o.tables().size(), Pg.count(rows))
                 : String.format(java.util.Locale.ROOT, "initial copy complete (%d table(s), %s rows in %.1f s, %s)",
                 o.tables().size(), Pg.count(rows), o.copySeconds(), o.initialCopy());
         return copy + "; changes streaming, " + (o.lagBytes() < 0 ? "lag unknown" : Pg.bytes(o.lagBytes()) + " behind the source");
@@ -235,11 +236,9 @@ public final class NativeEngine implements CopyEngine {
         long baseErrors = Replication.errorCount(tgt, n.subscription());
         long lastReport = 0;
         Map<String, Character> last = Map.of();
-        Map<String, Replication.CopyProgress> peak = new LinkedHashMap<>();
         while (true) {
             Map<String, Character> states = Replication.relationStates(tgt, subOid);
             Map<String, Replication.CopyProgress> running = Replication.copyProgress(tgt);
-            running.forEach((t, cp) -> peak.merge(t, cp, (a, b) -> b.tuples() >= a.tuples() ? b : a));
             boolean ready = !states.isEmpty() && states.values().stream().allMatch(s -> s == 'r');
             boolean changed = !states.equals(last);
             if (ready || changed || System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
@@ -260,10 +259,15 @@ public final class NativeEngine implements CopyEngine {
             }
             Thread.sleep(POLL.toMillis() * 2);
         }
+        return onTarget(tgt, tables);
+    }
+
+    /** Rows and size of each table on the target: what a sync the tool did not stream itself left there. */
+    private static List<TableRows> onTarget(Connection tgt, List<TableInfo> tables) throws SQLException {
         List<TableRows> out = new ArrayList<>();
         for (TableInfo t : tables) {
-            Replication.CopyProgress cp = peak.get(t.display());
-            out.add(new TableRows(t.display(), cp == null ? 0 : cp.tuples(), cp == null ? 0 : cp.bytes()));
+            out.add(new TableRows(t.display(), Pg.number(tgt, "SELECT count(*) FROM " + t.quoted()),
+                    Pg.number(tgt, "SELECT pg_table_size(?::regclass)", t.quoted())));
         }
         return out;
     }
