@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "benchmark",
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
         description = {"Measures the tool's speed on local throwaway PostgreSQL instances (no cloud).", ""},
         subcommands = {BenchmarkCommand.Verify.class},
         footer = {"", "Example: pgvector-migrate benchmark verify --rows 100000,1000000"})
@@ -28,11 +28,13 @@ public final class BenchmarkCommand implements Runnable {
         throw new CommandLine.ParameterException(spec.commandLine(), "missing benchmark: pick one of the subcommands below");
     }
 
-    @Command(name = "verify",
-            description = {"Times verify (checks 1-6) on a generated Bedrock-Chat-shaped source and its copy, against",
-                    "(a) count(1), sum(hashtext(t::text)) and (b) sum(vector_dims(embedding)), each run on both sides",
-                    "at once, in the same run; then verify with one changed row, and the live heap during a verify.",
-                    "Starts two local PostgreSQL instances (needs PostgreSQL + pgvector; scripts/setup-postgres.sh).",
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = {"Times verify (checks 1-6) on a generated Bedrock-Chat-shaped source",
+                    "and its copy against, in the same run and on both sides at once:",
+                    "  (a) SELECT count(1), sum(hashtext(t::text)) FROM items t",
+                    "  (b) SELECT sum(vector_dims(embedding)) FROM items",
+                    "then verify with one changed row, and the live heap during a verify.",
+                    "Starts two local PostgreSQL instances (scripts/setup-postgres.sh).",
                     "1M rows need about 11 GB of disk and several minutes to generate.", ""},
             footer = {"", "Example: pgvector-migrate benchmark verify --rows 100000,1000000"})
     public static final class Verify implements Callable<Integer> {

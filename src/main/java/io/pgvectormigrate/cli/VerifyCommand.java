@@ -25,23 +25,35 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
-@Command(name = "verify",
-        description = {"Proves a copy complete: compares source and target (read-only on both) table by table.",
-                "Checks: schema (tables, columns, vector(n), primary keys, constraints), indexes (method, operator class,",
-                "WITH parameters), extensions, exact row counts, vector NULLs and dimensions, rows per group",
-                "(items.botid by default), a 64-bit hash of every row chunked by primary key (naming differing keys),",
-                "sequences, and optionally ANN parity. Exit 0 when everything matches, 3 on any difference.", ""},
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = {"Proves a copy complete: compares source and target, read-only on both.",
+                "Checks (ids for --skip):",
+                "  schema      tables, columns and types incl. vector(n), primary keys",
+                "  indexes     method, operator class, WITH parameters, validity",
+                "  extensions  extension versions (vector, pgcrypto, ...)",
+                "  rows        exact row counts",
+                "  vectors     NULL vectors and dimensions vs the declared vector(n)",
+                "  groups      rows per group (items.botid by default)",
+                "  content     64-bit hash of every row, chunked by primary key;",
+                "              differing rows are named (missing, extra, changed)",
+                "  sequences   target sequences ahead of source and of their column",
+                "  ann         exact top-k parity and index recall (--ann-queries)",
+                "Exit 0 when everything matches, 3 on any difference.", ""},
         footer = {"",
-                "Connections: JDBC URL or postgresql:// URI; passwords from the URL, PGPASSWORD, ~/.pgpass, or a prompt.",
-                "Checks for --skip: " + "schema, indexes, extensions, rows, vectors, groups, content, sequences, ann.",
+                "Connections: a JDBC URL or postgresql:// URI; the password comes from",
+                "the URL, PGPASSWORD, ~/.pgpass or a prompt, and is never printed.",
                 "",
                 "Examples:",
-                "  pgvector-migrate verify --source postgresql://postgres@old-cluster:5432/postgres \\",
-                "      --target postgresql://postgres@new-cluster:5432/postgres --report verify.md",
-                "  pgvector-migrate verify --source ... --target ... --table items --skip extensions --format json",
+                "  pgvector-migrate verify \\",
+                "      --source postgresql://postgres@old-db:5432/postgres \\",
+                "      --target postgresql://postgres@new-db:5432/postgres \\",
+                "      --report verify.md",
                 "  pgvector-migrate verify --source ... --target ... --ann-queries 20",
+                "  pgvector-migrate verify --source ... --target ... --table items \\",
+                "      --skip extensions --format json",
                 "",
-                "Exit codes: 0 everything matches, 1 runtime failure (connection lost), 2 bad input, 3 differences found."})
+                "Exit codes: 0 everything matches, 1 runtime failure (connection lost),",
+                "2 bad input, 3 differences found. See docs/verification.md."})
 public final class VerifyCommand implements Callable<Integer> {
     private final CliContext ctx;
 

@@ -197,18 +197,15 @@ final class Side implements AutoCloseable {
         }
     }
 
-    /** Ends the transactions (nothing to commit: they only read) and closes every connection. */
+    /**
+     * Closes every connection, which ends its read-only transaction (there is nothing to commit). No rollback
+     * first: after a failure another thread may still be reading on a connection, and closing interrupts it
+     * instead of waiting for it.
+     */
     @Override
     public void close() {
         synchronized (opened) {
-            for (Connection c : opened) {
-                try {
-                    if (!c.isClosed()) c.rollback();
-                } catch (SQLException ignored) {
-                    // the connection may be gone already
-                }
-                closeQuietly(c);
-            }
+            for (Connection c : opened) closeQuietly(c);
             opened.clear();
         }
     }

@@ -133,7 +133,8 @@ public final class Verifier {
     /** Maps a failed query to an exit code and a one-line message; never includes connection secrets. */
     static RuntimeException sqlFailure(String role, String what, SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
-        if (Database.isConnectionLoss(e)) {
+        // 57P01-57P03: the server terminated the session (admin command, shutdown, crash)
+        if (Database.isConnectionLoss(e) || state.startsWith("57P")) {
             return ToolException.runtime("connection to the " + role + " lost mid-run while " + what + ": "
                     + Database.firstLine(e.getMessage()) + " (verify changed nothing; re-run when the database is reachable)", e);
         }
