@@ -72,6 +72,11 @@ public final class Rehearsal {
                              Clock clock, Supplier<CopyEngine> engine) {
         String runId = o.runId() != null ? o.runId() : newRunId(clock);
         Journal.validateRunId(runId);
+        // bad input is refused before a run directory exists
+        if ((o.rows() != null && o.rows() < 1) || (o.bots() != null && o.bots() < 1)) {
+            throw ToolException.usage("--rows and --bots must be at least 1");
+        }
+        ConnectionSpec operatorTarget = o.target() == null ? null : ConnectionSpec.parse(o.target());
         boolean resuming = Journal.exists(o.workDir(), runId);
         Journal journal = Journal.open(o.workDir(), runId, COMMAND, clock);
         if (!COMMAND.equals(journal.snapshot().command())) {
@@ -91,14 +96,13 @@ public final class Rehearsal {
             long rows = Long.parseLong(settle(journal, "rows", str(o.rows()), String.valueOf(DEFAULT_ROWS), started, "--rows"));
             int bots = Integer.parseInt(settle(journal, "bots", str(o.bots()), String.valueOf(DEFAULT_BOTS), started, "--bots"));
             long seed = Long.parseLong(settle(journal, "seed", str(o.seed()), String.valueOf(DEFAULT_SEED), started, "--seed"));
-            if (rows < 1 || bots < 1) throw ToolException.usage("--rows and --bots must be at least 1");
             snap = new LocalProvider.Snapshot.Sample(rows, bots, seed);
         }
 
         TargetProvider target;
         String targetDisplay = null;
-        if (o.target() != null) {
-            ExistingTarget t = new ExistingTarget(ConnectionSpec.parse(o.target()), credentials);
+        if (operatorTarget != null) {
+            ExistingTarget t = new ExistingTarget(operatorTarget, credentials);
             target = t;
             targetDisplay = t.spec().display();
         } else {
@@ -118,11 +122,7 @@ public final class Rehearsal {
         Pipeline.Options po = new Pipeline.Options(TableFilter.ALL, o.forceTeardown(), o.keepSource(),
                 o.keep() && o.target() == null, o.stopAfter());
         List<Pipeline.Listener> listeners = new ArrayList<>();
-        LiveWriter writer = null;
-        if (o.liveWrites()) {
-            writer = new LiveWriter(DEFAULT_SEED + runId.hashCode());
-            listeners.add(writer);
-        }
+        if (o.liveWrites()) listeners.add(new LiveWriter(DEFAULT_SEED + runId.hashCode()));
         listeners.add(new TargetRowCounter());
         Pipeline pipeline = new Pipeline(source, target, engine.get(), po, Pipeline.Stages.standard(), listeners);
         RunContext ctx = new RunContext(journal, progress, o.workDir(), clock);

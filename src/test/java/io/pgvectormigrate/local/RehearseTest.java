@@ -189,6 +189,12 @@ class RehearseTest {
         assertTrue(step.err().contains("unknown step 'lunch'"), step.err());
         CliRun.Result id = rehearse("--run-id", "Bad_Id");
         assertEquals(ExitCode.USAGE, id.exitCode());
+        CliRun.Result rows = rehearse("--rows", "0");
+        assertEquals(ExitCode.USAGE, rows.exitCode());
+        assertTrue(rows.err().contains("--rows and --bots must be at least 1"), rows.err());
+        CliRun.Result target = rehearse("--target", "mysql://somewhere/db");
+        assertEquals(ExitCode.USAGE, target.exitCode());
+        assertTrue(target.err().contains("cannot read connection"), target.err());
         assertFalse(Files.exists(work.resolve("runs")), "no run was started");
         CliRun.Result help = rehearse("--help");
         assertEquals(ExitCode.OK, help.exitCode());
