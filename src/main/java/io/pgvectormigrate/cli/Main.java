@@ -22,6 +22,7 @@ import java.util.Map;
                 ""},
         subcommands = {
                 CommandLine.HelpCommand.class,
+                IamPolicyCommand.class,
         },
         footer = {"",
                 "Exit codes (every command):",
