@@ -444,7 +444,7 @@ public final class DmsEngine implements CopyEngine {
         DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), poller);
         List<String> deleted = aws("teardown", () -> objects.deleteAll(options.timeout()));
         if (endpoints != null) dropNewLeftovers(ctx.journal(), endpoints.source(), ctx.progress(), false);
-        ctx.progress().info(deleted.isEmpty() ? "dms: nothing left to delete" : "dms: deleted " + String.join(", ", deleted));
+        ctx.progress().info(deleted.isEmpty() ? "dms: nothing left to delete" : "dms: teardown done, " + deleted.size() + " DMS object(s) deleted");
     }
 
     // ---------------------------------------------------------------- helpers
