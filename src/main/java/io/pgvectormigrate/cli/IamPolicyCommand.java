@@ -12,11 +12,11 @@ import picocli.CommandLine.Option;
 import java.util.concurrent.Callable;
 
 /** Prints the IAM documents the tool needs; changes nothing and calls no AWS API. */
-@Command(name = "iam-policy",
+@Command(name = "iam-policy", mixinStandardHelpOptions = true,
         description = {
-                "Print the IAM policies pgvector-migrate needs, as JSON: the operator's least-privilege policy (every rds, dms,",
-                "secretsmanager and cloudformation action the tool calls, creates and deletes limited to resources tagged",
-                "pgvector-migrate:run-id), and the trust and permissions policies of the role DMS assumes.",
+                "Print the IAM policies pgvector-migrate needs, as JSON: the operator's least-privilege policy (every rds, dms, "
+                        + "secretsmanager and cloudformation action the tool calls; creates and deletes limited to resources tagged "
+                        + "pgvector-migrate:run-id), and the trust and permissions policies of the role DMS assumes.",
                 "Calls no AWS API. See docs/iam.md."},
         footer = {"",
                 "Examples:",

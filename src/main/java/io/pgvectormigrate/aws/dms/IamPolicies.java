@@ -41,8 +41,13 @@ public final class IamPolicies {
         /** reading the DMS role in preflight */
         DMS_ROLE,
         /** KMS use through RDS for a snapshot encrypted with a customer-managed key */
-        KMS_VIA_RDS
+        KMS_VIA_RDS,
+        /** the final snapshot DeleteDBCluster takes of the temporary cluster (no request tags on that call) */
+        FINAL_SNAPSHOT
     }
+
+    /** Prefix of the final snapshot cleanup takes of the temporary cluster (named for the run). */
+    public static final String FINAL_SNAPSHOT_PREFIX = "pgvector-migrate-";
 
     /**
      * One AWS call and the IAM action that authorizes it.
@@ -107,6 +112,7 @@ public final class IamPolicies {
             p("rds", "CreateDBClusterSnapshot", Scope.CREATE_TAGGED, AWS, "capture --snapshot and the final snapshot at cleanup"),
             p("rds", "DeleteDBInstance", Scope.OWN_TAGGED, AWS, "cleanup"),
             p("rds", "DeleteDBCluster", Scope.OWN_TAGGED, AWS, "cleanup"),
+            p("rds", null, "CreateDBClusterSnapshot", Scope.FINAL_SNAPSHOT, AWS, "DeleteDBCluster's final snapshot, named for the run"),
             p("rds", "DeleteDBClusterParameterGroup", Scope.OWN_TAGGED, AWS, "cleanup"),
             p("rds", "ListTagsForResource", Scope.ANY, AWS, "cleanup refuses resources without the run tag"),
             p("rds", null, "AddTagsToResource", Scope.CREATE_TAGGED, AWS, "tags passed on create are authorized as tagging"),
@@ -184,6 +190,9 @@ public final class IamPolicies {
                 condition("StringEquals", "iam:PassedToService", "dms.amazonaws.com"));
         statement(st, "CheckDmsRole", actions("iam", Scope.DMS_ROLE), List.of(t.roleArn(),
                 "arn:aws:iam::" + t.a() + ":role/dms-vpc-role"), null);
+        statement(st, "FinalSnapshotOfTemporaryCluster", actions("rds", Scope.FINAL_SNAPSHOT),
+                List.of("arn:aws:rds:" + t.r() + ":" + t.a() + ":cluster-snapshot:" + FINAL_SNAPSHOT_PREFIX + "*",
+                        "arn:aws:rds:" + t.r() + ":" + t.a() + ":cluster:*"), null);
         statement(st, "UseSnapshotKeyThroughRds", actions("kms", Scope.KMS_VIA_RDS),
                 List.of("arn:aws:kms:" + t.r() + ":" + t.a() + ":key/*"),
                 condition("StringLike", "kms:ViaService", "rds." + t.r() + ".amazonaws.com"));

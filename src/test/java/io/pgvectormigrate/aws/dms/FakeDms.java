@@ -640,8 +640,10 @@ public final class FakeDms implements DatabaseMigrationClient {
                 to(m, "Stopped");
             }
             case "deleting" -> {
-                migrations.remove(m.arn);
-                tags.remove(m.arn);
+                if (m.pollsInState >= 2) {
+                    migrations.remove(m.arn);
+                    tags.remove(m.arn);
+                }
             }
             default -> {
             }
