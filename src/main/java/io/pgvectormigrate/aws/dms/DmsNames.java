@@ -9,12 +9,13 @@ public record DmsNames(String runId) {
     public static final String TAG_RUN_ID = "pgvector-migrate:run-id";
     /** What the object is for, e.g. dms-source-provider. */
     public static final String TAG_ROLE = "pgvector-migrate:role";
-    public static final String PREFIX = "pgvector-migrate-";
+    /** The AWS provider names its resources pgvm-&lt;run id&gt;-... too. */
+    public static final String PREFIX = "pgvm-";
 
-    public String subnetGroup() { return PREFIX + runId; }
-    public String instanceProfile() { return PREFIX + runId; }
-    public String sourceProvider() { return PREFIX + runId + "-source"; }
-    public String targetProvider() { return PREFIX + runId + "-target"; }
-    public String project() { return PREFIX + runId; }
-    public String dataMigration() { return PREFIX + runId; }
+    public String subnetGroup() { return PREFIX + runId + "-dms"; }
+    public String instanceProfile() { return PREFIX + runId + "-dms"; }
+    public String sourceProvider() { return PREFIX + runId + "-dms-source"; }
+    public String targetProvider() { return PREFIX + runId + "-dms-target"; }
+    public String project() { return PREFIX + runId + "-dms"; }
+    public String dataMigration() { return PREFIX + runId + "-dms"; }
 }

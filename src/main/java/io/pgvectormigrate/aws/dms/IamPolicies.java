@@ -47,7 +47,7 @@ public final class IamPolicies {
     }
 
     /** Prefix of the final snapshot cleanup takes of the temporary cluster (named for the run). */
-    public static final String FINAL_SNAPSHOT_PREFIX = "pgvector-migrate-";
+    public static final String FINAL_SNAPSHOT_PREFIX = "pgvm-";
 
     /**
      * One AWS call and the IAM action that authorizes it.
@@ -104,6 +104,8 @@ public final class IamPolicies {
             p("rds", "DescribeDBClusters", Scope.ANY, AWS, "target cluster, temporary cluster state"),
             p("rds", "DescribeDBInstances", Scope.ANY, AWS, "writer state"),
             p("rds", "DescribeDBClusterParameterGroups", Scope.ANY, AWS, "find the run's parameter group on resume"),
+            p("rds", "DescribeDBEngineVersions", Scope.ANY, AWS, "the parameter group family of the snapshot's engine version"),
+            p("rds", "DescribeDBSubnetGroups", Scope.ANY, AWS, "the target's subnet group for the temporary cluster"),
             p("rds", "CreateDBClusterParameterGroup", Scope.CREATE_TAGGED, AWS, "rds.logical_replication=1 for DMS"),
             p("rds", "ModifyDBClusterParameterGroup", Scope.OWN_TAGGED, AWS, "replication settings"),
             p("rds", "RestoreDBClusterFromSnapshot", Scope.CREATE_TAGGED, AWS, "the temporary source"),
@@ -123,6 +125,8 @@ public final class IamPolicies {
             p("secretsmanager", "DescribeSecret", Scope.STACK, AWS, "capture: check the stack's secret"),
             p("secretsmanager", "CreateSecret", Scope.CREATE_TAGGED, AWS, "the tool-owned secret DMS reads the source credentials from"),
             p("secretsmanager", null, "TagResource", Scope.CREATE_TAGGED, AWS, "tags passed on CreateSecret are authorized as tagging"),
+            p("secretsmanager", "PutSecretValue", Scope.OWN_TAGGED, AWS, "update the tool-owned secret on resume"),
+            p("secretsmanager", "ListSecrets", Scope.ANY, AWS, "cleanup --discover finds the run's secrets by tag"),
             p("secretsmanager", "DeleteSecret", Scope.OWN_TAGGED, AWS, "cleanup (force delete)"),
             // stack outputs (AWS provider)
             p("cloudformation", "DescribeStacks", Scope.STACK, AWS, "read the stack outputs (secret, subnets, security group)"));

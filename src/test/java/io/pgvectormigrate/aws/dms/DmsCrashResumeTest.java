@@ -27,9 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 @ExtendWith(PgServers.class)
 class DmsCrashResumeTest {
-    private static final List<String> ONE_OF_EACH = List.of("replication-subnet-group pgvector-migrate-crash",
-            "instance-profile pgvector-migrate-crash", "data-provider pgvector-migrate-crash-source",
-            "data-provider pgvector-migrate-crash-target", "migration-project pgvector-migrate-crash", "data-migration pgvector-migrate-crash");
+    private static final List<String> ONE_OF_EACH = List.of("replication-subnet-group pgvm-crash-dms",
+            "instance-profile pgvm-crash-dms", "data-provider pgvm-crash-dms-source",
+            "data-provider pgvm-crash-dms-target", "migration-project pgvm-crash-dms", "data-migration pgvm-crash-dms");
     private static final Set<String> DMS_KINDS = Set.of("dms.replication-subnet-group", "dms.instance-profile", "dms.data-provider",
             "dms.migration-project", "dms.data-migration");
 

@@ -59,24 +59,24 @@ class DmsEngineTest {
         assertEquals("full-load", migrated.figures().get("type"));
 
         // what was created, and how
-        assertEquals(List.of("replication-subnet-group pgvector-migrate-r1", "instance-profile pgvector-migrate-r1",
-                "data-provider pgvector-migrate-r1-source", "data-provider pgvector-migrate-r1-target",
-                "migration-project pgvector-migrate-r1", "data-migration pgvector-migrate-r1"), f.fake.inventory());
-        InstanceProfile profile = f.fake.profileNamed("pgvector-migrate-r1").orElseThrow();
+        assertEquals(List.of("replication-subnet-group pgvm-r1-dms", "instance-profile pgvm-r1-dms",
+                "data-provider pgvm-r1-dms-source", "data-provider pgvm-r1-dms-target",
+                "migration-project pgvm-r1-dms", "data-migration pgvm-r1-dms"), f.fake.inventory());
+        InstanceProfile profile = f.fake.profileNamed("pgvm-r1-dms").orElseThrow();
         assertFalse(profile.publiclyAccessible(), "instance profile must not be publicly accessible");
         assertEquals(List.of("sg-0db"), profile.vpcSecurityGroups());
-        assertEquals("pgvector-migrate-r1", profile.subnetGroupIdentifier());
+        assertEquals("pgvm-r1-dms", profile.subnetGroupIdentifier());
         for (DataProvider p : f.fake.providers()) {
             assertEquals("aurora-postgresql", p.engine());
             assertEquals("require", p.settings().postgreSqlSettings().sslModeAsString());
             assertEquals(db.name(), p.settings().postgreSqlSettings().databaseName());
             assertEquals("r1", f.fake.tagsOf(p.dataProviderArn()).get("pgvector-migrate:run-id"));
         }
-        MigrationProject project = f.fake.projectNamed("pgvector-migrate-r1").orElseThrow();
+        MigrationProject project = f.fake.projectNamed("pgvm-r1-dms").orElseThrow();
         assertEquals(DmsFixture.SOURCE_SECRET, project.sourceDataProviderDescriptors().get(0).secretsManagerSecretId());
         assertEquals(DmsFixture.TARGET_SECRET, project.targetDataProviderDescriptors().get(0).secretsManagerSecretId());
         assertEquals(DmsFixture.ROLE, project.sourceDataProviderDescriptors().get(0).secretsManagerAccessRoleArn());
-        DataMigration dm = f.fake.migrationNamed("pgvector-migrate-r1").orElseThrow();
+        DataMigration dm = f.fake.migrationNamed("pgvm-r1-dms").orElseThrow();
         assertEquals("full-load", dm.dataMigrationTypeAsString());
         assertEquals("truncate", dm.targetDataSettings().get(0).tablePreparationModeAsString());
         assertTrue(dm.dataMigrationSettings().cloudwatchLogsEnabled());
@@ -122,7 +122,7 @@ class DmsEngineTest {
         CopyEngine.Result r = engine.migrate(ctx, f.endpoints());
         assertTrue(r.summary().contains("streaming"), r.summary());
         assertEquals(f.digest(db.source()), f.digest(db.target()));
-        String suffix = f.fake.leftoverSuffix("pgvector-migrate-cdc1");
+        String suffix = f.fake.leftoverSuffix("pgvm-cdc1-dms");
 
         // changes after the load reach the target through CDC
         Sql.exec(db.source(), "DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY id LIMIT 5)",
@@ -131,7 +131,7 @@ class DmsEngineTest {
         assertEquals(f.digest(db.source()), f.digest(db.target()));
         assertEquals("1", Sql.scalar(db.target(), "SELECT count(*) FROM items WHERE content = 'changed during cdc'"));
         assertTrue(f.fake.calls().contains("StopDataMigration"));
-        assertEquals("Stopped", f.fake.migrationNamed("pgvector-migrate-cdc1").orElseThrow().dataMigrationStatus());
+        assertEquals("Stopped", f.fake.migrationNamed("pgvm-cdc1-dms").orElseThrow().dataMigrationStatus());
 
         // DMS's publication and slot are gone from the source; the earlier ones stay; no subscription remains
         assertEquals("publication_before", Sql.scalar(db.source(), "SELECT string_agg(pubname, ',') FROM pg_publication"));
@@ -261,7 +261,7 @@ class DmsEngineTest {
         ToolException e = assertThrows(ToolException.class, () -> f.engine(o).migrate(f.ctx("slow1"), f.endpoints()));
         assertEquals(ExitCode.RUNTIME_FAILURE, e.exitCode());
         assertTrue(e.getMessage().contains("still 'Starting'") && e.getMessage().contains("re-run the same command"), e.getMessage());
-        assertEquals("Starting", f.fake.migrationNamed("pgvector-migrate-slow1").orElseThrow().dataMigrationStatus());
+        assertEquals("Starting", f.fake.migrationNamed("pgvm-slow1-dms").orElseThrow().dataMigrationStatus());
         // cleanup stops it before deleting
         f.engine().teardown(f.ctx("slow1"), f.endpoints());
         assertTrue(f.fake.calls().contains("StopDataMigration"));
@@ -307,7 +307,7 @@ class DmsEngineTest {
     void anObjectWithTheRunsNameOwnedByAnotherRunIsNeverAdopted(PgServers.DbPair db) throws Exception {
         DmsFixture f = new DmsFixture(db, work);
         f.bedrockChat(5, 1);
-        f.fake.createInstanceProfile(b -> b.instanceProfileName("pgvector-migrate-own1")
+        f.fake.createInstanceProfile(b -> b.instanceProfileName("pgvm-own1-dms")
                 .tags(t -> t.key("pgvector-migrate:run-id").value("someone-else")));
         ToolException e = assertThrows(ToolException.class, () -> f.engine().migrate(f.ctx("own1"), f.endpoints()));
         assertEquals(ExitCode.USAGE, e.exitCode());
@@ -354,7 +354,7 @@ class DmsEngineTest {
             assertEquals("verify-full", p.settings().postgreSqlSettings().sslModeAsString());
             assertEquals(cert, p.settings().postgreSqlSettings().certificateArn());
         }
-        assertEquals("ops-dms-subnets", f.fake.profileNamed("pgvector-migrate-vf1").orElseThrow().subnetGroupIdentifier());
+        assertEquals("ops-dms-subnets", f.fake.profileNamed("pgvm-vf1-dms").orElseThrow().subnetGroupIdentifier());
         f.engine(o).teardown(ctx, f.endpoints());
         assertEquals(List.of("replication-subnet-group ops-dms-subnets"), f.fake.inventory(), "the operator's subnet group stays");
         assertTrue(ctx.journal().resourcesOfKind("dms.replication-subnet-group").isEmpty());
