@@ -19,6 +19,9 @@ import java.util.Locale;
  * <pre>
  * DMS hours      = startup + bytes / throughput
  * DMS cost       = DMS hours x dmsPerHour
+ * cluster hours  = DMS hours + restoreAndVerifyHours           (the temporary Aurora cluster runs throughout)
+ * cluster cost   = cluster hours x temporaryClusterAcu x acuPerHour
+ * tool path      = DMS cost + cluster cost
  * tokens         = chunk characters / charsPerToken            (every stored chunk is embedded again)
  * embedding cost = tokens / 1000 x embedPer1kTokens
  * ECS task-hours = bots x taskHoursPerBot                      (one Fargate task per bot)
@@ -45,10 +48,13 @@ public final class CostEstimate {
      * @param taskVcpu            vCPUs of the embedding task
      * @param taskMemoryGb        memory of the embedding task
      * @param taskHoursPerBot     how long one bot's embedding task runs
+     * @param acuPerHour          Aurora Serverless v2 price per ACU-hour (the temporary cluster)
+     * @param temporaryClusterAcu average ACUs of the temporary cluster while it runs
+     * @param restoreAndVerifyHours hours the temporary cluster runs besides the copy (restore, verify, teardown)
      */
     public record Prices(Double dmsPerHour, Duration dmsStartup, double dmsBytesPerSecond, Double embedPer1kTokens,
                          double charsPerToken, Double vcpuPerHour, Double gbPerHour, double taskVcpu, double taskMemoryGb,
-                         double taskHoursPerBot) {
+                         double taskHoursPerBot, Double acuPerHour, double temporaryClusterAcu, double restoreAndVerifyHours) {
         public Prices {
             if (dmsStartup == null) dmsStartup = Duration.ofMinutes(15);
             if (dmsBytesPerSecond <= 0) throw new IllegalArgumentException("throughput must be positive");
@@ -62,7 +68,8 @@ public final class CostEstimate {
      */
     public record Config(Double dmsPerHour, String dmsStartup, Double dmsMegabytesPerSecond, Double embedPer1kTokens,
                          Double charsPerToken, Double fargateVcpuPerHour, Double fargateGbPerHour, Double taskVcpu,
-                         Double taskMemoryGb, Double taskHoursPerBot) {
+                         Double taskMemoryGb, Double taskHoursPerBot, Double acuPerHour, Double temporaryClusterAcu,
+                         Double restoreAndVerifyHours) {
         /** The prices, or the keys still missing (then the report says the estimate was skipped and why). */
         public Prices toPrices() {
             List<String> missing = new ArrayList<>();
@@ -70,18 +77,22 @@ public final class CostEstimate {
             if (taskVcpu == null) missing.add("cost.taskVcpu");
             if (taskMemoryGb == null) missing.add("cost.taskMemoryGb");
             if (taskHoursPerBot == null) missing.add("cost.taskHoursPerBot");
+            if (temporaryClusterAcu == null) missing.add("cost.temporaryClusterAcu");
+            if (restoreAndVerifyHours == null) missing.add("cost.restoreAndVerifyHours");
             if (!missing.isEmpty()) {
                 throw io.pgvectormigrate.core.ToolException.usage("cost estimate needs " + String.join(", ", missing)
                         + " in migration.yaml (see docs/runbook-bedrock-chat-v0-v1.md, \"What the run costs\")");
             }
             return new Prices(dmsPerHour, dmsStartup == null ? null : DmsConfig.duration("cost.dmsStartup", dmsStartup),
                     dmsMegabytesPerSecond * 1_000_000, embedPer1kTokens, charsPerToken == null ? 4.0 : charsPerToken,
-                    fargateVcpuPerHour, fargateGbPerHour, taskVcpu, taskMemoryGb, taskHoursPerBot);
+                    fargateVcpuPerHour, fargateGbPerHour, taskVcpu, taskMemoryGb, taskHoursPerBot, acuPerHour,
+                    temporaryClusterAcu, restoreAndVerifyHours);
         }
     }
 
-    public record Estimate(double dmsHours, Double dmsCost, double tokens, Double embeddingCost, double ecsTaskHours,
-                           Double ecsCost, Double reembeddingCost, List<String> formula) {}
+    public record Estimate(double dmsHours, Double dmsCost, double clusterHours, Double clusterCost, Double toolPathCost,
+                           double tokens, Double embeddingCost, double ecsTaskHours, Double ecsCost, Double reembeddingCost,
+                           List<String> formula) {}
 
     /**
      * Measures the selected tables, and for the table holding the chunks the number of groups (bots) and the
@@ -126,6 +137,14 @@ public final class CostEstimate {
         Double dmsCost = p.dmsPerHour() == null ? null : dmsHours * p.dmsPerHour();
         f.add(dmsCost == null ? "DMS cost = unknown (no DMS hourly price given)"
                 : String.format(Locale.ROOT, "DMS cost = %.2f h x %s/h = %s", dmsHours, money(p.dmsPerHour()), money(dmsCost)));
+        double clusterHours = dmsHours + p.restoreAndVerifyHours();
+        Double clusterCost = p.acuPerHour() == null ? null : clusterHours * p.temporaryClusterAcu() * p.acuPerHour();
+        f.add(clusterCost == null ? String.format(Locale.ROOT, "cluster hours = %.2f + %.2f = %.2f h; cost unknown (no ACU-hour price given)",
+                dmsHours, p.restoreAndVerifyHours(), clusterHours)
+                : String.format(Locale.ROOT, "cluster cost = (%.2f + %.2f) h x %.1f ACU x %s = %s", dmsHours, p.restoreAndVerifyHours(),
+                p.temporaryClusterAcu(), money(p.acuPerHour()), money(clusterCost)));
+        Double toolPath = dmsCost == null || clusterCost == null ? null : dmsCost + clusterCost;
+        if (toolPath != null) f.add("tool path = " + money(dmsCost) + " + " + money(clusterCost) + " = " + money(toolPath));
         double tokens = m.textChars() / p.charsPerToken();
         f.add(String.format(Locale.ROOT, "tokens = %,d characters / %.1f = %,.0f", m.textChars(), p.charsPerToken(), tokens));
         Double embed = p.embedPer1kTokens() == null ? null : tokens / 1000.0 * p.embedPer1kTokens();
@@ -140,7 +159,7 @@ public final class CostEstimate {
                 money(p.vcpuPerHour()), p.taskMemoryGb(), money(p.gbPerHour()), money(ecs)));
         Double reembed = embed == null || ecs == null ? null : embed + ecs;
         if (reembed != null) f.add("re-embedding = " + money(embed) + " + " + money(ecs) + " = " + money(reembed));
-        return new Estimate(dmsHours, dmsCost, tokens, embed, taskHours, ecs, reembed, List.copyOf(f));
+        return new Estimate(dmsHours, dmsCost, clusterHours, clusterCost, toolPath, tokens, embed, taskHours, ecs, reembed, List.copyOf(f));
     }
 
     private static String money(double v) {
