@@ -359,4 +359,25 @@ class DmsEngineTest {
         assertEquals(List.of("replication-subnet-group ops-dms-subnets"), f.fake.inventory(), "the operator's subnet group stays");
         assertTrue(ctx.journal().resourcesOfKind("dms.replication-subnet-group").isEmpty());
     }
+
+    @Test
+    void withTheJournalLostDiscoverFindsTheRunsObjectsByTagAndTeardownDeletesOnlyThose(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.bedrockChat(10, 1);
+        f.engine().migrate(f.ctx("lost1"), f.endpoints());
+        f.engine().migrate(f.ctx("other1"), f.endpoints());
+        assertEquals(12, f.fake.inventory().size());
+
+        DmsFixture again = new DmsFixture(db, work.resolve("fresh-work-dir"));
+        RunContext fresh = again.ctx("lost1");
+        DmsEngine engine = new DmsEngine(f.fake, f.options().build(), (t, x, p) -> { });
+        List<String> found = engine.discover(fresh);
+        assertEquals(6, found.size(), found.toString());
+        engine.teardown(fresh, null);
+        assertEquals(6, f.fake.inventory().size());
+        assertTrue(f.fake.inventory().stream().allMatch(i -> i.contains("pgvm-other1-dms")), f.fake.inventory().toString());
+        assertEquals(List.of(), engine.discover(again.ctx("lost1")));
+        f.engine().teardown(f.ctx("other1"), f.endpoints());
+        assertEquals(List.of(), f.fake.inventory());
+    }
 }
