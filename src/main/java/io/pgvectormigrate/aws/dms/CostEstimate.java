@@ -163,7 +163,7 @@ public final class CostEstimate {
     }
 
     private static String money(double v) {
-        return String.format(Locale.ROOT, v < 1 ? "$%.4f" : "$%.2f", v);
+        return String.format(Locale.ROOT, v != 0 && Math.abs(v) < 0.01 ? "$%.4f" : "$%.2f", v);
     }
 
     private static String bytes(long b) {

@@ -16,7 +16,7 @@ import java.util.Map;
 public record DmsConfig(String roleArn, String secretsAccessRoleArn, String serviceAccessRoleArn, String migrationType,
                         String tablePreparation, String sslMode, String certificateArn, String subnetGroup,
                         List<String> subnetIds, List<String> securityGroupIds, Integer numberOfJobs, String sourceServerName,
-                        String targetServerName, String pollInterval, String heartbeat, String timeout, Map<String, String> tags) {
+                        Integer sourcePort, String targetServerName, Integer targetPort, String pollInterval, String heartbeat, String timeout, Map<String, String> tags) {
 
     public DmsOptions.Builder applyTo(DmsOptions.Builder b) {
         if (roleArn != null) b.roleArn(roleArn);
@@ -30,8 +30,9 @@ public record DmsConfig(String roleArn, String secretsAccessRoleArn, String serv
         if (subnetIds != null && !subnetIds.isEmpty()) b.subnetIds(subnetIds);
         if (securityGroupIds != null && !securityGroupIds.isEmpty()) b.securityGroupIds(securityGroupIds);
         if (numberOfJobs != null) b.numberOfJobs(numberOfJobs);
-        if (sourceServerName != null) b.source(new DmsOptions.Location(sourceServerName, null, null));
-        if (targetServerName != null) b.target(new DmsOptions.Location(targetServerName, null, null));
+        // DMS connects from inside the VPC: when the tool reaches the databases through a tunnel, give DMS the real endpoints
+        if (sourceServerName != null || sourcePort != null) b.source(new DmsOptions.Location(sourceServerName, sourcePort, null));
+        if (targetServerName != null || targetPort != null) b.target(new DmsOptions.Location(targetServerName, targetPort, null));
         if (pollInterval != null) b.pollInterval(duration("dms.pollInterval", pollInterval));
         if (heartbeat != null) b.heartbeat(duration("dms.heartbeat", heartbeat));
         if (timeout != null) b.timeout(duration("dms.timeout", timeout));

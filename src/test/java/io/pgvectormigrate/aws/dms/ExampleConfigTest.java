@@ -46,6 +46,11 @@ class ExampleConfigTest {
         CostEstimate.Estimate e = CostEstimate.estimate(new CostEstimate.Measured(100_000, 600_000_000, 40, 60_000_000), c.toPrices());
         assertTrue(e.toolPathCost() != null && e.reembeddingCost() != null, e.formula().toString());
         assertEquals(40 * 0.25, e.ecsTaskHours(), 1e-9);
+        assertEquals(2.00, e.reembeddingCost(), 1e-9);
+        assertEquals(0.64, e.toolPathCost(), 0.005);
+        // the runbook's worked example is this very computation
+        String runbook = Files.readString(Path.of("docs/runbook-bedrock-chat-v0-v1.md"));
+        for (String line : e.formula()) assertTrue(runbook.contains("    " + line + "\n"), "runbook shows: " + line);
         ToolException missing = assertThrows(ToolException.class, () -> new CostEstimate.Config(1.0, null, null, null, null, null,
                 null, null, null, null, null, null, null).toPrices());
         assertTrue(missing.getMessage().contains("cost.dmsMegabytesPerSecond"), missing.getMessage());
