@@ -22,6 +22,7 @@ import java.util.Map;
                 ""},
         subcommands = {
                 CommandLine.HelpCommand.class,
+                PrepareTargetCommand.class,
                 IamPolicyCommand.class,
         },
         footer = {"",

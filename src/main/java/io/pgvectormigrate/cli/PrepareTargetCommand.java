@@ -1,0 +1,197 @@
+package io.pgvectormigrate.cli;
+
+import io.pgvectormigrate.core.ExitCode;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.local.PgBinaries;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.target.Indexes.DeferredIndex;
+import io.pgvectormigrate.target.Indexes.IndexAction;
+import io.pgvectormigrate.target.PrepareOptions;
+import io.pgvectormigrate.target.PrepareOptions.Preset;
+import io.pgvectormigrate.target.TargetPreparer;
+import io.pgvectormigrate.target.TargetPreparer.AfterLoadOptions;
+import io.pgvectormigrate.target.TargetPreparer.AfterLoadResult;
+import io.pgvectormigrate.target.TargetPreparer.PrepareResult;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "prepare-target", mixinStandardHelpOptions = true,
+        description = {
+                "Prepares the target database with Flyway before the copy: extensions vector (at least the source's version) "
+                        + "and pgcrypto, Bedrock Chat's items table and indexes when absent, your own migrations, and "
+                        + "optionally the source's table definitions. Idempotent: run it again any time.",
+                "Refuses (exit 2) a target whose tables already hold rows, a target older than the source, and a target "
+                        + "where pgvector cannot be installed. Flyway's history lives in the pgvector_migrate schema.",
+                ""},
+        footer = {"",
+                "Examples:",
+                "  pgvector-migrate prepare-target --target postgresql://postgres@new-cluster:5432/postgres",
+                "  pgvector-migrate prepare-target --target $TARGET --source $SOURCE --schema-from-source --migrations ./db",
+                "  pgvector-migrate prepare-target --target $TARGET --source $SOURCE --defer-indexes   # then load, then:",
+                "  pgvector-migrate prepare-target --target $TARGET --after-load",
+                "",
+                "Passwords: in the URL, PGPASSWORD or ~/.pgpass; they are never printed."})
+public final class PrepareTargetCommand implements Callable<Integer> {
+    private final CliContext ctx;
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--target", required = true, paramLabel = "<conn>",
+            description = "Database to prepare (JDBC URL or postgresql:// URI).")
+    String target;
+
+    @Option(names = "--source", paramLabel = "<conn>",
+            description = "Database the data comes from: sets the vector version floor and the major version check, and its tables' "
+                    + "definitions are compared with the target's (a difference is an error).")
+    String source;
+
+    @Option(names = "--schema-from-source",
+            description = "Create every selected source table the target lacks from the source's definition (pg_dump --schema-only "
+                    + "of those tables, restored with pg_restore in one transaction). Needs --source.")
+    boolean schemaFromSource;
+
+    @Option(names = "--migrations", paramLabel = "DIR",
+            description = "Your own Flyway folder (V<n>__<name>.sql), applied after the tool's migrations, with its own history "
+                    + "table pgvector_migrate.operator_schema_history and the database's usual search_path.")
+    Path migrations;
+
+    @Option(names = "--allow-nonempty-target",
+            description = "Accept target tables that already hold rows (they are left as they are).")
+    boolean allowNonempty;
+
+    @Option(names = "--preset", paramLabel = "auto|bedrock-chat|none", defaultValue = "auto",
+            converter = PresetConverter.class,
+            description = "Create Bedrock Chat's public.items and its indexes when absent: auto (default) does so without --source, "
+                    + "or when the source has public.items.")
+    Preset preset;
+
+    @Option(names = "--defer-indexes",
+            description = "Drop the secondary indexes of the empty target tables now (their definitions are kept on the target) so "
+                    + "the load is faster; run with --after-load once the data is in. The migrate pipeline does this itself.")
+    boolean deferIndexes;
+
+    @Option(names = "--after-load",
+            description = "Run after the data is loaded instead of preparing: recreate deferred indexes, rebuild vector indexes "
+                    + "(ivfflat lists trained on the real rows), ANALYZE. Idempotent.")
+    boolean afterLoad;
+
+    @Option(names = "--maintenance-work-mem", paramLabel = "SIZE", defaultValue = "1GB",
+            description = "maintenance_work_mem for the --after-load index builds (default: ${DEFAULT-VALUE}; never lowers the server's).")
+    String maintenanceWorkMem;
+
+    @Option(names = "--parallel-workers", paramLabel = "N", defaultValue = "4",
+            description = "max_parallel_maintenance_workers for the --after-load builds (default: ${DEFAULT-VALUE}).")
+    int parallelWorkers;
+
+    @Option(names = "--schema", split = ",", paramLabel = "NAME", description = "Only tables in these schemas.")
+    List<String> schemas = new ArrayList<>();
+
+    @Option(names = "--table", split = ",", paramLabel = "PATTERN", description = "Only these tables (name or schema.name, * wildcard).")
+    List<String> tables = new ArrayList<>();
+
+    @Option(names = "--exclude", split = ",", paramLabel = "PATTERN", description = "Leave these tables out.")
+    List<String> excludes = new ArrayList<>();
+
+    public PrepareTargetCommand(CliContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+        ConnectionSpec targetSpec = ctx.credentials().resolve(ConnectionSpec.parse(target));
+        TableFilter filter = new TableFilter(schemas, tables, excludes);
+        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        if (afterLoad) {
+            if (source != null || schemaFromSource || migrations != null || deferIndexes || allowNonempty) {
+                throw ToolException.usage("--after-load takes only --target, the table filters and the build settings: "
+                        + "run the preparation and the after-load pass as two commands");
+            }
+            if (parallelWorkers < 0) throw ToolException.usage("--parallel-workers must be 0 or more");
+            AfterLoadResult r = TargetPreparer.afterLoad(targetSpec, filter,
+                    new AfterLoadOptions(maintenanceWorkMem, parallelWorkers), progress);
+            print(r);
+            return ExitCode.OK;
+        }
+        if (schemaFromSource && source == null) {
+            throw ToolException.usage("--schema-from-source needs --source <conn>: the database whose table definitions to copy");
+        }
+        ConnectionSpec sourceSpec = source == null ? null : ctx.credentials().resolve(ConnectionSpec.parse(source));
+        Path dir = migrations == null ? null : ctx.cwd().resolve(migrations);
+        PgBinaries binaries = null;
+        if (schemaFromSource) {
+            try {
+                binaries = PgBinaries.locate(ctx.env());
+            } catch (ToolException e) {
+                // pg_dump may still be found among client-only installs when a table has to be created
+            }
+        }
+        PrepareOptions options = new PrepareOptions(targetSpec, sourceSpec, schemaFromSource, dir, allowNonempty,
+                deferIndexes, filter, preset, binaries);
+        PrepareResult r = TargetPreparer.prepare(options, progress);
+        print(r);
+        return ExitCode.OK;
+    }
+
+    private void print(PrepareResult r) {
+        PrintWriter out = ctx.out();
+        if (common.json()) {
+            out.println(Json.write(r));
+            return;
+        }
+        out.println(r.summary());
+        out.println("  PostgreSQL " + r.targetVersion() + (r.sourceVersion() != null ? " (source " + r.sourceVersion() + ")" : ""));
+        String vectorDid = switch (r.vectorAction()) {
+            case "keep" -> "already installed";
+            case "update" -> "updated from " + r.vectorBefore();
+            default -> "created";
+        };
+        out.println("  extensions: vector " + r.vectorVersion() + " (" + vectorDid + "), pgcrypto " + r.pgcryptoVersion());
+        out.println("  migrations applied now: " + (r.applied().isEmpty() ? "none (all up to date)" : String.join(", ", r.applied())));
+        out.println("  preset: " + r.preset());
+        if (!r.tablesCreated().isEmpty()) out.println("  tables created: " + String.join(", ", r.tablesCreated()));
+        if (!r.tablesPresent().isEmpty()) out.println("  tables already present (same definition): " + String.join(", ", r.tablesPresent()));
+        if (!r.deferredIndexes().isEmpty()) {
+            out.println("  indexes deferred until after the load (prepare-target --after-load rebuilds them):");
+            for (DeferredIndex d : r.deferredIndexes()) out.println("    " + d.schema() + "." + d.name() + " (" + d.accessMethod() + ")");
+        }
+        for (String w : r.warnings()) out.println("  note: " + w);
+    }
+
+    private void print(AfterLoadResult r) {
+        PrintWriter out = ctx.out();
+        if (common.json()) {
+            out.println(Json.write(r));
+            return;
+        }
+        out.println(r.summary());
+        for (IndexAction a : r.indexes()) {
+            out.println("  " + a.schema() + "." + a.index() + " (" + a.accessMethod() + "): "
+                    + a.action().name().toLowerCase().replace('_', ' ')
+                    + (a.seconds() > 0 ? String.format(java.util.Locale.ROOT, " in %.1f s", a.seconds()) : ""));
+        }
+        if (!r.analyzed().isEmpty()) out.println("  analyzed: " + String.join(", ", r.analyzed()));
+    }
+
+    /** Accepts auto, bedrock-chat, none. */
+    static final class PresetConverter implements picocli.CommandLine.ITypeConverter<Preset> {
+        @Override
+        public Preset convert(String value) {
+            try {
+                return Preset.fromCli(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+package io.pgvectormigrate.target;
+
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.target.Catalog.IndexInfo;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Deferred secondary indexes and the after-load rebuild. The bookkeeping lives on the target, in the tool schema
+ * (core migration V2), and every drop or build commits together with its record, so a crash at any point leaves
+ * the record and the catalog agreeing and a re-run continues where it stopped.
+ */
+public final class Indexes {
+    private static final String DEFERRED = Migrations.SCHEMA + ".deferred_index";
+    private static final String REINDEXED = Migrations.SCHEMA + ".vector_reindex";
+
+    private Indexes() {}
+
+    /** An index dropped before the load, with the definition that recreates it. */
+    public record DeferredIndex(String schema, String name, String table, String accessMethod, String definition) {}
+
+    /**
+     * Drops the deferrable indexes of the given (empty, non-partitioned) tables, recording each definition first in the
+     * same transaction. Indexes already deferred by an earlier run are gone from the catalog and stay recorded.
+     */
+    static List<DeferredIndex> defer(Connection c, List<TableRef> tables, Progress progress) throws SQLException {
+        List<DeferredIndex> deferred = new ArrayList<>();
+        for (TableRef t : tables) {
+            for (IndexInfo i : Catalog.indexes(c, t)) {
+                if (!i.deferrable()) continue;
+                boolean auto = c.getAutoCommit();
+                c.setAutoCommit(false);
+                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + DEFERRED
+                        + " (schema_name, index_name, table_name, access_method, definition) VALUES (?, ?, ?, ?, ?) "
+                        + "ON CONFLICT (schema_name, index_name) DO UPDATE SET table_name = excluded.table_name, "
+                        + "access_method = excluded.access_method, definition = excluded.definition, "
+                        + "deferred_at = now(), rebuilt_at = NULL");
+                     Statement st = c.createStatement()) {
+                    ps.setString(1, t.schema());
+                    ps.setString(2, i.name());
+                    ps.setString(3, t.name());
+                    ps.setString(4, i.accessMethod());
+                    ps.setString(5, i.definition());
+                    ps.executeUpdate();
+                    st.execute("DROP INDEX " + Sql.ident(t.schema()) + "." + Sql.ident(i.name()));
+                    c.commit();
+                } catch (SQLException e) {
+                    c.rollback();
+                    throw e;
+                } finally {
+                    c.setAutoCommit(auto);
+                }
+                progress.info("  deferred index " + t.schema() + "." + i.name() + " (" + i.accessMethod() + ") of " + t.display());
+                deferred.add(new DeferredIndex(t.schema(), i.name(), t.name(), i.accessMethod(), i.definition()));
+            }
+        }
+        return deferred;
+    }
+
+    /** Every index recorded as deferred and not rebuilt yet, for the given tables. */
+    static List<DeferredIndex> pending(Connection c, List<TableRef> tables) throws SQLException {
+        Set<TableRef> wanted = new HashSet<>(tables);
+        List<DeferredIndex> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT schema_name, index_name, table_name, access_method, definition FROM " + DEFERRED
+                        + " WHERE rebuilt_at IS NULL ORDER BY schema_name, table_name, index_name")) {
+            while (rs.next()) {
+                DeferredIndex d = new DeferredIndex(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5));
+                if (wanted.contains(new TableRef(d.schema(), d.table()))) out.add(d);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * A new preparation means a new load follows: forget what the after-load pass of the previous load did to these
+     * tables (rebuilt deferrals, reindexed vector indexes). Deferrals still pending stay: their indexes are still gone.
+     */
+    static void startNewLoad(Connection c, List<TableRef> tables) throws SQLException {
+        try (PreparedStatement re = c.prepareStatement("DELETE FROM " + REINDEXED + " WHERE schema_name = ? AND table_name = ?");
+             PreparedStatement de = c.prepareStatement("DELETE FROM " + DEFERRED
+                     + " WHERE schema_name = ? AND table_name = ? AND rebuilt_at IS NOT NULL")) {
+            for (TableRef t : tables) {
+                for (PreparedStatement ps : List.of(re, de)) {
+                    ps.setString(1, t.schema());
+                    ps.setString(2, t.name());
+                    ps.executeUpdate();
+                }
+            }
+        }
+    }
+
+    /** What after-load did to one index. */
+    public record IndexAction(String schema, String index, String table, String accessMethod, Action action, double seconds) {
+        public enum Action {
+            /** built again from its recorded definition */
+            RECREATED,
+            /** recorded as deferred but present already (built by an earlier pass or by hand): not built twice */
+            ALREADY_PRESENT,
+            /** a vector index that stayed during the load, rebuilt so its lists/graph fit the loaded rows */
+            REINDEXED,
+            /** rebuilt by an earlier after-load pass since the last preparation */
+            ALREADY_REINDEXED
+        }
+    }
+
+    static List<IndexAction> rebuild(Connection c, ConnectionSpec spec, List<TableRef> tables, Progress progress) throws SQLException {
+        int pid = Integer.parseInt(Catalog.scalar(c, "SELECT pg_backend_pid()"));
+        List<IndexAction> actions = new ArrayList<>();
+        Set<String> recreatedOrDeferred = new HashSet<>();
+        for (DeferredIndex d : pending(c, tables)) {
+            recreatedOrDeferred.add(d.schema() + "." + d.name());
+            var existing = Catalog.index(c, d.schema(), d.name());
+            long start = System.nanoTime();
+            IndexAction.Action action;
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                if (existing.isPresent() && existing.get().valid()) {
+                    action = IndexAction.Action.ALREADY_PRESENT;
+                } else {
+                    if (existing.isPresent()) {
+                        // an invalid leftover (a CONCURRENTLY build that failed): replace it
+                        st.execute("DROP INDEX " + Sql.ident(d.schema()) + "." + Sql.ident(d.name()));
+                    }
+                    progress.info("  building index " + d.schema() + "." + d.name() + " (" + d.accessMethod() + ") on "
+                            + new TableRef(d.schema(), d.table()).display());
+                    try (BuildWatcher w = new BuildWatcher(spec, pid, d.name(), progress)) {
+                        st.execute(d.definition());
+                    }
+                    action = IndexAction.Action.RECREATED;
+                }
+                try (PreparedStatement ps = c.prepareStatement("UPDATE " + DEFERRED
+                        + " SET rebuilt_at = now() WHERE schema_name = ? AND index_name = ?")) {
+                    ps.setString(1, d.schema());
+                    ps.setString(2, d.name());
+                    ps.executeUpdate();
+                }
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(auto);
+            }
+            double secs = (System.nanoTime() - start) / 1e9;
+            if (action == IndexAction.Action.RECREATED) {
+                progress.info("  built " + d.schema() + "." + d.name() + " in " + Progress.seconds(Duration.ofNanos(System.nanoTime() - start)));
+            }
+            actions.add(new IndexAction(d.schema(), d.name(), d.table(), d.accessMethod(), action, secs));
+        }
+        // deferred indexes rebuilt by an earlier pass were built after the load too: never reindex them
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT schema_name, index_name FROM " + DEFERRED)) {
+            while (rs.next()) recreatedOrDeferred.add(rs.getString(1) + "." + rs.getString(2));
+        }
+        Set<String> reindexedBefore = new HashSet<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT schema_name, index_name FROM " + REINDEXED)) {
+            while (rs.next()) reindexedBefore.add(rs.getString(1) + "." + rs.getString(2));
+        }
+        for (TableRef t : tables) {
+            for (IndexInfo i : Catalog.indexes(c, t)) {
+                if (!i.isVector() || recreatedOrDeferred.contains(t.schema() + "." + i.name())) continue;
+                if (reindexedBefore.contains(t.schema() + "." + i.name())) {
+                    actions.add(new IndexAction(t.schema(), i.name(), t.name(), i.accessMethod(), IndexAction.Action.ALREADY_REINDEXED, 0));
+                    continue;
+                }
+                progress.info("  rebuilding vector index " + t.schema() + "." + i.name() + " (" + i.accessMethod() + ") on the loaded rows");
+                long start = System.nanoTime();
+                boolean auto = c.getAutoCommit();
+                c.setAutoCommit(false);
+                try (Statement st = c.createStatement();
+                     PreparedStatement ps = c.prepareStatement("INSERT INTO " + REINDEXED
+                             + " (schema_name, index_name, table_name) VALUES (?, ?, ?) ON CONFLICT (schema_name, index_name) "
+                             + "DO UPDATE SET table_name = excluded.table_name, reindexed_at = now()")) {
+                    try (BuildWatcher w = new BuildWatcher(spec, pid, i.name(), progress)) {
+                        st.execute("REINDEX INDEX " + Sql.ident(t.schema()) + "." + Sql.ident(i.name()));
+                    }
+                    ps.setString(1, t.schema());
+                    ps.setString(2, i.name());
+                    ps.setString(3, t.name());
+                    ps.executeUpdate();
+                    c.commit();
+                } catch (SQLException e) {
+                    c.rollback();
+                    throw e;
+                } finally {
+                    c.setAutoCommit(auto);
+                }
+                double secs = (System.nanoTime() - start) / 1e9;
+                actions.add(new IndexAction(t.schema(), i.name(), t.name(), i.accessMethod(), IndexAction.Action.REINDEXED, secs));
+            }
+        }
+        return actions;
+    }
+}
