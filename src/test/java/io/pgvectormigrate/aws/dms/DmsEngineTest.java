@@ -380,4 +380,29 @@ class DmsEngineTest {
         f.engine().teardown(f.ctx("other1"), f.endpoints());
         assertEquals(List.of(), f.fake.inventory());
     }
+
+    @Test
+    void plugsIntoPrepareTargetWhoseDeferredIndexesComeBackAtCutover(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        try (java.sql.Connection s = db.openSource()) {
+            io.pgvectormigrate.sample.BedrockChatSample.createSchema(s);
+            io.pgvectormigrate.sample.BedrockChatSample.generate(s, 150, 3, 11, io.pgvectormigrate.report.Progress.SILENT);
+        }
+        RunContext ctx = f.ctx("prep1");
+        io.pgvectormigrate.target.TargetPreparer.prepare(
+                io.pgvectormigrate.target.PrepareOptions.forPipeline(db.target(), db.source(), TableFilter.ALL), ctx.progress());
+        String indexes = "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'items'";
+        assertEquals("items_pkey", Sql.scalar(db.target(), indexes), "prepare-target deferred the secondary indexes");
+
+        DmsEngine engine = new DmsEngine(f.fake, f.options().build()); // the real after-load pass
+        engine.preflight(ctx, f.endpoints());
+        engine.migrate(ctx, f.endpoints());
+        assertEquals(f.digest(db.source()), f.digest(db.target()));
+        engine.cutover(ctx, f.endpoints());
+        assertEquals("idx_items_botid,idx_items_embedding,items_pkey", Sql.scalar(db.target(), indexes));
+        assertEquals("0", Sql.scalar(db.target(), "SELECT count(*) FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid "
+                + "WHERE c.relname = 'items' AND NOT i.indisvalid"));
+        engine.teardown(ctx, f.endpoints());
+        assertEquals(List.of(), f.fake.inventory());
+    }
 }
