@@ -210,9 +210,12 @@ public final class DmsEngine implements CopyEngine {
         long started = System.nanoTime();
         long deadline = started + options.timeout().toNanos();
         boolean startedHere = false;
+        // a failure or stop seen after this call watched it run (or started it) is reported, never silently restarted
+        boolean watched = false;
         DataMigration dm = initial;
         while (true) {
             DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
+            if (status.active()) watched = true;
             String text = line.next(dm, Duration.ofNanos(System.nanoTime() - started));
             if (text != null) progress.info(text);
             if (fullLoadDone(dm, status)) {
@@ -223,8 +226,8 @@ public final class DmsEngine implements CopyEngine {
                 requireNoErroredTables(dm);
                 return dm;
             }
-            if (status == DmsStatus.FAILED && startedHere) throw failure(dm);
-            if (status == DmsStatus.STOPPED && startedHere) {
+            if (status == DmsStatus.FAILED && (startedHere || watched)) throw failure(dm);
+            if (status == DmsStatus.STOPPED && (startedHere || watched)) {
                 throw ToolException.runtime("DMS data migration " + name + " stopped before the load completed"
                         + (dm.stopReason() == null ? "" : " (" + dm.stopReason() + ")")
                         + ": re-run the same command to restart it");
@@ -237,7 +240,7 @@ public final class DmsEngine implements CopyEngine {
                         ? StartReplicationMigrationTypeValue.START_REPLICATION : StartReplicationMigrationTypeValue.RELOAD_TARGET;
                 if (type == StartReplicationMigrationTypeValue.RELOAD_TARGET) {
                     progress.info("dms: restarting " + name + " from scratch (reload-target) after an earlier "
-                            + dm.dataMigrationStatus().toLowerCase() + " attempt" + (dm.lastFailureMessage() == null ? "" : ": " + dm.lastFailureMessage()));
+                            + dm.dataMigrationStatus().toLowerCase(java.util.Locale.ROOT) + " attempt" + (dm.lastFailureMessage() == null ? "" : ": " + dm.lastFailureMessage()));
                 }
                 try {
                     DataMigration afterStart = DmsErrors.call("StartDataMigration",

@@ -405,4 +405,19 @@ class DmsEngineTest {
         engine.teardown(ctx, f.endpoints());
         assertEquals(List.of(), f.fake.inventory());
     }
+
+    @Test
+    void aFailureSeenWhileWatchingAResumedRunIsReportedNotRestarted(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.bedrockChat(10, 1);
+        // provisioning outlasts the crash, so the resumed run sees it running before it fails
+        f.fake.startingPolls(5).crash("StartDataMigration", FakeDms.When.AFTER, 1).failNextStart("ERROR: could not open relation items");
+        assertThrows(FakeDms.FakeCrash.class, () -> f.engine().migrate(f.ctx("watch1"), f.endpoints()));
+        f.fake.clearCrashes();
+        ToolException e = assertThrows(ToolException.class, () -> f.engine().migrate(f.ctx("watch1"), f.endpoints()));
+        assertTrue(e.getMessage().contains("could not open relation items"), e.getMessage());
+        assertEquals(1, f.fake.calls().stream().filter(c -> c.equals("StartDataMigration")).count(), "no silent restart");
+        assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("Starting")), String.join("\n", f.progressLines));
+        f.engine().teardown(f.ctx("watch1"), f.endpoints());
+    }
 }

@@ -60,7 +60,6 @@ final class DmsFixture {
             @Override
             public void info(String line) {
                 progressLines.add(line);
-                if (System.getenv("DMS_DEBUG") != null) System.out.println(System.currentTimeMillis() % 100000 + " " + line);
             }
 
             @Override
