@@ -835,11 +835,15 @@ public final class FakeDms implements DatabaseMigrationClient {
         }
     }
 
-    /** Seconds behind: 0 once the slot has confirmed everything written on the source. */
+    /**
+     * Seconds behind: 0 once the slot has confirmed everything inserted into the source's WAL. The insert position,
+     * not pg_current_wal_lsn(): with asynchronous commit a committed change can still sit in WAL buffers, behind
+     * the write position, and must not count as replicated.
+     */
     private Integer cdcLatency(Dm m) {
         try (Connection s = open(m.source)) {
             try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT sl.confirmed_flush_lsn >= pg_current_wal_lsn(), "
+                    "SELECT sl.confirmed_flush_lsn >= pg_current_wal_insert_lsn(), "
                             + "COALESCE(floor(extract(epoch FROM r.replay_lag)), 0)::int "
                             + "FROM pg_replication_slots sl LEFT JOIN pg_stat_replication r ON r.pid = sl.active_pid "
                             + "WHERE sl.slot_name = '" + subscription(m) + "'")) {
