@@ -419,7 +419,7 @@ public final class DmsEngine implements CopyEngine {
             }
             for (Resource r : journal.resourcesOfKind(KIND_SLOT)) {
                 if (r.deleted()) continue;
-                if (DmsLeftovers.dropSlot(s, r.id(), poller, 5)) dropped.add("replication slot " + r.id());
+                if (DmsLeftovers.dropSlot(s, r.id(), poller, 5, min(options.timeout(), Duration.ofMinutes(2)))) dropped.add("replication slot " + r.id());
                 journal.markDeleted(KIND_SLOT, r.id());
             }
         } catch (SQLException e) {
@@ -482,6 +482,10 @@ public final class DmsEngine implements CopyEngine {
             rs.next();
             return rs.getString(1);
         }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
     }
 
     private static String version(int num) {

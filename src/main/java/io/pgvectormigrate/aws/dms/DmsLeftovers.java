@@ -64,13 +64,18 @@ final class DmsLeftovers {
 
     /**
      * Drops a slot; one still in use (a subscriber that did not go away after DMS stopped) is given
-     * {@code waitPolls} polls to let go, then its walsender is terminated.
+     * {@code waitPolls} polls to let go, then its walsender is terminated; after {@code maxWait} it gives up.
      */
-    static boolean dropSlot(Connection c, String name, Poller poller, int waitPolls) throws SQLException {
+    static boolean dropSlot(Connection c, String name, Poller poller, int waitPolls, java.time.Duration maxWait) throws SQLException {
+        long deadline = System.nanoTime() + maxWait.toNanos();
         for (int i = 0; ; i++) {
             Slot slot = slots(c).stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
             if (slot == null) return false;
             if (!slot.active()) break;
+            if (System.nanoTime() > deadline) {
+                throw new SQLException("replication slot " + name + " is still in use by process " + slot.activePid()
+                        + " after " + Poller.human(maxWait) + ": stop that subscriber, then drop the slot with pg_drop_replication_slot('" + name + "')");
+            }
             if (i >= waitPolls && slot.activePid() != null) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
                     ps.setInt(1, slot.activePid());

@@ -420,4 +420,38 @@ class DmsEngineTest {
         assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("Starting")), String.join("\n", f.progressLines));
         f.engine().teardown(f.ctx("watch1"), f.endpoints());
     }
+
+    @Test
+    void aSlotStillHeldByAWalSenderIsReleasedThenDropped(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.bedrockChat(10, 1);
+        RunContext ctx = f.ctx("active1");
+        DmsEngine engine = f.engine();
+        engine.migrate(ctx, f.endpoints());
+        // a subscriber that did not go away: a logical replication stream keeps the leftover slot active
+        Sql.exec(db.source(), "CREATE PUBLICATION publication_held FOR TABLE items",
+                "SELECT pg_create_logical_replication_slot('migration_subscriber_held', 'pgoutput')");
+        java.util.Properties props = db.source().driverProperties();
+        props.setProperty("replication", "database");
+        props.setProperty("assumeMinServerVersion", "10");
+        props.setProperty("preferQueryMode", "simple");
+        java.sql.Connection repl = java.sql.DriverManager.getConnection(db.source().jdbcUrl(), props);
+        try {
+            repl.unwrap(org.postgresql.PGConnection.class).getReplicationAPI()
+                    .replicationStream().logical().withSlotName("migration_subscriber_held")
+                    .withSlotOption("proto_version", 1).withSlotOption("publication_names", "publication_held").start();
+            assertEquals("t", Sql.scalar(db.source(), "SELECT active FROM pg_replication_slots WHERE slot_name = 'migration_subscriber_held'"));
+            CopyEngine.Result cut = engine.cutover(ctx, f.endpoints());
+            assertTrue(cut.summary().contains("replication slot migration_subscriber_held"), cut.summary());
+            assertEquals("0", Sql.scalar(db.source(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'migration_subscriber_held'"));
+            assertEquals("0", Sql.scalar(db.source(), "SELECT count(*) FROM pg_publication WHERE pubname = 'publication_held'"));
+        } finally {
+            try {
+                repl.close();
+            } catch (java.sql.SQLException terminated) {
+                // its walsender was terminated by the engine: closing may fail
+            }
+        }
+        engine.teardown(ctx, f.endpoints());
+    }
 }
