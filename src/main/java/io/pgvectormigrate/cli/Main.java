@@ -33,6 +33,7 @@ import java.util.Map;
                 MigrateCommand.class,
                 CutoverCommand.class,
                 BenchmarkCommand.class,
+                IamPolicyCommand.class,
         },
         footer = {"",
                 "Exit codes (every command):",
