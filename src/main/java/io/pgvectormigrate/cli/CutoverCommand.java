@@ -32,11 +32,12 @@ import java.util.concurrent.Callable;
                 ""},
         footer = {"",
                 "Examples:",
-                "  pgvector-migrate cutover --run-id bedrock-v1 --source postgresql://postgres@old-copy:5432/postgres \\",
+                "  pgvector-migrate cutover --run-id bedrock-v1 \\",
+                "      --source postgresql://postgres@old-copy:5432/postgres \\",
                 "      --target postgresql://postgres@new-cluster:5432/postgres",
                 "  pgvector-migrate cutover --source $SRC --target $TGT --max-lag 16MB --timeout 10m",
                 "",
-                "Without --run-id, the most recent run in --work-dir that still has a subscription is cut over."})
+                "Without --run-id: the latest run in --work-dir that still has a subscription."})
 public final class CutoverCommand implements Callable<Integer> {
     private final CliContext ctx;
 

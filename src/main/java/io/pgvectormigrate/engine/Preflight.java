@@ -165,8 +165,13 @@ final class Preflight {
                     + ": the target tables must have every source column (prepare-target --schema-from-source copies them)");
         }
         if (!nonEmpty.isEmpty()) {
+            List<String> otherRuns = new ArrayList<>();
+            for (String slot : Replication.slotsLike(src, ReplicationNames.PREFIX.replace("_", "\\_") + "%")) {
+                otherRuns.add(slot.substring(ReplicationNames.PREFIX.length()).replace('_', '-'));
+            }
             problems.add(plural(nonEmpty, "target table", "holds", "hold") + " rows already: " + list(nonEmpty)
-                    + " (the native engine loads empty tables: empty them, or pass the --run-id of the interrupted run to resume it)");
+                    + " (the native engine loads empty tables: empty them, or resume the interrupted run with its --run-id"
+                    + (otherRuns.isEmpty() ? "" : "; runs with a slot on the source: " + list(otherRuns)) + ")");
         }
         if (missing.isEmpty() && !tables.isEmpty()) {
             List<String> seqMissing = Sequences.missingOnTarget(tgt, Sequences.ofTables(src, tables));

@@ -80,7 +80,7 @@ final class Replication {
 
     static List<String> slotsLike(Connection src, String likePattern) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = Pg.prepare(src, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE ?",
+        try (PreparedStatement ps = Pg.prepare(src, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE ? AND database = current_database()",
                 likePattern); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) out.add(rs.getString(1));
         }
