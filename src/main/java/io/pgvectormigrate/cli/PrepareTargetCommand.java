@@ -113,7 +113,7 @@ public final class PrepareTargetCommand implements Callable<Integer> {
         TableFilter filter = new TableFilter(schemas, tables, excludes);
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
         if (afterLoad) {
-            if (source != null || schemaFromSource || migrations != null || deferIndexes) {
+            if (source != null || schemaFromSource || migrations != null || deferIndexes || allowNonempty) {
                 throw ToolException.usage("--after-load takes only --target, the table filters and the build settings: "
                         + "run the preparation and the after-load pass as two commands");
             }
@@ -151,7 +151,12 @@ public final class PrepareTargetCommand implements Callable<Integer> {
         }
         out.println(r.summary());
         out.println("  PostgreSQL " + r.targetVersion() + (r.sourceVersion() != null ? " (source " + r.sourceVersion() + ")" : ""));
-        out.println("  extensions: vector " + r.vectorVersion() + " (" + r.vectorAction() + "), pgcrypto " + r.pgcryptoVersion());
+        String vectorDid = switch (r.vectorAction()) {
+            case "keep" -> "already installed";
+            case "update" -> "updated from " + r.vectorBefore();
+            default -> "created";
+        };
+        out.println("  extensions: vector " + r.vectorVersion() + " (" + vectorDid + "), pgcrypto " + r.pgcryptoVersion());
         out.println("  migrations applied now: " + (r.applied().isEmpty() ? "none (all up to date)" : String.join(", ", r.applied())));
         out.println("  preset: " + r.preset());
         if (!r.tablesCreated().isEmpty()) out.println("  tables created: " + String.join(", ", r.tablesCreated()));

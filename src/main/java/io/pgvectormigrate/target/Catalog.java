@@ -51,8 +51,11 @@ final class Catalog {
         return Integer.parseInt(scalar(c, "SHOW server_version_num")) / 10000;
     }
 
+    /** e.g. {@code 15.3}, without the packager's suffix ("15.20 (Debian 15.20-0+deb12u1)"). */
     static String serverVersion(Connection c) throws SQLException {
-        return scalar(c, "SHOW server_version");
+        String v = scalar(c, "SHOW server_version").trim();
+        int sp = v.indexOf(' ');
+        return sp > 0 ? v.substring(0, sp) : v;
     }
 
     static ExtensionState extension(Connection c, String name) throws SQLException {

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.target;
 
+import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.target.Catalog.IndexInfo;
 
@@ -113,7 +114,8 @@ public final class Indexes {
         }
     }
 
-    static List<IndexAction> rebuild(Connection c, List<TableRef> tables, Progress progress) throws SQLException {
+    static List<IndexAction> rebuild(Connection c, ConnectionSpec spec, List<TableRef> tables, Progress progress) throws SQLException {
+        int pid = Integer.parseInt(Catalog.scalar(c, "SELECT pg_backend_pid()"));
         List<IndexAction> actions = new ArrayList<>();
         Set<String> recreatedOrDeferred = new HashSet<>();
         for (DeferredIndex d : pending(c, tables)) {
@@ -133,7 +135,9 @@ public final class Indexes {
                     }
                     progress.info("  building index " + d.schema() + "." + d.name() + " (" + d.accessMethod() + ") on "
                             + new TableRef(d.schema(), d.table()).display());
-                    st.execute(d.definition());
+                    try (BuildWatcher w = new BuildWatcher(spec, pid, d.name(), progress)) {
+                        st.execute(d.definition());
+                    }
                     action = IndexAction.Action.RECREATED;
                 }
                 try (PreparedStatement ps = c.prepareStatement("UPDATE " + DEFERRED
@@ -178,7 +182,9 @@ public final class Indexes {
                      PreparedStatement ps = c.prepareStatement("INSERT INTO " + REINDEXED
                              + " (schema_name, index_name, table_name) VALUES (?, ?, ?) ON CONFLICT (schema_name, index_name) "
                              + "DO UPDATE SET table_name = excluded.table_name, reindexed_at = now()")) {
-                    st.execute("REINDEX INDEX " + Sql.ident(t.schema()) + "." + Sql.ident(i.name()));
+                    try (BuildWatcher w = new BuildWatcher(spec, pid, i.name(), progress)) {
+                        st.execute("REINDEX INDEX " + Sql.ident(t.schema()) + "." + Sql.ident(i.name()));
+                    }
                     ps.setString(1, t.schema());
                     ps.setString(2, i.name());
                     ps.setString(3, t.name());

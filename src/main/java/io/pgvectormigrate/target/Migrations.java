@@ -80,6 +80,8 @@ final class Migrations {
         if (module.toolOwned()) {
             config.placeholderReplacement(false);
         } else {
+            // a misnamed file would otherwise be skipped without a word
+            config.validateMigrationNaming(true);
             // Flyway puts the history schema first on the search_path; operators write unqualified names that must
             // land where they would in psql, so give each of their migrations the database's own search_path.
             config.callbacks(new OriginalSearchPath(defaultSearchPath(target)));
@@ -122,19 +124,39 @@ final class Migrations {
         }
     }
 
+    /**
+     * A failed module: a lost connection is a runtime failure; a missing privilege, a broken or edited operator
+     * migration, or a failed validation is input to fix (exit 2); the tool's own SQL failing is a runtime failure.
+     * Each migration runs in a transaction, so a failed one leaves nothing behind and a re-run retries it.
+     */
     private static ToolException explain(Module module, FlywayException e) {
+        String what = module.name() + " migrations";
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof SQLException se) {
-                ToolException mapped = Sql.fail("migrating (" + module.name() + " migrations)", "target", se);
-                if (mapped.exitCode() != io.pgvectormigrate.core.ExitCode.RUNTIME_FAILURE || Database.isConnectionLoss(se)) {
-                    return mapped;
+                if (Database.isConnectionLoss(se) || "42501".equals(se.getSQLState())) {
+                    return Sql.fail("applying the " + what, "target", se);
                 }
-                return ToolException.runtime(module.name() + " migrations failed on the target: " + oneLine(e.getMessage())
-                        + " (nothing of the failed migration was kept: each runs in a transaction)", e);
+                String line = fieldOf(e.getMessage(), "Line");
+                String msg = what + " failed on the target: " + oneLine(e.getMessage()) + ": " + Database.firstLine(se.getMessage())
+                        + (line != null ? " (line " + line + ")" : "") + "; the failed migration was rolled back: fix it and re-run";
+                return module.toolOwned() ? ToolException.runtime(msg, e) : ToolException.usage(msg, e);
             }
         }
-        // validation (checksum mismatch, missing migration), bad location: the operator's input needs fixing
-        return ToolException.usage(module.name() + " migrations: " + oneLine(e.getMessage()), e);
+        String hint = String.valueOf(e.getMessage()).contains("checksum mismatch")
+                ? " (a migration must not change once applied: restore the applied file and put the change in a new version)" : "";
+        return ToolException.usage(what + ": " + oneLine(e.getMessage()) + hint, e);
+    }
+
+    /** The value of a "Name : value" line of a Flyway message. */
+    private static String fieldOf(String message, String name) {
+        if (message == null) return null;
+        for (String l : message.split("\n")) {
+            String t = l.strip();
+            if (t.startsWith(name) && t.substring(name.length()).strip().startsWith(":")) {
+                return t.substring(t.indexOf(':') + 1).strip();
+            }
+        }
+        return null;
     }
 
     /** Flyway messages span lines and boxes: keep the lines that say something, joined. */
@@ -145,9 +167,10 @@ final class Migrations {
             String l = line.strip();
             if (l.isEmpty() || l.chars().allMatch(ch -> ch == '-' || ch == '=')) continue;
             if (l.startsWith("SQL State") || l.startsWith("Error Code") || l.startsWith("Location") || l.startsWith("Line")
+                    || l.startsWith("Message") || l.startsWith("Position") || l.startsWith("Where")
                     || l.startsWith("Statement") || l.startsWith("Need more flexibility")) continue;
             parts.add(l);
-            if (parts.size() == 4) break;
+            if (parts.size() == 2) break;
         }
         return String.join(" ", parts);
     }

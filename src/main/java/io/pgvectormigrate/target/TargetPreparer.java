@@ -44,9 +44,14 @@ public final class TargetPreparer {
 
     private TargetPreparer() {}
 
-    /** What prepare-target did. {@code applied} lists the migrations run now, as "module Vn description". */
+    /**
+     * What prepare-target did. {@code applied} lists the migrations run now, as "module Vn description";
+     * {@code vectorAction} is keep, create, create_version or update; {@code vectorBefore} the version installed before
+     * (null when there was none).
+     */
     public record PrepareResult(String summary, List<String> applied, String target, String targetVersion,
-                                String sourceVersion, String vectorVersion, String vectorAction, String pgcryptoVersion,
+                                String sourceVersion, String vectorVersion, String vectorAction, String vectorBefore,
+                                String pgcryptoVersion,
                                 String preset, List<String> tablesCreated, List<String> tablesPresent,
                                 List<DeferredIndex> deferredIndexes, List<String> warnings, double seconds) {}
 
@@ -259,7 +264,8 @@ public final class TargetPreparer {
                     + (deferred.isEmpty() ? "" : ", " + deferred.size() + " index(es) deferred until after the load");
             progress.info("  done in " + Progress.seconds(Duration.ofNanos(System.nanoTime() - started)));
             return new PrepareResult(summary, List.copyOf(applied), o.target().display(), targetVersion, sourceVersion,
-                    vectorNow, vectorPlan.action().name().toLowerCase(), pgcryptoNow, preset ? "bedrock-chat" : "none",
+                    vectorNow, vectorPlan.action().name().toLowerCase(java.util.Locale.ROOT),
+                    vector.installed() ? vector.installedVersion().text() : null, pgcryptoNow, preset ? "bedrock-chat" : "none",
                     List.copyOf(created), List.copyOf(present), List.copyOf(deferred), List.copyOf(warnings), secs);
         } catch (SQLException e) {
             throw Sql.fail("closing the connections", "target", e);
@@ -287,7 +293,7 @@ public final class TargetPreparer {
                 raiseSetting(t, "maintenance_work_mem", options.maintenanceWorkMem(), true);
                 raiseSetting(t, "max_parallel_maintenance_workers", String.valueOf(options.parallelWorkers()), false);
                 List<TableRef> selected = Catalog.tables(t, filter);
-                List<IndexAction> actions = Indexes.rebuild(t, selected, progress);
+                List<IndexAction> actions = Indexes.rebuild(t, target, selected, progress);
                 List<String> analyzed = new ArrayList<>();
                 try (Statement st = t.createStatement()) {
                     for (TableRef tr : selected) {

@@ -1,23 +1,113 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.TableFilter;
 
+import java.util.EnumSet;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 
 /**
- * What to verify and how. Owned by the verify package; the pipeline's verify step builds one of these.
- * (Contract stub: the verify work fills in the full option set.)
+ * What to verify and how. The pipeline's verify step builds one with {@link #defaults}; the CLI sets the rest.
  *
- * @param skip      checks to skip, by id (schema, rows, vectors, groups, content, sequences, ann)
- * @param groupBy   "table.column" or "schema.table.column" grouping columns (items.botid by default when present)
- * @param maxDiffs  how many differing keys to list per table
- * @param annQueries 0 = ANN parity off
+ * @param source     resolved source connection (password included; never printed)
+ * @param target     resolved target connection
+ * @param tables     which tables
+ * @param skip       checks to skip, by id ({@link Check#ids()})
+ * @param groupBy    "table.column" or "schema.table.column" grouping columns; empty = the default
+ *                   (items.botid when a Bedrock Chat items table is present); "none" turns the default off
+ * @param maxDiffs   how many differing keys (and groups) to list per table; totals are always counted
+ * @param annQueries 0 = ANN parity off; else this many stored vectors are used as queries
+ * @param annK       k of top-k for ANN parity
+ * @param jobs       worker connections per side (besides the one that holds the snapshot)
+ * @param chunkRows  rows per primary-key chunk of the content scan
+ * @param prompt     password prompt for connections that need one (null = never prompt)
  */
 public record VerifyOptions(ConnectionSpec source, ConnectionSpec target, TableFilter tables, Set<String> skip,
-                            List<String> groupBy, int maxDiffs, int annQueries) {
+                            List<String> groupBy, int maxDiffs, int annQueries, int annK, int jobs, int chunkRows,
+                            PasswordPrompt prompt) {
+
+    public static final int DEFAULT_MAX_DIFFS = 20;
+    public static final int DEFAULT_ANN_K = 10;
+    public static final int DEFAULT_JOBS = 2;
+    public static final int DEFAULT_CHUNK_ROWS = 10_000;
+
+    public VerifyOptions {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(target, "target");
+        tables = tables == null ? TableFilter.ALL : tables;
+        skip = skip == null ? Set.of() : Set.copyOf(skip);
+        skip.forEach(Check::parse); // unknown ids are bad input
+        groupBy = groupBy == null ? List.of() : List.copyOf(groupBy);
+        if (maxDiffs < 0) throw ToolException.usage("--max-diffs must be 0 or more, not " + maxDiffs);
+        if (annQueries < 0) throw ToolException.usage("--ann-queries must be 0 or more, not " + annQueries);
+        if (annK < 1) throw ToolException.usage("--ann-k must be at least 1, not " + annK);
+        if (jobs < 1 || jobs > 64) throw ToolException.usage("--jobs must be between 1 and 64, not " + jobs);
+        if (chunkRows < 1) throw ToolException.usage("--chunk-rows must be at least 1, not " + chunkRows);
+        prompt = prompt == null ? PasswordPrompt.NONE : prompt;
+    }
+
+    /** The option set of the original contract (kept for callers that use it). */
+    public VerifyOptions(ConnectionSpec source, ConnectionSpec target, TableFilter tables, Set<String> skip,
+                         List<String> groupBy, int maxDiffs, int annQueries) {
+        this(source, target, tables, skip, groupBy, maxDiffs, annQueries, DEFAULT_ANN_K, DEFAULT_JOBS,
+                DEFAULT_CHUNK_ROWS, PasswordPrompt.NONE);
+    }
+
     public static VerifyOptions defaults(ConnectionSpec source, ConnectionSpec target, TableFilter tables) {
-        return new VerifyOptions(source, target, tables, Set.of(), List.of(), 20, 0);
+        return new VerifyOptions(source, target, tables, Set.of(), List.of(), DEFAULT_MAX_DIFFS, 0);
+    }
+
+    public VerifyOptions withSkip(Set<String> s) {
+        return new VerifyOptions(source, target, tables, s, groupBy, maxDiffs, annQueries, annK, jobs, chunkRows, prompt);
+    }
+
+    public VerifyOptions withGroupBy(List<String> g) {
+        return new VerifyOptions(source, target, tables, skip, g, maxDiffs, annQueries, annK, jobs, chunkRows, prompt);
+    }
+
+    public VerifyOptions withMaxDiffs(int m) {
+        return new VerifyOptions(source, target, tables, skip, groupBy, m, annQueries, annK, jobs, chunkRows, prompt);
+    }
+
+    public VerifyOptions withAnn(int queries, int k) {
+        return new VerifyOptions(source, target, tables, skip, groupBy, maxDiffs, queries, k, jobs, chunkRows, prompt);
+    }
+
+    public VerifyOptions withJobs(int j) {
+        return new VerifyOptions(source, target, tables, skip, groupBy, maxDiffs, annQueries, annK, j, chunkRows, prompt);
+    }
+
+    public VerifyOptions withChunkRows(int c) {
+        return new VerifyOptions(source, target, tables, skip, groupBy, maxDiffs, annQueries, annK, jobs, c, prompt);
+    }
+
+    public VerifyOptions withPrompt(PasswordPrompt p) {
+        return new VerifyOptions(source, target, tables, skip, groupBy, maxDiffs, annQueries, annK, jobs, chunkRows, p);
+    }
+
+    /** The checks that run: all but the skipped ones, and ANN only when asked for. */
+    public Set<Check> enabledChecks() {
+        Set<Check> on = EnumSet.allOf(Check.class);
+        for (String s : skip) on.remove(Check.parse(s));
+        if (annQueries == 0) on.remove(Check.ANN);
+        return on;
+    }
+
+    public boolean runs(Check c) {
+        return enabledChecks().contains(c);
+    }
+
+    /** The skipped check ids in a stable order, for reports. */
+    public Set<String> skippedIds() {
+        Set<String> out = new LinkedHashSet<>();
+        for (Check c : Check.values()) {
+            if (skip.stream().anyMatch(s -> Check.parse(s) == c)) out.add(c.id());
+        }
+        return out;
     }
 }

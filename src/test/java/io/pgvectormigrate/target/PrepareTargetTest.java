@@ -152,7 +152,7 @@ class PrepareTargetTest {
         // the update script ran: what 0.8.0 adds is there again
         assertEquals("4", Sql.scalar(db.target(), "SELECT count(*) FROM pg_proc WHERE proname = 'array_to_sparsevec' AND pronargs = 3"));
         assertTrue(r.err().contains("updated extension vector 0.7.4 -> 0.8.0"), r.err());
-        assertTrue(r.out().contains("vector 0.8.0 (update)"), r.out());
+        assertTrue(r.out().contains("extensions: vector 0.8.0 (updated from 0.7.4), pgcrypto 1.3"), r.out());
     }
 
     @Test
@@ -261,6 +261,29 @@ class PrepareTargetTest {
                 "--migrations", dir.toString());
         assertEquals(2, changed.exitCode(), changed.toString());
         assertTrue(changed.err().contains("error: operator migrations: ") && changed.err().contains("checksum mismatch"), changed.err());
+
+        // a broken migration is named, rolled back, and applied once fixed
+        java.nio.file.Files.writeString(dir.resolve("V2__audit_column.sql"),
+                "ALTER TABLE audit_note ADD COLUMN created timestamptz DEFAULT now();\n");
+        java.nio.file.Files.writeString(dir.resolve("V3__broken.sql"), "CREATE TABLE half_done (id int);\nCREATE TABLE oops (;\n");
+        CliRun.Result broken = cliNoSecrets(tmp, List.of(db.target()), "prepare-target", "--target", url(db.target()),
+                "--migrations", dir.toString());
+        assertEquals(2, broken.exitCode(), broken.toString());
+        assertTrue(broken.err().contains("error: operator migrations failed on the target: ") && broken.err().contains("V3__broken.sql")
+                && broken.err().contains("syntax error"), broken.err());
+        assertEquals(1, broken.err().lines().filter(l -> l.startsWith("error:")).count(), broken.err());
+        assertNull(Sql.scalar(db.target(), "SELECT to_regclass('public.half_done')"));
+        java.nio.file.Files.writeString(dir.resolve("V3__broken.sql"), "CREATE TABLE half_done (id int PRIMARY KEY);\n");
+        CliRun.Result fixed = cliNoSecrets(tmp, List.of(db.target()), "prepare-target", "--target", url(db.target()),
+                "--migrations", dir.toString());
+        assertEquals(0, fixed.exitCode(), fixed.toString());
+        assertTrue(fixed.out().contains("migrations applied now: operator V3 broken"), fixed.out());
+
+        java.nio.file.Files.writeString(dir.resolve("create_stuff.sql"), "SELECT 1;\n");
+        CliRun.Result misnamed = cliNoSecrets(tmp, List.of(db.target()), "prepare-target", "--target", url(db.target()),
+                "--migrations", dir.toString());
+        assertEquals(2, misnamed.exitCode(), misnamed.toString());
+        assertTrue(misnamed.err().contains("create_stuff.sql"), misnamed.err());
 
         CliRun.Result missing = cliNoSecrets(tmp, List.of(db.target()), "prepare-target", "--target", url(db.target()),
                 "--migrations", "no-such-dir");

@@ -1,0 +1,325 @@
+package io.pgvectormigrate.bench;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.local.LocalPostgres;
+import io.pgvectormigrate.local.PgBinaries;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.sample.BedrockChatSample;
+import io.pgvectormigrate.verify.Verifier;
+import io.pgvectormigrate.verify.VerifyOptions;
+import io.pgvectormigrate.verify.VerifyReport;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.PGCopyInputStream;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Times a full verify (checks 1-6) against two baselines on the same data in the same run, on two local
+ * PostgreSQL instances holding a Bedrock-Chat-shaped source and its copy:
+ * (a) the usual copy-checker query {@code count(1), sum(hashtext(t::text))} on both sides at once, and
+ * (b) a bare scan that detoasts every vector, {@code sum(vector_dims(embedding))}, on both sides at once.
+ * Also times verify with one changed row on the target, and samples the live heap during a verify.
+ */
+public final class VerifyBenchmark {
+    static final String QUERY_A = "SELECT count(1), sum(hashtext(t::text)) FROM items t";
+    static final String QUERY_B = "SELECT sum(vector_dims(embedding)) FROM items";
+
+    /** Figures for one table size; times are medians in seconds. */
+    public record Result(long rows, int bots, long sourceBytes, double loadSeconds, double copyChecker,
+                         double detoastScan, double verify, double verifyOneChanged, long changedFound,
+                         double peakHeapMb, double baselineHeapMb, int jobs, int repeats) {
+        public double verifyOverCopyChecker() {
+            return verify / copyChecker;
+        }
+
+        public double verifyOverDetoast() {
+            return verify / detoastScan;
+        }
+
+        public double changedOverClean() {
+            return verifyOneChanged / verify;
+        }
+    }
+
+    public record Settings(List<Long> rows, int bots, int repeats, int jobs, Path dir, boolean keep) {}
+
+    private VerifyBenchmark() {}
+
+    public static List<Result> run(Settings s, Map<String, String> env, Progress progress) {
+        PgBinaries bins = PgBinaries.locate(env).requirePgvector();
+        Map<String, String> conf = new LinkedHashMap<>(LocalPostgres.throwawaySettings());
+        conf.put("max_wal_size", "8GB");
+        conf.put("checkpoint_timeout", "1h");
+        conf.put("maintenance_work_mem", "512MB");
+        Path base;
+        try {
+            base = s.dir() != null ? s.dir() : Files.createTempDirectory(LocalPostgres.defaultBaseDir(), "bench-verify-");
+            Files.createDirectories(base);
+            // the instances run as the postgres OS user when we are root: it must be able to reach them
+            Files.setPosixFilePermissions(base, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (java.io.IOException e) {
+            throw ToolException.runtime("cannot create a benchmark directory: " + e.getMessage(), e);
+        }
+        progress.info("starting two local PostgreSQL instances under " + base);
+        List<Result> results = new ArrayList<>();
+        try (LocalPostgres src = LocalPostgres.start(bins, base.resolve("source"), 0, conf, !s.keep());
+             LocalPostgres tgt = LocalPostgres.start(bins, base.resolve("target"), 0, conf, !s.keep())) {
+            for (long rows : s.rows()) {
+                results.add(one(src, tgt, rows, s, progress));
+            }
+        } catch (SQLException e) {
+            throw ToolException.runtime("benchmark failed: " + e.getMessage(), e);
+        }
+        return results;
+    }
+
+    private static Result one(LocalPostgres src, LocalPostgres tgt, long rows, Settings s, Progress progress)
+            throws SQLException {
+        String db = "bench_" + rows;
+        for (LocalPostgres pg : List.of(src, tgt)) {
+            exec(pg.connection("postgres"), "DROP DATABASE IF EXISTS " + db, "CREATE DATABASE " + db);
+        }
+        ConnectionSpec sSpec = src.connection(db);
+        ConnectionSpec tSpec = tgt.connection(db);
+        long t0 = System.nanoTime();
+        progress.info(String.format(Locale.ROOT, "%,d rows: generating the source (%d bots)", rows, s.bots()));
+        try (Connection c = open(sSpec)) {
+            BedrockChatSample.createTable(c);
+            BedrockChatSample.generate(c, rows, s.bots(), 42, progress);
+        }
+        progress.info("copying to the target (binary COPY)");
+        try (Connection sc = open(sSpec); Connection tc = open(tSpec)) {
+            BedrockChatSample.createTable(tc);
+            try (PGCopyInputStream in = new PGCopyInputStream(sc.unwrap(PGConnection.class),
+                    "COPY items (id, botid, content, source, embedding) TO STDOUT (FORMAT binary)")) {
+                tc.unwrap(PGConnection.class).getCopyAPI()
+                        .copyIn("COPY items (id, botid, content, source, embedding) FROM STDIN (FORMAT binary)", in);
+            } catch (java.io.IOException e) {
+                throw new SQLException("copy failed: " + e.getMessage(), e);
+            }
+        }
+        progress.info("building indexes and vacuuming both sides");
+        inParallel(() -> indexAndVacuum(sSpec), () -> indexAndVacuum(tSpec));
+        double load = (System.nanoTime() - t0) / 1e9;
+        long bytes;
+        try (Connection c = open(sSpec); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT pg_total_relation_size('items')")) {
+            rs.next();
+            bytes = rs.getLong(1);
+        }
+
+        progress.info("warming the caches");
+        bothAtOnce(sSpec, tSpec, QUERY_B);
+        bothAtOnce(sSpec, tSpec, QUERY_A);
+
+        VerifyOptions opts = VerifyOptions.defaults(sSpec, tSpec, TableFilter.ALL).withJobs(s.jobs());
+        double[] a = new double[s.repeats()];
+        double[] b = new double[s.repeats()];
+        double[] v = new double[s.repeats()];
+        for (int i = 0; i < s.repeats(); i++) {
+            progress.info("round " + (i + 1) + " of " + s.repeats() + ": (a) copy-checker query, (b) detoast scan, verify");
+            a[i] = bothAtOnce(sSpec, tSpec, QUERY_A);
+            b[i] = bothAtOnce(sSpec, tSpec, QUERY_B);
+            long v0 = System.nanoTime();
+            VerifyReport r = Verifier.verify(opts, Progress.SILENT);
+            v[i] = (System.nanoTime() - v0) / 1e9;
+            if (!r.passed()) throw ToolException.runtime("benchmark copy does not verify: " + r.summary());
+        }
+
+        progress.info("changing one row on the target");
+        String id;
+        try (Connection c = open(tSpec); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT id FROM items ORDER BY id OFFSET " + rows / 2 + " LIMIT 1")) {
+            rs.next();
+            id = rs.getString(1);
+        }
+        exec(tSpec, "UPDATE items SET content = content || '.' WHERE id = '" + id + "'");
+        double[] changed = new double[s.repeats()];
+        long found = 0;
+        for (int i = 0; i < s.repeats(); i++) {
+            long c0 = System.nanoTime();
+            VerifyReport r = Verifier.verify(opts, Progress.SILENT);
+            changed[i] = (System.nanoTime() - c0) / 1e9;
+            found = r.tableResults().get(0).content().changed();
+            if (r.passed() || found != 1) throw ToolException.runtime("verify did not find the one changed row: " + r.summary());
+        }
+        exec(tSpec, "UPDATE items SET content = left(content, -1) WHERE id = '" + id + "'");
+
+        progress.info("measuring the live heap during a verify");
+        double[] heap = heapDuring(() -> Verifier.verify(opts, Progress.SILENT));
+
+        if (!s.keep()) {
+            for (LocalPostgres pg : List.of(src, tgt)) exec(pg.connection("postgres"), "DROP DATABASE " + db);
+        }
+        Result r = new Result(rows, s.bots(), bytes, load, median(a), median(b), median(v), median(changed), found,
+                heap[1], heap[0], s.jobs(), s.repeats());
+        progress.info(String.format(Locale.ROOT, "%,d rows: verify %.2f s, (a) %.2f s, (b) %.2f s, one changed %.2f s, heap %.1f MB",
+                rows, r.verify(), r.copyChecker(), r.detoastScan(), r.verifyOneChanged(), r.peakHeapMb()));
+        return r;
+    }
+
+    private static void indexAndVacuum(ConnectionSpec spec) {
+        try (Connection c = open(spec)) {
+            BedrockChatSample.createIndexes(c);
+            try (Statement st = c.createStatement()) {
+                st.execute("VACUUM (ANALYZE) items");
+            }
+        } catch (SQLException e) {
+            throw ToolException.runtime("indexing " + spec.display() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs the query on both sides at once; returns the wall time until both finished. */
+    static double bothAtOnce(ConnectionSpec s, ConnectionSpec t, String sql) {
+        try (Connection sc = open(s); Connection tc = open(t)) {
+            long start = System.nanoTime();
+            inParallel(() -> query(sc, sql), () -> query(tc, sql));
+            return (System.nanoTime() - start) / 1e9;
+        } catch (SQLException e) {
+            throw ToolException.runtime("baseline query failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void query(Connection c, String sql) {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                rs.getString(1);
+            }
+        } catch (SQLException e) {
+            throw ToolException.runtime("query failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void inParallel(Runnable x, Runnable y) {
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        CountDownLatch done = new CountDownLatch(1);
+        Thread t = new Thread(() -> {
+            try {
+                y.run();
+            } catch (RuntimeException e) {
+                failure.set(e);
+            } finally {
+                done.countDown();
+            }
+        }, "bench-parallel");
+        t.start();
+        x.run();
+        try {
+            done.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ToolException.runtime("interrupted");
+        }
+        if (failure.get() != null) throw failure.get();
+    }
+
+    /**
+     * Live heap (used after a full GC) before and at its peak during {@code task}: a sampler forces a GC every
+     * 100 ms, so this run is slower and is not timed.
+     */
+    static double[] heapDuring(Runnable task) {
+        Runtime rt = Runtime.getRuntime();
+        System.gc();
+        double baseline = (rt.totalMemory() - rt.freeMemory()) / 1048576.0;
+        double[] peak = {baseline};
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                System.gc();
+                peak[0] = Math.max(peak[0], (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "heap-sampler");
+        sampler.setDaemon(true);
+        sampler.start();
+        try {
+            task.run();
+        } finally {
+            sampler.interrupt();
+            try {
+                sampler.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return new double[]{baseline, peak[0]};
+    }
+
+    private static double median(double[] xs) {
+        double[] c = xs.clone();
+        Arrays.sort(c);
+        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
+    }
+
+    private static Connection open(ConnectionSpec spec) throws SQLException {
+        return DriverManager.getConnection(spec.jdbcUrl(), spec.driverProperties());
+    }
+
+    private static void exec(ConnectionSpec spec, String... sql) throws SQLException {
+        try (Connection c = open(spec); Statement st = c.createStatement()) {
+            for (String q : sql) st.execute(q);
+        }
+    }
+
+    /** The machine the figures come from, for docs/benchmarks.md. */
+    public static String machine() {
+        String cpu = "unknown CPU";
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    cpu = line.substring(line.indexOf(':') + 1).trim();
+                    break;
+                }
+            }
+        } catch (java.io.IOException ignored) {
+            // not Linux
+        }
+        long memGb = 0;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    memGb = Math.round(Long.parseLong(line.replaceAll("\\D", "")) / 1048576.0);
+                    break;
+                }
+            }
+        } catch (java.io.IOException | NumberFormatException ignored) {
+            // not Linux
+        }
+        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), " + memGb + " GiB RAM, Java "
+                + System.getProperty("java.version");
+    }
+
+    /** A Markdown table of the results. */
+    public static String markdown(List<Result> results) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("| rows | table size | (a) count+hashtext(t::text) | (b) detoast scan | verify (checks 1-6) "
+                + "| verify / (a) | verify / (b) | one changed row | changed / clean | peak live heap |\n");
+        sb.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (Result r : results) {
+            sb.append(String.format(Locale.ROOT, "| %,d | %.2f GB | %.2f s | %.2f s | %.2f s | %.3f | %.2f | %.2f s | %.3f | %.1f MB |%n",
+                    r.rows(), r.sourceBytes() / 1e9, r.copyChecker(), r.detoastScan(), r.verify(),
+                    r.verifyOverCopyChecker(), r.verifyOverDetoast(), r.verifyOneChanged(), r.changedOverClean(),
+                    r.peakHeapMb()));
+        }
+        return sb.toString();
+    }
+}

@@ -1,0 +1,87 @@
+package io.pgvectormigrate.cli;
+
+import io.pgvectormigrate.bench.VerifyBenchmark;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.report.Progress;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "benchmark", mixinStandardHelpOptions = true,
+        description = {"Measures the tool's speed on local throwaway PostgreSQL instances (no cloud).", ""},
+        subcommands = {BenchmarkCommand.Verify.class},
+        footer = {"", "Example: pgvector-migrate benchmark verify --rows 100000,1000000"})
+public final class BenchmarkCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        throw new CommandLine.ParameterException(spec.commandLine(), "missing benchmark: pick one of the subcommands below");
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = {"Times verify (checks 1-6) on a generated Bedrock-Chat-shaped source",
+                    "and its copy against, in the same run and on both sides at once:",
+                    "  (a) SELECT count(1), sum(hashtext(t::text)) FROM items t",
+                    "  (b) SELECT sum(vector_dims(embedding)) FROM items",
+                    "then verify with one changed row, and the live heap during a verify.",
+                    "Starts two local PostgreSQL instances (scripts/setup-postgres.sh).",
+                    "1M rows need about 11 GB of disk and several minutes to generate.", ""},
+            footer = {"", "Example: pgvector-migrate benchmark verify --rows 100000,1000000"})
+    public static final class Verify implements Callable<Integer> {
+        private final CliContext ctx;
+
+        @Mixin
+        CommonOptions common;
+
+        @Option(names = "--rows", split = ",", defaultValue = "100000", paramLabel = "<n>",
+                description = "Table sizes to measure (comma-separated; default: ${DEFAULT-VALUE}).")
+        List<Long> rows = new ArrayList<>();
+
+        @Option(names = "--bots", defaultValue = "200", description = "Bots the rows spread over (default: ${DEFAULT-VALUE}).")
+        int bots;
+
+        @Option(names = "--repeat", defaultValue = "3", description = "Timed rounds per measurement; medians are reported (default: ${DEFAULT-VALUE}).")
+        int repeat;
+
+        @Option(names = "--jobs", defaultValue = "2", description = "verify --jobs (default: ${DEFAULT-VALUE}).")
+        int jobs;
+
+        @Option(names = "--dir", description = "Where the instances live (default: a new temporary directory).")
+        Path dir;
+
+        @Option(names = "--keep", description = "Keep the instances and databases afterwards.")
+        boolean keep;
+
+        public Verify(CliContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public Integer call() {
+            if (rows.stream().anyMatch(r -> r < 1000)) throw ToolException.usage("--rows must be at least 1000 each");
+            if (repeat < 1) throw ToolException.usage("--repeat must be at least 1");
+            Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+            List<VerifyBenchmark.Result> results = VerifyBenchmark.run(
+                    new VerifyBenchmark.Settings(rows, bots, repeat, jobs, dir == null ? null : ctx.cwd().resolve(dir), keep),
+                    ctx.env(), progress);
+            if (common.json()) {
+                ctx.out().println(Json.write(Map.of("machine", VerifyBenchmark.machine(), "results", results)));
+            } else {
+                ctx.out().println("Machine: " + VerifyBenchmark.machine());
+                ctx.out().println();
+                ctx.out().print(VerifyBenchmark.markdown(results));
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package io.pgvectormigrate.cli;
+
+import io.pgvectormigrate.core.ExitCode;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.verify.Check;
+import io.pgvectormigrate.verify.ReportFormatter;
+import io.pgvectormigrate.verify.Verifier;
+import io.pgvectormigrate.verify.VerifyOptions;
+import io.pgvectormigrate.verify.VerifyReport;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Callable;
+
+@Command(name = "verify", mixinStandardHelpOptions = true,
+        description = {"Proves a copy complete: compares source and target, read-only on both.",
+                "Checks (ids for --skip):",
+                "  schema      tables, columns and types incl. vector(n), primary keys",
+                "  indexes     method, operator class, WITH parameters, validity",
+                "  extensions  extension versions (vector, pgcrypto, ...)",
+                "  rows        exact row counts",
+                "  vectors     NULL vectors and dimensions vs the declared vector(n)",
+                "  groups      rows per group (items.botid by default)",
+                "  content     64-bit hash of every row, chunked by primary key;",
+                "              differing rows are named (missing, extra, changed)",
+                "  sequences   target sequences ahead of source and of their column",
+                "  ann         exact top-k parity and index recall (--ann-queries)",
+                "Exit 0 when everything matches, 3 on any difference.", ""},
+        footer = {"",
+                "Connections: a JDBC URL or postgresql:// URI; the password comes from",
+                "the URL, PGPASSWORD, ~/.pgpass or a prompt, and is never printed.",
+                "",
+                "Examples:",
+                "  pgvector-migrate verify \\",
+                "      --source postgresql://postgres@old-db:5432/postgres \\",
+                "      --target postgresql://postgres@new-db:5432/postgres \\",
+                "      --report verify.md",
+                "  pgvector-migrate verify --source ... --target ... --ann-queries 20",
+                "  pgvector-migrate verify --source ... --target ... --table items \\",
+                "      --skip extensions --format json",
+                "",
+                "Exit codes: 0 everything matches, 1 runtime failure (connection lost),",
+                "2 bad input, 3 differences found. See docs/verification.md."})
+public final class VerifyCommand implements Callable<Integer> {
+    private final CliContext ctx;
+
+    @Mixin
+    CommonOptions common;
+
+    @Option(names = "--source", required = true, paramLabel = "<conn>", description = "The database copied from.")
+    String source;
+
+    @Option(names = "--target", required = true, paramLabel = "<conn>", description = "The database copied to.")
+    String target;
+
+    @Option(names = "--schema", split = ",", paramLabel = "<name>",
+            description = "Only these schemas (repeat or comma-separate; default: every non-system schema).")
+    List<String> schemas = new ArrayList<>();
+
+    @Option(names = "--table", split = ",", paramLabel = "<pattern>",
+            description = "Only tables matching name or schema.name, * as wildcard (repeatable).")
+    List<String> tables = new ArrayList<>();
+
+    @Option(names = "--exclude", split = ",", paramLabel = "<pattern>",
+            description = "Leave out tables matching name or schema.name, * as wildcard (repeatable).")
+    List<String> excludes = new ArrayList<>();
+
+    @Option(names = "--skip", split = ",", paramLabel = "<check>",
+            description = "Skip a check (repeatable): schema, indexes, extensions, rows, vectors, groups, content, sequences, ann.")
+    List<String> skip = new ArrayList<>();
+
+    @Option(names = "--group-by", split = ",", paramLabel = "<table.column>",
+            description = "Compare row counts per value of this column (default: items.botid when that table exists; 'none' turns it off).")
+    List<String> groupBy = new ArrayList<>();
+
+    @Option(names = "--max-diffs", defaultValue = "20", paramLabel = "<n>",
+            description = "List at most this many differing keys (and groups) per table; totals are always counted (default: ${DEFAULT-VALUE}).")
+    int maxDiffs;
+
+    @Option(names = "--ann-queries", defaultValue = "0", paramLabel = "<n>",
+            description = "ANN parity with n stored vectors as queries: exact top-k on both sides, recall@k of the vector index (default: off).")
+    int annQueries;
+
+    @Option(names = "--ann-k", defaultValue = "10", paramLabel = "<k>", description = "k for ANN parity (default: ${DEFAULT-VALUE}).")
+    int annK;
+
+    @Option(names = "--jobs", defaultValue = "2", paramLabel = "<n>",
+            description = "Worker connections per side, sharing that side's snapshot (default: ${DEFAULT-VALUE}).")
+    int jobs;
+
+    @Option(names = "--chunk-rows", defaultValue = "10000", paramLabel = "<n>",
+            description = "Rows per primary-key chunk; a differing chunk is re-read row by row (default: ${DEFAULT-VALUE}).")
+    int chunkRows;
+
+    @Option(names = "--report", paramLabel = "<file>", description = "Also write a Markdown report to this file (for a change ticket).")
+    Path report;
+
+    public VerifyCommand(CliContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+        Set<String> skipIds = new LinkedHashSet<>();
+        for (String s : skip) skipIds.add(Check.parse(s).id());
+        ConnectionSpec src = ctx.credentials().resolve(ConnectionSpec.parse(source));
+        ConnectionSpec tgt = ctx.credentials().resolve(ConnectionSpec.parse(target));
+        VerifyOptions options = new VerifyOptions(src, tgt, new TableFilter(schemas, tables, excludes), skipIds, groupBy,
+                maxDiffs, annQueries, annK, jobs, chunkRows, ctx.prompt());
+        Path reportFile = report == null ? null : ctx.cwd().resolve(report);
+        if (reportFile != null && reportFile.getParent() != null && !Files.isDirectory(reportFile.getParent())) {
+            throw ToolException.usage("cannot write --report " + report + ": directory " + reportFile.getParent() + " does not exist");
+        }
+        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        VerifyReport r = Verifier.verify(options, progress);
+        if (common.json()) {
+            ctx.out().println(Json.write(r));
+        } else {
+            ctx.out().print(ReportFormatter.text(r));
+        }
+        ctx.out().flush();
+        if (reportFile != null) {
+            try {
+                Files.writeString(reportFile, ReportFormatter.markdown(r), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw ToolException.runtime("cannot write report " + reportFile + ": " + e.getMessage(), e);
+            }
+            progress.info("report written to " + reportFile);
+        }
+        return r.passed() ? ExitCode.OK : ExitCode.DIFFERENCES;
+    }
+}

@@ -1,0 +1,212 @@
+package io.pgvectormigrate.verify;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
+import io.pgvectormigrate.pg.Database;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+
+/**
+ * One side (source or target) of a verification: a main connection whose REPEATABLE READ READ ONLY transaction
+ * exports its snapshot, and worker connections that import it, so every query on this side sees the same data
+ * (as pg_dump -j does). Nothing is ever written: the connections are read-only and so are their transactions.
+ */
+final class Side implements AutoCloseable {
+    /** Session settings that make text renderings (boundaries, ::text fallbacks) identical on both sides. */
+    private static final String SESSION_SETUP = "SET idle_in_transaction_session_timeout = 0; "
+            + "SET statement_timeout = 0; SET lock_timeout = 0; SET DateStyle = 'ISO, YMD'; SET TimeZone = 'UTC'; "
+            + "SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'; "
+            // chunk queries differ only in their key range: plan each with its values, and skip JIT compilation,
+            // which costs more than it saves on expressions that are mostly function calls
+            + "SET plan_cache_mode = force_custom_plan; SET jit = off";
+
+    final String role;
+    final ConnectionSpec spec;
+    final Connection main;
+    final DbIdentity identity;
+    private final String snapshot;
+    private final PasswordPrompt prompt;
+    private final List<Connection> opened = new ArrayList<>();
+    private BlockingQueue<Connection> workers = new ArrayBlockingQueue<>(1);
+
+    /** What tells two connections apart: same server process and same database means same database. */
+    record DbIdentity(String systemIdentifier, long databaseOid, String postmasterStart, String database,
+                      String version, int versionNum) {
+        boolean sameAs(DbIdentity o) {
+            boolean sameCluster = postmasterStart.equals(o.postmasterStart)
+                    && (systemIdentifier == null || o.systemIdentifier == null || systemIdentifier.equals(o.systemIdentifier));
+            return sameCluster && databaseOid == o.databaseOid;
+        }
+    }
+
+    private Side(String role, ConnectionSpec spec, Connection main, DbIdentity identity, String snapshot,
+                 PasswordPrompt prompt) {
+        this.role = role;
+        this.spec = spec;
+        this.main = main;
+        this.identity = identity;
+        this.snapshot = snapshot;
+        this.prompt = prompt;
+        opened.add(main);
+    }
+
+    /** Connects and opens the snapshot transaction; connect failures are bad input (exit 2). */
+    static Side open(String role, ConnectionSpec spec, PasswordPrompt prompt) {
+        PasswordPrompt once = cachingPrompt(prompt);
+        Connection c = Database.connect(spec, role, once);
+        try {
+            setUp(c);
+            DbIdentity id = identify(c);
+            beginReadOnly(c);
+            String snap;
+            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
+                rs.next();
+                snap = rs.getString(1);
+            }
+            assertReadOnly(c, role);
+            return new Side(role, spec, c, id, snap, once);
+        } catch (SQLException e) {
+            closeQuietly(c);
+            throw Verifier.sqlFailure(role, "cannot start a read-only snapshot", e);
+        } catch (RuntimeException e) {
+            closeQuietly(c);
+            throw e;
+        }
+    }
+
+    /** Opens {@code n} worker connections that share the main connection's snapshot. */
+    void startWorkers(int n) {
+        BlockingQueue<Connection> q = new ArrayBlockingQueue<>(n);
+        // connecting (TLS, SCRAM) takes a while on a remote server: open the workers at the same time
+        List<java.util.concurrent.CompletableFuture<Connection>> fs = new ArrayList<>();
+        for (int i = 0; i < n; i++) fs.add(java.util.concurrent.CompletableFuture.supplyAsync(this::worker));
+        for (var f : fs) q.add(Workers.await(f));
+        workers = q;
+    }
+
+    private Connection worker() {
+        Connection c = Database.connect(spec, role, prompt);
+        synchronized (opened) {
+            opened.add(c);
+        }
+        try {
+            setUp(c);
+            beginReadOnly(c);
+            try (Statement st = c.createStatement()) {
+                st.execute("SET TRANSACTION SNAPSHOT " + Idents.literal(snapshot));
+            }
+            assertReadOnly(c, role);
+            return c;
+        } catch (SQLException e) {
+            throw Verifier.sqlFailure(role, "cannot share the snapshot with a worker connection", e);
+        }
+    }
+
+    Connection borrow() throws InterruptedException {
+        return workers.take();
+    }
+
+    void giveBack(Connection c) {
+        workers.add(c);
+    }
+
+    int workerCount() {
+        return workers.size();
+    }
+
+    private static void setUp(Connection c) throws SQLException {
+        c.setAutoCommit(true);
+        try (Statement st = c.createStatement()) {
+            st.execute(SESSION_SETUP);
+        }
+    }
+
+    private static void beginReadOnly(Connection c) throws SQLException {
+        c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+        c.setReadOnly(true);
+        c.setAutoCommit(false); // the driver starts each transaction with BEGIN READ ONLY
+    }
+
+    private static void assertReadOnly(Connection c, String role) throws SQLException {
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT current_setting('transaction_read_only'), current_setting('transaction_isolation')")) {
+            rs.next();
+            if (!"on".equals(rs.getString(1)) || !"repeatable read".equals(rs.getString(2))) {
+                throw ToolException.runtime("the " + role + " connection is not in a read-only repeatable-read transaction ("
+                        + rs.getString(1) + ", " + rs.getString(2) + "); refusing to go on");
+            }
+        }
+    }
+
+    private static DbIdentity identify(Connection c) throws SQLException {
+        String sysid = null;
+        long dbOid;
+        String start;
+        String db;
+        String version;
+        int versionNum;
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT d.oid, pg_postmaster_start_time()::text, current_database(), current_setting('server_version'), "
+                        + "current_setting('server_version_num')::int FROM pg_database d WHERE d.datname = current_database()")) {
+            rs.next();
+            dbOid = rs.getLong(1);
+            start = rs.getString(2);
+            db = rs.getString(3);
+            version = rs.getString(4);
+            versionNum = rs.getInt(5);
+        }
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
+            if (rs.next()) sysid = rs.getString(1);
+        } catch (SQLException e) {
+            // managed services may hide it; start time and database oid still tell servers apart
+        }
+        return new DbIdentity(sysid, dbOid, start, db, version, versionNum);
+    }
+
+    private static PasswordPrompt cachingPrompt(PasswordPrompt inner) {
+        if (inner == null) return PasswordPrompt.NONE;
+        return new PasswordPrompt() {
+            private char[] typed;
+
+            @Override
+            public synchronized char[] ask(String label) {
+                if (typed == null) {
+                    char[] t = inner.ask(label);
+                    if (t == null) return null;
+                    typed = t.clone();
+                }
+                return typed.clone(); // Database.connect wipes what it gets
+            }
+        };
+    }
+
+    private static void closeQuietly(Connection c) {
+        try {
+            c.close();
+        } catch (SQLException ignored) {
+            // closing after a failure; the original error matters
+        }
+    }
+
+    /**
+     * Closes every connection, which ends its read-only transaction (there is nothing to commit). No rollback
+     * first: after a failure another thread may still be reading on a connection, and closing interrupts it
+     * instead of waiting for it.
+     */
+    @Override
+    public void close() {
+        synchronized (opened) {
+            for (Connection c : opened) closeQuietly(c);
+            opened.clear();
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package io.pgvectormigrate.verify;
+
+import io.pgvectormigrate.verify.Catalog.Column;
+import io.pgvectormigrate.verify.Catalog.Table;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * How one table present on both sides is scanned: which columns are hashed, the primary key used for chunks,
+ * and the SQL for each side (the same shape on both; only function names and key types come from each side's
+ * catalog).
+ *
+ * <p>Row hash: {@code hashint8extended(hash_record_extended(ROW(c1, .., cn), seed1), seed2)}. The record hash
+ * covers every compared column (the primary key too, so a value moved to another key changes two rows), and
+ * is a linear mix of per-column hashes; the outer 64-bit hash makes it non-linear, so per-row hashes can be
+ * summed without swaps between rows cancelling out. Both seeds are random per run.
+ */
+final class TablePlan {
+    final Table src;
+    final Table tgt;
+    /** The primary key both sides share, or empty (whole-table hash). */
+    final List<String> pk;
+    final List<String> hashed = new ArrayList<>();
+    final List<String> notCompared = new ArrayList<>();
+    final List<String> vectorColumns = new ArrayList<>();
+    final boolean recordHash;
+    final long seed1;
+    final long seed2;
+
+    TablePlan(Table src, Table tgt, boolean recordHash, long seed1, long seed2) {
+        this.src = src;
+        this.tgt = tgt;
+        this.recordHash = recordHash;
+        this.seed1 = seed1;
+        this.seed2 = seed2;
+        this.pk = !src.primaryKey().isEmpty() && src.primaryKey().equals(tgt.primaryKey()) && samePkTypes()
+                ? src.primaryKey() : List.of();
+        for (Column c : src.columns()) {
+            Column t = tgt.column(c.name());
+            if (t == null) {
+                notCompared.add(Idents.display(c.name()) + " (missing on target)");
+            } else if (!t.type().equals(c.type())) {
+                notCompared.add(Idents.display(c.name()) + " (type " + c.type() + " on source, " + t.type() + " on target)");
+            } else {
+                hashed.add(c.name());
+                if (c.vectorKind() != null) vectorColumns.add(c.name());
+            }
+        }
+        for (Column t : tgt.columns()) {
+            if (src.column(t.name()) == null) notCompared.add(Idents.display(t.name()) + " (only on target)");
+        }
+    }
+
+    private boolean samePkTypes() {
+        for (String k : src.primaryKey()) {
+            Column a = src.column(k);
+            Column b = tgt.column(k);
+            if (a == null || b == null || !a.type().equals(b.type())) return false;
+        }
+        return true;
+    }
+
+    String display() {
+        return src.display();
+    }
+
+    boolean hasPk() {
+        return !pk.isEmpty();
+    }
+
+    Table table(boolean source) {
+        return source ? src : tgt;
+    }
+
+    /** The expression a column enters the hash as. */
+    static String hashInput(Column c) {
+        String q = Idents.quote(c.name());
+        return switch (c.hashKind()) {
+            case DIRECT -> c.collatable() ? q + " COLLATE \"C\"" : q;
+            case SEND -> c.sendFunction() + "(" + q + ")";
+            case TEXT -> q + "::text";
+        };
+    }
+
+    /** Dimension of a vector, read from its send form (header: int16 dim for vector/halfvec, int32 for sparsevec). */
+    static String dimsOf(Column c, String bytes) {
+        if (c.vectorKind() == Catalog.VectorKind.SPARSEVEC) {
+            return "((get_byte(" + bytes + ", 0)::bigint << 24) | (get_byte(" + bytes + ", 1) << 16) | (get_byte("
+                    + bytes + ", 2) << 8) | get_byte(" + bytes + ", 3))::int";
+        }
+        return "(get_byte(" + bytes + ", 0) * 256 + get_byte(" + bytes + ", 1))";
+    }
+
+    private String rowHash(String rowExpr) {
+        String rec = recordHash ? "hash_record_extended(" + rowExpr + ", " + seed1 + ")"
+                : "hashtextextended((" + rowExpr + ")::text, " + seed1 + ")";
+        return "hashint8extended(" + rec + ", " + seed2 + ")";
+    }
+
+    /** The row hash over a side's own column references (for narrowing queries). */
+    String rowHashExpr(boolean source) {
+        Table t = table(source);
+        return rowHash("ROW(" + hashed.stream().map(n -> hashInput(t.column(n))).collect(Collectors.joining(", ")) + ")");
+    }
+
+    /** Per-column hashes, for telling which columns of a changed row differ. */
+    String columnHashesExpr(boolean source) {
+        Table t = table(source);
+        return hashed.stream().map(n -> rowHash("ROW(" + hashInput(t.column(n)) + ")")).collect(Collectors.joining(", "));
+    }
+
+    /** WHERE clause for a key range with {@code ?} placeholders: lower exclusive, upper inclusive. */
+    String rangeWhere(boolean source, boolean hasLower, boolean hasUpper) {
+        List<String> parts = new ArrayList<>();
+        if (hasLower) parts.add(keyTuple() + " > " + paramTuple(source));
+        if (hasUpper) parts.add(keyTuple() + " <= " + paramTuple(source));
+        return parts.isEmpty() ? "" : " WHERE " + String.join(" AND ", parts);
+    }
+
+    String keyEquals(boolean source) {
+        return " WHERE " + keyTuple() + " = " + paramTuple(source);
+    }
+
+    String keyTuple() {
+        return pk.size() == 1 ? Idents.quote(pk.get(0)) : "(" + Idents.quoteAll(pk) + ")";
+    }
+
+    String keyTexts() {
+        return pk.stream().map(k -> Idents.quote(k) + "::text").collect(Collectors.joining(", "));
+    }
+
+    String orderByKey() {
+        return " ORDER BY " + Idents.quoteAll(pk);
+    }
+
+    private String paramTuple(boolean source) {
+        Table t = table(source);
+        String inner = pk.stream().map(k -> "?::" + t.column(k).type()).collect(Collectors.joining(", "));
+        return pk.size() == 1 ? inner : "(" + inner + ")";
+    }
+
+    /**
+     * One aggregate query per chunk: row count, the sum of row hashes, and for each vector column the NULL count,
+     * the count off the declared dimension and min/max dimension, all from a single pass that reads each vector
+     * once (the subquery computes the send form once; OFFSET 0 keeps the planner from inlining it twice).
+     */
+    String chunkSql(boolean source, boolean hash, boolean vectors, String where) {
+        Table t = table(source);
+        if (!hash && (!vectors || vectorColumns.isEmpty())) {
+            return "SELECT count(*) FROM " + t.sql() + where;
+        }
+        List<String> inner = new ArrayList<>();
+        List<String> outer = new ArrayList<>();
+        outer.add("count(*)");
+        if (hash) {
+            for (int i = 0; i < hashed.size(); i++) inner.add(hashInput(t.column(hashed.get(i))) + " AS x" + i);
+            outer.add("sum(" + rowHash("ROW(" + range("x", hashed.size()) + ")") + ")::text");
+        }
+        if (vectors) {
+            for (String v : vectorColumns) {
+                Column c = t.column(v);
+                int i = hashed.indexOf(v);
+                String x = "x" + i;
+                if (!hash) inner.add(hashInput(c) + " AS " + x);
+                String dims = dimsOf(c, x);
+                outer.add("count(*) FILTER (WHERE " + x + " IS NULL)");
+                outer.add(c.declaredDims() > 0 ? "count(*) FILTER (WHERE " + dims + " <> " + c.declaredDims() + ")" : "0");
+                outer.add("min(" + dims + ")");
+                outer.add("max(" + dims + ")");
+            }
+        }
+        return "SELECT " + String.join(", ", outer) + " FROM (SELECT " + String.join(", ", inner) + " FROM "
+                + t.sql() + where + " OFFSET 0) s";
+    }
+
+    private static String range(String prefix, int n) {
+        List<String> l = new ArrayList<>();
+        for (int i = 0; i < n; i++) l.add(prefix + i);
+        return String.join(", ", l);
+    }
+
+    /** Every n-th primary key in key order: the chunk boundaries (read from the source's primary-key index). */
+    String boundariesSql(int n) {
+        return "SELECT " + pk.stream().map(k -> "k." + Idents.quote(k) + "::text").collect(Collectors.joining(", "))
+                + " FROM (SELECT " + Idents.quoteAll(pk) + ", row_number() OVER (ORDER BY " + Idents.quoteAll(pk)
+                + ") AS pgvm_rn FROM " + src.sql() + ") k WHERE k.pgvm_rn % " + n + " = 0 ORDER BY k.pgvm_rn";
+    }
+
+    /** Renders a key for humans: {@code id='abc'} or {@code (a=1, "B"='x')}. */
+    String renderKey(String[] values) {
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < pk.size(); i++) {
+            Column c = src.column(pk.get(i));
+            String v = values[i];
+            boolean numeric = c != null && (c.typeOid() == 20 || c.typeOid() == 21 || c.typeOid() == 23);
+            parts.add(Idents.display(pk.get(i)) + "=" + (numeric ? v : Idents.literal(v)));
+        }
+        return parts.size() == 1 ? parts.get(0) : "(" + String.join(", ", parts) + ")";
+    }
+}
