@@ -80,6 +80,13 @@ public final class NativeCopyBenchmark {
         PgBinaries bins = PgBinaries.locate(System.getenv()).requirePgvector();
         Path base = o.workDir() != null ? o.workDir() : LocalPostgres.defaultBaseDir();
         Files.createDirectories(base);
+        // the source (table, TOAST, both indexes) is about 14 KB a row; one target of the same size at a time, plus WAL
+        long needed = (long) (o.rows() * 14_500L * 2.3);
+        long usable = Files.getFileStore(base).getUsableSpace();
+        if (usable < needed) {
+            throw ToolException.usage(String.format(Locale.ROOT, "%,d rows need about %s free in %s, only %s is: "
+                    + "free some space or pass --work-dir on a larger disk", o.rows(), Pg.bytes(needed), base, Pg.bytes(usable)));
+        }
         Path dir = Files.createTempDirectory(base, "bench-native-");
         // the instances run as the postgres OS user when we are root: it must traverse this directory
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
