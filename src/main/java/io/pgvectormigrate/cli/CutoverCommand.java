@@ -32,11 +32,13 @@ import java.util.concurrent.Callable;
                 ""},
         footer = {"",
                 "Examples:",
-                "  pgvector-migrate cutover --run-id bedrock-v1 --source postgresql://postgres@old-copy:5432/postgres \\",
+                "  pgvector-migrate cutover --run-id bedrock-v1 \\",
+                "      --source postgresql://postgres@old-copy:5432/postgres \\",
                 "      --target postgresql://postgres@new-cluster:5432/postgres",
                 "  pgvector-migrate cutover --source $SRC --target $TGT --max-lag 16MB --timeout 10m",
+                "  pgvector-migrate cutover --source $SRC --target $TGT --run-id bedrock-v1 --abandon",
                 "",
-                "Without --run-id, the most recent run in --work-dir that still has a subscription is cut over."})
+                "Without --run-id: the latest run in --work-dir that still has a subscription."})
 public final class CutoverCommand implements Callable<Integer> {
     private final CliContext ctx;
 
@@ -67,6 +69,12 @@ public final class CutoverCommand implements Callable<Integer> {
                     + "On timeout nothing is removed (exit 1).")
     Duration timeout;
 
+    @Option(names = "--abandon",
+            description = "Give the migration up instead: remove the run's subscription, replication slot and publication "
+                    + "right away (so nothing holds WAL on the source), without waiting, carrying sequences or building "
+                    + "indexes. The target keeps whatever rows it has. Idempotent.")
+    boolean abandon;
+
     @Option(names = "--schema", split = ",", paramLabel = "NAME", description = "Narrow the tables (default: those the run publishes).")
     List<String> schemas = new ArrayList<>();
 
@@ -92,6 +100,20 @@ public final class CutoverCommand implements Callable<Integer> {
         NativeEngine eng = new NativeEngine(new NativeOptions(NativeOptions.InitialCopy.SNAPSHOT, 1,
                 NativeOptions.DEFAULT_CHUNK_BYTES, maxLag, timeout, null, null));
         Endpoints ep = new Endpoints(c.source(), c.target(), c.sourceFromTarget(), new TableFilter(schemas, tables, excludes));
+        if (abandon) {
+            MigrateCommand.step(journal, Step.TEARDOWN, () -> {
+                eng.teardown(run, ep);
+                return "replication removed";
+            }, s -> s);
+            String msg = "run " + id + ": abandoned; its subscription, replication slot and publication are removed "
+                    + "(the target keeps the rows it has)";
+            if (common.json()) {
+                ctx.out().println(Json.write(Map.of("runId", id, "engine", "native", "summary", msg)));
+            } else {
+                ctx.out().println(msg);
+            }
+            return ExitCode.OK;
+        }
         NativeEngine.CutoverOutcome o = MigrateCommand.step(journal, Step.CUTOVER, () -> eng.cutoverDetailed(run, ep),
                 NativeEngine::describe);
         if (common.json()) {

@@ -50,14 +50,15 @@ import java.util.regex.Pattern;
                 ""},
         footer = {"",
                 "Examples:",
-                "  pgvector-migrate migrate --source postgresql://postgres@old-copy:5432/postgres \\",
-                "      --target postgresql://postgres@new-cluster:5432/postgres --run-id bedrock-v1",
-                "  pgvector-migrate cutover --source ... --target ... --run-id bedrock-v1",
-                "  pgvector-migrate migrate --source $SRC --target $TGT --cutover      # copy and cut over in one go",
+                "  pgvector-migrate migrate --run-id bedrock-v1 \\",
+                "      --source postgresql://postgres@old-copy:5432/postgres \\",
+                "      --target postgresql://postgres@new-cluster:5432/postgres",
+                "  pgvector-migrate cutover --run-id bedrock-v1 --source $SRC --target $TGT",
+                "  pgvector-migrate migrate --source $SRC --target $TGT --cutover",
                 "",
-                "Prerequisites: the target prepared (prepare-target); the source with wal_level=logical",
-                "(rds.logical_replication=1 on Aurora) and a user with the REPLICATION attribute or rds_replication.",
-                "Passwords: in the URL, PGPASSWORD or ~/.pgpass; never printed, never journaled."})
+                "Needs: the target prepared (prepare-target); on the source wal_level=logical",
+                "(rds.logical_replication=1 on Aurora) and a user with REPLICATION (or the",
+                "rds_replication role). Passwords: URL, PGPASSWORD or ~/.pgpass; never printed."})
 public final class MigrateCommand implements Callable<Integer> {
     private final CliContext ctx;
 

@@ -53,7 +53,8 @@ final class Catalog {
     static Map<Long, List<TableInfo.Column>> columns(Connection c, List<Long> oids) throws SQLException {
         String sql = """
                 SELECT a.attrelid, a.attname, format_type(a.atttypid, a.atttypmod),
-                       (a.atttypid < 16384 OR (t.typtype IN ('b', 'e') AND t.typelem = 0 AND t.typrelid = 0)) AS binary_safe
+                       (a.atttypid < 16384 OR (t.typtype IN ('b', 'e') AND t.typelem = 0 AND t.typrelid = 0))
+                         AND t.typsend <> 0 AND t.typreceive <> 0 AS binary_safe
                 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
                 WHERE a.attrelid = ANY (?) AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
                 ORDER BY a.attrelid, a.attnum""";

@@ -38,11 +38,13 @@ import java.util.Map;
 public final class NativeCopyBenchmark {
     private NativeCopyBenchmark() {}
 
-    record Options(long rows, int bots, int jobs, boolean subscriptionToo, boolean uncompressedToo, int repeat, Path workDir) {
+    record Options(long rows, int bots, List<Integer> jobs, boolean subscriptionToo, boolean uncompressedToo, boolean skipDump,
+                   int repeat, Path workDir) {
         static Options parse(String[] args) {
             long rows = 100_000;
             int bots = 20;
-            int jobs = 4;
+            List<Integer> jobs = List.of(4);
+            boolean skipDump = false;
             boolean sub = false;
             boolean z0 = false;
             int repeat = 1;
@@ -51,20 +53,21 @@ public final class NativeCopyBenchmark {
                 switch (args[i]) {
                     case "--rows" -> rows = Long.parseLong(args[++i].replace("_", "").replace(",", ""));
                     case "--bots" -> bots = Integer.parseInt(args[++i]);
-                    case "--jobs" -> jobs = Integer.parseInt(args[++i]);
+                    case "--jobs" -> jobs = java.util.Arrays.stream(args[++i].split(",")).map(String::trim).map(Integer::valueOf).toList();
+                    case "--skip-dump" -> skipDump = true;
                     case "--with-subscription-copy" -> sub = true;
                     case "--with-uncompressed-dump" -> z0 = true;
                     case "--work-dir" -> dir = Path.of(args[++i]);
                     case "--repeat" -> repeat = Integer.parseInt(args[++i]);
                     case "--help", "-h" -> {
-                        System.out.println("usage: bench-native-copy [--rows N] [--bots B] [--jobs J] [--with-subscription-copy] "
+                        System.out.println("usage: bench-native-copy [--rows N] [--bots B] [--jobs J[,J...]] [--with-subscription-copy] [--skip-dump] "
                                 + "[--with-uncompressed-dump] [--repeat N] [--work-dir DIR]");
                         System.exit(0);
                     }
                     default -> throw ToolException.usage("unknown option " + args[i] + " (try --help)");
                 }
             }
-            return new Options(rows, bots, jobs, sub, z0, Math.max(1, repeat), dir);
+            return new Options(rows, bots, jobs, sub, z0, skipDump, Math.max(1, repeat), dir);
         }
     }
 
@@ -77,6 +80,13 @@ public final class NativeCopyBenchmark {
         PgBinaries bins = PgBinaries.locate(System.getenv()).requirePgvector();
         Path base = o.workDir() != null ? o.workDir() : LocalPostgres.defaultBaseDir();
         Files.createDirectories(base);
+        // the source (table, TOAST, both indexes) is about 14 KB a row; one target of the same size at a time, plus WAL
+        long needed = (long) (o.rows() * 14_500L * 2.3);
+        long usable = Files.getFileStore(base).getUsableSpace();
+        if (usable < needed) {
+            throw ToolException.usage(String.format(Locale.ROOT, "%,d rows need about %s free in %s, only %s is: "
+                    + "free some space or pass --work-dir on a larger disk", o.rows(), Pg.bytes(needed), base, Pg.bytes(usable)));
+        }
         Path dir = Files.createTempDirectory(base, "bench-native-");
         // the instances run as the postgres OS user when we are root: it must traverse this directory
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -107,11 +117,15 @@ public final class NativeCopyBenchmark {
             // methods take turns in every round, so a burst of load elsewhere on the machine hits them alike
             for (int round = 1; round <= o.repeat(); round++) {
                 if (o.repeat() > 1) p.info("round " + round + " of " + o.repeat());
-                timings.add(nativeRun(p, src, tgt, "native_snapshot_" + round, NativeOptions.InitialCopy.SNAPSHOT, o, expected, dir));
-                if (o.subscriptionToo()) {
-                    timings.add(nativeRun(p, src, tgt, "native_subscription_" + round, NativeOptions.InitialCopy.SUBSCRIPTION, o, expected, dir));
+                for (int jobs : o.jobs()) {
+                    timings.add(nativeRun(p, src, tgt, "native_snapshot_" + jobs + "_" + round, NativeOptions.InitialCopy.SNAPSHOT,
+                            jobs, expected, dir));
                 }
-                timings.add(dumpRestore(p, bins, src, tgt, "dump_restore_" + round, false, expected));
+                if (o.subscriptionToo()) {
+                    timings.add(nativeRun(p, src, tgt, "native_subscription_" + round, NativeOptions.InitialCopy.SUBSCRIPTION,
+                            1, expected, dir));
+                }
+                if (!o.skipDump()) timings.add(dumpRestore(p, bins, src, tgt, "dump_restore_" + round, false, expected));
                 if (o.uncompressedToo()) timings.add(dumpRestore(p, bins, src, tgt, "dump_restore_z0_" + round, true, expected));
             }
         } finally {
@@ -121,7 +135,7 @@ public final class NativeCopyBenchmark {
     }
 
     private static Timing nativeRun(Progress p, LocalPostgres src, LocalPostgres tgt, String db,
-                                    NativeOptions.InitialCopy mode, Options o, String expected, Path dir) throws Exception {
+                                    NativeOptions.InitialCopy mode, int jobs, String expected, Path dir) throws Exception {
         exec(tgt.connection("postgres"), "CREATE DATABASE " + db);
         ConnectionSpec target = tgt.connection(db);
         ConnectionSpec source = src.connection("bench");
@@ -132,7 +146,7 @@ public final class NativeCopyBenchmark {
         Path journalDir = dir.resolve("journal-" + db);
         String runId = "bench-" + db.replace('_', '-');
         RunContext ctx = new RunContext(Journal.open(journalDir, runId, "benchmark", Clock.systemUTC()), p, journalDir, Clock.systemUTC());
-        NativeEngine engine = new NativeEngine(NativeOptions.defaults().withInitialCopy(mode).withJobs(o.jobs()));
+        NativeEngine engine = new NativeEngine(NativeOptions.defaults().withInitialCopy(mode).withJobs(jobs));
         Endpoints ep = new Endpoints(source, target, TableFilter.ALL);
         p.info("native (" + mode.id() + "): migrate + cutover");
         long t0 = System.nanoTime();
@@ -144,7 +158,7 @@ public final class NativeCopyBenchmark {
         double total = secs(t0);
         check(p, target, expected, db);
         exec(tgt.connection("postgres"), "DROP DATABASE " + db);
-        return new Timing("native, --initial-copy " + mode.id() + (mode == NativeOptions.InitialCopy.SNAPSHOT ? " (" + o.jobs() + " jobs)" : ""),
+        return new Timing("native, --initial-copy " + mode.id() + (mode == NativeOptions.InitialCopy.SNAPSHOT ? " (" + jobs + " jobs)" : ""),
                 total, String.format(Locale.ROOT, "copy %.1f s, after-load (indexes, analyze) %.1f s, cutover %.1f s; prepare-target %.1f s not counted",
                 m.copySeconds(), migrate - m.copySeconds(), cutover, prepare));
     }
@@ -209,11 +223,13 @@ public final class NativeCopyBenchmark {
         median.forEach((m, t) -> {
             String all = o.repeat() > 1 ? "; runs: " + byMethod.get(m).stream()
                     .map(x -> String.format(Locale.ROOT, "%.1f", x.seconds())).collect(java.util.stream.Collectors.joining(", ")) + " s" : "";
-            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.2fx | %s%s |%n", m.replace("|", "\\|"), t.seconds(),
-                    baseline / t.seconds(), t.detail(), all));
+            String ratio = Double.isNaN(baseline) ? "-" : String.format(Locale.ROOT, "%.2fx", baseline / t.seconds());
+            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s%s |%n", m.replace("|", "\\|"), t.seconds(),
+                    ratio, t.detail(), all));
         });
-        sb.append(String.format(Locale.ROOT, "%nMachine: %d cores (%s), %s RAM; %s. Command: `scripts/bench-native-copy --rows %d%s%s%s`%n",
+        sb.append(String.format(Locale.ROOT, "%nMachine: %d cores (%s), %s RAM; %s. Command: `scripts/bench-native-copy --rows %d%s%s%s%s`%n",
                 Runtime.getRuntime().availableProcessors(), cpuModel(), memory(), versions, o.rows(),
+                o.jobs().equals(List.of(4)) ? "" : " --jobs " + o.jobs().stream().map(String::valueOf).collect(java.util.stream.Collectors.joining(",")),
                 o.subscriptionToo() ? " --with-subscription-copy" : "", o.uncompressedToo() ? " --with-uncompressed-dump" : "",
                 o.repeat() > 1 ? " --repeat " + o.repeat() : ""));
         sb.append("(\"vs\" = how many times faster than pg_dump -Fc | pg_restore; above 1 is faster.)\n");

@@ -64,7 +64,7 @@ public final class NativeEngine implements CopyEngine {
             ctx.progress().info("preflight: " + plan.tables().size() + " table(s) ready for native replication from "
                     + ep.source().display() + " to " + ep.target().display());
         } catch (SQLException e) {
-            throw failure("checking the source and target", e);
+            throw failure("checking the source and target", ctx.runId(), e);
         }
     }
 
@@ -140,6 +140,7 @@ public final class NativeEngine implements CopyEngine {
                     mode = "subscription table sync";
                     j.recordResource(SLOT, n.slot(), attributes(ep.source()));
                     j.recordResource(SUBSCRIPTION, n.subscription(), attributes(ep.target()));
+                    p.info("  creating subscription " + n.subscription() + " and its slot (waits for transactions already open on the source to end)");
                     Replication.createSubscription(tgt, n.subscription(), ep.sourceFromTarget(), n.publication(), n.slot(),
                             true, true, true, plan.subscriptionBinary());
                     p.info("  created subscription " + n.subscription() + " on the target (PostgreSQL copies the tables)");
@@ -169,10 +170,10 @@ public final class NativeEngine implements CopyEngine {
             p.info("  changes are streaming; the target is " + (lag < 0 ? "(not yet confirmed)" : Pg.bytes(lag)) + " behind the source");
             return new MigrateOutcome(ctx.runId(), copied, mode, sub.isPresent(), copySeconds, lag, seqs);
         } catch (SQLException e) {
-            throw failure("migrating", e);
+            throw failure("migrating", ctx.runId(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ToolException.runtime("interrupted; re-run with the same --run-id to resume");
+            throw ToolException.runtime("interrupted; re-run with --run-id " + ctx.runId() + " to resume");
         }
     }
 
@@ -183,13 +184,14 @@ public final class NativeEngine implements CopyEngine {
         j.recordResource(SLOT, n.slot(), attributes(ep.source()));
         List<SnapshotCopy.TableCopy> result;
         int streams;
+        p.info("  creating replication slot " + n.slot() + " (waits for transactions already open on the source to end)");
         try (Replication.ExportedSlot slot = Replication.createSlotWithSnapshot(ep.source(), n.slot())) {
             p.info("  created slot " + n.slot() + " at " + slot.consistentPoint() + "; copying the rows of that snapshot");
             try (SnapshotCopy copy = SnapshotCopy.open(ep.source(), ep.target(), slot.snapshot(), plan.tables(),
                     plan.binaryCopy(), options.jobs(), options.chunkBytes(), plan.tidRangeScans())) {
                 slot.close(); // every reader holds the snapshot now; the slot waits for the subscription
                 streams = copy.streams();
-                result = copy.run(p, options.hooks());
+                result = copy.run(p, options.hooks(), ctx.runId());
             }
         }
         for (SnapshotCopy.TableCopy t : result) copied.add(new TableRows(t.table(), t.rows(), t.bytes()));
@@ -394,10 +396,10 @@ public final class NativeEngine implements CopyEngine {
             p.info("  cutover complete: nothing holds WAL on the source for this run");
             return new CutoverOutcome(ctx.runId(), lagAtCutover, seqs, removed, waited);
         } catch (SQLException e) {
-            throw failure("cutting over", e);
+            throw failure("cutting over", ctx.runId(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw ToolException.runtime("interrupted; re-run cutover with the same --run-id");
+            throw ToolException.runtime("interrupted; run cutover again with --run-id " + ctx.runId());
         }
     }
 
@@ -566,12 +568,12 @@ public final class NativeEngine implements CopyEngine {
         return Database.connect(spec, role, null);
     }
 
-    private static ToolException failure(String doing, SQLException e) {
+    private static ToolException failure(String doing, String runId, SQLException e) {
         if (Database.isConnectionLoss(e)) {
             return ToolException.runtime("lost the connection while " + doing + ": " + Database.firstLine(e.getMessage())
-                    + " (re-run with the same --run-id to resume)", e);
+                    + " (re-run with --run-id " + runId + " to resume)", e);
         }
         return ToolException.runtime(doing + " failed: " + Database.firstLine(e.getMessage())
-                + " (re-run with the same --run-id to resume)", e);
+                + " (fix the cause, then re-run with --run-id " + runId + " to resume)", e);
     }
 }

@@ -22,10 +22,11 @@ final class Preflight {
      * What the checks established.
      *
      * @param binaryCopy         per table (schema.name): types allow binary COPY on both sides
-     * @param subscriptionBinary the subscription may stream in binary (every table allows it, both servers 14+)
+     * @param subscriptionBinary the subscription's binary option: true when every table allows it; null on targets
+     *                           before 14, which do not know the option
      * @param tidRangeScans      the source can split tables by block ranges efficiently (14+)
      */
-    record Plan(List<TableInfo> tables, Map<String, Boolean> binaryCopy, boolean subscriptionBinary,
+    record Plan(List<TableInfo> tables, Map<String, Boolean> binaryCopy, Boolean subscriptionBinary,
                 boolean tidRangeScans, int sourceVersion, int targetVersion) {}
 
     /**
@@ -44,8 +45,8 @@ final class Preflight {
         }
         int srcVersion = (int) Pg.number(src, "SELECT current_setting('server_version_num')::int");
         int tgtVersion = (int) Pg.number(tgt, "SELECT current_setting('server_version_num')::int");
-        if (srcVersion < 100000 || tgtVersion < 100000) {
-            throw ToolException.usage("native logical replication needs PostgreSQL 10 or later on both sides (source "
+        if (srcVersion < 120000 || tgtVersion < 120000) {
+            throw ToolException.usage("the native engine needs PostgreSQL 12 or later on both sides (source "
                     + srcVersion / 10000 + ", target " + tgtVersion / 10000 + "): use --engine dms");
         }
 
@@ -165,8 +166,13 @@ final class Preflight {
                     + ": the target tables must have every source column (prepare-target --schema-from-source copies them)");
         }
         if (!nonEmpty.isEmpty()) {
+            List<String> otherRuns = new ArrayList<>();
+            for (String slot : Replication.slotsLike(src, ReplicationNames.PREFIX.replace("_", "\\_") + "%")) {
+                otherRuns.add(slot.substring(ReplicationNames.PREFIX.length()).replace('_', '-'));
+            }
             problems.add(plural(nonEmpty, "target table", "holds", "hold") + " rows already: " + list(nonEmpty)
-                    + " (the native engine loads empty tables: empty them, or pass the --run-id of the interrupted run to resume it)");
+                    + " (the native engine loads empty tables: empty them, or resume the interrupted run with its --run-id"
+                    + (otherRuns.isEmpty() ? "" : "; runs with a slot on the source: " + list(otherRuns)) + ")");
         }
         if (missing.isEmpty() && !tables.isEmpty()) {
             List<String> seqMissing = Sequences.missingOnTarget(tgt, Sequences.ofTables(src, tables));
@@ -178,7 +184,8 @@ final class Preflight {
         if (!problems.isEmpty()) {
             throw ToolException.usage("preflight: " + String.join("; ", problems));
         }
-        boolean subBinary = srcVersion >= 140000 && tgtVersion >= 140000 && binary.values().stream().allMatch(b -> b);
+        Boolean subBinary = tgtVersion < 140000 ? null
+                : srcVersion >= 140000 && binary.values().stream().allMatch(b -> b);
         return new Plan(tables, binary, subBinary, srcVersion >= 140000, srcVersion, tgtVersion);
     }
 

@@ -80,7 +80,7 @@ final class Replication {
 
     static List<String> slotsLike(Connection src, String likePattern) throws SQLException {
         List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = Pg.prepare(src, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE ?",
+        try (PreparedStatement ps = Pg.prepare(src, "SELECT slot_name FROM pg_replication_slots WHERE slot_name LIKE ? AND database = current_database()",
                 likePattern); ResultSet rs = ps.executeQuery()) {
             while (rs.next()) out.add(rs.getString(1));
         }
@@ -189,12 +189,13 @@ final class Replication {
     }
 
     /**
-     * Creates the subscription. The statement carries the source password, so this session turns off every
+     * Creates the subscription ({@code binary} null: leave the option out, for servers before 14). The statement
+     * carries the source password, so this session turns off every
      * way the server could log or keep its text (statement logging, error statements, pg_stat_statements).
      */
     static void createSubscription(Connection tgt, String name, ConnectionSpec sourceFromTarget, String publication,
                                    String slot, boolean copyData, boolean createSlot, boolean enabled,
-                                   boolean binary) throws SQLException {
+                                   Boolean binary) throws SQLException {
         Pg.exec(tgt, "SET standard_conforming_strings = on");
         for (String quiet : List.of("SET log_statement = 'none'", "SET log_min_error_statement = 'panic'",
                 "SET log_min_duration_statement = -1", "SET pg_stat_statements.track_utility = off")) {
@@ -208,7 +209,7 @@ final class Replication {
                 + " CONNECTION " + Pg.literal(sourceFromTarget.libpqConninfo())
                 + " PUBLICATION " + Pg.ident(publication)
                 + " WITH (copy_data = " + copyData + ", create_slot = " + createSlot + ", enabled = " + enabled
-                + ", slot_name = " + Pg.literal(slot) + ", binary = " + binary + ")";
+                + ", slot_name = " + Pg.literal(slot) + (binary == null ? "" : ", binary = " + binary) + ")";
         try {
             Pg.exec(tgt, sql);
         } catch (SQLException e) {

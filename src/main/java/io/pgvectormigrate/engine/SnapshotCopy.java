@@ -119,7 +119,7 @@ final class SnapshotCopy implements AutoCloseable {
     }
 
     /** Copies every range; the first failure stops the others and is rethrown (a hook's exception unchanged). */
-    List<TableCopy> run(Progress progress, NativeOptions.Hooks hooks) {
+    List<TableCopy> run(Progress progress, NativeOptions.Hooks hooks, String runId) {
         ConcurrentLinkedQueue<Chunk> queue = new ConcurrentLinkedQueue<>(chunks);
         Map<String, AtomicLong> rows = new LinkedHashMap<>();
         Map<String, AtomicLong> bytes = new LinkedHashMap<>();
@@ -194,10 +194,10 @@ final class SnapshotCopy implements AutoCloseable {
             if (f instanceof Error err) throw err;
             if (f instanceof SQLException se && Database.isConnectionLoss(se)) {
                 throw ToolException.runtime("lost a connection during the initial copy: " + Database.firstLine(se.getMessage())
-                        + " (re-run with the same --run-id: the copy starts again from a fresh snapshot)", se);
+                        + " (re-run with --run-id " + runId + ": the copy starts again from a fresh snapshot)", se);
             }
             throw ToolException.runtime("initial copy failed: " + Database.firstLine(f.getMessage())
-                    + " (re-run with the same --run-id: the copy starts again from a fresh snapshot)", f);
+                    + " (re-run with --run-id " + runId + ": the copy starts again from a fresh snapshot)", f);
         }
         double secs = (System.nanoTime() - started) / 1e9;
         List<TableCopy> out = new ArrayList<>();

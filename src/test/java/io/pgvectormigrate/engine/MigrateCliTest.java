@@ -107,6 +107,22 @@ class MigrateCliTest {
     }
 
     @Test
+    void abandonRemovesTheReplicationAndKeepsTheRows(PgServers.DbPair db, @TempDir Path dir) throws Exception {
+        Fixture.schemaAndRows(db, 40, 5);
+        CliRun.Result m = CliRun.run(Map.of(), dir, "migrate", "--source", url(db.source()), "--target", url(db.target()),
+                "--run-id", "cli-give-up");
+        assertEquals(0, m.exitCode(), m.toString());
+        for (int i = 0; i < 2; i++) {
+            CliRun.Result a = CliRun.run(Map.of(), dir, "cutover", "--source", url(db.source()), "--target", url(db.target()),
+                    "--run-id", "cli-give-up", "--abandon");
+            assertEquals(0, a.exitCode(), a.toString());
+            assertTrue(a.out().contains("run cli-give-up: abandoned"), a.out());
+        }
+        Fixture.assertNoReplicationLeft(db, "cli-give-up");
+        assertEquals(40, Sql.count(db.target(), "SELECT count(*) FROM items"));
+    }
+
+    @Test
     void cutoverOfAnUnknownRunIsBadInput(PgServers.DbPair db, @TempDir Path dir) throws Exception {
         db.both(Fixture.SCHEMA);
         CliRun.Result r = CliRun.run(Map.of(), dir, "cutover", "--source", url(db.source()), "--target", url(db.target()),

@@ -163,6 +163,39 @@ class NativeEngineTest {
     }
 
     @Test
+    void connectionsKilledMidCopyFailWithExitOneThenResume(PgServers.DbPair db, @TempDir Path dir) throws Exception {
+        Fixture.schemaAndRows(db, 400, 50);
+        String runId = "snap-killed";
+        AtomicBoolean killed = new AtomicBoolean();
+        NativeEngine killing = new NativeEngine(snapshotOptions().withHooks(new NativeOptions.Hooks() {
+            @Override
+            public void afterChunkCopied(String table, int chunk) {
+                // an administrator (or a failover) ends the tool's sessions on the source mid-copy
+                if (killed.compareAndSet(false, true)) {
+                    try {
+                        Sql.scalar(db.source(), "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                                + "WHERE datname = current_database() AND application_name = 'pgvector-migrate'");
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }
+            }
+        }));
+        ToolException lost = assertThrows(ToolException.class, () -> killing.migrate(Fixture.run(dir, runId).ctx(), endpoints(db)));
+        assertEquals(1, lost.exitCode(), lost.getMessage());
+        assertTrue(lost.getMessage().contains("--run-id " + runId), lost.getMessage());
+        assertEquals(0, Sql.count(db.target(), "SELECT count(*) FROM pg_subscription WHERE subname = 'pgvm_snap_killed'"));
+
+        NativeEngine engine = new NativeEngine(snapshotOptions());
+        Fixture.Run again = Fixture.run(dir, runId);
+        engine.migrate(again.ctx(), endpoints(db));
+        assertEquals(Fixture.itemsHash(db.source()), Fixture.itemsHash(db.target()), "no duplicate or missing rows");
+        assertEquals(Fixture.auditHash(db.source()), Fixture.auditHash(db.target()));
+        engine.cutover(again.ctx(), endpoints(db));
+        Fixture.assertNoReplicationLeft(db, runId);
+    }
+
+    @Test
     void stopAfterCreatingTheSubscriptionThenResume(PgServers.DbPair db, @TempDir Path dir) throws Exception {
         Fixture.schemaAndRows(db, 200, 20);
         String runId = "sub-crash";
