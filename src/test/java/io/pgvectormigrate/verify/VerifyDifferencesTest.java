@@ -162,6 +162,10 @@ class VerifyDifferencesTest {
         assertEquals(4, vec.get("source").get("minDims").asInt());
         assertEquals(3, vec.get("target").get("minDims").asInt());
         assertEquals("id=9", j.get("tableResults").get(0).get("content").get("examples").get(0).get("key").asText());
+        // the vectors check alone (no content hash to share the read with) still sees it
+        JsonNode alone = json(verify(db, "--format", "json", "--skip", "content"));
+        assertEquals("failed", status(alone, "vectors"));
+        assertEquals(3, alone.get("tableResults").get(0).get("vectors").get(0).get("target").get("minDims").asInt());
 
         // a declared dimension that differs is a schema difference
         db.both("CREATE TABLE d2(id int PRIMARY KEY)");
