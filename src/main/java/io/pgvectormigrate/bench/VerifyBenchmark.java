@@ -96,13 +96,41 @@ public final class VerifyBenchmark {
         }
         progress.info("starting two local PostgreSQL instances under " + base);
         List<Result> results = new ArrayList<>();
-        try (LocalPostgres src = LocalPostgres.start(bins, base.resolve("source"), 0, conf, !s.keep());
-             LocalPostgres tgt = LocalPostgres.start(bins, base.resolve("target"), 0, conf, !s.keep())) {
+        List<LocalPostgres> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // Ctrl-C must not leave two servers running
+        Thread stopOnExit = new Thread(() -> started.forEach(VerifyBenchmark::closeQuietly), "bench-stop");
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
+        LocalPostgres src = null;
+        LocalPostgres tgt = null;
+        try {
+            src = LocalPostgres.start(bins, base.resolve("source"), 0, conf, !s.keep());
+            started.add(src);
+            tgt = LocalPostgres.start(bins, base.resolve("target"), 0, conf, !s.keep());
+            started.add(tgt);
             for (long rows : s.rows()) {
                 results.add(one(src, tgt, rows, s, progress));
             }
         } catch (SQLException e) {
             throw ToolException.runtime("benchmark failed: " + e.getMessage(), e);
+        } finally {
+            started.clear();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopOnExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running already
+            }
+            try {
+                if (tgt != null) tgt.close();
+            } finally {
+                if (src != null) src.close();
+            }
+            if (!s.keep() && s.dir() == null) {
+                try {
+                    Files.deleteIfExists(base);
+                } catch (java.io.IOException ignored) {
+                    // an empty temporary directory left behind is harmless
+                }
+            }
         }
         return results;
     }
@@ -205,6 +233,14 @@ public final class VerifyBenchmark {
                         + "(b) %.2f s (%.2f CPU-s), one changed %.2f s, heap %.1f MB", rows, r.verify(), r.verifyCpu(),
                 r.copyChecker(), r.copyCheckerCpu(), r.detoastScan(), r.detoastScanCpu(), r.verifyOneChanged(), r.peakHeapMb()));
         return r;
+    }
+
+    private static void closeQuietly(LocalPostgres pg) {
+        try {
+            pg.close();
+        } catch (RuntimeException ignored) {
+            // best effort while the JVM exits
+        }
     }
 
     private static void indexAndVacuum(ConnectionSpec spec) {

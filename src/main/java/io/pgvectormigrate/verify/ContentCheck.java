@@ -163,7 +163,9 @@ final class ContentCheck {
         progress.info("comparing " + plans.size() + " table" + (plans.size() == 1 ? "" : "s") + " in " + chunks.size()
                 + " chunk" + (chunks.size() == 1 ? "" : "s") + " on both sides at once");
 
-        List<Chunk> differing = new ArrayList<>();
+        // a differing chunk is narrowed while the scan goes on, on connections the scan is not using
+        List<CompletableFuture<Void>> narrowing = new ArrayList<>();
+        boolean narrow = rows || content;
         try (Progress.Bar bar = progress.bar("verify", totalRows, "rows")) {
             List<CompletableFuture<Agg>> src = new ArrayList<>();
             List<CompletableFuture<Agg>> tgt = new ArrayList<>();
@@ -179,28 +181,25 @@ final class ContentCheck {
                 ch.out.add(1, t);
                 if (!s.sameRowsAndHash(t)) {
                     ch.out.differingChunks++;
-                    differing.add(ch);
+                    if (narrow && (ch.out.plan.hasPk() || content)) {
+                        if (narrowing.isEmpty()) progress.info("a chunk of " + ch.out.plan.display() + " differs: narrowing down to rows");
+                        narrowing.add(workers.onBoth("narrowing a differing chunk of " + ch.out.plan.display(), (sc, tc) -> {
+                            if (ch.out.plan.hasPk()) narrowByKey(sc, tc, ch);
+                            else narrowByHash(sc, tc, ch.out);
+                            return null;
+                        }));
+                    }
                 }
                 bar.stepBy(Math.max(s.count, t.count));
             }
         }
-        if (!differing.isEmpty() && (rows || content)) {
-            progress.info("narrowing " + differing.size() + " differing chunk" + (differing.size() == 1 ? "" : "s")
-                    + " down to rows");
-            List<CompletableFuture<Void>> narrow = new ArrayList<>();
-            for (Chunk ch : differing) {
-                narrow.add(workers.onBoth("narrowing a differing chunk of " + ch.out.plan.display(), (s, t) -> {
-                    if (ch.out.plan.hasPk()) narrowByKey(s, t, ch);
-                    else if (content) narrowByHash(s, t, ch.out);
-                    return null;
-                }));
-            }
-            narrow.forEach(Workers::await);
+        narrowing.forEach(Workers::await);
+        if (!narrowing.isEmpty()) {
             for (Outcome o : outcomes) {
                 if (content && !o.changedKeys.isEmpty()) {
                     Workers.await(workers.onBoth("comparing columns of changed rows of " + o.plan.display(),
-                            (s, t) -> {
-                                describeChanged(s, t, o);
+                            (sc, tc) -> {
+                                describeChanged(sc, tc, o);
                                 return null;
                             }));
                 }
