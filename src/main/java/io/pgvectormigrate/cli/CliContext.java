@@ -1,5 +1,6 @@
 package io.pgvectormigrate.cli;
 
+import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.pg.CredentialResolver;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 
@@ -18,9 +19,15 @@ import java.util.Map;
  * @param cwd       working directory (relative paths, default work dir)
  * @param prompt    password prompt
  * @param errIsTerminal whether stderr is a terminal (progress bars only then)
+ * @param awsClients builds the AWS SDK clients (tests pass stateful fakes through this seam)
  */
 public record CliContext(PrintWriter out, PrintWriter err, Map<String, String> env, Path home, Path cwd,
-                         PasswordPrompt prompt, boolean errIsTerminal) {
+                         PasswordPrompt prompt, boolean errIsTerminal, AwsClients.Factory awsClients) {
+
+    public CliContext(PrintWriter out, PrintWriter err, Map<String, String> env, Path home, Path cwd,
+                      PasswordPrompt prompt, boolean errIsTerminal) {
+        this(out, err, env, home, cwd, prompt, errIsTerminal, AwsClients.Factory.SDK);
+    }
 
     public CredentialResolver credentials() {
         return new CredentialResolver(env, home);

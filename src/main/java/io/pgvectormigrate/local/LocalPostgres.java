@@ -127,7 +127,9 @@ public final class LocalPostgres implements AutoCloseable {
         }
         StringBuilder conf = new StringBuilder("\n# pgvector-migrate local instance\n");
         conf.append("listen_addresses = '127.0.0.1'\n");
-        conf.append("unix_socket_directories = '").append(socket).append("'\n");
+        // the kernel limits a socket path to 107 bytes; a deep directory gets TCP only (all callers use 127.0.0.1)
+        boolean socketFits = socket.resolve(".s.PGSQL.65535").toString().getBytes(StandardCharsets.UTF_8).length <= 107;
+        conf.append("unix_socket_directories = '").append(socketFits ? socket.toString() : "").append("'\n");
         conf.append("max_connections = 100\n");
         settings.forEach((k, v) -> conf.append(k).append(" = '").append(v).append("'\n"));
         try {

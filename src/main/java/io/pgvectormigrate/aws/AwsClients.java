@@ -1,0 +1,44 @@
+package io.pgvectormigrate.aws;
+
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+
+/**
+ * The one seam between the tool and AWS: the service clients of one region, and the pacing of polls and
+ * retries. Production builds SDK clients ({@link SdkAwsClients}); tests hand in stateful fakes that implement
+ * the same SDK interfaces; {@code plan} wraps either in a recorder that changes nothing ({@link PlanningClients}).
+ *
+ * <p>To add a service (e.g. DMS): add an accessor here with a default that throws, build it in
+ * {@link SdkAwsClients} and pass it through in {@link PlanningClients}.
+ */
+public interface AwsClients extends AutoCloseable {
+    /** The region every client talks to, e.g. {@code us-east-1}. */
+    String region();
+
+    RdsClient rds();
+
+    SecretsManagerClient secretsManager();
+
+    CloudFormationClient cloudFormation();
+
+    /** Poll intervals, retry backoff and clock. */
+    default Pacing pacing() {
+        return Pacing.DEFAULT;
+    }
+
+    @Override
+    default void close() {
+    }
+
+    /**
+     * Builds clients for a command's --region/--profile/--endpoint-url. Fails fast (exit 2, before any AWS
+     * call) when the region or the credentials cannot be found, saying how to provide them.
+     */
+    @FunctionalInterface
+    interface Factory {
+        AwsClients create(AwsSettings settings);
+
+        Factory SDK = SdkAwsClients::create;
+    }
+}

@@ -1,0 +1,348 @@
+package io.pgvectormigrate.aws;
+
+import io.pgvectormigrate.core.ToolException;
+import software.amazon.awssdk.services.rds.model.DBCluster;
+import software.amazon.awssdk.services.rds.model.DBClusterParameterGroup;
+import software.amazon.awssdk.services.rds.model.DBClusterSnapshot;
+import software.amazon.awssdk.services.rds.model.DBInstance;
+import software.amazon.awssdk.services.rds.model.DbClusterNotFoundException;
+import software.amazon.awssdk.services.rds.model.DbClusterSnapshotAlreadyExistsException;
+import software.amazon.awssdk.services.rds.model.DbInstanceNotFoundException;
+import software.amazon.awssdk.services.rds.model.DbParameterGroupNotFoundException;
+import software.amazon.awssdk.services.rds.model.InvalidDbClusterStateException;
+import software.amazon.awssdk.services.rds.model.InvalidDbInstanceStateException;
+import software.amazon.awssdk.services.rds.model.InvalidDbParameterGroupStateException;
+import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretResponse;
+import software.amazon.awssdk.services.secretsmanager.model.Filter;
+import software.amazon.awssdk.services.secretsmanager.model.FilterNameStringType;
+import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.secretsmanager.model.SecretListEntry;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The handlers of the AWS provider's resource kinds. */
+public final class AwsHandlers {
+    private AwsHandlers() {}
+
+    public static List<ResourceHandler> standard(AwsClients aws, AwsCalls calls) {
+        RdsOps rds = new RdsOps(calls, aws.rds());
+        Secrets secrets = new Secrets(calls, aws.secretsManager());
+        return List.of(new InstanceHandler(calls, rds), new ClusterHandler(calls, rds), new ParameterGroupHandler(calls, rds),
+                new SecretHandler(calls, aws, secrets), new SnapshotHandler(rds));
+    }
+
+    private static Map<String, String> arn(String arn) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (arn != null) m.put(Kinds.ATTR_ARN, arn);
+        return m;
+    }
+
+    /** Instances in these states accept DeleteDBInstance. */
+    private static boolean instanceDeletable(String s) {
+        return switch (s) {
+            case "available", "stopped", "failed", "incompatible-parameters", "incompatible-network", "incompatible-restore",
+                 "inaccessible-encryption-credentials", "storage-full" -> true;
+            default -> false;
+        };
+    }
+
+    private static boolean clusterDeletable(String s) {
+        return switch (s) {
+            case "available", "stopped", "failed", "incompatible-parameters", "incompatible-network", "incompatible-restore",
+                 "inaccessible-encryption-credentials", "inaccessible-encryption-credentials-recoverable" -> true;
+            default -> false;
+        };
+    }
+
+    static final class InstanceHandler implements ResourceHandler {
+        private final AwsCalls calls;
+        private final RdsOps rds;
+
+        InstanceHandler(AwsCalls calls, RdsOps rds) {
+            this.calls = calls;
+            this.rds = rds;
+        }
+
+        @Override public String kind() { return Kinds.RDS_INSTANCE; }
+        @Override public int order() { return 10; }
+
+        @Override
+        public Optional<Live> inspect(String id, Map<String, String> attrs) {
+            return rds.instance(id).map(this::live);
+        }
+
+        private Live live(DBInstance i) {
+            Map<String, String> a = arn(i.dbInstanceArn());
+            if (i.dbClusterIdentifier() != null) a.put(Kinds.ATTR_CLUSTER, i.dbClusterIdentifier());
+            return new Live(i.dbInstanceIdentifier(), i.dbInstanceStatus(), Tags.fromRds(i.tagList()), a);
+        }
+
+        @Override
+        public List<Live> discover(String runId) {
+            return rds.allInstances().stream().filter(i -> Tags.belongsTo(Tags.fromRds(i.tagList()), runId)).map(this::live).toList();
+        }
+
+        @Override
+        public void delete(Live live, DeleteContext ctx) {
+            String id = live.id();
+            String status = live.status();
+            if (!"deleting".equals(status)) {
+                if (!instanceDeletable(status)) {
+                    status = calls.waitUntil("instance " + id + " to settle before deletion",
+                            () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
+                            s -> s == null || "deleting".equals(s) || instanceDeletable(s), s -> false, ctx.timeout(), rerun(ctx));
+                }
+                if (status != null && !"deleting".equals(status)) {
+                    try {
+                        calls.run("DeleteDBInstance", () -> rds.client().deleteDBInstance(b -> b.dbInstanceIdentifier(id)
+                                .skipFinalSnapshot(true)));
+                    } catch (DbInstanceNotFoundException e) {
+                        return;
+                    } catch (InvalidDbInstanceStateException e) {
+                        // already being deleted by an earlier attempt, or busy: the wait below tells which
+                        if (!"deleting".equals(rds.instance(id).map(DBInstance::dbInstanceStatus).orElse("deleting"))) throw e;
+                    }
+                }
+            }
+            calls.waitUntil("instance " + id + " to be deleted", () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
+                    s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
+        }
+    }
+
+    static final class ClusterHandler implements ResourceHandler {
+        private final AwsCalls calls;
+        private final RdsOps rds;
+
+        ClusterHandler(AwsCalls calls, RdsOps rds) {
+            this.calls = calls;
+            this.rds = rds;
+        }
+
+        @Override public String kind() { return Kinds.RDS_CLUSTER; }
+        @Override public int order() { return 20; }
+
+        @Override
+        public Optional<Live> inspect(String id, Map<String, String> attrs) {
+            return rds.cluster(id).map(this::live);
+        }
+
+        private Live live(DBCluster c) {
+            return new Live(c.dbClusterIdentifier(), c.status(), Tags.fromRds(c.tagList()), arn(c.dbClusterArn()));
+        }
+
+        @Override
+        public List<Live> discover(String runId) {
+            return rds.allClusters().stream().filter(c -> Tags.belongsTo(Tags.fromRds(c.tagList()), runId)).map(this::live).toList();
+        }
+
+        @Override
+        public void delete(Live live, DeleteContext ctx) {
+            String id = live.id();
+            String status = live.status();
+            if (!"deleting".equals(status)) {
+                if (!clusterDeletable(status)) {
+                    status = calls.waitUntil("cluster " + id + " to settle before deletion",
+                            () -> rds.cluster(id).map(DBCluster::status).orElse(null),
+                            s -> s == null || "deleting".equals(s) || clusterDeletable(s), s -> false, ctx.timeout(), rerun(ctx));
+                }
+                if (status != null && !"deleting".equals(status)) issueDelete(id, ctx);
+            }
+            calls.waitUntil("cluster " + id + " to be deleted", () -> rds.cluster(id).map(DBCluster::status).orElse(null),
+                    s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
+        }
+
+        private void issueDelete(String id, DeleteContext ctx) {
+            String finalId = ctx.names().finalSnapshot();
+            for (int attempt = 2; ; attempt++) {
+                String snap = finalId;
+                if (ctx.finalSnapshot()) {
+                    Map<String, String> a = new LinkedHashMap<>();
+                    a.put(Kinds.ATTR_REGION, ctx.region());
+                    a.put(Kinds.ATTR_PURPOSE, Kinds.PURPOSE_FINAL);
+                    a.put(Kinds.ATTR_KEEP, "true");
+                    a.put(Kinds.ATTR_CLUSTER, id);
+                    ctx.journal().recordResource(Kinds.RDS_SNAPSHOT, snap, a);
+                }
+                try {
+                    calls.run("DeleteDBCluster", () -> rds.client().deleteDBCluster(b -> {
+                        b.dbClusterIdentifier(id);
+                        if (ctx.finalSnapshot()) b.skipFinalSnapshot(false).finalDBSnapshotIdentifier(snap);
+                        else b.skipFinalSnapshot(true);
+                    }));
+                    return;
+                } catch (DbClusterNotFoundException e) {
+                    if (ctx.finalSnapshot()) ctx.journal().markDeleted(Kinds.RDS_SNAPSHOT, snap);
+                    return;
+                } catch (DbClusterSnapshotAlreadyExistsException e) {
+                    // a final snapshot of that name exists (an earlier incarnation of the run): never overwrite, pick the next name
+                    ctx.journal().markDeleted(Kinds.RDS_SNAPSHOT, snap);
+                    if (attempt > 9) throw e;
+                    finalId = ctx.names().finalSnapshot() + "-" + attempt;
+                } catch (InvalidDbClusterStateException e) {
+                    if (ctx.finalSnapshot()) ctx.journal().markDeleted(Kinds.RDS_SNAPSHOT, snap);
+                    String now = rds.cluster(id).map(DBCluster::status).orElse(null);
+                    if (now == null || "deleting".equals(now)) return;
+                    throw ToolException.runtime("cannot delete cluster " + id + " (" + AwsErrors.message(e) + "); "
+                            + "it is '" + now + "': re-run cleanup when it is available");
+                }
+            }
+        }
+    }
+
+    static final class ParameterGroupHandler implements ResourceHandler {
+        private final AwsCalls calls;
+        private final RdsOps rds;
+
+        ParameterGroupHandler(AwsCalls calls, RdsOps rds) {
+            this.calls = calls;
+            this.rds = rds;
+        }
+
+        @Override public String kind() { return Kinds.RDS_PARAMETER_GROUP; }
+        @Override public int order() { return 30; }
+
+        @Override
+        public Optional<Live> inspect(String id, Map<String, String> attrs) {
+            return rds.parameterGroup(id).map(this::live);
+        }
+
+        private Live live(DBClusterParameterGroup g) {
+            return new Live(g.dbClusterParameterGroupName(), "exists", rds.tags(g.dbClusterParameterGroupArn()),
+                    arn(g.dbClusterParameterGroupArn()));
+        }
+
+        @Override
+        public List<Live> discover(String runId) {
+            List<Live> out = new ArrayList<>();
+            for (DBClusterParameterGroup g : rds.allParameterGroups()) {
+                // only the tool's names: listing tags of every group in the account would be slow and pointless
+                if (!g.dbClusterParameterGroupName().startsWith("pgvm-")) continue;
+                Live l = live(g);
+                if (Tags.belongsTo(l.tags(), runId)) out.add(l);
+            }
+            return out;
+        }
+
+        @Override
+        public void delete(Live live, DeleteContext ctx) {
+            String name = live.id();
+            for (int attempt = 1; ; attempt++) {
+                try {
+                    calls.run("DeleteDBClusterParameterGroup", () -> rds.client().deleteDBClusterParameterGroup(b -> b
+                            .dbClusterParameterGroupName(name)));
+                    return;
+                } catch (DbParameterGroupNotFoundException e) {
+                    return;
+                } catch (InvalidDbParameterGroupStateException e) {
+                    // still in use: by the run's own cluster while it finishes deleting, or by someone else's
+                    String cluster = ctx.names().cluster();
+                    if (attempt == 1 && rds.cluster(cluster).isPresent()) {
+                        calls.waitUntil("cluster " + cluster + " to be deleted", () -> rds.cluster(cluster).map(DBCluster::status).orElse(null),
+                                s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
+                        continue;
+                    }
+                    throw ToolException.runtime("cluster parameter group " + name + " is still in use (" + AwsErrors.message(e)
+                            + "): it was left in place; delete the cluster that uses it, then re-run cleanup");
+                }
+            }
+        }
+    }
+
+    static final class SecretHandler implements ResourceHandler {
+        private final AwsCalls calls;
+        private final AwsClients aws;
+        private final Secrets secrets;
+
+        SecretHandler(AwsCalls calls, AwsClients aws, Secrets secrets) {
+            this.calls = calls;
+            this.aws = aws;
+            this.secrets = secrets;
+        }
+
+        @Override public String kind() { return Kinds.SECRET; }
+        @Override public int order() { return 40; }
+
+        @Override
+        public Optional<Live> inspect(String id, Map<String, String> attrs) {
+            String ref = attrs.getOrDefault(Kinds.ATTR_ARN, id);
+            return secrets.describe(ref).filter(d -> d.deletedDate() == null).map(this::live);
+        }
+
+        private Live live(DescribeSecretResponse d) {
+            return new Live(d.name(), "exists", Tags.fromSecrets(d.tags()), arn(d.arn()));
+        }
+
+        @Override
+        public List<Live> discover(String runId) {
+            List<Live> out = new ArrayList<>();
+            String token = null;
+            do {
+                String t = token;
+                var page = calls.call("ListSecrets", () -> aws.secretsManager().listSecrets(b -> b.nextToken(t).filters(
+                        Filter.builder().key(FilterNameStringType.TAG_KEY).values(Tags.RUN_ID).build(),
+                        Filter.builder().key(FilterNameStringType.TAG_VALUE).values(runId).build())));
+                for (SecretListEntry e : page.secretList()) {
+                    Map<String, String> tags = Tags.fromSecrets(e.tags());
+                    if (e.deletedDate() == null && Tags.belongsTo(tags, runId)) {
+                        out.add(new Live(e.name(), "exists", tags, arn(e.arn())));
+                    }
+                }
+                token = page.nextToken();
+            } while (token != null);
+            return out;
+        }
+
+        @Override
+        public void delete(Live live, DeleteContext ctx) {
+            String ref = live.attributes().getOrDefault(Kinds.ATTR_ARN, live.id());
+            try {
+                calls.run("DeleteSecret", () -> aws.secretsManager().deleteSecret(b -> b.secretId(ref).forceDeleteWithoutRecovery(true)));
+            } catch (ResourceNotFoundException e) {
+                return;
+            }
+            calls.waitUntil("secret " + live.id() + " to be deleted",
+                    () -> secrets.describe(ref).map(d -> d.deletedDate() == null ? "exists" : null).orElse(null),
+                    s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
+        }
+    }
+
+    /** Snapshots are listed, never deleted: the capture snapshot and final snapshots hold production data. */
+    static final class SnapshotHandler implements ResourceHandler {
+        private final RdsOps rds;
+
+        SnapshotHandler(RdsOps rds) {
+            this.rds = rds;
+        }
+
+        @Override public String kind() { return Kinds.RDS_SNAPSHOT; }
+        @Override public int order() { return 90; }
+        @Override public boolean keep() { return true; }
+
+        @Override
+        public Optional<Live> inspect(String id, Map<String, String> attrs) {
+            return rds.snapshot(id).map(this::live);
+        }
+
+        private Live live(DBClusterSnapshot s) {
+            return new Live(s.dbClusterSnapshotIdentifier(), s.status(), Tags.fromRds(s.tagList()), arn(s.dbClusterSnapshotArn()));
+        }
+
+        @Override
+        public List<Live> discover(String runId) {
+            return rds.allManualSnapshots().stream().filter(s -> Tags.belongsTo(Tags.fromRds(s.tagList()), runId)).map(this::live).toList();
+        }
+
+        @Override
+        public void delete(Live live, DeleteContext ctx) {
+            throw new IllegalStateException("snapshots are never deleted by cleanup");
+        }
+    }
+
+    private static String rerun(ResourceHandler.DeleteContext ctx) {
+        return "re-run: pgvector-migrate cleanup --run-id " + ctx.names().runId();
+    }
+}

@@ -1,0 +1,63 @@
+package io.pgvectormigrate.aws;
+
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.Resource;
+import io.pgvectormigrate.pipeline.StepRecord;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/** The journal of a run next to what AWS says about each of its resources now. Changes nothing. */
+public final class AwsStatus {
+    /**
+     * @param journal "live", "deleted <time>", or "not in journal" (found by tag)
+     * @param aws     the resource's status in AWS, or "not found"
+     * @param tagged  whether it carries the run's tag (cleanup deletes only those); null when it does not exist
+     */
+    public record Row(String kind, String id, String journal, String aws, Boolean tagged) {}
+
+    public record Step(String step, String status, String message) {}
+
+    public record Report(String runId, String region, String command, List<Step> steps, List<Row> resources) {}
+
+    private AwsStatus() {}
+
+    public static Report of(AwsClients aws, AwsCalls calls, Journal j, boolean discover) {
+        return AwsErrors.guard(() -> {
+            List<ResourceHandler> handlers = AwsHandlers.standard(aws, calls);
+            List<Row> rows = new ArrayList<>();
+            Set<String> seen = new HashSet<>();
+            for (Resource r : j.resources()) {
+                Optional<ResourceHandler> h = handlers.stream().filter(x -> x.kind().equals(r.kind())).findFirst();
+                seen.add(r.kind() + "\u0000" + r.id());
+                String journalState = r.deleted() ? "deleted " + r.deletedAt().truncatedTo(java.time.temporal.ChronoUnit.SECONDS) : "live";
+                if (h.isEmpty()) {
+                    rows.add(new Row(r.kind(), r.id(), journalState, "(not an AWS provider resource)", null));
+                    continue;
+                }
+                Optional<ResourceHandler.Live> live = h.get().inspect(r.id(), r.attributes());
+                rows.add(new Row(r.kind(), r.id(), journalState, live.map(ResourceHandler.Live::status).orElse("not found"),
+                        live.map(l -> Tags.belongsTo(l.tags(), j.runId())).orElse(null)));
+            }
+            if (discover) {
+                for (ResourceHandler h : handlers) {
+                    for (ResourceHandler.Live l : h.discover(j.runId())) {
+                        if (seen.add(h.kind() + "\u0000" + l.id())) {
+                            rows.add(new Row(h.kind(), l.id(), "not in journal", l.status(), true));
+                        }
+                    }
+                }
+            }
+            List<Step> steps = new ArrayList<>();
+            for (StepRecord s : j.snapshot().steps()) {
+                steps.add(new Step(s.step().id(), s.status().name().toLowerCase(java.util.Locale.ROOT), s.message()));
+            }
+            Map<String, String> p = j.parameters();
+            return new Report(j.runId(), p.getOrDefault(AwsProvider.P_REGION, aws.region()), j.snapshot().command(), steps, rows);
+        });
+    }
+}

@@ -1,0 +1,140 @@
+package io.pgvectormigrate.aws;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.RunContext;
+import software.amazon.awssdk.services.rds.model.DBCluster;
+import software.amazon.awssdk.services.rds.model.DBClusterSnapshot;
+import software.amazon.awssdk.services.rds.model.DbClusterSnapshotAlreadyExistsException;
+import software.amazon.awssdk.services.rds.model.InvalidDbClusterStateException;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Before the deploy that replaces the cluster: copies its current credentials into a secret the tool owns (so
+ * the password survives rotation and replacement), and optionally takes a manual snapshot and waits for it.
+ */
+public final class Capture {
+    /**
+     * @param clusterId the cluster about to be replaced
+     * @param secretId  its credentials secret; null = the stack's DbConfigSecretArn, else the cluster's RDS-managed secret
+     * @param stackName stack to read DbConfigSecretArn from when secretId is null (may be null)
+     */
+    public record Options(String clusterId, String secretId, String stackName, boolean snapshot, Duration waitTimeout) {}
+
+    /** What capture made (no password). */
+    public record Result(String runId, String region, String clusterId, String copiedFrom, String secretName, String secretArn,
+                         String snapshotId, String snapshotArn) {}
+
+    private final AwsClients aws;
+
+    public Capture(AwsClients aws) {
+        this.aws = aws;
+    }
+
+    public Result run(RunContext ctx, Options o) {
+        return AwsErrors.guard(() -> {
+            AwsCalls calls = new AwsCalls(aws.pacing(), ctx.progress());
+            RdsOps rds = new RdsOps(calls, aws.rds());
+            Secrets secrets = new Secrets(calls, aws.secretsManager());
+            Journal j = ctx.journal();
+            RunNames n = new RunNames(ctx.runId());
+            AwsProvider.checkRegion(j, aws.region());
+
+            DBCluster cluster = rds.cluster(o.clusterId()).orElseThrow(() -> ToolException.usage("cluster '" + o.clusterId()
+                    + "' not found in " + aws.region() + ": check --cluster and --region (list them with: aws rds describe-db-clusters)"));
+            if (!SourceSnapshot.ENGINE.equals(cluster.engine())) {
+                throw ToolException.usage("cluster " + o.clusterId() + " is " + cluster.engine() + ": capture works on aurora-postgresql clusters");
+            }
+            String from = o.secretId();
+            if (from == null && o.stackName() != null) {
+                from = stackSecret(calls, o.stackName());
+            }
+            if (from == null && cluster.masterUserSecret() != null) from = cluster.masterUserSecret().secretArn();
+            if (from == null) {
+                throw ToolException.usage("no credentials secret for cluster " + o.clusterId()
+                        + ": pass --secret-id <arn> (or --stack BedrockChatStack to use the stack's DbConfigSecretArn)");
+            }
+            ctx.progress().info("copying the credentials of " + o.clusterId() + " from " + from);
+            DbSecret old = secrets.read(from);
+            DbSecret copy = new DbSecret(old.engine() == null ? "postgres" : old.engine(),
+                    old.host() != null ? old.host() : cluster.endpoint(),
+                    old.port() != null ? old.port() : cluster.port(), old.username(), old.password(),
+                    old.dbname() != null ? old.dbname() : cluster.databaseName() != null ? cluster.databaseName() : "postgres",
+                    o.clusterId());
+            Map<String, String> params = new LinkedHashMap<>();
+            params.put(AwsProvider.P_REGION, aws.region());
+            params.put("aws.capture.cluster", o.clusterId());
+            if (cluster.dbClusterArn() != null) params.put("aws.capture.clusterArn", cluster.dbClusterArn());
+            params.put("aws.capture.sourceSecret", from);
+            params.forEach(j::putParameter);
+            Secrets.Ensured s = secrets.ensure(j, aws.region(), n.capturedSecret(), Kinds.PURPOSE_CAPTURED,
+                    Tags.ROLE_CAPTURED_CREDENTIALS, "pgvector-migrate run " + n.runId() + ": credentials of " + o.clusterId()
+                            + " copied before the cluster is replaced", copy);
+            if (!s.created()) {
+                ctx.progress().info("the run already has a captured secret " + n.capturedSecret() + ": kept as it is");
+            }
+
+            String snapId = null;
+            String snapArn = null;
+            if (o.snapshot()) {
+                snapId = n.captureSnapshot();
+                snapArn = snapshot(calls, rds, j, n, cluster, o.waitTimeout());
+            }
+            return new Result(n.runId(), aws.region(), o.clusterId(), from, n.capturedSecret(), s.arn(), snapId, snapArn);
+        });
+    }
+
+    private String stackSecret(AwsCalls calls, String stackName) {
+        var stack = calls.call("DescribeStacks", () -> {
+            try {
+                return aws.cloudFormation().describeStacks(b -> b.stackName(stackName)).stacks().stream().findFirst().orElse(null);
+            } catch (software.amazon.awssdk.services.cloudformation.model.CloudFormationException e) {
+                if (TargetInfo.isStackMissing(e)) return null;
+                throw e;
+            }
+        });
+        if (stack == null) {
+            throw ToolException.usage("CloudFormation stack '" + stackName + "' not found in " + aws.region() + ": check --stack and --region");
+        }
+        return stack.outputs().stream().filter(out -> "DbConfigSecretArn".equals(out.outputKey())).map(out -> out.outputValue())
+                .findFirst().orElseThrow(() -> ToolException.usage("stack '" + stackName + "' has no output DbConfigSecretArn: pass --secret-id"));
+    }
+
+    private static String snapshot(AwsCalls calls, RdsOps rds, Journal j, RunNames n, DBCluster cluster, Duration timeout) {
+        String id = n.captureSnapshot();
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put(Kinds.ATTR_REGION, j.parameter(AwsProvider.P_REGION).orElse(""));
+        attrs.put(Kinds.ATTR_PURPOSE, Kinds.PURPOSE_CAPTURE);
+        attrs.put(Kinds.ATTR_KEEP, "true");
+        attrs.put(Kinds.ATTR_CLUSTER, cluster.dbClusterIdentifier());
+        j.recordResource(Kinds.RDS_SNAPSHOT, id, attrs);
+        DBClusterSnapshot s = rds.snapshot(id).orElse(null);
+        if (s == null) {
+            calls.progress().info("taking manual snapshot " + id + " of " + cluster.dbClusterIdentifier());
+            try {
+                s = calls.call("CreateDBClusterSnapshot", () -> rds.client().createDBClusterSnapshot(b -> b
+                        .dbClusterSnapshotIdentifier(id).dbClusterIdentifier(cluster.dbClusterIdentifier())
+                        .tags(Tags.rds(Tags.of(n.runId(), Tags.ROLE_CAPTURE_SNAPSHOT))))).dbClusterSnapshot();
+            } catch (DbClusterSnapshotAlreadyExistsException e) {
+                s = rds.snapshot(id).orElseThrow(() -> e);
+            } catch (InvalidDbClusterStateException e) {
+                j.markDeleted(Kinds.RDS_SNAPSHOT, id);
+                throw ToolException.usage("cannot snapshot " + cluster.dbClusterIdentifier() + " now (" + AwsErrors.message(e)
+                        + "): wait until it is available and run capture again");
+            }
+        }
+        if (!Tags.belongsTo(Tags.fromRds(s.tagList()), n.runId())) {
+            throw ToolException.usage("snapshot " + id + " already exists and is not tagged " + Tags.RUN_ID + "=" + n.runId()
+                    + ": pick another --run-id");
+        }
+        if (s.dbClusterSnapshotArn() != null) j.recordResource(Kinds.RDS_SNAPSHOT, id, Map.of(Kinds.ATTR_ARN, s.dbClusterSnapshotArn()));
+        calls.waitUntil("snapshot " + id + " to be available",
+                () -> rds.snapshot(id).map(DBClusterSnapshot::status).orElse(null), "available"::equals,
+                st -> st == null || "failed".equals(st) || "deleting".equals(st), timeout,
+                "run capture again to keep waiting");
+        return rds.snapshot(id).map(DBClusterSnapshot::dbClusterSnapshotArn).orElse(null);
+    }
+}

@@ -1,0 +1,82 @@
+package io.pgvectormigrate.aws;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pipeline.Journal;
+import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
+import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretResponse;
+import software.amazon.awssdk.services.secretsmanager.model.ResourceExistsException;
+import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Tool-owned secrets: create (recorded in the journal first), adopt on resume, read, delete. */
+public final class Secrets {
+    private final AwsCalls calls;
+    private final SecretsManagerClient sm;
+
+    public Secrets(AwsCalls calls, SecretsManagerClient sm) {
+        this.calls = calls;
+        this.sm = sm;
+    }
+
+    /** Whether {@link #ensure} made the secret now or found it from an earlier attempt of the run. */
+    public record Ensured(String arn, boolean created) {}
+
+    public Optional<DescribeSecretResponse> describe(String id) {
+        try {
+            return Optional.of(calls.call("DescribeSecret", () -> sm.describeSecret(b -> b.secretId(id))));
+        } catch (ResourceNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Reads RDS-style credentials; a missing secret is bad input. */
+    public DbSecret read(String id) {
+        String json;
+        try {
+            json = calls.call("GetSecretValue", () -> sm.getSecretValue(b -> b.secretId(id))).secretString();
+        } catch (ResourceNotFoundException e) {
+            throw ToolException.usage("secret " + id + " not found: check the secret id or ARN and --region");
+        }
+        if (json == null) throw ToolException.usage("secret " + id + " holds binary data, not RDS-style JSON credentials");
+        return DbSecret.parse(id, json);
+    }
+
+    /**
+     * Creates the secret {@code name} with the run's tags, or adopts it when an earlier attempt of the same run
+     * made it. Recorded in the journal before the call, so a crash right after it cannot orphan the secret.
+     */
+    public Ensured ensure(Journal journal, String region, String name, String purpose, String role, String description,
+                          DbSecret value) {
+        String runId = journal.runId();
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put(Kinds.ATTR_REGION, region);
+        attrs.put(Kinds.ATTR_PURPOSE, purpose);
+        journal.recordResource(Kinds.SECRET, name, attrs);
+        try {
+            String arn = calls.call("CreateSecret", () -> sm.createSecret(b -> b.name(name).description(description)
+                    .secretString(value.toJson()).tags(Tags.secrets(Tags.of(runId, role))))).arn();
+            journal.recordResource(Kinds.SECRET, name, Map.of(Kinds.ATTR_ARN, arn));
+            return new Ensured(arn, true);
+        } catch (ResourceExistsException e) {
+            DescribeSecretResponse d = describe(name).orElseThrow(() -> e);
+            Map<String, String> tags = Tags.fromSecrets(d.tags());
+            if (!Tags.belongsTo(tags, runId)) {
+                throw ToolException.usage("secret " + name + " already exists and is not tagged " + Tags.RUN_ID + "=" + runId
+                        + ": pick another --run-id");
+            }
+            if (d.deletedDate() != null) {
+                throw ToolException.usage("secret " + name + " of run " + runId + " is scheduled for deletion: "
+                        + "restore it (aws secretsmanager restore-secret --secret-id " + name + ") or pick another --run-id");
+            }
+            journal.recordResource(Kinds.SECRET, name, Map.of(Kinds.ATTR_ARN, d.arn()));
+            return new Ensured(d.arn(), false);
+        }
+    }
+
+    public void put(String arn, DbSecret value) {
+        calls.run("PutSecretValue", () -> sm.putSecretValue(b -> b.secretId(arn).secretString(value.toJson())));
+    }
+}

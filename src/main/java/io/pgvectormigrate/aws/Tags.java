@@ -1,0 +1,68 @@
+package io.pgvectormigrate.aws;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The tags the tool puts on everything it creates. Cleanup deletes nothing that lacks {@link #RUN_ID} with the
+ * run's id, and {@code cleanup --discover} finds a run's resources by that tag when the journal is lost.
+ */
+public final class Tags {
+    /** The run that created the resource. */
+    public static final String RUN_ID = "pgvector-migrate:run-id";
+    /** What the resource is for (one of the ROLE_* values). */
+    public static final String ROLE = "pgvector-migrate:role";
+    /** ARN of the snapshot a temporary cluster was restored from (detects a run id reused with another snapshot). */
+    public static final String SOURCE_SNAPSHOT = "pgvector-migrate:source-snapshot";
+
+    /** The restored cluster and its writer instance. */
+    public static final String ROLE_TEMPORARY_SOURCE = "temporary-source";
+    /** The cluster parameter group with logical replication on. */
+    public static final String ROLE_PARAMETERS = "temporary-source-parameters";
+    /** The secret holding the temporary cluster's credentials. */
+    public static final String ROLE_SOURCE_CREDENTIALS = "temporary-source-credentials";
+    /** The copy of the old cluster's credentials made by {@code capture}. */
+    public static final String ROLE_CAPTURED_CREDENTIALS = "captured-credentials";
+    /** The manual snapshot made by {@code capture --snapshot}. */
+    public static final String ROLE_CAPTURE_SNAPSHOT = "capture-snapshot";
+
+    private Tags() {}
+
+    public static Map<String, String> of(String runId, String role) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(RUN_ID, runId);
+        m.put(ROLE, role);
+        return m;
+    }
+
+    public static List<software.amazon.awssdk.services.rds.model.Tag> rds(Map<String, String> tags) {
+        List<software.amazon.awssdk.services.rds.model.Tag> out = new ArrayList<>();
+        tags.forEach((k, v) -> out.add(software.amazon.awssdk.services.rds.model.Tag.builder().key(k).value(v).build()));
+        return out;
+    }
+
+    public static List<software.amazon.awssdk.services.secretsmanager.model.Tag> secrets(Map<String, String> tags) {
+        List<software.amazon.awssdk.services.secretsmanager.model.Tag> out = new ArrayList<>();
+        tags.forEach((k, v) -> out.add(software.amazon.awssdk.services.secretsmanager.model.Tag.builder().key(k).value(v).build()));
+        return out;
+    }
+
+    public static Map<String, String> fromRds(List<software.amazon.awssdk.services.rds.model.Tag> tags) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (tags != null) tags.forEach(t -> m.put(t.key(), t.value()));
+        return m;
+    }
+
+    public static Map<String, String> fromSecrets(List<software.amazon.awssdk.services.secretsmanager.model.Tag> tags) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (tags != null) tags.forEach(t -> m.put(t.key(), t.value()));
+        return m;
+    }
+
+    /** Whether the tags say the resource belongs to the run. */
+    public static boolean belongsTo(Map<String, String> tags, String runId) {
+        return tags != null && runId.equals(tags.get(RUN_ID));
+    }
+}

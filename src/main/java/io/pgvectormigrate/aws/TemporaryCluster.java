@@ -1,0 +1,191 @@
+package io.pgvectormigrate.aws;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pipeline.Journal;
+import software.amazon.awssdk.services.rds.model.DBCluster;
+import software.amazon.awssdk.services.rds.model.DBInstance;
+import software.amazon.awssdk.services.rds.model.DbClusterAlreadyExistsException;
+import software.amazon.awssdk.services.rds.model.DbClusterParameterGroupNotFoundException;
+import software.amazon.awssdk.services.rds.model.DbClusterQuotaExceededException;
+import software.amazon.awssdk.services.rds.model.DbClusterSnapshotNotFoundException;
+import software.amazon.awssdk.services.rds.model.DbInstanceAlreadyExistsException;
+import software.amazon.awssdk.services.rds.model.DbSubnetGroupNotFoundException;
+import software.amazon.awssdk.services.rds.model.InvalidDbClusterSnapshotStateException;
+import software.amazon.awssdk.services.rds.model.InvalidDbClusterStateException;
+import software.amazon.awssdk.services.rds.model.InvalidSubnetException;
+import software.amazon.awssdk.services.rds.model.InvalidVpcNetworkStateException;
+import software.amazon.awssdk.services.rds.model.KmsKeyNotAccessibleException;
+import software.amazon.awssdk.services.rds.model.RdsException;
+import software.amazon.awssdk.services.rds.model.StorageQuotaExceededException;
+
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The restored cluster and its Serverless v2 writer: create (or adopt on resume), wait, reset the password.
+ * Identifiers come from the run id and are journaled before each create call.
+ */
+public final class TemporaryCluster {
+    public static final String INSTANCE_CLASS = "db.serverless";
+
+    private final AwsCalls calls;
+    private final RdsOps rds;
+    private final Duration timeout;
+
+    public TemporaryCluster(AwsCalls calls, RdsOps rds, Duration timeout) {
+        this.calls = calls;
+        this.rds = rds;
+        this.timeout = timeout;
+    }
+
+    /** What the restore needs to know. */
+    public record Spec(RunNames names, SourceSnapshot snapshot, String subnetGroup, List<String> securityGroupIds,
+                       double minAcu, double maxAcu, String region) {}
+
+    /** The cluster of the run, checked to be ours and restored from this snapshot; empty when it does not exist. */
+    public java.util.Optional<DBCluster> existing(RunNames names, SourceSnapshot snapshot) {
+        return rds.cluster(names.cluster()).map(c -> checkOurs(c, names.runId(), snapshot));
+    }
+
+    private static DBCluster checkOurs(DBCluster c, String runId, SourceSnapshot snapshot) {
+        Map<String, String> tags = Tags.fromRds(c.tagList());
+        if (!Tags.belongsTo(tags, runId)) {
+            throw ToolException.usage("cluster " + c.dbClusterIdentifier() + " already exists and is not tagged "
+                    + Tags.RUN_ID + "=" + runId + ": pick another --run-id");
+        }
+        String from = tags.get(Tags.SOURCE_SNAPSHOT);
+        if (snapshot != null && from != null && !from.equals(snapshot.arn())) {
+            throw ToolException.usage("run id " + runId + " was already used with snapshot " + from
+                    + ": pick another --run-id for snapshot " + snapshot.arn());
+        }
+        return c;
+    }
+
+    /** Restores the cluster (or adopts the run's), then waits until it is available. */
+    public DBCluster ensureRestored(Journal journal, Spec spec, String parameterGroup) {
+        RunNames n = spec.names();
+        String id = n.cluster();
+        DBCluster c = existing(n, spec.snapshot()).orElse(null);
+        if (c == null) {
+            Map<String, String> attrs = new LinkedHashMap<>();
+            attrs.put(Kinds.ATTR_REGION, spec.region());
+            attrs.put("snapshot", spec.snapshot().arn());
+            journal.recordResource(Kinds.RDS_CLUSTER, id, attrs);
+            Map<String, String> tags = Tags.of(n.runId(), Tags.ROLE_TEMPORARY_SOURCE);
+            tags.put(Tags.SOURCE_SNAPSHOT, spec.snapshot().arn());
+            SourceSnapshot s = spec.snapshot();
+            try {
+                c = calls.call("RestoreDBClusterFromSnapshot", () -> rds.client().restoreDBClusterFromSnapshot(b -> {
+                    b.dbClusterIdentifier(id).snapshotIdentifier(s.arn()).engine(s.engine()).engineVersion(s.engineVersion())
+                            .dbClusterParameterGroupName(parameterGroup)
+                            .serverlessV2ScalingConfiguration(sc -> sc.minCapacity(spec.minAcu()).maxCapacity(spec.maxAcu()))
+                            .deletionProtection(false).copyTagsToSnapshot(true).tags(Tags.rds(tags));
+                    if (spec.subnetGroup() != null) b.dbSubnetGroupName(spec.subnetGroup());
+                    if (!spec.securityGroupIds().isEmpty()) b.vpcSecurityGroupIds(spec.securityGroupIds());
+                    if (s.encrypted() && s.kmsKeyId() != null) b.kmsKeyId(s.kmsKeyId());
+                    if (s.port() != null) b.port(s.port());
+                })).dbCluster();
+            } catch (DbClusterAlreadyExistsException e) {
+                c = existing(n, spec.snapshot()).orElseThrow(() -> e);
+            } catch (KmsKeyNotAccessibleException e) {
+                journal.markDeleted(Kinds.RDS_CLUSTER, id);
+                throw ToolException.usage("the snapshot's KMS key " + s.kmsKeyId() + " is not accessible to these credentials ("
+                        + AwsErrors.message(e) + "): allow kms:CreateGrant, kms:Decrypt and kms:DescribeKey on it, "
+                        + "or copy the snapshot with a key you can use", e);
+            } catch (DbSubnetGroupNotFoundException | InvalidVpcNetworkStateException | InvalidSubnetException
+                     | DbClusterParameterGroupNotFoundException | DbClusterSnapshotNotFoundException
+                     | InvalidDbClusterSnapshotStateException | DbClusterQuotaExceededException | StorageQuotaExceededException e) {
+                journal.markDeleted(Kinds.RDS_CLUSTER, id);
+                throw ToolException.usage("cannot restore " + id + " (" + AwsErrors.code(e) + "): " + AwsErrors.message(e)
+                        + ": check --db-subnet-group, --vpc-security-group-ids and the account's quotas", e);
+            } catch (RdsException e) {
+                String code = AwsErrors.code(e);
+                if (!code.equals("InvalidParameterCombination") && !code.equals("InvalidParameterValue")) throw e;
+                journal.markDeleted(Kinds.RDS_CLUSTER, id);
+                throw ToolException.usage("AWS refused to restore " + id + " (" + code + "): " + AwsErrors.message(e)
+                        + ": for an engine version no longer offered pass --engine-version (aws rds describe-db-engine-versions "
+                        + "--engine aurora-postgresql)", e);
+            }
+        }
+        DBCluster cluster = c;
+        journal.recordResource(Kinds.RDS_CLUSTER, id, Map.of(Kinds.ATTR_ARN, cluster.dbClusterArn()));
+        return waitAvailable(n);
+    }
+
+    public DBCluster waitAvailable(RunNames n) {
+        String id = n.cluster();
+        calls.waitUntil("cluster " + id + " to be available", () -> rds.cluster(id).map(DBCluster::status).orElse(null),
+                "available"::equals, s -> RdsOps.clusterFailed(s) || s == null, timeout, hint(n));
+        return rds.cluster(id).orElseThrow(() -> ToolException.runtime("cluster " + id + " disappeared; " + hint(n)));
+    }
+
+    /** Creates the db.serverless writer (or adopts the run's) once the cluster is available, and waits for it. */
+    public DBInstance ensureWriter(Journal journal, RunNames n, String region) {
+        String id = n.writer();
+        DBInstance existing = rds.instance(id).orElse(null);
+        if (existing == null) {
+            journal.recordResource(Kinds.RDS_INSTANCE, id, Map.of(Kinds.ATTR_REGION, region, Kinds.ATTR_CLUSTER, n.cluster()));
+            try {
+                existing = createWriter(n, id);
+            } catch (InvalidDbClusterStateException e) {
+                // the cluster left "available" between our check and the call (e.g. a backup): wait and try once more
+                waitAvailable(n);
+                existing = createWriter(n, id);
+            } catch (DbInstanceAlreadyExistsException e) {
+                existing = rds.instance(id).orElseThrow(() -> e);
+            }
+        }
+        if (!Tags.belongsTo(Tags.fromRds(existing.tagList()), n.runId())) {
+            throw ToolException.usage("instance " + id + " already exists and is not tagged " + Tags.RUN_ID + "=" + n.runId()
+                    + ": pick another --run-id");
+        }
+        if (!n.cluster().equals(existing.dbClusterIdentifier())) {
+            throw ToolException.usage("instance " + id + " exists but belongs to cluster " + existing.dbClusterIdentifier()
+                    + ": pick another --run-id");
+        }
+        if (existing.dbInstanceArn() != null) journal.recordResource(Kinds.RDS_INSTANCE, id, Map.of(Kinds.ATTR_ARN, existing.dbInstanceArn()));
+        calls.waitUntil("writer " + id + " to be available", () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
+                "available"::equals, s -> RdsOps.instanceFailed(s) || s == null, timeout, hint(n));
+        return rds.instance(id).orElseThrow(() -> ToolException.runtime("instance " + id + " disappeared; " + hint(n)));
+    }
+
+    private DBInstance createWriter(RunNames n, String id) {
+        return calls.call("CreateDBInstance", () -> rds.client().createDBInstance(b -> b.dbInstanceIdentifier(id)
+                .dbClusterIdentifier(n.cluster()).dbInstanceClass(INSTANCE_CLASS).engine(SourceSnapshot.ENGINE)
+                .publiclyAccessible(false).tags(Tags.rds(Tags.of(n.runId(), Tags.ROLE_TEMPORARY_SOURCE))))).dbInstance();
+    }
+
+    /** Sets the master password of the temporary cluster and waits until the change is applied. */
+    public void resetMasterPassword(RunNames n, String password) {
+        String id = n.cluster();
+        try {
+            modifyPassword(id, password);
+        } catch (InvalidDbClusterStateException e) {
+            waitAvailable(n);
+            modifyPassword(id, password);
+        }
+        // the status may still read "available" for a moment before the reset shows: give it a few polls to start
+        for (int i = 0; i < 3; i++) {
+            String s = rds.cluster(id).map(DBCluster::status).orElse(null);
+            if (!"available".equals(s)) break;
+            try {
+                calls.pacing().sleeper().sleep(calls.pacing().poll().dividedBy(3));
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw ToolException.runtime("interrupted while resetting the master password", ie);
+            }
+        }
+        waitAvailable(n);
+    }
+
+    private void modifyPassword(String id, String password) {
+        calls.run("ModifyDBCluster", () -> rds.client().modifyDBCluster(b -> b.dbClusterIdentifier(id)
+                .masterUserPassword(password).applyImmediately(true)));
+    }
+
+    static String hint(RunNames n) {
+        return "re-run the same command to resume, or remove what run " + n.runId() + " made with: pgvector-migrate cleanup --run-id " + n.runId();
+    }
+}

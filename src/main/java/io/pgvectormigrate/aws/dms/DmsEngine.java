@@ -1,0 +1,494 @@
+package io.pgvectormigrate.aws.dms;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
+import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pipeline.CopyEngine;
+import io.pgvectormigrate.pipeline.Endpoints;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.Resource;
+import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.pipeline.Step;
+import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.target.TargetPreparer;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
+import software.amazon.awssdk.services.databasemigration.model.DataMigration;
+import software.amazon.awssdk.services.databasemigration.model.DataMigrationStatistics;
+import software.amazon.awssdk.services.databasemigration.model.InvalidResourceStateException;
+import software.amazon.awssdk.services.databasemigration.model.StartReplicationMigrationTypeValue;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * Copies the rows with an AWS DMS homogeneous data migration (DMS runs pg_dump/pg_restore for the full load
+ * and native publication/subscription for CDC in a serverless environment inside the target's VPC).
+ *
+ * <p>migrate creates, tagged with the run id and journaled before and after each call: a replication subnet
+ * group (unless one is given), an instance profile, source and target data providers, a migration project and
+ * a data migration; then starts it and polls until the full load is complete (or CDC is streaming). cutover
+ * waits for CDC to catch up, stops the migration, drops the publication and slot DMS leaves on the source,
+ * carries sequence values and finishes the target (indexes, ANALYZE). teardown deletes the DMS objects in
+ * dependency order. Every method is idempotent: a re-run with the same journal continues where a crash left off.
+ */
+public final class DmsEngine implements CopyEngine {
+    /** Journal outputs of the migrate step (identifiers only). */
+    static final String OUT_ARN = "dms.data-migration-arn";
+    static final String OUT_PREEXISTING_PUBLICATIONS = "dms.preexisting-publications";
+    static final String OUT_PREEXISTING_SLOTS = "dms.preexisting-slots";
+    static final String KIND_PUBLICATION = "pg.publication";
+    static final String KIND_SLOT = "pg.replication-slot";
+
+    /** What happens to the target after the copy (the prepare-target work: deferred indexes, REINDEX, ANALYZE). */
+    @FunctionalInterface
+    public interface TargetFinisher {
+        void afterLoad(ConnectionSpec target, TableFilter tables, Progress progress);
+    }
+
+    private final DatabaseMigrationClient dms;
+    private final DmsOptions options;
+    private final TargetFinisher finisher;
+    private final Poller poller;
+
+    public DmsEngine(DatabaseMigrationClient dms, DmsOptions options) {
+        this(dms, options, TargetPreparer::afterLoad);
+    }
+
+    public DmsEngine(DatabaseMigrationClient dms, DmsOptions options, TargetFinisher finisher) {
+        this.dms = dms;
+        this.options = options;
+        this.finisher = finisher;
+        this.poller = new Poller(options.pollInterval());
+    }
+
+    @Override
+    public String name() {
+        return "dms";
+    }
+
+    // ---------------------------------------------------------------- preflight
+
+    /** Checks options, both databases and DMS's rules for them before anything is created; every failure is exit 2. */
+    @Override
+    public void preflight(RunContext ctx, Endpoints endpoints) {
+        options.validate();
+        checkDmsCredentialRules(endpoints.source(), "source");
+        checkDmsCredentialRules(endpoints.target(), "target");
+        int sourceVersion;
+        try (Connection s = connect(endpoints.source(), "source")) {
+            String walLevel = scalar(s, "SHOW wal_level");
+            if (!"logical".equals(walLevel)) {
+                throw ToolException.usage("logical replication is off on the source " + endpoints.source().display()
+                        + " (wal_level=" + walLevel + "): DMS needs rds.logical_replication=1 in the temporary cluster's parameter group "
+                        + "(the restore step sets it; a writer started before the change needs a reboot)");
+            }
+            sourceVersion = Integer.parseInt(scalar(s, "SHOW server_version_num"));
+            List<SourceTables.Table> tables = SourceTables.list(s, endpoints.tables());
+            if (tables.isEmpty()) {
+                throw ToolException.usage("no table on the source matches " + endpoints.tables().describe() + ": check the table filter");
+            }
+            SelectionRules.forTables(tables); // refuses names DMS cannot select
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
+        }
+        try (Connection t = connect(endpoints.target(), "target")) {
+            int targetVersion = Integer.parseInt(scalar(t, "SHOW server_version_num"));
+            if (targetVersion < sourceVersion) {
+                throw ToolException.usage("the target runs PostgreSQL " + version(targetVersion) + ", older than the source's "
+                        + version(sourceVersion) + ": DMS homogeneous migrations need a target at least as new as the source; upgrade the target");
+            }
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot read the target's version: " + Database.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** DMS's rules for database users and passwords (stricter than PostgreSQL's); the password is never shown. */
+    static void checkDmsCredentialRules(ConnectionSpec spec, String side) {
+        String user = spec.user();
+        if (user == null || !user.matches("[A-Za-z][A-Za-z0-9_]{1,63}")) {
+            throw ToolException.usage("DMS cannot log in to the " + side + " as '" + user + "': DMS user names are 2-64 letters, digits "
+                    + "or underscores starting with a letter; use another user (the master user works)");
+        }
+        String pw = spec.password();
+        if (pw != null && (pw.isEmpty() || pw.length() > 128 || pw.chars().anyMatch(ch -> ch == '\'' || ch == '"' || ch == ';' || ch == ' '))) {
+            throw ToolException.usage("the " + side + " password does not meet DMS's rules (1-128 characters, none of ' \" ; or space): "
+                    + "set a password DMS accepts on the " + side + " and in its secret, then re-run");
+        }
+    }
+
+    // ---------------------------------------------------------------- migrate
+
+    @Override
+    public Result migrate(RunContext ctx, Endpoints endpoints) {
+        options.validate();
+        Journal journal = ctx.journal();
+        Progress progress = ctx.progress();
+        List<SourceTables.Table> tables = tablesOnBothSides(endpoints);
+        String rules = SelectionRules.forTables(tables);
+        DmsObjects objects = new DmsObjects(dms, options, journal, progress, poller);
+        return aws("migrate", () -> {
+            String subnetGroup = objects.ensureSubnetGroup();
+            String profile = objects.ensureInstanceProfile(subnetGroup);
+            String source = objects.ensureDataProvider("source", options.source(), endpoints.source());
+            String target = objects.ensureDataProvider("target", options.target(), endpoints.target());
+            String project = objects.ensureProject(profile, source, target);
+            DataMigration dm = objects.ensureDataMigration(project, rules);
+            journal.putOutput(Step.MIGRATE, OUT_ARN, dm.dataMigrationArn());
+            rememberPreexistingLeftovers(journal, endpoints.source());
+            DataMigration done = runUntilLoaded(objects, dm, progress);
+            DataMigrationStatistics st = done.dataMigrationStatistics();
+            Map<String, String> figures = new LinkedHashMap<>();
+            figures.put("engine", "dms");
+            figures.put("dataMigration", done.dataMigrationName());
+            figures.put("dataMigrationArn", done.dataMigrationArn());
+            figures.put("type", options.migrationType().api());
+            figures.put("status", done.dataMigrationStatus());
+            figures.put("tables", String.valueOf(tables.size()));
+            if (st != null && st.tablesLoaded() != null) figures.put("tablesLoaded", String.valueOf(st.tablesLoaded()));
+            if (st != null && st.elapsedTimeMillis() != null) figures.put("dmsElapsedMillis", String.valueOf(st.elapsedTimeMillis()));
+            return new Result("DMS " + options.migrationType().api() + " of " + tables.size() + " table(s) "
+                    + (options.migrationType().cdc() ? "loaded, changes streaming" : "complete"), figures);
+        });
+    }
+
+    /** The selected source tables, each of which must exist on the target (prepare-target made them). */
+    private List<SourceTables.Table> tablesOnBothSides(Endpoints endpoints) {
+        List<SourceTables.Table> tables;
+        try (Connection s = connect(endpoints.source(), "source")) {
+            tables = SourceTables.list(s, endpoints.tables());
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot list the source tables: " + Database.firstLine(e.getMessage()), e);
+        }
+        if (tables.isEmpty()) {
+            throw ToolException.usage("no table on the source matches " + endpoints.tables().describe() + ": check the table filter");
+        }
+        try (Connection t = connect(endpoints.target(), "target")) {
+            List<SourceTables.Table> onTarget = SourceTables.list(t, TableFilter.ALL);
+            List<SourceTables.Table> missing = tables.stream().filter(x -> !onTarget.contains(x)).toList();
+            if (!missing.isEmpty()) {
+                throw ToolException.usage("table(s) " + missing + " do not exist on the target: run prepare-target first (the DMS engine "
+                        + options.tablePreparation().api() + "s existing tables and loads them; it does not create the schema)");
+            }
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot list the target tables: " + Database.firstLine(e.getMessage()), e);
+        }
+        return tables;
+    }
+
+    /** Publications and slots named like DMS's that exist before DMS starts are not ours to drop later. */
+    private void rememberPreexistingLeftovers(Journal journal, ConnectionSpec source) {
+        if (journal.output(Step.MIGRATE, OUT_PREEXISTING_SLOTS).isPresent()) return; // recorded before the first start
+        try (Connection s = connect(source, "source")) {
+            List<String> pubs = DmsLeftovers.publications(s);
+            List<String> slots = DmsLeftovers.slotNames(s);
+            journal.putOutput(Step.MIGRATE, OUT_PREEXISTING_PUBLICATIONS, String.join(",", pubs));
+            journal.putOutput(Step.MIGRATE, OUT_PREEXISTING_SLOTS, String.join(",", slots));
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot read the source's publications and slots: " + Database.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** Starts (or restarts after a failure on an earlier attempt) and polls until the load is complete. */
+    private DataMigration runUntilLoaded(DmsObjects objects, DataMigration initial, Progress progress) {
+        String arn = initial.dataMigrationArn();
+        String name = initial.dataMigrationName();
+        boolean cdc = options.migrationType().cdc();
+        StatusLine line = new StatusLine(options.heartbeat());
+        long started = System.nanoTime();
+        long deadline = started + options.timeout().toNanos();
+        boolean startedHere = false;
+        // a failure or stop seen after this call watched it run (or started it) is reported, never silently restarted
+        boolean watched = false;
+        DataMigration dm = initial;
+        while (true) {
+            DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
+            if (status.active()) watched = true;
+            String text = line.next(dm, Duration.ofNanos(System.nanoTime() - started));
+            if (text != null) progress.info(text);
+            if (fullLoadDone(dm, status)) {
+                requireNoErroredTables(dm);
+                if (!cdc) return dm;
+            }
+            if (status == DmsStatus.CDC_ONGOING) {
+                requireNoErroredTables(dm);
+                return dm;
+            }
+            if (status == DmsStatus.FAILED && (startedHere || watched)) throw failure(dm);
+            if (status == DmsStatus.STOPPED && (startedHere || watched)) {
+                throw ToolException.runtime("DMS data migration " + name + " stopped before the load completed"
+                        + (dm.stopReason() == null ? "" : " (" + dm.stopReason() + ")")
+                        + ": re-run the same command to restart it");
+            }
+            if (status == DmsStatus.DELETING) {
+                throw ToolException.runtime("DMS data migration " + name + " is being deleted by someone else: re-run the same command to recreate it");
+            }
+            if (status.startable() && !startedHere && !fullLoadDone(dm, status)) {
+                StartReplicationMigrationTypeValue type = status == DmsStatus.READY
+                        ? StartReplicationMigrationTypeValue.START_REPLICATION : StartReplicationMigrationTypeValue.RELOAD_TARGET;
+                if (type == StartReplicationMigrationTypeValue.RELOAD_TARGET) {
+                    progress.info("dms: restarting " + name + " from scratch (reload-target) after an earlier "
+                            + dm.dataMigrationStatus().toLowerCase(java.util.Locale.ROOT) + " attempt" + (dm.lastFailureMessage() == null ? "" : ": " + dm.lastFailureMessage()));
+                }
+                try {
+                    DataMigration afterStart = DmsErrors.call("StartDataMigration",
+                            () -> dms.startDataMigration(b -> b.dataMigrationIdentifier(arn).startType(type))).dataMigration();
+                    startedHere = true;
+                    if (afterStart != null && afterStart.dataMigrationStatus() != null) {
+                        // the start response's state, not the failure we just restarted from
+                        dm = afterStart;
+                        continue;
+                    }
+                } catch (InvalidResourceStateException e) {
+                    // its state moved on since we described it; look again
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw ToolException.runtime("DMS data migration " + name + " is still '" + dm.dataMigrationStatus() + "' after "
+                        + Poller.human(options.timeout()) + ": it keeps running on AWS; re-run the same command to keep waiting, "
+                        + "or `pgvector-migrate cleanup --run-id " + objects.names().runId() + "` to stop and delete it");
+            }
+            poller.sleep();
+            dm = objects.findDataMigration(arn).orElseThrow(() -> ToolException.runtime(
+                    "DMS data migration " + name + " disappeared while running (deleted outside the tool?): re-run the same command to recreate it"));
+        }
+    }
+
+    /**
+     * Full load finished: "Load complete", or a full-load migration that reports Stopped at 100% with nothing
+     * errored and no failure (the console shows both).
+     */
+    private static boolean fullLoadDone(DataMigration dm, DmsStatus status) {
+        if (status == DmsStatus.LOAD_COMPLETE || status == DmsStatus.CDC_ONGOING) return true;
+        if (status != DmsStatus.STOPPED) return false;
+        DataMigrationStatistics s = dm.dataMigrationStatistics();
+        return s != null && Integer.valueOf(100).equals(s.fullLoadPercentage()) && (s.tablesErrored() == null || s.tablesErrored() == 0)
+                && (dm.lastFailureMessage() == null || dm.lastFailureMessage().isBlank())
+                && "full-load".equalsIgnoreCase(dm.dataMigrationTypeAsString());
+    }
+
+    private void requireNoErroredTables(DataMigration dm) {
+        DataMigrationStatistics s = dm.dataMigrationStatistics();
+        if (s != null && s.tablesErrored() != null && s.tablesErrored() > 0) {
+            throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " finished with " + s.tablesErrored()
+                    + " errored table(s)" + (dm.lastFailureMessage() == null ? "" : ": " + dm.lastFailureMessage())
+                    + " (likely cause: " + FailureHints.likelyCause(dm.lastFailureMessage(), options.region(), dm.dataMigrationName())
+                    + "); re-run the same command to reload");
+        }
+    }
+
+    private ToolException failure(DataMigration dm) {
+        String msg = dm.lastFailureMessage() == null || dm.lastFailureMessage().isBlank() ? "no failure message from DMS" : dm.lastFailureMessage();
+        return ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " failed: " + msg
+                + " (likely cause: " + FailureHints.likelyCause(msg, options.region(), dm.dataMigrationName()) + "). "
+                + "Fix it and re-run the same command: the migration restarts from scratch"
+                + (options.tablePreparation() == DmsOptions.TablePreparation.TRUNCATE ? " and truncates the target tables first"
+                : "; with table preparation do-nothing, empty the target tables yourself first"));
+    }
+
+    // ---------------------------------------------------------------- cutover
+
+    @Override
+    public Result cutover(RunContext ctx, Endpoints endpoints) {
+        Journal journal = ctx.journal();
+        Progress progress = ctx.progress();
+        DmsObjects objects = new DmsObjects(dms, options, journal, progress, poller);
+        Map<String, String> figures = new LinkedHashMap<>();
+        figures.put("engine", "dms");
+        aws("cutover", () -> {
+            Optional<DataMigration> found = objects.runDataMigration();
+            if (found.isPresent()) {
+                DataMigration dm = found.get();
+                if (options.migrationType().cdc() && DmsStatus.of(dm.dataMigrationStatus()) == DmsStatus.CDC_ONGOING) {
+                    dm = waitForCatchUp(objects, dm, progress);
+                    figures.put("cdcLatencySeconds", String.valueOf(latency(dm)));
+                }
+                DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
+                if (status.active()) {
+                    stop(objects, dm, progress);
+                    figures.put("stopped", "true");
+                }
+            }
+            return null;
+        });
+        List<String> dropped = dropNewLeftovers(journal, endpoints.source(), progress, true);
+        figures.put("leftoversDropped", String.valueOf(dropped.size()));
+        int sequences;
+        List<SourceTables.Table> tables;
+        try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
+            tables = SourceTables.list(s, endpoints.tables());
+            sequences = Sequences.carry(s, t, tables);
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot carry sequence values to the target: " + Database.firstLine(e.getMessage()), e);
+        }
+        figures.put("sequencesSet", String.valueOf(sequences));
+        finisher.afterLoad(endpoints.target(), endpoints.tables(), progress);
+        return new Result("DMS stopped" + (dropped.isEmpty() ? "" : ", dropped " + String.join(", ", dropped) + " on the source")
+                + ", " + sequences + " sequence(s) carried", figures);
+    }
+
+    /** CDC: wait until DMS reports no latency on two polls in a row (the source is a restored copy, so it settles). */
+    private DataMigration waitForCatchUp(DmsObjects objects, DataMigration initial, Progress progress) {
+        String arn = initial.dataMigrationArn();
+        StatusLine line = new StatusLine(options.heartbeat());
+        long started = System.nanoTime();
+        long deadline = started + options.timeout().toNanos();
+        int caughtUp = 0;
+        DataMigration dm = initial;
+        while (true) {
+            String text = line.next(dm, Duration.ofNanos(System.nanoTime() - started));
+            if (text != null) progress.info(text);
+            DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
+            if (status == DmsStatus.FAILED) throw failure(dm);
+            if (status != DmsStatus.CDC_ONGOING) return dm;
+            caughtUp = latency(dm) <= 0 ? caughtUp + 1 : 0;
+            if (caughtUp >= 2) return dm;
+            if (System.nanoTime() > deadline) {
+                throw ToolException.runtime("CDC of " + dm.dataMigrationName() + " did not catch up within " + Poller.human(options.timeout())
+                        + " (latency " + latency(dm) + " s): is something still writing to the source? Re-run cutover to keep waiting");
+            }
+            poller.sleep();
+            dm = objects.findDataMigration(arn).orElseThrow(() -> ToolException.runtime(
+                    "DMS data migration " + initial.dataMigrationName() + " disappeared during cutover"));
+        }
+    }
+
+    private static int latency(DataMigration dm) {
+        DataMigrationStatistics s = dm.dataMigrationStatistics();
+        return s == null || s.cdcLatency() == null ? 0 : s.cdcLatency();
+    }
+
+    private void stop(DmsObjects objects, DataMigration dm, Progress progress) {
+        String arn = dm.dataMigrationArn();
+        progress.info("dms: stopping " + dm.dataMigrationName());
+        try {
+            DmsErrors.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(arn)));
+        } catch (InvalidResourceStateException e) {
+            // already stopping or stopped
+        }
+        poller.until("data migration " + dm.dataMigrationName() + " to stop", options.timeout(), () -> {
+            Optional<DataMigration> now = objects.findDataMigration(arn);
+            return now.isEmpty() || !DmsStatus.of(now.get().dataMigrationStatus()).active();
+        });
+        progress.info("dms: " + dm.dataMigrationName() + " stopped");
+    }
+
+    /**
+     * Drops the publications and slots named like DMS's that appeared since the engine first started DMS
+     * (journaled first, so a crash in between leaves them for teardown). Pre-existing ones are reported and kept.
+     */
+    private List<String> dropNewLeftovers(Journal journal, ConnectionSpec source, Progress progress, boolean required) {
+        List<String> dropped = new ArrayList<>();
+        Optional<String> prePubs = journal.output(Step.MIGRATE, OUT_PREEXISTING_PUBLICATIONS);
+        Optional<String> preSlots = journal.output(Step.MIGRATE, OUT_PREEXISTING_SLOTS);
+        try (Connection s = connect(source, "source")) {
+            if (prePubs.isPresent() && preSlots.isPresent()) {
+                List<String> keepPubs = csv(prePubs.get());
+                List<String> keepSlots = csv(preSlots.get());
+                for (String p : DmsLeftovers.publications(s)) {
+                    if (keepPubs.contains(p)) {
+                        progress.info("dms: keeping publication " + p + " on the source: it existed before this run started DMS");
+                    } else {
+                        journal.recordResource(KIND_PUBLICATION, p, Map.of("on", "source", "database", source.database()));
+                    }
+                }
+                for (String slot : DmsLeftovers.slotNames(s)) {
+                    if (keepSlots.contains(slot)) {
+                        progress.info("dms: keeping replication slot " + slot + " on the source: it existed before this run started DMS");
+                    } else {
+                        journal.recordResource(KIND_SLOT, slot, Map.of("on", "source", "database", source.database()));
+                    }
+                }
+            }
+            for (Resource r : journal.resourcesOfKind(KIND_PUBLICATION)) {
+                if (r.deleted()) continue;
+                if (DmsLeftovers.dropPublication(s, r.id())) dropped.add("publication " + r.id());
+                journal.markDeleted(KIND_PUBLICATION, r.id());
+            }
+            for (Resource r : journal.resourcesOfKind(KIND_SLOT)) {
+                if (r.deleted()) continue;
+                if (DmsLeftovers.dropSlot(s, r.id(), poller, 5, min(options.timeout(), Duration.ofMinutes(2)))) dropped.add("replication slot " + r.id());
+                journal.markDeleted(KIND_SLOT, r.id());
+            }
+        } catch (SQLException e) {
+            if (required) throw ToolException.runtime("cannot drop DMS's publication and slot on the source: " + Database.firstLine(e.getMessage())
+                    + " (they hold WAL on the source: drop them by hand with DROP PUBLICATION / pg_drop_replication_slot)", e);
+            progress.info("dms: could not drop DMS's publication and slot on the source (" + Database.firstLine(e.getMessage())
+                    + "); they go away with the temporary cluster");
+        } catch (ToolException e) {
+            if (required) throw e;
+            progress.info("dms: source not reachable (" + e.getMessage() + "); DMS's publication and slot there go away with the temporary cluster");
+        }
+        for (String d : dropped) progress.info("dms: dropped " + d + " on the source");
+        return dropped;
+    }
+
+    private static List<String> csv(String s) {
+        return s.isBlank() ? List.of() : Arrays.asList(s.split(","));
+    }
+
+    // ---------------------------------------------------------------- teardown
+
+    /** Stops and deletes everything DMS-side the run made (and DMS's leftovers on the source when reachable). */
+    @Override
+    public void teardown(RunContext ctx, Endpoints endpoints) {
+        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), poller);
+        List<String> deleted = aws("teardown", () -> objects.deleteAll(options.timeout()));
+        if (endpoints != null) dropNewLeftovers(ctx.journal(), endpoints.source(), ctx.progress(), false);
+        ctx.progress().info(deleted.isEmpty() ? "dms: nothing left to delete" : "dms: teardown done, " + deleted.size() + " DMS object(s) deleted");
+    }
+
+    /**
+     * For {@code cleanup --discover} when the journal is lost: records the DMS objects tagged with the run id in
+     * the (new) journal, so {@link #teardown} deletes them. Returns what it found.
+     */
+    public List<String> discover(RunContext ctx) {
+        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), poller);
+        List<String> found = aws("discover", objects::discover);
+        ctx.progress().info(found.isEmpty() ? "dms: no DMS object tagged with run " + ctx.runId()
+                : "dms: found by tag: " + String.join(", ", found));
+        return found;
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Maps AWS faults nobody handled below to one-line messages (exit 1), keeping ToolExceptions as they are. */
+    private static <T> T aws(String what, Supplier<T> body) {
+        try {
+            return body.get();
+        } catch (AwsServiceException e) {
+            throw ToolException.runtime("DMS " + what + " failed: " + DmsErrors.message(e), e);
+        }
+    }
+
+    private static Connection connect(ConnectionSpec spec, String role) {
+        return Database.connect(spec, role, PasswordPrompt.NONE);
+    }
+
+    private static String scalar(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private static Duration min(Duration a, Duration b) {
+        return a.compareTo(b) <= 0 ? a : b;
+    }
+
+    private static String version(int num) {
+        return (num / 10000) + "." + (num % 10000);
+    }
+}

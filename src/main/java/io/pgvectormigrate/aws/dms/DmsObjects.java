@@ -1,0 +1,461 @@
+package io.pgvectormigrate.aws.dms;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.Resource;
+import io.pgvectormigrate.report.Progress;
+import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
+import software.amazon.awssdk.services.databasemigration.model.DataMigration;
+import software.amazon.awssdk.services.databasemigration.model.DataProvider;
+import software.amazon.awssdk.services.databasemigration.model.DataProviderDescriptorDefinition;
+import software.amazon.awssdk.services.databasemigration.model.DataProviderSettings;
+import software.amazon.awssdk.services.databasemigration.model.DescribeDataMigrationsResponse;
+import software.amazon.awssdk.services.databasemigration.model.DescribeDataProvidersResponse;
+import software.amazon.awssdk.services.databasemigration.model.DescribeInstanceProfilesResponse;
+import software.amazon.awssdk.services.databasemigration.model.DescribeMigrationProjectsResponse;
+import software.amazon.awssdk.services.databasemigration.model.DescribeReplicationSubnetGroupsResponse;
+import software.amazon.awssdk.services.databasemigration.model.Filter;
+import software.amazon.awssdk.services.databasemigration.model.InstanceProfile;
+import software.amazon.awssdk.services.databasemigration.model.InvalidResourceStateException;
+import software.amazon.awssdk.services.databasemigration.model.MigrationProject;
+import software.amazon.awssdk.services.databasemigration.model.PostgreSqlDataProviderSettings;
+import software.amazon.awssdk.services.databasemigration.model.ReplicationSubnetGroup;
+import software.amazon.awssdk.services.databasemigration.model.ResourceAlreadyExistsException;
+import software.amazon.awssdk.services.databasemigration.model.ResourceNotFoundException;
+import software.amazon.awssdk.services.databasemigration.model.Tag;
+import software.amazon.awssdk.services.databasemigration.model.TargetDataSetting;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Creates (or, on resume, finds) and deletes the DMS objects of one run, keeping the journal in step: each
+ * object is recorded under its run-derived name before the create call and again with its ARN after, so a
+ * crash at any point leaves either nothing or something the next run finds by name. Objects found by name
+ * are adopted only when tagged with this run's id.
+ */
+final class DmsObjects {
+    static final String KIND_SUBNET_GROUP = "dms.replication-subnet-group";
+    static final String KIND_INSTANCE_PROFILE = "dms.instance-profile";
+    static final String KIND_DATA_PROVIDER = "dms.data-provider";
+    static final String KIND_PROJECT = "dms.migration-project";
+    static final String KIND_DATA_MIGRATION = "dms.data-migration";
+
+    /** The order teardown deletes in: each object only after everything that uses it. */
+    static final List<String> DELETE_ORDER = List.of(KIND_DATA_MIGRATION, KIND_PROJECT, KIND_DATA_PROVIDER,
+            KIND_INSTANCE_PROFILE, KIND_SUBNET_GROUP);
+
+    static final String PROVIDER_ENGINE = "aurora-postgresql";
+
+    private final DatabaseMigrationClient dms;
+    private final DmsOptions options;
+    private final Journal journal;
+    private final Progress progress;
+    private final DmsNames names;
+    private final Poller poller;
+
+    DmsObjects(DatabaseMigrationClient dms, DmsOptions options, Journal journal, Progress progress, Poller poller) {
+        this.dms = dms;
+        this.options = options;
+        this.journal = journal;
+        this.progress = progress;
+        this.names = new DmsNames(journal.runId());
+        this.poller = poller;
+    }
+
+    DmsNames names() {
+        return names;
+    }
+
+    // ---------------------------------------------------------------- create or find
+
+    /** The replication subnet group: the operator's, or one made from the target's subnets. Returns its identifier. */
+    String ensureSubnetGroup() {
+        if (options.subnetGroupId() != null) return options.subnetGroupId();
+        String name = names.subnetGroup();
+        Optional<ReplicationSubnetGroup> existing = findSubnetGroup(name);
+        if (existing.isPresent()) {
+            journal.recordResource(KIND_SUBNET_GROUP, name, Map.of("state", "created", "region", region()));
+            return name;
+        }
+        journal.recordResource(KIND_SUBNET_GROUP, name, Map.of("state", "creating", "region", region()));
+        try {
+            DmsErrors.call("CreateReplicationSubnetGroup", () -> dms.createReplicationSubnetGroup(b -> b
+                    .replicationSubnetGroupIdentifier(name)
+                    .replicationSubnetGroupDescription("pgvector-migrate run " + names.runId() + ": DMS network in the target's subnets")
+                    .subnetIds(options.subnetIds())
+                    .tags(tags("dms-subnet-group"))));
+        } catch (ResourceAlreadyExistsException e) {
+            // created by a run that crashed before describing it: adopt below
+        }
+        journal.recordResource(KIND_SUBNET_GROUP, name, Map.of("state", "created"));
+        progress.info("dms: created replication subnet group " + name + " (" + String.join(", ", options.subnetIds()) + ")");
+        return name;
+    }
+
+    String ensureInstanceProfile(String subnetGroup) {
+        String name = names.instanceProfile();
+        return ensure(KIND_INSTANCE_PROFILE, name, Map.of(), () -> findInstanceProfile(name).map(InstanceProfile::instanceProfileArn),
+                () -> DmsErrors.call("CreateInstanceProfile", () -> dms.createInstanceProfile(b -> b
+                        .instanceProfileName(name)
+                        .description("pgvector-migrate run " + names.runId())
+                        .subnetGroupIdentifier(subnetGroup)
+                        .vpcSecurityGroups(options.securityGroupIds())
+                        // the API defaults to a public IP; DMS only needs to reach the two private clusters
+                        .publiclyAccessible(false)
+                        .tags(tags("dms-instance-profile")))).instanceProfile().instanceProfileArn(),
+                "instance profile " + name + " (subnet group " + subnetGroup + ", security groups "
+                        + String.join(", ", options.securityGroupIds()) + ", not publicly accessible)");
+    }
+
+    /** A data provider for one side; {@code tool} is how the tool reaches that database (the default location). */
+    String ensureDataProvider(String side, DmsOptions.Location where, ConnectionSpec tool) {
+        String name = side.equals("source") ? names.sourceProvider() : names.targetProvider();
+        String server = where.serverName() != null ? where.serverName() : tool.host();
+        int port = where.port() != null ? where.port() : tool.port();
+        String database = where.databaseName() != null ? where.databaseName() : tool.database();
+        PostgreSqlDataProviderSettings.Builder pg = PostgreSqlDataProviderSettings.builder()
+                .serverName(server).port(port).databaseName(database).sslMode(options.sslMode().api());
+        if (options.certificateArn() != null) pg.certificateArn(options.certificateArn());
+        return ensure(KIND_DATA_PROVIDER, name, Map.of("side", side, "server", server + ":" + port + "/" + database),
+                () -> findDataProvider(name).map(DataProvider::dataProviderArn),
+                () -> DmsErrors.call("CreateDataProvider", () -> dms.createDataProvider(b -> b
+                        .dataProviderName(name)
+                        .description("pgvector-migrate run " + names.runId() + " " + side)
+                        .engine(PROVIDER_ENGINE)
+                        .settings(DataProviderSettings.builder().postgreSqlSettings(pg.build()).build())
+                        .tags(tags("dms-" + side + "-provider")))).dataProvider().dataProviderArn(),
+                side + " data provider " + name + " (" + server + ":" + port + "/" + database + ", ssl " + options.sslMode().api() + ")");
+    }
+
+    String ensureProject(String profileArn, String sourceProviderArn, String targetProviderArn) {
+        String name = names.project();
+        return ensure(KIND_PROJECT, name, Map.of(), () -> findProject(name).map(MigrationProject::migrationProjectArn),
+                () -> DmsErrors.call("CreateMigrationProject", () -> dms.createMigrationProject(b -> b
+                        .migrationProjectName(name)
+                        .description("pgvector-migrate run " + names.runId())
+                        .instanceProfileIdentifier(profileArn)
+                        .sourceDataProviderDescriptors(DataProviderDescriptorDefinition.builder()
+                                .dataProviderIdentifier(sourceProviderArn)
+                                .secretsManagerSecretId(options.sourceSecretId())
+                                .secretsManagerAccessRoleArn(options.secretsAccessRoleArn()).build())
+                        .targetDataProviderDescriptors(DataProviderDescriptorDefinition.builder()
+                                .dataProviderIdentifier(targetProviderArn)
+                                .secretsManagerSecretId(options.targetSecretId())
+                                .secretsManagerAccessRoleArn(options.secretsAccessRoleArn()).build())
+                        .tags(tags("dms-migration-project")))).migrationProject().migrationProjectArn(),
+                "migration project " + name);
+    }
+
+    DataMigration ensureDataMigration(String projectArn, String selectionRules) {
+        String name = names.dataMigration();
+        String arn = ensure(KIND_DATA_MIGRATION, name, Map.of("type", options.migrationType().api()),
+                () -> findDataMigration(name).map(DataMigration::dataMigrationArn),
+                () -> DmsErrors.call("CreateDataMigration", () -> dms.createDataMigration(b -> {
+                    b.dataMigrationName(name)
+                            .migrationProjectIdentifier(projectArn)
+                            .dataMigrationType(options.migrationType().api())
+                            .serviceAccessRoleArn(options.serviceAccessRoleArn())
+                            .enableCloudwatchLogs(true)
+                            .targetDataSettings(TargetDataSetting.builder()
+                                    .tablePreparationMode(options.tablePreparation().api()).build())
+                            .selectionRules(selectionRules)
+                            .tags(tags("dms-data-migration"));
+                    if (options.numberOfJobs() != null) b.numberOfJobs(options.numberOfJobs());
+                })).dataMigration().dataMigrationArn(),
+                options.migrationType().api() + " data migration " + name + " (tables " + options.tablePreparation().api()
+                        + " first, CloudWatch logs on)");
+        DataMigration dm = findDataMigration(arn).orElseThrow(() -> ToolException.runtime(
+                "DMS data migration " + name + " vanished right after it was created: re-run the same command"));
+        String existingRules = dm.dataMigrationSettings() == null ? null : dm.dataMigrationSettings().selectionRules();
+        if (existingRules != null && !SelectionRules.parse(existingRules).equals(SelectionRules.parse(selectionRules))) {
+            throw ToolException.usage("the DMS data migration of run " + names.runId() + " selects other tables than the filter given now: "
+                    + "re-run with the same table filter, or clean the run up (pgvector-migrate cleanup --run-id " + names.runId() + ") first");
+        }
+        return dm;
+    }
+
+    /**
+     * The common create-or-find: reuse what the journal or a name lookup finds (checking the run tag), else
+     * record the intent, create, and record the ARN.
+     */
+    private String ensure(String kind, String name, Map<String, String> attributes, Supplier<Optional<String>> findByName,
+                          Supplier<String> create, String what) {
+        Optional<Resource> recorded = journal.resource(kind, name);
+        Optional<String> existing = findByName.get();
+        if (existing.isPresent()) {
+            requireOurTag(existing.get(), kind, name);
+            Map<String, String> attrs = new LinkedHashMap<>(attributes);
+            attrs.put("arn", existing.get());
+            attrs.put("state", "created");
+            journal.recordResource(kind, name, attrs);
+            if (recorded.isEmpty() || recorded.get().attribute("arn") == null) {
+                progress.info("dms: found " + what + " from an earlier attempt of this run");
+            }
+            return existing.get();
+        }
+        Map<String, String> attrs = new LinkedHashMap<>(attributes);
+        attrs.put("state", "creating");
+        attrs.put("region", region());
+        journal.recordResource(kind, name, attrs);
+        String arn;
+        try {
+            arn = create.get();
+        } catch (ResourceAlreadyExistsException e) {
+            // another attempt of this run created it between our lookup and the create call
+            arn = findByName.get().orElseThrow(() -> e);
+            requireOurTag(arn, kind, name);
+        }
+        journal.recordResource(kind, name, Map.of("arn", arn, "state", "created"));
+        progress.info("dms: created " + what);
+        return arn;
+    }
+
+    private void requireOurTag(String arn, String kind, String name) {
+        List<Tag> tags = DmsErrors.call("ListTagsForResource", () -> dms.listTagsForResource(b -> b.resourceArn(arn))).tagList();
+        String owner = tags.stream().filter(t -> DmsNames.TAG_RUN_ID.equals(t.key())).map(Tag::value).findFirst().orElse(null);
+        if (!names.runId().equals(owner)) {
+            throw ToolException.usage("a DMS " + kind.substring(4) + " named " + name + " already exists but "
+                    + (owner == null ? "is not tagged by pgvector-migrate" : "belongs to run '" + owner + "'")
+                    + ": delete it or pick another --run-id; nothing was created");
+        }
+    }
+
+    private List<Tag> tags(String role) {
+        List<Tag> tags = new ArrayList<>();
+        tags.add(Tag.builder().key(DmsNames.TAG_RUN_ID).value(names.runId()).build());
+        tags.add(Tag.builder().key(DmsNames.TAG_ROLE).value(role).build());
+        options.extraTags().forEach((k, v) -> tags.add(Tag.builder().key(k).value(v).build()));
+        return tags;
+    }
+
+    private String region() {
+        return options.region() == null ? "" : options.region();
+    }
+
+    // ---------------------------------------------------------------- describe
+
+    private static Filter filter(String name, String value) {
+        return Filter.builder().name(name).values(value).build();
+    }
+
+    Optional<ReplicationSubnetGroup> findSubnetGroup(String id) {
+        try {
+            DescribeReplicationSubnetGroupsResponse r = DmsErrors.call("DescribeReplicationSubnetGroups",
+                    () -> dms.describeReplicationSubnetGroups(b -> b.filters(filter("replication-subnet-group-id", id))));
+            return r.replicationSubnetGroups().stream().filter(g -> id.equalsIgnoreCase(g.replicationSubnetGroupIdentifier())).findFirst();
+        } catch (ResourceNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    Optional<InstanceProfile> findInstanceProfile(String nameOrArn) {
+        try {
+            DescribeInstanceProfilesResponse r = DmsErrors.call("DescribeInstanceProfiles",
+                    () -> dms.describeInstanceProfiles(b -> b.filters(filter("instance-profile-identifier", nameOrArn))));
+            return single(r.instanceProfiles(), nameOrArn, InstanceProfile::instanceProfileName, InstanceProfile::instanceProfileArn);
+        } catch (ResourceNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    Optional<DataProvider> findDataProvider(String nameOrArn) {
+        try {
+            DescribeDataProvidersResponse r = DmsErrors.call("DescribeDataProviders",
+                    () -> dms.describeDataProviders(b -> b.filters(filter("data-provider-identifier", nameOrArn))));
+            return single(r.dataProviders(), nameOrArn, DataProvider::dataProviderName, DataProvider::dataProviderArn);
+        } catch (ResourceNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    Optional<MigrationProject> findProject(String nameOrArn) {
+        try {
+            DescribeMigrationProjectsResponse r = DmsErrors.call("DescribeMigrationProjects",
+                    () -> dms.describeMigrationProjects(b -> b.filters(filter("migration-project-identifier", nameOrArn))));
+            return single(r.migrationProjects(), nameOrArn, MigrationProject::migrationProjectName, MigrationProject::migrationProjectArn);
+        } catch (ResourceNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    Optional<DataMigration> findDataMigration(String nameOrArn) {
+        try {
+            DescribeDataMigrationsResponse r = DmsErrors.call("DescribeDataMigrations",
+                    () -> dms.describeDataMigrations(b -> b.filters(filter("data-migration-identifier", nameOrArn))));
+            return single(r.dataMigrations(), nameOrArn, DataMigration::dataMigrationName, DataMigration::dataMigrationArn);
+        } catch (ResourceNotFoundException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The one object the identifier names; a name shared by several objects is refused rather than guessed. */
+    private static <T> Optional<T> single(List<T> found, String nameOrArn, Function<T, String> name, Function<T, String> arn) {
+        List<T> matching = found.stream().filter(o -> nameOrArn.equals(name.apply(o)) || nameOrArn.equals(arn.apply(o))).toList();
+        if (matching.size() > 1) {
+            throw ToolException.runtime("several DMS objects are named " + nameOrArn + ": delete the extra ones by ARN ("
+                    + String.join(", ", matching.stream().map(arn).toList()) + ") and re-run");
+        }
+        return matching.stream().findFirst();
+    }
+
+    /** The run's data migration, by the ARN the journal holds or by name. */
+    Optional<DataMigration> runDataMigration() {
+        Optional<Resource> r = journal.resource(KIND_DATA_MIGRATION, names.dataMigration());
+        if (r.isEmpty() || r.get().deleted()) return Optional.empty();
+        String id = r.get().attribute("arn") != null ? r.get().attribute("arn") : names.dataMigration();
+        return findDataMigration(id);
+    }
+
+    // ---------------------------------------------------------------- discover (journal lost)
+
+    /**
+     * Finds the run's DMS objects by their run-id tag (and the subnet group by its run-derived name) and records
+     * them in the journal, so teardown deletes them when the journal that created them is lost.
+     */
+    List<String> discover() {
+        List<String> found = new ArrayList<>();
+        String marker = null;
+        do {
+            String m = marker;
+            DescribeDataMigrationsResponse r = DmsErrors.call("DescribeDataMigrations", () -> dms.describeDataMigrations(b -> b.marker(m)));
+            for (DataMigration d : r.dataMigrations()) adoptIfOurs(KIND_DATA_MIGRATION, d.dataMigrationName(), d.dataMigrationArn(), found);
+            marker = r.marker();
+        } while (marker != null);
+        do {
+            String m = marker;
+            DescribeMigrationProjectsResponse r = DmsErrors.call("DescribeMigrationProjects", () -> dms.describeMigrationProjects(b -> b.marker(m)));
+            for (MigrationProject p : r.migrationProjects()) adoptIfOurs(KIND_PROJECT, p.migrationProjectName(), p.migrationProjectArn(), found);
+            marker = r.marker();
+        } while (marker != null);
+        do {
+            String m = marker;
+            DescribeDataProvidersResponse r = DmsErrors.call("DescribeDataProviders", () -> dms.describeDataProviders(b -> b.marker(m)));
+            for (DataProvider p : r.dataProviders()) adoptIfOurs(KIND_DATA_PROVIDER, p.dataProviderName(), p.dataProviderArn(), found);
+            marker = r.marker();
+        } while (marker != null);
+        do {
+            String m = marker;
+            DescribeInstanceProfilesResponse r = DmsErrors.call("DescribeInstanceProfiles", () -> dms.describeInstanceProfiles(b -> b.marker(m)));
+            for (InstanceProfile p : r.instanceProfiles()) adoptIfOurs(KIND_INSTANCE_PROFILE, p.instanceProfileName(), p.instanceProfileArn(), found);
+            marker = r.marker();
+        } while (marker != null);
+        if (findSubnetGroup(names.subnetGroup()).isPresent()) {
+            journal.recordResource(KIND_SUBNET_GROUP, names.subnetGroup(), Map.of("state", "discovered", "region", region()));
+            found.add("replication-subnet-group " + names.subnetGroup());
+        }
+        return found;
+    }
+
+    private void adoptIfOurs(String kind, String name, String arn, List<String> found) {
+        List<Tag> tags;
+        try {
+            tags = DmsErrors.call("ListTagsForResource", () -> dms.listTagsForResource(b -> b.resourceArn(arn))).tagList();
+        } catch (ResourceNotFoundException e) {
+            return;
+        }
+        if (tags.stream().anyMatch(t -> DmsNames.TAG_RUN_ID.equals(t.key()) && names.runId().equals(t.value()))) {
+            journal.recordResource(kind, name, Map.of("arn", arn, "state", "discovered", "region", region()));
+            found.add(kind.substring(4) + " " + name);
+        }
+    }
+
+    // ---------------------------------------------------------------- delete
+
+    /** Deletes every live DMS object of the run in dependency order; tolerant of objects already gone. */
+    List<String> deleteAll(Duration timeout) {
+        List<String> deleted = new ArrayList<>();
+        for (String kind : DELETE_ORDER) {
+            for (Resource r : journal.resourcesOfKind(kind)) {
+                if (r.deleted()) continue;
+                if (delete(r, timeout)) deleted.add(kind.substring(4) + " " + r.id());
+                journal.markDeleted(kind, r.id());
+            }
+        }
+        return deleted;
+    }
+
+    /** Returns true when something was deleted, false when it was already gone. */
+    private boolean delete(Resource r, Duration timeout) {
+        String id = r.attribute("arn") != null ? r.attribute("arn") : r.id();
+        switch (r.kind()) {
+            case KIND_DATA_MIGRATION -> {
+                Optional<DataMigration> dm = findDataMigration(id);
+                if (dm.isEmpty()) return false;
+                requireOurTag(dm.get().dataMigrationArn(), r.kind(), r.id());
+                String arn = dm.get().dataMigrationArn();
+                DmsStatus status = DmsStatus.of(dm.get().dataMigrationStatus());
+                if (status.active() && status != DmsStatus.STOPPING) {
+                    progress.info("dms: stopping data migration " + r.id() + " (" + dm.get().dataMigrationStatus() + ") before deleting it");
+                    try {
+                        DmsErrors.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(arn)));
+                    } catch (InvalidResourceStateException e) {
+                        // stopped or stopping meanwhile
+                    }
+                }
+                poller.until("data migration " + r.id() + " to stop", timeout, () -> {
+                    Optional<DataMigration> now = findDataMigration(arn);
+                    return now.isEmpty() || !DmsStatus.of(now.get().dataMigrationStatus()).active();
+                });
+                retryWhileInUse("DeleteDataMigration", r, timeout, () -> dms.deleteDataMigration(b -> b.dataMigrationIdentifier(arn)));
+                poller.until("data migration " + r.id() + " to be deleted", timeout, () -> findDataMigration(arn).isEmpty());
+            }
+            case KIND_PROJECT -> {
+                Optional<MigrationProject> p = findProject(id);
+                if (p.isEmpty()) return false;
+                requireOurTag(p.get().migrationProjectArn(), r.kind(), r.id());
+                retryWhileInUse("DeleteMigrationProject", r, timeout,
+                        () -> dms.deleteMigrationProject(b -> b.migrationProjectIdentifier(p.get().migrationProjectArn())));
+            }
+            case KIND_DATA_PROVIDER -> {
+                Optional<DataProvider> p = findDataProvider(id);
+                if (p.isEmpty()) return false;
+                requireOurTag(p.get().dataProviderArn(), r.kind(), r.id());
+                retryWhileInUse("DeleteDataProvider", r, timeout,
+                        () -> dms.deleteDataProvider(b -> b.dataProviderIdentifier(p.get().dataProviderArn())));
+            }
+            case KIND_INSTANCE_PROFILE -> {
+                Optional<InstanceProfile> p = findInstanceProfile(id);
+                if (p.isEmpty()) return false;
+                requireOurTag(p.get().instanceProfileArn(), r.kind(), r.id());
+                retryWhileInUse("DeleteInstanceProfile", r, timeout,
+                        () -> dms.deleteInstanceProfile(b -> b.instanceProfileIdentifier(p.get().instanceProfileArn())));
+            }
+            case KIND_SUBNET_GROUP -> {
+                // subnet groups have no ARN in their description; the run-derived name is the guard
+                if (findSubnetGroup(r.id()).isEmpty()) return false;
+                retryWhileInUse("DeleteReplicationSubnetGroup", r, timeout,
+                        () -> dms.deleteReplicationSubnetGroup(b -> b.replicationSubnetGroupIdentifier(r.id())));
+            }
+            default -> throw new IllegalStateException("not a DMS kind: " + r.kind());
+        }
+        progress.info("dms: deleted " + r.kind().substring(4) + " " + r.id());
+        return true;
+    }
+
+    /** DMS refuses to delete an object still in use for a while after its user went away: retry until the timeout. */
+    private void retryWhileInUse(String operation, Resource r, Duration timeout, Runnable delete) {
+        boolean[] done = {false};
+        poller.until(r.kind().substring(4) + " " + r.id() + " to be deletable", timeout, () -> {
+            try {
+                DmsErrors.call(operation, () -> {
+                    delete.run();
+                    return null;
+                });
+                done[0] = true;
+            } catch (ResourceNotFoundException e) {
+                done[0] = true;
+            } catch (InvalidResourceStateException e) {
+                progress.info("dms: " + r.kind().substring(4) + " " + r.id() + " still in use (" + DmsErrors.message(e) + "), retrying");
+            }
+            return done[0];
+        });
+    }
+}

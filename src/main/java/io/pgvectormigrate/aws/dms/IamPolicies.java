@@ -1,0 +1,339 @@
+package io.pgvectormigrate.aws.dms;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.pgvectormigrate.report.Json;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The IAM documents the tool needs, built from one catalogue of the AWS calls it makes ({@link #OPERATOR}):
+ * the operator's least-privilege policy, and the trust and permissions policies of the role DMS assumes.
+ * Tests check that every call the engine makes against the fake DMS is in the catalogue and in the policy, so
+ * the policy cannot drift from the code.
+ *
+ * <p>Scoping: creates are allowed only when the request carries the run-id tag, and changes or deletes only
+ * on resources that carry it ({@code aws:RequestTag}/{@code aws:ResourceTag}); reads that AWS does not scope
+ * by resource are on "*". The stack's own secret is matched by the tag CloudFormation puts on stack resources.
+ */
+public final class IamPolicies {
+    public static final String TAG_KEY = DmsNames.TAG_RUN_ID;
+    public static final String DEFAULT_STACK = "BedrockChatStack";
+    public static final String DEFAULT_ROLE_NAME = "pgvector-migrate-dms";
+
+    /** How a permission is scoped in the operator policy. */
+    public enum Scope {
+        /** read or list; AWS does not scope these by resource */
+        ANY,
+        /** creates: only with the run-id tag in the request */
+        CREATE_TAGGED,
+        /** changes and deletes: only resources tagged with a run id */
+        OWN_TAGGED,
+        /** reads of the application stack and its secret */
+        STACK,
+        /** passing the DMS role to DMS */
+        PASS_ROLE,
+        /** reading the DMS role in preflight */
+        DMS_ROLE,
+        /** KMS use through RDS for a snapshot encrypted with a customer-managed key */
+        KMS_VIA_RDS,
+        /** the final snapshot DeleteDBCluster takes of the temporary cluster (no request tags on that call) */
+        FINAL_SNAPSHOT
+    }
+
+    /** Prefix of the final snapshot cleanup takes of the temporary cluster (named for the run). */
+    public static final String FINAL_SNAPSHOT_PREFIX = "pgvm-";
+
+    /**
+     * One AWS call and the IAM action that authorizes it.
+     *
+     * @param service   SDK/IAM service prefix (dms, rds, secretsmanager, cloudformation, iam, kms)
+     * @param operation API operation name as the SDK calls it; null for a permission AWS checks without a call of that name
+     * @param action    IAM action (differs from the operation for some DMS calls: DescribeDataProviders is dms:ListDataProviders)
+     * @param by        which part of the tool makes the call
+     */
+    public record Permission(String service, String operation, String action, Scope scope, String by, String why) {
+        public boolean directCall() {
+            return operation != null;
+        }
+    }
+
+    private static Permission p(String service, String operation, String action, Scope scope, String by, String why) {
+        return new Permission(service, operation, service + ":" + action, scope, by, why);
+    }
+
+    private static Permission p(String service, String operation, Scope scope, String by, String why) {
+        return p(service, operation, operation, scope, by, why);
+    }
+
+    private static final String DMS = "dms engine";
+    private static final String AWS = "aws provider";
+    private static final String RUN = "run preflight";
+
+    /** Every call the operator's credentials make. The single source of truth for the operator policy. */
+    public static final List<Permission> OPERATOR = List.of(
+            // DMS homogeneous data migration (this package)
+            p("dms", "CreateReplicationSubnetGroup", Scope.CREATE_TAGGED, DMS, "DMS network in the target's subnets"),
+            p("dms", "DescribeReplicationSubnetGroups", Scope.ANY, DMS, "find the run's subnet group on resume"),
+            p("dms", "DeleteReplicationSubnetGroup", Scope.OWN_TAGGED, DMS, "teardown"),
+            p("dms", "CreateInstanceProfile", Scope.CREATE_TAGGED, DMS, "where the serverless migration runs"),
+            p("dms", "DescribeInstanceProfiles", "ListInstanceProfiles", Scope.ANY, DMS, "find the run's profile on resume"),
+            p("dms", "DeleteInstanceProfile", Scope.OWN_TAGGED, DMS, "teardown"),
+            p("dms", "CreateDataProvider", Scope.CREATE_TAGGED, DMS, "source and target endpoints"),
+            p("dms", "DescribeDataProviders", "ListDataProviders", Scope.ANY, DMS, "find the run's providers on resume"),
+            p("dms", "DeleteDataProvider", Scope.OWN_TAGGED, DMS, "teardown"),
+            p("dms", "CreateMigrationProject", Scope.CREATE_TAGGED, DMS, "ties providers, secrets and profile together"),
+            p("dms", "DescribeMigrationProjects", "ListMigrationProjects", Scope.ANY, DMS, "find the run's project on resume"),
+            p("dms", "DeleteMigrationProject", Scope.OWN_TAGGED, DMS, "teardown"),
+            p("dms", "CreateDataMigration", Scope.CREATE_TAGGED, DMS, "the copy itself"),
+            p("dms", "DescribeDataMigrations", Scope.ANY, DMS, "progress polling (there is no waiter)"),
+            p("dms", "StartDataMigration", Scope.OWN_TAGGED, DMS, "start or reload"),
+            p("dms", "StopDataMigration", Scope.OWN_TAGGED, DMS, "cutover and teardown"),
+            p("dms", "DeleteDataMigration", Scope.OWN_TAGGED, DMS, "teardown"),
+            p("dms", "ListTagsForResource", Scope.ANY, DMS, "adopt or delete only objects tagged with the run id"),
+            p("dms", null, "AddTagsToResource", Scope.CREATE_TAGGED, DMS, "tags passed on create are authorized as tagging"),
+            p("iam", null, "PassRole", Scope.PASS_ROLE, DMS, "CreateMigrationProject and CreateDataMigration hand the DMS role to DMS"),
+            p("iam", "GetRole", Scope.DMS_ROLE, RUN, "check the DMS role exists and trusts the DMS principals"),
+            // temporary Aurora cluster (AWS provider)
+            p("rds", "DescribeDBClusterSnapshots", Scope.ANY, AWS, "check the snapshot"),
+            p("rds", "DescribeDBClusters", Scope.ANY, AWS, "target cluster, temporary cluster state"),
+            p("rds", "DescribeDBInstances", Scope.ANY, AWS, "writer state"),
+            p("rds", "DescribeDBClusterParameterGroups", Scope.ANY, AWS, "find the run's parameter group on resume"),
+            p("rds", "DescribeDBEngineVersions", Scope.ANY, AWS, "the parameter group family of the snapshot's engine version"),
+            p("rds", "DescribeDBSubnetGroups", Scope.ANY, AWS, "the target's subnet group for the temporary cluster"),
+            p("rds", "CreateDBClusterParameterGroup", Scope.CREATE_TAGGED, AWS, "rds.logical_replication=1 for DMS"),
+            p("rds", "ModifyDBClusterParameterGroup", Scope.OWN_TAGGED, AWS, "replication settings"),
+            p("rds", "RestoreDBClusterFromSnapshot", Scope.CREATE_TAGGED, AWS, "the temporary source"),
+            p("rds", "CreateDBInstance", Scope.CREATE_TAGGED, AWS, "its db.serverless writer"),
+            p("rds", "ModifyDBCluster", Scope.OWN_TAGGED, AWS, "reset the restored copy's master password"),
+            p("rds", "CreateDBClusterSnapshot", Scope.CREATE_TAGGED, AWS, "capture --snapshot and the final snapshot at cleanup"),
+            p("rds", "DeleteDBInstance", Scope.OWN_TAGGED, AWS, "cleanup"),
+            p("rds", "DeleteDBCluster", Scope.OWN_TAGGED, AWS, "cleanup"),
+            p("rds", null, "CreateDBClusterSnapshot", Scope.FINAL_SNAPSHOT, AWS, "DeleteDBCluster's final snapshot, named for the run"),
+            p("rds", "DeleteDBClusterParameterGroup", Scope.OWN_TAGGED, AWS, "cleanup"),
+            p("rds", "ListTagsForResource", Scope.ANY, AWS, "cleanup refuses resources without the run tag"),
+            p("rds", null, "AddTagsToResource", Scope.CREATE_TAGGED, AWS, "tags passed on create are authorized as tagging"),
+            p("kms", null, "DescribeKey", Scope.KMS_VIA_RDS, AWS, "restore of a snapshot encrypted with a customer-managed key"),
+            p("kms", null, "CreateGrant", Scope.KMS_VIA_RDS, AWS, "restore of a snapshot encrypted with a customer-managed key"),
+            // credentials (AWS provider)
+            p("secretsmanager", "GetSecretValue", Scope.STACK, AWS, "capture: copy the stack's credentials"),
+            p("secretsmanager", "DescribeSecret", Scope.STACK, AWS, "capture: check the stack's secret"),
+            p("secretsmanager", "CreateSecret", Scope.CREATE_TAGGED, AWS, "the tool-owned secret DMS reads the source credentials from"),
+            p("secretsmanager", null, "TagResource", Scope.CREATE_TAGGED, AWS, "tags passed on CreateSecret are authorized as tagging"),
+            p("secretsmanager", "PutSecretValue", Scope.OWN_TAGGED, AWS, "update the tool-owned secret on resume"),
+            p("secretsmanager", "ListSecrets", Scope.ANY, AWS, "cleanup --discover finds the run's secrets by tag"),
+            p("secretsmanager", "DeleteSecret", Scope.OWN_TAGGED, AWS, "cleanup (force delete)"),
+            // stack outputs (AWS provider)
+            p("cloudformation", "DescribeStacks", Scope.STACK, AWS, "read the stack outputs (secret, subnets, security group)"));
+
+    private IamPolicies() {}
+
+    /** The IAM action authorizing an SDK operation, e.g. ("dms", "DescribeDataProviders") -> dms:ListDataProviders. */
+    public static String iamActionFor(String service, String operation) {
+        return OPERATOR.stream().filter(p -> p.service().equals(service) && operation.equals(p.operation()))
+                .map(Permission::action).findFirst().orElse(service + ":" + operation);
+    }
+
+    /** Where the documents apply: unknown region or account become "*". */
+    public record Target(String region, String account, String stack, String roleName, String targetSecretArn) {
+        public Target {
+            if (stack == null || stack.isBlank()) stack = DEFAULT_STACK;
+            if (roleName == null || roleName.isBlank()) roleName = DEFAULT_ROLE_NAME;
+        }
+
+        String r() {
+            return region == null ? "*" : region;
+        }
+
+        String a() {
+            return account == null ? "*" : account;
+        }
+
+        String roleArn() {
+            return "arn:aws:iam::" + a() + ":role/" + roleName;
+        }
+    }
+
+    // ------------------------------------------------------------- operator
+
+    public static ObjectNode operatorPolicy(Target t) {
+        ObjectNode doc = document();
+        ArrayNode st = doc.withArray("Statement");
+        for (String service : services()) {
+            List<String> any = actions(service, Scope.ANY);
+            if (!any.isEmpty()) statement(st, sid("Read", service), any, List.of("*"), null);
+            List<String> create = actions(service, Scope.CREATE_TAGGED);
+            if (!create.isEmpty()) {
+                statement(st, sid("CreateTagged", service), create, List.of(serviceResources(service, t)),
+                        condition("Null", "aws:RequestTag/" + TAG_KEY, "false"));
+            }
+            List<String> own = actions(service, Scope.OWN_TAGGED);
+            if (!own.isEmpty()) {
+                statement(st, sid("ChangeOwnTagged", service), own, List.of(serviceResources(service, t)),
+                        condition("Null", "aws:ResourceTag/" + TAG_KEY, "false"));
+            }
+        }
+        List<String> stackCfn = actions("cloudformation", Scope.STACK);
+        if (!stackCfn.isEmpty()) {
+            statement(st, "ReadApplicationStack", stackCfn,
+                    List.of("arn:aws:cloudformation:" + t.r() + ":" + t.a() + ":stack/" + t.stack() + "/*"), null);
+        }
+        List<String> stackSecret = actions("secretsmanager", Scope.STACK);
+        if (!stackSecret.isEmpty()) {
+            stackSecretStatements(st, "ReadStackSecret", stackSecret, t);
+            // the tool-owned secrets are read back by the tool too (resume, verify)
+            statement(st, "ReadOwnSecrets", stackSecret, List.of(serviceResources("secretsmanager", t)),
+                    condition("Null", "aws:ResourceTag/" + TAG_KEY, "false"));
+        }
+        statement(st, "PassDmsRoleToDms", actions("iam", Scope.PASS_ROLE), List.of(t.roleArn()),
+                condition("StringEquals", "iam:PassedToService", "dms.amazonaws.com"));
+        statement(st, "CheckDmsRole", actions("iam", Scope.DMS_ROLE), List.of(t.roleArn(),
+                "arn:aws:iam::" + t.a() + ":role/dms-vpc-role"), null);
+        statement(st, "FinalSnapshotOfTemporaryCluster", actions("rds", Scope.FINAL_SNAPSHOT),
+                List.of("arn:aws:rds:" + t.r() + ":" + t.a() + ":cluster-snapshot:" + FINAL_SNAPSHOT_PREFIX + "*",
+                        "arn:aws:rds:" + t.r() + ":" + t.a() + ":cluster:*"), null);
+        statement(st, "UseSnapshotKeyThroughRds", actions("kms", Scope.KMS_VIA_RDS),
+                List.of("arn:aws:kms:" + t.r() + ":" + t.a() + ":key/*"),
+                condition("StringLike", "kms:ViaService", "rds." + t.r() + ".amazonaws.com"));
+        return doc;
+    }
+
+    // ------------------------------------------------------------- DMS role
+
+    /** Trust policy of the role DMS assumes for homogeneous data migrations. */
+    public static ObjectNode dmsRoleTrustPolicy(String region) {
+        ObjectNode doc = document();
+        ObjectNode s = doc.withArray("Statement").addObject();
+        s.put("Sid", "DmsDataMigrationsAssumeRole");
+        s.put("Effect", "Allow");
+        ArrayNode services = s.putObject("Principal").putArray("Service");
+        for (String p : dmsPrincipals(region)) services.add(p);
+        s.put("Action", "sts:AssumeRole");
+        return doc;
+    }
+
+    public static List<String> dmsPrincipals(String region) {
+        return List.of("dms-data-migrations.amazonaws.com", "dms." + region + ".amazonaws.com");
+    }
+
+    /** What the DMS role may do: read both secrets, describe the network, write its logs and metrics. */
+    public static ObjectNode dmsRolePolicy(Target t) {
+        ObjectNode doc = document();
+        ArrayNode st = doc.withArray("Statement");
+        List<String> read = List.of("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret");
+        statement(st, "ReadToolOwnedSecrets", read, List.of(serviceResources("secretsmanager", t)),
+                condition("Null", "aws:ResourceTag/" + TAG_KEY, "false"));
+        stackSecretStatements(st, "ReadTargetSecret", read, t);
+        statement(st, "DecryptSecretsWithCustomerManagedKey", List.of("kms:Decrypt"),
+                List.of("arn:aws:kms:" + t.r() + ":" + t.a() + ":key/*"),
+                condition("StringLike", "kms:ViaService", "secretsmanager." + t.r() + ".amazonaws.com"));
+        statement(st, "DescribeNetwork", List.of("ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+                "ec2:DescribeNetworkInterfaces", "ec2:DescribeAvailabilityZones", "ec2:DescribeInternetGateways",
+                "ec2:DescribeDhcpOptions", "ec2:DescribeRouteTables", "ec2:DescribeVpcEndpoints"), List.of("*"), null);
+        statement(st, "WriteDataMigrationLogs", List.of("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
+                        "logs:DescribeLogStreams", "logs:PutRetentionPolicy"),
+                List.of("arn:aws:logs:" + t.r() + ":" + t.a() + ":log-group:dms-data-migration-*",
+                        "arn:aws:logs:" + t.r() + ":" + t.a() + ":log-group:dms-data-migration-*:log-stream:*"), null);
+        statement(st, "PublishDataMigrationMetrics", List.of("cloudwatch:PutMetricData"), List.of("*"), null);
+        return doc;
+    }
+
+    /** All three documents, keyed for `iam-policy --format json`. */
+    public static ObjectNode all(Target t, String region) {
+        ObjectNode root = Json.mapper().createObjectNode();
+        root.set("operatorPolicy", operatorPolicy(t));
+        root.set("dmsRoleTrustPolicy", dmsRoleTrustPolicy(region));
+        root.set("dmsRolePolicy", dmsRolePolicy(t));
+        return root;
+    }
+
+    /** Every IAM action the operator policy grants, for tests and docs. */
+    public static Set<String> operatorActions() {
+        Set<String> out = new LinkedHashSet<>();
+        OPERATOR.forEach(p -> out.add(p.action()));
+        return out;
+    }
+
+    // ------------------------------------------------------------- helpers
+
+    private static void stackSecretStatements(ArrayNode st, String sid, List<String> actions, Target t) {
+        if (t.targetSecretArn() != null && !t.targetSecretArn().isBlank()) {
+            statement(st, sid, actions, List.of(t.targetSecretArn()), null);
+        } else {
+            // CloudFormation tags what it creates with the stack name; this matches the stack's secret only
+            statement(st, sid, actions, List.of(serviceResources("secretsmanager", t)),
+                    condition("StringEquals", "aws:ResourceTag/aws:cloudformation:stack-name", t.stack()));
+        }
+    }
+
+    private static List<String> services() {
+        List<String> out = new ArrayList<>();
+        for (Permission p : OPERATOR) if (!out.contains(p.service())) out.add(p.service());
+        return out;
+    }
+
+    private static List<String> actions(String service, Scope scope) {
+        List<String> out = new ArrayList<>();
+        for (Permission p : OPERATOR) {
+            if (p.service().equals(service) && p.scope() == scope && !out.contains(p.action())) out.add(p.action());
+        }
+        return out;
+    }
+
+    private static String serviceResources(String service, Target t) {
+        return switch (service) {
+            case "dms" -> "arn:aws:dms:" + t.r() + ":" + t.a() + ":*";
+            case "rds" -> "arn:aws:rds:" + t.r() + ":" + t.a() + ":*";
+            case "secretsmanager" -> "arn:aws:secretsmanager:" + t.r() + ":" + t.a() + ":secret:*";
+            default -> "*";
+        };
+    }
+
+    private static String sid(String prefix, String service) {
+        String s = switch (service) {
+            case "dms" -> "Dms";
+            case "rds" -> "Rds";
+            case "secretsmanager" -> "Secrets";
+            case "cloudformation" -> "CloudFormation";
+            case "iam" -> "Iam";
+            case "kms" -> "Kms";
+            default -> service;
+        };
+        return prefix + s;
+    }
+
+    private static ObjectNode document() {
+        ObjectNode doc = Json.mapper().createObjectNode();
+        doc.put("Version", "2012-10-17");
+        doc.putArray("Statement");
+        return doc;
+    }
+
+    private static Map<String, Map<String, String>> condition(String operator, String key, String value) {
+        Map<String, Map<String, String>> c = new LinkedHashMap<>();
+        c.put(operator, Map.of(key, value));
+        return c;
+    }
+
+    private static void statement(ArrayNode st, String sid, List<String> actions, List<String> resources,
+                                  Map<String, Map<String, String>> condition) {
+        if (actions.isEmpty()) return;
+        ObjectNode s = st.addObject();
+        s.put("Sid", sid);
+        s.put("Effect", "Allow");
+        ArrayNode a = s.putArray("Action");
+        actions.forEach(a::add);
+        if (resources.size() == 1) {
+            s.put("Resource", resources.get(0));
+        } else {
+            ArrayNode r = s.putArray("Resource");
+            resources.forEach(r::add);
+        }
+        if (condition != null) s.set("Condition", Json.mapper().valueToTree(condition));
+    }
+}

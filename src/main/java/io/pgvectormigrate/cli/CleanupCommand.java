@@ -1,0 +1,148 @@
+package io.pgvectormigrate.cli;
+
+import io.pgvectormigrate.aws.AwsCalls;
+import io.pgvectormigrate.aws.AwsCleanup;
+import io.pgvectormigrate.aws.AwsClients;
+import io.pgvectormigrate.aws.AwsErrors;
+import io.pgvectormigrate.aws.AwsOptions;
+import io.pgvectormigrate.aws.AwsSession;
+import io.pgvectormigrate.aws.RunOptions;
+import io.pgvectormigrate.aws.SourceOptions;
+import io.pgvectormigrate.core.ExitCode;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.report.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+@Command(name = "cleanup", mixinStandardHelpOptions = true,
+        description = {"Delete exactly what a run created: the writer instance, the temporary cluster (after a final snapshot "
+                + "named for the run, unless --no-final-snapshot), its parameter group and the tool-owned secrets, in that order, "
+                + "waiting until each is gone.",
+                "From the run journal; with --discover also (or, when the journal is lost, only) from the run's tags. "
+                + "Refuses anything without the run's tag, never touches the snapshot restored from, the target cluster or the "
+                + "captured cluster, keeps snapshots, and asks before deleting unless --yes. A second run finds nothing and exits 0."},
+        footer = {"", "Examples:",
+                "  pgvector-migrate cleanup --run-id upgrade-v1 --dry-run",
+                "  pgvector-migrate cleanup --run-id upgrade-v1 --yes",
+                "  pgvector-migrate cleanup --run-id upgrade-v1 --discover --region us-east-1 --yes --no-final-snapshot",
+                "", "Exit codes: 0 done (or nothing to do), 1 AWS failed or timed out (re-run to continue), 2 bad input, "
+                + "no --yes without a terminal, or resources refused (left in place)."})
+public final class CleanupCommand implements Callable<Integer> {
+    private final CliContext ctx;
+
+    @Mixin CommonOptions common;
+    @Mixin AwsOptions aws;
+    @Mixin RunOptions run;
+
+    @Option(names = "--dry-run", description = "List what would be deleted and delete nothing.")
+    boolean dryRun;
+
+    @Option(names = {"-y", "--yes"}, description = "Delete without asking (required when there is no terminal).")
+    boolean yes;
+
+    @Option(names = "--discover", description = "Find the run's resources by their " + "pgvector-migrate:run-id tag too (the journal may be lost).")
+    boolean discover;
+
+    @Option(names = "--no-final-snapshot", description = "Delete the temporary cluster without a final snapshot.")
+    boolean noFinalSnapshot;
+
+    @Option(names = "--wait-timeout", paramLabel = "DURATION", defaultValue = "60m",
+            description = "Longest wait for one resource to be gone (default: ${DEFAULT-VALUE}).")
+    String waitTimeout;
+
+    public CleanupCommand(CliContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+        if (run.runId == null) throw ToolException.usage("missing --run-id: which run to clean up (see the directories in ./.pgvector-migrate/runs)");
+        String runId = run.runIdOrNew();
+        Path workDir = run.workDir(ctx.cwd());
+        boolean hasJournal = Journal.exists(workDir, runId);
+        if (!hasJournal && !discover) {
+            throw ToolException.usage("no journal for run " + runId + " in " + workDir.resolve("runs")
+                    + ": pass --work-dir, or --discover (with --region) to find the run's resources by their tags");
+        }
+        var timeout = SourceOptions.parseDuration(waitTimeout, "--wait-timeout");
+        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
+            AwsCleanup cleanup = new AwsCleanup(clients, new AwsCalls(clients.pacing(), progress));
+            Journal journal = hasJournal ? Journal.load(workDir, runId, Clock.systemUTC()) : null;
+            if (journal != null) io.pgvectormigrate.aws.AwsProvider.checkRegion(journal, clients.region());
+            String source = hasJournal ? (discover ? "journal and tags" : "journal") : "tags";
+            List<AwsCleanup.Item> items = AwsErrors.guard(() -> cleanup.inspect(journal, runId, discover));
+            long toDelete = items.stream().filter(i -> i.action() == AwsCleanup.Action.DELETE).count();
+            long refused = items.stream().filter(i -> i.action() == AwsCleanup.Action.REFUSE).count();
+            if (!common.json()) {
+                ctx.out().println("cleanup of run " + runId + " in " + clients.region() + " (from the " + source + "):");
+                if (items.isEmpty()) ctx.out().println("  (no resources)");
+                items.forEach(this::printItem);
+            }
+            if (dryRun || toDelete == 0) {
+                AwsCleanup.Report r = new AwsCleanup.Report(runId, clients.region(), source, dryRun, items);
+                if (journal != null && !dryRun) cleanup.execute(journal, runId, source, items, options(timeout));
+                finish(r, dryRun ? "dry run: nothing was deleted" : "nothing to delete");
+                return refused > 0 && !dryRun ? ExitCode.USAGE : ExitCode.OK;
+            }
+            if (!yes && !confirm(runId, toDelete)) {
+                ctx.err().println("cancelled: nothing was deleted");
+                return ExitCode.RUNTIME_FAILURE;
+            }
+            Journal j = journal != null ? journal : Journal.open(workDir, runId, "cleanup", Clock.systemUTC());
+            AwsCleanup.Report r = AwsErrors.guard(() -> cleanup.execute(j, runId, source, items, options(timeout)));
+            if (!common.json()) {
+                ctx.out().println("result:");
+                r.items().forEach(this::printItem);
+            }
+            finish(r, r.count(AwsCleanup.Action.DELETED) + " deleted, " + r.count(AwsCleanup.Action.GONE) + " already gone, "
+                    + r.count(AwsCleanup.Action.KEEP) + " kept, " + r.count(AwsCleanup.Action.REFUSE) + " refused");
+            if (r.count(AwsCleanup.Action.REFUSE) > 0) {
+                ctx.err().println("error: " + r.count(AwsCleanup.Action.REFUSE) + " resource(s) were refused and left in place "
+                        + "(not tagged for run " + runId + ", or protected)");
+                return ExitCode.USAGE;
+            }
+        }
+        return ExitCode.OK;
+    }
+
+    private AwsCleanup.Options options(java.time.Duration timeout) {
+        return new AwsCleanup.Options(discover, !noFinalSnapshot, dryRun, timeout);
+    }
+
+    private void printItem(AwsCleanup.Item i) {
+        ctx.out().printf("  %-8s %-28s %-44s %s%s%n", i.action().name().toLowerCase(java.util.Locale.ROOT), i.kind(), i.id(),
+                i.status() == null ? "" : i.status(), i.detail() == null ? "" : "  (" + i.detail() + ")");
+    }
+
+    private void finish(AwsCleanup.Report r, String summary) {
+        if (common.json()) ctx.out().println(Json.write(r));
+        else ctx.out().println(summary);
+    }
+
+    /** Asks on the terminal; without one, the operator must say --yes. */
+    private boolean confirm(String runId, long n) {
+        if (ctx.prompt() == PasswordPrompt.NONE) {
+            throw ToolException.usage("cleanup would delete " + n + " resource(s) of run " + runId
+                    + " and there is no terminal to ask on: pass --yes to confirm (or --dry-run to only list them)");
+        }
+        String question = "Delete the " + n + " resource(s) marked 'delete' above? Type yes to confirm: ";
+        String answer;
+        if (System.console() != null && ctx.errIsTerminal()) {
+            answer = System.console().readLine("%s", question);
+        } else {
+            char[] a = ctx.prompt().ask(question);
+            answer = a == null ? null : new String(a);
+        }
+        return answer != null && answer.trim().equalsIgnoreCase("yes");
+    }
+}

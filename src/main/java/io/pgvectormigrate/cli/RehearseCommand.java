@@ -1,0 +1,178 @@
+package io.pgvectormigrate.cli;
+
+import io.pgvectormigrate.core.ExitCode;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.engine.NativeEngine;
+import io.pgvectormigrate.engine.NativeOptions;
+import io.pgvectormigrate.local.Rehearsal;
+import io.pgvectormigrate.pipeline.CopyEngine;
+import io.pgvectormigrate.pipeline.Pipeline;
+import io.pgvectormigrate.pipeline.Step;
+import io.pgvectormigrate.report.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+
+@Command(name = "rehearse", mixinStandardHelpOptions = true,
+        description = {
+                "Rehearses a whole migration on this machine, no cloud needed: makes a pg_dump archive of a Bedrock Chat "
+                        + "v0-shaped database (or takes yours with --snapshot), restores it into a temporary local PostgreSQL, "
+                        + "prepares a second local instance (or --target), copies with native logical replication, verifies, "
+                        + "cuts over and removes everything it made.",
+                "",
+                "Each step is journaled under --work-dir: re-run with the same --run-id to resume where a run stopped "
+                        + "(killed, failed, or --stop-after)."},
+        footer = {"",
+                "Examples:",
+                "  pgvector-migrate rehearse --rows 5000",
+                "  pgvector-migrate rehearse --live-writes --report rehearsal.md",
+                "  pgvector-migrate rehearse --snapshot vectors.dump --keep",
+                "  pgvector-migrate rehearse --run-id rehearse-20250101-120000-ab12      (resume)",
+                "",
+                "Exit codes: 0 verified, 1 runtime failure, 2 bad input, 3 verification found differences."})
+public final class RehearseCommand implements Callable<Integer> {
+    private final CliContext ctx;
+
+    @Mixin
+    CommonOptions common = new CommonOptions();
+
+    @Option(names = "--rows", paramLabel = "N", description = "Chunks in the generated snapshot (default: " + Rehearsal.DEFAULT_ROWS + ").")
+    Long rows;
+
+    @Option(names = "--bots", paramLabel = "B", description = "Bots the chunks belong to (default: " + Rehearsal.DEFAULT_BOTS + ").")
+    Integer bots;
+
+    @Option(names = "--seed", paramLabel = "S", description = "Random seed of the generated snapshot (default: " + Rehearsal.DEFAULT_SEED + ").")
+    Long seed;
+
+    @Option(names = "--live-writes", description = "Insert, update and delete rows on the temporary source while the copy runs.")
+    boolean liveWrites;
+
+    @Option(names = "--snapshot", paramLabel = "FILE", description = "Your own pg_dump archive (pg_dump -Fc) instead of the generated one.")
+    Path snapshot;
+
+    @Option(names = "--target", paramLabel = "CONN", description = "Migrate into this database instead of a local target instance "
+            + "(JDBC URL or postgresql:// URI; never removed).")
+    String target;
+
+    @Option(names = "--keep", description = "Keep the local target instance running at the end, to inspect it.")
+    boolean keep;
+
+    @Option(names = "--keep-source", description = "Keep the temporary source instance too.")
+    boolean keepSource;
+
+    @Option(names = "--run-id", paramLabel = "ID", description = "Name of the run; an existing one is resumed (default: a new rehearse-<time> id).")
+    String runId;
+
+    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where runs keep their journal, archive and instances (default: ./.pgvector-migrate).")
+    Path workDir;
+
+    @Option(names = "--report", paramLabel = "FILE.md", description = "Also write the run report as Markdown to this file.")
+    Path report;
+
+    @Option(names = "--force-teardown", description = "Remove what the run made even though verify did not pass: with --run-id "
+            + "of a run that stopped (failed, differences, killed, paused), right away; on a new run, when it stops on a failure or differences.")
+    boolean forceTeardown;
+
+    @Option(names = "--stop-after", paramLabel = "STEP", converter = StepConverter.class,
+            description = "Pause after this step (preflight, restore, credentials, prepare-target, migrate, verify, cutover); "
+                    + "the same --run-id continues.")
+    Step stopAfter;
+
+    @Option(names = "--source-port", paramLabel = "PORT", description = "Port of the temporary source instance (default: a free one).")
+    Integer sourcePort;
+
+    @Option(names = "--target-port", paramLabel = "PORT", description = "Port of the local target instance (default: a free one).")
+    Integer targetPort;
+
+    private final Supplier<CopyEngine> engine;
+
+    public RehearseCommand(CliContext ctx) {
+        this.ctx = ctx;
+        this.engine = () -> new NativeEngine(NativeOptions.defaults());
+    }
+
+    @Override
+    public Integer call() {
+        Path cwd = ctx.cwd();
+        Path work = cwd.resolve(workDir != null ? workDir : Path.of(".pgvector-migrate")).toAbsolutePath().normalize();
+        Path reportFile = report == null ? null : cwd.resolve(report).toAbsolutePath().normalize();
+        if (reportFile != null) checkWritable(reportFile);
+        if (keep && target != null) {
+            ctx.err().println("note: --keep has no effect with --target (the tool never removes your target)");
+        }
+        for (Integer p : new Integer[]{sourcePort, targetPort}) {
+            if (p != null && (p < 1 || p > 65535)) throw ToolException.usage("invalid port " + p + ": use 1-65535");
+        }
+        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        Rehearsal.Options o = new Rehearsal.Options(rows, bots, seed, liveWrites, snapshot == null ? null : cwd.resolve(snapshot),
+                target, keep, keepSource, runId, work, forceTeardown, stopAfter, sourcePort, targetPort);
+        // Ctrl-C leaves the journal as a kill would; say how to continue (the hook is removed once the run ends)
+        String resumeId = runId;
+        Thread onInterrupt = new Thread(() -> {
+            ctx.err().println("interrupted: resume with pgvector-migrate rehearse --work-dir " + work
+                    + (resumeId != null ? " --run-id " + resumeId : " --run-id <the id printed above>"));
+            ctx.err().flush();
+        }, "rehearse-interrupted");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        Rehearsal.Result r;
+        try {
+            r = Rehearsal.run(o, ctx.env(), ctx.credentials(), progress, Clock.systemUTC(), engine);
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting: the hook runs
+            }
+        }
+
+        ctx.out().print(common.json() ? r.report().toJson() + "\n" : r.report().toText());
+        ctx.out().flush();
+        int code = r.outcome().exitCode();
+        if (r.outcome().status() == Pipeline.Status.FAILED || r.outcome().status() == Pipeline.Status.DIFFERENCES) {
+            ctx.err().println("error: " + r.outcome().message());
+            if (common.verbose && r.outcome().error() != null) r.outcome().error().printStackTrace(ctx.err());
+        }
+        if (reportFile != null) {
+            try {
+                Files.writeString(reportFile, r.report().toMarkdown());
+                ctx.err().println("report written to " + reportFile);
+            } catch (IOException e) {
+                ctx.err().println("error: cannot write the report to " + reportFile + ": " + e.getMessage());
+                if (code == ExitCode.OK) code = ExitCode.RUNTIME_FAILURE;
+            }
+        }
+        ctx.err().flush();
+        return code;
+    }
+
+    private static void checkWritable(Path file) {
+        Path dir = file.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw ToolException.usage("--report " + file + ": directory " + dir + " does not exist");
+        }
+        if (Files.isDirectory(file) || (Files.exists(file) && !Files.isWritable(file)) || !Files.isWritable(dir)) {
+            throw ToolException.usage("--report " + file + " is not a writable file path");
+        }
+    }
+
+    static final class StepConverter implements ITypeConverter<Step> {
+        @Override
+        public Step convert(String value) {
+            try {
+                return Step.of(value);
+            } catch (IllegalArgumentException e) {
+                throw new picocli.CommandLine.TypeConversionException("unknown step '" + value
+                        + "': use preflight, restore, credentials, prepare-target, migrate, verify or cutover");
+            }
+        }
+    }
+}

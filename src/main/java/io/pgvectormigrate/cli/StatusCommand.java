@@ -1,0 +1,69 @@
+package io.pgvectormigrate.cli;
+
+import io.pgvectormigrate.aws.AwsCalls;
+import io.pgvectormigrate.aws.AwsClients;
+import io.pgvectormigrate.aws.AwsOptions;
+import io.pgvectormigrate.aws.AwsSession;
+import io.pgvectormigrate.aws.AwsStatus;
+import io.pgvectormigrate.aws.RunOptions;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.report.Progress;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+
+@Command(name = "status", mixinStandardHelpOptions = true,
+        description = {"Show a run's journal (steps and the resources it created) next to the live state of each resource in AWS. Changes nothing."},
+        footer = {"", "Examples:",
+                "  pgvector-migrate status --run-id upgrade-v1",
+                "  pgvector-migrate status --run-id upgrade-v1 --discover --format json",
+                "", "Exit codes: 0 shown, 1 AWS failed, 2 no such run or bad input."})
+public final class StatusCommand implements Callable<Integer> {
+    private final CliContext ctx;
+
+    @Mixin CommonOptions common;
+    @Mixin AwsOptions aws;
+    @Mixin RunOptions run;
+
+    @Option(names = "--discover", description = "Also list resources tagged with the run that the journal does not know.")
+    boolean discover;
+
+    public StatusCommand(CliContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public Integer call() {
+        if (run.runId == null) throw ToolException.usage("missing --run-id: which run to show (see the directories in ./.pgvector-migrate/runs)");
+        String runId = run.runIdOrNew();
+        Path workDir = run.workDir(ctx.cwd());
+        Journal journal = Journal.load(workDir, runId, Clock.systemUTC());
+        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
+            io.pgvectormigrate.aws.AwsProvider.checkRegion(journal, clients.region());
+            AwsStatus.Report r = AwsStatus.of(clients, new AwsCalls(clients.pacing(), progress), journal, discover);
+            if (common.json()) {
+                ctx.out().println(Json.write(r));
+                return 0;
+            }
+            ctx.out().println("run " + r.runId() + " in " + r.region() + " (journal " + journal.file() + ")");
+            ctx.out().println("steps:");
+            for (AwsStatus.Step s : r.steps()) {
+                ctx.out().printf("  %-15s %-8s %s%n", s.step(), s.status(), s.message() == null ? "" : s.message());
+            }
+            ctx.out().println("resources (journal | AWS now | tagged for the run):");
+            if (r.resources().isEmpty()) ctx.out().println("  (none)");
+            for (AwsStatus.Row row : r.resources()) {
+                ctx.out().printf("  %-28s %-44s %-32s %-22s %s%n", row.kind(), row.id(), row.journal(), row.aws(),
+                        row.tagged() == null ? "-" : row.tagged() ? "tagged" : "NOT TAGGED");
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,208 @@
+package io.pgvectormigrate.local;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pipeline.Endpoints;
+import io.pgvectormigrate.pipeline.Pipeline;
+import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.pipeline.Step;
+import io.pgvectormigrate.sample.BedrockChatSample;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Rehearse's {@code --live-writes}: while migrate copies, a thread inserts, updates and deletes Bedrock Chat
+ * {@code items} rows on the temporary source, the way the embedding job rewrites a bot's chunks. When migrate
+ * returns, the writer stops and waits until every logical replication slot on the source has confirmed the
+ * last write, so verify then compares a source at rest with a target that has received every change.
+ *
+ * <p>The counts are journaled under migrate ({@code live-writes.*}); verify passing is the proof they arrived.
+ */
+public final class LiveWriter implements Pipeline.Listener {
+    static final Duration PAUSE = Duration.ofMillis(15);
+    static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(10);
+
+    private final long seed;
+    private final AtomicLong inserts = new AtomicLong();
+    private final AtomicLong updates = new AtomicLong();
+    private final AtomicLong deletes = new AtomicLong();
+    private volatile boolean stop;
+    /** WAL insert position inside the last committed round: its commit lies after it. */
+    private volatile String lastWriteLsn;
+    private volatile Throwable failure;
+    private Thread thread;
+
+    public LiveWriter(long seed) {
+        this.seed = seed;
+    }
+
+    public long inserts() { return inserts.get(); }
+    public long updates() { return updates.get(); }
+    public long deletes() { return deletes.get(); }
+
+    @Override
+    public void beforeStep(Step step, RunContext ctx, Endpoints endpoints) {
+        if (step != Step.MIGRATE) return;
+        ConnectionSpec source = endpoints.source();
+        if (!hasItemsTable(source)) {
+            ctx.journal().putOutput(Step.MIGRATE, "live-writes", "none: the snapshot has no Bedrock Chat public.items table");
+            ctx.progress().info("live writes: skipped, the snapshot has no Bedrock Chat public.items table to write to");
+            return;
+        }
+        stop = false;
+        failure = null;
+        thread = new Thread(() -> writeLoop(source), "live-writer");
+        thread.setDaemon(true);
+        thread.start();
+        ctx.progress().info("live writes: inserting, updating and deleting items on the temporary source during the copy");
+    }
+
+    @Override
+    public void afterStep(Step step, RunContext ctx, Endpoints endpoints, boolean succeeded) {
+        if (step != Step.MIGRATE || thread == null) return;
+        stop = true;
+        try {
+            thread.join(Duration.ofMinutes(1).toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        thread = null;
+        String counts = String.format(Locale.ROOT, "%d inserts, %d updates, %d deletes", inserts(), updates(), deletes());
+        ctx.journal().putOutput(Step.MIGRATE, "live-writes", counts);
+        if (!succeeded) return;
+        if (failure != null) {
+            throw ToolException.runtime("the live writer failed on the temporary source: " + Database.firstLine(failure.getMessage()));
+        }
+        if (lastWriteLsn == null) return;
+        ctx.progress().info("live writes stopped after " + counts + "; waiting for the target to confirm the last change ...");
+        Instant t0 = Instant.now();
+        String lsn = awaitReplication(endpoints.source(), lastWriteLsn);
+        ctx.journal().putOutput(Step.MIGRATE, "live-writes-confirmed-lsn", lsn);
+        ctx.progress().info("every replication slot on the source confirmed " + lsn + " in "
+                + io.pgvectormigrate.report.Progress.seconds(Duration.between(t0, Instant.now())));
+    }
+
+    static boolean hasItemsTable(ConnectionSpec source) {
+        try (Connection c = Database.connect(source, "temporary source", null); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' "
+                     + "AND table_name = 'items' AND column_name IN ('id','botid','content','source','embedding')")) {
+            rs.next();
+            return rs.getInt(1) == 5;
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot inspect the temporary source: " + Database.firstLine(e.getMessage()), e);
+        }
+    }
+
+    private void writeLoop(ConnectionSpec source) {
+        SplittableRandom rnd = new SplittableRandom(seed);
+        try (Connection c = Database.connect(source, "temporary source", null)) {
+            c.setAutoCommit(false);
+            List<String> ids = new ArrayList<>();
+            List<String> bots = new ArrayList<>();
+            try (Statement st = c.createStatement()) {
+                try (ResultSet rs = st.executeQuery("SELECT id FROM items ORDER BY random() LIMIT 5000")) {
+                    while (rs.next()) ids.add(rs.getString(1));
+                }
+                try (ResultSet rs = st.executeQuery("SELECT DISTINCT botid FROM items WHERE botid IS NOT NULL LIMIT 100")) {
+                    while (rs.next()) bots.add(rs.getString(1));
+                }
+            }
+            c.commit();
+            if (bots.isEmpty()) bots.add(BedrockChatSample.ulid(System.currentTimeMillis(), rnd));
+            try (PreparedStatement ins = c.prepareStatement(
+                    "INSERT INTO items (id, botid, content, source, embedding) VALUES (?, ?, ?, ?, ?::vector)");
+                 PreparedStatement upd = c.prepareStatement("UPDATE items SET content = ?, embedding = ?::vector WHERE id = ?");
+                 PreparedStatement del = c.prepareStatement("DELETE FROM items WHERE id = ?");
+                 PreparedStatement lsnQuery = c.prepareStatement("SELECT pg_current_wal_insert_lsn()::text")) {
+                long clock = System.currentTimeMillis();
+                while (!stop) {
+                    // one transaction per round: a couple of new chunks, one rewritten, one removed
+                    int n = 1 + rnd.nextInt(2);
+                    for (int i = 0; i < n; i++) {
+                        String id = BedrockChatSample.ulid(clock++, rnd);
+                        ins.setString(1, id);
+                        ins.setString(2, bots.get(rnd.nextInt(bots.size())));
+                        ins.setString(3, "live write " + id + ": chunk added during the copy, ünïcödé ✓");
+                        ins.setString(4, "s3://bedrock-chat-documents/live/" + id + ".md");
+                        ins.setString(5, vector(rnd));
+                        ins.executeUpdate();
+                        ids.add(id);
+                    }
+                    inserts.addAndGet(n);
+                    if (ids.size() > 2) {
+                        String u = ids.get(rnd.nextInt(ids.size()));
+                        upd.setString(1, "rewritten during the copy at " + clock);
+                        upd.setString(2, vector(rnd));
+                        upd.setString(3, u);
+                        updates.addAndGet(upd.executeUpdate());
+                        String d = ids.remove(rnd.nextInt(ids.size()));
+                        del.setString(1, d);
+                        deletes.addAndGet(del.executeUpdate());
+                    }
+                    String lsn;
+                    try (ResultSet rs = lsnQuery.executeQuery()) {
+                        rs.next();
+                        lsn = rs.getString(1);
+                    }
+                    c.commit();
+                    lastWriteLsn = lsn;
+                    Thread.sleep(PAUSE.toMillis());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (SQLException | RuntimeException e) {
+            failure = e;
+        }
+    }
+
+    private static String vector(SplittableRandom rnd) {
+        StringBuilder sb = new StringBuilder(BedrockChatSample.DIMENSIONS * 8).append('[');
+        for (int d = 0; d < BedrockChatSample.DIMENSIONS; d++) {
+            if (d > 0) sb.append(',');
+            sb.append(String.format(Locale.ROOT, "%.5f", (rnd.nextDouble() * 2 - 1) * 0.08));
+        }
+        return sb.append(']').toString();
+    }
+
+    /**
+     * Waits until every logical slot of the source database has confirmed {@code lsn}, a position inside the last
+     * write's transaction (so its commit is confirmed too). Not the current end of WAL: a trailing record no
+     * subscriber is sent (a checkpoint, a running-transactions snapshot) is confirmed only at the next keepalive,
+     * seconds later. No slot means nothing streams, so nothing to wait for.
+     */
+    static String awaitReplication(ConnectionSpec source, String lsn) {
+        Instant deadline = Instant.now().plus(CATCH_UP_TIMEOUT);
+        try (Connection c = Database.connect(source, "temporary source", null); Statement st = c.createStatement()) {
+            while (true) {
+                try (ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE confirmed_flush_lsn IS NULL OR confirmed_flush_lsn < '"
+                        + lsn + "'::pg_lsn) FROM pg_replication_slots WHERE slot_type = 'logical' AND database = current_database()")) {
+                    rs.next();
+                    if (rs.getLong(1) == 0) return lsn;
+                }
+                if (Instant.now().isAfter(deadline)) {
+                    throw ToolException.runtime("the target did not confirm the live writes within " + CATCH_UP_TIMEOUT.toMinutes()
+                            + " minutes (a replication slot on the source is behind " + lsn + "); check the target's log");
+                }
+                Thread.sleep(200);
+            }
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot read replication progress on the temporary source: " + Database.firstLine(e.getMessage()), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ToolException.runtime("interrupted while waiting for the target to catch up");
+        }
+    }
+}

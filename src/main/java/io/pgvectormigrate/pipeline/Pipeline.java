@@ -1,0 +1,452 @@
+package io.pgvectormigrate.pipeline;
+
+import io.pgvectormigrate.core.ExitCode;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.target.PrepareOptions;
+import io.pgvectormigrate.target.TargetPreparer;
+import io.pgvectormigrate.verify.Verifier;
+import io.pgvectormigrate.verify.VerifyOptions;
+import io.pgvectormigrate.verify.VerifyReport;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs the named steps of a migration, in order, over injected providers and an engine, and keeps the journal.
+ *
+ * <p>Resume: a step the journal has as DONE is skipped; any other (PENDING, FAILED, or RUNNING, which means the
+ * previous process died in it) runs again, which is safe because every step is idempotent. Passwords are never
+ * journaled, so a resumed run asks the providers for connections again before the first step that needs them.
+ *
+ * <p>Teardown runs only once verify passed (it follows cutover), unless {@link Options#forceTeardown}: then a
+ * run that stops on a failure or on differences still removes what it made, and a run resumed with it (one
+ * that stopped before cutover: failed, differences, killed or paused) is torn down right away without retrying
+ * its remaining steps. Kept resources stay, and the journal still lists them as live.
+ *
+ * <p>Nothing here knows about local instances or AWS: the source, the target, the engine and, for tests, the
+ * prepare and verify stages are injected.
+ */
+public final class Pipeline {
+    /** Teardown's progress inside its own step, so a resumed teardown skips what it finished. */
+    static final String TEARDOWN_ENGINE = "engine", TEARDOWN_TARGET = "target", TEARDOWN_SOURCE = "source";
+    /** File in the run directory holding the last verification report (for reports of resumed runs). */
+    public static final String VERIFY_REPORT_FILE = "verify-report.json";
+
+    /**
+     * Operator choices that shape a run.
+     *
+     * @param tables        which tables move and are verified
+     * @param forceTeardown tear down even when verify did not pass: when this pass stops on a failure or
+     *                      differences, and right away when resuming a run that stopped before cutover
+     * @param keepSource    leave the temporary source in place at teardown
+     * @param keepTarget    leave a target the run created in place at teardown
+     * @param stopAfter     pause after this step (null = run to the end); a re-run with the same run id continues
+     */
+    public record Options(TableFilter tables, boolean forceTeardown, boolean keepSource, boolean keepTarget, Step stopAfter) {
+        public Options {
+            tables = tables == null ? TableFilter.ALL : tables;
+        }
+
+        public static Options defaults() {
+            return new Options(TableFilter.ALL, false, false, false, null);
+        }
+
+        public Options withStopAfter(Step step) {
+            return new Options(tables, forceTeardown, keepSource, keepTarget, step);
+        }
+
+        public Options withForceTeardown(boolean force) {
+            return new Options(tables, force, keepSource, keepTarget, stopAfter);
+        }
+    }
+
+    /**
+     * Work that runs around steps, e.g. rehearse's live writer. {@code afterStep} always runs, even on a crash;
+     * on success it runs before the step is marked done, so a listener that throws fails the step.
+     */
+    public interface Listener {
+        default void beforeStep(Step step, RunContext ctx, Endpoints endpoints) {}
+
+        default void afterStep(Step step, RunContext ctx, Endpoints endpoints, boolean succeeded) {}
+    }
+
+    /** The prepare-target stage: returns a one-line summary. */
+    @FunctionalInterface
+    public interface Preparation {
+        String prepare(RunContext ctx, Endpoints endpoints);
+    }
+
+    /** The verify stage. */
+    @FunctionalInterface
+    public interface Verification {
+        VerifyResult verify(RunContext ctx, Endpoints endpoints);
+    }
+
+    /** What verify found; {@code report} is the full report (null when a test stage made the result). */
+    public record VerifyResult(boolean passed, String summary, VerifyReport report) {}
+
+    /** The prepare and verify stages; {@link #standard()} is what every real run uses. */
+    public record Stages(Preparation prepare, Verification verify) {
+        public static Stages standard() {
+            return new Stages(
+                    (ctx, e) -> TargetPreparer.prepare(PrepareOptions.forPipeline(e.target(), e.source(), e.tables()),
+                            ctx.progress()).summary(),
+                    (ctx, e) -> {
+                        VerifyReport r = Verifier.verify(VerifyOptions.defaults(e.source(), e.target(), e.tables()), ctx.progress());
+                        return new VerifyResult(r.passed(), r.summary(), r);
+                    });
+        }
+    }
+
+    public enum Status {
+        /** Every step done, teardown included. */
+        COMPLETED,
+        /** Paused after {@link Options#stopAfter}. */
+        STOPPED,
+        /** A step failed; the message says why. */
+        FAILED,
+        /** Verification found differences. */
+        DIFFERENCES,
+        /** Torn down on request (--force-teardown on a resumed run) before the migration completed. */
+        ABANDONED
+    }
+
+    /**
+     * How a run ended.
+     *
+     * @param ranNow       steps this process ran (the others were done by an earlier attempt or not reached)
+     * @param verification verify's result when this process ran it (null otherwise; see {@link #VERIFY_REPORT_FILE})
+     * @param error        the failure, for --verbose (null unless FAILED)
+     */
+    public record Outcome(Status status, int exitCode, String message, Step failedStep, List<Step> ranNow,
+                          VerifyResult verification, boolean tornDown, Throwable error) {}
+
+    private final SourceProvider source;
+    private final TargetProvider target;
+    private final CopyEngine engine;
+    private final Options options;
+    private final Stages stages;
+    private final List<Listener> listeners;
+
+    public Pipeline(SourceProvider source, TargetProvider target, CopyEngine engine, Options options, Stages stages,
+                    List<Listener> listeners) {
+        this.source = source;
+        this.target = target;
+        this.engine = engine;
+        this.options = options;
+        this.stages = stages;
+        this.listeners = List.copyOf(listeners);
+    }
+
+    public Pipeline(SourceProvider source, TargetProvider target, CopyEngine engine, Options options) {
+        this(source, target, engine, options, Stages.standard(), List.of());
+    }
+
+    /** Runs (or resumes) the run whose journal {@code ctx} holds. Exceptions other than Errors end as FAILED. */
+    public Outcome run(RunContext ctx) {
+        Journal j = ctx.journal();
+        j.putParameter("provider", source.name());
+        j.putParameter("target-provider", target.name());
+        j.putParameter("engine", engine.name());
+        Run run = new Run(ctx);
+        if (options.forceTeardown() && begun(j) && !j.isDone(Step.CUTOVER) && !j.isDone(Step.TEARDOWN)) {
+            // the operator gives up on a run that stopped (failed, differences, killed, paused): no more retries
+            ctx.progress().info("--force-teardown on a run that stopped before it was verified and cut over: "
+                    + "removing what it made now, without retrying its remaining steps");
+            try {
+                run.execute(Step.TEARDOWN);
+            } catch (RuntimeException e) {
+                return run.stopOnFailure(Step.TEARDOWN, e);
+            } catch (VerificationFailed impossible) {
+                throw new IllegalStateException(impossible);
+            }
+            return run.outcome(Status.ABANDONED, ExitCode.OK, "torn down on request; the migration was not completed"
+                    + (j.isDone(Step.VERIFY) ? " (verified but not cut over)" : " and not verified"), null, null);
+        }
+        Step[] steps = Step.values();
+        for (Step step : steps) {
+            if (step == Step.TEARDOWN) break;
+            if (j.isDone(step)) {
+                ctx.progress().info(label(step) + ": done in an earlier attempt, skipped");
+            } else {
+                try {
+                    run.execute(step);
+                } catch (RuntimeException e) {
+                    return run.stopOnFailure(step, e);
+                } catch (VerificationFailed d) {
+                    return run.stopOnDifferences(d.result);
+                }
+            }
+            if (step == options.stopAfter()) {
+                return run.outcome(Status.STOPPED, ExitCode.OK, "stopped after " + step + " as asked; re-run with the same run id to continue", null, null);
+            }
+        }
+        try {
+            if (j.isDone(Step.TEARDOWN)) {
+                ctx.progress().info(label(Step.TEARDOWN) + ": done in an earlier attempt, skipped");
+            } else {
+                run.execute(Step.TEARDOWN);
+            }
+        } catch (RuntimeException e) {
+            return run.stopOnFailure(Step.TEARDOWN, e);
+        } catch (VerificationFailed impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        return run.outcome(Status.COMPLETED, ExitCode.OK, "migration verified and cut over; everything the run created is removed"
+                + (options.keepSource() || options.keepTarget() ? " except what was kept" : ""), null, null);
+    }
+
+    /** Whether an earlier process already worked on this run. */
+    private static boolean begun(Journal j) {
+        for (Step s : Step.values()) if (j.step(s).attempts() > 0) return true;
+        return false;
+    }
+
+    public static String label(Step step) {
+        return "[" + (step.ordinal() + 1) + "/" + Step.values().length + "] " + step;
+    }
+
+    /** Verify's differences travel as a checked exception so only the step loop handles them. */
+    private static final class VerificationFailed extends Exception {
+        final VerifyResult result;
+
+        VerificationFailed(VerifyResult result) {
+            super(result.summary(), null, false, false);
+            this.result = result;
+        }
+    }
+
+    /** One process's pass over the steps: holds the connections (in memory only) and what ran. */
+    private final class Run {
+        final RunContext ctx;
+        final Journal j;
+        final List<Step> ranNow = new ArrayList<>();
+        Endpoints endpoints;
+        VerifyResult verification;
+        boolean tornDown;
+
+        Run(RunContext ctx) {
+            this.ctx = ctx;
+            this.j = ctx.journal();
+        }
+
+        Endpoints endpoints() {
+            if (endpoints == null) {
+                ConnectionSpec src = source.credentials(ctx);
+                ConnectionSpec tgt = target.connect(ctx, src);
+                endpoints = new Endpoints(src, tgt, options.tables());
+            }
+            return endpoints;
+        }
+
+        void execute(Step step) throws VerificationFailed {
+            Progress p = ctx.progress();
+            Endpoints e = needsEndpoints(step) ? endpoints() : endpoints;
+            int attempt = j.step(step).attempts() + 1;
+            p.info(label(step) + (attempt > 1 ? " (attempt " + attempt + ", resuming)" : "") + " ...");
+            Instant start = ctx.clock().instant();
+            j.started(step);
+            ranNow.add(step);
+            CopyEngine.Result r;
+            try {
+                for (Listener l : listeners) l.beforeStep(step, ctx, e);
+                r = perform(step);
+            } catch (RuntimeException | Error | VerificationFailed t) {
+                for (Listener l : listeners) {
+                    try {
+                        l.afterStep(step, ctx, endpoints, false);
+                    } catch (RuntimeException suppressed) {
+                        t.addSuppressed(suppressed);
+                    }
+                }
+                throw t;
+            }
+            // listeners finish before the step counts as done (the live writer waits for replication here)
+            for (Listener l : listeners) l.afterStep(step, ctx, endpoints, true);
+            j.done(step, r.summary(), r.figures());
+            p.info(label(step) + ": done in " + Progress.seconds(Duration.between(start, ctx.clock().instant()))
+                    + (r.summary() == null || r.summary().isBlank() ? "" : ": " + r.summary()));
+        }
+
+        boolean needsEndpoints(Step step) {
+            return switch (step) {
+                case PREFLIGHT, RESTORE, CREDENTIALS, TEARDOWN -> false;
+                default -> true;
+            };
+        }
+
+        CopyEngine.Result perform(Step step) throws VerificationFailed {
+            return switch (step) {
+                case PREFLIGHT -> {
+                    source.preflight(ctx);
+                    target.preflight(ctx);
+                    yield new CopyEngine.Result("inputs and prerequisites checked", Map.of());
+                }
+                case RESTORE -> {
+                    source.restore(ctx);
+                    yield new CopyEngine.Result("temporary source ready (" + source.name() + ")", Map.of());
+                }
+                case CREDENTIALS -> {
+                    endpoints = null; // fresh connections: a re-run of this step must not trust old ones
+                    Endpoints e = endpoints();
+                    yield new CopyEngine.Result("source " + e.source().display() + ", target " + e.target().display(),
+                            Map.of("source", e.source().display(), "target", e.target().display()));
+                }
+                case PREPARE_TARGET -> {
+                    String prepared = stages.prepare().prepare(ctx, endpoints());
+                    // the engine checks both ends once the target has its tables (keys, replication settings, slots)
+                    engine.preflight(ctx, endpoints());
+                    yield new CopyEngine.Result(prepared + "; " + engine.name() + " engine preflight passed", Map.of());
+                }
+                case MIGRATE -> engine.migrate(ctx, endpoints());
+                case VERIFY -> {
+                    VerifyResult v = stages.verify().verify(ctx, endpoints());
+                    verification = v;
+                    saveVerifyReport(v);
+                    if (!v.passed()) throw new VerificationFailed(v);
+                    yield new CopyEngine.Result(v.summary(), Map.of("passed", "true"));
+                }
+                case CUTOVER -> engine.cutover(ctx, endpoints());
+                case TEARDOWN -> teardown();
+            };
+        }
+
+        CopyEngine.Result teardown() {
+            if (!j.isDone(Step.VERIFY) && !options.forceTeardown()) {
+                throw ToolException.usage("teardown refused: verify has not passed for run " + j.runId()
+                        + " (re-run to verify, or force it with --force-teardown)");
+            }
+            List<String> did = new ArrayList<>();
+            if (j.output(Step.TEARDOWN, TEARDOWN_ENGINE).isEmpty()) {
+                if (engineEverStarted()) {
+                    engine.teardown(ctx, endpoints());
+                    did.add(engine.name() + " engine objects removed");
+                }
+                j.putOutput(Step.TEARDOWN, TEARDOWN_ENGINE, "done");
+            }
+            if (j.output(Step.TEARDOWN, TEARDOWN_TARGET).isEmpty()) {
+                if (options.keepTarget()) {
+                    did.add("target kept");
+                    j.putOutput(Step.TEARDOWN, TEARDOWN_TARGET, "kept");
+                } else {
+                    target.teardown(ctx);
+                    j.putOutput(Step.TEARDOWN, TEARDOWN_TARGET, "done");
+                }
+            }
+            if (j.output(Step.TEARDOWN, TEARDOWN_SOURCE).isEmpty()) {
+                if (options.keepSource()) {
+                    did.add("temporary source kept");
+                    j.putOutput(Step.TEARDOWN, TEARDOWN_SOURCE, "kept");
+                } else {
+                    source.teardown(ctx);
+                    j.putOutput(Step.TEARDOWN, TEARDOWN_SOURCE, "done");
+                }
+            }
+            tornDown = true;
+            int left = j.liveResourcesNewestFirst().size();
+            did.add(left == 0 ? "no resources left" : left + " resource(s) left");
+            return new CopyEngine.Result(String.join("; ", did), Map.of("resources-left", String.valueOf(left)));
+        }
+
+        /** The engine can only have made something once migrate or cutover started. */
+        boolean engineEverStarted() {
+            return j.step(Step.MIGRATE).attempts() > 0 || j.step(Step.CUTOVER).attempts() > 0;
+        }
+
+        void saveVerifyReport(VerifyResult v) {
+            if (v.report() == null) return;
+            Path file = j.runDir().resolve(VERIFY_REPORT_FILE);
+            try {
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, Json.write(v.report()));
+            } catch (IOException e) {
+                ctx.progress().info("warning: cannot keep the verification report in " + file + ": " + e.getMessage());
+            }
+        }
+
+        Outcome stopOnFailure(Step step, RuntimeException e) {
+            int code;
+            String msg;
+            if (e instanceof ToolException te) {
+                code = te.exitCode();
+                msg = te.getMessage();
+            } else if (Database.isConnectionLoss(e)) {
+                code = ExitCode.RUNTIME_FAILURE;
+                msg = "connection lost during " + step + ": " + Database.firstLine(rootMessage(e));
+            } else {
+                code = ExitCode.RUNTIME_FAILURE;
+                msg = "unexpected " + e.getClass().getSimpleName() + " during " + step + ": " + Database.firstLine(e.getMessage());
+            }
+            j.failed(step, msg);
+            ctx.progress().info(label(step) + ": FAILED: " + msg);
+            forcedTeardown(step);
+            return outcome(Status.FAILED, code, msg, step, e);
+        }
+
+        Outcome stopOnDifferences(VerifyResult v) {
+            j.putOutput(Step.VERIFY, "passed", "false");
+            j.failed(Step.VERIFY, v.summary());
+            ctx.progress().info(label(Step.VERIFY) + ": DIFFERENCES: " + v.summary());
+            forcedTeardown(Step.VERIFY);
+            return outcome(Status.DIFFERENCES, ExitCode.DIFFERENCES, "verification found differences: " + v.summary()
+                    + (tornDown ? "" : "; nothing was torn down"), Step.VERIFY, null);
+        }
+
+        /** With --force-teardown, a stopped run still removes what it made; a teardown failure is reported, not thrown. */
+        void forcedTeardown(Step failed) {
+            if (!options.forceTeardown() || failed == Step.TEARDOWN) return;
+            try {
+                ctx.progress().info("teardown forced although " + failed + " did not succeed");
+                execute(Step.TEARDOWN);
+            } catch (RuntimeException e) {
+                String msg = e instanceof ToolException ? e.getMessage()
+                        : e.getClass().getSimpleName() + ": " + Database.firstLine(e.getMessage());
+                j.failed(Step.TEARDOWN, msg);
+                ctx.progress().info(label(Step.TEARDOWN) + ": FAILED: " + msg);
+            } catch (VerificationFailed impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+
+        Outcome outcome(Status status, int code, String message, Step failed, Throwable error) {
+            return new Outcome(status, code, message, failed, List.copyOf(ranNow), verification, tornDown, error);
+        }
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null) c = c.getCause();
+        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+    }
+
+    /** The last verification report kept in a run directory, if any. */
+    public static Optional<VerifyReport> savedVerifyReport(Path runDir) {
+        Path file = runDir.resolve(VERIFY_REPORT_FILE);
+        if (!Files.exists(file)) return Optional.empty();
+        try {
+            return Optional.of(Json.mapper().readValue(file.toFile(), VerifyReport.class));
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Figures steps recorded (rows moved, lag, writer counts), in step order, for reports. */
+    public static Map<String, String> figures(Journal j) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (Step s : Step.values()) j.step(s).outputs().forEach((k, v) -> out.put(s + "." + k, v));
+        return out;
+    }
+}

@@ -1,0 +1,101 @@
+package io.pgvectormigrate.aws.dms;
+
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pipeline.Endpoints;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.sample.BedrockChatSample;
+import io.pgvectormigrate.testing.PgServers;
+import io.pgvectormigrate.testing.Sql;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A fake DMS wired to a real source and target database, and the journal and progress of a run. */
+final class DmsFixture {
+    static final String SOURCE_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:pgvector-migrate/source-Ab12Cd";
+    static final String TARGET_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:DbConfigSecret-Xy34Zw";
+    static final String ROLE = "arn:aws:iam::123456789012:role/pgvector-migrate-dms";
+
+    final PgServers.DbPair db;
+    final Path work;
+    /** What the secrets hold; tests remove or change entries to simulate a role that may not read them. */
+    final Map<String, ConnectionSpec> secrets = new ConcurrentHashMap<>();
+    final FakeDms fake;
+    final List<String> progressLines = new CopyOnWriteArrayList<>();
+    final List<ConnectionSpec> finished = new CopyOnWriteArrayList<>();
+
+    DmsFixture(PgServers.DbPair db, Path work) {
+        this.db = db;
+        this.work = work;
+        secrets.put(SOURCE_SECRET, db.source());
+        secrets.put(TARGET_SECRET, db.target());
+        this.fake = new FakeDms(secrets::get);
+    }
+
+    DmsOptions.Builder options() {
+        return DmsOptions.builder().region(FakeDms.REGION).subnetIds(List.of("subnet-0aaa", "subnet-0bbb"))
+                .securityGroupIds(List.of("sg-0db")).sourceSecretId(SOURCE_SECRET).targetSecretId(TARGET_SECRET).roleArn(ROLE)
+                .pollInterval(Duration.ofMillis(2)).heartbeat(Duration.ofHours(1)).timeout(Duration.ofSeconds(60));
+    }
+
+    DmsEngine engine(DmsOptions options) {
+        return new DmsEngine(fake, options, (target, tables, progress) -> finished.add(target));
+    }
+
+    DmsEngine engine() {
+        return engine(options().build());
+    }
+
+    Progress progress() {
+        return new Progress() {
+            @Override
+            public void info(String line) {
+                progressLines.add(line);
+            }
+
+            @Override
+            public Bar bar(String task, long total, String unit) {
+                return NO_BAR;
+            }
+        };
+    }
+
+    /** Opens (or reopens, as a resumed process would) the run's journal from disk. */
+    RunContext ctx(String runId) {
+        return new RunContext(Journal.open(work, runId, "migrate", Clock.systemUTC()), progress(), work, Clock.systemUTC());
+    }
+
+    Endpoints endpoints() {
+        return new Endpoints(db.source(), db.target(), TableFilter.ALL);
+    }
+
+    Endpoints endpoints(TableFilter filter) {
+        return new Endpoints(db.source(), db.target(), filter);
+    }
+
+    /** Bedrock Chat's items table with rows on the source, and the same empty schema on the target. */
+    void bedrockChat(int rows, int bots) throws Exception {
+        try (Connection s = db.openSource(); Connection t = db.openTarget()) {
+            BedrockChatSample.createSchema(s);
+            BedrockChatSample.createSchema(t);
+            BedrockChatSample.generate(s, rows, bots, 7, Progress.SILENT);
+        }
+    }
+
+    /** Whole-table digest with the vectors in binary form, for comparing source and target. */
+    static final String ITEMS_DIGEST = "SELECT count(*) || ':' || md5(string_agg(md5(id || '|' || botid || '|' || content || '|' || source || '|' "
+            + "|| encode(vector_send(embedding), 'hex')), '' ORDER BY id)) FROM items";
+
+    String digest(ConnectionSpec spec) throws Exception {
+        return Sql.scalar(spec, ITEMS_DIGEST);
+    }
+}

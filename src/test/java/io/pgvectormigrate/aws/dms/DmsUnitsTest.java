@@ -1,0 +1,72 @@
+package io.pgvectormigrate.aws.dms;
+
+import io.pgvectormigrate.core.ExitCode;
+import io.pgvectormigrate.core.ToolException;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Status words, selection rules and failure hints: the small pieces the engine's decisions rest on. */
+class DmsUnitsTest {
+    @Test
+    void statusesAreComparedCaseInsensitivelyAndUnknownWordsCountAsWorking() {
+        assertEquals(DmsStatus.LOAD_COMPLETE, DmsStatus.of("Load complete"));
+        assertEquals(DmsStatus.LOAD_COMPLETE, DmsStatus.of("LOAD COMPLETE"));
+        assertEquals(DmsStatus.CDC_ONGOING, DmsStatus.of("Load complete, replication ongoing"));
+        assertEquals(DmsStatus.CDC_ONGOING, DmsStatus.of("replication ongoing"));
+        assertEquals(DmsStatus.IN_PROGRESS, DmsStatus.of("load running"));
+        assertEquals(DmsStatus.IN_PROGRESS, DmsStatus.of("Reloading target"));
+        assertEquals(DmsStatus.FAILED, DmsStatus.of("failed"));
+        assertEquals(DmsStatus.READY, DmsStatus.of("READY"));
+        assertEquals(DmsStatus.UNKNOWN, DmsStatus.of("Provisioning capacity"));
+        assertTrue(DmsStatus.UNKNOWN.active());
+        assertFalse(DmsStatus.STOPPED.active());
+        assertTrue(DmsStatus.FAILED.startable());
+        assertFalse(DmsStatus.IN_PROGRESS.startable());
+    }
+
+    @Test
+    void selectionRulesNameEachTableAndRoundTrip() {
+        String json = SelectionRules.forTables(List.of(new SourceTables.Table("public", "items"), new SourceTables.Table("app", "notes_v2")));
+        assertTrue(json.contains("\"rule-action\":\"include\""), json);
+        assertEquals(List.of(new SelectionRules.Rule("public", "items"), new SelectionRules.Rule("app", "notes_v2")), SelectionRules.parse(json));
+        // '_' is literal for DMS (only % is a wildcard)
+        SelectionRules.Rule r = new SelectionRules.Rule("app", "notes_v2");
+        assertTrue(r.matches("app", "notes_v2"));
+        assertFalse(r.matches("app", "notesXv2"));
+        assertTrue(new SelectionRules.Rule("public", "item%").matches("public", "items"));
+        ToolException wildcard = assertThrows(ToolException.class,
+                () -> SelectionRules.forTables(List.of(new SourceTables.Table("public", "100%done"))));
+        assertEquals(ExitCode.USAGE, wildcard.exitCode());
+        assertThrows(ToolException.class, () -> SelectionRules.forTables(List.of()));
+        assertThrows(IllegalArgumentException.class, () -> SelectionRules.parse(
+                "{\"rules\":[{\"rule-type\":\"selection\",\"rule-action\":\"exclude\",\"object-locator\":{\"schema-name\":\"a\",\"table-name\":\"b\"}}]}"));
+    }
+
+    @Test
+    void failureMessagesGetTheLikelyCause() {
+        assertTrue(FailureHints.likelyCause("ERROR: logical decoding requires wal_level >= logical", "eu-west-1", "m")
+                .startsWith("logical replication is off"));
+        assertTrue(FailureHints.likelyCause("Failed to retrieve secret arn:...: AccessDeniedException", "eu-west-1", "m")
+                .contains("dms.eu-west-1.amazonaws.com"));
+        assertTrue(FailureHints.likelyCause("could not connect to server: Connection timed out", "eu-west-1", "m")
+                .startsWith("network path"));
+        assertTrue(FailureHints.likelyCause("FATAL: password authentication failed for user \"postgres\"", "eu-west-1", "m")
+                .contains("credentials in a secret are wrong"));
+        assertTrue(FailureHints.likelyCause("something odd", "eu-west-1", "m").contains("dms-data-migration-"));
+        assertTrue(FailureHints.likelyCause(null, null, null).contains("CloudWatch"));
+    }
+
+    @Test
+    void optionParsingRefusesDropTablesOnTarget() {
+        ToolException e = assertThrows(ToolException.class, () -> DmsOptions.TablePreparation.of("drop-tables-on-target"));
+        assertTrue(e.getMessage().contains("would drop the schema prepare-target created"));
+        assertEquals(DmsOptions.MigrationType.FULL_LOAD_AND_CDC, DmsOptions.MigrationType.of("full-load-and-cdc"));
+        assertEquals(DmsOptions.SslMode.VERIFY_FULL, DmsOptions.SslMode.of("VERIFY-FULL"));
+    }
+}

@@ -1,0 +1,874 @@
+package io.pgvectormigrate.aws.dms;
+
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.TableFilter;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.PGCopyInputStream;
+import org.postgresql.copy.PGCopyOutputStream;
+import software.amazon.awssdk.awscore.exception.AwsErrorDetails;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
+import software.amazon.awssdk.services.databasemigration.model.*;
+
+import java.io.IOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * A stateful fake of the DMS client for homogeneous data migrations, following the API reference: objects
+ * and their references, tags, name clashes, not-found and in-use faults, and the data migration's life cycle
+ * (Creating -> Ready -> Starting -> Load running -> Load complete / Replication ongoing -> Stopping ->
+ * Stopped, or Failed with a failure message), advanced one step per describe call so tests poll it the way
+ * the engine polls DMS.
+ *
+ * <p>Its data migration really moves rows between the PostgreSQL servers the data providers name, logging in
+ * with the credentials the secrets resolve to: full-load truncates (table preparation truncate) and COPYs one
+ * selected table per poll; full-load-and-cdc creates a publication {@code publication_<id>} on the source and a
+ * subscription {@code migration_subscriber_<id>} on the target (initial sync, then streaming), and on stop drops
+ * the subscription but leaves the publication and the slot on the source, as DMS does. The fake connects
+ * without TLS whatever the SSL mode says (the local servers have none).
+ */
+public final class FakeDms implements DatabaseMigrationClient {
+    public static final String REGION = "us-east-1";
+    public static final String ACCOUNT = "123456789012";
+
+    /** Thrown to simulate the tool's process dying around a call. */
+    public static final class FakeCrash extends RuntimeException {
+        FakeCrash(String message) {
+            super(message);
+        }
+    }
+
+    public enum When { BEFORE, AFTER }
+
+    private record Crash(String operation, When when, int occurrence) {}
+
+    private record SubnetGroup(String id, List<String> subnets, List<Tag> tags) {}
+
+    private static final class Dm {
+        String name, arn, projectArn, type, roleArn, tablePrep, rules;
+        Boolean cloudwatch;
+        Integer jobs;
+        String status = "Creating";
+        String lastFailure, stopReason;
+        Instant created = Instant.now(), started, ended;
+        int pollsInState;
+        List<String[]> tables = List.of();
+        int loaded, errored;
+        Integer cdcLatency;
+        ConnectionSpec source, target;
+        String suffix;
+        boolean subscribed;
+    }
+
+    private final Function<String, ConnectionSpec> secrets;
+    private final List<String> calls = new ArrayList<>();
+    private final List<String> requests = new ArrayList<>();
+    private final Map<String, Integer> counts = new HashMap<>();
+    private final List<Crash> crashes = new ArrayList<>();
+    private final Map<String, SubnetGroup> subnetGroups = new LinkedHashMap<>();
+    private final Map<String, InstanceProfile> profiles = new LinkedHashMap<>();
+    private final Map<String, DataProvider> providers = new LinkedHashMap<>();
+    private final Map<String, MigrationProject> projects = new LinkedHashMap<>();
+    private final Map<String, Dm> migrations = new LinkedHashMap<>();
+    private final Map<String, List<Tag>> tags = new HashMap<>();
+    /** JVM-wide: slot names are per server, and the test servers are shared by every test. */
+    private static final java.util.concurrent.atomic.AtomicInteger NEXT_ID = new java.util.concurrent.atomic.AtomicInteger(1);
+    private int startingPolls = 1;
+    private String injectedFailure;
+    private boolean vpcRoleMissing;
+
+    /** @param secrets secret id -> credentials (user, password); return null or throw when the role may not read it */
+    public FakeDms(Function<String, ConnectionSpec> secrets) {
+        this.secrets = secrets;
+    }
+
+    // ------------------------------------------------------------------ test controls
+
+    /** Simulates a crash of the caller at the n-th call (1-based) of an operation, before or after DMS acted on it. */
+    public synchronized FakeDms crash(String operation, When when, int occurrence) {
+        crashes.add(new Crash(operation, when, occurrence));
+        return this;
+    }
+
+    public synchronized FakeDms clearCrashes() {
+        crashes.clear();
+        return this;
+    }
+
+    /** The next data migration to start fails with this message once it has provisioned. */
+    public synchronized FakeDms failNextStart(String message) {
+        injectedFailure = message;
+        return this;
+    }
+
+    /** Polls spent in "Starting" (DMS provisions a serverless environment there). */
+    public synchronized FakeDms startingPolls(int n) {
+        startingPolls = n;
+        return this;
+    }
+
+    /** The account lacks dms-vpc-role: subnet groups cannot be created. */
+    public synchronized FakeDms vpcRoleMissing(boolean missing) {
+        vpcRoleMissing = missing;
+        return this;
+    }
+
+    /** Operation names in call order. */
+    public synchronized List<String> calls() {
+        return List.copyOf(calls);
+    }
+
+    /** Every request as the SDK renders it (to check nothing secret was sent). */
+    public synchronized List<String> requests() {
+        return List.copyOf(requests);
+    }
+
+    /** Everything that exists, as "kind name" lines. */
+    public synchronized List<String> inventory() {
+        List<String> out = new ArrayList<>();
+        subnetGroups.values().forEach(g -> out.add("replication-subnet-group " + g.id()));
+        profiles.values().forEach(p -> out.add("instance-profile " + p.instanceProfileName()));
+        providers.values().forEach(p -> out.add("data-provider " + p.dataProviderName()));
+        projects.values().forEach(p -> out.add("migration-project " + p.migrationProjectName()));
+        migrations.values().forEach(m -> out.add("data-migration " + m.name));
+        return out;
+    }
+
+    public synchronized Optional<InstanceProfile> profileNamed(String name) {
+        return profiles.values().stream().filter(p -> p.instanceProfileName().equals(name)).findFirst();
+    }
+
+    public synchronized List<DataProvider> providers() {
+        return List.copyOf(providers.values());
+    }
+
+    public synchronized Optional<MigrationProject> projectNamed(String name) {
+        return projects.values().stream().filter(p -> p.migrationProjectName().equals(name)).findFirst();
+    }
+
+    public synchronized Optional<DataMigration> migrationNamed(String name) {
+        return migrations.values().stream().filter(m -> m.name.equals(name)).findFirst().map(this::model);
+    }
+
+    public synchronized Map<String, String> tagsOf(String arn) {
+        Map<String, String> out = new LinkedHashMap<>();
+        tags.getOrDefault(arn, List.of()).forEach(t -> out.put(t.key(), t.value()));
+        return out;
+    }
+
+    // ------------------------------------------------------------------ plumbing
+
+    @Override
+    public String serviceName() {
+        return "dms";
+    }
+
+    @Override
+    public void close() {
+    }
+
+    private synchronized <T> T op(String operation, Object request, Supplier<T> body) {
+        calls.add(operation);
+        requests.add(String.valueOf(request));
+        int n = counts.merge(operation, 1, Integer::sum);
+        for (Crash c : crashes) {
+            if (c.operation().equals(operation) && c.occurrence() == n && c.when() == When.BEFORE) {
+                throw new FakeCrash("simulated crash before " + operation + " #" + n);
+            }
+        }
+        T result = body.get();
+        for (Crash c : crashes) {
+            if (c.operation().equals(operation) && c.occurrence() == n && c.when() == When.AFTER) {
+                throw new FakeCrash("simulated crash after " + operation + " #" + n + " (DMS acted, the response was lost)");
+            }
+        }
+        return result;
+    }
+
+    private static <E extends AwsServiceException.Builder> AwsServiceException fault(E builder, String code, String message) {
+        return builder.message(message).statusCode(400)
+                .awsErrorDetails(AwsErrorDetails.builder().errorCode(code).errorMessage(message).serviceName("DatabaseMigration").build())
+                .build();
+    }
+
+    private static ResourceNotFoundException notFound(String what) {
+        return (ResourceNotFoundException) fault(ResourceNotFoundException.builder(), "ResourceNotFoundFault", what + " not found");
+    }
+
+    private static InvalidResourceStateException inUse(String message) {
+        return (InvalidResourceStateException) fault(InvalidResourceStateException.builder(), "InvalidResourceStateFault", message);
+    }
+
+    private static ResourceAlreadyExistsException exists(String what) {
+        return (ResourceAlreadyExistsException) fault(ResourceAlreadyExistsException.builder(), "ResourceAlreadyExistsFault", what + " already exists");
+    }
+
+    private static AwsServiceException invalidParameter(String message) {
+        return fault(DatabaseMigrationException.builder(), "InvalidParameterValueException", message);
+    }
+
+    private String arn(String type) {
+        String id = String.format(Locale.ROOT, "FAKE%08dXQ7K2P", NEXT_ID.getAndIncrement());
+        return "arn:aws:dms:" + REGION + ":" + ACCOUNT + ":" + type + ":" + id;
+    }
+
+    private void tag(String arn, List<Tag> t) {
+        tags.put(arn, new ArrayList<>(t == null ? List.of() : t));
+    }
+
+    private static boolean identifies(String value, String name, String arn) {
+        return value.equals(name) || value.equals(arn);
+    }
+
+    private static List<String> filterValues(List<Filter> filters, String allowed) {
+        List<String> values = null;
+        for (Filter f : filters) {
+            if (!f.name().equals(allowed)) {
+                throw invalidParameter("unsupported filter name '" + f.name() + "': use " + allowed);
+            }
+            values = f.values();
+        }
+        return values;
+    }
+
+    // ------------------------------------------------------------------ subnet groups
+
+    @Override
+    public CreateReplicationSubnetGroupResponse createReplicationSubnetGroup(CreateReplicationSubnetGroupRequest r) {
+        return op("CreateReplicationSubnetGroup", r, () -> {
+            if (vpcRoleMissing) {
+                throw fault(AccessDeniedException.builder(), "AccessDeniedFault",
+                        "The IAM Role arn:aws:iam::" + ACCOUNT + ":role/dms-vpc-role is not configured properly.");
+            }
+            String id = r.replicationSubnetGroupIdentifier().toLowerCase(Locale.ROOT);
+            if (subnetGroups.containsKey(id)) throw exists("Replication subnet group " + id);
+            if (r.replicationSubnetGroupDescription() == null) throw invalidParameter("ReplicationSubnetGroupDescription is required");
+            if (r.subnetIds().size() < 2) {
+                throw fault(ReplicationSubnetGroupDoesNotCoverEnoughAZsException.builder(), "ReplicationSubnetGroupDoesNotCoverEnoughAZs",
+                        "The replication subnet group does not cover enough Availability Zones (at least 2)");
+            }
+            subnetGroups.put(id, new SubnetGroup(id, r.subnetIds(), r.tags()));
+            return CreateReplicationSubnetGroupResponse.builder().replicationSubnetGroup(subnetModel(subnetGroups.get(id))).build();
+        });
+    }
+
+    private static ReplicationSubnetGroup subnetModel(SubnetGroup g) {
+        return ReplicationSubnetGroup.builder().replicationSubnetGroupIdentifier(g.id()).subnetGroupStatus("Complete")
+                .subnets(g.subnets().stream().map(s -> Subnet.builder().subnetIdentifier(s).subnetStatus("Active").build()).toList())
+                .vpcId("vpc-fake").build();
+    }
+
+    @Override
+    public DescribeReplicationSubnetGroupsResponse describeReplicationSubnetGroups(DescribeReplicationSubnetGroupsRequest r) {
+        return op("DescribeReplicationSubnetGroups", r, () -> {
+            List<String> ids = filterValues(r.filters(), "replication-subnet-group-id");
+            List<ReplicationSubnetGroup> out = subnetGroups.values().stream()
+                    .filter(g -> ids == null || ids.stream().anyMatch(v -> v.equalsIgnoreCase(g.id())))
+                    .map(FakeDms::subnetModel).toList();
+            return DescribeReplicationSubnetGroupsResponse.builder().replicationSubnetGroups(out).build();
+        });
+    }
+
+    @Override
+    public DeleteReplicationSubnetGroupResponse deleteReplicationSubnetGroup(DeleteReplicationSubnetGroupRequest r) {
+        return op("DeleteReplicationSubnetGroup", r, () -> {
+            String id = r.replicationSubnetGroupIdentifier().toLowerCase(Locale.ROOT);
+            if (!subnetGroups.containsKey(id)) throw notFound("Replication subnet group " + id);
+            for (InstanceProfile p : profiles.values()) {
+                if (id.equalsIgnoreCase(p.subnetGroupIdentifier())) {
+                    throw inUse("Replication subnet group " + id + " is in use by instance profile " + p.instanceProfileName());
+                }
+            }
+            subnetGroups.remove(id);
+            return DeleteReplicationSubnetGroupResponse.builder().build();
+        });
+    }
+
+    // ------------------------------------------------------------------ instance profiles
+
+    @Override
+    public CreateInstanceProfileResponse createInstanceProfile(CreateInstanceProfileRequest r) {
+        return op("CreateInstanceProfile", r, () -> {
+            if (r.instanceProfileName() != null && profiles.values().stream().anyMatch(p -> r.instanceProfileName().equals(p.instanceProfileName()))) {
+                throw exists("Instance profile " + r.instanceProfileName());
+            }
+            if (r.subnetGroupIdentifier() != null && !subnetGroups.containsKey(r.subnetGroupIdentifier().toLowerCase(Locale.ROOT))) {
+                throw notFound("Replication subnet group " + r.subnetGroupIdentifier());
+            }
+            String arn = arn("instance-profile");
+            InstanceProfile p = InstanceProfile.builder().instanceProfileArn(arn).instanceProfileName(r.instanceProfileName())
+                    .description(r.description()).subnetGroupIdentifier(r.subnetGroupIdentifier())
+                    .vpcSecurityGroups(r.vpcSecurityGroups())
+                    // the API's default is a publicly accessible profile
+                    .publiclyAccessible(r.publiclyAccessible() == null ? Boolean.TRUE : r.publiclyAccessible())
+                    .networkType(r.networkType() == null ? "IPV4" : r.networkType())
+                    .instanceProfileCreationTime(Instant.now()).build();
+            profiles.put(arn, p);
+            tag(arn, r.tags());
+            return CreateInstanceProfileResponse.builder().instanceProfile(p).build();
+        });
+    }
+
+    @Override
+    public DescribeInstanceProfilesResponse describeInstanceProfiles(DescribeInstanceProfilesRequest r) {
+        return op("DescribeInstanceProfiles", r, () -> {
+            List<String> ids = filterValues(r.filters(), "instance-profile-identifier");
+            return DescribeInstanceProfilesResponse.builder().instanceProfiles(profiles.values().stream()
+                    .filter(p -> ids == null || ids.stream().anyMatch(v -> identifies(v, p.instanceProfileName(), p.instanceProfileArn())))
+                    .toList()).build();
+        });
+    }
+
+    @Override
+    public DeleteInstanceProfileResponse deleteInstanceProfile(DeleteInstanceProfileRequest r) {
+        return op("DeleteInstanceProfile", r, () -> {
+            InstanceProfile p = profiles.values().stream()
+                    .filter(x -> identifies(r.instanceProfileIdentifier(), x.instanceProfileName(), x.instanceProfileArn()))
+                    .findFirst().orElseThrow(() -> notFound("Instance profile " + r.instanceProfileIdentifier()));
+            for (MigrationProject m : projects.values()) {
+                if (p.instanceProfileArn().equals(m.instanceProfileArn())) {
+                    throw inUse("Instance profile " + p.instanceProfileName() + " is used by migration project " + m.migrationProjectName());
+                }
+            }
+            profiles.remove(p.instanceProfileArn());
+            tags.remove(p.instanceProfileArn());
+            return DeleteInstanceProfileResponse.builder().instanceProfile(p).build();
+        });
+    }
+
+    // ------------------------------------------------------------------ data providers
+
+    private static final List<String> ENGINES = List.of("postgres", "aurora-postgresql", "mysql", "aurora", "oracle", "sqlserver",
+            "mariadb", "docdb", "mongodb", "redshift", "db2", "db2-zos", "sybase");
+
+    @Override
+    public CreateDataProviderResponse createDataProvider(CreateDataProviderRequest r) {
+        return op("CreateDataProvider", r, () -> {
+            if (!ENGINES.contains(r.engine())) throw invalidParameter("Invalid engine '" + r.engine() + "'");
+            if (r.dataProviderName() != null && providers.values().stream().anyMatch(p -> r.dataProviderName().equals(p.dataProviderName()))) {
+                throw exists("Data provider " + r.dataProviderName());
+            }
+            PostgreSqlDataProviderSettings pg = r.settings() == null ? null : r.settings().postgreSqlSettings();
+            if (r.engine().contains("postgres")) {
+                if (pg == null || pg.serverName() == null || pg.port() == null || pg.databaseName() == null) {
+                    throw invalidParameter("PostgreSqlSettings with ServerName, Port and DatabaseName are required for engine " + r.engine());
+                }
+                if (pg.sslMode() == DmsSslModeValue.VERIFY_FULL && pg.certificateArn() == null) {
+                    throw invalidParameter("CertificateArn is required when SslMode is verify-full");
+                }
+            }
+            String arn = arn("data-provider");
+            DataProvider p = DataProvider.builder().dataProviderArn(arn).dataProviderName(r.dataProviderName()).engine(r.engine())
+                    .description(r.description()).settings(r.settings()).dataProviderCreationTime(Instant.now()).build();
+            providers.put(arn, p);
+            tag(arn, r.tags());
+            return CreateDataProviderResponse.builder().dataProvider(p).build();
+        });
+    }
+
+    @Override
+    public DescribeDataProvidersResponse describeDataProviders(DescribeDataProvidersRequest r) {
+        return op("DescribeDataProviders", r, () -> {
+            List<String> ids = filterValues(r.filters(), "data-provider-identifier");
+            return DescribeDataProvidersResponse.builder().dataProviders(providers.values().stream()
+                    .filter(p -> ids == null || ids.stream().anyMatch(v -> identifies(v, p.dataProviderName(), p.dataProviderArn())))
+                    .toList()).build();
+        });
+    }
+
+    @Override
+    public DeleteDataProviderResponse deleteDataProvider(DeleteDataProviderRequest r) {
+        return op("DeleteDataProvider", r, () -> {
+            DataProvider p = providers.values().stream()
+                    .filter(x -> identifies(r.dataProviderIdentifier(), x.dataProviderName(), x.dataProviderArn()))
+                    .findFirst().orElseThrow(() -> notFound("Data provider " + r.dataProviderIdentifier()));
+            for (MigrationProject m : projects.values()) {
+                boolean uses = m.sourceDataProviderDescriptors().stream().anyMatch(d -> p.dataProviderArn().equals(d.dataProviderArn()))
+                        || m.targetDataProviderDescriptors().stream().anyMatch(d -> p.dataProviderArn().equals(d.dataProviderArn()));
+                if (uses) throw inUse("Data provider " + p.dataProviderName() + " is used by migration project " + m.migrationProjectName());
+            }
+            providers.remove(p.dataProviderArn());
+            tags.remove(p.dataProviderArn());
+            return DeleteDataProviderResponse.builder().dataProvider(p).build();
+        });
+    }
+
+    // ------------------------------------------------------------------ migration projects
+
+    private DataProviderDescriptor descriptor(DataProviderDescriptorDefinition d) {
+        DataProvider p = providers.values().stream()
+                .filter(x -> identifies(d.dataProviderIdentifier(), x.dataProviderName(), x.dataProviderArn()))
+                .findFirst().orElseThrow(() -> notFound("Data provider " + d.dataProviderIdentifier()));
+        return DataProviderDescriptor.builder().dataProviderArn(p.dataProviderArn()).dataProviderName(p.dataProviderName())
+                .secretsManagerSecretId(d.secretsManagerSecretId()).secretsManagerAccessRoleArn(d.secretsManagerAccessRoleArn()).build();
+    }
+
+    @Override
+    public CreateMigrationProjectResponse createMigrationProject(CreateMigrationProjectRequest r) {
+        return op("CreateMigrationProject", r, () -> {
+            if (r.migrationProjectName() != null && projects.values().stream().anyMatch(p -> r.migrationProjectName().equals(p.migrationProjectName()))) {
+                throw exists("Migration project " + r.migrationProjectName());
+            }
+            if (r.sourceDataProviderDescriptors().size() != 1 || r.targetDataProviderDescriptors().size() != 1) {
+                throw invalidParameter("exactly one source and one target data provider are required");
+            }
+            InstanceProfile profile = profiles.values().stream()
+                    .filter(x -> identifies(Objects.requireNonNullElse(r.instanceProfileIdentifier(), ""), x.instanceProfileName(), x.instanceProfileArn()))
+                    .findFirst().orElseThrow(() -> notFound("Instance profile " + r.instanceProfileIdentifier()));
+            DataProviderDescriptor src = descriptor(r.sourceDataProviderDescriptors().get(0));
+            DataProviderDescriptor tgt = descriptor(r.targetDataProviderDescriptors().get(0));
+            String arn = arn("migration-project");
+            MigrationProject p = MigrationProject.builder().migrationProjectArn(arn).migrationProjectName(r.migrationProjectName())
+                    .instanceProfileArn(profile.instanceProfileArn()).instanceProfileName(profile.instanceProfileName())
+                    .sourceDataProviderDescriptors(src).targetDataProviderDescriptors(tgt).description(r.description())
+                    .migrationProjectCreationTime(Instant.now()).build();
+            projects.put(arn, p);
+            tag(arn, r.tags());
+            return CreateMigrationProjectResponse.builder().migrationProject(p).build();
+        });
+    }
+
+    @Override
+    public DescribeMigrationProjectsResponse describeMigrationProjects(DescribeMigrationProjectsRequest r) {
+        return op("DescribeMigrationProjects", r, () -> {
+            List<String> ids = filterValues(r.filters(), "migration-project-identifier");
+            return DescribeMigrationProjectsResponse.builder().migrationProjects(projects.values().stream()
+                    .filter(p -> ids == null || ids.stream().anyMatch(v -> identifies(v, p.migrationProjectName(), p.migrationProjectArn())))
+                    .toList()).build();
+        });
+    }
+
+    @Override
+    public DeleteMigrationProjectResponse deleteMigrationProject(DeleteMigrationProjectRequest r) {
+        return op("DeleteMigrationProject", r, () -> {
+            MigrationProject p = projects.values().stream()
+                    .filter(x -> identifies(r.migrationProjectIdentifier(), x.migrationProjectName(), x.migrationProjectArn()))
+                    .findFirst().orElseThrow(() -> notFound("Migration project " + r.migrationProjectIdentifier()));
+            for (Dm m : migrations.values()) {
+                if (p.migrationProjectArn().equals(m.projectArn)) {
+                    throw inUse("Migration project " + p.migrationProjectName() + " has data migration " + m.name + " (" + m.status + ")");
+                }
+            }
+            projects.remove(p.migrationProjectArn());
+            tags.remove(p.migrationProjectArn());
+            return DeleteMigrationProjectResponse.builder().migrationProject(p).build();
+        });
+    }
+
+    // ------------------------------------------------------------------ data migrations
+
+    @Override
+    public CreateDataMigrationResponse createDataMigration(CreateDataMigrationRequest r) {
+        return op("CreateDataMigration", r, () -> {
+            MigrationProject project = projects.values().stream()
+                    .filter(x -> identifies(Objects.requireNonNullElse(r.migrationProjectIdentifier(), ""), x.migrationProjectName(), x.migrationProjectArn()))
+                    .findFirst().orElseThrow(() -> notFound("Migration project " + r.migrationProjectIdentifier()));
+            if (r.dataMigrationType() == null || r.dataMigrationType() == MigrationTypeValue.UNKNOWN_TO_SDK_VERSION) {
+                throw invalidParameter("DataMigrationType must be full-load, cdc or full-load-and-cdc");
+            }
+            if (r.serviceAccessRoleArn() == null) throw invalidParameter("ServiceAccessRoleArn is required");
+            if (r.dataMigrationName() != null && migrations.values().stream().anyMatch(m -> r.dataMigrationName().equals(m.name))) {
+                throw exists("Data migration " + r.dataMigrationName());
+            }
+            String prep = r.targetDataSettings().isEmpty() ? "drop-tables-on-target" : r.targetDataSettings().get(0).tablePreparationModeAsString();
+            if (!List.of("do-nothing", "truncate", "drop-tables-on-target").contains(prep)) throw invalidParameter("Invalid TablePreparationMode " + prep);
+            if (r.selectionRules() != null) {
+                try {
+                    SelectionRules.parse(r.selectionRules());
+                } catch (IllegalArgumentException e) {
+                    throw invalidParameter("Invalid selection rules: " + e.getMessage());
+                }
+            }
+            Dm m = new Dm();
+            m.name = r.dataMigrationName();
+            m.arn = arn("data-migration");
+            m.projectArn = project.migrationProjectArn();
+            m.type = r.dataMigrationTypeAsString();
+            m.roleArn = r.serviceAccessRoleArn();
+            m.tablePrep = prep;
+            m.rules = r.selectionRules();
+            m.cloudwatch = r.enableCloudwatchLogs();
+            m.jobs = r.numberOfJobs();
+            m.suffix = m.arn.substring(m.arn.lastIndexOf(':') + 1).toLowerCase(Locale.ROOT);
+            migrations.put(m.arn, m);
+            tag(m.arn, r.tags());
+            return CreateDataMigrationResponse.builder().dataMigration(model(m)).build();
+        });
+    }
+
+    private Dm migration(String id) {
+        return migrations.values().stream().filter(m -> identifies(id, m.name, m.arn)).findFirst()
+                .orElseThrow(() -> notFound("Data migration " + id));
+    }
+
+    private static final List<String> RUNNING = List.of("starting", "load running", "replication ongoing",
+            "load complete, replication ongoing", "reloading target");
+
+    private static boolean running(Dm m) {
+        return RUNNING.contains(m.status.toLowerCase(Locale.ROOT));
+    }
+
+    @Override
+    public StartDataMigrationResponse startDataMigration(StartDataMigrationRequest r) {
+        return op("StartDataMigration", r, () -> {
+            Dm m = migration(r.dataMigrationIdentifier());
+            String s = m.status.toLowerCase(Locale.ROOT);
+            boolean ok = switch (r.startType()) {
+                case START_REPLICATION -> s.equals("ready");
+                case RELOAD_TARGET -> s.equals("stopped") || s.equals("failed") || s.equals("load complete");
+                case RESUME_PROCESSING -> s.equals("stopped") || s.equals("failed");
+                default -> false;
+            };
+            if (!ok) throw inUse("Data migration " + m.name + " cannot be started with " + r.startTypeAsString() + " while " + m.status);
+            m.status = "Starting";
+            m.pollsInState = 0;
+            m.lastFailure = null;
+            m.stopReason = null;
+            m.started = Instant.now();
+            m.ended = null;
+            m.loaded = 0;
+            m.errored = 0;
+            m.cdcLatency = null;
+            return StartDataMigrationResponse.builder().dataMigration(model(m)).build();
+        });
+    }
+
+    @Override
+    public StopDataMigrationResponse stopDataMigration(StopDataMigrationRequest r) {
+        return op("StopDataMigration", r, () -> {
+            Dm m = migration(r.dataMigrationIdentifier());
+            if (!running(m)) throw inUse("Data migration " + m.name + " is not running (" + m.status + ")");
+            m.status = "Stopping";
+            m.pollsInState = 0;
+            return StopDataMigrationResponse.builder().dataMigration(model(m)).build();
+        });
+    }
+
+    @Override
+    public DeleteDataMigrationResponse deleteDataMigration(DeleteDataMigrationRequest r) {
+        return op("DeleteDataMigration", r, () -> {
+            Dm m = migration(r.dataMigrationIdentifier());
+            if (running(m) || m.status.equalsIgnoreCase("stopping")) {
+                throw inUse("Data migration " + m.name + " must be stopped before it can be deleted (" + m.status + ")");
+            }
+            m.status = "Deleting";
+            m.pollsInState = 0;
+            return DeleteDataMigrationResponse.builder().dataMigration(model(m)).build();
+        });
+    }
+
+    @Override
+    public DescribeDataMigrationsResponse describeDataMigrations(DescribeDataMigrationsRequest r) {
+        return op("DescribeDataMigrations", r, () -> {
+            List<String> ids = filterValues(r.filters(), "data-migration-identifier");
+            List<Dm> selected = migrations.values().stream()
+                    .filter(m -> ids == null || ids.stream().anyMatch(v -> identifies(v, m.name, m.arn))).toList();
+            List<DataMigration> out = new ArrayList<>();
+            for (Dm m : selected) {
+                advance(m);
+                if (migrations.containsKey(m.arn)) out.add(model(m));
+            }
+            return DescribeDataMigrationsResponse.builder().dataMigrations(out).build();
+        });
+    }
+
+    @Override
+    public ListTagsForResourceResponse listTagsForResource(ListTagsForResourceRequest r) {
+        return op("ListTagsForResource", r, () -> {
+            List<Tag> t = tags.get(r.resourceArn());
+            if (t == null) throw notFound("Resource " + r.resourceArn());
+            return ListTagsForResourceResponse.builder().tagList(t).build();
+        });
+    }
+
+    private DataMigration model(Dm m) {
+        DataMigrationStatistics.Builder st = DataMigrationStatistics.builder();
+        if (m.started != null) {
+            int total = m.tables.size();
+            st.tablesLoaded(m.loaded).tablesErrored(m.errored)
+                    .tablesLoading(m.status.equalsIgnoreCase("load running") && m.loaded + m.errored < total ? 1 : 0)
+                    .tablesQueued(Math.max(0, total - m.loaded - m.errored - (m.status.equalsIgnoreCase("load running") && m.loaded + m.errored < total ? 1 : 0)))
+                    .fullLoadPercentage(total == 0 ? 0 : (int) (100L * m.loaded / total))
+                    .startTime(m.started).stopTime(m.ended)
+                    .elapsedTimeMillis((m.ended == null ? Instant.now() : m.ended).toEpochMilli() - m.started.toEpochMilli());
+            if (m.cdcLatency != null) st.cdcLatency(m.cdcLatency);
+        }
+        DataMigration.Builder b = DataMigration.builder().dataMigrationName(m.name).dataMigrationArn(m.arn)
+                .dataMigrationCreateTime(m.created).dataMigrationStartTime(m.started).dataMigrationEndTime(m.ended)
+                .serviceAccessRoleArn(m.roleArn).migrationProjectArn(m.projectArn).dataMigrationType(m.type)
+                .dataMigrationSettings(DataMigrationSettings.builder().cloudwatchLogsEnabled(m.cloudwatch).numberOfJobs(m.jobs)
+                        .selectionRules(m.rules).build())
+                .targetDataSettings(TargetDataSetting.builder().tablePreparationMode(m.tablePrep).build())
+                .dataMigrationStatus(m.status).lastFailureMessage(m.lastFailure).stopReason(m.stopReason);
+        if (m.started != null) b.dataMigrationStatistics(st.build());
+        return b.build();
+    }
+
+    // ------------------------------------------------------------------ the life cycle, one step per describe
+
+    private void advance(Dm m) {
+        m.pollsInState++;
+        switch (m.status.toLowerCase(Locale.ROOT)) {
+            case "creating" -> to(m, "Ready");
+            case "starting" -> {
+                if (m.pollsInState > startingPolls) provision(m);
+            }
+            case "load running" -> {
+                if (m.type.equals("full-load-and-cdc")) cdcSync(m);
+                else loadNextTable(m);
+            }
+            case "replication ongoing" -> m.cdcLatency = cdcLatency(m);
+            case "stopping" -> {
+                if (m.subscribed) unsubscribe(m);
+                m.ended = Instant.now();
+                m.stopReason = "Stopped by user request";
+                to(m, "Stopped");
+            }
+            case "deleting" -> {
+                if (m.pollsInState >= 2) {
+                    migrations.remove(m.arn);
+                    tags.remove(m.arn);
+                }
+            }
+            default -> {
+            }
+        }
+    }
+
+    private static void to(Dm m, String status) {
+        m.status = status;
+        m.pollsInState = 0;
+    }
+
+    private void fail(Dm m, String message) {
+        m.lastFailure = message;
+        m.stopReason = "Failed";
+        m.ended = Instant.now();
+        to(m, "Failed");
+    }
+
+    /** Provisioning done: resolve both endpoints as DMS would (secrets through the role, connect, check the source). */
+    private void provision(Dm m) {
+        MigrationProject p = projects.get(m.projectArn);
+        if (injectedFailure != null) {
+            String msg = injectedFailure;
+            injectedFailure = null;
+            fail(m, msg);
+            return;
+        }
+        try {
+            m.source = endpoint(p.sourceDataProviderDescriptors().get(0), "source");
+            m.target = endpoint(p.targetDataProviderDescriptors().get(0), "target");
+        } catch (IllegalStateException e) {
+            fail(m, e.getMessage());
+            return;
+        }
+        try (Connection s = open(m.source); Connection t = open(m.target)) {
+            String wal = scalar(s, "SHOW wal_level");
+            if (!wal.equals("logical")) {
+                fail(m, "Logical replication is not enabled on the source database (wal_level is '" + wal
+                        + "'). Set rds.logical_replication to 1 in the DB cluster parameter group and reboot the writer.");
+                return;
+            }
+            List<SelectionRules.Rule> rules = SelectionRules.parse(m.rules);
+            List<String[]> tables = new ArrayList<>();
+            for (SourceTables.Table tb : SourceTables.list(s, TableFilter.ALL)) {
+                if (rules.stream().anyMatch(r -> r.matches(tb.schema(), tb.name()))) tables.add(new String[]{tb.schema(), tb.name()});
+            }
+            if (tables.isEmpty()) {
+                fail(m, "No tables on the source match the selection rules.");
+                return;
+            }
+            List<SourceTables.Table> onTarget = SourceTables.list(t, TableFilter.ALL);
+            for (String[] tb : tables) {
+                if (!m.tablePrep.equals("drop-tables-on-target") && !onTarget.contains(new SourceTables.Table(tb[0], tb[1]))) {
+                    fail(m, "Table " + tb[0] + "." + tb[1] + " does not exist on the target database and table preparation mode is " + m.tablePrep + ".");
+                    return;
+                }
+            }
+            m.tables = tables;
+        } catch (SQLException e) {
+            fail(m, "Failed to connect to the database: " + e.getMessage());
+            return;
+        }
+        if (m.tablePrep.equals("drop-tables-on-target")) {
+            fail(m, "FakeDms does not model drop-tables-on-target");
+            return;
+        }
+        to(m, "Load running");
+    }
+
+    private ConnectionSpec endpoint(DataProviderDescriptor d, String side) {
+        DataProvider provider = providers.get(d.dataProviderArn());
+        if (provider == null) throw new IllegalStateException("Data provider of the " + side + " no longer exists.");
+        if (d.secretsManagerAccessRoleArn() == null) {
+            throw new IllegalStateException("Failed to retrieve secret " + d.secretsManagerSecretId() + ": no secrets access role.");
+        }
+        ConnectionSpec cred;
+        try {
+            cred = secrets.apply(d.secretsManagerSecretId());
+        } catch (RuntimeException e) {
+            cred = null;
+        }
+        if (cred == null) {
+            throw new IllegalStateException("Failed to retrieve secret " + d.secretsManagerSecretId() + ": AccessDeniedException: User: arn:aws:sts::"
+                    + ACCOUNT + ":assumed-role/" + d.secretsManagerAccessRoleArn().replaceAll(".*/", "") + "/dms is not authorized to perform: "
+                    + "secretsmanager:GetSecretValue on resource: " + d.secretsManagerSecretId());
+        }
+        PostgreSqlDataProviderSettings pg = provider.settings().postgreSqlSettings();
+        return new ConnectionSpec(pg.serverName(), pg.port(), pg.databaseName(), cred.user(), cred.password(), Map.of("connectTimeout", "5"));
+    }
+
+    private static Connection open(ConnectionSpec spec) throws SQLException {
+        return DriverManager.getConnection(spec.jdbcUrl(), spec.driverProperties());
+    }
+
+    private static String scalar(Connection c, String sql) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return rs.next() ? rs.getString(1) : null;
+        }
+    }
+
+    /** Full load: one table per poll, as pg_dump/pg_restore of its data would (after truncating it). */
+    private void loadNextTable(Dm m) {
+        if (m.loaded + m.errored >= m.tables.size()) {
+            m.ended = Instant.now();
+            to(m, "Load complete");
+            return;
+        }
+        String[] tb = m.tables.get(m.loaded + m.errored);
+        String qualified = SourceTables.quote(tb[0]) + "." + SourceTables.quote(tb[1]);
+        try (Connection s = open(m.source); Connection t = open(m.target)) {
+            List<String> cols = new ArrayList<>();
+            try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT attname FROM pg_attribute WHERE attrelid = '" + qualified.replace("'", "''")
+                            + "'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum")) {
+                while (rs.next()) cols.add(SourceTables.quote(rs.getString(1)));
+            }
+            String list = String.join(", ", cols);
+            t.setAutoCommit(false);
+            try (Statement st = t.createStatement()) {
+                if (m.tablePrep.equals("truncate")) st.execute("TRUNCATE " + qualified);
+            }
+            try (PGCopyInputStream in = new PGCopyInputStream(s.unwrap(PGConnection.class),
+                    "COPY " + qualified + " (" + list + ") TO STDOUT (FORMAT binary)");
+                 PGCopyOutputStream out = new PGCopyOutputStream(t.unwrap(PGConnection.class),
+                         "COPY " + qualified + " (" + list + ") FROM STDIN (FORMAT binary)")) {
+                in.transferTo(out);
+            }
+            t.commit();
+            m.loaded++;
+        } catch (SQLException | IOException e) {
+            m.errored++;
+            m.lastFailure = "Table " + tb[0] + "." + tb[1] + " failed to load: " + e.getMessage();
+        }
+        if (m.loaded + m.errored >= m.tables.size()) {
+            m.ended = Instant.now();
+            to(m, "Load complete");
+        }
+    }
+
+    private String publication(Dm m) {
+        return DmsLeftovers.PUBLICATION_PREFIX + m.suffix;
+    }
+
+    private String subscription(Dm m) {
+        return DmsLeftovers.SLOT_PREFIX + m.suffix;
+    }
+
+    /** Full load and CDC: publication on the source, subscription (initial sync, then streaming) on the target. */
+    private void cdcSync(Dm m) {
+        try (Connection s = open(m.source); Connection t = open(m.target)) {
+            if (!m.subscribed) {
+                List<String> names = m.tables.stream().map(tb -> SourceTables.quote(tb[0]) + "." + SourceTables.quote(tb[1])).toList();
+                try (Statement st = t.createStatement()) {
+                    if (m.tablePrep.equals("truncate")) st.execute("TRUNCATE " + String.join(", ", names));
+                }
+                try (Statement st = s.createStatement()) {
+                    if (!DmsLeftovers.publications(s).contains(publication(m))) {
+                        st.execute("CREATE PUBLICATION " + publication(m) + " FOR TABLE " + String.join(", ", names));
+                    }
+                }
+                if (DmsLeftovers.slotNames(s).contains(subscription(m))) {
+                    // a reload after a stop: DMS starts over with a fresh slot
+                    try (Statement st = s.createStatement()) {
+                        st.execute("SELECT pg_drop_replication_slot('" + subscription(m) + "')");
+                    }
+                }
+                try (Statement st = t.createStatement()) {
+                    st.execute("CREATE SUBSCRIPTION " + subscription(m) + " CONNECTION '"
+                            + m.source.libpqConninfo().replace("'", "''") + "' PUBLICATION " + publication(m) + " WITH (copy_data = true)");
+                }
+                m.subscribed = true;
+                return;
+            }
+            int ready = 0, total = 0;
+            try (Statement st = t.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT count(*) FILTER (WHERE r.srsubstate IN ('r', 's')), count(*) FROM pg_subscription_rel r "
+                            + "JOIN pg_subscription s ON s.oid = r.srsubid WHERE s.subname = '" + subscription(m) + "'")) {
+                rs.next();
+                ready = rs.getInt(1);
+                total = rs.getInt(2);
+            }
+            m.loaded = Math.min(ready, m.tables.size());
+            if (total > 0 && ready == total) {
+                m.cdcLatency = cdcLatency(m);
+                to(m, "Replication ongoing");
+            }
+        } catch (SQLException e) {
+            fail(m, "Replication failed: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Seconds behind: 0 once the slot has confirmed everything inserted into the source's WAL. The insert position,
+     * not pg_current_wal_lsn(): with asynchronous commit a committed change can still sit in WAL buffers, behind
+     * the write position, and must not count as replicated.
+     */
+    private Integer cdcLatency(Dm m) {
+        try (Connection s = open(m.source)) {
+            try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(
+                    "SELECT sl.confirmed_flush_lsn >= pg_current_wal_insert_lsn(), "
+                            + "COALESCE(floor(extract(epoch FROM r.replay_lag)), 0)::int "
+                            + "FROM pg_replication_slots sl LEFT JOIN pg_stat_replication r ON r.pid = sl.active_pid "
+                            + "WHERE sl.slot_name = '" + subscription(m) + "'")) {
+                if (!rs.next()) return null;
+                return rs.getBoolean(1) ? 0 : Math.max(1, rs.getInt(2));
+            }
+        } catch (SQLException e) {
+            return null;
+        }
+    }
+
+    /** Stop: the subscription goes, its slot and the publication stay on the source (DMS leaves them). */
+    private void unsubscribe(Dm m) {
+        try (Connection t = open(m.target); Statement st = t.createStatement()) {
+            st.execute("ALTER SUBSCRIPTION " + subscription(m) + " DISABLE");
+            st.execute("ALTER SUBSCRIPTION " + subscription(m) + " SET (slot_name = NONE)");
+            st.execute("DROP SUBSCRIPTION " + subscription(m));
+        } catch (SQLException e) {
+            m.lastFailure = "Could not stop replication cleanly: " + e.getMessage();
+        }
+        m.subscribed = false;
+    }
+
+    /** For tests: the suffix the fake uses in publication and slot names of a data migration. */
+    public synchronized String leftoverSuffix(String dataMigrationName) {
+        return migrations.values().stream().filter(m -> m.name.equals(dataMigrationName)).findFirst().map(m -> m.suffix).orElseThrow();
+    }
+}

@@ -1,0 +1,158 @@
+package io.pgvectormigrate.aws.dms;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgvectormigrate.core.ExitCode;
+import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.testing.CliRun;
+import io.pgvectormigrate.testing.PgServers;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** iam-policy prints valid IAM JSON that grants every call the code makes, and nothing the DMS engine never calls. */
+@ExtendWith(PgServers.class)
+class IamPolicyTest {
+    @TempDir
+    Path work;
+
+    private static Set<String> actions(JsonNode policy) {
+        Set<String> out = new LinkedHashSet<>();
+        for (JsonNode s : policy.get("Statement")) {
+            assertEquals("Allow", s.get("Effect").asText());
+            assertTrue(s.has("Resource") && s.has("Sid"), s.toString());
+            JsonNode a = s.get("Action");
+            if (a.isArray()) a.forEach(x -> out.add(x.asText()));
+            else out.add(a.asText());
+        }
+        return out;
+    }
+
+    @Test
+    void printsThreeParseableDocumentsNamingTheRegionAccountAndTag() throws Exception {
+        CliRun.Result r = CliRun.run(Map.of(), work, "iam-policy", "--region", "eu-west-1", "--account", "123456789012", "--format", "json");
+        assertEquals(ExitCode.OK, r.exitCode(), r.toString());
+        JsonNode all = Json.mapper().readTree(r.out());
+        JsonNode operator = all.get("operatorPolicy");
+        assertEquals("2012-10-17", operator.get("Version").asText());
+        Set<String> granted = actions(operator);
+        assertEquals(IamPolicies.operatorActions(), granted, "the operator policy grants exactly the catalogue");
+        for (String service : List.of("rds:", "dms:", "secretsmanager:", "cloudformation:")) {
+            assertTrue(granted.stream().anyMatch(a -> a.startsWith(service)), service);
+        }
+        String text = operator.toString();
+        assertTrue(text.contains("aws:RequestTag/pgvector-migrate:run-id"), text);
+        assertTrue(text.contains("aws:ResourceTag/pgvector-migrate:run-id"), text);
+        assertTrue(text.contains("arn:aws:dms:eu-west-1:123456789012:*"), text);
+        assertTrue(text.contains("stack/BedrockChatStack/*"), text);
+        assertTrue(text.contains("arn:aws:iam::123456789012:role/pgvector-migrate-dms"), text);
+        // deletes are never granted on untagged resources
+        for (JsonNode s : operator.get("Statement")) {
+            boolean deletes = s.get("Action").toString().contains(":Delete");
+            if (deletes) assertTrue(s.path("Condition").toString().contains("aws:ResourceTag/pgvector-migrate:run-id"), s.toString());
+        }
+
+        JsonNode trust = all.get("dmsRoleTrustPolicy");
+        JsonNode principals = trust.get("Statement").get(0).get("Principal").get("Service");
+        assertEquals(List.of("dms-data-migrations.amazonaws.com", "dms.eu-west-1.amazonaws.com"),
+                List.of(principals.get(0).asText(), principals.get(1).asText()));
+        assertEquals("sts:AssumeRole", trust.get("Statement").get(0).get("Action").asText());
+
+        JsonNode role = all.get("dmsRolePolicy");
+        Set<String> roleActions = actions(role);
+        for (String a : List.of("secretsmanager:GetSecretValue", "kms:Decrypt", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
+                "logs:CreateLogGroup", "logs:PutLogEvents", "cloudwatch:PutMetricData")) {
+            assertTrue(roleActions.contains(a), a);
+        }
+        assertTrue(role.toString().contains("log-group:dms-data-migration-*"), role.toString());
+        assertTrue(role.toString().contains("aws:cloudformation:stack-name"), "the stack's secret, by its CloudFormation tag");
+    }
+
+    @Test
+    void oneDocumentPrintsAsBareJsonAndBadInputIsExit2() throws Exception {
+        CliRun.Result trust = CliRun.run(Map.of("AWS_REGION", "ap-southeast-2"), work, "iam-policy", "--document", "dms-trust");
+        assertEquals(ExitCode.OK, trust.exitCode(), trust.toString());
+        assertTrue(Json.mapper().readTree(trust.out()).toString().contains("dms.ap-southeast-2.amazonaws.com"));
+
+        CliRun.Result secret = CliRun.run(Map.of(), work, "iam-policy", "--region", "us-east-1", "--document", "dms-permissions",
+                "--target-secret-arn", "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCd");
+        assertTrue(Json.mapper().readTree(secret.out()).toString().contains("secret:db-AbCd"));
+
+        CliRun.Result text = CliRun.run(Map.of(), work, "iam-policy", "--region", "us-east-1");
+        assertEquals(ExitCode.OK, text.exitCode());
+        assertTrue(text.out().contains("# Operator policy") && text.out().contains("dms-vpc-role"), text.out());
+
+        CliRun.Result noRegion = CliRun.run(Map.of(), work, "iam-policy");
+        assertEquals(ExitCode.USAGE, noRegion.exitCode());
+        assertTrue(noRegion.err().contains("--region"), noRegion.err());
+        assertEquals(ExitCode.USAGE, CliRun.run(Map.of(), work, "iam-policy", "--region", "us-east-1", "--account", "12").exitCode());
+        assertEquals(ExitCode.USAGE, CliRun.run(Map.of(), work, "iam-policy", "--region", "us-east-1", "--document", "all-of-it").exitCode());
+
+        CliRun.Result help = CliRun.run(Map.of(), work, "iam-policy", "--help");
+        assertEquals(ExitCode.OK, help.exitCode());
+        assertTrue(help.out().contains("Examples:") && help.out().contains("--document"), help.out());
+    }
+
+    /**
+     * Drives the engine through a full load, a CDC run and teardowns against the fake, then checks the calls it
+     * made against the catalogue both ways: nothing called without a permission, no DMS permission never used.
+     */
+    @Test
+    void everyDmsCallTheEngineMakesIsGrantedAndEveryDmsGrantIsUsed(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.bedrockChat(30, 2);
+        RunContext full = f.ctx("iam1");
+        f.engine().migrate(full, f.endpoints());
+        f.engine().cutover(full, f.endpoints());
+        f.engine().teardown(full, f.endpoints());
+        DmsEngine cdc = f.engine(f.options().migrationType(DmsOptions.MigrationType.FULL_LOAD_AND_CDC).build());
+        RunContext streaming = f.ctx("iam2");
+        cdc.migrate(streaming, f.endpoints());
+        cdc.teardown(streaming, f.endpoints()); // stops the running migration first
+        // resume adoption looks at tags
+        f.fake.crash("CreateInstanceProfile", FakeDms.When.AFTER, 3);
+        RunContext crashed = f.ctx("iam3");
+        try {
+            f.engine().migrate(crashed, f.endpoints());
+        } catch (FakeDms.FakeCrash expected) {
+            // resumed below
+        }
+        f.fake.clearCrashes();
+        f.engine().migrate(f.ctx("iam3"), f.endpoints());
+        f.engine().teardown(f.ctx("iam3"), f.endpoints());
+        assertEquals(List.of(), f.fake.inventory());
+
+        Set<String> called = new TreeSet<>(f.fake.calls());
+        Set<String> catalogued = IamPolicies.OPERATOR.stream().filter(p -> p.service().equals("dms") && p.directCall())
+                .map(IamPolicies.Permission::operation).collect(Collectors.toCollection(TreeSet::new));
+        assertTrue(catalogued.containsAll(called), "calls missing from the IAM catalogue: " + difference(called, catalogued));
+        assertTrue(called.containsAll(catalogued), "DMS permissions the engine never uses: " + difference(catalogued, called));
+
+        JsonNode policy = IamPolicies.operatorPolicy(new IamPolicies.Target("us-east-1", null, null, null, null));
+        Set<String> granted = actions(policy);
+        for (String op : called) {
+            String action = IamPolicies.iamActionFor("dms", op);
+            assertTrue(granted.contains(action), op + " needs " + action);
+        }
+        assertEquals("dms:ListDataProviders", IamPolicies.iamActionFor("dms", "DescribeDataProviders"));
+        assertFalse(granted.contains("dms:*"));
+    }
+
+    private static Set<String> difference(Set<String> a, Set<String> b) {
+        Set<String> d = new TreeSet<>(a);
+        d.removeAll(b);
+        return d;
+    }
+}

@@ -1,0 +1,700 @@
+package io.pgvectormigrate.aws.fake;
+
+import io.pgvectormigrate.local.LocalPostgres;
+import io.pgvectormigrate.local.PgBinaries;
+import io.pgvectormigrate.local.Proc;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.rds.model.*;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
+
+/**
+ * A stateful RDS that behaves as the API reference says for the calls the tool makes: clusters go
+ * creating -> available -> deleting -> gone, instances only on an available cluster, no cluster deletion while it
+ * has instances, no parameter group deletion while a cluster uses it, and the documented faults. Transitions
+ * advance on Describe calls (every {@link #transitionPolls} looks), so waiters finish in milliseconds.
+ *
+ * <p>A snapshot may carry a pg_dump archive: restoring it then starts a real local PostgreSQL loaded with the
+ * archive, and the cluster's endpoint points at it; the master password is the snapshot's (as on Aurora), and
+ * ModifyDBCluster(masterUserPassword) really changes it.
+ */
+public final class FakeRds implements RdsClient {
+    public static final String ACCOUNT = "123456789012";
+
+    private final String region;
+    private final Faults faults;
+    public int transitionPolls = 2;
+
+    public final Map<String, Cluster> clusters = new LinkedHashMap<>();
+    public final Map<String, Instance> instances = new LinkedHashMap<>();
+    public final Map<String, Group> groups = new LinkedHashMap<>();
+    public final Map<String, Snapshot> snapshots = new LinkedHashMap<>();
+    public final Map<String, SubnetGroup> subnetGroups = new LinkedHashMap<>();
+    /** KMS keys the caller may not use. */
+    public final Set<String> inaccessibleKeys = new HashSet<>();
+    /** Engine versions RDS still offers (null: all). */
+    public Set<String> offeredVersions;
+    /** Clusters that never leave "creating" (timeouts). */
+    public final Set<String> stuckClusters = new HashSet<>();
+
+    public FakeRds(String region, Faults faults) {
+        this.region = region;
+        this.faults = faults;
+    }
+
+    // ---- state
+
+    public static final class Cluster {
+        public String id, arn, status, engine, engineVersion, endpoint, subnetGroup, parameterGroup, masterUsername,
+                masterPassword, databaseName, kmsKeyId, restoredFrom;
+        public int port = 5432, ticks;
+        public boolean deletionProtection, copyTagsToSnapshot, encrypted;
+        public Double minAcu, maxAcu;
+        public List<String> securityGroups = new ArrayList<>();
+        public Map<String, String> tags = new LinkedHashMap<>();
+        public LocalPostgres local;
+        public String secretArn;
+    }
+
+    public static final class Instance {
+        public String id, arn, status, cluster, instanceClass, engine;
+        public int ticks;
+        public boolean publiclyAccessible;
+        public Map<String, String> tags = new LinkedHashMap<>();
+    }
+
+    public static final class Group {
+        public String name, arn, family, description;
+        public Map<String, String> parameters = new LinkedHashMap<>();
+        public Map<String, String> applyMethods = new LinkedHashMap<>();
+        public Map<String, String> tags = new LinkedHashMap<>();
+    }
+
+    public static final class Snapshot {
+        public String id, arn, status, engine, engineVersion, kmsKeyId, masterUsername, masterPassword, cluster, type = "manual";
+        public boolean encrypted;
+        public int ticks, port = 5432;
+        public Map<String, String> tags = new LinkedHashMap<>();
+        /** A pg_dump -Fc archive of the data; restoring loads it into a local PostgreSQL. */
+        public Path dumpArchive;
+        public PgBinaries binaries;
+        public Path localBaseDir;
+    }
+
+    public static final class SubnetGroup {
+        public String name, vpcId;
+        public List<String> subnets = new ArrayList<>();
+    }
+
+    public String arn(String type, String id) {
+        return "arn:aws:rds:" + region + ":" + ACCOUNT + ":" + type + ":" + id;
+    }
+
+    public Cluster addCluster(String id, String engineVersion, String subnetGroup, List<String> sgs) {
+        Cluster c = new Cluster();
+        c.id = id;
+        c.arn = arn("cluster", id);
+        c.status = "available";
+        c.engine = "aurora-postgresql";
+        c.engineVersion = engineVersion;
+        c.endpoint = id + ".cluster-c0ffee." + region + ".rds.amazonaws.com";
+        c.subnetGroup = subnetGroup;
+        c.securityGroups = new ArrayList<>(sgs);
+        c.masterUsername = "postgres";
+        c.databaseName = "postgres";
+        clusters.put(id, c);
+        return c;
+    }
+
+    public Snapshot addSnapshot(String id, String engine, String engineVersion, String status, String kmsKeyId, String masterPassword) {
+        Snapshot s = new Snapshot();
+        s.id = id;
+        s.arn = arn("cluster-snapshot", id);
+        s.engine = engine;
+        s.engineVersion = engineVersion;
+        s.status = status;
+        s.kmsKeyId = kmsKeyId;
+        s.encrypted = kmsKeyId != null;
+        s.masterUsername = "postgres";
+        s.masterPassword = masterPassword;
+        snapshots.put(id, s);
+        return s;
+    }
+
+    public SubnetGroup addSubnetGroup(String name, String vpc, List<String> subnets) {
+        SubnetGroup g = new SubnetGroup();
+        g.name = name;
+        g.vpcId = vpc;
+        g.subnets = new ArrayList<>(subnets);
+        subnetGroups.put(name, g);
+        return g;
+    }
+
+    /** Resources tagged with a run, as "kind:id" strings. */
+    public synchronized List<String> taggedWith(String runId) {
+        List<String> out = new ArrayList<>();
+        clusters.values().stream().filter(c -> runId.equals(c.tags.get("pgvector-migrate:run-id"))).forEach(c -> out.add("cluster:" + c.id));
+        instances.values().stream().filter(i -> runId.equals(i.tags.get("pgvector-migrate:run-id"))).forEach(i -> out.add("instance:" + i.id));
+        groups.values().stream().filter(g -> runId.equals(g.tags.get("pgvector-migrate:run-id"))).forEach(g -> out.add("group:" + g.name));
+        snapshots.values().stream().filter(s -> runId.equals(s.tags.get("pgvector-migrate:run-id"))).forEach(s -> out.add("snapshot:" + s.id));
+        return out;
+    }
+
+    /** Stops local instances still running (a test's finally). */
+    public synchronized void destroyLocalInstances() {
+        for (Cluster c : clusters.values()) {
+            if (c.local != null) {
+                c.local.destroy();
+                c.local = null;
+            }
+        }
+    }
+
+    @Override
+    public String serviceName() {
+        return "rds";
+    }
+
+    // ---- faults
+
+    private static RuntimeException fault(AwsServiceException.Builder b, String code, String message, int status) {
+        return (RuntimeException) b.message(message).awsErrorDetails(Faults.details("Rds", code, message, status)).statusCode(status).build();
+    }
+
+    private void enter(String op) {
+        if (faults.before("rds", op)) {
+            throw fault(RdsException.builder(), "Throttling", "Rate exceeded", 400);
+        }
+    }
+
+    private static RuntimeException clusterNotFound(String id) {
+        return fault(DbClusterNotFoundException.builder(), "DBClusterNotFoundFault", "DBCluster " + id + " not found.", 404);
+    }
+
+    private static RuntimeException invalidClusterState(String msg) {
+        return fault(InvalidDbClusterStateException.builder(), "InvalidDBClusterStateFault", msg, 400);
+    }
+
+    // ---- transitions
+
+    private void tick(Cluster c) {
+        if (c.ticks > 0 && --c.ticks > 0) return;
+        switch (c.status) {
+            case "creating" -> {
+                if (!stuckClusters.contains(c.id)) c.status = "available";
+                else c.ticks = 1;
+            }
+            case "resetting-master-credentials", "modifying" -> c.status = "available";
+            case "deleting" -> {
+                clusters.remove(c.id);
+                if (c.local != null) {
+                    c.local.destroy();
+                    c.local = null;
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private void tick(Instance i) {
+        if (i.ticks > 0 && --i.ticks > 0) return;
+        switch (i.status) {
+            case "creating" -> i.status = "available";
+            case "deleting" -> instances.remove(i.id);
+            default -> { }
+        }
+    }
+
+    private void tick(Snapshot s) {
+        if (s.ticks > 0 && --s.ticks > 0) return;
+        if ("creating".equals(s.status)) s.status = "available";
+    }
+
+    // ---- views
+
+    private DBCluster view(Cluster c) {
+        List<DBClusterMember> members = new ArrayList<>();
+        instances.values().stream().filter(i -> i.cluster.equals(c.id)).forEach(i -> members.add(DBClusterMember.builder()
+                .dbInstanceIdentifier(i.id).isClusterWriter(true).build()));
+        List<VpcSecurityGroupMembership> sgs = new ArrayList<>();
+        c.securityGroups.forEach(sg -> sgs.add(VpcSecurityGroupMembership.builder().vpcSecurityGroupId(sg).status("active").build()));
+        DBCluster.Builder b = DBCluster.builder().dbClusterIdentifier(c.id).dbClusterArn(c.arn).status(c.status).engine(c.engine)
+                .engineVersion(c.engineVersion).endpoint(c.endpoint).port(c.port).dbSubnetGroup(c.subnetGroup)
+                .dbClusterParameterGroup(c.parameterGroup).masterUsername(c.masterUsername).databaseName(c.databaseName)
+                .kmsKeyId(c.kmsKeyId).storageEncrypted(c.encrypted).deletionProtection(c.deletionProtection)
+                .copyTagsToSnapshot(c.copyTagsToSnapshot).vpcSecurityGroups(sgs).dbClusterMembers(members)
+                .tagList(tags(c.tags)).engineMode("provisioned");
+        if (c.minAcu != null) b.serverlessV2ScalingConfiguration(ServerlessV2ScalingConfigurationInfo.builder()
+                .minCapacity(c.minAcu).maxCapacity(c.maxAcu).build());
+        if (c.secretArn != null) b.masterUserSecret(MasterUserSecret.builder().secretArn(c.secretArn).secretStatus("active").build());
+        return b.build();
+    }
+
+    private DBInstance view(Instance i) {
+        return DBInstance.builder().dbInstanceIdentifier(i.id).dbInstanceArn(i.arn).dbInstanceStatus(i.status)
+                .dbClusterIdentifier(i.cluster).dbInstanceClass(i.instanceClass).engine(i.engine)
+                .publiclyAccessible(i.publiclyAccessible).tagList(tags(i.tags)).build();
+    }
+
+    private DBClusterSnapshot view(Snapshot s) {
+        return DBClusterSnapshot.builder().dbClusterSnapshotIdentifier(s.id).dbClusterSnapshotArn(s.arn).status(s.status)
+                .engine(s.engine).engineVersion(s.engineVersion).kmsKeyId(s.kmsKeyId).storageEncrypted(s.encrypted)
+                .masterUsername(s.masterUsername).dbClusterIdentifier(s.cluster).port(s.port).snapshotType(s.type)
+                .tagList(tags(s.tags)).build();
+    }
+
+    private DBClusterParameterGroup view(Group g) {
+        return DBClusterParameterGroup.builder().dbClusterParameterGroupName(g.name).dbClusterParameterGroupArn(g.arn)
+                .dbParameterGroupFamily(g.family).description(g.description).build();
+    }
+
+    private static List<Tag> tags(Map<String, String> m) {
+        List<Tag> out = new ArrayList<>();
+        m.forEach((k, v) -> out.add(Tag.builder().key(k).value(v).build()));
+        return out;
+    }
+
+    private static Map<String, String> tagMap(List<Tag> tags) {
+        Map<String, String> m = new LinkedHashMap<>();
+        if (tags != null) tags.forEach(t -> m.put(t.key(), t.value()));
+        return m;
+    }
+
+    // ---- snapshots and engine versions
+
+    @Override
+    public synchronized DescribeDbClusterSnapshotsResponse describeDBClusterSnapshots(DescribeDbClusterSnapshotsRequest r) {
+        enter("DescribeDBClusterSnapshots");
+        if (r.dbClusterSnapshotIdentifier() != null) {
+            Snapshot s = findSnapshot(r.dbClusterSnapshotIdentifier());
+            // an automated snapshot is found by name only when SnapshotType=automated is given
+            if (s != null && "automated".equals(s.type) && !s.arn.equals(r.dbClusterSnapshotIdentifier())
+                    && !"automated".equals(r.snapshotType())) {
+                s = null;
+            }
+            if (s == null) {
+                throw fault(DbClusterSnapshotNotFoundException.builder(), "DBClusterSnapshotNotFoundFault",
+                        "DBClusterSnapshot " + r.dbClusterSnapshotIdentifier() + " not found.", 404);
+            }
+            tick(s);
+            return DescribeDbClusterSnapshotsResponse.builder().dbClusterSnapshots(view(s)).build();
+        }
+        List<DBClusterSnapshot> out = new ArrayList<>();
+        for (Snapshot s : List.copyOf(snapshots.values())) {
+            if (r.snapshotType() != null && !r.snapshotType().equals(s.type)) continue;
+            if (r.dbClusterIdentifier() != null && !r.dbClusterIdentifier().equals(s.cluster)) continue;
+            tick(s);
+            out.add(view(s));
+        }
+        return DescribeDbClusterSnapshotsResponse.builder().dbClusterSnapshots(out).build();
+    }
+
+    private Snapshot findSnapshot(String idOrArn) {
+        for (Snapshot s : snapshots.values()) if (s.id.equals(idOrArn) || s.arn.equals(idOrArn)) return s;
+        return null;
+    }
+
+    @Override
+    public synchronized DescribeDbEngineVersionsResponse describeDBEngineVersions(DescribeDbEngineVersionsRequest r) {
+        enter("DescribeDBEngineVersions");
+        if (!"aurora-postgresql".equals(r.engine()) || r.engineVersion() == null) {
+            return DescribeDbEngineVersionsResponse.builder().build();
+        }
+        if (offeredVersions != null && !offeredVersions.contains(r.engineVersion())) return DescribeDbEngineVersionsResponse.builder().build();
+        String family = "aurora-postgresql" + r.engineVersion().split("\\.")[0];
+        return DescribeDbEngineVersionsResponse.builder().dbEngineVersions(DBEngineVersion.builder().engine(r.engine())
+                .engineVersion(r.engineVersion()).dbParameterGroupFamily(family).build()).build();
+    }
+
+    @Override
+    public synchronized CreateDbClusterSnapshotResponse createDBClusterSnapshot(CreateDbClusterSnapshotRequest r) {
+        enter("CreateDBClusterSnapshot");
+        Cluster c = clusters.get(r.dbClusterIdentifier());
+        if (c == null) throw clusterNotFound(r.dbClusterIdentifier());
+        if (!"available".equals(c.status)) throw invalidClusterState("DBCluster " + c.id + " is not in available state.");
+        if (snapshots.containsKey(r.dbClusterSnapshotIdentifier())) {
+            throw fault(DbClusterSnapshotAlreadyExistsException.builder(), "DBClusterSnapshotAlreadyExistsFault",
+                    "Cannot create the snapshot because a snapshot with the identifier " + r.dbClusterSnapshotIdentifier() + " already exists.", 400);
+        }
+        Snapshot s = snapshotOf(c, r.dbClusterSnapshotIdentifier());
+        s.tags.putAll(tagMap(r.tags()));
+        faults.changed("CreateDBClusterSnapshot");
+        return CreateDbClusterSnapshotResponse.builder().dbClusterSnapshot(view(s)).build();
+    }
+
+    private Snapshot snapshotOf(Cluster c, String id) {
+        Snapshot s = new Snapshot();
+        s.id = id;
+        s.arn = arn("cluster-snapshot", id);
+        s.status = "creating";
+        s.ticks = transitionPolls;
+        s.engine = c.engine;
+        s.engineVersion = c.engineVersion;
+        s.kmsKeyId = c.kmsKeyId;
+        s.encrypted = c.encrypted;
+        s.masterUsername = c.masterUsername;
+        s.masterPassword = c.masterPassword;
+        s.cluster = c.id;
+        s.port = c.port;
+        snapshots.put(id, s);
+        return s;
+    }
+
+    // ---- parameter groups
+
+    @Override
+    public synchronized CreateDbClusterParameterGroupResponse createDBClusterParameterGroup(CreateDbClusterParameterGroupRequest r) {
+        enter("CreateDBClusterParameterGroup");
+        if (groups.containsKey(r.dbClusterParameterGroupName())) {
+            throw fault(DbParameterGroupAlreadyExistsException.builder(), "DBParameterGroupAlreadyExists",
+                    "Parameter group " + r.dbClusterParameterGroupName() + " already exists", 400);
+        }
+        if (r.dbParameterGroupFamily() == null || !r.dbParameterGroupFamily().startsWith("aurora-postgresql")) {
+            throw fault(RdsException.builder(), "InvalidParameterValue", "invalid family " + r.dbParameterGroupFamily(), 400);
+        }
+        Group g = new Group();
+        g.name = r.dbClusterParameterGroupName();
+        g.arn = arn("cluster-pg", g.name);
+        g.family = r.dbParameterGroupFamily();
+        g.description = r.description();
+        g.tags.putAll(tagMap(r.tags()));
+        groups.put(g.name, g);
+        faults.changed("CreateDBClusterParameterGroup");
+        return CreateDbClusterParameterGroupResponse.builder().dbClusterParameterGroup(view(g)).build();
+    }
+
+    @Override
+    public synchronized ModifyDbClusterParameterGroupResponse modifyDBClusterParameterGroup(ModifyDbClusterParameterGroupRequest r) {
+        enter("ModifyDBClusterParameterGroup");
+        Group g = groups.get(r.dbClusterParameterGroupName());
+        if (g == null) {
+            throw fault(DbParameterGroupNotFoundException.builder(), "DBParameterGroupNotFound",
+                    "DBClusterParameterGroup not found: " + r.dbClusterParameterGroupName(), 404);
+        }
+        if (r.parameters().size() > 20) {
+            throw fault(RdsException.builder(), "InvalidParameterValue", "at most 20 parameters per call", 400);
+        }
+        for (Parameter p : r.parameters()) {
+            if (p.applyMethod() == null) throw fault(RdsException.builder(), "InvalidParameterCombination", "ApplyMethod is required", 400);
+            g.parameters.put(p.parameterName(), p.parameterValue());
+            g.applyMethods.put(p.parameterName(), p.applyMethodAsString());
+        }
+        faults.changed("ModifyDBClusterParameterGroup");
+        return ModifyDbClusterParameterGroupResponse.builder().dbClusterParameterGroupName(g.name).build();
+    }
+
+    @Override
+    public synchronized DescribeDbClusterParameterGroupsResponse describeDBClusterParameterGroups(DescribeDbClusterParameterGroupsRequest r) {
+        enter("DescribeDBClusterParameterGroups");
+        if (r.dbClusterParameterGroupName() != null) {
+            Group g = groups.get(r.dbClusterParameterGroupName());
+            if (g == null) {
+                throw fault(DbParameterGroupNotFoundException.builder(), "DBParameterGroupNotFound",
+                        "DBClusterParameterGroup not found: " + r.dbClusterParameterGroupName(), 404);
+            }
+            return DescribeDbClusterParameterGroupsResponse.builder().dbClusterParameterGroups(view(g)).build();
+        }
+        return DescribeDbClusterParameterGroupsResponse.builder().dbClusterParameterGroups(groups.values().stream().map(this::view).toList()).build();
+    }
+
+    @Override
+    public synchronized DeleteDbClusterParameterGroupResponse deleteDBClusterParameterGroup(DeleteDbClusterParameterGroupRequest r) {
+        enter("DeleteDBClusterParameterGroup");
+        Group g = groups.get(r.dbClusterParameterGroupName());
+        if (g == null) {
+            throw fault(DbParameterGroupNotFoundException.builder(), "DBParameterGroupNotFound",
+                    "DBClusterParameterGroup not found: " + r.dbClusterParameterGroupName(), 404);
+        }
+        for (Cluster c : clusters.values()) {
+            if (g.name.equals(c.parameterGroup)) {
+                throw fault(InvalidDbParameterGroupStateException.builder(), "InvalidDBParameterGroupState",
+                        "One or more database clusters are still members of this parameter group " + g.name + ", so the group cannot be deleted", 400);
+            }
+        }
+        groups.remove(g.name);
+        faults.changed("DeleteDBClusterParameterGroup");
+        return DeleteDbClusterParameterGroupResponse.builder().build();
+    }
+
+    // ---- clusters
+
+    @Override
+    public synchronized RestoreDbClusterFromSnapshotResponse restoreDBClusterFromSnapshot(RestoreDbClusterFromSnapshotRequest r) {
+        enter("RestoreDBClusterFromSnapshot");
+        if (r.engine() == null) throw fault(RdsException.builder(), "InvalidParameterValue", "Engine is required", 400);
+        Snapshot s = findSnapshot(r.snapshotIdentifier());
+        if (s == null) {
+            throw fault(DbClusterSnapshotNotFoundException.builder(), "DBClusterSnapshotNotFoundFault",
+                    "DBClusterSnapshot " + r.snapshotIdentifier() + " not found.", 404);
+        }
+        if (!"available".equals(s.status)) {
+            throw fault(InvalidDbClusterSnapshotStateException.builder(), "InvalidDBClusterSnapshotStateFault",
+                    "Snapshot " + s.id + " is not available", 400);
+        }
+        if (clusters.containsKey(r.dbClusterIdentifier())) {
+            throw fault(DbClusterAlreadyExistsException.builder(), "DBClusterAlreadyExistsFault",
+                    "DB Cluster already exists", 400);
+        }
+        if (r.dbClusterParameterGroupName() != null && !groups.containsKey(r.dbClusterParameterGroupName())) {
+            throw fault(DbClusterParameterGroupNotFoundException.builder(), "DBClusterParameterGroupNotFound",
+                    "DBClusterParameterGroup not found: " + r.dbClusterParameterGroupName(), 404);
+        }
+        if (r.dbSubnetGroupName() != null && !subnetGroups.containsKey(r.dbSubnetGroupName())) {
+            throw fault(DbSubnetGroupNotFoundException.builder(), "DBSubnetGroupNotFoundFault",
+                    "DB subnet group '" + r.dbSubnetGroupName() + "' does not exist.", 404);
+        }
+        String version = r.engineVersion() != null ? r.engineVersion() : s.engineVersion;
+        if (offeredVersions != null && !offeredVersions.contains(version)) {
+            throw fault(RdsException.builder(), "InvalidParameterCombination", "Cannot find version " + version + " for aurora-postgresql", 400);
+        }
+        String kms = r.kmsKeyId() != null ? r.kmsKeyId() : s.kmsKeyId;
+        if (kms != null && inaccessibleKeys.contains(kms)) {
+            throw fault(KmsKeyNotAccessibleException.builder(), "KMSKeyNotAccessibleFault",
+                    "The specified KMS key " + kms + " does not exist, is not enabled or you do not have permissions to access it.", 400);
+        }
+        Cluster c = new Cluster();
+        c.id = r.dbClusterIdentifier();
+        c.arn = arn("cluster", c.id);
+        c.status = "creating";
+        c.ticks = transitionPolls;
+        c.engine = r.engine();
+        c.engineVersion = r.engineVersion() != null ? r.engineVersion() : s.engineVersion;
+        c.endpoint = c.id + ".cluster-c0ffee." + region + ".rds.amazonaws.com";
+        c.port = r.port() != null ? r.port() : s.port;
+        c.subnetGroup = r.dbSubnetGroupName() != null ? r.dbSubnetGroupName() : "default";
+        c.securityGroups = new ArrayList<>(r.vpcSecurityGroupIds());
+        c.parameterGroup = r.dbClusterParameterGroupName() != null ? r.dbClusterParameterGroupName() : "default.aurora-postgresql15";
+        c.masterUsername = s.masterUsername;
+        c.masterPassword = s.masterPassword;
+        c.databaseName = "postgres";
+        c.kmsKeyId = kms;
+        c.encrypted = kms != null;
+        c.deletionProtection = Boolean.TRUE.equals(r.deletionProtection());
+        c.copyTagsToSnapshot = Boolean.TRUE.equals(r.copyTagsToSnapshot());
+        c.restoredFrom = s.arn;
+        if (r.serverlessV2ScalingConfiguration() != null) {
+            c.minAcu = r.serverlessV2ScalingConfiguration().minCapacity();
+            c.maxAcu = r.serverlessV2ScalingConfiguration().maxCapacity();
+        }
+        c.tags.putAll(tagMap(r.tags()));
+        if (s.dumpArchive != null) startLocal(c, s);
+        clusters.put(c.id, c);
+        faults.changed("RestoreDBClusterFromSnapshot");
+        return RestoreDbClusterFromSnapshotResponse.builder().dbCluster(view(c)).build();
+    }
+
+    /** Loads the snapshot's archive into a fresh local PostgreSQL whose superuser has the snapshot's password. */
+    private void startLocal(Cluster c, Snapshot s) {
+        LocalPostgres pg = LocalPostgres.start(s.binaries, s.localBaseDir.resolve(c.id), 0, LocalPostgres.replicationSettings(), true);
+        try {
+            Proc.check("pg_restore", List.of(s.binaries.tool("pg_restore").toString(), "--no-owner", "-d", "postgres",
+                    s.dumpArchive.toString()), null, pg.libpqEnv(), Duration.ofMinutes(2));
+            setPassword(pg, null, s.masterPassword);
+        } catch (RuntimeException e) {
+            pg.destroy();
+            throw e;
+        }
+        c.local = pg;
+        c.endpoint = "127.0.0.1";
+        c.port = pg.port();
+    }
+
+    /** @param current the superuser's password now (null: the one the local instance was created with) */
+    private static void setPassword(LocalPostgres pg, String current, String password) {
+        var spec = current == null ? pg.connection("postgres") : pg.connection("postgres").withPassword(current);
+        try (Connection conn = DriverManager.getConnection(spec.jdbcUrl(), spec.driverProperties());
+             Statement st = conn.createStatement()) {
+            st.execute("ALTER ROLE postgres PASSWORD '" + password.replace("'", "''") + "'");
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot set the local password: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized DescribeDbClustersResponse describeDBClusters(DescribeDbClustersRequest r) {
+        enter("DescribeDBClusters");
+        if (r.dbClusterIdentifier() != null) {
+            Cluster c = findCluster(r.dbClusterIdentifier());
+            if (c == null) throw clusterNotFound(r.dbClusterIdentifier());
+            tick(c);
+            if (!clusters.containsKey(c.id)) throw clusterNotFound(r.dbClusterIdentifier());
+            return DescribeDbClustersResponse.builder().dbClusters(view(c)).build();
+        }
+        List<DBCluster> out = new ArrayList<>();
+        for (Cluster c : List.copyOf(clusters.values())) {
+            tick(c);
+            if (clusters.containsKey(c.id)) out.add(view(c));
+        }
+        return DescribeDbClustersResponse.builder().dbClusters(out).build();
+    }
+
+    private Cluster findCluster(String idOrArn) {
+        for (Cluster c : clusters.values()) if (c.id.equals(idOrArn) || c.arn.equals(idOrArn)) return c;
+        return null;
+    }
+
+    @Override
+    public synchronized ModifyDbClusterResponse modifyDBCluster(ModifyDbClusterRequest r) {
+        enter("ModifyDBCluster");
+        Cluster c = clusters.get(r.dbClusterIdentifier());
+        if (c == null) throw clusterNotFound(r.dbClusterIdentifier());
+        if (!"available".equals(c.status)) throw invalidClusterState("DBCluster " + c.id + " is not in available state.");
+        if (r.masterUserPassword() != null) {
+            String pw = r.masterUserPassword();
+            if (pw.length() < 8 || pw.length() > 41 || pw.contains("/") || pw.contains("\"") || pw.contains("@")) {
+                throw fault(RdsException.builder(), "InvalidParameterValue", "The parameter MasterUserPassword is not a valid password.", 400);
+            }
+            String before = c.masterPassword;
+            c.masterPassword = pw;
+            if (c.local != null) setPassword(c.local, before, pw);
+            c.status = "resetting-master-credentials";
+            c.ticks = 1;
+        }
+        faults.changed("ModifyDBCluster");
+        return ModifyDbClusterResponse.builder().dbCluster(view(c)).build();
+    }
+
+    @Override
+    public synchronized DeleteDbClusterResponse deleteDBCluster(DeleteDbClusterRequest r) {
+        enter("DeleteDBCluster");
+        Cluster c = clusters.get(r.dbClusterIdentifier());
+        if (c == null) throw clusterNotFound(r.dbClusterIdentifier());
+        if (c.deletionProtection) throw invalidClusterState("Cannot delete protected Cluster, please disable deletion protection and try again.");
+        if ("deleting".equals(c.status)) throw invalidClusterState("Cluster " + c.id + " is already being deleted.");
+        if (!"available".equals(c.status) && !"stopped".equals(c.status) && !"failed".equals(c.status)) {
+            throw invalidClusterState("DBCluster " + c.id + " is not in a valid state (" + c.status + ").");
+        }
+        if (instances.values().stream().anyMatch(i -> i.cluster.equals(c.id))) {
+            throw invalidClusterState("Cluster cannot be deleted, it still contains DB instances in non-deleting state.");
+        }
+        boolean skip = Boolean.TRUE.equals(r.skipFinalSnapshot());
+        if (!skip) {
+            if (r.finalDBSnapshotIdentifier() == null) {
+                throw fault(RdsException.builder(), "InvalidParameterCombination",
+                        "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.", 400);
+            }
+            if (snapshots.containsKey(r.finalDBSnapshotIdentifier())) {
+                throw fault(DbClusterSnapshotAlreadyExistsException.builder(), "DBClusterSnapshotAlreadyExistsFault",
+                        "Cannot create the cluster snapshot because one with the identifier " + r.finalDBSnapshotIdentifier() + " already exists.", 400);
+            }
+            Snapshot s = snapshotOf(c, r.finalDBSnapshotIdentifier());
+            if (c.copyTagsToSnapshot) s.tags.putAll(c.tags);
+        }
+        c.status = "deleting";
+        c.ticks = transitionPolls;
+        faults.changed("DeleteDBCluster");
+        return DeleteDbClusterResponse.builder().dbCluster(view(c)).build();
+    }
+
+    // ---- instances
+
+    @Override
+    public synchronized CreateDbInstanceResponse createDBInstance(CreateDbInstanceRequest r) {
+        enter("CreateDBInstance");
+        if (instances.containsKey(r.dbInstanceIdentifier())) {
+            throw fault(DbInstanceAlreadyExistsException.builder(), "DBInstanceAlreadyExists", "DB instance already exists", 400);
+        }
+        Cluster c = clusters.get(r.dbClusterIdentifier());
+        if (c == null) throw clusterNotFound(r.dbClusterIdentifier());
+        if (!"available".equals(c.status)) throw invalidClusterState("DBCluster " + c.id + " is not in available state (" + c.status + ").");
+        if ("db.serverless".equals(r.dbInstanceClass()) && c.minAcu == null) {
+            throw fault(RdsException.builder(), "InvalidParameterCombination",
+                    "Set the Serverless v2 scaling configuration on the cluster before creating a db.serverless instance.", 400);
+        }
+        Instance i = new Instance();
+        i.id = r.dbInstanceIdentifier();
+        i.arn = arn("db", i.id);
+        i.status = "creating";
+        i.ticks = transitionPolls;
+        i.cluster = c.id;
+        i.instanceClass = r.dbInstanceClass();
+        i.engine = r.engine();
+        i.publiclyAccessible = Boolean.TRUE.equals(r.publiclyAccessible());
+        i.tags.putAll(tagMap(r.tags()));
+        instances.put(i.id, i);
+        faults.changed("CreateDBInstance");
+        return CreateDbInstanceResponse.builder().dbInstance(view(i)).build();
+    }
+
+    @Override
+    public synchronized DescribeDbInstancesResponse describeDBInstances(DescribeDbInstancesRequest r) {
+        enter("DescribeDBInstances");
+        if (r.dbInstanceIdentifier() != null) {
+            Instance i = instances.get(r.dbInstanceIdentifier());
+            if (i == null) {
+                throw fault(DbInstanceNotFoundException.builder(), "DBInstanceNotFound", "DBInstance " + r.dbInstanceIdentifier() + " not found.", 404);
+            }
+            tick(i);
+            if (!instances.containsKey(i.id)) {
+                throw fault(DbInstanceNotFoundException.builder(), "DBInstanceNotFound", "DBInstance " + r.dbInstanceIdentifier() + " not found.", 404);
+            }
+            return DescribeDbInstancesResponse.builder().dbInstances(view(i)).build();
+        }
+        List<DBInstance> out = new ArrayList<>();
+        for (Instance i : List.copyOf(instances.values())) {
+            tick(i);
+            if (instances.containsKey(i.id)) out.add(view(i));
+        }
+        return DescribeDbInstancesResponse.builder().dbInstances(out).build();
+    }
+
+    @Override
+    public synchronized DeleteDbInstanceResponse deleteDBInstance(DeleteDbInstanceRequest r) {
+        enter("DeleteDBInstance");
+        Instance i = instances.get(r.dbInstanceIdentifier());
+        if (i == null) {
+            throw fault(DbInstanceNotFoundException.builder(), "DBInstanceNotFound", "DBInstance " + r.dbInstanceIdentifier() + " not found.", 404);
+        }
+        if (!"available".equals(i.status)) {
+            throw fault(InvalidDbInstanceStateException.builder(), "InvalidDBInstanceState",
+                    "Instance " + i.id + " is not in available state (" + i.status + ").", 400);
+        }
+        i.status = "deleting";
+        i.ticks = transitionPolls;
+        faults.changed("DeleteDBInstance");
+        return DeleteDbInstanceResponse.builder().dbInstance(view(i)).build();
+    }
+
+    // ---- subnet groups and tags
+
+    @Override
+    public synchronized DescribeDbSubnetGroupsResponse describeDBSubnetGroups(DescribeDbSubnetGroupsRequest r) {
+        enter("DescribeDBSubnetGroups");
+        SubnetGroup g = subnetGroups.get(r.dbSubnetGroupName());
+        if (g == null) {
+            throw fault(DbSubnetGroupNotFoundException.builder(), "DBSubnetGroupNotFoundFault",
+                    "DB subnet group '" + r.dbSubnetGroupName() + "' does not exist.", 404);
+        }
+        List<Subnet> subnets = new ArrayList<>();
+        g.subnets.forEach(s -> subnets.add(Subnet.builder().subnetIdentifier(s).build()));
+        return DescribeDbSubnetGroupsResponse.builder().dbSubnetGroups(DBSubnetGroup.builder().dbSubnetGroupName(g.name)
+                .vpcId(g.vpcId).subnets(subnets).build()).build();
+    }
+
+    @Override
+    public synchronized ListTagsForResourceResponse listTagsForResource(ListTagsForResourceRequest r) {
+        enter("ListTagsForResource");
+        String arn = r.resourceName();
+        for (Group g : groups.values()) if (g.arn.equals(arn)) return ListTagsForResourceResponse.builder().tagList(tags(g.tags)).build();
+        for (Cluster c : clusters.values()) if (c.arn.equals(arn)) return ListTagsForResourceResponse.builder().tagList(tags(c.tags)).build();
+        for (Instance i : instances.values()) if (i.arn.equals(arn)) return ListTagsForResourceResponse.builder().tagList(tags(i.tags)).build();
+        for (Snapshot s : snapshots.values()) if (s.arn.equals(arn)) return ListTagsForResourceResponse.builder().tagList(tags(s.tags)).build();
+        throw fault(RdsException.builder(), "InvalidParameterValue", "Unable to find a resource with ARN " + arn, 400);
+    }
+
+    @Override
+    public void close() {
+        // state outlives a command; see close() above for local instances
+    }
+}
