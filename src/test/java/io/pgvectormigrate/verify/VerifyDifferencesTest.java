@@ -39,8 +39,14 @@ class VerifyDifferencesTest {
         assertTrue(r.out().contains("PASSED"), r.toString());
         assertTrue(r.out().contains("public.items"), r.toString());
 
-        JsonNode j = json(verify(db, "--format", "json"));
+        CliRun.Result jr = verify(db, "--format", "json");
+        JsonNode j = json(jr);
         assertTrue(j.get("passed").asBoolean());
+        // the pipeline stores the report as JSON and reads it back
+        VerifyReport back = Json.mapper().readValue(jr.out(), VerifyReport.class);
+        assertTrue(back.passed());
+        assertEquals(300L, back.table("public.items").targetRows());
+        assertEquals(VerifyReport.Status.passed, back.check(Check.CONTENT).status());
         for (String c : new String[]{"schema", "indexes", "extensions", "rows", "vectors", "groups", "content", "sequences"}) {
             assertEquals("passed", status(j, c), c);
         }
