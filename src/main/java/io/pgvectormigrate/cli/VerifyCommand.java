@@ -101,7 +101,7 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "Worker connections per side, sharing that side's snapshot (default: ${DEFAULT-VALUE}).")
     int jobs;
 
-    @Option(names = "--chunk-rows", defaultValue = "10000", paramLabel = "<n>",
+    @Option(names = "--chunk-rows", defaultValue = "2000", paramLabel = "<n>",
             description = "Rows per primary-key chunk; a differing chunk is re-read row by row (default: ${DEFAULT-VALUE}).")
     int chunkRows;
 
