@@ -1,0 +1,60 @@
+package io.pgvectormigrate.run;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.pgvectormigrate.core.ExitCode;
+import io.pgvectormigrate.pipeline.Resource;
+import io.pgvectormigrate.pipeline.Step;
+import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.testing.CliRun;
+import io.pgvectormigrate.testing.PgServers;
+import io.pgvectormigrate.testing.Sql;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code run} end to end against the fakes, on real data: the snapshot's archive restored into a local PostgreSQL,
+ * prepare-target on the real target, FakeDms copying the rows, the verifier comparing, cutover, teardown; exit 0,
+ * verification passed, and nothing left in any fake nor in the journal.
+ */
+@ExtendWith(PgServers.class)
+class RunEndToEndTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void dmsRunCompletesVerifiedAndLeavesNothing(PgServers.DbPair db) throws Exception {
+        try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 400, 5)) {
+            Path config = w.config("migration.yaml", "");
+            Path report = tmp.resolve("w").resolve("report.md");
+            CliRun.Result r = w.run("run", "--config", config.toString(), "--run-id", "e2e", "--report", report.toString());
+            assertEquals(ExitCode.OK, r.exitCode(), r.toString());
+            assertEquals(400, w.targetRows());
+            assertTrue(r.out().contains("migration run e2e: VERIFIED"), r.out());
+            assertTrue(r.out().contains("verification: PASSED"), r.out());
+            assertTrue(r.out().contains("resources left: none"), r.out());
+            assertTrue(r.out().contains("rows moved: 400"), r.out());
+            assertEquals(List.of(), w.leftovers("e2e"), "nothing of the run left in any fake");
+            assertTrue(w.journal("e2e").liveResourcesNewestFirst().isEmpty());
+            for (Step s : Step.values()) assertEquals("DONE", w.journal("e2e").step(s).status().name(), s + "\n" + r);
+            // the head starts ran next to the restore
+            assertTrue(w.journal("e2e").step(Step.RESTORE).outputs().values().stream().filter(v -> v.startsWith("done")).count() == 2,
+                    w.journal("e2e").step(Step.RESTORE).outputs().toString());
+            // the stack's cluster and secret are untouched
+            assertEquals("available", w.target.status);
+            assertTrue(w.aws.secrets.secrets.containsKey("BedrockChatStackDbSecret"));
+            // the indexes are back on the target, built on the data
+            assertEquals(2L, Sql.count(db.target(), "SELECT count(*) FROM pg_indexes WHERE tablename = 'items' AND indexname LIKE 'idx_items_%'"));
+            String md = Files.readString(report);
+            assertTrue(md.contains("**Result: verified**") && md.contains("None: everything the run created is removed."), md);
+            w.assertNoLeak(r, List.of(report), RunWorld.OLD_PASSWORD, db.target().password());
+        }
+    }
+}
