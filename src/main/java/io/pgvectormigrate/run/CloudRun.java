@@ -81,6 +81,13 @@ public final class CloudRun {
         }
         Journal j = Journal.open(s.workDir(), s.runId(), COMMAND, clock);
         AwsProvider.checkRegion(j, aws.region());
+        // preflight checks the snapshot once; a resumed run must not silently restore another one than it was asked
+        Optional<String> snapshotArn = j.parameter(AwsProvider.P_SNAPSHOT);
+        if (snapshotArn.isPresent() && !snapshotArn.get().equals(s.source().snapshot())
+                && !j.parameter("aws.snapshotId").orElse("").equals(s.source().snapshot())) {
+            throw ToolException.usage("run " + s.runId() + " restores snapshot " + snapshotArn.get() + ", not " + s.source().snapshot()
+                    + ": resume it with that snapshot, or start a new run with another --run-id");
+        }
         settle(j, P_ENGINE, s.engine().id(), j.step(Step.MIGRATE).attempts() > 0, "--engine");
         settle(j, P_TABLES, s.tables().describe(), j.step(Step.PREPARE_TARGET).attempts() > 0, "the table filter");
         progress.info((resuming ? "resuming run " : "run ") + s.runId() + " in " + aws.region() + " (journal: " + j.file() + ")");

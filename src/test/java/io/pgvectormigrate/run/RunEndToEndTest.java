@@ -57,4 +57,55 @@ class RunEndToEndTest {
             w.assertNoLeak(r, List.of(report), RunWorld.OLD_PASSWORD, db.target().password());
         }
     }
+
+    @Test
+    void cdcRunKeepingTheTemporaryClusterLeavesNoReplicationBehindAndCleanupRemovesTheRest(PgServers.DbPair db) throws Exception {
+        try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 300, 4)) {
+            Path config = w.config("migration.yaml", "keepTemporary: true\n").toAbsolutePath();
+            Files.writeString(config, Files.readString(config).replace("  pollInterval: 2ms", "  migrationType: full-load-and-cdc\n  pollInterval: 2ms"));
+            CliRun.Result r = w.run("run", "--config", config.toString(), "--run-id", "cdc", "--format", "json");
+            assertEquals(ExitCode.OK, r.exitCode(), r.toString());
+            JsonNode report = Json.mapper().readTree(r.out());
+            assertEquals("verified", report.get("result").asText());
+            assertEquals(300, report.get("rowsMoved").asLong());
+            assertTrue(report.get("verification").get("passed").asBoolean());
+            // the kept temporary cluster: DMS's publication and slot are gone from it, its subscription from the target
+            io.pgvectormigrate.aws.DbSecret s = io.pgvectormigrate.aws.DbSecret.parse("t",
+                    w.aws.secrets.secrets.get("pgvector-migrate/cdc/temporary-source").value);
+            io.pgvectormigrate.pg.ConnectionSpec source = new io.pgvectormigrate.pg.ConnectionSpec(s.host(), s.port(), s.dbname(),
+                    s.username(), s.password(), java.util.Map.of());
+            assertEquals(0L, Sql.count(source, "SELECT count(*) FROM pg_publication"));
+            assertEquals(0L, Sql.count(source, "SELECT count(*) FROM pg_replication_slots"));
+            assertEquals(0L, Sql.count(db.target(), "SELECT count(*) FROM pg_subscription WHERE subname LIKE 'migration\\_subscriber\\_%'"));
+            assertTrue(w.aws.dms.calls().contains("StopDataMigration"), "CDC is stopped at cutover");
+            // what is left is exactly the kept cluster and what belongs to it, listed in the report
+            List<String> kinds = new java.util.ArrayList<>();
+            report.get("resourcesLeft").forEach(n -> kinds.add(n.get("kind").asText()));
+            assertEquals(List.of("secretsmanager.secret", "rds.instance", "rds.cluster", "rds.cluster-parameter-group"), kinds);
+            assertEquals(List.of("cluster:pgvm-cdc-source", "instance:pgvm-cdc-writer", "group:pgvm-cdc-params",
+                    "secret:pgvector-migrate/cdc/temporary-source"), w.leftovers("cdc"));
+
+            CliRun.Result c = w.run("cleanup", "--run-id", "cdc", "--yes", "--no-final-snapshot");
+            assertEquals(ExitCode.OK, c.exitCode(), c.toString());
+            assertEquals(List.of(), w.leftovers("cdc"));
+            assertTrue(w.journal("cdc").liveResourcesNewestFirst().isEmpty());
+            w.assertNoLeak(r, List.of(), RunWorld.OLD_PASSWORD, db.target().password(), s.password());
+        }
+    }
+
+    @Test
+    void nativeRunCompletesWithoutDms(PgServers.DbPair db) throws Exception {
+        try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 250, 3)) {
+            Path config = w.config("migration.yaml", "");
+            CliRun.Result r = w.run("run", "--config", config.toString(), "--run-id", "nat", "--engine", "native");
+            assertEquals(ExitCode.OK, r.exitCode(), r.toString());
+            assertEquals(250, w.targetRows());
+            assertTrue(r.out().contains("verification: PASSED") && r.out().contains("resources left: none"), r.out());
+            assertEquals(List.of(), w.aws.dms.calls(), "no DMS call at all");
+            assertEquals(List.of(), w.leftovers("nat"));
+            assertEquals(0L, Sql.count(db.target(), "SELECT count(*) FROM pg_subscription WHERE subname LIKE '%nat%'"));
+            assertTrue(w.journal("nat").liveResourcesNewestFirst().isEmpty());
+            w.assertNoLeak(r, List.of(), RunWorld.OLD_PASSWORD, db.target().password());
+        }
+    }
 }
