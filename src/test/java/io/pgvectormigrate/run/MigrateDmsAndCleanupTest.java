@@ -87,6 +87,7 @@ class MigrateDmsAndCleanupTest {
             assertEquals(ExitCode.OK, again.exitCode(), again.toString());
             assertTrue(again.out().contains("nothing to delete"), again.out());
             for (CliRun.Result r : List.of(restore, m, c, dry, clean)) w.assertNoLeak(r, List.of(), sourcePassword, RunWorld.OLD_PASSWORD);
+            w.assertEveryCallIsGranted();
         }
     }
 
@@ -113,6 +114,7 @@ class MigrateDmsAndCleanupTest {
             assertEquals(List.of(), w.aws.dms.inventory());
             assertEquals(java.util.Set.of(RunWorld.TARGET), w.aws.rds.clusters.keySet(), "the stack's cluster is never touched");
             assertTrue(w.aws.secrets.secrets.containsKey("BedrockChatStackDbSecret"));
+            w.assertEveryCallIsGranted();
         }
     }
 

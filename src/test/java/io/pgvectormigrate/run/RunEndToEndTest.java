@@ -55,6 +55,7 @@ class RunEndToEndTest {
             String md = Files.readString(report);
             assertTrue(md.contains("**Result: verified**") && md.contains("None: everything the run created is removed."), md);
             w.assertNoLeak(r, List.of(report), RunWorld.OLD_PASSWORD, db.target().password());
+            w.assertEveryCallIsGranted();
         }
     }
 

@@ -183,6 +183,18 @@ final class RunWorld implements AutoCloseable {
         }
     }
 
+    /** Every AWS call the fakes saw so far is in the IAM catalogue iam-policy prints (so the operator policy grants it). */
+    void assertEveryCallIsGranted() {
+        java.util.Set<String> catalogued = new java.util.TreeSet<>();
+        for (var p : io.pgvectormigrate.aws.dms.IamPolicies.OPERATOR) {
+            if (p.directCall()) catalogued.add(p.service() + ":" + p.operation());
+        }
+        java.util.Set<String> called = new java.util.TreeSet<>(aws.faults.log());
+        aws.dms.calls().forEach(c -> called.add("dms:" + c));
+        called.removeAll(catalogued);
+        org.junit.jupiter.api.Assertions.assertEquals(java.util.Set.of(), called, "calls missing from the IAM catalogue (aws/dms/IamPolicies)");
+    }
+
     long targetRows() throws Exception {
         return Sql.count(db.target(), "SELECT count(*) FROM items");
     }
