@@ -109,4 +109,39 @@ class RunEndToEndTest {
             w.assertNoLeak(r, List.of(), RunWorld.OLD_PASSWORD, db.target().password());
         }
     }
+
+    @Test
+    void differencesStopTheRunWithExit3AndNothingTornDownUntilCleanup(PgServers.DbPair db) throws Exception {
+        try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 150, 3)) {
+            Path config = w.config("migration.yaml", "");
+            RunSettings s = RunSettings.resolve(new RunSettings.Flags(config, null, null, null, null, null, "diff", null, null, null,
+                    null, null, List.of(), List.of(), List.of(), null, null, null, null), w.cwd);
+            // something writes to the new cluster between the copy and verify
+            io.pgvectormigrate.pipeline.Pipeline.Listener intruder = new io.pgvectormigrate.pipeline.Pipeline.Listener() {
+                @Override
+                public void afterStep(Step step, io.pgvectormigrate.pipeline.RunContext ctx, io.pgvectormigrate.pipeline.Endpoints e,
+                                      boolean ok) {
+                    if (step != Step.MIGRATE || !ok) return;
+                    try {
+                        Sql.exec(db.target(), "DELETE FROM items WHERE id = (SELECT min(id) FROM items)");
+                    } catch (java.sql.SQLException ex) {
+                        throw new IllegalStateException(ex);
+                    }
+                }
+            };
+            CloudRun.Result r = CloudRun.run(s, w.aws, io.pgvectormigrate.report.Progress.SILENT, java.time.Clock.systemUTC(), List.of(intruder));
+            assertEquals(ExitCode.DIFFERENCES, r.outcome().exitCode(), r.report().toText());
+            assertEquals("differences", r.report().result());
+            assertTrue(!r.report().verification().passed());
+            assertEquals("PENDING", w.journal("diff").step(Step.CUTOVER).status().name(), "no cutover after differences");
+            assertEquals("PENDING", w.journal("diff").step(Step.TEARDOWN).status().name(), "no teardown after differences");
+            assertTrue(w.leftovers("diff").contains("cluster:pgvm-diff-source"), "the temporary cluster stays for a look");
+            assertTrue(w.aws.dms.inventory().contains("data-migration pgvm-diff-dms"));
+            assertTrue(r.report().next().stream().anyMatch(n -> n.contains("pgvector-migrate cleanup --run-id diff")), r.report().next().toString());
+
+            CliRun.Result c = w.run("cleanup", "--run-id", "diff", "--yes", "--no-final-snapshot");
+            assertEquals(ExitCode.OK, c.exitCode(), c.toString());
+            assertEquals(List.of(), w.leftovers("diff"));
+        }
+    }
 }
