@@ -119,9 +119,22 @@ public final class RunCommand implements Callable<Integer> {
         if (aws.region == null) aws.region = s.region();
         if (aws.profile == null) aws.profile = s.profile();
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        // Ctrl-C leaves the journal as a kill would: say how to continue (the hook goes once the run ends)
+        Thread onInterrupt = new Thread(() -> {
+            ctx.err().println("interrupted: resume with pgvector-migrate run --run-id " + s.runId() + " --work-dir " + s.workDir()
+                    + (s.configFile() != null ? " --config " + s.configFile() : ""));
+            ctx.err().flush();
+        }, "run-interrupted");
+        Runtime.getRuntime().addShutdownHook(onInterrupt);
         CloudRun.Result r;
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), s.workDir(), s.runId())) {
             r = CloudRun.run(s, clients, progress, Clock.systemUTC(), List.of());
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(onInterrupt);
+            } catch (IllegalStateException shuttingDown) {
+                // the JVM is exiting: the hook runs
+            }
         }
         if (common.json()) {
             com.fasterxml.jackson.databind.node.ObjectNode doc = io.pgvectormigrate.report.Json.mapper().valueToTree(r.report());
