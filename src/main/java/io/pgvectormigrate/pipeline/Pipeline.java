@@ -23,6 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Runs the named steps of a migration, in order, over injected providers and an engine, and keeps the journal.
@@ -362,13 +366,13 @@ public final class Pipeline {
                 source.restore(ctx);
                 return "";
             }
-            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+            ExecutorService pool = Executors.newFixedThreadPool(
                     Math.min(duringRestore.size(), 3), r -> {
                         Thread t = new Thread(r, "during-restore");
                         t.setDaemon(true);
                         return t;
                     });
-            List<java.util.concurrent.Future<String>> futures = new ArrayList<>();
+            List<Future<String>> futures = new ArrayList<>();
             for (DuringRestore w : duringRestore) {
                 futures.add(pool.submit(() -> headStart(w)));
             }
@@ -384,7 +388,7 @@ public final class Pipeline {
             for (int i = 0; i < futures.size(); i++) {
                 try {
                     notes.add(futures.get(i).get());
-                } catch (java.util.concurrent.ExecutionException e) {
+                } catch (ExecutionException e) {
                     // only Errors get here (headStart catches RuntimeExceptions): a crash ends the whole run
                     if (crash == null && e.getCause() instanceof Error err) crash = err;
                 } catch (InterruptedException e) {

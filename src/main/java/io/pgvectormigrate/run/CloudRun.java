@@ -101,13 +101,13 @@ public final class CloudRun {
         if (s.engine() == RunSettings.Engine.DMS) {
             dms = new JournalDmsEngine(aws.dms(), aws.region(), b -> s.dms().applyTo(realEndpoints(b, j, s)), null);
             JournalDmsEngine d = dms;
-            headStarts.add(headStart("dms: replication subnet group, instance profile, target data provider", Step.MIGRATE,
+            headStarts.add(headStart("dms instance profile and target data provider", Step.MIGRATE,
                     ctx -> d.headStart(ctx, target.spec(ctx))));
             engine = dms;
         } else {
             engine = new NativeEngine(s.nativeOptions());
         }
-        headStarts.add(headStart("prepare-target: extensions and schema on the target (Flyway)", Step.PREPARE_TARGET,
+        headStarts.add(headStart("flyway on the target", Step.PREPARE_TARGET,
                 ctx -> earlyPreparation(target.spec(ctx), s.tables(), ctx.progress())));
 
         RunChecks checks = new RunChecks(aws, target, dms, s.tables());

@@ -32,7 +32,20 @@ class RunEndToEndTest {
     @Test
     void dmsRunCompletesVerifiedAndLeavesNothing(PgServers.DbPair db) throws Exception {
         try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 400, 5)) {
-            Path config = w.config("migration.yaml", "");
+            Path config = w.config("migration.yaml", """
+                    cost:
+                      dmsPerHour: 1.00
+                      dmsMegabytesPerSecond: 20
+                      acuPerHour: 0.15
+                      temporaryClusterAcu: 2
+                      restoreAndVerifyHours: 1.0
+                      embedPer1kTokens: 0.0001
+                      fargateVcpuPerHour: 0.04
+                      fargateGbPerHour: 0.005
+                      taskVcpu: 1
+                      taskMemoryGb: 2
+                      taskHoursPerBot: 0.25
+                    """);
             Path report = tmp.resolve("w").resolve("report.md");
             CliRun.Result r = w.run("run", "--config", config.toString(), "--run-id", "e2e", "--report", report.toString());
             assertEquals(ExitCode.OK, r.exitCode(), r.toString());
@@ -52,7 +65,11 @@ class RunEndToEndTest {
             assertTrue(w.aws.secrets.secrets.containsKey("BedrockChatStackDbSecret"));
             // the indexes are back on the target, built on the data
             assertEquals(2L, Sql.count(db.target(), "SELECT count(*) FROM pg_indexes WHERE tablename = 'items' AND indexname LIKE 'idx_items_%'"));
+            // the cost estimate, measured on the restored source: 5 bots, the chunks' characters
+            assertTrue(r.out().contains("cost estimate") && r.out().contains("ECS task-hours = 5 bots x 0.25 h = 1.25")
+                    && r.out().contains("re-embedding = $"), r.out());
             String md = Files.readString(report);
+            assertTrue(md.contains("## Cost estimate") && md.contains("tool path = $"), md);
             assertTrue(md.contains("**Result: verified**") && md.contains("None: everything the run created is removed."), md);
             w.assertNoLeak(r, List.of(report), RunWorld.OLD_PASSWORD, db.target().password());
             w.assertEveryCallIsGranted();
