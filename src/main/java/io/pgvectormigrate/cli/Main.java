@@ -34,6 +34,7 @@ import java.util.Map;
                 CutoverCommand.class,
                 BenchmarkCommand.class,
                 IamPolicyCommand.class,
+                RunCommand.class,
         },
         footer = {"",
                 "Exit codes (every command):",
