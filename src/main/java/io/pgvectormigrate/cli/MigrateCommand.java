@@ -10,7 +10,6 @@ import io.pgvectormigrate.engine.NativeOptions;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.Database;
-import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.RunContext;
@@ -32,9 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -119,14 +116,8 @@ public final class MigrateCommand implements Callable<Integer> {
                     + "Its password defaults to the source's.")
     String sourceFromTarget;
 
-    @Option(names = "--schema", split = ",", paramLabel = "NAME", description = "Only tables in these schemas.")
-    List<String> schemas = new ArrayList<>();
-
-    @Option(names = "--table", split = ",", paramLabel = "PATTERN", description = "Only these tables (name or schema.name, * wildcard).")
-    List<String> tables = new ArrayList<>();
-
-    @Option(names = "--exclude", split = ",", paramLabel = "PATTERN", description = "Leave these tables out.")
-    List<String> excludes = new ArrayList<>();
+    @Mixin
+    TableFilterOptions tableFilter = new TableFilterOptions();
 
     @Option(names = "--run-id", paramLabel = "ID",
             description = "Names this run (publication, slot and subscription are pgvm_<id>); re-use it to resume. "
@@ -195,7 +186,7 @@ public final class MigrateCommand implements Callable<Integer> {
         RunContext run = new RunContext(journal, progress, dir, Clock.systemUTC());
         NativeOptions options = new NativeOptions(initialCopy, jobs, NativeOptions.DEFAULT_CHUNK_BYTES, maxLag, timeout, null, null);
         NativeEngine eng = new NativeEngine(options);
-        Endpoints ep = new Endpoints(c.source(), c.target(), c.sourceFromTarget(), new TableFilter(schemas, tables, excludes));
+        Endpoints ep = new Endpoints(c.source(), c.target(), c.sourceFromTarget(), tableFilter.toFilter());
 
         NativeEngine.MigrateOutcome m = step(journal, Step.MIGRATE, () -> eng.migrateDetailed(run, ep),
                 NativeEngine::describe);
@@ -210,7 +201,7 @@ public final class MigrateCommand implements Callable<Integer> {
         // what needs no AWS first: a missing role or a bad value is exit 2 before any client or journal exists
         DmsMigration.Request q = DmsMigration.request(runId, ctx.cwd().resolve(workDir),
                 config == null ? null : ctx.cwd().resolve(config), dmsFlags.toConfig(), sourceSecretArn, targetSecretArn,
-                new TableFilter(schemas, tables, excludes), cutover, Clock.systemUTC());
+                tableFilter.toFilter(), cutover, Clock.systemUTC());
         ConnectionSpec src = source == null ? null : withWorkingPassword(ctx.credentials().resolve(ConnectionSpec.parse(source)), "source", ctx.prompt());
         ConnectionSpec tgt = target == null ? null : withWorkingPassword(ctx.credentials().resolve(ConnectionSpec.parse(target)), "target", ctx.prompt());
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);

@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -87,14 +86,8 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--report", paramLabel = "FILE.md", description = "Also write the run report as Markdown to this file.")
     Path report;
 
-    @Option(names = "--schema", split = ",", paramLabel = "NAME", description = "Only tables in these schemas.")
-    List<String> schemas = new ArrayList<>();
-
-    @Option(names = "--table", split = ",", paramLabel = "PATTERN", description = "Only these tables (name or schema.name, * wildcard).")
-    List<String> tables = new ArrayList<>();
-
-    @Option(names = "--exclude", split = ",", paramLabel = "PATTERN", description = "Leave these tables out.")
-    List<String> excludes = new ArrayList<>();
+    @Mixin
+    TableFilterOptions tableFilter = new TableFilterOptions();
 
     @Option(names = "--source-via", paramLabel = "HOST:PORT", description = "Reach the temporary cluster through this port forward "
             + "(DMS still uses its endpoint).")
@@ -114,7 +107,7 @@ public final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         RunSettings s = RunSettings.resolve(new RunSettings.Flags(config, snapshot, stack, targetCluster, targetSecretArn, engine, runId,
-                workDir, aws.region, aws.profile, keepTemporary, report, schemas, tables, excludes, stopAfter, dmsFlags.toConfig(),
+                workDir, aws.region, aws.profile, keepTemporary, report, tableFilter.schemas, tableFilter.tables, tableFilter.excludes, stopAfter, dmsFlags.toConfig(),
                 sourceVia, targetVia), ctx.cwd());
         if (aws.region == null) aws.region = s.region();
         if (aws.profile == null) aws.profile = s.profile();
