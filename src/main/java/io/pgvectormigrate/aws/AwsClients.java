@@ -1,6 +1,9 @@
 package io.pgvectormigrate.aws;
 
+import io.pgvectormigrate.core.ToolException;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
+import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
@@ -9,8 +12,8 @@ import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
  * retries. Production builds SDK clients ({@link SdkAwsClients}); tests hand in stateful fakes that implement
  * the same SDK interfaces; {@code plan} wraps either in a recorder that changes nothing ({@link PlanningClients}).
  *
- * <p>To add a service (e.g. DMS): add an accessor here with a default that throws, build it in
- * {@link SdkAwsClients} and pass it through in {@link PlanningClients}.
+ * <p>To add a service: add an accessor here with a default that throws, build it in {@link SdkAwsClients} and
+ * pass it through in {@link PlanningClients} (DMS and IAM were added that way).
  */
 public interface AwsClients extends AutoCloseable {
     /** The region every client talks to, e.g. {@code us-east-1}. */
@@ -21,6 +24,16 @@ public interface AwsClients extends AutoCloseable {
     SecretsManagerClient secretsManager();
 
     CloudFormationClient cloudFormation();
+
+    /** DMS (homogeneous data migrations). Clients that cannot reach DMS say so when asked. */
+    default DatabaseMigrationClient dms() {
+        throw ToolException.runtime("no DMS client in this setup (" + getClass().getSimpleName() + ")");
+    }
+
+    /** IAM (global): run's preflight reads the DMS role. Clients that cannot reach IAM say so when asked. */
+    default IamClient iam() {
+        throw ToolException.runtime("no IAM client in this setup (" + getClass().getSimpleName() + ")");
+    }
 
     /** Poll intervals, retry backoff and clock. */
     default Pacing pacing() {

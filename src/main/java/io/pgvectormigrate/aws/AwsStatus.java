@@ -27,8 +27,14 @@ public final class AwsStatus {
     private AwsStatus() {}
 
     public static Report of(AwsClients aws, AwsCalls calls, Journal j, boolean discover) {
+        return of(aws, calls, j, discover, List.of());
+    }
+
+    /** With handlers of other kinds too (the DMS engine's). */
+    public static Report of(AwsClients aws, AwsCalls calls, Journal j, boolean discover, List<ResourceHandler> extra) {
         return AwsErrors.guard(() -> {
-            List<ResourceHandler> handlers = AwsHandlers.standard(aws, calls);
+            List<ResourceHandler> handlers = new ArrayList<>(extra);
+            handlers.addAll(AwsHandlers.standard(aws, calls));
             List<Row> rows = new ArrayList<>();
             Set<String> seen = new HashSet<>();
             for (Resource r : j.resources()) {

@@ -3,6 +3,8 @@ package io.pgvectormigrate.aws;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
+import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.rds.model.CreateDbClusterParameterGroupRequest;
 import software.amazon.awssdk.services.rds.model.CreateDbClusterParameterGroupResponse;
@@ -71,6 +73,8 @@ public final class PlanningClients implements AwsClients {
     private final RdsClient rds;
     private final SecretsManagerClient secrets;
     private final CloudFormationClient cfn;
+    private final DatabaseMigrationClient dms;
+    private final IamClient iam;
 
     private final Map<String, DBCluster> clusters = new HashMap<>();
     private final Map<String, DBInstance> instances = new HashMap<>();
@@ -85,6 +89,9 @@ public final class PlanningClients implements AwsClients {
         this.rds = proxy(RdsClient.class, "rds", real::rds, this::rdsOverlay);
         this.secrets = proxy(SecretsManagerClient.class, "secretsmanager", real::secretsManager, this::secretsOverlay);
         this.cfn = proxy(CloudFormationClient.class, "cloudformation", real::cloudFormation, (name, req) -> PASS);
+        // reads pass through; DMS changes are recorded and answered with empty responses
+        this.dms = proxy(DatabaseMigrationClient.class, "dms", real::dms, (name, req) -> PASS);
+        this.iam = proxy(IamClient.class, "iam", real::iam, (name, req) -> PASS);
     }
 
     public synchronized List<Call> calls() {
@@ -95,6 +102,8 @@ public final class PlanningClients implements AwsClients {
     @Override public RdsClient rds() { return rds; }
     @Override public SecretsManagerClient secretsManager() { return secrets; }
     @Override public CloudFormationClient cloudFormation() { return cfn; }
+    @Override public DatabaseMigrationClient dms() { return dms; }
+    @Override public IamClient iam() { return iam; }
     @Override public Pacing pacing() { return real.pacing(); }
 
     @Override

@@ -17,6 +17,8 @@ import software.amazon.awssdk.profiles.Profile;
 import software.amazon.awssdk.profiles.ProfileFile;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
+import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
@@ -49,12 +51,17 @@ public final class SdkAwsClients implements AwsClients {
     private final RdsClient rds;
     private final SecretsManagerClient secrets;
     private final CloudFormationClient cloudFormation;
+    private final DatabaseMigrationClient dms;
+    private final IamClient iam;
 
-    private SdkAwsClients(String region, RdsClient rds, SecretsManagerClient secrets, CloudFormationClient cfn) {
+    private SdkAwsClients(String region, RdsClient rds, SecretsManagerClient secrets, CloudFormationClient cfn,
+                          DatabaseMigrationClient dms, IamClient iam) {
         this.region = region;
         this.rds = rds;
         this.secrets = secrets;
         this.cloudFormation = cfn;
+        this.dms = dms;
+        this.iam = iam;
     }
 
     public static AwsClients create(AwsSettings s) {
@@ -78,7 +85,16 @@ public final class SdkAwsClients implements AwsClients {
         return new SdkAwsClients(region,
                 configure(RdsClient.builder(), r, credentials, override, s).build(),
                 configure(SecretsManagerClient.builder(), r, credentials, override, s).build(),
-                configure(CloudFormationClient.builder(), r, credentials, override, s).build());
+                configure(CloudFormationClient.builder(), r, credentials, override, s).build(),
+                configure(DatabaseMigrationClient.builder(), r, credentials, override, s).build(),
+                configure(IamClient.builder(), iamRegion(region), credentials, override, s).build());
+    }
+
+    /** IAM is a global service: its signing region is the partition's global one. */
+    static Region iamRegion(String region) {
+        if (region.startsWith("cn-")) return Region.AWS_CN_GLOBAL;
+        if (region.startsWith("us-gov-")) return Region.AWS_US_GOV_GLOBAL;
+        return Region.AWS_GLOBAL;
     }
 
     private static <B extends AwsClientBuilder<B, ?>> B configure(B builder, Region region, AwsCredentialsProvider creds,
@@ -195,11 +211,15 @@ public final class SdkAwsClients implements AwsClients {
     @Override public RdsClient rds() { return rds; }
     @Override public SecretsManagerClient secretsManager() { return secrets; }
     @Override public CloudFormationClient cloudFormation() { return cloudFormation; }
+    @Override public DatabaseMigrationClient dms() { return dms; }
+    @Override public IamClient iam() { return iam; }
 
     @Override
     public void close() {
         rds.close();
         secrets.close();
         cloudFormation.close();
+        dms.close();
+        iam.close();
     }
 }

@@ -65,7 +65,7 @@ public record SourceSnapshot(String id, String arn, String engine, String engine
     }
 
     /** Compares dotted versions numerically: negative when a is older than b. */
-    static int compareVersions(String a, String b) {
+    public static int compareVersions(String a, String b) {
         String[] x = a.split("\\.");
         String[] y = b.split("\\.");
         for (int i = 0; i < Math.max(x.length, y.length); i++) {

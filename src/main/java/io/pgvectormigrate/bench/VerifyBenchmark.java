@@ -41,9 +41,27 @@ public final class VerifyBenchmark {
     static final String QUERY_B = "SELECT sum(vector_dims(embedding)) FROM items";
 
     /** Figures for one table size; times are medians in seconds. */
+    /**
+     * Times are medians of wall-clock seconds; the *Cpu figures are medians of CPU seconds spent by both
+     * PostgreSQL instances (all their processes, parallel workers included) plus, for verify, this JVM: a
+     * measure that other work on a shared machine does not distort.
+     */
     public record Result(long rows, int bots, long sourceBytes, double loadSeconds, double copyChecker,
                          double detoastScan, double verify, double verifyOneChanged, long changedFound,
+                         double copyCheckerCpu, double detoastScanCpu, double verifyCpu, double verifyOneChangedCpu,
                          double peakHeapMb, double baselineHeapMb, int jobs, int repeats) {
+        public double cpuVerifyOverCopyChecker() {
+            return verifyCpu / copyCheckerCpu;
+        }
+
+        public double cpuVerifyOverDetoast() {
+            return verifyCpu / detoastScanCpu;
+        }
+
+        public double cpuChangedOverClean() {
+            return verifyOneChangedCpu / verifyCpu;
+        }
+
         public double verifyOverCopyChecker() {
             return verify / copyChecker;
         }
@@ -78,13 +96,41 @@ public final class VerifyBenchmark {
         }
         progress.info("starting two local PostgreSQL instances under " + base);
         List<Result> results = new ArrayList<>();
-        try (LocalPostgres src = LocalPostgres.start(bins, base.resolve("source"), 0, conf, !s.keep());
-             LocalPostgres tgt = LocalPostgres.start(bins, base.resolve("target"), 0, conf, !s.keep())) {
+        List<LocalPostgres> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // Ctrl-C must not leave two servers running
+        Thread stopOnExit = new Thread(() -> started.forEach(VerifyBenchmark::closeQuietly), "bench-stop");
+        Runtime.getRuntime().addShutdownHook(stopOnExit);
+        LocalPostgres src = null;
+        LocalPostgres tgt = null;
+        try {
+            src = LocalPostgres.start(bins, base.resolve("source"), 0, conf, !s.keep());
+            started.add(src);
+            tgt = LocalPostgres.start(bins, base.resolve("target"), 0, conf, !s.keep());
+            started.add(tgt);
             for (long rows : s.rows()) {
                 results.add(one(src, tgt, rows, s, progress));
             }
         } catch (SQLException e) {
             throw ToolException.runtime("benchmark failed: " + e.getMessage(), e);
+        } finally {
+            started.clear();
+            try {
+                Runtime.getRuntime().removeShutdownHook(stopOnExit);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running already
+            }
+            try {
+                if (tgt != null) tgt.close();
+            } finally {
+                if (src != null) src.close();
+            }
+            if (!s.keep() && s.dir() == null) {
+                try {
+                    Files.deleteIfExists(base);
+                } catch (java.io.IOException ignored) {
+                    // an empty temporary directory left behind is harmless
+                }
+            }
         }
         return results;
     }
@@ -129,16 +175,27 @@ public final class VerifyBenchmark {
         bothAtOnce(sSpec, tSpec, QUERY_A);
 
         VerifyOptions opts = VerifyOptions.defaults(sSpec, tSpec, TableFilter.ALL).withJobs(s.jobs());
+        Cpu cpu = new Cpu(src, tgt);
         double[] a = new double[s.repeats()];
         double[] b = new double[s.repeats()];
         double[] v = new double[s.repeats()];
+        double[] ac = new double[s.repeats()];
+        double[] bc = new double[s.repeats()];
+        double[] vc = new double[s.repeats()];
         for (int i = 0; i < s.repeats(); i++) {
             progress.info("round " + (i + 1) + " of " + s.repeats() + ": (a) copy-checker query, (b) detoast scan, verify");
+            double c0 = cpu.servers();
             a[i] = bothAtOnce(sSpec, tSpec, QUERY_A);
+            double c1 = cpu.servers();
             b[i] = bothAtOnce(sSpec, tSpec, QUERY_B);
+            double c2 = cpu.servers();
+            double j0 = Cpu.jvm();
             long v0 = System.nanoTime();
             VerifyReport r = Verifier.verify(opts, Progress.SILENT);
             v[i] = (System.nanoTime() - v0) / 1e9;
+            vc[i] = cpu.servers() - c2 + Cpu.jvm() - j0;
+            ac[i] = c1 - c0;
+            bc[i] = c2 - c1;
             if (!r.passed()) throw ToolException.runtime("benchmark copy does not verify: " + r.summary());
         }
 
@@ -151,11 +208,14 @@ public final class VerifyBenchmark {
         }
         exec(tSpec, "UPDATE items SET content = content || '.' WHERE id = '" + id + "'");
         double[] changed = new double[s.repeats()];
+        double[] changedCpu = new double[s.repeats()];
         long found = 0;
         for (int i = 0; i < s.repeats(); i++) {
+            double k0 = cpu.servers() + Cpu.jvm();
             long c0 = System.nanoTime();
             VerifyReport r = Verifier.verify(opts, Progress.SILENT);
             changed[i] = (System.nanoTime() - c0) / 1e9;
+            changedCpu[i] = cpu.servers() + Cpu.jvm() - k0;
             found = r.tableResults().get(0).content().changed();
             if (r.passed() || found != 1) throw ToolException.runtime("verify did not find the one changed row: " + r.summary());
         }
@@ -168,10 +228,19 @@ public final class VerifyBenchmark {
             for (LocalPostgres pg : List.of(src, tgt)) exec(pg.connection("postgres"), "DROP DATABASE " + db);
         }
         Result r = new Result(rows, s.bots(), bytes, load, median(a), median(b), median(v), median(changed), found,
-                heap[1], heap[0], s.jobs(), s.repeats());
-        progress.info(String.format(Locale.ROOT, "%,d rows: verify %.2f s, (a) %.2f s, (b) %.2f s, one changed %.2f s, heap %.1f MB",
-                rows, r.verify(), r.copyChecker(), r.detoastScan(), r.verifyOneChanged(), r.peakHeapMb()));
+                median(ac), median(bc), median(vc), median(changedCpu), heap[1], heap[0], s.jobs(), s.repeats());
+        progress.info(String.format(Locale.ROOT, "%,d rows: verify %.2f s (%.2f CPU-s), (a) %.2f s (%.2f CPU-s), "
+                        + "(b) %.2f s (%.2f CPU-s), one changed %.2f s, heap %.1f MB", rows, r.verify(), r.verifyCpu(),
+                r.copyChecker(), r.copyCheckerCpu(), r.detoastScan(), r.detoastScanCpu(), r.verifyOneChanged(), r.peakHeapMb()));
         return r;
+    }
+
+    private static void closeQuietly(LocalPostgres pg) {
+        try {
+            pg.close();
+        } catch (RuntimeException ignored) {
+            // best effort while the JVM exits
+        }
     }
 
     private static void indexAndVacuum(ConnectionSpec spec) {
@@ -308,9 +377,64 @@ public final class VerifyBenchmark {
                 + System.getProperty("java.version");
     }
 
+    /**
+     * CPU seconds used so far by both local instances: each postmaster's own time, the time of its children that
+     * have exited (cutime/cstime: finished parallel workers and sessions), and of its live children.
+     */
+    static final class Cpu {
+        private final Path sourceData;
+        private final Path targetData;
+        private final double tick = 100.0; // USER_HZ on Linux
+
+        Cpu(LocalPostgres s, LocalPostgres t) {
+            this.sourceData = s.dir().resolve("data");
+            this.targetData = t.dir().resolve("data");
+        }
+
+        double servers() {
+            return instance(sourceData) + instance(targetData);
+        }
+
+        private double instance(Path data) {
+            try {
+                long pm = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
+                long ticks = 0;
+                try (var procs = Files.list(Path.of("/proc"))) {
+                    for (Path p : (Iterable<Path>) procs::iterator) {
+                        String name = p.getFileName().toString();
+                        if (!name.chars().allMatch(Character::isDigit)) continue;
+                        String stat;
+                        try {
+                            stat = Files.readString(p.resolve("stat"));
+                        } catch (java.io.IOException gone) {
+                            continue;
+                        }
+                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                        long pid = Long.parseLong(name);
+                        if (pid == pm) {
+                            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
+                        } else if (Long.parseLong(f[1]) == pm) {
+                            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
+                        }
+                    }
+                }
+                return ticks / tick;
+            } catch (java.io.IOException | RuntimeException e) {
+                return Double.NaN; // not Linux, or the instance is gone: the CPU columns show NaN
+            }
+        }
+
+        static double jvm() {
+            var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+            if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getProcessCpuTime() / 1e9;
+            return Double.NaN;
+        }
+    }
+
     /** A Markdown table of the results. */
     public static String markdown(List<Result> results) {
         StringBuilder sb = new StringBuilder();
+        sb.append("Wall-clock seconds (medians), each measurement on both sides at once:\n\n");
         sb.append("| rows | table size | (a) count+hashtext(t::text) | (b) detoast scan | verify (checks 1-6) "
                 + "| verify / (a) | verify / (b) | one changed row | changed / clean | peak live heap |\n");
         sb.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
@@ -319,6 +443,14 @@ public final class VerifyBenchmark {
                     r.rows(), r.sourceBytes() / 1e9, r.copyChecker(), r.detoastScan(), r.verify(),
                     r.verifyOverCopyChecker(), r.verifyOverDetoast(), r.verifyOneChanged(), r.changedOverClean(),
                     r.peakHeapMb()));
+        }
+        sb.append("\nCPU seconds (medians) of both PostgreSQL instances, plus the verifying JVM for verify:\n\n");
+        sb.append("| rows | (a) | (b) | verify | verify / (a) | verify / (b) | one changed row | changed / clean |\n");
+        sb.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        for (Result r : results) {
+            sb.append(String.format(Locale.ROOT, "| %,d | %.2f | %.2f | %.2f | %.3f | %.2f | %.2f | %.3f |%n",
+                    r.rows(), r.copyCheckerCpu(), r.detoastScanCpu(), r.verifyCpu(), r.cpuVerifyOverCopyChecker(),
+                    r.cpuVerifyOverDetoast(), r.verifyOneChangedCpu(), r.cpuChangedOverClean()));
         }
         return sb.toString();
     }

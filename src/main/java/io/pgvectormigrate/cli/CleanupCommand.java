@@ -4,6 +4,9 @@ import io.pgvectormigrate.aws.AwsCalls;
 import io.pgvectormigrate.aws.AwsCleanup;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsErrors;
+import io.pgvectormigrate.aws.AwsHandlers;
+import io.pgvectormigrate.aws.ResourceHandler;
+import io.pgvectormigrate.aws.dms.DmsHandlers;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.RunOptions;
@@ -20,13 +23,15 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
-        description = {"Delete exactly what a run created: the writer instance, the temporary cluster (after a final snapshot "
-                + "named for the run, unless --no-final-snapshot), its parameter group and the tool-owned secrets, in that order, "
-                + "waiting until each is gone.",
+        description = {"Delete exactly what a run created: first its DMS objects (the data migration, stopped first, the migration "
+                + "project, the data providers, the instance profile and the replication subnet group), then the writer instance, "
+                + "the temporary cluster (after a final snapshot named for the run, unless --no-final-snapshot), its parameter group "
+                + "and the tool-owned secrets, in that order, waiting until each is gone.",
                 "From the run journal; with --discover also (or, when the journal is lost, only) from the run's tags. "
                 + "Refuses anything without the run's tag, never touches the snapshot restored from, the target cluster or the "
                 + "captured cluster, keeps snapshots, and asks before deleting unless --yes. A second run finds nothing and exits 0."},
@@ -76,7 +81,11 @@ public final class CleanupCommand implements Callable<Integer> {
         var timeout = SourceOptions.parseDuration(waitTimeout, "--wait-timeout");
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
-            AwsCleanup cleanup = new AwsCleanup(clients, new AwsCalls(clients.pacing(), progress));
+            AwsCalls calls = new AwsCalls(clients.pacing(), progress);
+            // DMS objects first (order 1-5), then the temporary cluster's resources
+            List<ResourceHandler> handlers = new ArrayList<>(AwsHandlers.standard(clients, calls));
+            handlers.addAll(DmsHandlers.forRun(clients, calls, runId));
+            AwsCleanup cleanup = new AwsCleanup(clients, calls, handlers);
             Journal journal = hasJournal ? Journal.load(workDir, runId, Clock.systemUTC()) : null;
             if (journal != null) io.pgvectormigrate.aws.AwsProvider.checkRegion(journal, clients.region());
             String source = hasJournal ? (discover ? "journal and tags" : "journal") : "tags";

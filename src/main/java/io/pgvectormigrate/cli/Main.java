@@ -21,19 +21,23 @@ import java.util.Map;
                 "Moves pgvector data from a snapshot-restored PostgreSQL/Aurora copy into a new cluster, and proves the copy complete.",
                 ""},
         subcommands = {
-                CommandLine.HelpCommand.class,
+                // the whole pipeline
                 RehearseCommand.class,
+                RunCommand.class,
+                // its steps, one at a time
+                VerifyCommand.class,
                 PrepareTargetCommand.class,
+                MigrateCommand.class,
+                CutoverCommand.class,
+                // the temporary Aurora cluster
                 CaptureCommand.class,
                 RestoreCommand.class,
                 PlanCommand.class,
                 StatusCommand.class,
                 CleanupCommand.class,
-                VerifyCommand.class,
-                MigrateCommand.class,
-                CutoverCommand.class,
-                BenchmarkCommand.class,
                 IamPolicyCommand.class,
+                BenchmarkCommand.class,
+                CommandLine.HelpCommand.class,
         },
         footer = {"",
                 "Exit codes (every command):",
@@ -42,7 +46,7 @@ import java.util.Map;
                 "  2  bad input or usage (the message says what to fix)",
                 "  3  verification found differences",
                 "",
-                "Example: pgvector-migrate rehearse --rows 5000"})
+                "Start here: pgvector-migrate rehearse   (the whole migration on this machine, no cloud)"})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -1,5 +1,8 @@
 package io.pgvectormigrate.cli;
 
+import io.pgvectormigrate.aws.AwsClients;
+import io.pgvectormigrate.aws.AwsOptions;
+import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.engine.NativeEngine;
@@ -7,13 +10,13 @@ import io.pgvectormigrate.engine.NativeOptions;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.Database;
-import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.run.DmsMigration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,9 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -45,6 +46,11 @@ import java.util.regex.Pattern;
                 "native (default): the tool's own publication, slot and subscription. The initial rows are copied from "
                         + "the slot's snapshot by parallel binary COPY streams (--initial-copy snapshot), or by the "
                         + "subscription itself, server to server (--initial-copy subscription).",
+                "dms: an AWS DMS homogeneous data migration (instance profile, data providers, migration project, data "
+                        + "migration, all tagged with the run id), started and watched until the full load is complete; indexes "
+                        + "and sequences follow. After `restore --run-id ID` everything comes from the run's journal and the "
+                        + "stack (network, both secrets, both connections); otherwise pass them. --cutover stops it and drops "
+                        + "what DMS leaves on the source; `cleanup --run-id ID` deletes the DMS objects.",
                 "Safe to run again with the same --run-id after a crash: it reuses what the run created and never "
                         + "duplicates rows.",
                 ""},
@@ -56,9 +62,18 @@ import java.util.regex.Pattern;
                 "  pgvector-migrate cutover --run-id bedrock-v1 --source $SRC --target $TGT",
                 "  pgvector-migrate migrate --source $SRC --target $TGT --cutover",
                 "",
+                "  # DMS, after `pgvector-migrate restore --snapshot ... --stack BedrockChatStack --run-id bedrock-v1`",
+                "  # and `prepare-target`: connections, secrets and network come from the run's journal and the stack",
+                "  pgvector-migrate migrate --engine dms --run-id bedrock-v1 --region eu-west-1 \\",
+                "      --dms-role-arn arn:aws:iam::123456789012:role/pgvector-migrate-dms",
+                "  pgvector-migrate migrate --engine dms --run-id bedrock-v1 --config migration.yaml --cutover",
+                "  pgvector-migrate cleanup --run-id bedrock-v1 --yes                  # DMS objects first, then the cluster",
+                "",
                 "Needs: the target prepared (prepare-target); on the source wal_level=logical",
                 "(rds.logical_replication=1 on Aurora) and a user with REPLICATION (or the",
-                "rds_replication role). Passwords: URL, PGPASSWORD or ~/.pgpass; never printed."})
+                "rds_replication role); for dms the DMS role (see `pgvector-migrate iam-policy`) and",
+                "a network path from DMS to both databases on 5432.",
+                "Passwords: URL, PGPASSWORD or ~/.pgpass; never printed, never journaled."})
 public final class MigrateCommand implements Callable<Integer> {
     private final CliContext ctx;
 
@@ -69,27 +84,40 @@ public final class MigrateCommand implements Callable<Integer> {
             description = "Who copies: native (PostgreSQL logical replication driven by the tool, default) or dms (AWS DMS).")
     String engine;
 
-    @Option(names = "--source", required = true, paramLabel = "<conn>",
-            description = "The database to copy from (JDBC URL or postgresql:// URI).")
+    @Option(names = "--source", paramLabel = "<conn>",
+            description = "The database to copy from (JDBC URL or postgresql:// URI). Required for native; for dms the default is "
+                    + "the temporary cluster the run restored (its tool-owned secret).")
     String source;
 
-    @Option(names = "--target", required = true, paramLabel = "<conn>",
-            description = "The prepared database to copy to.")
+    @Option(names = "--target", paramLabel = "<conn>",
+            description = "The prepared database to copy to. Required for native; for dms the default is the stack's cluster "
+                    + "(its DbConfigSecretArn).")
     String target;
+
+    @Mixin
+    AwsOptions aws = new AwsOptions();
+
+    @Mixin
+    DmsFlags dmsFlags = new DmsFlags();
+
+    @Option(names = "--config", paramLabel = "FILE", description = "dms: read migration.yaml's dms: section (flags win).")
+    Path config;
+
+    @Option(names = "--source-secret-arn", paramLabel = "ARN", description = "dms: the secret DMS reads the source's login from "
+            + "(default: the run's tool-owned secret).")
+    String sourceSecretArn;
+
+    @Option(names = "--target-secret-arn", paramLabel = "ARN", description = "dms: the secret DMS reads the target's login from "
+            + "(default: the stack's DbConfigSecretArn).")
+    String targetSecretArn;
 
     @Option(names = "--source-from-target", paramLabel = "<conn>",
             description = "The source as the target server reaches it, for the subscription (default: --source). "
                     + "Its password defaults to the source's.")
     String sourceFromTarget;
 
-    @Option(names = "--schema", split = ",", paramLabel = "NAME", description = "Only tables in these schemas.")
-    List<String> schemas = new ArrayList<>();
-
-    @Option(names = "--table", split = ",", paramLabel = "PATTERN", description = "Only these tables (name or schema.name, * wildcard).")
-    List<String> tables = new ArrayList<>();
-
-    @Option(names = "--exclude", split = ",", paramLabel = "PATTERN", description = "Leave these tables out.")
-    List<String> excludes = new ArrayList<>();
+    @Mixin
+    TableFilterOptions tableFilter = new TableFilterOptions();
 
     @Option(names = "--run-id", paramLabel = "ID",
             description = "Names this run (publication, slot and subscription are pgvm_<id>); re-use it to resume. "
@@ -133,13 +161,18 @@ public final class MigrateCommand implements Callable<Integer> {
             case "native" -> {
                 return runNative();
             }
-            case "dms" -> throw ToolException.usage("--engine dms needs the AWS options (region, DMS instance profile, "
-                    + "subnets, secrets) that this build does not have yet: use --engine native");
+            case "dms" -> {
+                return runDms();
+            }
             default -> throw ToolException.usage("unknown engine '" + engine + "': pick native or dms");
         }
     }
 
     private int runNative() {
+        if (source == null || target == null) {
+            throw ToolException.usage("missing " + (source == null ? "--source" : "") + (source == null && target == null ? " and " : "")
+                    + (target == null ? "--target" : "") + ": the native engine needs both connections (JDBC URL or postgresql:// URI)");
+        }
         Connections c = Connections.resolve(ctx, source, target, sourceFromTarget);
         String id = runId != null ? runId : "native-" + LocalDateTime.now(Clock.systemDefaultZone())
                 .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
@@ -153,7 +186,7 @@ public final class MigrateCommand implements Callable<Integer> {
         RunContext run = new RunContext(journal, progress, dir, Clock.systemUTC());
         NativeOptions options = new NativeOptions(initialCopy, jobs, NativeOptions.DEFAULT_CHUNK_BYTES, maxLag, timeout, null, null);
         NativeEngine eng = new NativeEngine(options);
-        Endpoints ep = new Endpoints(c.source(), c.target(), c.sourceFromTarget(), new TableFilter(schemas, tables, excludes));
+        Endpoints ep = new Endpoints(c.source(), c.target(), c.sourceFromTarget(), tableFilter.toFilter());
 
         NativeEngine.MigrateOutcome m = step(journal, Step.MIGRATE, () -> eng.migrateDetailed(run, ep),
                 NativeEngine::describe);
@@ -161,6 +194,36 @@ public final class MigrateCommand implements Callable<Integer> {
                 ? step(journal, Step.CUTOVER, () -> eng.cutoverDetailed(run, ep), NativeEngine::describe)
                 : null;
         print(m, co, c, dir);
+        return ExitCode.OK;
+    }
+
+    private int runDms() {
+        // what needs no AWS first: a missing role or a bad value is exit 2 before any client or journal exists
+        DmsMigration.Request q = DmsMigration.request(runId, ctx.cwd().resolve(workDir),
+                config == null ? null : ctx.cwd().resolve(config), dmsFlags.toConfig(), sourceSecretArn, targetSecretArn,
+                tableFilter.toFilter(), cutover, Clock.systemUTC());
+        ConnectionSpec src = source == null ? null : withWorkingPassword(ctx.credentials().resolve(ConnectionSpec.parse(source)), "source", ctx.prompt());
+        ConnectionSpec tgt = target == null ? null : withWorkingPassword(ctx.credentials().resolve(ConnectionSpec.parse(target)), "target", ctx.prompt());
+        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        DmsMigration.Result r;
+        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(),
+                ctx.home(), q.workDir(), q.runId())) {
+            r = DmsMigration.run(q, src, tgt, clients, progress, Clock.systemUTC());
+        }
+        if (common.json()) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("runId", r.runId());
+            doc.put("engine", "dms");
+            doc.put("migrate", r.migrate());
+            if (r.cutover() != null) doc.put("cutover", r.cutover());
+            doc.put("next", r.next());
+            ctx.out().println(Json.write(doc));
+        } else {
+            ctx.out().println("run " + r.runId() + ": " + r.migrate().summary());
+            r.migrate().figures().forEach((k, v) -> ctx.out().printf(Locale.ROOT, "  %-18s %s%n", k, v));
+            if (r.cutover() != null) ctx.out().println("run " + r.runId() + ": " + r.cutover().summary());
+            r.next().forEach(n -> ctx.out().println("next: " + n));
+        }
         return ExitCode.OK;
     }
 

@@ -21,8 +21,6 @@ import picocli.CommandLine.Option;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "prepare-target", mixinStandardHelpOptions = true,
@@ -94,14 +92,8 @@ public final class PrepareTargetCommand implements Callable<Integer> {
             description = "max_parallel_maintenance_workers for the --after-load builds (default: ${DEFAULT-VALUE}).")
     int parallelWorkers;
 
-    @Option(names = "--schema", split = ",", paramLabel = "NAME", description = "Only tables in these schemas.")
-    List<String> schemas = new ArrayList<>();
-
-    @Option(names = "--table", split = ",", paramLabel = "PATTERN", description = "Only these tables (name or schema.name, * wildcard).")
-    List<String> tables = new ArrayList<>();
-
-    @Option(names = "--exclude", split = ",", paramLabel = "PATTERN", description = "Leave these tables out.")
-    List<String> excludes = new ArrayList<>();
+    @Mixin
+    TableFilterOptions tableFilter = new TableFilterOptions();
 
     public PrepareTargetCommand(CliContext ctx) {
         this.ctx = ctx;
@@ -110,7 +102,7 @@ public final class PrepareTargetCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         ConnectionSpec targetSpec = ctx.credentials().resolve(ConnectionSpec.parse(target));
-        TableFilter filter = new TableFilter(schemas, tables, excludes);
+        TableFilter filter = tableFilter.toFilter();
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
         if (afterLoad) {
             if (source != null || schemaFromSource || migrations != null || deferIndexes || allowNonempty) {

@@ -47,7 +47,9 @@ public final class StatusCommand implements Callable<Integer> {
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
             io.pgvectormigrate.aws.AwsProvider.checkRegion(journal, clients.region());
-            AwsStatus.Report r = AwsStatus.of(clients, new AwsCalls(clients.pacing(), progress), journal, discover);
+            AwsCalls calls = new AwsCalls(clients.pacing(), progress);
+            AwsStatus.Report r = AwsStatus.of(clients, calls, journal, discover,
+                    io.pgvectormigrate.aws.dms.DmsHandlers.forRun(clients, calls, journal.runId()));
             if (common.json()) {
                 ctx.out().println(Json.write(r));
                 return 0;

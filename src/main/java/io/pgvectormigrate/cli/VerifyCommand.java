@@ -3,7 +3,6 @@ package io.pgvectormigrate.cli;
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
-import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.verify.Check;
@@ -66,17 +65,8 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--target", required = true, paramLabel = "<conn>", description = "The database copied to.")
     String target;
 
-    @Option(names = "--schema", split = ",", paramLabel = "<name>",
-            description = "Only these schemas (repeat or comma-separate; default: every non-system schema).")
-    List<String> schemas = new ArrayList<>();
-
-    @Option(names = "--table", split = ",", paramLabel = "<pattern>",
-            description = "Only tables matching name or schema.name, * as wildcard (repeatable).")
-    List<String> tables = new ArrayList<>();
-
-    @Option(names = "--exclude", split = ",", paramLabel = "<pattern>",
-            description = "Leave out tables matching name or schema.name, * as wildcard (repeatable).")
-    List<String> excludes = new ArrayList<>();
+    @Mixin
+    TableFilterOptions tableFilter = new TableFilterOptions();
 
     @Option(names = "--skip", split = ",", paramLabel = "<check>",
             description = "Skip a check (repeatable): schema, indexes, extensions, rows, vectors, groups, content, sequences, ann.")
@@ -101,7 +91,7 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "Worker connections per side, sharing that side's snapshot (default: ${DEFAULT-VALUE}).")
     int jobs;
 
-    @Option(names = "--chunk-rows", defaultValue = "10000", paramLabel = "<n>",
+    @Option(names = "--chunk-rows", defaultValue = "2000", paramLabel = "<n>",
             description = "Rows per primary-key chunk; a differing chunk is re-read row by row (default: ${DEFAULT-VALUE}).")
     int chunkRows;
 
@@ -118,7 +108,7 @@ public final class VerifyCommand implements Callable<Integer> {
         for (String s : skip) skipIds.add(Check.parse(s).id());
         ConnectionSpec src = ctx.credentials().resolve(ConnectionSpec.parse(source));
         ConnectionSpec tgt = ctx.credentials().resolve(ConnectionSpec.parse(target));
-        VerifyOptions options = new VerifyOptions(src, tgt, new TableFilter(schemas, tables, excludes), skipIds, groupBy,
+        VerifyOptions options = new VerifyOptions(src, tgt, tableFilter.toFilter(), skipIds, groupBy,
                 maxDiffs, annQueries, annK, jobs, chunkRows, ctx.prompt());
         Path reportFile = report == null ? null : ctx.cwd().resolve(report);
         if (reportFile != null && reportFile.getParent() != null && !Files.isDirectory(reportFile.getParent())) {

@@ -23,6 +23,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Runs the named steps of a migration, in order, over injected providers and an engine, and keeps the journal.
@@ -83,6 +87,27 @@ public final class Pipeline {
         default void afterStep(Step step, RunContext ctx, Endpoints endpoints, boolean succeeded) {}
     }
 
+    /**
+     * Work that may start while the restore runs because it needs neither the temporary source nor anything the
+     * restore makes: e.g. the DMS instance profile and target data provider, or Flyway on the target. It is a head
+     * start, not a step: the step that owns the work does it again (idempotently, finding what was made) and is
+     * where a failure counts. A failure here is reported and left to that step; an Error (a crash) ends the run.
+     * Runs on its own thread next to {@code source.restore}; the restore step waits for it before it is done.
+     */
+    public interface DuringRestore {
+        /** Short name for progress lines and the journal, e.g. "dms-network". */
+        String name();
+
+        /** The step that does this work for good (and reports its failure). */
+        Step ownedBy();
+
+        /** Idempotent; may be called again on a resumed restore. */
+        void run(RunContext ctx);
+    }
+
+    /** Journal output of the restore step recording how each head start went, {@code during-restore:<name>}. */
+    public static final String DURING_RESTORE_PREFIX = "during-restore:";
+
     /** The prepare-target stage: returns a one-line summary. */
     @FunctionalInterface
     public interface Preparation {
@@ -140,15 +165,23 @@ public final class Pipeline {
     private final Options options;
     private final Stages stages;
     private final List<Listener> listeners;
+    private final List<DuringRestore> duringRestore;
 
     public Pipeline(SourceProvider source, TargetProvider target, CopyEngine engine, Options options, Stages stages,
                     List<Listener> listeners) {
+        this(source, target, engine, options, stages, listeners, List.of());
+    }
+
+    /** @param duringRestore work that starts when the restore step starts and runs next to it (see {@link DuringRestore}) */
+    public Pipeline(SourceProvider source, TargetProvider target, CopyEngine engine, Options options, Stages stages,
+                    List<Listener> listeners, List<DuringRestore> duringRestore) {
         this.source = source;
         this.target = target;
         this.engine = engine;
         this.options = options;
         this.stages = stages;
         this.listeners = List.copyOf(listeners);
+        this.duringRestore = List.copyOf(duringRestore);
     }
 
     public Pipeline(SourceProvider source, TargetProvider target, CopyEngine engine, Options options) {
@@ -296,8 +329,8 @@ public final class Pipeline {
                     yield new CopyEngine.Result("inputs and prerequisites checked", Map.of());
                 }
                 case RESTORE -> {
-                    source.restore(ctx);
-                    yield new CopyEngine.Result("temporary source ready (" + source.name() + ")", Map.of());
+                    String headStart = restoreWithHeadStarts();
+                    yield new CopyEngine.Result("temporary source ready (" + source.name() + ")" + headStart, Map.of());
                 }
                 case CREDENTIALS -> {
                     endpoints = null; // fresh connections: a re-run of this step must not trust old ones
@@ -322,6 +355,74 @@ public final class Pipeline {
                 case CUTOVER -> engine.cutover(ctx, endpoints());
                 case TEARDOWN -> teardown();
             };
+        }
+
+        /**
+         * Restores while the {@link DuringRestore} work runs on a small pool; waits for all of it either way, so
+         * nothing of this step is still running once it ends. Returns a note for the step summary.
+         */
+        String restoreWithHeadStarts() {
+            if (duringRestore.isEmpty()) {
+                source.restore(ctx);
+                return "";
+            }
+            ExecutorService pool = Executors.newFixedThreadPool(
+                    Math.min(duringRestore.size(), 3), r -> {
+                        Thread t = new Thread(r, "during-restore");
+                        t.setDaemon(true);
+                        return t;
+                    });
+            List<Future<String>> futures = new ArrayList<>();
+            for (DuringRestore w : duringRestore) {
+                futures.add(pool.submit(() -> headStart(w)));
+            }
+            pool.shutdown();
+            Throwable restoreFailure = null;
+            try {
+                source.restore(ctx);
+            } catch (RuntimeException | Error t) {
+                restoreFailure = t;
+            }
+            List<String> notes = new ArrayList<>();
+            Error crash = null;
+            for (int i = 0; i < futures.size(); i++) {
+                try {
+                    notes.add(futures.get(i).get());
+                } catch (ExecutionException e) {
+                    // only Errors get here (headStart catches RuntimeExceptions): a crash ends the whole run
+                    if (crash == null && e.getCause() instanceof Error err) crash = err;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    pool.shutdownNow();
+                    throw ToolException.runtime("interrupted while " + duringRestore.get(i).name()
+                            + " was running next to the restore; re-run with the same run id to resume");
+                }
+            }
+            if (restoreFailure instanceof Error e) throw e;
+            if (crash != null) throw crash;
+            if (restoreFailure instanceof RuntimeException e) throw e;
+            long ok = notes.stream().filter(n -> n.startsWith("done")).count();
+            return "; " + ok + " of " + duringRestore.size() + " head start(s) done during the restore";
+        }
+
+        /** Runs one head start; a failure is reported and left to the step that owns the work. */
+        String headStart(DuringRestore w) {
+            Progress p = ctx.progress();
+            long t0 = System.nanoTime();
+            p.info("  during the restore: " + w.name() + " ...");
+            String note;
+            try {
+                w.run(ctx);
+                note = "done in " + Progress.seconds(Duration.ofNanos(System.nanoTime() - t0));
+                p.info("  during the restore: " + w.name() + " " + note);
+            } catch (RuntimeException e) {
+                String msg = e instanceof ToolException ? e.getMessage()
+                        : e.getClass().getSimpleName() + ": " + Database.firstLine(e.getMessage());
+                note = "not done (" + w.ownedBy() + " does it): " + msg;
+                p.info("  during the restore: " + w.name() + " did not finish (" + msg + "); " + w.ownedBy() + " will do it");
+            }
+            j.putOutput(Step.RESTORE, DURING_RESTORE_PREFIX + w.name(), note);
+            return note;
         }
 
         CopyEngine.Result teardown() {

@@ -163,7 +163,9 @@ final class ContentCheck {
         progress.info("comparing " + plans.size() + " table" + (plans.size() == 1 ? "" : "s") + " in " + chunks.size()
                 + " chunk" + (chunks.size() == 1 ? "" : "s") + " on both sides at once");
 
-        List<Chunk> differing = new ArrayList<>();
+        // a differing chunk is narrowed while the scan goes on, on connections the scan is not using
+        List<CompletableFuture<Void>> narrowing = new ArrayList<>();
+        boolean narrow = rows || content;
         try (Progress.Bar bar = progress.bar("verify", totalRows, "rows")) {
             List<CompletableFuture<Agg>> src = new ArrayList<>();
             List<CompletableFuture<Agg>> tgt = new ArrayList<>();
@@ -179,28 +181,25 @@ final class ContentCheck {
                 ch.out.add(1, t);
                 if (!s.sameRowsAndHash(t)) {
                     ch.out.differingChunks++;
-                    differing.add(ch);
+                    if (narrow && (ch.out.plan.hasPk() || content)) {
+                        if (narrowing.isEmpty()) progress.info("a chunk of " + ch.out.plan.display() + " differs: narrowing down to rows");
+                        narrowing.add(workers.onBoth("narrowing a differing chunk of " + ch.out.plan.display(), (sc, tc) -> {
+                            if (ch.out.plan.hasPk()) narrowByKey(sc, tc, ch);
+                            else narrowByHash(sc, tc, ch.out);
+                            return null;
+                        }));
+                    }
                 }
                 bar.stepBy(Math.max(s.count, t.count));
             }
         }
-        if (!differing.isEmpty() && (rows || content)) {
-            progress.info("narrowing " + differing.size() + " differing chunk" + (differing.size() == 1 ? "" : "s")
-                    + " down to rows");
-            List<CompletableFuture<Void>> narrow = new ArrayList<>();
-            for (Chunk ch : differing) {
-                narrow.add(workers.onBoth("narrowing a differing chunk of " + ch.out.plan.display(), (s, t) -> {
-                    if (ch.out.plan.hasPk()) narrowByKey(s, t, ch);
-                    else if (content) narrowByHash(s, t, ch.out);
-                    return null;
-                }));
-            }
-            narrow.forEach(Workers::await);
+        narrowing.forEach(Workers::await);
+        if (!narrowing.isEmpty()) {
             for (Outcome o : outcomes) {
                 if (content && !o.changedKeys.isEmpty()) {
                     Workers.await(workers.onBoth("comparing columns of changed rows of " + o.plan.display(),
-                            (s, t) -> {
-                                describeChanged(s, t, o);
+                            (sc, tc) -> {
+                                describeChanged(sc, tc, o);
                                 return null;
                             }));
                 }
@@ -273,18 +272,20 @@ final class ContentCheck {
     private void narrowByKey(Connection sc, Connection tc, Chunk ch) throws SQLException {
         TablePlan p = ch.out.plan;
         int n = p.pk.size();
+        int cols = n + (content ? 1 : 0);
         Map<String, Long> pendingSource = new LinkedHashMap<>();
         Map<String, Long> pendingTarget = new LinkedHashMap<>();
         long[] seq = {0};
+        // both sides compute their row hashes at the same time
         try (PreparedStatement sps = keyStream(sc, true, ch); PreparedStatement tps = keyStream(tc, false, ch);
-             ResultSet srs = sps.executeQuery(); ResultSet trs = tps.executeQuery()) {
+             Prefetch srs = new Prefetch(sps, cols, "narrow-source"); Prefetch trs = new Prefetch(tps, cols, "narrow-target")) {
             boolean sHas = srs.next();
             boolean tHas = trs.next();
             while (sHas || tHas) {
                 String sKey = sHas ? joinKey(srs, n) : null;
                 String tKey = tHas ? joinKey(trs, n) : null;
-                long sHash = sHas && content ? srs.getLong(n + 1) : 0;
-                long tHash = tHas && content ? trs.getLong(n + 1) : 0;
+                long sHash = sHas && content ? Long.parseLong(srs.get(n + 1)) : 0;
+                long tHash = tHas && content ? Long.parseLong(trs.get(n + 1)) : 0;
                 if (sHas && tHas && sKey.equals(tKey)) {
                     if (sHash != tHash) changed(ch, sKey, seq);
                 } else {
@@ -331,14 +332,15 @@ final class ContentCheck {
     private void narrowByHash(Connection sc, Connection tc, Outcome o) throws SQLException {
         TablePlan p = o.plan;
         long seq = 0;
-        try (Statement ss = sc.createStatement(); Statement ts = tc.createStatement()) {
+        try (PreparedStatement ss = sc.prepareStatement(hashStreamSql(p, true));
+             PreparedStatement ts = tc.prepareStatement(hashStreamSql(p, false))) {
             ss.setFetchSize(FETCH);
             ts.setFetchSize(FETCH);
-            try (ResultSet srs = ss.executeQuery(hashStreamSql(p, true)); ResultSet trs = ts.executeQuery(hashStreamSql(p, false))) {
+            try (Prefetch srs = new Prefetch(ss, 3, "narrow-source"); Prefetch trs = new Prefetch(ts, 3, "narrow-target")) {
                 boolean sHas = srs.next();
                 boolean tHas = trs.next();
                 while (sHas || tHas) {
-                    int cmp = !sHas ? 1 : !tHas ? -1 : Long.compare(srs.getLong(1), trs.getLong(1));
+                    int cmp = !sHas ? 1 : !tHas ? -1 : Long.compare(Long.parseLong(srs.get(1)), Long.parseLong(trs.get(1)));
                     if (cmp == 0) {
                         sHas = srs.next();
                         tHas = trs.next();
@@ -346,13 +348,13 @@ final class ContentCheck {
                         synchronized (o) {
                             o.missing++;
                         }
-                        o.example(0, seq++, new RowDiff("missing", "source row " + srs.getString(2) + ": " + srs.getString(3), null), maxDiffs, null);
+                        o.example(0, seq++, new RowDiff("missing", "source row " + srs.get(2) + ": " + srs.get(3), null), maxDiffs, null);
                         sHas = srs.next();
                     } else {
                         synchronized (o) {
                             o.extra++;
                         }
-                        o.example(0, seq++, new RowDiff("extra", "target row " + trs.getString(2) + ": " + trs.getString(3), null), maxDiffs, null);
+                        o.example(0, seq++, new RowDiff("extra", "target row " + trs.get(2) + ": " + trs.get(3), null), maxDiffs, null);
                         tHas = trs.next();
                     }
                 }
@@ -414,12 +416,12 @@ final class ContentCheck {
     }
 
     // text values never contain NUL, so it separates key parts unambiguously
-    private static String joinKey(ResultSet rs, int n) throws SQLException {
-        if (n == 1) return rs.getString(1);
+    private static String joinKey(Prefetch rs, int n) {
+        if (n == 1) return rs.get(1);
         StringBuilder sb = new StringBuilder();
         for (int i = 1; i <= n; i++) {
             if (i > 1) sb.append('\0');
-            sb.append(rs.getString(i));
+            sb.append(rs.get(i));
         }
         return sb.toString();
     }

@@ -163,8 +163,18 @@ final class TablePlan {
                 Column c = t.column(v);
                 int i = hashed.indexOf(v);
                 String x = "x" + i;
-                if (!hash) inner.add(hashInput(c) + " AS " + x);
-                String dims = dimsOf(c, x);
+                String dims;
+                if (hash) {
+                    dims = dimsOf(c, x); // from the send form the hash reads anyway
+                } else if (c.vectorKind() != Catalog.VectorKind.SPARSEVEC) {
+                    // no hash to share the read with: vector_dims reads the vector once, without converting it
+                    String schema = c.sendFunction().substring(0, c.sendFunction().lastIndexOf('.'));
+                    inner.add(schema + ".vector_dims(" + Idents.quote(c.name()) + ") AS " + x);
+                    dims = x;
+                } else {
+                    inner.add(hashInput(c) + " AS " + x);
+                    dims = dimsOf(c, x);
+                }
                 outer.add("count(*) FILTER (WHERE " + x + " IS NULL)");
                 outer.add(c.declaredDims() > 0 ? "count(*) FILTER (WHERE " + dims + " <> " + c.declaredDims() + ")" : "0");
                 outer.add("min(" + dims + ")");

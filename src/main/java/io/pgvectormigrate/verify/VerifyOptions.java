@@ -34,7 +34,7 @@ public record VerifyOptions(ConnectionSpec source, ConnectionSpec target, TableF
     public static final int DEFAULT_MAX_DIFFS = 20;
     public static final int DEFAULT_ANN_K = 10;
     public static final int DEFAULT_JOBS = 2;
-    public static final int DEFAULT_CHUNK_ROWS = 10_000;
+    public static final int DEFAULT_CHUNK_ROWS = 2_000;
 
     public VerifyOptions {
         Objects.requireNonNull(source, "source");

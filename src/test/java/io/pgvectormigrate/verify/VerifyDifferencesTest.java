@@ -39,8 +39,14 @@ class VerifyDifferencesTest {
         assertTrue(r.out().contains("PASSED"), r.toString());
         assertTrue(r.out().contains("public.items"), r.toString());
 
-        JsonNode j = json(verify(db, "--format", "json"));
+        CliRun.Result jr = verify(db, "--format", "json");
+        JsonNode j = json(jr);
         assertTrue(j.get("passed").asBoolean());
+        // the pipeline stores the report as JSON and reads it back
+        VerifyReport back = Json.mapper().readValue(jr.out(), VerifyReport.class);
+        assertTrue(back.passed());
+        assertEquals(300L, back.table("public.items").targetRows());
+        assertEquals(VerifyReport.Status.passed, back.check(Check.CONTENT).status());
         for (String c : new String[]{"schema", "indexes", "extensions", "rows", "vectors", "groups", "content", "sequences"}) {
             assertEquals("passed", status(j, c), c);
         }
@@ -162,6 +168,10 @@ class VerifyDifferencesTest {
         assertEquals(4, vec.get("source").get("minDims").asInt());
         assertEquals(3, vec.get("target").get("minDims").asInt());
         assertEquals("id=9", j.get("tableResults").get(0).get("content").get("examples").get(0).get("key").asText());
+        // the vectors check alone (no content hash to share the read with) still sees it
+        JsonNode alone = json(verify(db, "--format", "json", "--skip", "content"));
+        assertEquals("failed", status(alone, "vectors"));
+        assertEquals(3, alone.get("tableResults").get(0).get("vectors").get(0).get("target").get("minDims").asInt());
 
         // a declared dimension that differs is a schema difference
         db.both("CREATE TABLE d2(id int PRIMARY KEY)");

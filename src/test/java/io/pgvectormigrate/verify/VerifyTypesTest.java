@@ -40,6 +40,10 @@ class VerifyTypesTest {
         db.both("CREATE TYPE mood AS ENUM ('sad', 'ok', 'happy')", "CREATE TYPE pair AS (a int, b text)", TYPES_TABLE, TYPES_ROWS);
         CliRun.Result ok = verify(db, "--chunk-rows", "25");
         assertEquals(0, ok.exitCode(), ok.toString());
+        CliRun.Result vectorsOnly = verify(db, "--chunk-rows", "25", "--skip", "content", "--format", "json");
+        assertEquals(0, vectorsOnly.exitCode(), vectorsOnly.toString());
+        assertEquals(3, Json.mapper().readTree(vectorsOnly.out()).get("tableResults").get(0).get("vectors").get(0)
+                .get("source").get("maxDims").asInt(), "halfvec(3) dimensions via vector_dims");
 
         String[] changes = {
                 "n = n + 0.001", "f = f + 1e-12", "r = r * 1.0000001", "j = j || '{\"k2\": 1}'", "js = '{\"x\":  1}'",

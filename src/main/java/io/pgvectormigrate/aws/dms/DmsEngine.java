@@ -116,7 +116,7 @@ public final class DmsEngine implements CopyEngine {
     }
 
     /** DMS's rules for database users and passwords (stricter than PostgreSQL's); the password is never shown. */
-    static void checkDmsCredentialRules(ConnectionSpec spec, String side) {
+    public static void checkDmsCredentialRules(ConnectionSpec spec, String side) {
         String user = spec.user();
         if (user == null || !user.matches("[A-Za-z][A-Za-z0-9_]{1,63}")) {
             throw ToolException.usage("DMS cannot log in to the " + side + " as '" + user + "': DMS user names are 2-64 letters, digits "
@@ -130,6 +130,23 @@ public final class DmsEngine implements CopyEngine {
     }
 
     // ---------------------------------------------------------------- migrate
+
+    /**
+     * The part of migrate that needs neither the source nor its secret: the replication subnet group, the instance
+     * profile and the target's data provider. The pipeline runs it while the restore runs (DMS takes minutes to
+     * make a profile usable); migrate then finds these objects by name instead of making them. Idempotent.
+     *
+     * @param target how the tool reaches the target (host, port and database name the data provider defaults to)
+     */
+    public void headStart(RunContext ctx, ConnectionSpec target) {
+        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), poller);
+        aws("head start", () -> {
+            String subnetGroup = objects.ensureSubnetGroup();
+            objects.ensureInstanceProfile(subnetGroup);
+            objects.ensureDataProvider("target", options.target(), target);
+            return null;
+        });
+    }
 
     @Override
     public Result migrate(RunContext ctx, Endpoints endpoints) {
@@ -149,6 +166,10 @@ public final class DmsEngine implements CopyEngine {
             journal.putOutput(Step.MIGRATE, OUT_ARN, dm.dataMigrationArn());
             rememberPreexistingLeftovers(journal, endpoints.source());
             DataMigration done = runUntilLoaded(objects, dm, progress);
+            // like the native engine, migrate leaves a target verify can compare: sequences and indexes as the source's
+            // (cutover does both again, idempotently, after the last change)
+            int sequences = carrySequences(endpoints);
+            finisher.afterLoad(endpoints.target(), endpoints.tables(), progress);
             DataMigrationStatistics st = done.dataMigrationStatistics();
             Map<String, String> figures = new LinkedHashMap<>();
             figures.put("engine", "dms");
@@ -159,6 +180,7 @@ public final class DmsEngine implements CopyEngine {
             figures.put("tables", String.valueOf(tables.size()));
             if (st != null && st.tablesLoaded() != null) figures.put("tablesLoaded", String.valueOf(st.tablesLoaded()));
             if (st != null && st.elapsedTimeMillis() != null) figures.put("dmsElapsedMillis", String.valueOf(st.elapsedTimeMillis()));
+            figures.put("sequencesSet", String.valueOf(sequences));
             return new Result("DMS " + options.migrationType().api() + " of " + tables.size() + " table(s) "
                     + (options.migrationType().cdc() ? "loaded, changes streaming" : "complete"), figures);
         });
@@ -325,18 +347,20 @@ public final class DmsEngine implements CopyEngine {
         });
         List<String> dropped = dropNewLeftovers(journal, endpoints.source(), progress, true);
         figures.put("leftoversDropped", String.valueOf(dropped.size()));
-        int sequences;
-        List<SourceTables.Table> tables;
+        int sequences = carrySequences(endpoints);
+        figures.put("sequencesSet", String.valueOf(sequences));
+        finisher.afterLoad(endpoints.target(), endpoints.tables(), progress);
+        return new Result((figures.containsKey("stopped") ? "DMS stopped" : "DMS finished")
+                + (dropped.isEmpty() ? "" : ", dropped " + String.join(", ", dropped) + " on the source")
+                + ", " + sequences + " sequence(s) carried", figures);
+    }
+
+    private static int carrySequences(Endpoints endpoints) {
         try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
-            tables = SourceTables.list(s, endpoints.tables());
-            sequences = Sequences.carry(s, t, tables);
+            return Sequences.carry(s, t, SourceTables.list(s, endpoints.tables()));
         } catch (SQLException e) {
             throw ToolException.runtime("cannot carry sequence values to the target: " + Database.firstLine(e.getMessage()), e);
         }
-        figures.put("sequencesSet", String.valueOf(sequences));
-        finisher.afterLoad(endpoints.target(), endpoints.tables(), progress);
-        return new Result("DMS stopped" + (dropped.isEmpty() ? "" : ", dropped " + String.join(", ", dropped) + " on the source")
-                + ", " + sequences + " sequence(s) carried", figures);
     }
 
     /** CDC: wait until DMS reports no latency on two polls in a row (the source is a restored copy, so it settles). */

@@ -62,16 +62,25 @@ final class DmsObjects {
     private final Poller poller;
 
     DmsObjects(DatabaseMigrationClient dms, DmsOptions options, Journal journal, Progress progress, Poller poller) {
+        this(dms, options, journal.runId(), journal, progress, poller);
+    }
+
+    /** For cleanup, which may look before a journal exists: {@code journal} may then be null (finds and deletes only). */
+    DmsObjects(DatabaseMigrationClient dms, DmsOptions options, String runId, Journal journal, Progress progress, Poller poller) {
         this.dms = dms;
         this.options = options;
         this.journal = journal;
         this.progress = progress;
-        this.names = new DmsNames(journal.runId());
+        this.names = new DmsNames(runId);
         this.poller = poller;
     }
 
     DmsNames names() {
         return names;
+    }
+
+    DatabaseMigrationClient client() {
+        return dms;
     }
 
     // ---------------------------------------------------------------- create or find
@@ -216,6 +225,12 @@ final class DmsObjects {
         journal.recordResource(kind, name, Map.of("arn", arn, "state", "created"));
         progress.info("dms: created " + what);
         return arn;
+    }
+
+    /** The run-id tag of a DMS object (null when it has none). */
+    String runTag(String arn) {
+        List<Tag> tags = DmsErrors.call("ListTagsForResource", () -> dms.listTagsForResource(b -> b.resourceArn(arn))).tagList();
+        return tags.stream().filter(t -> DmsNames.TAG_RUN_ID.equals(t.key())).map(Tag::value).findFirst().orElse(null);
     }
 
     private void requireOurTag(String arn, String kind, String name) {
@@ -383,7 +398,7 @@ final class DmsObjects {
     }
 
     /** Returns true when something was deleted, false when it was already gone. */
-    private boolean delete(Resource r, Duration timeout) {
+    boolean delete(Resource r, Duration timeout) {
         String id = r.attribute("arn") != null ? r.attribute("arn") : r.id();
         switch (r.kind()) {
             case KIND_DATA_MIGRATION -> {

@@ -16,7 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** docs/migration.example.yaml stays readable by the code it documents (unknown keys in dms:/cost: fail). */
+/**
+ * docs/migration.example.yaml stays readable by the code it documents: the whole file binds strictly (unknown keys
+ * fail), its commented-out keys too, and it resolves to the run settings it describes.
+ */
 class ExampleConfigTest {
     private static JsonNode example() throws Exception {
         return Json.yaml().readTree(Files.readString(Path.of("docs/migration.example.yaml")));
@@ -63,5 +66,64 @@ class ExampleConfigTest {
         assertEquals(Duration.ofSeconds(30), DmsConfig.duration("k", "PT30S"));
         ToolException e = assertThrows(ToolException.class, () -> DmsConfig.duration("dms.timeout", "soon"));
         assertTrue(e.getMessage().startsWith("dms.timeout: cannot read 'soon'"));
+    }
+
+    @Test
+    void theWholeFileBindsStrictlyToRunSettings() throws Exception {
+        Path file = Path.of("docs/migration.example.yaml").toAbsolutePath();
+        io.pgvectormigrate.run.MigrationConfig c = io.pgvectormigrate.run.MigrationConfig.read(file);
+        assertEquals("eu-west-1", c.region());
+        assertTrue(c.dms() != null && c.cost() != null && c.verify() != null && c.temporaryCluster() != null && c.tables() != null);
+        io.pgvectormigrate.run.RunSettings s = io.pgvectormigrate.run.RunSettings.resolve(new io.pgvectormigrate.run.RunSettings.Flags(
+                file, null, null, null, null, null, null, null, null, null, null, null, List.of(), List.of(), List.of(), null, null,
+                null, null), Path.of("").toAbsolutePath());
+        assertEquals("bedrock-v1", s.runId());
+        assertEquals(io.pgvectormigrate.run.RunSettings.Engine.DMS, s.engine());
+        assertEquals("pgvm-bedrock-v1-capture", s.source().snapshot());
+        assertEquals("BedrockChatStack", s.source().stackName());
+        assertEquals(8.0, s.source().maxAcu());
+        assertEquals(Duration.ofMinutes(60), s.source().waitTimeout());
+        assertTrue(!s.source().finalSnapshot(), "the snapshot restored from is kept: no second copy by default");
+        assertTrue(s.tables().matches("public", "items") && !s.tables().matches("public", "other"));
+        assertEquals(20, s.verify().annQueries());
+        assertEquals(List.of("items.botid"), s.verify().groupBy());
+        assertEquals(file.getParent().resolve("bedrock-v1-migration.md"), s.report(), "relative to the file");
+        assertEquals(file.getParent().resolve(".pgvector-migrate").normalize(), s.workDir());
+        assertTrue(!s.keepTemporary() && s.cost() != null && s.tunnelSource() == null);
+        // a flag overrides the file
+        io.pgvectormigrate.run.RunSettings native_ = io.pgvectormigrate.run.RunSettings.resolve(new io.pgvectormigrate.run.RunSettings.Flags(
+                file, null, null, null, null, "native", "other-run", null, null, null, true, null, List.of(), List.of(), List.of(), null,
+                null, null, null), Path.of("").toAbsolutePath());
+        assertEquals(io.pgvectormigrate.run.RunSettings.Engine.NATIVE, native_.engine());
+        assertEquals("other-run", native_.runId());
+        assertTrue(native_.keepTemporary());
+    }
+
+    @Test
+    void everyCommentedOutKeyIsARealOne() throws Exception {
+        // "# key: value" lines (and "# section:" headers) uncommented: the file must still bind strictly
+        String text = Files.readString(Path.of("docs/migration.example.yaml"));
+        StringBuilder out = new StringBuilder();
+        int uncommented = 0;
+        for (String line : text.split("\n", -1)) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\s*)# (\\s*[a-zA-Z]+:(\\s.*)?)$").matcher(line);
+            if (m.matches() && !line.contains("# When") && !m.group(2).trim().startsWith("pgvector-migrate")) {
+                out.append(m.group(1)).append(m.group(2)).append('\n');
+                uncommented++;
+            } else {
+                out.append(line).append('\n');
+            }
+        }
+        assertTrue(uncommented >= 20, "found the commented-out keys: " + uncommented);
+        io.pgvectormigrate.run.MigrationConfig all = io.pgvectormigrate.run.MigrationConfig.parse(out.toString(), "example, uncommented");
+        assertEquals("my-new-cluster", all.targetCluster());
+        assertEquals("localhost:15433", all.tunnel().target());
+        assertEquals(4, all.nativeEngine().jobs());
+        assertEquals(List.of("ann"), all.verify().skip());
+        assertEquals("arn:aws:iam::123456789012:role/dms-service", all.dms().serviceAccessRoleArn());
+
+        ToolException typo = assertThrows(ToolException.class, () -> io.pgvectormigrate.run.MigrationConfig.parse(
+                "snapshot: s\ntemporaryCluster:\n  maxAcus: 8\n", "migration.yaml"));
+        assertTrue(typo.getMessage().startsWith("migration.yaml: unknown key 'temporaryCluster.maxAcus'"), typo.getMessage());
     }
 }

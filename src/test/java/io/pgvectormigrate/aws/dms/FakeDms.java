@@ -149,6 +149,19 @@ public final class FakeDms implements DatabaseMigrationClient {
         return out;
     }
 
+    /** Everything tagged with a run, as "dms-kind:name" (the other fakes' taggedWith, for DMS). */
+    public synchronized List<String> taggedWith(String runId) {
+        java.util.function.Predicate<List<Tag>> ours = l -> l != null
+                && l.stream().anyMatch(t -> t.key().equals("pgvector-migrate:run-id") && t.value().equals(runId));
+        List<String> out = new ArrayList<>();
+        subnetGroups.values().forEach(g -> { if (ours.test(g.tags())) out.add("dms-subnet-group:" + g.id()); });
+        profiles.values().forEach(p -> { if (ours.test(tags.get(p.instanceProfileArn()))) out.add("dms-instance-profile:" + p.instanceProfileName()); });
+        providers.values().forEach(p -> { if (ours.test(tags.get(p.dataProviderArn()))) out.add("dms-data-provider:" + p.dataProviderName()); });
+        projects.values().forEach(p -> { if (ours.test(tags.get(p.migrationProjectArn()))) out.add("dms-migration-project:" + p.migrationProjectName()); });
+        migrations.values().forEach(m -> { if (ours.test(tags.get(m.arn))) out.add("dms-data-migration:" + m.name); });
+        return out;
+    }
+
     public synchronized Optional<InstanceProfile> profileNamed(String name) {
         return profiles.values().stream().filter(p -> p.instanceProfileName().equals(name)).findFirst();
     }

@@ -1,21 +1,36 @@
 package io.pgvectormigrate.aws.fake;
 
 import io.pgvectormigrate.aws.AwsClients;
+import io.pgvectormigrate.aws.DbSecret;
 import io.pgvectormigrate.aws.Pacing;
+import io.pgvectormigrate.aws.dms.FakeDms;
+import io.pgvectormigrate.pg.ConnectionSpec;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
+import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
-/** One fake AWS region: the three stateful fakes sharing a fault log, with polls that do not wait. */
+/**
+ * One fake AWS region: the stateful fakes sharing a fault log, with polls that do not wait. DMS resolves its data
+ * providers' secrets from this region's Secrets Manager, as the role DMS assumes would; its simulated crashes are
+ * process deaths here ({@link SimulatedCrash}), like the other fakes'.
+ */
 public final class FakeAws implements AwsClients {
     public final String region;
     public final Faults faults = new Faults();
     public final FakeRds rds;
     public final FakeSecretsManager secrets;
     public final FakeCloudFormation cfn;
+    public final FakeDms dms;
+    public final FakeIam iam;
+    private final DatabaseMigrationClient dmsSeen;
     public Pacing pacing = Pacing.immediate();
     /** Regions the factory was asked for, to check the commands pass --region and the journal's region along. */
     public final List<String> requestedRegions = new ArrayList<>();
@@ -25,6 +40,34 @@ public final class FakeAws implements AwsClients {
         this.rds = new FakeRds(region, faults);
         this.secrets = new FakeSecretsManager(region, faults);
         this.cfn = new FakeCloudFormation(faults);
+        this.iam = new FakeIam(faults);
+        this.dms = new FakeDms(this::credentialsOf);
+        this.dmsSeen = crashesAreDeaths(dms);
+    }
+
+    /** What DMS finds in a secret: the login of the RDS-format JSON (the server comes from the data provider). */
+    private ConnectionSpec credentialsOf(String secretId) {
+        for (FakeSecretsManager.Secret s : secrets.secrets.values()) {
+            if ((s.name.equals(secretId) || s.arn.equals(secretId)) && s.deletedDate == null) {
+                DbSecret d = DbSecret.parse(secretId, s.value);
+                return new ConnectionSpec(d.host() == null ? "?" : d.host(), d.port() == null ? 5432 : d.port(),
+                        d.dbname() == null ? "postgres" : d.dbname(), d.username(), d.password(), Map.of());
+            }
+        }
+        return null;
+    }
+
+    /** FakeDms's own crash (a RuntimeException, for the engine's tests) becomes a process death here. */
+    private static DatabaseMigrationClient crashesAreDeaths(FakeDms fake) {
+        return (DatabaseMigrationClient) Proxy.newProxyInstance(DatabaseMigrationClient.class.getClassLoader(),
+                new Class<?>[]{DatabaseMigrationClient.class}, (p, m, args) -> {
+                    try {
+                        return m.invoke(fake, args);
+                    } catch (InvocationTargetException e) {
+                        if (e.getCause() instanceof FakeDms.FakeCrash crash) throw new SimulatedCrash(crash.getMessage());
+                        throw e.getCause();
+                    }
+                });
     }
 
     /** The seam a command sees: every call lands in this region's fakes. */
@@ -39,6 +82,8 @@ public final class FakeAws implements AwsClients {
                 @Override public RdsClient rds() { return self.rds; }
                 @Override public SecretsManagerClient secretsManager() { return self.secrets; }
                 @Override public CloudFormationClient cloudFormation() { return self.cfn; }
+                @Override public DatabaseMigrationClient dms() { return self.dmsSeen; }
+                @Override public IamClient iam() { return self.iam; }
                 @Override public Pacing pacing() { return self.pacing; }
             };
         };
@@ -48,6 +93,7 @@ public final class FakeAws implements AwsClients {
     public List<String> taggedWith(String runId) {
         List<String> all = new ArrayList<>(rds.taggedWith(runId));
         all.addAll(secrets.taggedWith(runId));
+        all.addAll(dms.taggedWith(runId));
         return all;
     }
 
@@ -55,6 +101,8 @@ public final class FakeAws implements AwsClients {
     @Override public RdsClient rds() { return rds; }
     @Override public SecretsManagerClient secretsManager() { return secrets; }
     @Override public CloudFormationClient cloudFormation() { return cfn; }
+    @Override public DatabaseMigrationClient dms() { return dmsSeen; }
+    @Override public IamClient iam() { return iam; }
     @Override public Pacing pacing() { return pacing; }
 
     @Override

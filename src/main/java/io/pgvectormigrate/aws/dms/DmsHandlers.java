@@ -1,0 +1,192 @@
+package io.pgvectormigrate.aws.dms;
+
+import io.pgvectormigrate.aws.AwsCalls;
+import io.pgvectormigrate.aws.AwsClients;
+import io.pgvectormigrate.aws.RdsOps;
+import io.pgvectormigrate.aws.ResourceHandler;
+import io.pgvectormigrate.aws.RunNames;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pipeline.Resource;
+import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
+import software.amazon.awssdk.services.databasemigration.model.DataMigration;
+import software.amazon.awssdk.services.databasemigration.model.DataProvider;
+import software.amazon.awssdk.services.databasemigration.model.InstanceProfile;
+import software.amazon.awssdk.services.databasemigration.model.MigrationProject;
+import software.amazon.awssdk.services.databasemigration.model.ResourceNotFoundException;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * Cleanup's handlers for what the DMS engine makes, so {@code cleanup} lists, checks and deletes DMS objects with the
+ * same rules as the temporary cluster (from the journal, or by the run-id tag with --discover; refused without the
+ * tag) and before it: the data migration (stopped first), the migration project, the data providers, the instance
+ * profile and the replication subnet group, in that order, as DMS refuses to delete what something still uses.
+ * DMS's publication and slot on the temporary cluster go with the cluster.
+ */
+public final class DmsHandlers {
+    private DmsHandlers() {}
+
+    /** The handlers for one run; DMS is only called when the journal lists DMS objects or discover asks. */
+    public static List<ResourceHandler> forRun(AwsClients aws, AwsCalls calls, String runId) {
+        Supplier<DmsObjects> objects = () -> new DmsObjects(aws.dms(), DmsOptions.builder().region(aws.region()).build(), runId,
+                null, calls.progress(), new Poller(aws.pacing().poll()));
+        List<ResourceHandler> out = new ArrayList<>();
+        out.add(new Kind(DmsObjects.KIND_DATA_MIGRATION, 1, objects, runId));
+        out.add(new Kind(DmsObjects.KIND_PROJECT, 2, objects, runId));
+        out.add(new Kind(DmsObjects.KIND_DATA_PROVIDER, 3, objects, runId));
+        out.add(new Kind(DmsObjects.KIND_INSTANCE_PROFILE, 4, objects, runId));
+        out.add(new Kind(DmsObjects.KIND_SUBNET_GROUP, 5, objects, runId));
+        RdsOps rds = new RdsOps(calls, aws.rds());
+        out.add(new SourceLeftover(DmsEngine.KIND_PUBLICATION, rds, runId));
+        out.add(new SourceLeftover(DmsEngine.KIND_SLOT, rds, runId));
+        return out;
+    }
+
+    /** One DMS object kind. */
+    private static final class Kind implements ResourceHandler {
+        private final String kind;
+        private final int order;
+        private final Supplier<DmsObjects> objects;
+        private final String runId;
+        private DmsObjects made;
+
+        Kind(String kind, int order, Supplier<DmsObjects> objects, String runId) {
+            this.kind = kind;
+            this.order = order;
+            this.objects = objects;
+            this.runId = runId;
+        }
+
+        private DmsObjects objects() {
+            if (made == null) made = objects.get();
+            return made;
+        }
+
+        @Override public String kind() { return kind; }
+        @Override public int order() { return order; }
+
+        @Override
+        public Optional<Live> inspect(String id, Map<String, String> attrs) {
+            String key = attrs.get("arn") != null ? attrs.get("arn") : id;
+            DmsObjects o = objects();
+            return switch (kind) {
+                case DmsObjects.KIND_DATA_MIGRATION -> o.findDataMigration(key)
+                        .map(d -> live(d.dataMigrationName(), d.dataMigrationArn(), d.dataMigrationStatus()));
+                case DmsObjects.KIND_PROJECT -> o.findProject(key).map(p -> live(p.migrationProjectName(), p.migrationProjectArn(), "exists"));
+                case DmsObjects.KIND_DATA_PROVIDER -> o.findDataProvider(key).map(p -> live(p.dataProviderName(), p.dataProviderArn(), "exists"));
+                case DmsObjects.KIND_INSTANCE_PROFILE -> o.findInstanceProfile(key)
+                        .map(p -> live(p.instanceProfileName(), p.instanceProfileArn(), "exists"));
+                case DmsObjects.KIND_SUBNET_GROUP -> o.findSubnetGroup(id).map(g -> subnetGroup(g.replicationSubnetGroupIdentifier(),
+                        g.subnetGroupStatus()));
+                default -> throw new IllegalStateException(kind);
+            };
+        }
+
+        private Live live(String name, String arn, String status) {
+            Map<String, String> tags = new LinkedHashMap<>();
+            String owner;
+            try {
+                owner = objects().runTag(arn);
+            } catch (ResourceNotFoundException e) {
+                owner = null;
+            }
+            if (owner != null) tags.put(DmsNames.TAG_RUN_ID, owner);
+            return new Live(name, status == null ? "exists" : status, tags, Map.of("arn", arn));
+        }
+
+        /** Subnet groups carry no ARN in their description: the run-derived name is the guard (as DmsObjects does). */
+        private Live subnetGroup(String name, String status) {
+            Map<String, String> tags = name.equalsIgnoreCase(new DmsNames(runId).subnetGroup())
+                    ? Map.of(DmsNames.TAG_RUN_ID, runId) : Map.of();
+            return new Live(name, status == null ? "exists" : status, tags, Map.of());
+        }
+
+        @Override
+        public List<Live> discover(String runId) {
+            DatabaseMigrationClient dms = objects().client();
+            List<Live> out = new ArrayList<>();
+            switch (kind) {
+                case DmsObjects.KIND_DATA_MIGRATION -> pages(m -> DmsErrors.call("DescribeDataMigrations",
+                        () -> dms.describeDataMigrations(b -> b.marker(m))), r -> r.marker(), r -> r.dataMigrations())
+                        .forEach((DataMigration d) -> ours(live(d.dataMigrationName(), d.dataMigrationArn(), d.dataMigrationStatus()), out));
+                case DmsObjects.KIND_PROJECT -> pages(m -> DmsErrors.call("DescribeMigrationProjects",
+                        () -> dms.describeMigrationProjects(b -> b.marker(m))), r -> r.marker(), r -> r.migrationProjects())
+                        .forEach((MigrationProject p) -> ours(live(p.migrationProjectName(), p.migrationProjectArn(), "exists"), out));
+                case DmsObjects.KIND_DATA_PROVIDER -> pages(m -> DmsErrors.call("DescribeDataProviders",
+                        () -> dms.describeDataProviders(b -> b.marker(m))), r -> r.marker(), r -> r.dataProviders())
+                        .forEach((DataProvider p) -> ours(live(p.dataProviderName(), p.dataProviderArn(), "exists"), out));
+                case DmsObjects.KIND_INSTANCE_PROFILE -> pages(m -> DmsErrors.call("DescribeInstanceProfiles",
+                        () -> dms.describeInstanceProfiles(b -> b.marker(m))), r -> r.marker(), r -> r.instanceProfiles())
+                        .forEach((InstanceProfile p) -> ours(live(p.instanceProfileName(), p.instanceProfileArn(), "exists"), out));
+                case DmsObjects.KIND_SUBNET_GROUP -> objects().findSubnetGroup(new DmsNames(runId).subnetGroup())
+                        .ifPresent(g -> out.add(subnetGroup(g.replicationSubnetGroupIdentifier(), g.subnetGroupStatus())));
+                default -> throw new IllegalStateException(kind);
+            }
+            return out;
+        }
+
+        private void ours(Live l, List<Live> out) {
+            if (runId.equals(l.tags().get(DmsNames.TAG_RUN_ID))) out.add(l);
+        }
+
+        @Override
+        public void delete(Live live, DeleteContext ctx) {
+            objects().delete(new Resource(kind, live.id(), live.attributes(), null, null), ctx.timeout());
+        }
+    }
+
+    private static <R, T> List<T> pages(Function<String, R> call, Function<R, String> marker, Function<R, List<T>> items) {
+        List<T> out = new ArrayList<>();
+        String m = null;
+        do {
+            R r = call.apply(m);
+            out.addAll(items.apply(r));
+            m = marker.apply(r);
+        } while (m != null);
+        return out;
+    }
+
+    /**
+     * The publication and replication slot DMS leaves on the source, journaled by the engine before it drops them.
+     * They live in the temporary cluster: cleanup cannot log in there, and they go away with it, so they are listed
+     * while the cluster exists and counted gone once it does not.
+     */
+    private static final class SourceLeftover implements ResourceHandler {
+        private final String kind;
+        private final RdsOps rds;
+        private final String runId;
+
+        SourceLeftover(String kind, RdsOps rds, String runId) {
+            this.kind = kind;
+            this.rds = rds;
+            this.runId = runId;
+        }
+
+        @Override public String kind() { return kind; }
+        @Override public int order() { return 25; }
+
+        @Override
+        public Optional<Live> inspect(String id, Map<String, String> attrs) {
+            String cluster = new RunNames(runId).cluster();
+            if (rds.cluster(cluster).isEmpty()) return Optional.empty();
+            return Optional.of(new Live(id, "on the temporary cluster " + cluster, Map.of(DmsNames.TAG_RUN_ID, runId), attrs));
+        }
+
+        @Override
+        public List<Live> discover(String runId) {
+            return List.of(); // only the journal knows their names; they go with the cluster anyway
+        }
+
+        @Override
+        public void delete(Live live, DeleteContext ctx) {
+            throw ToolException.usage(kind.substring(3) + " " + live.id() + " is still on the temporary cluster "
+                    + new RunNames(runId).cluster() + ", which was not deleted: delete the cluster too, or drop it there by hand");
+        }
+    }
+}

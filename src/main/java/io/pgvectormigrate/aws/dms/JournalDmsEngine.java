@@ -1,0 +1,103 @@
+package io.pgvectormigrate.aws.dms;
+
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pipeline.CopyEngine;
+import io.pgvectormigrate.pipeline.Endpoints;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.pipeline.Step;
+import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * The DMS engine of an AWS run whose other parts are in the journal: at every call its options are built again
+ * from what the AWS provider recorded (the target's private subnets and security group from the stack outputs,
+ * the stack's secret, and the tool-owned secret of the temporary cluster once the credentials step made it),
+ * then the operator's settings (migration.yaml's {@code dms:} section and flags) on top. So a resumed run, or
+ * {@code migrate --engine dms --run-id} after {@code restore}, needs no identifiers copied by hand.
+ */
+public final class JournalDmsEngine implements CopyEngine {
+    /** Journal keys the AWS provider writes (see docs/aws.md, "The run journal"). */
+    static final String P_SUBNETS = "aws.target.subnets", P_STACK_SG = "aws.target.stackSecurityGroup",
+            P_TARGET_SGS = "aws.target.securityGroups", P_TARGET_SECRET = "aws.target.secretArn";
+
+    private final DatabaseMigrationClient dms;
+    private final String region;
+    private final UnaryOperator<DmsOptions.Builder> settings;
+    private final DmsEngine.TargetFinisher finisher;
+
+    /**
+     * @param settings the operator's settings, applied over the journal's defaults (config, then flags)
+     * @param finisher the after-load pass (null: prepare-target's)
+     */
+    public JournalDmsEngine(DatabaseMigrationClient dms, String region, UnaryOperator<DmsOptions.Builder> settings,
+                            DmsEngine.TargetFinisher finisher) {
+        this.dms = dms;
+        this.region = region;
+        this.settings = settings == null ? b -> b : settings;
+        this.finisher = finisher;
+    }
+
+    /** The journal's defaults: network of the target, its secret, and the temporary cluster's tool-owned secret. */
+    public static DmsOptions.Builder defaults(Journal j, String region) {
+        DmsOptions.Builder b = DmsOptions.builder().region(region);
+        List<String> subnets = split(j.parameter(P_SUBNETS).orElse(null));
+        if (!subnets.isEmpty()) b.subnetIds(subnets);
+        // the stack's database security group (both clusters use it); else the target cluster's own groups
+        List<String> sgs = split(j.parameter(P_STACK_SG).orElse(null));
+        if (sgs.isEmpty()) sgs = split(j.parameter(P_TARGET_SGS).orElse(null));
+        if (!sgs.isEmpty()) b.securityGroupIds(sgs);
+        j.parameter(P_TARGET_SECRET).ifPresent(b::targetSecretId);
+        j.output(Step.CREDENTIALS, "secretArn").ifPresent(b::sourceSecretId);
+        return b;
+    }
+
+    /** The options for this run now. */
+    public DmsOptions options(Journal j) {
+        return settings.apply(defaults(j, region)).build();
+    }
+
+    private DmsEngine engine(RunContext ctx) {
+        DmsOptions o = options(ctx.journal());
+        return finisher == null ? new DmsEngine(dms, o) : new DmsEngine(dms, o, finisher);
+    }
+
+    @Override
+    public String name() {
+        return "dms";
+    }
+
+    /** The network and the target's data provider, while the restore runs (see {@link DmsEngine#headStart}). */
+    public void headStart(RunContext ctx, ConnectionSpec target) {
+        engine(ctx).headStart(ctx, target);
+    }
+
+    @Override
+    public void preflight(RunContext ctx, Endpoints endpoints) {
+        engine(ctx).preflight(ctx, endpoints);
+    }
+
+    @Override
+    public Result migrate(RunContext ctx, Endpoints endpoints) {
+        return engine(ctx).migrate(ctx, endpoints);
+    }
+
+    @Override
+    public Result cutover(RunContext ctx, Endpoints endpoints) {
+        return engine(ctx).cutover(ctx, endpoints);
+    }
+
+    @Override
+    public void teardown(RunContext ctx, Endpoints endpoints) {
+        engine(ctx).teardown(ctx, endpoints);
+    }
+
+    static List<String> split(String s) {
+        if (s == null || s.isBlank()) return List.of();
+        return new ArrayList<>(Arrays.asList(s.split(",")));
+    }
+}

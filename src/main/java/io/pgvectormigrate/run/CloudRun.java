@@ -1,0 +1,259 @@
+package io.pgvectormigrate.run;
+
+import io.pgvectormigrate.aws.AwsClients;
+import io.pgvectormigrate.aws.AwsProvider;
+import io.pgvectormigrate.aws.dms.CostEstimate;
+import io.pgvectormigrate.aws.dms.DmsOptions;
+import io.pgvectormigrate.aws.dms.JournalDmsEngine;
+import io.pgvectormigrate.aws.dms.SourceTables;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.engine.NativeEngine;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pipeline.CopyEngine;
+import io.pgvectormigrate.pipeline.Endpoints;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.Pipeline;
+import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.pipeline.SourceProvider;
+import io.pgvectormigrate.pipeline.Step;
+import io.pgvectormigrate.pipeline.TargetRowCounter;
+import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.report.RunReport;
+import io.pgvectormigrate.target.PrepareOptions;
+import io.pgvectormigrate.target.TargetPreparer;
+import io.pgvectormigrate.verify.Verifier;
+import io.pgvectormigrate.verify.VerifyOptions;
+import io.pgvectormigrate.verify.VerifyReport;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The whole AWS migration in one command, over the same {@link Pipeline} rehearse uses: the AWS provider restores the
+ * snapshot to a temporary cluster, the target is the stack's cluster ({@link StackTarget}, never removed), DMS (or the
+ * native engine) copies, the verifier compares, cutover finishes, teardown removes what the run made. While the
+ * restore runs, the DMS network and target data provider and the target's Flyway preparation get a head start.
+ * Resumable: the same run id continues where a run stopped, from the journal.
+ */
+public final class CloudRun {
+    public static final String COMMAND = "run";
+    /** Journals a run may continue: its own, or one begun by capture (before the deploy) or restore. */
+    static final Set<String> CONTINUES = Set.of(COMMAND, "capture", "restore");
+    static final String P_ENGINE = "run.engine", P_TABLES = "run.tables";
+    /** The report's heading: "migration run &lt;id&gt;: VERIFIED". */
+    static final String REPORT_TITLE = "migration";
+    /** Prepare-target outputs holding the cost estimate's formula lines. */
+    static final String ESTIMATE_PREFIX = "estimate.";
+
+    /**
+     * @param estimate the cost estimate's lines (empty without a {@code cost:} section)
+     */
+    public record Result(String runId, Pipeline.Outcome outcome, RunReport report, List<String> estimate) {}
+
+    private CloudRun() {}
+
+    /**
+     * Runs or resumes a run.
+     *
+     * @param extra more listeners (tests use one to crash at a chosen point)
+     */
+    public static Result run(RunSettings s, AwsClients aws, Progress progress, Clock clock, List<Pipeline.Listener> extra) {
+        boolean resuming = Journal.exists(s.workDir(), s.runId());
+        if (resuming) {
+            // a journal of another kind of run is refused before this one touches it
+            Journal existing = Journal.load(s.workDir(), s.runId(), clock);
+            if (!CONTINUES.contains(existing.snapshot().command())) {
+                throw ToolException.usage("run " + s.runId() + " in " + s.workDir() + " is a '" + existing.snapshot().command()
+                        + "' run: pick another --run-id");
+            }
+        }
+        Journal j = Journal.open(s.workDir(), s.runId(), COMMAND, clock);
+        AwsProvider.checkRegion(j, aws.region());
+        // preflight checks the snapshot once; a resumed run must not silently restore another one than it was asked
+        Optional<String> snapshotArn = j.parameter(AwsProvider.P_SNAPSHOT);
+        if (snapshotArn.isPresent() && !snapshotArn.get().equals(s.source().snapshot())
+                && !j.parameter("aws.snapshotId").orElse("").equals(s.source().snapshot())) {
+            throw ToolException.usage("run " + s.runId() + " restores snapshot " + snapshotArn.get() + ", not " + s.source().snapshot()
+                    + ": resume it with that snapshot, or start a new run with another --run-id");
+        }
+        settle(j, P_ENGINE, s.engine().id(), j.step(Step.MIGRATE).attempts() > 0, "--engine");
+        settle(j, P_TABLES, s.tables().describe(), j.step(Step.PREPARE_TARGET).attempts() > 0, "the table filter");
+        progress.info((resuming ? "resuming run " : "run ") + s.runId() + " in " + aws.region() + " (journal: " + j.file() + ")");
+
+        AwsProvider provider = new AwsProvider(aws, s.source());
+        SourceProvider source = s.tunnelSource() == null ? provider : new Tunneled(provider, s.tunnelSource());
+        StackTarget target = new StackTarget(aws, s.targetSecretArn(), s.tunnelTarget());
+        List<Pipeline.DuringRestore> headStarts = new ArrayList<>();
+        CopyEngine engine;
+        JournalDmsEngine dms = null;
+        if (s.engine() == RunSettings.Engine.DMS) {
+            dms = new JournalDmsEngine(aws.dms(), aws.region(), b -> s.dms().applyTo(realEndpoints(b, j, s)), null);
+            JournalDmsEngine d = dms;
+            headStarts.add(headStart("dms instance profile and target data provider", Step.MIGRATE,
+                    ctx -> d.headStart(ctx, target.spec(ctx))));
+            engine = dms;
+        } else {
+            engine = new NativeEngine(s.nativeOptions());
+        }
+        headStarts.add(headStart("flyway on the target", Step.PREPARE_TARGET,
+                ctx -> earlyPreparation(target.spec(ctx), s.tables(), ctx.progress())));
+
+        RunChecks checks = new RunChecks(aws, target, dms, s.tables());
+        List<Pipeline.Listener> listeners = new ArrayList<>();
+        listeners.add(checks);
+        listeners.add(new TargetRowCounter());
+        if (s.cost() != null && s.engine() == RunSettings.Engine.DMS) listeners.add(new Estimate(s.cost()));
+        listeners.addAll(extra);
+
+        Pipeline.Stages stages = new Pipeline.Stages(Pipeline.Stages.standard().prepare(), (ctx, e) -> {
+            VerifyReport r = Verifier.verify(s.verify().apply(VerifyOptions.defaults(e.source(), e.target(), e.tables())), ctx.progress());
+            return new Pipeline.VerifyResult(r.passed(), r.summary(), r);
+        });
+        Pipeline.Options po = new Pipeline.Options(s.tables(), false, s.keepTemporary(), false, s.stopAfter());
+        Pipeline pipeline = new Pipeline(source, target, engine, po, stages, listeners, headStarts);
+        RunContext ctx = new RunContext(j, progress, s.workDir(), clock);
+
+        if (j.isDone(Step.PREFLIGHT) && j.output(Step.PREFLIGHT, RunChecks.OUTPUT).isEmpty() && !j.isDone(Step.MIGRATE)) {
+            progress.info("the journal's preflight was done by another command: running run's own checks now");
+            checks.check(ctx);
+        }
+        Pipeline.Outcome outcome = pipeline.run(ctx);
+
+        RunReport raw = RunReport.of(j, outcome, null, Map.of(), next(s, outcome, j));
+        List<String> estimate = new ArrayList<>();
+        Map<String, String> figures = new TreeMap<>();
+        raw.figures().forEach((k, v) -> {
+            if (k.startsWith(Step.PREPARE_TARGET + "." + ESTIMATE_PREFIX)) return;
+            figures.put(k, v);
+        });
+        new TreeMap<>(j.step(Step.PREPARE_TARGET).outputs()).forEach((k, v) -> {
+            if (k.startsWith(ESTIMATE_PREFIX)) estimate.add(v);
+        });
+        // the journal may have been begun by capture or restore: this report is the migration's
+        RunReport report = new RunReport(raw.runId(), REPORT_TITLE, raw.result(), raw.exitCode(), raw.message(), raw.startedAt(),
+                raw.finishedAt(), raw.source(), raw.target(), raw.steps(), raw.rows(), raw.rowsMoved(), raw.verification(),
+                figures, raw.resourcesLeft(), raw.next());
+        return new Result(s.runId(), outcome, report, List.copyOf(estimate));
+    }
+
+    /** A journaled choice that cannot change once the step using it began. */
+    private static void settle(Journal j, String key, String value, boolean started, String what) {
+        Optional<String> recorded = j.parameter(key);
+        if (recorded.isPresent() && !recorded.get().equals(value) && started) {
+            throw ToolException.usage("run " + j.runId() + " was started with " + what + " '" + recorded.get()
+                    + "': resume it with the same, or start a new run with another --run-id");
+        }
+        if (recorded.isEmpty() || !recorded.get().equals(value)) j.putParameter(key, value);
+    }
+
+    /** With port forwarding the tool's addresses are local; DMS, inside the VPC, gets the clusters' own endpoints. */
+    private static DmsOptions.Builder realEndpoints(DmsOptions.Builder b, Journal j, RunSettings s) {
+        if (s.tunnelSource() != null) {
+            j.output(Step.RESTORE, "endpoint").ifPresent(host -> b.source(new DmsOptions.Location(host,
+                    Integer.parseInt(j.output(Step.RESTORE, "port").orElse("5432")), null)));
+        }
+        if (s.tunnelTarget() != null && j.parameter(StackTarget.P_ENDPOINT).isPresent()) {
+            ConnectionSpec real = StackTarget.endpoint(j);
+            b.target(new DmsOptions.Location(real.host(), real.port(), null));
+        }
+        return b;
+    }
+
+    private static Pipeline.DuringRestore headStart(String name, Step owner, java.util.function.Consumer<RunContext> work) {
+        return new Pipeline.DuringRestore() {
+            @Override public String name() { return name; }
+            @Override public Step ownedBy() { return owner; }
+            @Override public void run(RunContext ctx) { work.accept(ctx); }
+        };
+    }
+
+    /**
+     * Flyway on the target before the source exists: extensions, the tool's bookkeeping and, when the stack already
+     * made Bedrock Chat's {@code items}, its preset (IF NOT EXISTS: nothing changes), with its indexes deferred.
+     * prepare-target then runs with the source and finds this done. A target without {@code items} gets no preset
+     * here: whether it is Bedrock Chat is the source's to say.
+     */
+    static void earlyPreparation(ConnectionSpec target, TableFilter tables, Progress progress) {
+        boolean items;
+        try (Connection c = Database.connect(target, "target", null); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT to_regclass('public.items') IS NOT NULL")) {
+            rs.next();
+            items = rs.getBoolean(1) && tables.matches("public", "items");
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot read the target's catalog: " + Database.firstLine(e.getMessage()), e);
+        }
+        TargetPreparer.prepare(new PrepareOptions(target, null, false, null, false, true, tables,
+                items ? PrepareOptions.Preset.BEDROCK_CHAT : PrepareOptions.Preset.NONE, null), progress);
+    }
+
+    /** What the operator can do next, as commands. */
+    static List<String> next(RunSettings s, Pipeline.Outcome outcome, Journal j) {
+        List<String> next = new ArrayList<>();
+        String resume = "pgvector-migrate run --run-id " + s.runId()
+                + (s.configFile() != null ? " --config " + s.configFile() : "")
+                + (s.region() != null ? " --region " + s.region() : "");
+        String cleanup = "pgvector-migrate cleanup --run-id " + s.runId() + " --work-dir " + s.workDir();
+        switch (outcome.status()) {
+            case STOPPED -> next.add("continue: " + resume);
+            case FAILED -> {
+                next.add("fix the cause above, then resume: " + resume);
+                if (!j.liveResourcesNewestFirst().isEmpty()) next.add("or give up and remove what the run made: " + cleanup);
+            }
+            case DIFFERENCES -> {
+                next.add("both clusters are kept for a look; after fixing the cause, verify again: " + resume);
+                next.add("or remove what the run made: " + cleanup);
+            }
+            case ABANDONED -> next.add("start a new run with another --run-id");
+            case COMPLETED -> {
+                if (!j.liveResourcesNewestFirst().isEmpty()) {
+                    next.add("kept as asked: remove it when done with: " + cleanup);
+                }
+                next.add("check the application, then re-enable secret rotation and re-publish APIs (docs/runbook-bedrock-chat-v0-v1.md)");
+            }
+        }
+        return next;
+    }
+
+    /** The temporary source through port forwarding: same provider, the tool connects to {@code via}. */
+    private record Tunneled(AwsProvider provider, HostPort via) implements SourceProvider {
+        @Override public String name() { return provider.name(); }
+        @Override public void preflight(RunContext ctx) { provider.preflight(ctx); }
+        @Override public void restore(RunContext ctx) { provider.restore(ctx); }
+        @Override public ConnectionSpec credentials(RunContext ctx) { return via.apply(provider.credentials(ctx)); }
+        @Override public void teardown(RunContext ctx) { provider.teardown(ctx); }
+    }
+
+    /**
+     * The cost estimate of migration.yaml's {@code cost:} section, measured on the temporary source once prepare-target
+     * is done (sizes, rows, bots and text of the selected tables) and journaled as the formula with the numbers in it.
+     */
+    private record Estimate(CostEstimate.Prices prices) implements Pipeline.Listener {
+        @Override
+        public void afterStep(Step step, RunContext ctx, Endpoints endpoints, boolean succeeded) {
+            if (step != Step.PREPARE_TARGET || !succeeded) return;
+            try (Connection c = Database.connect(endpoints.source(), "source", null)) {
+                List<SourceTables.Table> tables = SourceTables.list(c, endpoints.tables());
+                SourceTables.Table items = new SourceTables.Table("public", "items");
+                CostEstimate.Measured m = CostEstimate.measure(c, tables, tables.contains(items) ? items : null, "botid", "content");
+                List<String> lines = CostEstimate.estimate(m, prices).formula();
+                for (int i = 0; i < lines.size(); i++) {
+                    ctx.journal().putOutput(Step.PREPARE_TARGET, ESTIMATE_PREFIX + (char) ('a' + i), lines.get(i));
+                }
+            } catch (SQLException e) {
+                ctx.progress().info("cost estimate skipped: cannot measure the source (" + Database.firstLine(e.getMessage()) + ")");
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package io.pgvectormigrate.run;
+
+import io.pgvectormigrate.aws.AwsCalls;
+import io.pgvectormigrate.aws.AwsClients;
+import io.pgvectormigrate.aws.AwsErrors;
+import io.pgvectormigrate.aws.Kinds;
+import io.pgvectormigrate.aws.Secrets;
+import io.pgvectormigrate.aws.SourceSnapshot;
+import io.pgvectormigrate.aws.dms.DmsEngine;
+import io.pgvectormigrate.aws.dms.DmsOptions;
+import io.pgvectormigrate.aws.dms.DmsRole;
+import io.pgvectormigrate.aws.dms.JournalDmsEngine;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pipeline.Endpoints;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.Pipeline;
+import io.pgvectormigrate.pipeline.Resource;
+import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.pipeline.Step;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The checks {@code run} adds to the preflight step, after the AWS provider checked the snapshot and found the target
+ * (so the journal knows both) and the stack target logged in: the target's engine version not below the snapshot's,
+ * the selected target tables empty, the secrets readable, and for DMS its options, the target's credentials against
+ * DMS's rules, and the roles DMS assumes. All before anything is created; every failure is exit 2.
+ *
+ * <p>A listener: on success it runs before preflight counts as done, so a failure fails the step. A run that
+ * continues a journal whose preflight another command did ({@code restore}) runs them once before going on.
+ */
+final class RunChecks implements Pipeline.Listener {
+    /** Preflight output saying these checks passed for the run. */
+    static final String OUTPUT = "run-checks";
+
+    private final AwsClients aws;
+    private final StackTarget target;
+    private final JournalDmsEngine dms;
+    private final TableFilter tables;
+
+    /** @param dms the DMS engine, or null for the native engine */
+    RunChecks(AwsClients aws, StackTarget target, JournalDmsEngine dms, TableFilter tables) {
+        this.aws = aws;
+        this.target = target;
+        this.dms = dms;
+        this.tables = tables;
+    }
+
+    @Override
+    public void afterStep(Step step, RunContext ctx, Endpoints endpoints, boolean succeeded) {
+        if (step == Step.PREFLIGHT && succeeded) check(ctx);
+    }
+
+    void check(RunContext ctx) {
+        Journal j = ctx.journal();
+        List<String> passed = new ArrayList<>();
+
+        String sourceVersion = j.parameter("aws.engineVersion").orElse(null);
+        String targetVersion = j.parameter("aws.target.engineVersion").orElse(null);
+        if (sourceVersion != null && targetVersion != null) {
+            if (SourceSnapshot.compareVersions(targetVersion, sourceVersion) < 0) {
+                throw ToolException.usage("the target cluster " + j.parameter("aws.target.cluster").orElse("?") + " runs aurora-postgresql "
+                        + targetVersion + ", older than the snapshot's " + sourceVersion + ": DMS and pg_restore need a target at least "
+                        + "as new as the source; upgrade the target cluster first (or restore with --engine-version no newer than it)");
+            }
+            passed.add("target " + targetVersion + " >= source " + sourceVersion);
+        }
+
+        ConnectionSpec t = target.spec(ctx);
+        List<String> nonEmpty = nonEmptyTables(t, tables);
+        if (!nonEmpty.isEmpty()) {
+            throw ToolException.usage("the target " + t.display() + " already holds rows in " + String.join(", ", nonEmpty)
+                    + ": the run loads into empty tables; empty them (or check --stack names the new cluster) and re-run");
+        }
+        passed.add("target reachable, selected tables empty");
+
+        Secrets secrets = new Secrets(new AwsCalls(aws.pacing(), ctx.progress()), aws.secretsManager());
+        for (Resource r : j.resourcesOfKind(Kinds.SECRET)) {
+            if (r.deleted() || !Kinds.PURPOSE_CAPTURED.equals(r.attribute(Kinds.ATTR_PURPOSE))) continue;
+            String id = r.attribute(Kinds.ATTR_ARN) != null ? r.attribute(Kinds.ATTR_ARN) : r.id();
+            AwsErrors.guard(() -> secrets.read(id)); // not found or denied: exit 2 now rather than after the restore
+            passed.add("captured secret readable");
+        }
+
+        if (dms != null) {
+            String user = j.parameter("aws.masterUsername").orElse(null);
+            if (user != null && !user.matches("[A-Za-z][A-Za-z0-9_]{1,63}")) {
+                throw ToolException.usage("DMS cannot log in to the temporary cluster as its master user '" + user
+                        + "': DMS user names are 2-64 letters, digits or underscores starting with a letter; use --engine native");
+            }
+            DmsOptions.Builder b = dms.options(j).toBuilder();
+            // the credentials step makes the source secret later; its name is the run's
+            DmsOptions o = b.sourceSecretId(b.build().sourceSecretId() != null ? b.build().sourceSecretId()
+                    : "pgvector-migrate/" + j.runId() + "/temporary-source").build();
+            o.validate();
+            DmsEngine.checkDmsCredentialRules(t, "target");
+            List<String> roles = DmsRole.check(aws.iam(), o);
+            passed.add("DMS options; roles " + String.join(", ", roles));
+        }
+        j.putOutput(Step.PREFLIGHT, OUTPUT, String.join("; ", passed));
+        ctx.progress().info("run checks passed: " + String.join("; ", passed));
+    }
+
+    /** Selected tables on the target that hold at least one row. */
+    static List<String> nonEmptyTables(ConnectionSpec spec, TableFilter filter) {
+        List<String> out = new ArrayList<>();
+        try (Connection c = Database.connect(spec, "target", null); Statement st = c.createStatement()) {
+            List<String[]> tables = new ArrayList<>();
+            try (ResultSet rs = st.executeQuery("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                    + "WHERE c.relkind IN ('r','p') AND NOT c.relispartition ORDER BY 1, 2")) {
+                while (rs.next()) if (filter.matches(rs.getString(1), rs.getString(2))) tables.add(new String[]{rs.getString(1), rs.getString(2)});
+            }
+            for (String[] tb : tables) {
+                try (ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM " + q(tb[0]) + "." + q(tb[1]) + ")")) {
+                    rs.next();
+                    if (rs.getBoolean(1)) out.add(tb[0] + "." + tb[1]);
+                }
+            }
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot read the target's tables: " + Database.firstLine(e.getMessage()), e);
+        }
+        return out;
+    }
+
+    private static String q(String s) {
+        return "\"" + s.replace("\"", "\"\"") + "\"";
+    }
+}

@@ -1,0 +1,191 @@
+package io.pgvectormigrate.run;
+
+import io.pgvectormigrate.aws.AwsSourceOptions;
+import io.pgvectormigrate.aws.RunOptions;
+import io.pgvectormigrate.aws.SourceOptions;
+import io.pgvectormigrate.aws.dms.CostEstimate;
+import io.pgvectormigrate.aws.dms.DmsConfig;
+import io.pgvectormigrate.aws.dms.DmsOptions;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.engine.NativeOptions;
+import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pipeline.Step;
+import io.pgvectormigrate.verify.VerifyOptions;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Everything {@code run} needs, resolved once from migration.yaml and the flags (flags win), checked before anything
+ * exists: a bad value here is exit 2 and no journal, no AWS call.
+ *
+ * @param dms          migration.yaml's {@code dms:} section with the DMS flags applied over it
+ * @param cost         prices for the estimate (null: no {@code cost:} section)
+ * @param tunnelSource where this machine reaches the temporary cluster (null: its endpoint)
+ * @param tunnelTarget where this machine reaches the target (null: its endpoint)
+ */
+public record RunSettings(String runId, Path workDir, String region, String profile, Engine engine, AwsSourceOptions source,
+                          String targetSecretArn, TableFilter tables, DmsConfig dms, NativeOptions nativeOptions,
+                          Verify verify, boolean keepTemporary, Path report, CostEstimate.Prices cost, Step stopAfter,
+                          HostPort tunnelSource, HostPort tunnelTarget, Path configFile) {
+
+    public enum Engine {
+        DMS, NATIVE;
+
+        public String id() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        static Engine of(String s) {
+            for (Engine e : values()) if (e.id().equalsIgnoreCase(s.trim())) return e;
+            throw ToolException.usage("unknown engine '" + s + "': use dms or native");
+        }
+    }
+
+    /** How verify runs (migration.yaml's {@code verify:}). */
+    public record Verify(List<String> groupBy, int annQueries, int annK, int maxDiffs, List<String> skip, int jobs) {
+        public VerifyOptions apply(VerifyOptions o) {
+            return o.withGroupBy(groupBy).withAnn(annQueries, annK).withMaxDiffs(maxDiffs)
+                    .withSkip(new java.util.LinkedHashSet<>(skip)).withJobs(jobs);
+        }
+    }
+
+    /** The flags of the run command; null means "not given". */
+    public record Flags(Path config, String snapshot, String stack, String targetCluster, String targetSecretArn, String engine,
+                        String runId, Path workDir, String region, String profile, Boolean keepTemporary, Path report,
+                        List<String> schemas, List<String> tables, List<String> excludes, Step stopAfter,
+                        DmsConfig dms, String sourceVia, String targetVia) {}
+
+    /** Merges the flags over the file (read here when --config is given); every problem is bad input. */
+    public static RunSettings resolve(Flags f, Path cwd) {
+        Path configFile = f.config() == null ? null : cwd.resolve(f.config()).normalize();
+        MigrationConfig c = configFile == null ? MigrationConfig.EMPTY : MigrationConfig.read(configFile);
+
+        String runId = first(f.runId(), c.runId());
+        if (runId == null) runId = new RunOptions().runIdOrNew();
+        io.pgvectormigrate.pipeline.Journal.validateRunId(runId);
+        Path workDir = f.workDir() != null ? cwd.resolve(f.workDir())
+                : c.workDir() != null ? base(cwd, configFile).resolve(c.workDir()) : cwd.resolve(RunOptions.DEFAULT_WORK_DIR);
+        workDir = workDir.toAbsolutePath().normalize();
+
+        String snapshot = first(f.snapshot(), c.snapshot());
+        if (snapshot == null || snapshot.isBlank()) {
+            throw ToolException.usage("missing --snapshot (or 'snapshot:' in migration.yaml): the name or ARN of the old cluster's snapshot");
+        }
+        String stack = first(f.stack(), c.stack());
+        String targetCluster = first(f.targetCluster(), c.targetCluster());
+        if (f.stack() != null && targetCluster != null && f.targetCluster() == null) targetCluster = null; // a flag beats the file
+        if (f.targetCluster() != null && stack != null && f.stack() == null) stack = null;
+        String targetSecret = first(f.targetSecretArn(), c.targetSecretArn());
+        if (targetCluster != null && stack == null && targetSecret == null) {
+            throw ToolException.usage("--target-cluster needs --target-secret-arn (the secret with the target's credentials; "
+                    + "with --stack the stack's DbConfigSecretArn is used)");
+        }
+        Engine engine = Engine.of(first(f.engine(), c.engine(), "dms"));
+
+        MigrationConfig.TemporaryCluster tc = c.temporaryCluster() != null ? c.temporaryCluster()
+                : new MigrationConfig.TemporaryCluster(null, null, null, null, null, null, null, null, null);
+        AwsSourceOptions source = new AwsSourceOptions(snapshot, stack, targetCluster, tc.subnetGroup(), tc.securityGroupIds(),
+                tc.minAcu() == null ? AwsSourceOptions.DEFAULT_MIN_ACU : tc.minAcu(),
+                tc.maxAcu() == null ? AwsSourceOptions.DEFAULT_MAX_ACU : tc.maxAcu(),
+                tc.waitTimeout() == null ? AwsSourceOptions.DEFAULT_WAIT
+                        : SourceOptions.parseDuration(tc.waitTimeout(), "temporaryCluster.waitTimeout"),
+                Boolean.TRUE.equals(tc.resetPassword()),
+                // the snapshot restored from stays untouched, so by default no second copy of it is kept
+                Boolean.TRUE.equals(tc.finalSnapshot()), tc.database(), tc.engineVersion());
+
+        TableFilter tables;
+        boolean tableFlags = !f.schemas().isEmpty() || !f.tables().isEmpty() || !f.excludes().isEmpty();
+        if (tableFlags || c.tables() == null) tables = new TableFilter(f.schemas(), f.tables(), f.excludes());
+        else tables = c.tables().filter();
+
+        DmsConfig dms = merge(c.dms(), f.dms());
+        if (engine == Engine.DMS) {
+            // what can be checked without AWS: names and values (roles, network and secrets come with the journal)
+            dms.applyTo(DmsOptions.builder());
+        }
+
+        NativeOptions nativeOptions = NativeOptions.defaults();
+        if (c.nativeEngine() != null) {
+            MigrationConfig.Native n = c.nativeEngine();
+            if (n.jobs() != null) nativeOptions = nativeOptions.withJobs(n.jobs());
+            if (n.initialCopy() != null) {
+                NativeOptions.InitialCopy ic = null;
+                for (NativeOptions.InitialCopy x : NativeOptions.InitialCopy.values()) if (x.id().equalsIgnoreCase(n.initialCopy())) ic = x;
+                if (ic == null) throw ToolException.usage("native.initialCopy: '" + n.initialCopy() + "' is not snapshot or subscription");
+                nativeOptions = nativeOptions.withInitialCopy(ic);
+            }
+            if (n.timeout() != null) nativeOptions = nativeOptions.withMaxLag(0, DmsConfig.duration("native.timeout", n.timeout()));
+        }
+
+        MigrationConfig.Verify v = c.verify();
+        Verify verify = new Verify(v == null || v.groupBy() == null ? List.of() : v.groupBy(),
+                v == null || v.annQueries() == null ? 0 : v.annQueries(),
+                v == null || v.annK() == null ? VerifyOptions.DEFAULT_ANN_K : v.annK(),
+                v == null || v.maxDiffs() == null ? VerifyOptions.DEFAULT_MAX_DIFFS : v.maxDiffs(),
+                v == null || v.skip() == null ? List.of() : v.skip(),
+                v == null || v.jobs() == null ? VerifyOptions.DEFAULT_JOBS : v.jobs());
+        // VerifyOptions checks the values (unknown check ids, negative counts) as bad input
+        verify.apply(VerifyOptions.defaults(new io.pgvectormigrate.pg.ConnectionSpec("x", 1, "x", "x", null, Map.of()),
+                new io.pgvectormigrate.pg.ConnectionSpec("y", 1, "y", "y", null, Map.of()), tables));
+
+        boolean keep = f.keepTemporary() != null ? f.keepTemporary() : Boolean.TRUE.equals(c.keepTemporary());
+        Path report = f.report() != null ? cwd.resolve(f.report()) : c.report() != null ? base(cwd, configFile).resolve(c.report()) : null;
+        if (report != null) {
+            report = report.toAbsolutePath().normalize();
+            checkWritable(report);
+        }
+        CostEstimate.Prices cost = c.cost() == null ? null : c.cost().toPrices();
+
+        HostPort tunnelSource = HostPort.parse(first(f.sourceVia(), c.tunnel() == null ? null : c.tunnel().source()), "tunnel.source");
+        HostPort tunnelTarget = HostPort.parse(first(f.targetVia(), c.tunnel() == null ? null : c.tunnel().target()), "tunnel.target");
+        if (engine == Engine.NATIVE && tunnelSource != null) {
+            throw ToolException.usage("--engine native with a tunnel to the temporary cluster: the target server subscribes to the "
+                    + "temporary cluster itself, so this machine must reach it at its own endpoint too; drop tunnel.source or use --engine dms");
+        }
+        return new RunSettings(runId, workDir, first(f.region(), c.region()), first(f.profile(), c.profile()), engine, source,
+                targetSecret, tables, dms, nativeOptions, verify, keep, report, cost, f.stopAfter(), tunnelSource, tunnelTarget, configFile);
+    }
+
+    /** Relative paths in the file are relative to the file. */
+    private static Path base(Path cwd, Path configFile) {
+        return configFile == null || configFile.getParent() == null ? cwd : configFile.getParent();
+    }
+
+    @SafeVarargs
+    private static <T> T first(T... values) {
+        for (T v : values) if (v != null) return v;
+        return null;
+    }
+
+    /** Field by field: the flag when given, else the file's. */
+    static DmsConfig merge(DmsConfig file, DmsConfig flags) {
+        if (file == null) file = new DmsConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
+                null, null, null, null);
+        if (flags == null) return file;
+        return new DmsConfig(first(flags.roleArn(), file.roleArn()),
+                flags.roleArn() != null ? null : file.secretsAccessRoleArn(),
+                flags.roleArn() != null ? null : file.serviceAccessRoleArn(),
+                first(flags.migrationType(), file.migrationType()), first(flags.tablePreparation(), file.tablePreparation()),
+                first(flags.sslMode(), file.sslMode()), first(flags.certificateArn(), file.certificateArn()),
+                first(flags.subnetGroup(), file.subnetGroup()), first(flags.subnetIds(), file.subnetIds()),
+                first(flags.securityGroupIds(), file.securityGroupIds()), first(flags.numberOfJobs(), file.numberOfJobs()),
+                first(flags.sourceServerName(), file.sourceServerName()), first(flags.sourcePort(), file.sourcePort()),
+                first(flags.targetServerName(), file.targetServerName()), first(flags.targetPort(), file.targetPort()),
+                first(flags.pollInterval(), file.pollInterval()), first(flags.heartbeat(), file.heartbeat()),
+                first(flags.timeout(), file.timeout()), first(flags.tags(), file.tags()));
+    }
+
+    static void checkWritable(Path file) {
+        Path dir = file.getParent();
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw ToolException.usage("report " + file + ": directory " + dir + " does not exist");
+        }
+        if (Files.isDirectory(file) || (Files.exists(file) && !Files.isWritable(file)) || !Files.isWritable(dir)) {
+            throw ToolException.usage("report " + file + " is not a writable file path");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+package io.pgvectormigrate.aws.fake;
+
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.GetRoleRequest;
+import software.amazon.awssdk.services.iam.model.GetRoleResponse;
+import software.amazon.awssdk.services.iam.model.IamException;
+import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
+import software.amazon.awssdk.services.iam.model.Role;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * IAM roles with their trust policies, for run's preflight. GetRole returns the trust policy URL-encoded, as IAM
+ * does; an unknown role is NoSuchEntity (404); {@link #deny} makes GetRole fail with AccessDenied (403).
+ */
+public final class FakeIam implements IamClient {
+    private final Faults faults;
+    /** role name -> trust policy JSON */
+    public final Map<String, String> roles = new LinkedHashMap<>();
+    public boolean deny;
+
+    public FakeIam(Faults faults) {
+        this.faults = faults;
+    }
+
+    /** A role DMS may assume in {@code region}: trusts both principals of homogeneous data migrations. */
+    public void addDmsRole(String name, String region) {
+        roles.put(name, trust(List.of("dms-data-migrations.amazonaws.com", "dms." + region + ".amazonaws.com")));
+    }
+
+    public static String trust(List<String> services) {
+        StringBuilder sb = new StringBuilder("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"Service\":[");
+        List<String> quoted = new ArrayList<>();
+        for (String s : services) quoted.add("\"" + s + "\"");
+        sb.append(String.join(",", quoted)).append("]},\"Action\":\"sts:AssumeRole\"}]}");
+        return sb.toString();
+    }
+
+    @Override
+    public String serviceName() {
+        return "iam";
+    }
+
+    private static RuntimeException fault(AwsServiceException.Builder b, String code, String message, int status) {
+        return (RuntimeException) b.message(message).awsErrorDetails(Faults.details("IAM", code, message, status)).statusCode(status).build();
+    }
+
+    @Override
+    public synchronized GetRoleResponse getRole(GetRoleRequest r) {
+        if (faults.before("iam", "GetRole")) throw fault(IamException.builder(), "Throttling", "Rate exceeded", 400);
+        if (deny) {
+            throw fault(IamException.builder(), "AccessDenied", "User: arn:aws:iam::" + FakeRds.ACCOUNT
+                    + ":user/operator is not authorized to perform: iam:GetRole on resource: role " + r.roleName(), 403);
+        }
+        String trust = roles.get(r.roleName());
+        if (trust == null) {
+            throw fault(NoSuchEntityException.builder(), "NoSuchEntity", "The role with name " + r.roleName() + " cannot be found.", 404);
+        }
+        return GetRoleResponse.builder().role(Role.builder().roleName(r.roleName()).path("/")
+                .arn("arn:aws:iam::" + FakeRds.ACCOUNT + ":role/" + r.roleName()).roleId("AROA" + Math.abs(r.roleName().hashCode()))
+                .createDate(Instant.parse("2024-01-01T00:00:00Z"))
+                .assumeRolePolicyDocument(URLEncoder.encode(trust, StandardCharsets.UTF_8)).build()).build();
+    }
+
+    @Override
+    public void close() {
+    }
+}
