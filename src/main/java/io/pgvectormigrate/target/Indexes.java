@@ -38,28 +38,23 @@ public final class Indexes {
         for (TableRef t : tables) {
             for (IndexInfo i : Catalog.indexes(c, t)) {
                 if (!i.deferrable()) continue;
-                boolean auto = c.getAutoCommit();
-                c.setAutoCommit(false);
-                try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + DEFERRED
-                        + " (schema_name, index_name, table_name, access_method, definition) VALUES (?, ?, ?, ?, ?) "
-                        + "ON CONFLICT (schema_name, index_name) DO UPDATE SET table_name = excluded.table_name, "
-                        + "access_method = excluded.access_method, definition = excluded.definition, "
-                        + "deferred_at = now(), rebuilt_at = NULL");
-                     Statement st = c.createStatement()) {
-                    ps.setString(1, t.schema());
-                    ps.setString(2, i.name());
-                    ps.setString(3, t.name());
-                    ps.setString(4, i.accessMethod());
-                    ps.setString(5, i.definition());
-                    ps.executeUpdate();
-                    st.execute("DROP INDEX " + Sql.ident(t.schema()) + "." + Sql.ident(i.name()));
-                    c.commit();
-                } catch (SQLException e) {
-                    c.rollback();
-                    throw e;
-                } finally {
-                    c.setAutoCommit(auto);
-                }
+                inTransaction(c, () -> {
+                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + DEFERRED
+                            + " (schema_name, index_name, table_name, access_method, definition) VALUES (?, ?, ?, ?, ?) "
+                            + "ON CONFLICT (schema_name, index_name) DO UPDATE SET table_name = excluded.table_name, "
+                            + "access_method = excluded.access_method, definition = excluded.definition, "
+                            + "deferred_at = now(), rebuilt_at = NULL");
+                         Statement st = c.createStatement()) {
+                        ps.setString(1, t.schema());
+                        ps.setString(2, i.name());
+                        ps.setString(3, t.name());
+                        ps.setString(4, i.accessMethod());
+                        ps.setString(5, i.definition());
+                        ps.executeUpdate();
+                        st.execute("DROP INDEX " + Sql.ident(t.schema()) + "." + Sql.ident(i.name()));
+                    }
+                    return null;
+                });
                 progress.info("  deferred index " + t.schema() + "." + i.name() + " (" + i.accessMethod() + ") of " + t.display());
                 deferred.add(new DeferredIndex(t.schema(), i.name(), t.name(), i.accessMethod(), i.definition()));
             }
@@ -122,23 +117,23 @@ public final class Indexes {
             recreatedOrDeferred.add(d.schema() + "." + d.name());
             var existing = Catalog.index(c, d.schema(), d.name());
             long start = System.nanoTime();
-            IndexAction.Action action;
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try (Statement st = c.createStatement()) {
-                if (existing.isPresent() && existing.get().valid()) {
-                    action = IndexAction.Action.ALREADY_PRESENT;
-                } else {
-                    if (existing.isPresent()) {
-                        // an invalid leftover (a CONCURRENTLY build that failed): replace it
-                        st.execute("DROP INDEX " + Sql.ident(d.schema()) + "." + Sql.ident(d.name()));
+            IndexAction.Action action = inTransaction(c, () -> {
+                IndexAction.Action done;
+                try (Statement st = c.createStatement()) {
+                    if (existing.isPresent() && existing.get().valid()) {
+                        done = IndexAction.Action.ALREADY_PRESENT;
+                    } else {
+                        if (existing.isPresent()) {
+                            // an invalid leftover (a CONCURRENTLY build that failed): replace it
+                            st.execute("DROP INDEX " + Sql.ident(d.schema()) + "." + Sql.ident(d.name()));
+                        }
+                        progress.info("  building index " + d.schema() + "." + d.name() + " (" + d.accessMethod() + ") on "
+                                + new TableRef(d.schema(), d.table()).display());
+                        try (BuildWatcher w = new BuildWatcher(spec, pid, d.name(), progress)) {
+                            st.execute(d.definition());
+                        }
+                        done = IndexAction.Action.RECREATED;
                     }
-                    progress.info("  building index " + d.schema() + "." + d.name() + " (" + d.accessMethod() + ") on "
-                            + new TableRef(d.schema(), d.table()).display());
-                    try (BuildWatcher w = new BuildWatcher(spec, pid, d.name(), progress)) {
-                        st.execute(d.definition());
-                    }
-                    action = IndexAction.Action.RECREATED;
                 }
                 try (PreparedStatement ps = c.prepareStatement("UPDATE " + DEFERRED
                         + " SET rebuilt_at = now() WHERE schema_name = ? AND index_name = ?")) {
@@ -146,13 +141,8 @@ public final class Indexes {
                     ps.setString(2, d.name());
                     ps.executeUpdate();
                 }
-                c.commit();
-            } catch (SQLException e) {
-                c.rollback();
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
+                return done;
+            });
             double secs = (System.nanoTime() - start) / 1e9;
             if (action == IndexAction.Action.RECREATED) {
                 progress.info("  built " + d.schema() + "." + d.name() + " in " + Progress.seconds(Duration.ofNanos(System.nanoTime() - start)));
@@ -176,30 +166,45 @@ public final class Indexes {
                 }
                 progress.info("  rebuilding vector index " + t.schema() + "." + i.name() + " (" + i.accessMethod() + ") on the loaded rows");
                 long start = System.nanoTime();
-                boolean auto = c.getAutoCommit();
-                c.setAutoCommit(false);
-                try (Statement st = c.createStatement();
-                     PreparedStatement ps = c.prepareStatement("INSERT INTO " + REINDEXED
-                             + " (schema_name, index_name, table_name) VALUES (?, ?, ?) ON CONFLICT (schema_name, index_name) "
-                             + "DO UPDATE SET table_name = excluded.table_name, reindexed_at = now()")) {
-                    try (BuildWatcher w = new BuildWatcher(spec, pid, i.name(), progress)) {
-                        st.execute("REINDEX INDEX " + Sql.ident(t.schema()) + "." + Sql.ident(i.name()));
+                inTransaction(c, () -> {
+                    try (Statement st = c.createStatement();
+                         PreparedStatement ps = c.prepareStatement("INSERT INTO " + REINDEXED
+                                 + " (schema_name, index_name, table_name) VALUES (?, ?, ?) ON CONFLICT (schema_name, index_name) "
+                                 + "DO UPDATE SET table_name = excluded.table_name, reindexed_at = now()")) {
+                        try (BuildWatcher w = new BuildWatcher(spec, pid, i.name(), progress)) {
+                            st.execute("REINDEX INDEX " + Sql.ident(t.schema()) + "." + Sql.ident(i.name()));
+                        }
+                        ps.setString(1, t.schema());
+                        ps.setString(2, i.name());
+                        ps.setString(3, t.name());
+                        ps.executeUpdate();
                     }
-                    ps.setString(1, t.schema());
-                    ps.setString(2, i.name());
-                    ps.setString(3, t.name());
-                    ps.executeUpdate();
-                    c.commit();
-                } catch (SQLException e) {
-                    c.rollback();
-                    throw e;
-                } finally {
-                    c.setAutoCommit(auto);
-                }
+                    return null;
+                });
                 double secs = (System.nanoTime() - start) / 1e9;
                 actions.add(new IndexAction(t.schema(), i.name(), t.name(), i.accessMethod(), IndexAction.Action.REINDEXED, secs));
             }
         }
         return actions;
+    }
+    @FunctionalInterface
+    private interface TransactionWork<T> {
+        T run() throws SQLException;
+    }
+
+    /** Runs work in one transaction: the index change and its bookkeeping commit together or not at all. */
+    private static <T> T inTransaction(Connection c, TransactionWork<T> work) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            T result = work.run();
+            c.commit();
+            return result;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback();
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
+        }
     }
 }
