@@ -7,16 +7,15 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.sample.BedrockChatSample;
+import io.pgvectormigrate.verify.Check;
 import io.pgvectormigrate.verify.Verifier;
 import io.pgvectormigrate.verify.VerifyOptions;
 import io.pgvectormigrate.verify.VerifyReport;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyInputStream;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -26,48 +25,50 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 
 /**
- * Times a full verify (checks 1-6) against two baselines on the same data in the same run, on two local
- * PostgreSQL instances holding a Bedrock-Chat-shaped source and its copy:
- * (a) the usual copy-checker query {@code count(1), sum(hashtext(t::text))} on both sides at once, and
- * (b) a bare scan that detoasts every vector, {@code sum(vector_dims(embedding))}, on both sides at once.
- * Also times verify with one changed row on the target, and samples the live heap during a verify.
+ * Times verify against baselines on the same data in the same run, on two local PostgreSQL instances holding a
+ * Bedrock-Chat-shaped source and its copy, every measurement on both sides at once:
+ * (a) the usual copy-checker query {@code count(1), sum(hashtext(t::text))};
+ * (b) a bare scan that detoasts every vector, {@code sum(vector_dims(embedding))}: the bar;
+ * (c) the least an exact content check must do per row: read every column, turn the vector into bytes
+ *     ({@code vector_send}) and hash the row once, {@code sum(hash_record_extended(ROW(...)))}, nothing else;
+ * then verify (checks 1-6), verify with one changed row, ANN parity alone ({@code --ann-queries N}, checks 1-6
+ * skipped), and the live heap during a verify. With {@code cold}, this benchmark's own database files are dropped from
+ * the page cache before every measurement, so each one reads from disk as a database larger than memory does.
  */
 public final class VerifyBenchmark {
     static final String QUERY_A = "SELECT count(1), sum(hashtext(t::text)) FROM items t";
     static final String QUERY_B = "SELECT sum(vector_dims(embedding)) FROM items";
+    static final String QUERY_C = "SELECT sum(hash_record_extended(ROW(id, botid, content COLLATE \"C\", source COLLATE \"C\", "
+            + "vector_send(embedding)), 0)) FROM items";
 
-    /** Figures for one table size; times are medians in seconds. */
     /**
-     * Times are medians of wall-clock seconds; the *Cpu figures are medians of CPU seconds spent by both
-     * PostgreSQL instances (all their processes, parallel workers included) plus, for verify, this JVM: a
-     * measure that other work on a shared machine does not distort.
+     * Times are medians of wall-clock seconds; the *Cpu figures are medians of CPU seconds spent by both PostgreSQL
+     * instances (all their processes, parallel workers included) plus, for verify, this JVM: a measure that other
+     * work on a shared machine does not distort. Load averages are read before and after the measurements.
      */
-    public record Result(long rows, int bots, long sourceBytes, double loadSeconds, double copyChecker,
-                         double detoastScan, double verify, double verifyOneChanged, long changedFound,
-                         double copyCheckerCpu, double detoastScanCpu, double verifyCpu, double verifyOneChangedCpu,
-                         double peakHeapMb, double baselineHeapMb, int jobs, int repeats) {
-        public double cpuVerifyOverCopyChecker() {
-            return verifyCpu / copyCheckerCpu;
-        }
-
-        public double cpuVerifyOverDetoast() {
-            return verifyCpu / detoastScanCpu;
-        }
-
-        public double cpuChangedOverClean() {
-            return verifyOneChangedCpu / verifyCpu;
-        }
-
-        public double verifyOverCopyChecker() {
-            return verify / copyChecker;
-        }
-
+    public record Result(long rows, int bots, long sourceBytes, boolean cold, double copyChecker, double detoastScan,
+                         double hashFloor, double verify, double verifyOneChanged, long changedFound, double ann,
+                         int annQueries, double copyCheckerCpu, double detoastScanCpu, double hashFloorCpu,
+                         double verifyCpu, double verifyOneChangedCpu, double annCpu, double peakHeapMb,
+                         double baselineHeapMb, int jobs, int repeats, String loadBefore, String loadAfter) {
         public double verifyOverDetoast() {
             return verify / detoastScan;
+        }
+
+        public double verifyOverFloor() {
+            return verify / hashFloor;
+        }
+
+        public double floorOverDetoast() {
+            return hashFloor / detoastScan;
+        }
+
+        public double annOverDetoast() {
+            return ann / detoastScan;
         }
 
         public double changedOverClean() {
@@ -75,7 +76,13 @@ public final class VerifyBenchmark {
         }
     }
 
-    public record Settings(List<Long> rows, int bots, int repeats, int jobs, Path dir, boolean keep) {}
+    /**
+     * @param annQueries {@code --ann-queries} of the ANN measurement (0: not measured)
+     * @param cold       drop the database's files from the page cache before every measurement
+     * @param keep       keep the instances and databases; a later run with the same {@code dir} uses them again
+     */
+    public record Settings(List<Long> rows, int bots, int repeats, int jobs, int annQueries, boolean cold, Path dir,
+                           boolean keep) {}
 
     private VerifyBenchmark() {}
 
@@ -85,72 +92,131 @@ public final class VerifyBenchmark {
         conf.put("max_wal_size", "8GB");
         conf.put("checkpoint_timeout", "1h");
         conf.put("maintenance_work_mem", "512MB");
-        Path base;
-        try {
-            base = s.dir() != null ? s.dir() : Files.createTempDirectory(LocalPostgres.defaultBaseDir(), "bench-verify-");
-            Files.createDirectories(base);
-            // the instances run as the postgres OS user when we are root: it must be able to reach them
-            Files.setPosixFilePermissions(base, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-        } catch (java.io.IOException e) {
-            throw ToolException.runtime("cannot create a benchmark directory: " + e.getMessage(), e);
-        }
-        progress.info("starting two local PostgreSQL instances under " + base);
         List<Result> results = new ArrayList<>();
-        List<LocalPostgres> started = new java.util.concurrent.CopyOnWriteArrayList<>();
-        // Ctrl-C must not leave two servers running
-        Thread stopOnExit = new Thread(() -> started.forEach(VerifyBenchmark::closeQuietly), "bench-stop");
-        Runtime.getRuntime().addShutdownHook(stopOnExit);
-        LocalPostgres src = null;
-        LocalPostgres tgt = null;
-        try {
-            src = LocalPostgres.start(bins, base.resolve("source"), 0, conf, !s.keep());
-            started.add(src);
-            tgt = LocalPostgres.start(bins, base.resolve("target"), 0, conf, !s.keep());
-            started.add(tgt);
-            for (long rows : s.rows()) {
-                results.add(one(src, tgt, rows, s, progress));
-            }
+        try (Bench.Pair pair = Bench.Pair.start(bins, s.dir(), "bench-verify-", conf, s.keep(), progress)) {
+            for (long rows : s.rows()) results.add(one(pair, rows, s, progress));
         } catch (SQLException e) {
             throw ToolException.runtime("benchmark failed: " + e.getMessage(), e);
-        } finally {
-            started.clear();
-            try {
-                Runtime.getRuntime().removeShutdownHook(stopOnExit);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is running already
-            }
-            try {
-                if (tgt != null) tgt.close();
-            } finally {
-                if (src != null) src.close();
-            }
-            if (!s.keep() && s.dir() == null) {
-                try {
-                    Files.deleteIfExists(base);
-                } catch (java.io.IOException ignored) {
-                    // an empty temporary directory left behind is harmless
-                }
-            }
         }
         return results;
     }
 
-    private static Result one(LocalPostgres src, LocalPostgres tgt, long rows, Settings s, Progress progress)
-            throws SQLException {
+    private static Result one(Bench.Pair pair, long rows, Settings s, Progress progress) throws SQLException {
         String db = "bench_" + rows;
-        for (LocalPostgres pg : List.of(src, tgt)) {
-            exec(pg.connection("postgres"), "DROP DATABASE IF EXISTS " + db, "CREATE DATABASE " + db);
+        ConnectionSpec sSpec = pair.source.connection(db);
+        ConnectionSpec tSpec = pair.target.connection(db);
+        String marker = "pgvector-migrate verify benchmark: " + rows + " rows, " + s.bots() + " bots";
+        if (s.keep() && marker.equals(comment(pair.source, db)) && marker.equals(comment(pair.target, db))) {
+            progress.info(String.format(Locale.ROOT, "%,d rows: using the databases kept by an earlier run", rows));
+        } else {
+            generate(pair, db, rows, s, progress);
+            for (LocalPostgres pg : List.of(pair.source, pair.target)) {
+                Bench.exec(pg.connection("postgres"), "COMMENT ON DATABASE " + db + " IS '" + marker + "'");
+            }
         }
-        ConnectionSpec sSpec = src.connection(db);
-        ConnectionSpec tSpec = tgt.connection(db);
-        long t0 = System.nanoTime();
+        long bytes = Long.parseLong(Bench.scalar(sSpec, "SELECT pg_total_relation_size('items')"));
+
+        VerifyOptions opts = VerifyOptions.defaults(sSpec, tSpec, TableFilter.ALL).withJobs(s.jobs());
+        VerifyOptions annOnly = opts.withAnn(s.annQueries(), VerifyOptions.DEFAULT_ANN_K).withSkip(Arrays.stream(Check.values())
+                .filter(c -> c != Check.ANN).map(Check::id).collect(Collectors.toSet()));
+        Meter meter = new Meter(pair, db, s.cold());
+        if (!s.cold()) {
+            progress.info("warming the caches");
+            bothAtOnce(sSpec, tSpec, QUERY_B);
+            bothAtOnce(sSpec, tSpec, QUERY_A);
+        }
+        String loadBefore = Bench.loadAverage();
+        int n = s.repeats();
+        double[][] wall = new double[6][n];
+        double[][] cpu = new double[6][n];
+        for (int i = 0; i < n; i++) {
+            progress.info("round " + (i + 1) + " of " + n + ": (a) copy-checker query, (b) detoast scan, (c) hash floor, verify"
+                    + (s.annQueries() > 0 ? ", ANN parity" : "") + (s.cold() ? " (each from disk)" : "") + "; load average "
+                    + Bench.loadAverage());
+            meter.measure(wall[0], cpu[0], i, false, () -> bothAtOnce(sSpec, tSpec, QUERY_A));
+            meter.measure(wall[1], cpu[1], i, false, () -> bothAtOnce(sSpec, tSpec, QUERY_B));
+            meter.measure(wall[2], cpu[2], i, false, () -> bothAtOnce(sSpec, tSpec, QUERY_C));
+            meter.measure(wall[3], cpu[3], i, true, () -> {
+                VerifyReport r = Verifier.verify(opts, Progress.SILENT);
+                if (!r.passed()) throw ToolException.runtime("benchmark copy does not verify: " + r.summary());
+                return r;
+            });
+            if (s.annQueries() > 0) {
+                meter.measure(wall[5], cpu[5], i, true, () -> {
+                    VerifyReport r = Verifier.verify(annOnly, Progress.SILENT);
+                    if (!r.passed()) throw ToolException.runtime("ANN parity fails on the benchmark copy: " + r.summary());
+                    return r;
+                });
+            }
+        }
+
+        progress.info("changing one row on the target");
+        String id = Bench.scalar(tSpec, "SELECT id FROM items ORDER BY id OFFSET " + rows / 2 + " LIMIT 1");
+        Bench.exec(tSpec, "UPDATE items SET content = content || '.' WHERE id = '" + id + "'");
+        long[] found = {0};
+        try {
+            for (int i = 0; i < n; i++) {
+                meter.measure(wall[4], cpu[4], i, true, () -> {
+                    VerifyReport r = Verifier.verify(opts, Progress.SILENT);
+                    found[0] = r.tableResults().get(0).content().changed();
+                    if (r.passed() || found[0] != 1) throw ToolException.runtime("verify did not find the one changed row: " + r.summary());
+                    return r;
+                });
+            }
+        } finally {
+            Bench.exec(tSpec, "UPDATE items SET content = left(content, -1) WHERE id = '" + id + "'");
+        }
+        String loadAfter = Bench.loadAverage();
+
+        progress.info("measuring the live heap during a verify");
+        double[] heap = Bench.heapDuring(() -> Verifier.verify(opts, Progress.SILENT));
+
+        if (!s.keep()) {
+            for (LocalPostgres pg : List.of(pair.source, pair.target)) Bench.exec(pg.connection("postgres"), "DROP DATABASE " + db);
+        }
+        double[] w = Arrays.stream(wall).mapToDouble(Bench::median).toArray();
+        double[] c = Arrays.stream(cpu).mapToDouble(Bench::median).toArray();
+        Result r = new Result(rows, s.bots(), bytes, s.cold(), w[0], w[1], w[2], w[3], w[4], found[0], w[5], s.annQueries(),
+                c[0], c[1], c[2], c[3], c[4], c[5], heap[1], heap[0], s.jobs(), n, loadBefore, loadAfter);
+        progress.info(String.format(Locale.ROOT, "%,d rows: verify %.2f s = %.2fx (b), (c) = %.2fx (b), ANN %.2f s = %.2fx (b), "
+                        + "one changed %.2fx clean, heap %.1f MB", rows, r.verify(), r.verifyOverDetoast(), r.floorOverDetoast(),
+                r.ann(), r.annOverDetoast(), r.changedOverClean(), r.peakHeapMb()));
+        return r;
+    }
+
+    /** Times measurements, their CPU seconds, and in cold mode first drops the database's files from the page cache. */
+    private record Meter(Bench.Pair pair, String db, boolean cold, Bench.Cpu cpu) {
+        Meter(Bench.Pair pair, String db, boolean cold) {
+            this(pair, db, cold, new Bench.Cpu(pair));
+        }
+
+        void measure(double[] wall, double[] cpuSeconds, int i, boolean withJvm, Supplier<Object> task) {
+            if (cold) Bench.evictFromPageCache(pair, db);
+            double c0 = cpu.servers() + (withJvm ? Bench.Cpu.jvm() : 0);
+            long t0 = System.nanoTime();
+            task.get();
+            wall[i] = Bench.secondsSince(t0);
+            cpuSeconds[i] = cpu.servers() + (withJvm ? Bench.Cpu.jvm() : 0) - c0;
+        }
+    }
+
+    private static String comment(LocalPostgres pg, String db) throws SQLException {
+        return Bench.scalar(pg.connection("postgres"), "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '" + db + "'");
+    }
+
+    private static void generate(Bench.Pair pair, String db, long rows, Settings s, Progress progress) throws SQLException {
+        for (LocalPostgres pg : List.of(pair.source, pair.target)) {
+            Bench.exec(pg.connection("postgres"), "DROP DATABASE IF EXISTS " + db, "CREATE DATABASE " + db);
+        }
+        ConnectionSpec sSpec = pair.source.connection(db);
+        ConnectionSpec tSpec = pair.target.connection(db);
         progress.info(String.format(Locale.ROOT, "%,d rows: generating the source (%d bots)", rows, s.bots()));
-        try (Connection c = open(sSpec)) {
+        try (Connection c = Bench.open(sSpec)) {
             BedrockChatSample.createTable(c);
             BedrockChatSample.generate(c, rows, s.bots(), 42, progress);
         }
         progress.info("copying to the target (binary COPY)");
-        try (Connection sc = open(sSpec); Connection tc = open(tSpec)) {
+        try (Connection sc = Bench.open(sSpec); Connection tc = Bench.open(tSpec)) {
             BedrockChatSample.createTable(tc);
             try (PGCopyInputStream in = new PGCopyInputStream(sc.unwrap(PGConnection.class),
                     "COPY items (id, botid, content, source, embedding) TO STDOUT (FORMAT binary)")) {
@@ -161,90 +227,11 @@ public final class VerifyBenchmark {
             }
         }
         progress.info("building indexes and vacuuming both sides");
-        inParallel(() -> indexAndVacuum(sSpec), () -> indexAndVacuum(tSpec));
-        double load = (System.nanoTime() - t0) / 1e9;
-        long bytes;
-        try (Connection c = open(sSpec); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT pg_total_relation_size('items')")) {
-            rs.next();
-            bytes = rs.getLong(1);
-        }
-
-        progress.info("warming the caches");
-        bothAtOnce(sSpec, tSpec, QUERY_B);
-        bothAtOnce(sSpec, tSpec, QUERY_A);
-
-        VerifyOptions opts = VerifyOptions.defaults(sSpec, tSpec, TableFilter.ALL).withJobs(s.jobs());
-        Cpu cpu = new Cpu(src, tgt);
-        double[] a = new double[s.repeats()];
-        double[] b = new double[s.repeats()];
-        double[] v = new double[s.repeats()];
-        double[] ac = new double[s.repeats()];
-        double[] bc = new double[s.repeats()];
-        double[] vc = new double[s.repeats()];
-        for (int i = 0; i < s.repeats(); i++) {
-            progress.info("round " + (i + 1) + " of " + s.repeats() + ": (a) copy-checker query, (b) detoast scan, verify");
-            double c0 = cpu.servers();
-            a[i] = bothAtOnce(sSpec, tSpec, QUERY_A);
-            double c1 = cpu.servers();
-            b[i] = bothAtOnce(sSpec, tSpec, QUERY_B);
-            double c2 = cpu.servers();
-            double j0 = Cpu.jvm();
-            long v0 = System.nanoTime();
-            VerifyReport r = Verifier.verify(opts, Progress.SILENT);
-            v[i] = (System.nanoTime() - v0) / 1e9;
-            vc[i] = cpu.servers() - c2 + Cpu.jvm() - j0;
-            ac[i] = c1 - c0;
-            bc[i] = c2 - c1;
-            if (!r.passed()) throw ToolException.runtime("benchmark copy does not verify: " + r.summary());
-        }
-
-        progress.info("changing one row on the target");
-        String id;
-        try (Connection c = open(tSpec); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT id FROM items ORDER BY id OFFSET " + rows / 2 + " LIMIT 1")) {
-            rs.next();
-            id = rs.getString(1);
-        }
-        exec(tSpec, "UPDATE items SET content = content || '.' WHERE id = '" + id + "'");
-        double[] changed = new double[s.repeats()];
-        double[] changedCpu = new double[s.repeats()];
-        long found = 0;
-        for (int i = 0; i < s.repeats(); i++) {
-            double k0 = cpu.servers() + Cpu.jvm();
-            long c0 = System.nanoTime();
-            VerifyReport r = Verifier.verify(opts, Progress.SILENT);
-            changed[i] = (System.nanoTime() - c0) / 1e9;
-            changedCpu[i] = cpu.servers() + Cpu.jvm() - k0;
-            found = r.tableResults().get(0).content().changed();
-            if (r.passed() || found != 1) throw ToolException.runtime("verify did not find the one changed row: " + r.summary());
-        }
-        exec(tSpec, "UPDATE items SET content = left(content, -1) WHERE id = '" + id + "'");
-
-        progress.info("measuring the live heap during a verify");
-        double[] heap = heapDuring(() -> Verifier.verify(opts, Progress.SILENT));
-
-        if (!s.keep()) {
-            for (LocalPostgres pg : List.of(src, tgt)) exec(pg.connection("postgres"), "DROP DATABASE " + db);
-        }
-        Result r = new Result(rows, s.bots(), bytes, load, median(a), median(b), median(v), median(changed), found,
-                median(ac), median(bc), median(vc), median(changedCpu), heap[1], heap[0], s.jobs(), s.repeats());
-        progress.info(String.format(Locale.ROOT, "%,d rows: verify %.2f s (%.2f CPU-s), (a) %.2f s (%.2f CPU-s), "
-                        + "(b) %.2f s (%.2f CPU-s), one changed %.2f s, heap %.1f MB", rows, r.verify(), r.verifyCpu(),
-                r.copyChecker(), r.copyCheckerCpu(), r.detoastScan(), r.detoastScanCpu(), r.verifyOneChanged(), r.peakHeapMb()));
-        return r;
-    }
-
-    private static void closeQuietly(LocalPostgres pg) {
-        try {
-            pg.close();
-        } catch (RuntimeException ignored) {
-            // best effort while the JVM exits
-        }
+        Bench.inParallel(() -> indexAndVacuum(sSpec), () -> indexAndVacuum(tSpec));
     }
 
     private static void indexAndVacuum(ConnectionSpec spec) {
-        try (Connection c = open(spec)) {
+        try (Connection c = Bench.open(spec)) {
             BedrockChatSample.createIndexes(c);
             try (Statement st = c.createStatement()) {
                 st.execute("VACUUM (ANALYZE) items");
@@ -254,12 +241,11 @@ public final class VerifyBenchmark {
         }
     }
 
-    /** Runs the query on both sides at once; returns the wall time until both finished. */
-    static double bothAtOnce(ConnectionSpec s, ConnectionSpec t, String sql) {
-        try (Connection sc = open(s); Connection tc = open(t)) {
-            long start = System.nanoTime();
-            inParallel(() -> query(sc, sql), () -> query(tc, sql));
-            return (System.nanoTime() - start) / 1e9;
+    /** Runs the query on both sides at once (each with the server's default parallel query); returns null. */
+    static Object bothAtOnce(ConnectionSpec s, ConnectionSpec t, String sql) {
+        try (Connection sc = Bench.open(s); Connection tc = Bench.open(t)) {
+            Bench.inParallel(() -> query(sc, sql), () -> query(tc, sql));
+            return null;
         } catch (SQLException e) {
             throw ToolException.runtime("baseline query failed: " + e.getMessage(), e);
         }
@@ -275,182 +261,40 @@ public final class VerifyBenchmark {
         }
     }
 
-    private static void inParallel(Runnable x, Runnable y) {
-        AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        CountDownLatch done = new CountDownLatch(1);
-        Thread t = new Thread(() -> {
-            try {
-                y.run();
-            } catch (RuntimeException e) {
-                failure.set(e);
-            } finally {
-                done.countDown();
-            }
-        }, "bench-parallel");
-        t.start();
-        x.run();
-        try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ToolException.runtime("interrupted");
-        }
-        if (failure.get() != null) throw failure.get();
-    }
-
-    /**
-     * Live heap (used after a full GC) before and at its peak during {@code task}: a sampler forces a GC every
-     * 100 ms, so this run is slower and is not timed.
-     */
-    static double[] heapDuring(Runnable task) {
-        Runtime rt = Runtime.getRuntime();
-        System.gc();
-        double baseline = (rt.totalMemory() - rt.freeMemory()) / 1048576.0;
-        double[] peak = {baseline};
-        Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                System.gc();
-                peak[0] = Math.max(peak[0], (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "heap-sampler");
-        sampler.setDaemon(true);
-        sampler.start();
-        try {
-            task.run();
-        } finally {
-            sampler.interrupt();
-            try {
-                sampler.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-        return new double[]{baseline, peak[0]};
-    }
-
-    private static double median(double[] xs) {
-        double[] c = xs.clone();
-        Arrays.sort(c);
-        return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
-    }
-
-    private static Connection open(ConnectionSpec spec) throws SQLException {
-        return DriverManager.getConnection(spec.jdbcUrl(), spec.driverProperties());
-    }
-
-    private static void exec(ConnectionSpec spec, String... sql) throws SQLException {
-        try (Connection c = open(spec); Statement st = c.createStatement()) {
-            for (String q : sql) st.execute(q);
-        }
-    }
-
     /** The machine the figures come from, for docs/benchmarks.md. */
     public static String machine() {
-        String cpu = "unknown CPU";
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    cpu = line.substring(line.indexOf(':') + 1).trim();
-                    break;
-                }
-            }
-        } catch (java.io.IOException ignored) {
-            // not Linux
-        }
-        long memGb = 0;
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    memGb = Math.round(Long.parseLong(line.replaceAll("\\D", "")) / 1048576.0);
-                    break;
-                }
-            }
-        } catch (java.io.IOException | NumberFormatException ignored) {
-            // not Linux
-        }
-        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), " + memGb + " GiB RAM, Java "
-                + System.getProperty("java.version");
+        return Bench.machine();
     }
 
-    /**
-     * CPU seconds used so far by both local instances: each postmaster's own time, the time of its children that
-     * have exited (cutime/cstime: finished parallel workers and sessions), and of its live children.
-     */
-    static final class Cpu {
-        private final Path sourceData;
-        private final Path targetData;
-        private final double tick = 100.0; // USER_HZ on Linux
-
-        Cpu(LocalPostgres s, LocalPostgres t) {
-            this.sourceData = s.dir().resolve("data");
-            this.targetData = t.dir().resolve("data");
-        }
-
-        double servers() {
-            return instance(sourceData) + instance(targetData);
-        }
-
-        private double instance(Path data) {
-            try {
-                long pm = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
-                long ticks = 0;
-                try (var procs = Files.list(Path.of("/proc"))) {
-                    for (Path p : (Iterable<Path>) procs::iterator) {
-                        String name = p.getFileName().toString();
-                        if (!name.chars().allMatch(Character::isDigit)) continue;
-                        String stat;
-                        try {
-                            stat = Files.readString(p.resolve("stat"));
-                        } catch (java.io.IOException gone) {
-                            continue;
-                        }
-                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                        long pid = Long.parseLong(name);
-                        if (pid == pm) {
-                            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
-                        } else if (Long.parseLong(f[1]) == pm) {
-                            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                        }
-                    }
-                }
-                return ticks / tick;
-            } catch (java.io.IOException | RuntimeException e) {
-                return Double.NaN; // not Linux, or the instance is gone: the CPU columns show NaN
-            }
-        }
-
-        static double jvm() {
-            var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-            if (os instanceof com.sun.management.OperatingSystemMXBean sun) return sun.getProcessCpuTime() / 1e9;
-            return Double.NaN;
-        }
-    }
-
-    /** A Markdown table of the results. */
+    /** Markdown tables of the results. */
     public static String markdown(List<Result> results) {
         StringBuilder sb = new StringBuilder();
-        sb.append("Wall-clock seconds (medians), each measurement on both sides at once:\n\n");
-        sb.append("| rows | table size | (a) count+hashtext(t::text) | (b) detoast scan | verify (checks 1-6) "
-                + "| verify / (a) | verify / (b) | one changed row | changed / clean | peak live heap |\n");
-        sb.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        boolean cold = results.stream().anyMatch(Result::cold);
+        sb.append("Wall-clock seconds (medians), every measurement on both sides at once")
+                .append(cold ? ", each read from disk (the database's files dropped from the page cache first)" : ", caches warm")
+                .append(":\n\n");
+        sb.append("| rows | table size | (a) count+hashtext | (b) detoast scan | (c) hash floor | verify (checks 1-6) "
+                + "| verify / (b) | verify / (c) | (c) / (b) | one changed row | changed / clean | ANN alone | ANN / (b) "
+                + "| peak live heap | load average before, after |\n");
+        sb.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |\n");
         for (Result r : results) {
-            sb.append(String.format(Locale.ROOT, "| %,d | %.2f GB | %.2f s | %.2f s | %.2f s | %.3f | %.2f | %.2f s | %.3f | %.1f MB |%n",
-                    r.rows(), r.sourceBytes() / 1e9, r.copyChecker(), r.detoastScan(), r.verify(),
-                    r.verifyOverCopyChecker(), r.verifyOverDetoast(), r.verifyOneChanged(), r.changedOverClean(),
-                    r.peakHeapMb()));
+            sb.append(String.format(Locale.ROOT, "| %,d | %.2f GB | %.2f s | %.2f s | %.2f s | %.2f s | **%.2f** | %.2f | %.2f | %.2f s "
+                            + "| **%.2f** | %s | **%s** | %.1f MB | %s; %s |%n",
+                    r.rows(), r.sourceBytes() / 1e9, r.copyChecker(), r.detoastScan(), r.hashFloor(), r.verify(),
+                    r.verifyOverDetoast(), r.verifyOverFloor(), r.floorOverDetoast(), r.verifyOneChanged(), r.changedOverClean(),
+                    r.annQueries() > 0 ? String.format(Locale.ROOT, "%.2f s (%d queries)", r.ann(), r.annQueries()) : "-",
+                    r.annQueries() > 0 ? String.format(Locale.ROOT, "%.2f", r.annOverDetoast()) : "-", r.peakHeapMb(),
+                    r.loadBefore(), r.loadAfter()));
         }
-        sb.append("\nCPU seconds (medians) of both PostgreSQL instances, plus the verifying JVM for verify:\n\n");
-        sb.append("| rows | (a) | (b) | verify | verify / (a) | verify / (b) | one changed row | changed / clean |\n");
-        sb.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+        sb.append("\nCPU seconds (medians) of both PostgreSQL instances, plus the verifying JVM for verify and ANN:\n\n");
+        sb.append("| rows | (a) | (b) | (c) | verify | verify / (b) | verify / (c) | one changed row | changed / clean | ANN alone | ANN / (b) |\n");
+        sb.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
         for (Result r : results) {
-            sb.append(String.format(Locale.ROOT, "| %,d | %.2f | %.2f | %.2f | %.3f | %.2f | %.2f | %.3f |%n",
-                    r.rows(), r.copyCheckerCpu(), r.detoastScanCpu(), r.verifyCpu(), r.cpuVerifyOverCopyChecker(),
-                    r.cpuVerifyOverDetoast(), r.verifyOneChangedCpu(), r.cpuChangedOverClean()));
+            sb.append(String.format(Locale.ROOT, "| %,d | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %s | %s |%n",
+                    r.rows(), r.copyCheckerCpu(), r.detoastScanCpu(), r.hashFloorCpu(), r.verifyCpu(),
+                    r.verifyCpu() / r.detoastScanCpu(), r.verifyCpu() / r.hashFloorCpu(), r.verifyOneChangedCpu(),
+                    r.verifyOneChangedCpu() / r.verifyCpu(), r.annQueries() > 0 ? String.format(Locale.ROOT, "%.2f", r.annCpu()) : "-",
+                    r.annQueries() > 0 ? String.format(Locale.ROOT, "%.2f", r.annCpu() / r.detoastScanCpu()) : "-"));
         }
         return sb.toString();
     }

@@ -32,10 +32,12 @@ public final class BenchmarkCommand implements Runnable {
             description = {"Times verify (checks 1-6) on a generated Bedrock-Chat-shaped source",
                     "and its copy against, in the same run and on both sides at once:",
                     "  (a) SELECT count(1), sum(hashtext(t::text)) FROM items t",
-                    "  (b) SELECT sum(vector_dims(embedding)) FROM items",
-                    "then verify with one changed row, and the live heap during a verify.",
+                    "  (b) SELECT sum(vector_dims(embedding)) FROM items   (the bar)",
+                    "  (c) the hash floor: every row read and hashed once, vector as bytes",
+                    "then verify with one changed row, ANN parity alone (--ann-queries),",
+                    "and the live heap during a verify.",
                     "Starts two local PostgreSQL instances (scripts/setup-postgres.sh).",
-                    "1M rows need about 11 GB of disk and several minutes to generate.", ""},
+                    "1M rows need about 30 GB of disk and several minutes to generate.", ""},
             footer = {"", "Example: pgvector-migrate benchmark verify --rows 100000,1000000"})
     public static final class Verify implements Callable<Integer> {
         private final CliContext ctx;
@@ -56,10 +58,19 @@ public final class BenchmarkCommand implements Runnable {
         @Option(names = "--jobs", defaultValue = "2", description = "verify --jobs (default: ${DEFAULT-VALUE}).")
         int jobs;
 
+        @Option(names = "--ann-queries", defaultValue = "20", paramLabel = "<n>",
+                description = "verify --ann-queries of the ANN measurement; 0 skips it (default: ${DEFAULT-VALUE}).")
+        int annQueries;
+
+        @Option(names = "--cold", description = "Drop the benchmark's database files from the page cache before every "
+                + "measurement (reads from disk, as a database larger than memory does).")
+        boolean cold;
+
         @Option(names = "--dir", description = "Where the instances live (default: a new temporary directory).")
         Path dir;
 
-        @Option(names = "--keep", description = "Keep the instances and databases afterwards.")
+        @Option(names = "--keep", description = "Keep the instances and databases afterwards; a later run with the "
+                + "same --dir uses them again.")
         boolean keep;
 
         public Verify(CliContext ctx) {
@@ -70,9 +81,11 @@ public final class BenchmarkCommand implements Runnable {
         public Integer call() {
             if (rows.stream().anyMatch(r -> r < 1000)) throw ToolException.usage("--rows must be at least 1000 each");
             if (repeat < 1) throw ToolException.usage("--repeat must be at least 1");
+            if (annQueries < 0) throw ToolException.usage("--ann-queries must be 0 or more");
             Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
             List<VerifyBenchmark.Result> results = VerifyBenchmark.run(
-                    new VerifyBenchmark.Settings(rows, bots, repeat, jobs, dir == null ? null : ctx.cwd().resolve(dir), keep),
+                    new VerifyBenchmark.Settings(rows, bots, repeat, jobs, annQueries, cold,
+                            dir == null ? null : ctx.cwd().resolve(dir), keep),
                     ctx.env(), progress);
             if (common.json()) {
                 ctx.out().println(Json.write(Map.of("machine", VerifyBenchmark.machine(), "results", results)));

@@ -4,6 +4,7 @@ import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.verify.VerifyReport.RowDiff;
 import io.pgvectormigrate.verify.VerifyReport.VectorStats;
 
+import java.math.BigInteger;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,18 +22,23 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Checks 2, 3 and 5 in one pass: rows, vectors and content of every table present on both sides.
  *
- * <p>A table with a primary key is cut into chunks at every n-th key of the source's primary-key index; each
- * chunk is aggregated on both sides at once (count, sum of 64-bit row hashes, vector NULLs and dimensions) by
- * worker connections that share each side's snapshot. Only a chunk whose aggregates differ is narrowed: both
- * sides stream (key, row hash) for that chunk in key order and the streams are merged, so one changed row costs
- * one extra chunk read. Nothing per row is kept beyond the chunk being merged. A table without a primary key
- * gets one order-independent whole-table aggregate, narrowed (when it differs) by merging both sides' row
- * hashes in hash order.
+ * <p>Each side reads each table once, sequentially: its heap is cut into block ranges (ScanRanges) that the side's
+ * worker connections aggregate at the same time, both sides at once. A table with a primary key is aggregated per
+ * bucket, a hash of the key into about rows / {@code --chunk-rows} buckets: per bucket the row count and the sum of
+ * 64-bit row hashes (vector NULLs and dimensions are summed for the whole table). A row lands in the same bucket on
+ * both sides wherever it is stored, so the sums are compared bucket by bucket once both sides are done. Only buckets
+ * whose aggregates differ are narrowed: both sides stream (bucket, key, row hash) for those buckets in key order and
+ * the streams are merged, so one changed row costs a read of the keys plus the rows of one bucket. Nothing per row
+ * is kept beyond the bucket being merged. A table without a primary key gets one order-independent whole-table
+ * aggregate, narrowed (when it differs) by merging both sides' row hashes in hash order.
  */
 final class ContentCheck {
     private static final int FETCH = 1000;
+    /** At most this many buckets per table, so each range's hash aggregate fits in the default work_mem (4 MB). */
+    static final int MAX_BUCKETS = 8192;
 
     private final Workers workers;
+    private final ScanRanges ranges;
     private final boolean rows;
     private final boolean vectors;
     private final boolean content;
@@ -40,9 +46,10 @@ final class ContentCheck {
     private final int maxDiffs;
     private final Progress progress;
 
-    ContentCheck(Workers workers, boolean rows, boolean vectors, boolean content, int chunkRows, int maxDiffs,
-                 Progress progress) {
+    ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean vectors, boolean content, int chunkRows,
+                 int maxDiffs, Progress progress) {
         this.workers = workers;
+        this.ranges = ranges;
         this.rows = rows;
         this.vectors = vectors;
         this.content = content;
@@ -51,10 +58,56 @@ final class ContentCheck {
         this.progress = progress;
     }
 
-    /** Aggregates of one chunk on one side. */
-    record Agg(long count, String hash, long[] nulls, long[] off, Integer[] min, Integer[] max) {
-        boolean sameRowsAndHash(Agg o) {
-            return count == o.count && Objects.equals(hash, o.hash);
+    /** One side's aggregates of one table, summed over its ranges. */
+    static final class Sums {
+        final long[] counts;
+        final BigInteger[] hashes;
+        final long[] nulls;
+        final long[] off;
+        final Integer[] min;
+        final Integer[] max;
+
+        Sums(int buckets, boolean hash, int vectorColumns) {
+            counts = new long[buckets];
+            hashes = hash ? new BigInteger[buckets] : null;
+            nulls = new long[vectorColumns];
+            off = new long[vectorColumns];
+            min = new Integer[vectorColumns];
+            max = new Integer[vectorColumns];
+        }
+
+        /** Adds one range's result rows (see TablePlan.aggregateSql); returns how many table rows they count. */
+        synchronized long add(ResultSet rs, boolean hash, boolean vectors) throws SQLException {
+            long n = 0;
+            while (rs.next()) {
+                int b = rs.getInt(1);
+                long count = rs.getLong(2);
+                n += count;
+                counts[b] += count;
+                int col = 3;
+                if (hash) {
+                    String h = rs.getString(col++);
+                    if (h != null) hashes[b] = hashes[b] == null ? new BigInteger(h) : hashes[b].add(new BigInteger(h));
+                }
+                if (!vectors) continue;
+                for (int i = 0; i < nulls.length; i++) {
+                    nulls[i] += rs.getLong(col++);
+                    off[i] += rs.getLong(col++);
+                    min[i] = minOf(min[i], (Integer) rs.getObject(col++));
+                    max[i] = maxOf(max[i], (Integer) rs.getObject(col++));
+                }
+            }
+            return n;
+        }
+
+        synchronized boolean sameBucket(Sums o, int b) {
+            return counts[b] == o.counts[b] && (hashes == null || Objects.equals(hashes[b], o.hashes[b]));
+        }
+
+        synchronized long rows() {
+            long n = 0;
+            for (long c : counts) n += c;
+            return n;
         }
     }
 
@@ -73,39 +126,30 @@ final class ContentCheck {
         final Integer[][] min = new Integer[2][];
         final Integer[][] max = new Integer[2][];
         final long[][] nonNull = new long[2][];
-        // the first max-diffs differences in key order: (chunk, sequence) -> diff
+        // the first max-diffs differences in (bucket, key) order: (bucket, sequence) -> diff
         private final TreeMap<long[], RowDiff> examples = new TreeMap<>((a, b) ->
                 a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
         final Map<String, String[]> changedKeys = new LinkedHashMap<>();
 
         Outcome(TablePlan plan) {
             this.plan = plan;
-            int v = plan.vectorColumns.size();
-            for (int s = 0; s < 2; s++) {
-                nulls[s] = new long[v];
-                off[s] = new long[v];
-                min[s] = new Integer[v];
-                max[s] = new Integer[v];
-                nonNull[s] = new long[v];
-            }
         }
 
-        synchronized void add(int side, Agg a) {
-            if (side == 0) sourceRows += a.count;
-            else targetRows += a.count;
-            if (a.nulls == null) return;
-            for (int i = 0; i < a.nulls.length; i++) {
-                nulls[side][i] += a.nulls[i];
-                nonNull[side][i] += a.count - a.nulls[i];
-                off[side][i] += a.off[i];
-                min[side][i] = minOf(min[side][i], a.min[i]);
-                max[side][i] = maxOf(max[side][i], a.max[i]);
-            }
+        synchronized void add(int side, Sums a) {
+            long n = a.rows();
+            if (side == 0) sourceRows = n;
+            else targetRows = n;
+            nulls[side] = a.nulls.clone();
+            off[side] = a.off.clone();
+            min[side] = a.min.clone();
+            max[side] = a.max.clone();
+            nonNull[side] = new long[a.nulls.length];
+            for (int i = 0; i < a.nulls.length; i++) nonNull[side][i] = n - a.nulls[i];
         }
 
-        synchronized void example(long chunk, long seq, RowDiff d, int limit, String[] changedKey) {
+        synchronized void example(long bucket, long seq, RowDiff d, int limit, String[] changedKey) {
             if (limit == 0) return;
-            long[] k = {chunk, seq};
+            long[] k = {bucket, seq};
             if (examples.size() >= limit && examples.comparator().compare(k, examples.lastKey()) > 0) return;
             examples.put(k, d);
             if (changedKey != null) changedKeys.put(d.key(), changedKey);
@@ -126,74 +170,78 @@ final class ContentCheck {
         VectorStats stats(int side, int i) {
             return new VectorStats(nonNull[side][i], nulls[side][i], off[side][i], min[side][i], max[side][i]);
         }
-
-        private static Integer minOf(Integer a, Integer b) {
-            return a == null ? b : b == null ? a : Integer.valueOf(Math.min(a, b));
-        }
-
-        private static Integer maxOf(Integer a, Integer b) {
-            return a == null ? b : b == null ? a : Integer.valueOf(Math.max(a, b));
-        }
     }
 
-    private record Chunk(Outcome out, long index, String[] lower, String[] upper) {}
+    private static Integer minOf(Integer a, Integer b) {
+        return a == null ? b : b == null ? a : Integer.valueOf(Math.min(a, b));
+    }
+
+    private static Integer maxOf(Integer a, Integer b) {
+        return a == null ? b : b == null ? a : Integer.valueOf(Math.max(a, b));
+    }
+
+    /** A table being scanned: its buckets, each side's sums, and the range scans that fill them. */
+    private record Scan(Outcome out, int buckets, Sums[] sums, List<CompletableFuture<Long>> parts) {}
 
     List<Outcome> run(List<TablePlan> plans) {
-        List<Outcome> outcomes = new ArrayList<>();
-        List<CompletableFuture<List<String[]>>> bounds = new ArrayList<>();
-        for (TablePlan p : plans) {
-            outcomes.add(new Outcome(p));
-            bounds.add(p.hasPk() ? workers.on(true, "reading chunk boundaries of " + p.display(), c -> boundaries(c, p))
-                    : CompletableFuture.completedFuture(List.of()));
-        }
-        List<Chunk> chunks = new ArrayList<>();
-        long totalRows = 0;
-        for (int i = 0; i < plans.size(); i++) {
-            Outcome o = outcomes.get(i);
-            List<String[]> b = Workers.await(bounds.get(i));
-            totalRows += Math.max(o.plan.src.estimatedRows(), (long) b.size() * chunkRows);
-            String[] lower = null;
-            for (int k = 0; k <= b.size(); k++) {
-                String[] upper = k < b.size() ? b.get(k) : null;
-                chunks.add(new Chunk(o, k, lower, upper));
-                lower = upper;
-            }
-            o.chunks = b.size() + 1;
-        }
-        progress.info("comparing " + plans.size() + " table" + (plans.size() == 1 ? "" : "s") + " in " + chunks.size()
-                + " chunk" + (chunks.size() == 1 ? "" : "s") + " on both sides at once");
-
-        // a differing chunk is narrowed while the scan goes on, on connections the scan is not using
-        List<CompletableFuture<Void>> narrowing = new ArrayList<>();
         boolean narrow = rows || content;
-        try (Progress.Bar bar = progress.bar("verify", totalRows, "rows")) {
-            List<CompletableFuture<Agg>> src = new ArrayList<>();
-            List<CompletableFuture<Agg>> tgt = new ArrayList<>();
-            for (Chunk ch : chunks) {
-                src.add(workers.on(true, "scanning " + ch.out.plan.display(), c -> aggregate(c, true, ch)));
-                tgt.add(workers.on(false, "scanning " + ch.out.plan.display(), c -> aggregate(c, false, ch)));
-            }
-            for (int i = 0; i < chunks.size(); i++) {
-                Chunk ch = chunks.get(i);
-                Agg s = Workers.await(src.get(i));
-                Agg t = Workers.await(tgt.get(i));
-                ch.out.add(0, s);
-                ch.out.add(1, t);
-                if (!s.sameRowsAndHash(t)) {
-                    ch.out.differingChunks++;
-                    if (narrow && (ch.out.plan.hasPk() || content)) {
-                        if (narrowing.isEmpty()) progress.info("a chunk of " + ch.out.plan.display() + " differs: narrowing down to rows");
-                        narrowing.add(workers.onBoth("narrowing a differing chunk of " + ch.out.plan.display(), (sc, tc) -> {
-                            if (ch.out.plan.hasPk()) narrowByKey(sc, tc, ch);
-                            else narrowByHash(sc, tc, ch.out);
-                            return null;
-                        }));
-                    }
+        // about --chunk-rows rows per bucket, from the source's row estimate (counted when there is none)
+        List<CompletableFuture<Long>> sizes = new ArrayList<>();
+        for (TablePlan p : plans) {
+            boolean counted = narrow && p.hasPk() && p.src.estimatedRows() <= 0;
+            sizes.add(counted ? workers.on(true, "counting the rows of " + p.display(), c -> count(c, p))
+                    : CompletableFuture.completedFuture(p.src.estimatedRows()));
+        }
+        List<Scan> scans = new ArrayList<>();
+        long totalRows = 0;
+        int rangeScans = 0;
+        for (int i = 0; i < plans.size(); i++) {
+            TablePlan p = plans.get(i);
+            long estimate = Workers.await(sizes.get(i));
+            totalRows += estimate;
+            int buckets = narrow && p.hasPk() ? (int) Math.min(MAX_BUCKETS, estimate / chunkRows + 1) : 1;
+            Outcome o = new Outcome(p);
+            o.chunks = buckets;
+            Sums[] sums = {new Sums(buckets, content, p.vectorColumns.size()), new Sums(buckets, content, p.vectorColumns.size())};
+            List<CompletableFuture<Long>> parts = new ArrayList<>();
+            for (int side = 0; side < 2; side++) {
+                boolean source = side == 0;
+                Sums into = sums[side];
+                for (String range : ranges.of(p, source)) {
+                    String sql = p.aggregateSql(source, content, vectors, buckets, range);
+                    parts.add(workers.on(source, "scanning " + p.display(), c -> aggregate(c, sql, into)));
                 }
-                bar.stepBy(Math.max(s.count, t.count));
+            }
+            rangeScans += parts.size();
+            scans.add(new Scan(o, buckets, sums, parts));
+        }
+        progress.info("comparing " + plans.size() + " table" + (plans.size() == 1 ? "" : "s") + " on both sides at once ("
+                + rangeScans + " range scan" + (rangeScans == 1 ? "" : "s") + ")");
+
+        // the differing rows of a table are found while the next tables are scanned, on connections the scan frees
+        List<CompletableFuture<Void>> narrowing = new ArrayList<>();
+        try (Progress.Bar bar = progress.bar("verify", 2 * totalRows, "rows (both sides)")) {
+            for (Scan sc : scans) {
+                for (CompletableFuture<Long> part : sc.parts) bar.stepBy(Workers.await(part));
+                Outcome o = sc.out;
+                o.add(0, sc.sums[0]);
+                o.add(1, sc.sums[1]);
+                List<Integer> differing = new ArrayList<>();
+                for (int b = 0; b < sc.buckets; b++) if (!sc.sums[0].sameBucket(sc.sums[1], b)) differing.add(b);
+                o.differingChunks = differing.size();
+                if (!differing.isEmpty() && narrow && (o.plan.hasPk() || content)) {
+                    if (narrowing.isEmpty()) progress.info("rows of " + o.plan.display() + " differ: naming them");
+                    Integer[] which = differing.toArray(new Integer[0]);
+                    narrowing.add(workers.onBoth("narrowing the differing rows of " + o.plan.display(), (s, t) -> {
+                        if (o.plan.hasPk()) narrowByKey(s, t, o, sc.buckets, which);
+                        else narrowByHash(s, t, o);
+                        return null;
+                    }));
+                }
             }
         }
         narrowing.forEach(Workers::await);
+        List<Outcome> outcomes = scans.stream().map(Scan::out).toList();
         if (!narrowing.isEmpty()) {
             for (Outcome o : outcomes) {
                 if (content && !o.changedKeys.isEmpty()) {
@@ -208,124 +256,103 @@ final class ContentCheck {
         return outcomes;
     }
 
-    private List<String[]> boundaries(Connection c, TablePlan p) throws SQLException {
-        List<String[]> out = new ArrayList<>();
-        try (Statement st = c.createStatement()) {
-            st.setFetchSize(FETCH);
-            try (ResultSet rs = st.executeQuery(p.boundariesSql(chunkRows))) {
-                while (rs.next()) out.add(keyOf(rs, 1, p.pk.size()));
-            }
-        }
-        return out;
-    }
-
-    private Agg aggregate(Connection c, boolean source, Chunk ch) throws SQLException {
-        TablePlan p = ch.out.plan;
-        String where = p.hasPk() ? p.rangeWhere(source, ch.lower != null, ch.upper != null) : "";
-        String sql = p.chunkSql(source, content, vectors, where);
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            bindRange(ps, ch);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                long count = rs.getLong(1);
-                int col = 2;
-                String hash = null;
-                if (content) hash = rs.getString(col++);
-                if (!vectors || p.vectorColumns.isEmpty()) return new Agg(count, hash, null, null, null, null);
-                int v = p.vectorColumns.size();
-                long[] nulls = new long[v];
-                long[] off = new long[v];
-                Integer[] min = new Integer[v];
-                Integer[] max = new Integer[v];
-                for (int i = 0; i < v; i++) {
-                    nulls[i] = rs.getLong(col++);
-                    off[i] = rs.getLong(col++);
-                    min[i] = (Integer) rs.getObject(col++);
-                    max[i] = (Integer) rs.getObject(col++);
-                }
-                return new Agg(count, hash, nulls, off, min, max);
-            }
+    private static long count(Connection c, TablePlan p) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + p.src.sql())) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
-    private static void bindRange(PreparedStatement ps, Chunk ch) throws SQLException {
-        int i = 1;
-        if (ch.lower != null) for (String v : ch.lower) ps.setString(i++, v);
-        if (ch.upper != null) for (String v : ch.upper) ps.setString(i++, v);
+    private long aggregate(Connection c, String sql, Sums into) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            return into.add(rs, content, vectors);
+        }
     }
 
-    private PreparedStatement keyStream(Connection c, boolean source, Chunk ch) throws SQLException {
-        TablePlan p = ch.out.plan;
-        String sql = "SELECT " + p.keyTexts() + (content ? ", " + p.rowHashExpr(source) : "") + " FROM "
-                + p.table(source).sql() + p.rangeWhere(source, ch.lower != null, ch.upper != null) + p.orderByKey();
-        PreparedStatement ps = c.prepareStatement(sql);
+    private PreparedStatement keyStream(Connection c, boolean source, TablePlan p, int buckets, Integer[] which)
+            throws SQLException {
+        PreparedStatement ps = c.prepareStatement(p.narrowSql(source, content, buckets));
         ps.setFetchSize(FETCH);
-        bindRange(ps, ch);
+        ps.setArray(1, c.createArrayOf("int4", which));
         return ps;
     }
 
     /**
-     * Merges both sides' (key, hash) streams of one chunk. Keys arrive in each side's key order; a key not yet
-     * seen on the other side waits in a small map, so the merge is right even if the two sides order text
-     * differently, and stays tiny when they agree.
+     * Merges both sides' (bucket, key, hash) streams of the differing buckets. Buckets arrive in the same order on
+     * both sides; within a bucket keys arrive in each side's key order, and a key not yet seen on the other side
+     * waits in a small map, so the merge is right even if the two sides order text differently, and stays tiny when
+     * they agree. What is left in the maps when both sides leave a bucket is missing or extra.
      */
-    private void narrowByKey(Connection sc, Connection tc, Chunk ch) throws SQLException {
-        TablePlan p = ch.out.plan;
+    private void narrowByKey(Connection sc, Connection tc, Outcome o, int buckets, Integer[] which) throws SQLException {
+        TablePlan p = o.plan;
         int n = p.pk.size();
-        int cols = n + (content ? 1 : 0);
-        Map<String, Long> pendingSource = new LinkedHashMap<>();
-        Map<String, Long> pendingTarget = new LinkedHashMap<>();
-        long[] seq = {0};
+        int cols = 1 + n + (content ? 1 : 0);
         // both sides compute their row hashes at the same time
-        try (PreparedStatement sps = keyStream(sc, true, ch); PreparedStatement tps = keyStream(tc, false, ch);
+        try (PreparedStatement sps = keyStream(sc, true, p, buckets, which); PreparedStatement tps = keyStream(tc, false, p, buckets, which);
              Prefetch srs = new Prefetch(sps, cols, "narrow-source"); Prefetch trs = new Prefetch(tps, cols, "narrow-target")) {
             boolean sHas = srs.next();
             boolean tHas = trs.next();
             while (sHas || tHas) {
-                String sKey = sHas ? joinKey(srs, n) : null;
-                String tKey = tHas ? joinKey(trs, n) : null;
-                long sHash = sHas && content ? Long.parseLong(srs.get(n + 1)) : 0;
-                long tHash = tHas && content ? Long.parseLong(trs.get(n + 1)) : 0;
-                if (sHas && tHas && sKey.equals(tKey)) {
-                    if (sHash != tHash) changed(ch, sKey, seq);
-                } else {
-                    if (sHas) {
-                        Long other = pendingTarget.remove(sKey);
-                        if (other == null) pendingSource.put(sKey, sHash);
-                        else if (other != sHash) changed(ch, sKey, seq);
+                int bucket = Math.min(sHas ? bucketOf(srs) : Integer.MAX_VALUE, tHas ? bucketOf(trs) : Integer.MAX_VALUE);
+                Map<String, Long> pendingSource = new LinkedHashMap<>();
+                Map<String, Long> pendingTarget = new LinkedHashMap<>();
+                long[] seq = {0};
+                boolean sIn = sHas && bucketOf(srs) == bucket;
+                boolean tIn = tHas && bucketOf(trs) == bucket;
+                while (sIn || tIn) {
+                    String sKey = sIn ? joinKey(srs, n) : null;
+                    String tKey = tIn ? joinKey(trs, n) : null;
+                    long sHash = sIn && content ? Long.parseLong(srs.get(n + 2)) : 0;
+                    long tHash = tIn && content ? Long.parseLong(trs.get(n + 2)) : 0;
+                    if (sIn && tIn && sKey.equals(tKey)) {
+                        if (sHash != tHash) changed(o, bucket, sKey, seq);
+                    } else {
+                        if (sIn) {
+                            Long other = pendingTarget.remove(sKey);
+                            if (other == null) pendingSource.put(sKey, sHash);
+                            else if (other != sHash) changed(o, bucket, sKey, seq);
+                        }
+                        if (tIn) {
+                            Long other = pendingSource.remove(tKey);
+                            if (other == null) pendingTarget.put(tKey, tHash);
+                            else if (other != tHash) changed(o, bucket, tKey, seq);
+                        }
                     }
-                    if (tHas) {
-                        Long other = pendingSource.remove(tKey);
-                        if (other == null) pendingTarget.put(tKey, tHash);
-                        else if (other != tHash) changed(ch, tKey, seq);
+                    if (sIn) {
+                        sHas = srs.next();
+                        sIn = sHas && bucketOf(srs) == bucket;
+                    }
+                    if (tIn) {
+                        tHas = trs.next();
+                        tIn = tHas && bucketOf(trs) == bucket;
                     }
                 }
-                if (sHas) sHas = srs.next();
-                if (tHas) tHas = trs.next();
+                for (String k : pendingSource.keySet()) {
+                    synchronized (o) {
+                        o.missing++;
+                    }
+                    o.example(bucket, seq[0]++, new RowDiff("missing", p.renderKey(splitKey(k, n)), null), maxDiffs, null);
+                }
+                for (String k : pendingTarget.keySet()) {
+                    synchronized (o) {
+                        o.extra++;
+                    }
+                    o.example(bucket, seq[0]++, new RowDiff("extra", p.renderKey(splitKey(k, n)), null), maxDiffs, null);
+                }
             }
-        }
-        Outcome o = ch.out;
-        for (String k : pendingSource.keySet()) {
-            synchronized (o) {
-                o.missing++;
-            }
-            o.example(ch.index, seq[0]++, new RowDiff("missing", p.renderKey(splitKey(k, n)), null), maxDiffs, null);
-        }
-        for (String k : pendingTarget.keySet()) {
-            synchronized (o) {
-                o.extra++;
-            }
-            o.example(ch.index, seq[0]++, new RowDiff("extra", p.renderKey(splitKey(k, n)), null), maxDiffs, null);
         }
     }
 
-    private void changed(Chunk ch, String key, long[] seq) {
-        Outcome o = ch.out;
+    private static int bucketOf(Prefetch rs) {
+        return Integer.parseInt(rs.get(1));
+    }
+
+    private void changed(Outcome o, int bucket, String key, long[] seq) {
         synchronized (o) {
             o.changed++;
         }
         String[] parts = splitKey(key, o.plan.pk.size());
-        o.example(ch.index, seq[0]++, new RowDiff("changed", o.plan.renderKey(parts), null), maxDiffs, parts);
+        o.example(bucket, seq[0]++, new RowDiff("changed", o.plan.renderKey(parts), null), maxDiffs, parts);
     }
 
     /** No primary key: merge both sides' row hashes in hash order; duplicates count as often as they occur. */
@@ -409,18 +436,12 @@ final class ContentCheck {
         }
     }
 
-    private static String[] keyOf(ResultSet rs, int from, int n) throws SQLException {
-        String[] k = new String[n];
-        for (int i = 0; i < n; i++) k[i] = rs.getString(from + i);
-        return k;
-    }
-
     // text values never contain NUL, so it separates key parts unambiguously
     private static String joinKey(Prefetch rs, int n) {
-        if (n == 1) return rs.get(1);
+        if (n == 1) return rs.get(2);
         StringBuilder sb = new StringBuilder();
-        for (int i = 1; i <= n; i++) {
-            if (i > 1) sb.append('\0');
+        for (int i = 2; i <= n + 1; i++) {
+            if (i > 2) sb.append('\0');
             sb.append(rs.get(i));
         }
         return sb.toString();

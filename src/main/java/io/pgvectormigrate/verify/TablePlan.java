@@ -111,14 +111,6 @@ final class TablePlan {
         return hashed.stream().map(n -> rowHash("ROW(" + hashInput(t.column(n)) + ")")).collect(Collectors.joining(", "));
     }
 
-    /** WHERE clause for a key range with {@code ?} placeholders: lower exclusive, upper inclusive. */
-    String rangeWhere(boolean source, boolean hasLower, boolean hasUpper) {
-        List<String> parts = new ArrayList<>();
-        if (hasLower) parts.add(keyTuple() + " > " + paramTuple(source));
-        if (hasUpper) parts.add(keyTuple() + " <= " + paramTuple(source));
-        return parts.isEmpty() ? "" : " WHERE " + String.join(" AND ", parts);
-    }
-
     String keyEquals(boolean source) {
         return " WHERE " + keyTuple() + " = " + paramTuple(source);
     }
@@ -142,17 +134,32 @@ final class TablePlan {
     }
 
     /**
-     * One aggregate query per chunk: row count, the sum of row hashes, and for each vector column the NULL count,
-     * the count off the declared dimension and min/max dimension, all from a single pass that reads each vector
-     * once (the subquery computes the send form once; OFFSET 0 keeps the planner from inlining it twice).
+     * The bucket a row's primary key falls in, {@code 0 <= b < buckets}: a hash of the key alone, so a row lands in
+     * the same bucket on both sides whatever its other columns hold and wherever it is stored.
      */
-    String chunkSql(boolean source, boolean hash, boolean vectors, String where) {
+    String bucketExpr(boolean source, int buckets) {
+        if (buckets <= 1 || !hasPk()) return "0";
         Table t = table(source);
-        if (!hash && (!vectors || vectorColumns.isEmpty())) {
-            return "SELECT count(*) FROM " + t.sql() + where;
-        }
+        String key = "ROW(" + pk.stream().map(k -> hashInput(t.column(k))).collect(Collectors.joining(", ")) + ")";
+        String h = recordHash ? "hash_record_extended(" + key + ", " + seed2 + ")" : "hashtextextended(" + key + "::text, " + seed2 + ")";
+        return "abs(" + h + " % " + buckets + ")::int";
+    }
+
+    /**
+     * One aggregate query per range of a side's heap (see ScanRanges): per bucket, the row count and the sum of row
+     * hashes; per vector column the NULL count, the count off the declared dimension and min/max dimension. One
+     * pass reads each row once: the subquery computes each column's hash input once (the send form of a vector:
+     * OFFSET 0 keeps the planner from inlining it into every aggregate that reads it).
+     *
+     * <p>Columns: bucket, count, [hash sum as text], then 4 per vector column when {@code vectors}.
+     */
+    String aggregateSql(boolean source, boolean hash, boolean vectors, int buckets, String range) {
+        Table t = table(source);
         List<String> inner = new ArrayList<>();
         List<String> outer = new ArrayList<>();
+        boolean grouped = buckets > 1 && hasPk();
+        inner.add(bucketExpr(source, buckets) + " AS pgvm_b");
+        outer.add(grouped ? "pgvm_b" : "0");
         outer.add("count(*)");
         if (hash) {
             for (int i = 0; i < hashed.size(); i++) inner.add(hashInput(t.column(hashed.get(i))) + " AS x" + i);
@@ -161,8 +168,7 @@ final class TablePlan {
         if (vectors) {
             for (String v : vectorColumns) {
                 Column c = t.column(v);
-                int i = hashed.indexOf(v);
-                String x = "x" + i;
+                String x = "x" + hashed.indexOf(v);
                 String dims;
                 if (hash) {
                     dims = dimsOf(c, x); // from the send form the hash reads anyway
@@ -181,21 +187,25 @@ final class TablePlan {
                 outer.add("max(" + dims + ")");
             }
         }
-        return "SELECT " + String.join(", ", outer) + " FROM (SELECT " + String.join(", ", inner) + " FROM "
-                + t.sql() + where + " OFFSET 0) s";
+        return "SELECT " + String.join(", ", outer) + " FROM (SELECT " + String.join(", ", inner) + " FROM " + t.sql()
+                + (range.isEmpty() ? "" : " WHERE " + range) + " OFFSET 0) s" + (grouped ? " GROUP BY pgvm_b" : "");
+    }
+
+    /**
+     * The rows of some buckets ({@code ?}: an int array), in bucket and key order: bucket, the key as text and (with
+     * {@code hash}) the row hash. The bucket is computed from the key alone, so only the rows of those buckets are
+     * hashed (their vectors read); the others cost a read of their key.
+     */
+    String narrowSql(boolean source, boolean hash, int buckets) {
+        String b = bucketExpr(source, buckets);
+        return "SELECT " + b + ", " + keyTexts() + (hash ? ", " + rowHashExpr(source) : "") + " FROM " + table(source).sql()
+                + " WHERE " + b + " = ANY (?) ORDER BY 1, " + Idents.quoteAll(pk);
     }
 
     private static String range(String prefix, int n) {
         List<String> l = new ArrayList<>();
         for (int i = 0; i < n; i++) l.add(prefix + i);
         return String.join(", ", l);
-    }
-
-    /** Every n-th primary key in key order: the chunk boundaries (read from the source's primary-key index). */
-    String boundariesSql(int n) {
-        return "SELECT " + pk.stream().map(k -> "k." + Idents.quote(k) + "::text").collect(Collectors.joining(", "))
-                + " FROM (SELECT " + Idents.quoteAll(pk) + ", row_number() OVER (ORDER BY " + Idents.quoteAll(pk)
-                + ") AS pgvm_rn FROM " + src.sql() + ") k WHERE k.pgvm_rn % " + n + " = 0 ORDER BY k.pgvm_rn";
     }
 
     /** Renders a key for humans: {@code id='abc'} or {@code (a=1, "B"='x')}. */

@@ -197,8 +197,9 @@ public final class Verifier {
             boolean rows = o.runs(Check.ROWS);
             boolean vectors = o.runs(Check.VECTORS);
             boolean content = o.runs(Check.CONTENT);
+            ScanRanges ranges = rows || vectors || content || o.runs(Check.ANN) ? ScanRanges.read(workers, plans, o.jobs()) : null;
             if (rows || vectors || content) {
-                List<ContentCheck.Outcome> outs = new ContentCheck(workers, rows, vectors, content, o.chunkRows(),
+                List<ContentCheck.Outcome> outs = new ContentCheck(workers, ranges, rows, vectors, content, o.chunkRows(),
                         o.maxDiffs(), progress).run(plans);
                 for (ContentCheck.Outcome out : outs) record(out, results.get(out.plan.src.key()), rows, vectors, content);
             }
@@ -214,7 +215,7 @@ public final class Verifier {
             List<AnnResult> ann = null;
             if (o.runs(Check.ANN)) {
                 progress.info("ANN parity: " + o.annQueries() + " queries, top " + o.annK());
-                ann = AnnCheck.run(workers, plans, o.annQueries(), o.annK());
+                ann = AnnCheck.run(workers, ranges, plans, o.annQueries(), o.annK());
                 for (AnnResult a : ann) {
                     if (!a.matched()) {
                         differences.add(new Difference(Check.ANN.id(), a.table() + "." + a.column(), a.exactMismatches() + " of "
