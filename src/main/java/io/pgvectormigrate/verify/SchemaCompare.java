@@ -36,7 +36,7 @@ final class SchemaCompare {
             }
             if (!s.collate().equals(t.collate()) || !s.ctype().equals(t.ctype())) {
                 notes.add("database collation differs: source " + s.collate() + "/" + s.ctype() + ", target "
-                        + t.collate() + "/" + t.ctype() + " (text sorts differently; primary-key chunks may not line up)");
+                        + t.collate() + "/" + t.ctype() + " (text sorts and compares differently: indexes, ORDER BY and unique keys may behave differently on the target)");
             }
         }
         if (extensions) compareExtensions(s, t);

@@ -8,9 +8,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * How one table present on both sides is scanned: which columns are hashed, the primary key used for chunks,
- * and the SQL for each side (the same shape on both; only function names and key types come from each side's
- * catalog).
+ * How one table present on both sides is scanned: which columns are hashed, the primary key whose hash picks a
+ * row's bucket, and the SQL for each side (the same shape on both; only function names and key types come from each
+ * side's catalog).
  *
  * <p>Row hash: {@code hashint8extended(hash_record_extended(ROW(c1, .., cn), seed1), seed2)}. The record hash
  * covers every compared column (the primary key too, so a value moved to another key changes two rows), and

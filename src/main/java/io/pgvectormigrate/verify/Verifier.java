@@ -270,7 +270,7 @@ public final class Verifier {
             if (content || (rows && p.hasPk())) {
                 long diffs = out.missing + out.extra + out.changed;
                 boolean matched = out.differingChunks == 0;
-                ContentResult cr = new ContentResult(p.hasPk() ? "primary-key chunks" : "whole-table hash",
+                ContentResult cr = new ContentResult(p.hasPk() ? "key-hash buckets" : "whole-table hash",
                         content ? p.hashed.size() : 0, p.notCompared.isEmpty() ? null : List.copyOf(p.notCompared),
                         out.chunks, out.differingChunks, out.missing, out.extra, out.changed, matched, out.examples());
                 b.content = cr;

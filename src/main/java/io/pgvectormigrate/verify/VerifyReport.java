@@ -36,7 +36,7 @@ public record VerifyReport(boolean passed, String summary, Endpoint source, Endp
                               ContentResult content, List<VectorResult> vectors, List<GroupResult> groups) {}
 
     /**
-     * @param method            "primary-key chunks" or "whole-table hash" (no primary key)
+     * @param method            "key-hash buckets" or "whole-table hash" (no primary key)
      * @param columnsNotCompared columns left out of the hash, with the reason
      * @param examples          up to --max-diffs differing rows; the counts are totals
      */
