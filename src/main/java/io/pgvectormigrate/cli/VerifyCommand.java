@@ -33,7 +33,7 @@ import java.util.concurrent.Callable;
                 "  rows        exact row counts",
                 "  vectors     NULL vectors and dimensions vs the declared vector(n)",
                 "  groups      rows per group (items.botid by default)",
-                "  content     64-bit hash of every row, chunked by primary key;",
+                "  content     64-bit hash of every row, summed per key-hash bucket;",
                 "              differing rows are named (missing, extra, changed)",
                 "  sequences   target sequences ahead of source and of their column",
                 "  ann         exact top-k parity and index recall (--ann-queries)",
@@ -92,7 +92,8 @@ public final class VerifyCommand implements Callable<Integer> {
     int jobs;
 
     @Option(names = "--chunk-rows", defaultValue = "2000", paramLabel = "<n>",
-            description = "Rows per primary-key chunk; a differing chunk is re-read row by row (default: ${DEFAULT-VALUE}).")
+            description = "Rows per bucket of the content check; the rows of a differing bucket are compared one by one "
+                    + "(default: ${DEFAULT-VALUE}).")
     int chunkRows;
 
     @Option(names = "--report", paramLabel = "<file>", description = "Also write a Markdown report to this file (for a change ticket).")

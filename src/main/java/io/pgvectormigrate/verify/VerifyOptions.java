@@ -24,7 +24,7 @@ import java.util.Set;
  * @param annQueries 0 = ANN parity off; else this many stored vectors are used as queries
  * @param annK       k of top-k for ANN parity
  * @param jobs       worker connections per side (besides the one that holds the snapshot)
- * @param chunkRows  rows per primary-key chunk of the content scan
+ * @param chunkRows  rows per key-hash bucket of the content scan (at most ContentCheck.MAX_BUCKETS buckets)
  * @param prompt     password prompt for connections that need one (null = never prompt)
  */
 public record VerifyOptions(ConnectionSpec source, ConnectionSpec target, TableFilter tables, Set<String> skip,

@@ -1,0 +1,579 @@
+package io.pgvectormigrate.bench;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.engine.NativeEngine;
+import io.pgvectormigrate.engine.NativeOptions;
+import io.pgvectormigrate.local.LocalPostgres;
+import io.pgvectormigrate.local.PgBinaries;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pipeline.Endpoints;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.sample.BedrockChatSample;
+import io.pgvectormigrate.target.Indexes.IndexAction;
+import io.pgvectormigrate.target.PrepareOptions;
+import io.pgvectormigrate.target.TargetPreparer;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+/**
+ * Times the native path end to end, as an operator runs it: prepare-target with the schema from the source (indexes
+ * deferred), migrate (initial copy, indexes built, target analyzed) and cutover, in one JVM, against peers on the
+ * same data between the same two local instances, in the same run:
+ * <ul>
+ *   <li>{@code pgcopydb clone --table-jobs 2 --index-jobs 2} (schema, data, indexes, VACUUM ANALYZE), when installed;</li>
+ *   <li>one binary {@code COPY ... TO STDOUT} piped into {@code COPY ... FROM STDIN} of the same table (two psql
+ *       processes, the table created beforehand with its primary key, as the native copy finds it): the floor for
+ *       the copy phase;</li>
+ *   <li>optionally {@code pg_dump -Fc | pg_restore} (and {@code -Z0}), and the native engine with PostgreSQL's own
+ *       table sync ({@code --initial-copy subscription}).</li>
+ * </ul>
+ * Every copy is checked against the source (rows, a hash over every id, vector and content, the index count) before
+ * its time counts. Methods take turns in every round, so a burst of load elsewhere hits them alike; medians are
+ * reported. For the native path it also says where the time went: the tool's own phases, every statement the two
+ * servers ran (sampled from pg_stat_activity), and what three separate JVM starts (one per command) would add.
+ */
+public final class NativeCopyBenchmark {
+    private NativeCopyBenchmark() {}
+
+    static final String PGCOPYDB = "pgcopydb clone --table-jobs 2 --index-jobs 2";
+    static final String PIPE = "single binary COPY pipe (psql | psql)";
+    static final String NATIVE = "native: prepare-target + migrate + cutover";
+
+    /**
+     * @param jobs         the native engine's copy streams
+     * @param withDump     also pg_dump -Fc | pg_restore
+     * @param uncompressed also pg_dump -Fc -Z0 | pg_restore
+     * @param subscription also the native path with --initial-copy subscription
+     * @param pgcopydb     null: the pgcopydb executable found on PATH (skipped, with how to install it, when missing)
+     */
+    public record Settings(long rows, int bots, int jobs, int repeats, boolean withDump, boolean uncompressed,
+                           boolean subscription, Path pgcopydb, Path workDir) {}
+
+    /** One timed run of one method; {@code copySeconds} is the copy phase (NaN when the method has none on its own). */
+    public record Timing(String method, int round, double seconds, double copySeconds, String detail) {}
+
+    /** A method's median run (by total time) and every run's total. */
+    public record Method(String method, double seconds, double copySeconds, String detail, List<Double> runs) {}
+
+    /** Where one native run's time went. */
+    public record Breakdown(double total, double prepare, double migrate, double copy, double afterLoadInMigrate,
+                            double cutover, double afterLoadInCutover, double idle, int streams,
+                            List<String> copyStreams, List<String> indexBuilds, List<String> analyze, List<String> timeline,
+                            double jvmStartSeconds, String load) {}
+
+    public record Result(long rows, int bots, String versions, String sourceSize, String machine, int jobs, int repeats,
+                         List<Method> methods, Double wholeOverPgcopydb, Double copyOverPipe, String pgcopydb,
+                         List<String> pgcopydbSteps, Breakdown breakdown, String loadBefore, String loadAfter) {}
+
+    public static Result run(Settings s, Map<String, String> env, Progress p) {
+        PgBinaries bins = PgBinaries.locate(env).requirePgvector();
+        Path base = s.workDir() != null ? s.workDir() : LocalPostgres.defaultBaseDir();
+        Path dir;
+        try {
+            Files.createDirectories(base);
+            // the source (table, TOAST, both indexes) is about 14 KB a row; one target of the same size at a time, plus WAL
+            long needed = (long) (s.rows() * 14_500L * 2.3);
+            long usable = Files.getFileStore(base).getUsableSpace();
+            if (usable < needed) {
+                throw ToolException.usage(String.format(Locale.ROOT, "%,d rows need about %s free in %s, only %s is: "
+                        + "free some space or pass --dir on a larger disk", s.rows(), Bench.bytes(needed), base, Bench.bytes(usable)));
+            }
+            dir = Files.createTempDirectory(base, "bench-copy-");
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        } catch (IOException e) {
+            throw ToolException.runtime("cannot create a benchmark directory: " + e.getMessage(), e);
+        }
+        Path pgcopydb = s.pgcopydb() != null ? s.pgcopydb() : onPath("pgcopydb", env);
+        String pgcopydbStatus = pgcopydb == null
+                ? "not installed: apt-get install pgcopydb (Debian/Ubuntu; other systems: https://pgcopydb.readthedocs.io), then run again"
+                : version(pgcopydb);
+        if (pgcopydb == null) p.info("pgcopydb is " + pgcopydbStatus + "; measuring the other methods");
+        Map<String, String> conf = new LinkedHashMap<>(LocalPostgres.replicationSettings());
+        conf.putAll(LocalPostgres.throwawaySettings());
+        conf.put("max_wal_size", "8GB");
+        List<Timing> timings = new ArrayList<>();
+        Map<Integer, Breakdown> breakdowns = new LinkedHashMap<>();
+        List<String> pgcopydbSteps = new ArrayList<>();
+        String versions;
+        String size;
+        String loadBefore;
+        try (Bench.Pair pair = Bench.Pair.start(bins, dir, "bench-copy-", conf, false, p)) {
+            Bench.exec(pair.source.connection("postgres"), "CREATE DATABASE bench");
+            ConnectionSpec source = pair.source.connection("bench");
+            p.info(String.format(Locale.ROOT, "generating %,d Bedrock Chat rows (%d bots) on the source", s.rows(), s.bots()));
+            try (Connection c = Bench.open(source)) {
+                BedrockChatSample.createTable(c);
+                BedrockChatSample.generate(c, s.rows(), s.bots(), 42, p);
+                BedrockChatSample.createIndexes(c);
+                try (var st = c.createStatement()) {
+                    st.execute("VACUUM (ANALYZE) items");
+                }
+            }
+            size = Bench.scalar(source, "SELECT pg_size_pretty(pg_total_relation_size('items'))");
+            versions = Bench.versions(source);
+            String expected = fingerprint(source, true);
+            String expectedData = fingerprint(source, false);
+            Path pgpass = pgpass(dir, pair);
+            loadBefore = Bench.loadAverage();
+            for (int round = 1; round <= s.repeats(); round++) {
+                p.info("round " + round + " of " + s.repeats() + " (load average " + Bench.loadAverage() + ")");
+                Timing n = nativeRun(p, pair, "native_" + round, NativeOptions.InitialCopy.SNAPSHOT, s.jobs(), expected, dir,
+                        round, breakdowns);
+                timings.add(n);
+                if (pgcopydb != null) timings.add(pgcopydbRun(p, pair, bins, pgcopydb, pgpass, dir, round, expected, pgcopydbSteps));
+                timings.add(pipeRun(p, pair, bins, pgpass, round, expectedData));
+                if (s.subscription()) {
+                    timings.add(nativeRun(p, pair, "native_sub_" + round, NativeOptions.InitialCopy.SUBSCRIPTION, 1, expected, dir,
+                            round, null));
+                }
+                if (s.withDump()) timings.add(dumpRestore(p, pair, bins, pgpass, round, false, expected));
+                if (s.uncompressed()) timings.add(dumpRestore(p, pair, bins, pgpass, round, true, expected));
+            }
+        } catch (SQLException e) {
+            throw ToolException.runtime("benchmark failed: " + e.getMessage(), e);
+        } finally {
+            deleteTree(dir);
+        }
+        String loadAfter = Bench.loadAverage();
+
+        Map<String, List<Timing>> byMethod = new LinkedHashMap<>();
+        for (Timing t : timings) byMethod.computeIfAbsent(t.method(), k -> new ArrayList<>()).add(t);
+        List<Method> methods = new ArrayList<>();
+        Timing nativeMedian = null;
+        for (Map.Entry<String, List<Timing>> e : byMethod.entrySet()) {
+            List<Timing> sorted = new ArrayList<>(e.getValue());
+            sorted.sort(Comparator.comparingDouble(Timing::seconds));
+            Timing m = sorted.get((sorted.size() - 1) / 2);
+            if (e.getKey().equals(NATIVE)) nativeMedian = m;
+            methods.add(new Method(e.getKey(), m.seconds(), m.copySeconds(), m.detail(),
+                    e.getValue().stream().map(Timing::seconds).toList()));
+        }
+        Double wholeOverPgcopydb = ratio(methods, NATIVE, PGCOPYDB, false);
+        Double copyOverPipe = ratio(methods, NATIVE, PIPE, true);
+        Breakdown b = nativeMedian == null ? null : breakdowns.get(nativeMedian.round());
+        if (b != null) {
+            b = new Breakdown(b.total(), b.prepare(), b.migrate(), b.copy(), b.afterLoadInMigrate(), b.cutover(),
+                    b.afterLoadInCutover(), b.idle(), b.streams(), b.copyStreams(), b.indexBuilds(), b.analyze(), b.timeline(),
+                    jvmStart(p), b.load());
+        }
+        return new Result(s.rows(), s.bots(), versions, size, Bench.machine(), s.jobs(), s.repeats(), methods,
+                wholeOverPgcopydb, copyOverPipe, pgcopydbStatus, pgcopydbSteps, b, loadBefore, loadAfter);
+    }
+
+    private static Double ratio(List<Method> methods, String a, String b, boolean copyPhase) {
+        Method x = methods.stream().filter(m -> m.method().equals(a)).findFirst().orElse(null);
+        Method y = methods.stream().filter(m -> m.method().equals(b)).findFirst().orElse(null);
+        if (x == null || y == null) return null;
+        return (copyPhase ? x.copySeconds() : x.seconds()) / y.seconds();
+    }
+
+    // ---- the native path
+
+    private static Timing nativeRun(Progress p, Bench.Pair pair, String db, NativeOptions.InitialCopy mode, int jobs,
+                                    String expected, Path dir, int round, Map<Integer, Breakdown> breakdowns) throws SQLException {
+        Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
+        ConnectionSpec target = pair.target.connection(db);
+        ConnectionSpec source = pair.source.connection("bench");
+        String label = mode == NativeOptions.InitialCopy.SNAPSHOT ? NATIVE : "native, --initial-copy subscription";
+        p.info(label + " (" + (mode == NativeOptions.InitialCopy.SNAPSHOT ? jobs + " streams" : "table sync") + ")");
+        List<TargetPreparer.AfterLoadResult> afterLoads = new ArrayList<>();
+        List<double[]> afterLoadTimes = new ArrayList<>();
+        Path journalDir = dir.resolve("journal-" + db);
+        Endpoints ep = new Endpoints(source, target, TableFilter.ALL);
+        String load = Bench.loadAverage();
+        double prepare;
+        double migrate;
+        double cutover;
+        NativeEngine.MigrateOutcome m;
+        List<ActivitySampler.Span> spans;
+        double idle;
+        double start;
+        Timeline timeline;
+        try (ActivitySampler sampler = new ActivitySampler(source, target)) {
+            timeline = new Timeline(p, sampler.t0());
+            Timeline tl = timeline;
+            NativeOptions options = NativeOptions.defaults().withInitialCopy(mode).withJobs(jobs).withAfterLoad((t, tables, prog) -> {
+                double a = tl.now();
+                afterLoads.add(TargetPreparer.afterLoad(t, tables, prog));
+                afterLoadTimes.add(new double[]{a, tl.now()});
+            });
+            NativeEngine engine = new NativeEngine(options);
+            RunContext ctx = new RunContext(Journal.open(journalDir, "bench-" + db.replace('_', '-'), "benchmark", Clock.systemUTC()),
+                    timeline, journalDir, Clock.systemUTC());
+            start = timeline.now();
+            timeline.mark("prepare-target starts");
+            TargetPreparer.prepare(PrepareOptions.forPipeline(target, source, TableFilter.ALL).withBinaries(pair.source.binaries()), timeline);
+            prepare = timeline.now() - start;
+            timeline.mark("migrate starts");
+            m = engine.migrateDetailed(ctx, ep);
+            migrate = timeline.now() - start - prepare;
+            timeline.mark("cutover starts");
+            engine.cutoverDetailed(ctx, ep);
+            cutover = timeline.now() - start - prepare - migrate;
+            timeline.mark("done");
+            sampler.close();
+            spans = sampler.finish();
+            idle = sampler.idleSeconds(start, timeline.now());
+        }
+        double total = prepare + migrate + cutover;
+        check(p, target, expected, db);
+        Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
+        double alMigrate = afterLoadTimes.isEmpty() ? 0 : afterLoadTimes.get(0)[1] - afterLoadTimes.get(0)[0];
+        double alCutover = afterLoadTimes.size() < 2 ? 0 : afterLoadTimes.get(1)[1] - afterLoadTimes.get(1)[0];
+        String detail = String.format(Locale.ROOT, "prepare-target %.1f s, copy %.1f s, after-load (indexes, analyze) %.1f s, "
+                + "rest of migrate %.1f s, cutover %.1f s", prepare, m.copySeconds(), alMigrate, migrate - m.copySeconds() - alMigrate, cutover);
+        if (breakdowns != null) {
+            breakdowns.put(round, breakdown(total, prepare, migrate, m.copySeconds(), alMigrate, cutover, alCutover, idle,
+                    spans, afterLoads, timeline, load, start));
+        }
+        return new Timing(label, round, total, m.copySeconds(), detail);
+    }
+
+    private static Breakdown breakdown(double total, double prepare, double migrate, double copy, double alMigrate,
+                                       double cutover, double alCutover, double idle, List<ActivitySampler.Span> spans,
+                                       List<TargetPreparer.AfterLoadResult> afterLoads, Timeline timeline, String load, double start) {
+        List<String> streams = new ArrayList<>();
+        int readers = 0;
+        for (String side : List.of("source", "target")) {
+            String kind = side.equals("source") ? "COPY out: " : "COPY in: ";
+            Map<Integer, List<ActivitySampler.Span>> byPid = spans.stream()
+                    .filter(x -> x.side().equals(side) && x.statement().startsWith(kind))
+                    .collect(Collectors.groupingBy(ActivitySampler.Span::pid, LinkedHashMap::new, Collectors.toList()));
+            if (side.equals("source")) readers = byPid.size();
+            int n = 0;
+            for (List<ActivitySampler.Span> ss : byPid.values()) {
+                double busy = ss.stream().mapToDouble(ActivitySampler.Span::seconds).sum();
+                double from = ss.stream().mapToDouble(ActivitySampler.Span::from).min().orElse(0) - start;
+                double to = ss.stream().mapToDouble(ActivitySampler.Span::to).max().orElse(0) - start;
+                long waiting = ss.stream().mapToLong(ActivitySampler.Span::waitingSamples).sum();
+                long samples = ss.stream().mapToLong(ActivitySampler.Span::samples).sum();
+                streams.add(String.format(Locale.ROOT, "%s stream %d (%s): %d range(s), active %.1f s between %.1f s and %.1f s, "
+                                + "%.0f%% of that waiting (%s)", side, ++n, side.equals("source") ? "COPY ... TO STDOUT" : "COPY ... FROM STDIN",
+                        ss.size(), busy, from, to, samples == 0 ? 0 : 100.0 * waiting / samples, waits(ss)));
+            }
+        }
+        List<String> builds = new ArrayList<>();
+        for (TargetPreparer.AfterLoadResult r : afterLoads) {
+            for (IndexAction a : r.indexes()) {
+                builds.add(String.format(Locale.ROOT, "%s.%s (%s): %s%s", a.schema(), a.index(), a.accessMethod(),
+                        a.action().name().toLowerCase(Locale.ROOT).replace('_', ' '), a.seconds() > 0 ? String.format(Locale.ROOT, " in %.1f s", a.seconds()) : ""));
+            }
+        }
+        List<String> statements = new ArrayList<>();
+        for (ActivitySampler.Span x : spans) {
+            String st = x.statement().toUpperCase(Locale.ROOT);
+            boolean maintenance = st.startsWith("CREATE INDEX") || st.startsWith("REINDEX") || st.startsWith("ANALYZE")
+                    || st.startsWith("CREATE UNIQUE") || st.startsWith("VACUUM");
+            if (!x.side().equals("target") || !maintenance || x.backendType().equals("parallel worker")) continue;
+            List<ActivitySampler.Span> workers = spans.stream().filter(w -> w.backendType().equals("parallel worker")
+                    && w.statement().equals(x.statement()) && w.from() >= x.from() && w.from() <= x.to()).toList();
+            statements.add(String.format(Locale.ROOT, "%.1f s from %.1f s: %s%s", x.seconds(), x.from() - start,
+                    ActivitySampler.shortStatement(x.statement()), workers.isEmpty() ? "" : String.format(Locale.ROOT,
+                            " (+%d parallel workers for %.1f s)", workers.size(), workers.stream().mapToDouble(ActivitySampler.Span::seconds).max().orElse(0))));
+        }
+        return new Breakdown(total, prepare, migrate, copy, alMigrate, cutover, alCutover, idle, readers, streams,
+                builds, statements, timeline.lines(), Double.NaN, load);
+    }
+
+    /** The wait events a stream's samples showed, most frequent first. */
+    private static String waits(List<ActivitySampler.Span> spans) {
+        Map<String, Integer> all = new LinkedHashMap<>();
+        for (ActivitySampler.Span x : spans) x.waits().forEach((k, v) -> all.merge(k, v, Integer::sum));
+        if (all.isEmpty()) return "no waits sampled";
+        return all.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(3)
+                .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")) + " samples";
+    }
+
+    /** Progress lines with the time they were printed, relative to the start of the run. */
+    static final class Timeline implements Progress {
+        private final long t0;
+        private final Progress out;
+        private final List<String> lines = new ArrayList<>();
+
+        Timeline(Progress out, long t0) {
+            this.out = out;
+            this.t0 = t0;
+        }
+
+        double now() {
+            return (System.nanoTime() - t0) / 1e9;
+        }
+
+        synchronized void mark(String what) {
+            lines.add(String.format(Locale.ROOT, "%6.1f s  -- %s", now(), what));
+        }
+
+        @Override
+        public synchronized void info(String line) {
+            lines.add(String.format(Locale.ROOT, "%6.1f s  %s", now(), line));
+            out.info("  " + line);
+        }
+
+        @Override
+        public Bar bar(String task, long total, String unit) {
+            return NO_BAR;
+        }
+
+        synchronized List<String> lines() {
+            return List.copyOf(lines);
+        }
+    }
+
+    /** Seconds a JVM needs to start this tool and exit ({@code --version}), the median of 3. */
+    private static double jvmStart(Progress p) {
+        try {
+            Path jar = Path.of(NativeCopyBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            String java = ProcessHandle.current().info().command().orElse("java");
+            if (!jar.toString().endsWith(".jar")) return Double.NaN;
+            double[] t = new double[3];
+            for (int i = 0; i < 3; i++) {
+                long t0 = System.nanoTime();
+                Process proc = new ProcessBuilder(java, "-jar", jar.toString(), "--version").redirectErrorStream(true).start();
+                proc.getInputStream().readAllBytes();
+                if (!proc.waitFor(60, TimeUnit.SECONDS)) proc.destroyForcibly();
+                t[i] = Bench.secondsSince(t0);
+            }
+            return Bench.median(t);
+        } catch (Exception e) {
+            p.info("could not time a JVM start: " + e.getMessage());
+            return Double.NaN;
+        }
+    }
+
+    // ---- the peers
+
+    private static Timing pgcopydbRun(Progress p, Bench.Pair pair, PgBinaries bins, Path pgcopydb, Path pgpass, Path dir,
+                                      int round, String expected, List<String> steps) throws SQLException {
+        String db = "pgcopydb_" + round;
+        Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
+        Path work = dir.resolve("pgcopydb-" + round);
+        List<String> cmd = List.of(pgcopydb.toString(), "clone", "--source", uri(pair.source, "bench"), "--target", uri(pair.target, db),
+                "--table-jobs", "2", "--index-jobs", "2", "--dir", work.toString());
+        p.info(PGCOPYDB);
+        long t0 = System.nanoTime();
+        String output = runTool(cmd, env(bins, pgpass), PGCOPYDB);
+        double secs = Bench.secondsSince(t0);
+        check(p, pair.target.connection(db), expected, db);
+        Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
+        deleteTree(work);
+        // pgcopydb ends with a table of its steps and their durations: keep the first round's
+        if (steps.isEmpty()) {
+            boolean in = false;
+            for (String line : output.split("\n")) {
+                String l = line.replaceFirst("^\\S+ \\d+ \\w+\\s+", "");
+                if (l.trim().startsWith("Step")) in = true;
+                if (in && !l.isBlank()) steps.add(l.stripTrailing());
+            }
+        }
+        return new Timing(PGCOPYDB, round, secs, Double.NaN, "schema, data, primary key and both indexes, VACUUM ANALYZE");
+    }
+
+    private static Timing pipeRun(Progress p, Bench.Pair pair, PgBinaries bins, Path pgpass, int round, String expectedData)
+            throws SQLException {
+        String db = "pipe_" + round;
+        Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
+        ConnectionSpec target = pair.target.connection(db);
+        try (Connection c = Bench.open(target)) {
+            BedrockChatSample.createTable(c); // with its primary key, as prepare-target leaves it for the copy
+        }
+        String psql = bins.tool("psql").toString();
+        String cmd = "set -o pipefail; \"" + psql + "\" -X -q -h 127.0.0.1 -p " + pair.source.port() + " -U postgres -d bench "
+                + "-c 'COPY items TO STDOUT (FORMAT binary)' | \"" + psql + "\" -X -q -h 127.0.0.1 -p " + pair.target.port()
+                + " -U postgres -d " + db + " -c 'COPY items FROM STDIN (FORMAT binary)'";
+        p.info(PIPE);
+        long t0 = System.nanoTime();
+        runTool(List.of("bash", "-c", cmd), env(bins, pgpass), PIPE);
+        double secs = Bench.secondsSince(t0);
+        check(p, target, expectedData, db, false);
+        Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
+        return new Timing(PIPE, round, secs, secs, "data only, into the table with its primary key");
+    }
+
+    private static Timing dumpRestore(Progress p, Bench.Pair pair, PgBinaries bins, Path pgpass, int round, boolean uncompressed,
+                                      String expected) throws SQLException {
+        String db = (uncompressed ? "dump_z0_" : "dump_") + round;
+        Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
+        ConnectionSpec target = pair.target.connection(db);
+        // pg_dump -t does not carry extensions; the native target gets them from prepare-target
+        Bench.exec(target, "CREATE EXTENSION vector");
+        String label = "pg_dump -Fc" + (uncompressed ? " -Z0" : "") + " | pg_restore";
+        String cmd = "set -o pipefail; \"" + bins.tool("pg_dump") + "\" -h 127.0.0.1 -p " + pair.source.port()
+                + " -U postgres -Fc" + (uncompressed ? " -Z0" : "") + " -t public.items bench"
+                + " | PGOPTIONS='-c maintenance_work_mem=1GB -c max_parallel_maintenance_workers=4'"
+                + " \"" + bins.tool("pg_restore") + "\" -h 127.0.0.1 -p " + pair.target.port() + " -U postgres -d " + db;
+        p.info(label);
+        long t0 = System.nanoTime();
+        runTool(List.of("bash", "-c", cmd), env(bins, pgpass), label);
+        double secs = Bench.secondsSince(t0);
+        check(p, target, expected, db);
+        Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
+        return new Timing(label, round, secs, Double.NaN, "data, primary key and both indexes (the after-load settings)");
+    }
+
+    /** A libpq password file for both instances, so no password appears on a command line or in a tool's log. */
+    private static Path pgpass(Path dir, Bench.Pair pair) {
+        Path f = dir.resolve("pgpass");
+        String lines = "127.0.0.1:" + pair.source.port() + ":*:postgres:" + pair.source.connection("postgres").password() + "\n"
+                + "127.0.0.1:" + pair.target.port() + ":*:postgres:" + pair.target.connection("postgres").password() + "\n";
+        try {
+            Files.writeString(f, lines, StandardCharsets.UTF_8);
+            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException e) {
+            throw ToolException.runtime("cannot write " + f + ": " + e.getMessage(), e);
+        }
+        return f;
+    }
+
+    private static Map<String, String> env(PgBinaries bins, Path pgpass) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PGPASSFILE", pgpass.toString());
+        // pgcopydb runs pg_dump and pg_restore: the instances' own major version first
+        env.put("PATH", bins.binDir() + ":" + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        return env;
+    }
+
+    private static String uri(LocalPostgres pg, String db) {
+        return "postgres://postgres@127.0.0.1:" + pg.port() + "/" + db;
+    }
+
+    private static String runTool(List<String> cmd, Map<String, String> env, String label) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().putAll(env);
+            Process proc = pb.start();
+            String output = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int code = proc.waitFor();
+            if (code != 0) {
+                String tail = output.lines().skip(Math.max(0, output.lines().count() - 15)).collect(Collectors.joining("\n"));
+                throw ToolException.runtime(label + " failed (exit " + code + "):\n" + tail);
+            }
+            return output;
+        } catch (IOException e) {
+            throw ToolException.runtime("cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ToolException.runtime("interrupted");
+        }
+    }
+
+    private static Path onPath(String name, Map<String, String> env) {
+        for (String d : env.getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
+            Path f = Path.of(d).resolve(name);
+            if (Files.isExecutable(f)) return f;
+        }
+        return null;
+    }
+
+    private static String version(Path pgcopydb) {
+        try {
+            Process proc = new ProcessBuilder(pgcopydb.toString(), "--version").redirectErrorStream(true).start();
+            String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            proc.waitFor();
+            return out.lines().filter(l -> l.startsWith("pgcopydb version")).findFirst().orElse(pgcopydb.toString()).trim();
+        } catch (IOException e) {
+            return pgcopydb.toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return pgcopydb.toString();
+        }
+    }
+
+    /** Row count, a hash over every id, vector and content, and (with {@code indexes}) the index count. */
+    private static String fingerprint(ConnectionSpec spec, boolean indexes) throws SQLException {
+        return Bench.scalar(spec, "SELECT count(*) || ' rows, ' || sum(hashtext(id || md5(vector_send(embedding)) || md5(content)))::text "
+                + (indexes ? "|| ', ' || (SELECT count(*) FROM pg_indexes WHERE tablename = 'items') || ' indexes'" : "") + " FROM items");
+    }
+
+    private static void check(Progress p, ConnectionSpec target, String expected, String what) throws SQLException {
+        check(p, target, expected, what, true);
+    }
+
+    private static void check(Progress p, ConnectionSpec target, String expected, String what, boolean indexes) throws SQLException {
+        String got = fingerprint(target, indexes);
+        if (!got.equals(expected)) {
+            throw ToolException.runtime(what + ": the copy differs from the source (" + got + " vs " + expected + ")");
+        }
+        p.info("  " + what + ": identical to the source (" + got + ")");
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+    // ---- report
+
+    public static String markdown(Result r, String command) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%,d rows (%d bots), source table %s; %s; %s. Load average %s before, %s after.%n%n",
+                r.rows(), r.bots(), r.sourceSize(), r.versions(), r.machine(), r.loadBefore(), r.loadAfter()));
+        sb.append("    ").append(command).append("\n\n");
+        sb.append("| method | seconds").append(r.repeats() > 1 ? " (median of " + r.repeats() + ")" : "")
+                .append(" | copy phase | what it did (median run) | all runs |\n| --- | ---: | ---: | --- | --- |\n");
+        for (Method m : r.methods()) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | %s |%n", m.method().replace("|", "\\|"), m.seconds(),
+                    Double.isNaN(m.copySeconds()) ? "" : String.format(Locale.ROOT, "%.1f", m.copySeconds()), m.detail(),
+                    m.runs().stream().map(x -> String.format(Locale.ROOT, "%.1f", x)).collect(Collectors.joining(", "))));
+        }
+        sb.append('\n');
+        sb.append("- whole native path / pgcopydb clone: ").append(r.wholeOverPgcopydb() == null ? "not measured (pgcopydb " + r.pgcopydb() + ")"
+                : String.format(Locale.ROOT, "**%.2f**", r.wholeOverPgcopydb())).append('\n');
+        sb.append("- native copy phase / single COPY pipe: ").append(r.copyOverPipe() == null ? "not measured"
+                : String.format(Locale.ROOT, "**%.2f**", r.copyOverPipe())).append('\n');
+        if (r.pgcopydb() != null && r.wholeOverPgcopydb() != null) sb.append("- ").append(r.pgcopydb()).append('\n');
+        if (!r.pgcopydbSteps().isEmpty()) {
+            sb.append("\npgcopydb's own summary (first round):\n\n");
+            for (String l : r.pgcopydbSteps()) sb.append("    ").append(l).append('\n');
+        }
+        Breakdown b = r.breakdown();
+        if (b != null) {
+            sb.append(String.format(Locale.ROOT, "%nWhere the native path's time went (median run, %.1f s, load average %s at its start):%n%n", b.total(), b.load()));
+            sb.append("| phase | seconds | share |\n| --- | ---: | ---: |\n");
+            row(sb, "prepare-target (Flyway, schema from the source, indexes deferred)", b.prepare(), b.total());
+            row(sb, "migrate: initial copy (" + b.streams() + " streams)", b.copy(), b.total());
+            row(sb, "migrate: after-load (index builds, ANALYZE)", b.afterLoadInMigrate(), b.total());
+            row(sb, "migrate: the rest (slot, publication, subscription, sequences, waits)", b.migrate() - b.copy() - b.afterLoadInMigrate(), b.total());
+            row(sb, "cutover: after-load again (finds the indexes built)", b.afterLoadInCutover(), b.total());
+            row(sb, "cutover: the rest (catch-up, sequences, removing replication)", b.cutover() - b.afterLoadInCutover(), b.total());
+            row(sb, "of all this: neither server running a statement (the tool working or waiting)", b.idle(), b.total());
+            if (!Double.isNaN(b.jvmStartSeconds())) {
+                sb.append(String.format(Locale.ROOT, "| not in the total: three commands in three JVMs would add 3 x %.1f s of JVM start | %.1f | |%n",
+                        b.jvmStartSeconds(), 3 * b.jvmStartSeconds()));
+            }
+            sb.append("\nCopy streams (backends running the copy's COPY statements, sampled every ").append(ActivitySampler.EVERY_MS).append(" ms):\n\n");
+            for (String s : b.copyStreams()) sb.append("- ").append(s).append('\n');
+            sb.append("\nIndex builds as after-load reported them:\n\n");
+            for (String s : b.indexBuilds()) sb.append("- ").append(s).append('\n');
+            sb.append("\nIndex builds and ANALYZE on the target, as the servers ran them (seconds from the start of prepare-target):\n\n");
+            for (String s : b.analyze()) sb.append("- ").append(s).append('\n');
+            sb.append("\nThe tool's own timeline:\n\n");
+            for (String s : b.timeline()) sb.append("    ").append(s).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static void row(StringBuilder sb, String what, double secs, double total) {
+        sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.0f%% |%n", what, secs, 100 * secs / total));
+    }
+}
