@@ -68,6 +68,9 @@ public final class BenchmarkCommand implements Runnable {
                 + "measurement (reads from disk, as a database larger than memory does).")
         boolean cold;
 
+        @Option(names = "--skip-copy-checker", description = "Leave out (a): it casts every vector to text, minutes at 1M rows.")
+        boolean skipCopyChecker;
+
         @Option(names = "--dir", description = "Where the instances live (default: a new temporary directory).")
         Path dir;
 
@@ -86,7 +89,7 @@ public final class BenchmarkCommand implements Runnable {
             if (annQueries < 0) throw ToolException.usage("--ann-queries must be 0 or more");
             Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
             List<VerifyBenchmark.Result> results = VerifyBenchmark.run(
-                    new VerifyBenchmark.Settings(rows, bots, repeat, jobs, annQueries, cold,
+                    new VerifyBenchmark.Settings(rows, bots, repeat, jobs, annQueries, cold, !skipCopyChecker,
                             dir == null ? null : ctx.cwd().resolve(dir), keep),
                     ctx.env(), progress);
             if (common.json()) {
