@@ -57,7 +57,7 @@ public final class BenchmarkCommand implements Runnable {
         @Option(names = "--repeat", defaultValue = "3", description = "Timed rounds per measurement; medians are reported (default: ${DEFAULT-VALUE}).")
         int repeat;
 
-        @Option(names = "--jobs", defaultValue = "2", description = "verify --jobs (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--jobs", defaultValue = "0", description = "verify --jobs (default: verify's own default).")
         int jobs;
 
         @Option(names = "--ann-queries", defaultValue = "20", paramLabel = "<n>",

@@ -87,8 +87,9 @@ public final class VerifyCommand implements Callable<Integer> {
     @Option(names = "--ann-k", defaultValue = "10", paramLabel = "<k>", description = "k for ANN parity (default: ${DEFAULT-VALUE}).")
     int annK;
 
-    @Option(names = "--jobs", defaultValue = "2", paramLabel = "<n>",
-            description = "Worker connections per side, sharing that side's snapshot (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--jobs", defaultValue = "0", paramLabel = "<n>",
+            description = "Worker connections per side, sharing that side's snapshot (default: as many processes as the "
+                    + "server gives one of its own scans, 1 + max_parallel_workers_per_gather, 2 to 8).")
     int jobs;
 
     @Option(names = "--chunk-rows", defaultValue = "2000", paramLabel = "<n>",

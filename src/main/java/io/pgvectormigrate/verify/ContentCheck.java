@@ -216,7 +216,8 @@ final class ContentCheck {
             scans.add(new Scan(o, buckets, sums, parts));
         }
         progress.info("comparing " + plans.size() + " table" + (plans.size() == 1 ? "" : "s") + " on both sides at once ("
-                + rangeScans + " range scan" + (rangeScans == 1 ? "" : "s") + ")");
+                + rangeScans + " range scan" + (rangeScans == 1 ? "" : "s") + "; " + workers.jobs(true) + " source and "
+                + workers.jobs(false) + " target connections)");
 
         // the differing rows of a table are found while the next tables are scanned, on connections the scan frees
         List<CompletableFuture<Void>> narrowing = new ArrayList<>();

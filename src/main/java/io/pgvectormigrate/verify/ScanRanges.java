@@ -38,11 +38,11 @@ final class ScanRanges {
     }
 
     /** Reads the heap size of every planned table on both sides at once (one catalog query per side). */
-    static ScanRanges read(Workers w, List<TablePlan> plans, int jobs) {
+    static ScanRanges read(Workers w, List<TablePlan> plans) {
         CompletableFuture<Map<Long, List<String>>> s = w.on(true, "reading table sizes",
-                c -> ranges(c, w.source.identity.versionNum(), plans.stream().map(p -> p.src.oid()).toList(), jobs));
+                c -> ranges(c, w.source.identity.versionNum(), plans.stream().map(p -> p.src.oid()).toList(), w.jobs(true)));
         CompletableFuture<Map<Long, List<String>>> t = w.on(false, "reading table sizes",
-                c -> ranges(c, w.target.identity.versionNum(), plans.stream().map(p -> p.tgt.oid()).toList(), jobs));
+                c -> ranges(c, w.target.identity.versionNum(), plans.stream().map(p -> p.tgt.oid()).toList(), w.jobs(false)));
         return new ScanRanges(Workers.await(s), Workers.await(t));
     }
 

@@ -39,7 +39,7 @@ final class Side implements AutoCloseable {
 
     /** What tells two connections apart: same server process and same database means same database. */
     record DbIdentity(String systemIdentifier, long databaseOid, String postmasterStart, String database,
-                      String version, int versionNum) {
+                      String version, int versionNum, int parallelWorkersPerGather) {
         boolean sameAs(DbIdentity o) {
             boolean sameCluster = postmasterStart.equals(o.postmasterStart)
                     && (systemIdentifier == null || o.systemIdentifier == null || systemIdentifier.equals(o.systemIdentifier));
@@ -153,15 +153,18 @@ final class Side implements AutoCloseable {
         String db;
         String version;
         int versionNum;
+        int parallel;
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
                 "SELECT d.oid, pg_postmaster_start_time()::text, current_database(), current_setting('server_version'), "
-                        + "current_setting('server_version_num')::int FROM pg_database d WHERE d.datname = current_database()")) {
+                        + "current_setting('server_version_num')::int, current_setting('max_parallel_workers_per_gather')::int "
+                        + "FROM pg_database d WHERE d.datname = current_database()")) {
             rs.next();
             dbOid = rs.getLong(1);
             start = rs.getString(2);
             db = rs.getString(3);
             version = rs.getString(4);
             versionNum = rs.getInt(5);
+            parallel = rs.getInt(6);
         }
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
@@ -169,7 +172,7 @@ final class Side implements AutoCloseable {
         } catch (SQLException e) {
             // managed services may hide it; start time and database oid still tell servers apart
         }
-        return new DbIdentity(sysid, dbOid, start, db, version, versionNum);
+        return new DbIdentity(sysid, dbOid, start, db, version, versionNum, parallel);
     }
 
     private static PasswordPrompt cachingPrompt(PasswordPrompt inner) {

@@ -62,10 +62,12 @@ public final class Verifier {
             Catalog sc = readCatalog(source, options.tables());
             Catalog tc = readCatalog(target, options.tables());
             checkInputs(options, sc, tc);
-            workers = new Workers(source, target, options.jobs());
+            int sourceJobs = jobs(options, source);
+            int targetJobs = jobs(options, target);
+            workers = new Workers(source, target, sourceJobs, targetJobs);
             Side t = target;
-            CompletableFuture<Void> tw = CompletableFuture.runAsync(() -> t.startWorkers(options.jobs()));
-            source.startWorkers(options.jobs());
+            CompletableFuture<Void> tw = CompletableFuture.runAsync(() -> t.startWorkers(targetJobs));
+            source.startWorkers(sourceJobs);
             Workers.await(tw);
             return new Run(options, progress, source, target, sc, tc, workers, started).execute();
         } finally {
@@ -73,6 +75,16 @@ public final class Verifier {
             if (target != null) target.close();
             source.close();
         }
+    }
+
+    /**
+     * Worker connections on a side: --jobs, or as many processes as the server lets one of its own scans use
+     * (1 + max_parallel_workers_per_gather; PostgreSQL's default gives 3), at least 2 and at most 8. Each reads its
+     * own block ranges, so this is how many cores and concurrent reads the side's scan gets.
+     */
+    static int jobs(VerifyOptions o, Side side) {
+        if (o.jobs() > 0) return o.jobs();
+        return Math.max(2, Math.min(8, 1 + side.identity.parallelWorkersPerGather()));
     }
 
     private static Catalog readCatalog(Side side, TableFilter filter) {
@@ -197,7 +209,7 @@ public final class Verifier {
             boolean rows = o.runs(Check.ROWS);
             boolean vectors = o.runs(Check.VECTORS);
             boolean content = o.runs(Check.CONTENT);
-            ScanRanges ranges = rows || vectors || content || o.runs(Check.ANN) ? ScanRanges.read(workers, plans, o.jobs()) : null;
+            ScanRanges ranges = rows || vectors || content || o.runs(Check.ANN) ? ScanRanges.read(workers, plans) : null;
             if (rows || vectors || content) {
                 List<ContentCheck.Outcome> outs = new ContentCheck(workers, ranges, rows, vectors, content, o.chunkRows(),
                         o.maxDiffs(), progress).run(plans);

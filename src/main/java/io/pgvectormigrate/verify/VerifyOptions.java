@@ -23,7 +23,8 @@ import java.util.Set;
  * @param maxDiffs   how many differing keys (and groups) to list per table; totals are always counted
  * @param annQueries 0 = ANN parity off; else this many stored vectors are used as queries
  * @param annK       k of top-k for ANN parity
- * @param jobs       worker connections per side (besides the one that holds the snapshot)
+ * @param jobs       worker connections per side (besides the one that holds the snapshot); 0 = as many as the server
+ *                   gives one of its own scans (1 + max_parallel_workers_per_gather, 2 to 8), per side
  * @param chunkRows  rows per key-hash bucket of the content scan (at most ContentCheck.MAX_BUCKETS buckets)
  * @param prompt     password prompt for connections that need one (null = never prompt)
  */
@@ -33,7 +34,8 @@ public record VerifyOptions(ConnectionSpec source, ConnectionSpec target, TableF
 
     public static final int DEFAULT_MAX_DIFFS = 20;
     public static final int DEFAULT_ANN_K = 10;
-    public static final int DEFAULT_JOBS = 2;
+    /** Connections per side as the server's own parallel scan would use (see {@link #jobs}). */
+    public static final int DEFAULT_JOBS = 0;
     public static final int DEFAULT_CHUNK_ROWS = 2_000;
 
     public VerifyOptions {
@@ -46,7 +48,7 @@ public record VerifyOptions(ConnectionSpec source, ConnectionSpec target, TableF
         if (maxDiffs < 0) throw ToolException.usage("--max-diffs must be 0 or more, not " + maxDiffs);
         if (annQueries < 0) throw ToolException.usage("--ann-queries must be 0 or more, not " + annQueries);
         if (annK < 1) throw ToolException.usage("--ann-k must be at least 1, not " + annK);
-        if (jobs < 1 || jobs > 64) throw ToolException.usage("--jobs must be between 1 and 64, not " + jobs);
+        if (jobs < 0 || jobs > 64) throw ToolException.usage("--jobs must be between 1 and 64, not " + jobs);
         if (chunkRows < 1) throw ToolException.usage("--chunk-rows must be at least 1, not " + chunkRows);
         prompt = prompt == null ? PasswordPrompt.NONE : prompt;
     }

@@ -28,12 +28,22 @@ final class Workers implements AutoCloseable {
     private final ExecutorService targetPool;
     private final ExecutorService pairPool;
 
-    Workers(Side source, Side target, int jobs) {
+    private final int sourceJobs;
+    private final int targetJobs;
+
+    Workers(Side source, Side target, int sourceJobs, int targetJobs) {
         this.source = source;
         this.target = target;
-        this.sourcePool = Executors.newFixedThreadPool(jobs, daemon("verify-source"));
-        this.targetPool = Executors.newFixedThreadPool(jobs, daemon("verify-target"));
-        this.pairPool = Executors.newFixedThreadPool(jobs, daemon("verify-pair"));
+        this.sourceJobs = sourceJobs;
+        this.targetJobs = targetJobs;
+        this.sourcePool = Executors.newFixedThreadPool(sourceJobs, daemon("verify-source"));
+        this.targetPool = Executors.newFixedThreadPool(targetJobs, daemon("verify-target"));
+        this.pairPool = Executors.newFixedThreadPool(Math.min(sourceJobs, targetJobs), daemon("verify-pair"));
+    }
+
+    /** Worker connections of a side. */
+    int jobs(boolean sourceSide) {
+        return sourceSide ? sourceJobs : targetJobs;
     }
 
     <T> CompletableFuture<T> on(boolean sourceSide, String what, SqlTask<T> task) {

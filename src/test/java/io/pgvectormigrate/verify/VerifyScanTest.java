@@ -51,7 +51,7 @@ class VerifyScanTest {
         Sql.exec(db.target(), bigRows("DESC"));
         CliRun.Result ok = verify(db, "--jobs", "2", "--table", "big");
         assertEquals(0, ok.exitCode(), ok.toString());
-        assertTrue(ok.err().contains("(8 range scans)"), "4 ranges per side: " + ok);
+        assertTrue(ok.err().contains("(8 range scans; 2 source and 2 target connections)"), "4 ranges per side: " + ok);
 
         // the physically first and last rows of the target, one in the middle, a missing one and an extra one
         Sql.exec(db.target(), "UPDATE big SET pad = 'x' WHERE id IN (1, 20000, 40000)",
@@ -81,7 +81,7 @@ class VerifyScanTest {
                 "INSERT INTO parted SELECT i, i || repeat(md5(i::text), 28) FROM generate_series(1, 40000) i");
         CliRun.Result ok = verify(db, "--jobs", "2", "--table", "parted");
         assertEquals(0, ok.exitCode(), ok.toString());
-        assertTrue(ok.err().contains("(6 range scans)"), "parted_a (~30 MB) cut in 3 per side: " + ok);
+        assertTrue(ok.err().contains("(6 range scans;"), "parted_a (~30 MB) cut in 3 per side: " + ok);
         Sql.exec(db.target(), "DELETE FROM parted WHERE id IN (29999, 39999)");
         CliRun.Result r = verify(db, "--jobs", "2", "--table", "parted");
         assertEquals(3, r.exitCode(), r.toString());
