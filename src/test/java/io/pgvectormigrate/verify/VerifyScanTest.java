@@ -123,6 +123,28 @@ class VerifyScanTest {
         assertFalse(ann.get("matched").asBoolean(), ann.toString());
     }
 
+    @Test
+    void annParityOnEveryVectorType(PgServers.DbPair db) throws Exception {
+        db.both("CREATE EXTENSION vector", "CREATE TABLE kinds(id int PRIMARY KEY, v vector(3), h halfvec(3), s sparsevec(5))",
+                "INSERT INTO kinds SELECT i, ARRAY[i % 7, i % 11, 1]::real[]::vector, ARRAY[i % 5, i % 3, 2]::real[]::vector::halfvec, "
+                        + "('{1:' || (i % 13 + 1) || ',4:' || (i % 17 + 1) || '}/5')::sparsevec FROM generate_series(1, 500) i",
+                "CREATE INDEX ON kinds USING hnsw (h halfvec_cosine_ops)");
+        CliRun.Result r = verify(db, "--ann-queries", "15", "--ann-k", "4", "--format", "json");
+        assertEquals(0, r.exitCode(), r.toString());
+        JsonNode ann = Json.mapper().readTree(r.out()).get("ann");
+        assertEquals(3, ann.size(), ann.toString());
+        for (JsonNode a : ann) {
+            assertEquals(15, a.get("queries").asInt(), a.toString());
+            assertEquals(0, a.get("exactMismatches").asInt(), a.toString());
+        }
+        assertEquals("<=>", ann.get(1).get("operator").asText(), "the hnsw index's cosine operator on the halfvec column");
+        Sql.exec(db.target(), "UPDATE kinds SET s = '{2:1000}/5' WHERE id % 4 = 0");
+        JsonNode changed = Json.mapper().readTree(verify(db, "--ann-queries", "60", "--ann-k", "4", "--skip", "content,vectors",
+                "--format", "json").out()).get("ann");
+        assertTrue(changed.get(2).get("exactMismatches").asInt() > 0, changed.toString());
+        assertEquals(0, changed.get(0).get("exactMismatches").asInt(), changed.toString());
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
