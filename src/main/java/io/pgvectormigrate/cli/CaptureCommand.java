@@ -4,8 +4,7 @@ import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.Capture;
-import io.pgvectormigrate.aws.RunOptions;
-import io.pgvectormigrate.aws.SourceOptions;
+import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.report.Json;
@@ -58,10 +57,10 @@ public final class CaptureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String runId = run.runIdOrNew();
+        String runId = run.runIdOrNew("capture");
         Path workDir = run.workDir(ctx.cwd());
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
-        Capture.Options o = new Capture.Options(cluster, secretId, stack, snapshot, SourceOptions.parseDuration(waitTimeout, "--wait-timeout"));
+        Capture.Options o = new Capture.Options(cluster, secretId, stack, snapshot, Durations.parse(waitTimeout, "--wait-timeout"));
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
             Journal journal = Journal.open(workDir, runId, "capture", Clock.systemUTC());
             if (run.runId == null) progress.info("run id: " + runId + " (pass --run-id " + runId + " to restore, status and cleanup)");

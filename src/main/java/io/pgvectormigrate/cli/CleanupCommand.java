@@ -9,8 +9,7 @@ import io.pgvectormigrate.aws.ResourceHandler;
 import io.pgvectormigrate.aws.dms.DmsHandlers;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
-import io.pgvectormigrate.aws.RunOptions;
-import io.pgvectormigrate.aws.SourceOptions;
+import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
@@ -70,15 +69,14 @@ public final class CleanupCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (run.runId == null) throw ToolException.usage("missing --run-id: which run to clean up (see the directories in ./.pgvector-migrate/runs)");
-        String runId = run.runIdOrNew();
+        String runId = run.requireRunId("which run to clean up");
         Path workDir = run.workDir(ctx.cwd());
         boolean hasJournal = Journal.exists(workDir, runId);
         if (!hasJournal && !discover) {
             throw ToolException.usage("no journal for run " + runId + " in " + workDir.resolve("runs")
                     + ": pass --work-dir, or --discover (with --region) to find the run's resources by their tags");
         }
-        var timeout = SourceOptions.parseDuration(waitTimeout, "--wait-timeout");
+        var timeout = Durations.parse(waitTimeout, "--wait-timeout");
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
             AwsCalls calls = new AwsCalls(clients.pacing(), progress);

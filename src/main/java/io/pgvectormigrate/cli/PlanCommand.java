@@ -5,7 +5,6 @@ import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsProvider;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.PlanningClients;
-import io.pgvectormigrate.aws.RunOptions;
 import io.pgvectormigrate.aws.SourceOptions;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Journal;
@@ -51,7 +50,7 @@ public final class PlanCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        String runId = run.runIdOrNew();
+        String runId = run.runIdOrNew("plan");
         Path workDir = run.workDir(ctx.cwd());
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
         var options = source.toOptions();

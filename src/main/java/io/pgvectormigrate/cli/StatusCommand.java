@@ -5,7 +5,6 @@ import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.AwsStatus;
-import io.pgvectormigrate.aws.RunOptions;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.report.Json;
@@ -40,8 +39,7 @@ public final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (run.runId == null) throw ToolException.usage("missing --run-id: which run to show (see the directories in ./.pgvector-migrate/runs)");
-        String runId = run.runIdOrNew();
+        String runId = run.requireRunId("which run to show");
         Path workDir = run.workDir(ctx.cwd());
         Journal journal = Journal.load(workDir, runId, Clock.systemUTC());
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);

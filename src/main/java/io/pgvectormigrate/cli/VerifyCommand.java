@@ -5,6 +5,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.report.ReportFile;
 import io.pgvectormigrate.verify.Check;
 import io.pgvectormigrate.verify.ReportFormatter;
 import io.pgvectormigrate.verify.Verifier;
@@ -14,9 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -95,8 +93,8 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "Rows per primary-key chunk; a differing chunk is re-read row by row (default: ${DEFAULT-VALUE}).")
     int chunkRows;
 
-    @Option(names = "--report", paramLabel = "<file>", description = "Also write a Markdown report to this file (for a change ticket).")
-    Path report;
+    @Mixin
+    ReportOptions report = new ReportOptions();
 
     public VerifyCommand(CliContext ctx) {
         this.ctx = ctx;
@@ -110,10 +108,7 @@ public final class VerifyCommand implements Callable<Integer> {
         ConnectionSpec tgt = ctx.credentials().resolve(ConnectionSpec.parse(target));
         VerifyOptions options = new VerifyOptions(src, tgt, tableFilter.toFilter(), skipIds, groupBy,
                 maxDiffs, annQueries, annK, jobs, chunkRows, ctx.prompt());
-        Path reportFile = report == null ? null : ctx.cwd().resolve(report);
-        if (reportFile != null && reportFile.getParent() != null && !Files.isDirectory(reportFile.getParent())) {
-            throw ToolException.usage("cannot write --report " + report + ": directory " + reportFile.getParent() + " does not exist");
-        }
+        Path reportFile = report.file(ctx.cwd());
         Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
         VerifyReport r = Verifier.verify(options, progress);
         if (common.json()) {
@@ -123,11 +118,7 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         ctx.out().flush();
         if (reportFile != null) {
-            try {
-                Files.writeString(reportFile, ReportFormatter.markdown(r), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw ToolException.runtime("cannot write report " + reportFile + ": " + e.getMessage(), e);
-            }
+            ReportFile.write(reportFile, ReportFormatter.markdown(r));
             progress.info("report written to " + reportFile);
         }
         return r.passed() ? ExitCode.OK : ExitCode.DIFFERENCES;

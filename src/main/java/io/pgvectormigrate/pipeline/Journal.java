@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -28,6 +30,8 @@ import java.util.Optional;
 public final class Journal {
     public static final String FILE_NAME = "journal.json";
     public static final int FORMAT_VERSION = 1;
+    /** Where runs live unless --work-dir (or migration.yaml's workDir) says otherwise, relative to the working directory. */
+    public static final String DEFAULT_WORK_DIR = ".pgvector-migrate";
 
     /** The persisted form. */
     public record Data(int formatVersion, String runId, String command, Instant createdAt, Instant updatedAt,
@@ -54,6 +58,32 @@ public final class Journal {
 
     public static boolean exists(Path workDir, String runId) {
         return Files.exists(runDir(workDir, runId).resolve(FILE_NAME));
+    }
+
+    /**
+     * The run under a work directory most recently updated that still has a live resource of this kind (e.g. a native
+     * subscription left to cut over); empty when there is none.
+     */
+    public static Optional<String> latestWithLive(Path workDir, String kind) {
+        Path runs = workDir.resolve("runs");
+        if (!Files.isDirectory(runs)) return Optional.empty();
+        String best = null;
+        Instant bestAt = null;
+        try (var dirs = Files.list(runs)) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                Path f = d.resolve(FILE_NAME);
+                if (!Files.exists(f)) continue;
+                Data data = Json.mapper().readValue(f.toFile(), Data.class);
+                boolean live = data.resources() != null && data.resources().stream().anyMatch(r -> r.kind().equals(kind) && !r.deleted());
+                if (live && (bestAt == null || data.updatedAt().isAfter(bestAt))) {
+                    best = data.runId();
+                    bestAt = data.updatedAt();
+                }
+            }
+        } catch (IOException e) {
+            throw ToolException.runtime("cannot read the runs in " + runs + ": " + e.getMessage(), e);
+        }
+        return Optional.ofNullable(best);
     }
 
     /** Opens the run's journal, creating it when new. */
@@ -84,6 +114,13 @@ public final class Journal {
         Journal j = new Journal(file, clock);
         j.load();
         return j;
+    }
+
+    /** A new run id, {@code <prefix>-yyyyMMdd-HHmmss} in UTC (lower case, valid as an AWS name too). */
+    public static String newRunId(String prefix, Clock clock) {
+        String id = prefix + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(clock.instant());
+        validateRunId(id);
+        return id;
     }
 
     public static void validateRunId(String runId) {

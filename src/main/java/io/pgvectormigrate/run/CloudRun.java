@@ -4,10 +4,8 @@ import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsProvider;
 import io.pgvectormigrate.aws.dms.CostEstimate;
 import io.pgvectormigrate.aws.dms.DmsOptions;
-import io.pgvectormigrate.aws.dms.JournalDmsEngine;
 import io.pgvectormigrate.aws.dms.SourceTables;
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.engine.NativeEngine;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.TableFilter;
@@ -16,16 +14,13 @@ import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Pipeline;
 import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.pipeline.RunReport;
 import io.pgvectormigrate.pipeline.SourceProvider;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.pipeline.TargetRowCounter;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.report.RunReport;
 import io.pgvectormigrate.target.PrepareOptions;
 import io.pgvectormigrate.target.TargetPreparer;
-import io.pgvectormigrate.verify.Verifier;
-import io.pgvectormigrate.verify.VerifyOptions;
-import io.pgvectormigrate.verify.VerifyReport;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -95,32 +90,22 @@ public final class CloudRun {
         AwsProvider provider = new AwsProvider(aws, s.source());
         SourceProvider source = s.tunnelSource() == null ? provider : new Tunneled(provider, s.tunnelSource());
         StackTarget target = new StackTarget(aws, s.targetSecretArn(), s.tunnelTarget());
+        CopyEngine engine = s.engine() == RunSettings.Engine.DMS
+                ? Engines.dms(aws, b -> s.dms().applyTo(realEndpoints(b, j, s)))
+                : Engines.nativeEngine(s.nativeOptions());
         List<Pipeline.DuringRestore> headStarts = new ArrayList<>();
-        CopyEngine engine;
-        JournalDmsEngine dms = null;
-        if (s.engine() == RunSettings.Engine.DMS) {
-            dms = new JournalDmsEngine(aws.dms(), aws.region(), b -> s.dms().applyTo(realEndpoints(b, j, s)), null);
-            JournalDmsEngine d = dms;
-            headStarts.add(headStart("dms instance profile and target data provider", Step.MIGRATE,
-                    ctx -> d.headStart(ctx, target.spec(ctx))));
-            engine = dms;
-        } else {
-            engine = new NativeEngine(s.nativeOptions());
-        }
+        engine.headStart().ifPresent(h -> headStarts.add(headStart(h.name(), Step.MIGRATE, ctx -> h.run(ctx, target.spec(ctx)))));
         headStarts.add(headStart("flyway on the target", Step.PREPARE_TARGET,
                 ctx -> earlyPreparation(target.spec(ctx), s.tables(), ctx.progress())));
 
-        RunChecks checks = new RunChecks(aws, target, dms, s.tables());
+        RunChecks checks = new RunChecks(aws, target, engine, s.tables());
         List<Pipeline.Listener> listeners = new ArrayList<>();
         listeners.add(checks);
         listeners.add(new TargetRowCounter());
         if (s.cost() != null && s.engine() == RunSettings.Engine.DMS) listeners.add(new Estimate(s.cost()));
         listeners.addAll(extra);
 
-        Pipeline.Stages stages = new Pipeline.Stages(Pipeline.Stages.standard().prepare(), (ctx, e) -> {
-            VerifyReport r = Verifier.verify(s.verify().apply(VerifyOptions.defaults(e.source(), e.target(), e.tables())), ctx.progress());
-            return new Pipeline.VerifyResult(r.passed(), r.summary(), r);
-        });
+        Pipeline.Stages stages = new Pipeline.Stages(StandardStages.prepare(), StandardStages.verify(s.verify()::apply));
         Pipeline.Options po = new Pipeline.Options(s.tables(), false, s.keepTemporary(), false, s.stopAfter());
         Pipeline pipeline = new Pipeline(source, target, engine, po, stages, listeners, headStarts);
         RunContext ctx = new RunContext(j, progress, s.workDir(), clock);

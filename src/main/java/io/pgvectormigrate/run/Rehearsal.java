@@ -1,31 +1,32 @@
-package io.pgvectormigrate.local;
+package io.pgvectormigrate.run;
 
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.local.LiveWriter;
+import io.pgvectormigrate.local.LocalInstances;
+import io.pgvectormigrate.local.LocalProvider;
+import io.pgvectormigrate.local.LocalTarget;
+import io.pgvectormigrate.local.PgBinaries;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pipeline.CopyEngine;
-import io.pgvectormigrate.pipeline.ExistingTarget;
+import io.pgvectormigrate.pipeline.ExistingDatabase;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Pipeline;
 import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.pipeline.RunReport;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.pipeline.TargetProvider;
 import io.pgvectormigrate.pipeline.TargetRowCounter;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.report.RunReport;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
@@ -55,22 +56,14 @@ public final class Rehearsal {
 
     private Rehearsal() {}
 
-    /** A new run id: rehearse-YYYYMMDD-HHMMSS-xxxx (lower case, valid as an AWS name too). */
-    public static String newRunId(Clock clock) {
-        String ts = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(clock.instant());
-        byte[] r = new byte[2];
-        ThreadLocalRandom.current().nextBytes(r);
-        return "rehearse-" + ts + "-" + HexFormat.of().formatHex(r);
-    }
-
     /**
      * Runs or resumes a rehearsal.
      *
-     * @param engine makes the copy engine (native) once the options are known to be good
+     * @param engine makes the copy engine once the options are known to be good (null: the native engine with its defaults)
      */
     public static Result run(Options o, Map<String, String> env, CredentialResolver credentials, Progress progress,
                              Clock clock, Supplier<CopyEngine> engine) {
-        String runId = o.runId() != null ? o.runId() : newRunId(clock);
+        String runId = o.runId() != null ? o.runId() : Journal.newRunId(COMMAND, clock);
         Journal.validateRunId(runId);
         // bad input is refused before a run directory exists
         if ((o.rows() != null && o.rows() < 1) || (o.bots() != null && o.bots() < 1)) {
@@ -102,7 +95,7 @@ public final class Rehearsal {
         TargetProvider target;
         String targetDisplay = null;
         if (operatorTarget != null) {
-            ExistingTarget t = new ExistingTarget(operatorTarget, credentials);
+            ExistingDatabase t = ExistingDatabase.target(operatorTarget, credentials);
             target = t;
             targetDisplay = t.spec().display();
         } else {
@@ -124,7 +117,8 @@ public final class Rehearsal {
         List<Pipeline.Listener> listeners = new ArrayList<>();
         if (o.liveWrites()) listeners.add(new LiveWriter(DEFAULT_SEED + runId.hashCode()));
         listeners.add(new TargetRowCounter());
-        Pipeline pipeline = new Pipeline(source, target, engine.get(), po, Pipeline.Stages.standard(), listeners);
+        CopyEngine copy = engine != null ? engine.get() : Engines.nativeEngine(io.pgvectormigrate.engine.NativeOptions.defaults());
+        Pipeline pipeline = new Pipeline(source, target, copy, po, StandardStages.standard(), listeners);
         RunContext ctx = new RunContext(journal, progress, o.workDir(), clock);
         if (journal.isDone(Step.TEARDOWN) && o.forceTeardown()) removeKept(ctx, env);
         Pipeline.Outcome outcome = pipeline.run(ctx);
