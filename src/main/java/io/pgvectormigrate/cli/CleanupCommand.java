@@ -12,7 +12,6 @@ import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
@@ -101,7 +100,9 @@ public final class CleanupCommand implements Callable<Integer> {
                 finish(r, dryRun ? "dry run: nothing was deleted" : "nothing to delete");
                 return refused > 0 && !dryRun ? ExitCode.USAGE : ExitCode.OK;
             }
-            if (!yes && !confirm(runId, toDelete)) {
+            if (!yes && !ctx.confirm("Delete the " + toDelete + " resource(s) marked 'delete' above? Type yes to confirm: ",
+                    "cleanup would delete " + toDelete + " resource(s) of run " + runId
+                            + " and there is no terminal to ask on: pass --yes to confirm (or --dry-run to only list them)")) {
                 ctx.err().println("cancelled: nothing was deleted");
                 return ExitCode.RUNTIME_FAILURE;
             }
@@ -134,22 +135,5 @@ public final class CleanupCommand implements Callable<Integer> {
     private void finish(AwsCleanup.Report r, String summary) {
         if (common.json()) ctx.out().println(Json.write(r));
         else ctx.out().println(summary);
-    }
-
-    /** Asks on the terminal; without one, the operator must say --yes. */
-    private boolean confirm(String runId, long n) {
-        if (ctx.prompt() == PasswordPrompt.NONE) {
-            throw ToolException.usage("cleanup would delete " + n + " resource(s) of run " + runId
-                    + " and there is no terminal to ask on: pass --yes to confirm (or --dry-run to only list them)");
-        }
-        String question = "Delete the " + n + " resource(s) marked 'delete' above? Type yes to confirm: ";
-        String answer;
-        if (System.console() != null && ctx.errIsTerminal()) {
-            answer = System.console().readLine("%s", question);
-        } else {
-            char[] a = ctx.prompt().ask(question);
-            answer = a == null ? null : new String(a);
-        }
-        return answer != null && answer.trim().equalsIgnoreCase("yes");
     }
 }

@@ -3,6 +3,7 @@ package io.pgvectormigrate.cli;
 import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.engine.NativeOptions;
 import io.pgvectormigrate.pipeline.Step;
+import io.pgvectormigrate.target.PrepareOptions;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -51,6 +52,18 @@ final class Converters {
         public NativeOptions.InitialCopy convert(String value) {
             for (NativeOptions.InitialCopy c : NativeOptions.InitialCopy.values()) if (c.id().equalsIgnoreCase(value)) return c;
             throw new TypeConversionException("'" + value + "' is not snapshot or subscription");
+        }
+    }
+
+    /** auto, bedrock-chat, none. */
+    static final class PresetName implements ITypeConverter<PrepareOptions.Preset> {
+        @Override
+        public PrepareOptions.Preset convert(String value) {
+            try {
+                return PrepareOptions.Preset.fromCli(value);
+            } catch (IllegalArgumentException e) {
+                throw new TypeConversionException(e.getMessage());
+            }
         }
     }
 

@@ -14,6 +14,9 @@ import java.util.function.UnaryOperator;
  * never reach the concrete classes.
  */
 public final class Engines {
+    /** The journal's resource kind of a native run's subscription (live until cutover or teardown removes it). */
+    public static final String NATIVE_SUBSCRIPTION = NativeEngine.SUBSCRIPTION;
+
     private Engines() {}
 
     /** The tool's own logical replication. */

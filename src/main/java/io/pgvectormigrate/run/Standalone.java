@@ -6,7 +6,6 @@ import io.pgvectormigrate.aws.AwsSourceOptions;
 import io.pgvectormigrate.aws.dms.DmsConfig;
 import io.pgvectormigrate.aws.dms.DmsOptions;
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.engine.NativeEngine;
 import io.pgvectormigrate.engine.NativeOptions;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.TableFilter;
@@ -79,7 +78,7 @@ public final class Standalone {
 
     /** The latest run in the work directory whose native replication is still live (for cutover without --run-id). */
     public static String latestNativeRun(Path workDir) {
-        return Journal.latestWithLive(workDir, NativeEngine.SUBSCRIPTION).orElseThrow(() -> ToolException.usage(
+        return Journal.latestWithLive(workDir, Engines.NATIVE_SUBSCRIPTION).orElseThrow(() -> ToolException.usage(
                 "no run in " + workDir.resolve("runs") + " has a native subscription left to cut over: pass --run-id"));
     }
 
