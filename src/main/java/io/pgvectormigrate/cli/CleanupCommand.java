@@ -23,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
         description = {"Delete exactly what a run created: first its DMS objects (the data migration, stopped first, the migration "
@@ -39,10 +38,8 @@ import java.util.concurrent.Callable;
                 "  pgvector-migrate cleanup --run-id upgrade-v1 --discover --region us-east-1 --yes --no-final-snapshot",
                 "", "Exit codes: 0 done (or nothing to do), 1 AWS failed or timed out (re-run to continue), 2 bad input, "
                 + "no --yes without a terminal, or resources refused (left in place)."})
-public final class CleanupCommand implements Callable<Integer> {
-    private final CliContext ctx;
+public final class CleanupCommand extends ToolCommand {
 
-    @Mixin CommonOptions common;
     @Mixin AwsOptions aws;
     @Mixin RunOptions run;
 
@@ -62,10 +59,6 @@ public final class CleanupCommand implements Callable<Integer> {
             description = "Longest wait for one resource to be gone (default: ${DEFAULT-VALUE}).")
     String waitTimeout;
 
-    public CleanupCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
-
     @Override
     public Integer call() {
         String runId = run.requireRunId("which run to clean up");
@@ -76,7 +69,7 @@ public final class CleanupCommand implements Callable<Integer> {
                     + ": pass --work-dir, or --discover (with --region) to find the run's resources by their tags");
         }
         var timeout = Durations.parse(waitTimeout, "--wait-timeout");
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        Progress progress = progress();
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
             AwsCalls calls = new AwsCalls(clients.pacing(), progress);
             // DMS objects first (order 1-5), then the temporary cluster's resources

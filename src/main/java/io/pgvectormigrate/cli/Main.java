@@ -111,15 +111,18 @@ public final class Main implements Runnable {
         return false;
     }
 
-    /** Gives commands the CLI context through a (CliContext) constructor when they have one. */
+    /** Gives commands the CLI context: {@link ToolCommand}s, and any with a (CliContext) constructor. */
     private record ContextFactory(CliContext ctx) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> cls) throws Exception {
+            K made;
             try {
-                return cls.getDeclaredConstructor(CliContext.class).newInstance(ctx);
+                made = cls.getDeclaredConstructor(CliContext.class).newInstance(ctx);
             } catch (NoSuchMethodException e) {
-                return CommandLine.defaultFactory().create(cls);
+                made = CommandLine.defaultFactory().create(cls);
             }
+            if (made instanceof ToolCommand c) c.ctx = ctx;
+            return made;
         }
     }
 

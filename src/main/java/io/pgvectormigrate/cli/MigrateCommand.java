@@ -1,24 +1,16 @@
 package io.pgvectormigrate.cli;
 
-import io.pgvectormigrate.aws.AwsClients;
-import io.pgvectormigrate.aws.AwsOptions;
-import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.core.ExitCode;
-import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.engine.NativeOptions;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Step;
-import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.run.Standalone;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
-import java.util.Locale;
-import java.util.concurrent.Callable;
 
 @Command(name = "migrate", mixinStandardHelpOptions = true,
         description = {
@@ -55,27 +47,16 @@ import java.util.concurrent.Callable;
                 "rds_replication role); for dms the DMS role (see `pgvector-migrate iam-policy`) and",
                 "a network path from DMS to both databases on 5432.",
                 "Passwords: URL, PGPASSWORD or ~/.pgpass; never printed, never journaled."})
-public final class MigrateCommand implements Callable<Integer> {
-    private final CliContext ctx;
+public final class MigrateCommand extends ToolCommand {
 
-    @Mixin CommonOptions common;
-    @Mixin ConnectionOptions connections = new ConnectionOptions();
-    @Mixin RunOptions run = new RunOptions();
-    @Mixin TableFilterOptions tableFilter = new TableFilterOptions();
-    @Mixin CatchUpOptions catchUp = new CatchUpOptions();
-    @Mixin AwsOptions aws = new AwsOptions();
-    @Mixin DmsRunOptions dms = new DmsRunOptions();
+    @Mixin CopyOptions copy = new CopyOptions();
 
-    @Option(names = "--engine", paramLabel = "native|dms", defaultValue = "native",
-            description = "Who copies: native (PostgreSQL logical replication driven by the tool, default) or dms (AWS DMS; "
-                    + "--source and --target default to the run's restored cluster and the stack's).")
-    String engine;
 
     @Option(names = "--cutover", description = "Continue straight into cutover once the copy is complete (--max-lag, --timeout).")
     boolean cutover;
 
-    @Option(names = "--initial-copy", paramLabel = "snapshot|subscription", defaultValue = "snapshot", converter = Converters.InitialCopy.class,
-            description = "snapshot (default): the tool copies the slot's snapshot with parallel binary COPY (fast; rows pass "
+    @Option(names = "--initial-copy", paramLabel = "snapshot|subscription", defaultValue = "snapshot",
+            converter = Converters.InitialCopy.class, description = "snapshot (default): the tool copies the slot's snapshot with parallel binary COPY (fast; rows pass "
                     + "through this machine). subscription: PostgreSQL's table sync copies server to server (text; use it "
                     + "when this machine is far from both databases).")
     NativeOptions.InitialCopy initialCopy;
@@ -84,34 +65,13 @@ public final class MigrateCommand implements Callable<Integer> {
             description = "Parallel COPY streams for --initial-copy snapshot (default: ${DEFAULT-VALUE}).")
     int jobs;
 
-    public MigrateCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
-
     @Override
     public Integer call() {
-        Path dir = run.workDir(ctx.cwd());
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
-        Standalone.Result r;
-        switch (engine.toLowerCase(Locale.ROOT)) {
-            case "native" -> {
-                connections.requireBoth("the native engine needs both connections");
-                ConnectionOptions.Resolved c = connections.resolve(ctx);
-                Standalone.Copy q = Standalone.Copy.migrate(run.runIdOrNew("native"), dir, tableFilter.toFilter(), cutover);
-                NativeOptions options = new NativeOptions(initialCopy, jobs, NativeOptions.DEFAULT_CHUNK_BYTES, catchUp.maxLag,
-                        catchUp.timeout, null, null);
-                r = Standalone.nativeCopy(q, c.source(), c.sourceFromTarget(), c.target(), options, progress, Clock.systemUTC());
-            }
-            case "dms" -> {
-                Standalone.DmsSettings settings = dms.settings(ctx.cwd()); // exit 2 before any AWS client exists
-                Standalone.Copy q = Standalone.Copy.migrate(run.runIdOrNew("dms"), dir, tableFilter.toFilter(), cutover);
-                try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), dir, q.runId())) {
-                    r = Standalone.dmsCopy(q, settings, connections.sourceOrNull(ctx), connections.targetOrNull(ctx), clients,
-                            progress, Clock.systemUTC());
-                }
-            }
-            default -> throw ToolException.usage("unknown engine '" + engine + "': pick native or dms");
-        }
+        Path dir = copy.run.workDir(ctx.cwd());
+        NativeOptions options = new NativeOptions(initialCopy, jobs, NativeOptions.DEFAULT_CHUNK_BYTES, copy.catchUp.maxLag,
+                copy.catchUp.timeout, null, null);
+        Standalone.Result r = copy.run(ctx, progress(), dir, isDms -> copy.run.runIdOrNew(isDms ? "dms" : "native"),
+                id -> Standalone.Copy.migrate(id, dir, copy.tableFilter.toFilter(), cutover), options);
         int code = Outcomes.exit(ctx, common, r.outcome());
         if (code != ExitCode.OK) return code;
         CopyReport.print(ctx, common, r, Step.MIGRATE, next(r, dir));
@@ -119,8 +79,7 @@ public final class MigrateCommand implements Callable<Integer> {
     }
 
     private List<String> next(Standalone.Result r, Path dir) {
-        boolean dmsEngine = engine.equalsIgnoreCase("dms");
-        if (dmsEngine) return Standalone.nextAfterDmsMigrate(r, cutover).stream().map(n -> "next: " + n).toList();
+        if (copy.dms()) return Standalone.nextAfterDmsMigrate(r, cutover).stream().map(n -> "next: " + n).toList();
         if (cutover) return List.of();
         String wd = dir.equals(ctx.cwd().resolve(Journal.DEFAULT_WORK_DIR).toAbsolutePath().normalize()) ? "" : " --work-dir " + dir;
         return List.of("next, once the application is stopped: pgvector-migrate cutover --run-id " + r.runId()

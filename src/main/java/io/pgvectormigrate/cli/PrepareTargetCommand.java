@@ -17,7 +17,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 @Command(name = "prepare-target", mixinStandardHelpOptions = true,
         description = {
@@ -35,11 +34,7 @@ import java.util.concurrent.Callable;
                 "  pgvector-migrate prepare-target --target $TARGET --after-load",
                 "",
                 "Passwords: in the URL, PGPASSWORD or ~/.pgpass; they are never printed."})
-public final class PrepareTargetCommand implements Callable<Integer> {
-    private final CliContext ctx;
-
-    @Mixin
-    CommonOptions common;
+public final class PrepareTargetCommand extends ToolCommand {
 
     @Option(names = "--target", required = true, paramLabel = "<conn>",
             description = "Database to prepare (JDBC URL or postgresql:// URI).")
@@ -91,15 +86,11 @@ public final class PrepareTargetCommand implements Callable<Integer> {
     @Mixin
     TableFilterOptions tableFilter = new TableFilterOptions();
 
-    public PrepareTargetCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
-
     @Override
     public Integer call() {
         ConnectionSpec targetSpec = ctx.credentials().resolve(ConnectionSpec.parse(target));
         TableFilter filter = tableFilter.toFilter();
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        Progress progress = progress();
         if (afterLoad) {
             if (source != null || schemaFromSource || migrations != null || deferIndexes || allowNonempty) {
                 throw ToolException.usage("--after-load takes only --target, the table filters and the build settings: "

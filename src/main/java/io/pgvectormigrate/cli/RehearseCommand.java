@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.concurrent.Callable;
 
 @Command(name = "rehearse", mixinStandardHelpOptions = true,
         description = {
@@ -29,11 +28,7 @@ import java.util.concurrent.Callable;
                 "  pgvector-migrate rehearse --run-id rehearse-20250101-120000-ab12      (resume)",
                 "",
                 "Exit codes: 0 verified, 1 runtime failure, 2 bad input, 3 verification found differences."})
-public final class RehearseCommand implements Callable<Integer> {
-    private final CliContext ctx;
-
-    @Mixin
-    CommonOptions common = new CommonOptions();
+public final class RehearseCommand extends ToolCommand {
 
     @Option(names = "--rows", paramLabel = "N", description = "Chunks in the generated snapshot (default: " + Rehearsal.DEFAULT_ROWS + ").")
     Long rows;
@@ -81,10 +76,6 @@ public final class RehearseCommand implements Callable<Integer> {
     @Option(names = "--target-port", paramLabel = "PORT", description = "Port of the local target instance (default: a free one).")
     Integer targetPort;
 
-    public RehearseCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
-
     @Override
     public Integer call() {
         Path cwd = ctx.cwd();
@@ -96,7 +87,7 @@ public final class RehearseCommand implements Callable<Integer> {
         for (Integer p : new Integer[]{sourcePort, targetPort}) {
             if (p != null && (p < 1 || p > 65535)) throw ToolException.usage("invalid port " + p + ": use 1-65535");
         }
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        Progress progress = progress();
         Rehearsal.Options o = new Rehearsal.Options(rows, bots, seed, liveWrites, snapshot == null ? null : cwd.resolve(snapshot),
                 target, keep, keepSource, run.runId, work, forceTeardown, stopAfter, sourcePort, targetPort);
         Rehearsal.Result r = Outcomes.resumable(ctx, "pgvector-migrate rehearse --work-dir " + work

@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Restore an Aurora PostgreSQL snapshot to a temporary cluster the run owns: a parameter group with "
@@ -34,23 +33,17 @@ import java.util.concurrent.Callable;
                 "  pgvector-migrate restore --snapshot arn:aws:rds:us-east-1:123456789012:cluster-snapshot:final --target-cluster new-cluster",
                 "", "See what it would do first: pgvector-migrate plan (same options). Remove it all: pgvector-migrate cleanup --run-id ID.",
                 "Exit codes: 0 restored, 1 AWS failed or timed out (re-run to resume), 2 bad input (nothing left created)."})
-public final class RestoreCommand implements Callable<Integer> {
-    private final CliContext ctx;
+public final class RestoreCommand extends ToolCommand {
 
-    @Mixin CommonOptions common;
     @Mixin AwsOptions aws;
     @Mixin RunOptions run;
     @Mixin SourceOptions source;
-
-    public RestoreCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
 
     @Override
     public Integer call() {
         String runId = run.runIdOrNew("restore");
         Path workDir = run.workDir(ctx.cwd());
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        Progress progress = progress();
         var options = source.toOptions();
         Standalone.Result r;
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {

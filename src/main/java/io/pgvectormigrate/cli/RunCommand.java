@@ -16,7 +16,6 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {
@@ -44,10 +43,8 @@ import java.util.concurrent.Callable;
                 "",
                 "Exit codes: 0 verified and cleaned up, 1 runtime failure (re-run to resume), 2 bad input (nothing created by this",
                 "attempt), 3 verification found differences (nothing torn down)."})
-public final class RunCommand implements Callable<Integer> {
-    private final CliContext ctx;
+public final class RunCommand extends ToolCommand {
 
-    @Mixin CommonOptions common;
     @Mixin AwsOptions aws;
     @Mixin DmsFlags dmsFlags;
 
@@ -92,10 +89,6 @@ public final class RunCommand implements Callable<Integer> {
             description = "Pause after this step (e.g. restore, to open a port forward to the new temporary cluster); the same --run-id continues.")
     Step stopAfter;
 
-    public RunCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
-
     @Override
     public Integer call() {
         RunSettings s = RunSettings.resolve(new RunSettings.Flags(config, snapshot, stack, targetCluster, targetSecretArn, engine, run.runId,
@@ -103,7 +96,7 @@ public final class RunCommand implements Callable<Integer> {
                 tableFilter.excludes, stopAfter, dmsFlags.toConfig(), sourceVia, targetVia), ctx.cwd());
         if (aws.region == null) aws.region = s.region();
         if (aws.profile == null) aws.profile = s.profile();
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        Progress progress = progress();
         CloudRun.Result r;
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), s.workDir(), s.runId())) {
             r = Outcomes.resumable(ctx, "pgvector-migrate run --run-id " + s.runId() + " --work-dir " + s.workDir()

@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Proves a copy complete: compares source and target, read-only on both.",
@@ -51,11 +50,7 @@ import java.util.concurrent.Callable;
                 "",
                 "Exit codes: 0 everything matches, 1 runtime failure (connection lost),",
                 "2 bad input, 3 differences found. See docs/verification.md."})
-public final class VerifyCommand implements Callable<Integer> {
-    private final CliContext ctx;
-
-    @Mixin
-    CommonOptions common;
+public final class VerifyCommand extends ToolCommand {
 
     @Option(names = "--source", required = true, paramLabel = "<conn>", description = "The database copied from.")
     String source;
@@ -96,10 +91,6 @@ public final class VerifyCommand implements Callable<Integer> {
     @Mixin
     ReportOptions report = new ReportOptions();
 
-    public VerifyCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
-
     @Override
     public Integer call() {
         Set<String> skipIds = new LinkedHashSet<>();
@@ -109,7 +100,7 @@ public final class VerifyCommand implements Callable<Integer> {
         VerifyOptions options = new VerifyOptions(src, tgt, tableFilter.toFilter(), skipIds, groupBy,
                 maxDiffs, annQueries, annK, jobs, chunkRows, ctx.prompt());
         Path reportFile = report.file(ctx.cwd());
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        Progress progress = progress();
         VerifyReport r = Verifier.verify(options, progress);
         if (common.json()) {
             ctx.out().println(Json.write(r));

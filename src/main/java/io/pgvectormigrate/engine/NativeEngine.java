@@ -72,16 +72,10 @@ public final class NativeEngine implements CopyEngine {
     private static Migrated migrated(List<TableCopy> tables, String initialCopy, boolean resumed, double copySeconds,
                                      long lagBytes, List<String> sequences) {
         long rows = tables.stream().mapToLong(TableCopy::rows).sum();
-        Map<String, String> figures = new LinkedHashMap<>();
-        figures.put("engine", "native");
-        figures.put("initial-copy", initialCopy);
-        figures.put("tables", String.valueOf(tables.size()));
-        figures.put("rows-copied", String.valueOf(rows));
-        figures.put("bytes-copied", String.valueOf(tables.stream().mapToLong(TableCopy::bytes).sum()));
-        figures.put("copy-seconds", String.format(java.util.Locale.ROOT, "%.1f", copySeconds));
-        figures.put("lag-bytes", String.valueOf(lagBytes));
-        figures.put("sequences", String.valueOf(sequences.size()));
-        figures.put("resumed", String.valueOf(resumed));
+        Map<String, String> figures = figures("engine", "native", "initial-copy", initialCopy, "tables", tables.size(),
+                "rows-copied", rows, "bytes-copied", tables.stream().mapToLong(TableCopy::bytes).sum(),
+                "copy-seconds", String.format(java.util.Locale.ROOT, "%.1f", copySeconds), "lag-bytes", lagBytes,
+                "sequences", sequences.size(), "resumed", resumed);
         String copy = resumed
                 ? String.format(java.util.Locale.ROOT, "initial copy complete (%d table(s), %s rows on the target; "
                 + "reused the subscription of an earlier attempt)", tables.size(), Pg.count(rows))
@@ -89,6 +83,13 @@ public final class NativeEngine implements CopyEngine {
                 tables.size(), Pg.count(rows), copySeconds, initialCopy);
         String summary = copy + "; changes streaming, " + (lagBytes < 0 ? "lag unknown" : Pg.bytes(lagBytes) + " behind the source");
         return new Migrated("native", summary, tables, sequences, lagBytes, figures);
+    }
+
+    /** Figures in the order given: key, value, key, value... */
+    private static Map<String, String> figures(Object... keysAndValues) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) out.put((String) keysAndValues[i], String.valueOf(keysAndValues[i + 1]));
+        return out;
     }
 
     @Override
@@ -325,11 +326,8 @@ public final class NativeEngine implements CopyEngine {
     // ---- cutover
 
     private static CutOver cutOver(long lagAtCutover, List<String> sequences, List<String> removed, double waitSeconds) {
-        Map<String, String> figures = new LinkedHashMap<>();
-        figures.put("lag-bytes-at-cutover", String.valueOf(lagAtCutover));
-        figures.put("sequences", String.valueOf(sequences.size()));
-        figures.put("removed", String.join(",", removed));
-        figures.put("catch-up-seconds", String.format(java.util.Locale.ROOT, "%.1f", waitSeconds));
+        Map<String, String> figures = figures("lag-bytes-at-cutover", lagAtCutover, "sequences", sequences.size(),
+                "removed", String.join(",", removed), "catch-up-seconds", String.format(java.util.Locale.ROOT, "%.1f", waitSeconds));
         String summary = "cut over: target caught up (" + Pg.bytes(Math.max(0, lagAtCutover)) + " behind), "
                 + sequences.size() + " sequence(s) carried, "
                 + (removed.isEmpty() ? "no replication objects were left to remove" : "removed " + String.join(", ", removed));

@@ -64,7 +64,12 @@ public interface CopyEngine {
     /** A step without engine-specific detail (and what a resumed run reads back from the journal). */
     record Done(String summary, Map<String, String> figures) implements Result {
         public Done {
-            figures = figures == null ? Map.of() : Map.copyOf(figures);
+            figures = copy(figures);
+        }
+
+        /** Figures keep their order (reports list them as the engine gave them); null is none. */
+        static Map<String, String> copy(Map<String, String> figures) {
+            return figures == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(figures));
         }
     }
 
@@ -82,7 +87,7 @@ public interface CopyEngine {
         public Migrated {
             tables = List.copyOf(tables);
             sequences = List.copyOf(sequences);
-            figures = figures == null ? Map.of() : Map.copyOf(figures);
+            figures = Done.copy(figures);
         }
     }
 
@@ -95,9 +100,9 @@ public interface CopyEngine {
     record CutOver(String engine, String summary, List<String> sequences, List<String> removed, long lagBytes,
                    Map<String, String> figures) implements Result {
         public CutOver {
-            sequences = List.copyOf(sequences);
             removed = List.copyOf(removed);
-            figures = figures == null ? Map.of() : Map.copyOf(figures);
+            sequences = List.copyOf(sequences);
+            figures = Done.copy(figures);
         }
     }
 }
