@@ -103,6 +103,21 @@ public final class Journal {
         return j;
     }
 
+    /**
+     * Opens the journal of a run this command may continue: a new one, or one begun by a command in {@code continues};
+     * a journal of another kind of run is refused (exit 2) before anything touches it.
+     */
+    public static Journal open(Path workDir, String runId, String command, java.util.Set<String> continues, Clock clock) {
+        if (exists(workDir, runId)) {
+            String began = load(workDir, runId, clock).command;
+            if (!continues.contains(began)) {
+                throw ToolException.usage("run " + runId + " in " + workDir + " is a '" + began + "' run, which " + command
+                        + " does not continue: pick another --run-id");
+            }
+        }
+        return open(workDir, runId, command, clock);
+    }
+
     /** Loads an existing journal; bad input (exit 2) when there is none. */
     public static Journal load(Path workDir, String runId, Clock clock) {
         validateRunId(runId);
@@ -179,6 +194,24 @@ public final class Journal {
     public synchronized void putParameter(String key, String value) {
         parameters.put(key, value);
         save();
+    }
+
+    /**
+     * A choice that shapes the run (an option or a setting): with none given now, what the journal recorded stays (else
+     * {@code dflt}); a different one is bad input once the step using it began (before that the operator may correct
+     * it). Returns the value in force, journaled.
+     *
+     * @param option how the operator gives it, for the message ("--rows", "the table filter")
+     */
+    public synchronized String settle(String key, String given, String dflt, boolean started, String option) {
+        Optional<String> recorded = parameter(key);
+        if (recorded.isPresent() && given != null && !recorded.get().equals(given) && started) {
+            throw ToolException.usage("run " + runId + " was started with " + option + " '" + recorded.get()
+                    + "': resume it with the same (or without " + option + "), or start a new run with another --run-id");
+        }
+        String value = given != null ? given : recorded.orElse(dflt);
+        if (value != null && !value.equals(recorded.orElse(null))) putParameter(key, value);
+        return value;
     }
 
     @JsonIgnore

@@ -472,7 +472,7 @@ public final class Pipeline {
             }
             List<String> did = new ArrayList<>();
             if (j.output(Step.TEARDOWN, TEARDOWN_ENGINE).isEmpty()) {
-                if (engineEverStarted()) {
+                if (engine != null && engineEverStarted()) {
                     engine.teardown(ctx, endpoints());
                     did.add(engine.name() + " engine objects removed");
                 }

@@ -66,15 +66,7 @@ public final class CloudRun {
      */
     public static Result run(RunSettings s, AwsClients aws, Progress progress, Clock clock, List<Pipeline.Listener> extra) {
         boolean resuming = Journal.exists(s.workDir(), s.runId());
-        if (resuming) {
-            // a journal of another kind of run is refused before this one touches it
-            Journal existing = Journal.load(s.workDir(), s.runId(), clock);
-            if (!CONTINUES.contains(existing.snapshot().command())) {
-                throw ToolException.usage("run " + s.runId() + " in " + s.workDir() + " is a '" + existing.snapshot().command()
-                        + "' run: pick another --run-id");
-            }
-        }
-        Journal j = Journal.open(s.workDir(), s.runId(), COMMAND, clock);
+        Journal j = Journal.open(s.workDir(), s.runId(), COMMAND, CONTINUES, clock);
         AwsProvider.checkRegion(j, aws.region());
         // preflight checks the snapshot once; a resumed run must not silently restore another one than it was asked
         Optional<String> snapshotArn = j.parameter(AwsProvider.P_SNAPSHOT);
@@ -83,8 +75,8 @@ public final class CloudRun {
             throw ToolException.usage("run " + s.runId() + " restores snapshot " + snapshotArn.get() + ", not " + s.source().snapshot()
                     + ": resume it with that snapshot, or start a new run with another --run-id");
         }
-        settle(j, P_ENGINE, s.engine().id(), j.step(Step.MIGRATE).attempts() > 0, "--engine");
-        settle(j, P_TABLES, s.tables().describe(), j.step(Step.PREPARE_TARGET).attempts() > 0, "the table filter");
+        j.settle(P_ENGINE, s.engine().id(), null, j.step(Step.MIGRATE).attempts() > 0, "--engine");
+        j.settle(P_TABLES, s.tables().describe(), null, j.step(Step.PREPARE_TARGET).attempts() > 0, "the table filter");
         progress.info((resuming ? "resuming run " : "run ") + s.runId() + " in " + aws.region() + " (journal: " + j.file() + ")");
 
         AwsProvider provider = new AwsProvider(aws, s.source());
@@ -131,16 +123,6 @@ public final class CloudRun {
                 raw.finishedAt(), raw.source(), raw.target(), raw.steps(), raw.rows(), raw.rowsMoved(), raw.verification(),
                 figures, raw.resourcesLeft(), raw.next());
         return new Result(s.runId(), outcome, report, List.copyOf(estimate));
-    }
-
-    /** A journaled choice that cannot change once the step using it began. */
-    private static void settle(Journal j, String key, String value, boolean started, String what) {
-        Optional<String> recorded = j.parameter(key);
-        if (recorded.isPresent() && !recorded.get().equals(value) && started) {
-            throw ToolException.usage("run " + j.runId() + " was started with " + what + " '" + recorded.get()
-                    + "': resume it with the same, or start a new run with another --run-id");
-        }
-        if (recorded.isEmpty() || !recorded.get().equals(value)) j.putParameter(key, value);
     }
 
     /** With port forwarding the tool's addresses are local; DMS, inside the VPC, gets the clusters' own endpoints. */

@@ -71,24 +71,20 @@ public final class Rehearsal {
         }
         ConnectionSpec operatorTarget = o.target() == null ? null : ConnectionSpec.parse(o.target());
         boolean resuming = Journal.exists(o.workDir(), runId);
-        Journal journal = Journal.open(o.workDir(), runId, COMMAND, clock);
-        if (!COMMAND.equals(journal.snapshot().command())) {
-            throw ToolException.usage("run " + runId + " in " + o.workDir() + " is a '" + journal.snapshot().command()
-                    + "' run, not a rehearsal: pick another --run-id");
-        }
+        Journal journal = Journal.open(o.workDir(), runId, COMMAND, java.util.Set.of(COMMAND), clock);
         progress.info((resuming ? "resuming rehearsal " : "rehearsal ") + runId + " (journal: " + journal.file() + ")");
 
         boolean started = journal.step(Step.RESTORE).attempts() > 0;
         Path snapshot = o.snapshot() == null ? null : o.snapshot().toAbsolutePath().normalize();
-        String snapshotParam = settle(journal, "snapshot", snapshot == null ? null : snapshot.toString(), null, started,
+        String snapshotParam = journal.settle("snapshot", snapshot == null ? null : snapshot.toString(), null, started,
                 "--snapshot");
         LocalProvider.Snapshot snap;
         if (snapshotParam != null) {
             snap = new LocalProvider.Snapshot.File(Path.of(snapshotParam));
         } else {
-            long rows = Long.parseLong(settle(journal, "rows", str(o.rows()), String.valueOf(DEFAULT_ROWS), started, "--rows"));
-            int bots = Integer.parseInt(settle(journal, "bots", str(o.bots()), String.valueOf(DEFAULT_BOTS), started, "--bots"));
-            long seed = Long.parseLong(settle(journal, "seed", str(o.seed()), String.valueOf(DEFAULT_SEED), started, "--seed"));
+            long rows = Long.parseLong(journal.settle("rows", str(o.rows()), String.valueOf(DEFAULT_ROWS), started, "--rows"));
+            int bots = Integer.parseInt(journal.settle("bots", str(o.bots()), String.valueOf(DEFAULT_BOTS), started, "--bots"));
+            long seed = Long.parseLong(journal.settle("seed", str(o.seed()), String.valueOf(DEFAULT_SEED), started, "--seed"));
             snap = new LocalProvider.Snapshot.Sample(rows, bots, seed);
         }
 
@@ -166,21 +162,6 @@ public final class Rehearsal {
             }
         }
         return next;
-    }
-
-    /**
-     * A data-shaping option of this run: what the journal recorded wins; a different explicit value is an
-     * error once the run has begun restoring (before that, the operator may correct it).
-     */
-    private static String settle(Journal j, String key, String given, String dflt, boolean started, String option) {
-        Optional<String> recorded = j.parameter(key);
-        if (recorded.isPresent() && given != null && !recorded.get().equals(given) && started) {
-            throw ToolException.usage("run " + j.runId() + " was started with " + option + " " + recorded.get()
-                    + ": resume it without " + option + " (or with the same value), or start a new run without --run-id");
-        }
-        String value = given != null ? given : recorded.orElse(dflt);
-        if (!Objects.equals(recorded.orElse(null), value) && value != null) j.putParameter(key, value);
-        return value;
     }
 
     private static String str(Object o) {

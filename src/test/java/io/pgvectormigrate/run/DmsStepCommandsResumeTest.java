@@ -31,10 +31,6 @@ class DmsStepCommandsResumeTest {
     @TempDir
     Path tmp;
 
-    private static String url(ConnectionSpec s) {
-        return "postgresql://" + s.user() + ":" + s.password() + "@" + s.host() + ":" + s.port() + "/" + s.database();
-    }
-
     @Test
     void killedMigrateAndKilledCutoverResumeWithTheSameRunId(PgServers.DbPair db) throws Exception {
         try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 240, 3)) {
@@ -46,7 +42,7 @@ class DmsStepCommandsResumeTest {
             String sourcePassword = w.sourcePassword("k1");
             ConnectionSpec source = new ConnectionSpec(secret.host(), secret.port(), secret.dbname(), secret.username(),
                     sourcePassword, java.util.Map.of());
-            assertEquals(ExitCode.OK, w.run("prepare-target", "--target", url(db.target()), "--source", url(source)).exitCode());
+            assertEquals(ExitCode.OK, w.run("prepare-target", "--target", RunWorld.url(db.target()), "--source", RunWorld.url(source)).exitCode());
 
             // 1. migrate dies right after DMS created the data migration, before the response reached the tool
             w.aws.dms.crash("CreateDataMigration", FakeDms.When.AFTER, 1);
@@ -83,7 +79,7 @@ class DmsStepCommandsResumeTest {
             assertEquals(2, w.journal("k1").step(Step.MIGRATE).attempts());
             assertEquals(2, w.journal("k1").step(Step.CUTOVER).attempts());
 
-            CliRun.Result v = w.run("verify", "--source", url(source), "--target", url(db.target()));
+            CliRun.Result v = w.run("verify", "--source", RunWorld.url(source), "--target", RunWorld.url(db.target()));
             assertEquals(ExitCode.OK, v.exitCode(), v.toString());
 
             CliRun.Result clean = w.run("cleanup", "--run-id", "k1", "--yes", "--no-final-snapshot");
