@@ -3,9 +3,7 @@ package io.pgvectormigrate.cli;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgvectormigrate.pipeline.Step;
-import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.run.CloudRun;
 import io.pgvectormigrate.run.RunSettings;
@@ -103,26 +101,9 @@ public final class RunCommand extends ToolCommand {
                             + (s.configFile() != null ? " --config " + s.configFile() : ""),
                     () -> CloudRun.run(s, clients, progress, Clock.systemUTC(), List.of()));
         }
-        if (common.json()) {
-            ObjectNode doc = Json.mapper().valueToTree(r.report());
-            if (!r.estimate().isEmpty()) doc.putPOJO("costEstimate", r.estimate());
-            ctx.out().println(Json.write(doc));
-        } else {
-            ctx.out().print(r.report().toText());
-            if (!r.estimate().isEmpty()) {
-                ctx.out().println();
-                ctx.out().println("  cost estimate (prices from migration.yaml's cost: section; see the runbook):");
-                r.estimate().forEach(l -> ctx.out().println("    " + l));
-            }
-        }
+        ctx.out().print(common.json() ? r.json() + "\n" : r.text());
         ctx.out().flush();
         int code = Outcomes.exit(ctx, common, r.outcome());
-        StringBuilder md = new StringBuilder(r.report().toMarkdown());
-        if (!r.estimate().isEmpty()) {
-            md.append("\n## Cost estimate\n\nPrices from migration.yaml's `cost:` section "
-                    + "(inputs, not AWS prices); the formula is in docs/runbook-bedrock-chat-v0-v1.md.\n\n");
-            r.estimate().forEach(l -> md.append("    ").append(l).append('\n'));
-        }
-        return Outcomes.report(ctx, s.report(), md.toString(), code);
+        return Outcomes.report(ctx, s.report(), r.markdown(), code);
     }
 }

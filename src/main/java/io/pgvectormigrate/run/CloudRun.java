@@ -18,6 +18,7 @@ import io.pgvectormigrate.pipeline.RunReport;
 import io.pgvectormigrate.pipeline.SourceProvider;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.pipeline.TargetRowCounter;
+import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.target.PrepareOptions;
 import io.pgvectormigrate.target.TargetPreparer;
@@ -55,7 +56,33 @@ public final class CloudRun {
     /**
      * @param estimate the cost estimate's lines (empty without a {@code cost:} section)
      */
-    public record Result(String runId, Pipeline.Outcome outcome, RunReport report, List<String> estimate) {}
+    public record Result(String runId, Pipeline.Outcome outcome, RunReport report, List<String> estimate) {
+        /** The report as JSON, with the cost estimate when there is one. */
+        public String json() {
+            com.fasterxml.jackson.databind.node.ObjectNode doc = Json.mapper().valueToTree(report);
+            if (!estimate.isEmpty()) doc.putPOJO("costEstimate", estimate);
+            return Json.write(doc);
+        }
+
+        public String text() {
+            StringBuilder sb = new StringBuilder(report.toText());
+            if (!estimate.isEmpty()) {
+                sb.append("\n  cost estimate (prices from migration.yaml's cost: section; see the runbook):\n");
+                estimate.forEach(l -> sb.append("    ").append(l).append('\n'));
+            }
+            return sb.toString();
+        }
+
+        public String markdown() {
+            StringBuilder md = new StringBuilder(report.toMarkdown());
+            if (!estimate.isEmpty()) {
+                md.append("\n## Cost estimate\n\nPrices from migration.yaml's `cost:` section "
+                        + "(inputs, not AWS prices); the formula is in docs/runbook-bedrock-chat-v0-v1.md.\n\n");
+                estimate.forEach(l -> md.append("    ").append(l).append('\n'));
+            }
+            return md.toString();
+        }
+    }
 
     private CloudRun() {}
 

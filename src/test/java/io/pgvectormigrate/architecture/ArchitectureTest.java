@@ -53,7 +53,7 @@ class ArchitectureTest {
         assertEquals(List.of(), offenders);
     }
 
-    /** Commands are thin: none names another command (Main lists them), none is much over 120 lines. */
+    /** Commands are thin: none names another command (Main lists them), none is much over 120 lines (help text included). */
     @Test
     void commandsDoNotImportEachOtherAndStayThin() throws IOException {
         List<String> problems = new ArrayList<>();
@@ -67,7 +67,7 @@ class ArchitectureTest {
                 if (!m.group(1).equals(name) && !m.group(1).equals("ToolCommand")) problems.add(name + " names " + m.group(1));
             }
             long lines = Files.readAllLines(f).size();
-            if (lines > 140) problems.add(name + " has " + lines + " lines");
+            if (lines > 135) problems.add(name + " has " + lines + " lines");
         }
         assertEquals(List.of(), problems);
     }
