@@ -1,16 +1,17 @@
 package io.pgvectormigrate.bench;
 
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.engine.NativeEngine;
 import io.pgvectormigrate.engine.NativeOptions;
 import io.pgvectormigrate.local.LocalPostgres;
 import io.pgvectormigrate.local.PgBinaries;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.run.Engines;
 import io.pgvectormigrate.sample.BedrockChatSample;
 import io.pgvectormigrate.target.Indexes.IndexAction;
 import io.pgvectormigrate.target.PrepareOptions;
@@ -63,9 +64,10 @@ public final class NativeCopyBenchmark {
      * @param uncompressed also pg_dump -Fc -Z0 | pg_restore
      * @param subscription also the native path with --initial-copy subscription
      * @param pgcopydb     null: the pgcopydb executable found on PATH (skipped, with how to install it, when missing)
+     * @param mainClass    the tool's entry point, to time a JVM start when not running from the jar
      */
     public record Settings(long rows, int bots, int jobs, int repeats, boolean withDump, boolean uncompressed,
-                           boolean subscription, Path pgcopydb, Path workDir) {}
+                           boolean subscription, Path pgcopydb, Path workDir, String mainClass) {}
 
     /** One timed run of one method; {@code copySeconds} is the copy phase (NaN when the method has none on its own). */
     public record Timing(String method, int round, double seconds, double copySeconds, String detail) {}
@@ -172,7 +174,7 @@ public final class NativeCopyBenchmark {
         if (b != null) {
             b = new Breakdown(b.total(), b.prepare(), b.migrate(), b.copy(), b.afterLoadInMigrate(), b.cutover(),
                     b.afterLoadInCutover(), b.idle(), b.streams(), b.copyStreams(), b.indexBuilds(), b.analyze(), b.timeline(),
-                    jvmStart(p), b.load());
+                    jvmStart(p, s.mainClass()), b.load());
         }
         return new Result(s.rows(), s.bots(), versions, size, Bench.machine(), s.jobs(), s.repeats(), methods,
                 wholeOverPgcopydb, copyOverPipe, pgcopydbStatus, pgcopydbSteps, b, loadBefore, loadAfter);
@@ -202,7 +204,7 @@ public final class NativeCopyBenchmark {
         double prepare;
         double migrate;
         double cutover;
-        NativeEngine.MigrateOutcome m;
+        double copySeconds;
         List<ActivitySampler.Span> spans;
         double idle;
         double start;
@@ -215,7 +217,7 @@ public final class NativeCopyBenchmark {
                 afterLoads.add(TargetPreparer.afterLoad(t, tables, prog));
                 afterLoadTimes.add(new double[]{a, tl.now()});
             });
-            NativeEngine engine = new NativeEngine(options);
+            CopyEngine engine = Engines.nativeEngine(options);
             RunContext ctx = new RunContext(Journal.open(journalDir, "bench-" + db.replace('_', '-'), "benchmark", Clock.systemUTC()),
                     timeline, journalDir, Clock.systemUTC());
             start = timeline.now();
@@ -223,10 +225,10 @@ public final class NativeCopyBenchmark {
             TargetPreparer.prepare(PrepareOptions.forPipeline(target, source, TableFilter.ALL).withBinaries(pair.source.binaries()), timeline);
             prepare = timeline.now() - start;
             timeline.mark("migrate starts");
-            m = engine.migrateDetailed(ctx, ep);
+            copySeconds = Double.parseDouble(engine.migrate(ctx, ep).figures().get("copy-seconds"));
             migrate = timeline.now() - start - prepare;
             timeline.mark("cutover starts");
-            engine.cutoverDetailed(ctx, ep);
+            engine.cutover(ctx, ep);
             cutover = timeline.now() - start - prepare - migrate;
             timeline.mark("done");
             sampler.close();
@@ -239,12 +241,12 @@ public final class NativeCopyBenchmark {
         double alMigrate = afterLoadTimes.isEmpty() ? 0 : afterLoadTimes.get(0)[1] - afterLoadTimes.get(0)[0];
         double alCutover = afterLoadTimes.size() < 2 ? 0 : afterLoadTimes.get(1)[1] - afterLoadTimes.get(1)[0];
         String detail = String.format(Locale.ROOT, "prepare-target %.1f s, copy %.1f s, after-load (indexes, analyze) %.1f s, "
-                + "rest of migrate %.1f s, cutover %.1f s", prepare, m.copySeconds(), alMigrate, migrate - m.copySeconds() - alMigrate, cutover);
+                + "rest of migrate %.1f s, cutover %.1f s", prepare, copySeconds, alMigrate, migrate - copySeconds - alMigrate, cutover);
         if (breakdowns != null) {
-            breakdowns.put(round, breakdown(total, prepare, migrate, m.copySeconds(), alMigrate, cutover, alCutover, idle,
+            breakdowns.put(round, breakdown(total, prepare, migrate, copySeconds, alMigrate, cutover, alCutover, idle,
                     spans, afterLoads, timeline, load, start));
         }
-        return new Timing(label, round, total, m.copySeconds(), detail);
+        return new Timing(label, round, total, copySeconds, detail);
     }
 
     private static Breakdown breakdown(double total, double prepare, double migrate, double copy, double alMigrate,
@@ -338,13 +340,13 @@ public final class NativeCopyBenchmark {
     }
 
     /** Seconds a JVM needs to start this tool and exit ({@code --version}), the median of 3. */
-    private static double jvmStart(Progress p) {
+    private static double jvmStart(Progress p, String mainClass) {
         try {
             Path jar = Path.of(NativeCopyBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             String java = ProcessHandle.current().info().command().orElse("java");
             // the shaded jar as bin/pgvector-migrate runs it; from a build tree (tests), the same classpath
             List<String> cmd = jar.toString().endsWith(".jar") ? List.of(java, "-jar", jar.toString(), "--version")
-                    : List.of(java, "-cp", System.getProperty("java.class.path"), "io.pgvectormigrate.cli.Main", "--version");
+                    : List.of(java, "-cp", System.getProperty("java.class.path"), mainClass, "--version");
             double[] t = new double[3];
             for (int i = 0; i < 3; i++) {
                 long t0 = System.nanoTime();
