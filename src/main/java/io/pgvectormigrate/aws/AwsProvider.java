@@ -85,6 +85,7 @@ public final class AwsProvider implements SourceProvider {
             Journal j = ctx.journal();
             RunNames n = new RunNames(ctx.runId());
             checkRegion(j, aws.region());
+            AwsConstraints.require(n.problems(), "pick another --run-id");
             if (j.parameter(P_CLEANED_UP).isPresent()) {
                 throw ToolException.usage("run " + n.runId() + " was cleaned up already: start a new run with another --run-id");
             }

@@ -99,7 +99,7 @@ final class RunChecks implements Pipeline.Listener {
             DmsOptions.Builder b = dms.options(j).toBuilder();
             // the credentials step makes the source secret later; its name is the run's
             DmsOptions o = b.sourceSecretId(b.build().sourceSecretId() != null ? b.build().sourceSecretId()
-                    : "pgvector-migrate/" + j.runId() + "/temporary-source").build();
+                    : new io.pgvectormigrate.aws.RunNames(j.runId()).sourceSecret()).build();
             o.validate();
             DmsEngine.checkDmsCredentialRules(t, "target");
             List<String> roles = DmsRole.check(aws.iam(), o);

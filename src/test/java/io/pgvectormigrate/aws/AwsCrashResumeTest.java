@@ -102,7 +102,7 @@ class AwsCrashResumeTest {
                         "group:pgvm-" + runId + "-params"));
                 if (capture) expected.add("snapshot:pgvm-" + runId + "-capture");
                 if (capture) expected.add("secret:pgvector-migrate/" + runId + "/captured");
-                expected.add("secret:pgvector-migrate/" + runId + "/temporary-source");
+                expected.add("secret:pgvector-migrate/" + runId + "/temporary-source-credentials");
                 assertEquals(sorted(expected), sorted(ours), "exactly one of each, nothing else");
                 String stored = w.storedSourcePassword(runId);
                 assertEquals(w.aws.rds.clusters.get("pgvm-" + runId + "-source").masterPassword, stored,

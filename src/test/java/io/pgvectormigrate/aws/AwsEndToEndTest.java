@@ -73,7 +73,7 @@ class AwsEndToEndTest {
             assertEquals(0, r.exitCode(), r.toString());
 
             // the secret the tool stored (what DMS reads) logs in; the snapshot's old password no longer does
-            DbSecret secret = DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/e1/temporary-source").value);
+            DbSecret secret = DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/e1/temporary-source-credentials").value);
             ConnectionSpec viaSecret = new ConnectionSpec(secret.host(), secret.port(), secret.dbname(), secret.username(), secret.password(), Map.of());
             assertEquals(ROWS, rows(viaSecret));
             assertThrows(SQLException.class, () -> rows(viaSecret.withPassword(World.OLD_PASSWORD)));
@@ -108,7 +108,7 @@ class AwsEndToEndTest {
             assertEquals(0, w.run("capture", "--cluster", World.OLD_CLUSTER, "--secret-id", w.oldSecretArn, "--run-id", "e2").exitCode());
             CliRun.Result r = w.run("restore", "--snapshot", World.SNAPSHOT, "--run-id", "e2");
             assertEquals(0, r.exitCode(), r.toString());
-            DbSecret secret = DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/e2/temporary-source").value);
+            DbSecret secret = DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/e2/temporary-source-credentials").value);
             assertEquals(World.OLD_PASSWORD, secret.password());
             assertEquals(ROWS, rows(new ConnectionSpec(secret.host(), secret.port(), secret.dbname(), secret.username(), secret.password(), Map.of())));
             assertEquals(0, w.run("cleanup", "--run-id", "e2", "--yes").exitCode());

@@ -60,7 +60,7 @@ class AwsRestoreTest {
         assertEquals("r1", i.tags.get(Tags.RUN_ID));
 
         // no captured secret: a generated password, set on the cluster and stored in an RDS-format secret
-        FakeSecretsManager.Secret s = w.aws.secrets.secrets.get("pgvector-migrate/r1/temporary-source");
+        FakeSecretsManager.Secret s = w.aws.secrets.secrets.get("pgvector-migrate/r1/temporary-source-credentials");
         JsonNode json = Json.mapper().readTree(s.value);
         assertEquals(c.endpoint, json.get("host").asText());
         assertEquals(5432, json.get("port").asInt());
@@ -124,7 +124,7 @@ class AwsRestoreTest {
         assertEquals(pw, w.storedSourcePassword("r3"));
         assertEquals(pw, w.aws.rds.clusters.get("pgvm-r3-source").masterPassword);
         assertEquals(List.of("cluster:pgvm-r3-source", "instance:pgvm-r3-writer", "group:pgvm-r3-params",
-                "secret:pgvector-migrate/r3/temporary-source"), w.aws.taggedWith("r3"));
+                "secret:pgvector-migrate/r3/temporary-source-credentials"), w.aws.taggedWith("r3"));
     }
 
     @Test

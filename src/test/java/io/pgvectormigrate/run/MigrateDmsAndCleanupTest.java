@@ -42,7 +42,7 @@ class MigrateDmsAndCleanupTest {
                     "--region", RunWorld.REGION);
             assertEquals(ExitCode.OK, restore.exitCode(), restore.toString());
             String sourcePassword = w.sourcePassword("m1");
-            var secret = io.pgvectormigrate.aws.DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/m1/temporary-source").value);
+            var secret = io.pgvectormigrate.aws.DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/m1/temporary-source-credentials").value);
             ConnectionSpec source = new ConnectionSpec(secret.host(), secret.port(), secret.dbname(), secret.username(), sourcePassword,
                     java.util.Map.of());
             CliRun.Result prepare = w.run("prepare-target", "--target", url(db.target()), "--source", url(source));
@@ -55,7 +55,7 @@ class MigrateDmsAndCleanupTest {
             assertTrue(m.out().contains("next: then cut over"), m.out());
             assertEquals(200, w.targetRows());
             var project = w.aws.dms.projectNamed("pgvm-m1-dms").orElseThrow();
-            assertEquals(w.aws.secrets.secrets.get("pgvector-migrate/m1/temporary-source").arn,
+            assertEquals(w.aws.secrets.secrets.get("pgvector-migrate/m1/temporary-source-credentials").arn,
                     project.sourceDataProviderDescriptors().get(0).secretsManagerSecretId());
             assertEquals(w.stackSecretArn, project.targetDataProviderDescriptors().get(0).secretsManagerSecretId());
             assertEquals(List.of("sg-target"), w.aws.dms.profileNamed("pgvm-m1-dms").orElseThrow().vpcSecurityGroups());

@@ -372,7 +372,7 @@ class DmsEngineTest {
 
         DmsFixture again = new DmsFixture(db, work.resolve("fresh-work-dir"));
         RunContext fresh = again.ctx("lost1");
-        DmsEngine engine = new DmsEngine(f.fake, f.options().build(), (t, x, p) -> { });
+        DmsEngine engine = new DmsEngine(f.client, f.options().build(), (t, x, p) -> { });
         List<String> found = engine.discover(fresh);
         assertEquals(6, found.size(), found.toString());
         engine.teardown(fresh, null);
@@ -396,7 +396,7 @@ class DmsEngineTest {
         String indexes = "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'items'";
         assertEquals("items_pkey", Sql.scalar(db.target(), indexes), "prepare-target deferred the secondary indexes");
 
-        DmsEngine engine = new DmsEngine(f.fake, f.options().build()); // the real after-load pass
+        DmsEngine engine = new DmsEngine(f.client, f.options().build()); // the real after-load pass
         engine.preflight(ctx, f.endpoints());
         engine.migrate(ctx, f.endpoints());
         assertEquals(f.digest(db.source()), f.digest(db.target()));

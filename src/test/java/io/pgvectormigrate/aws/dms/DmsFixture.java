@@ -30,6 +30,8 @@ final class DmsFixture {
     /** What the secrets hold; tests remove or change entries to simulate a role that may not read them. */
     final Map<String, ConnectionSpec> secrets = new ConcurrentHashMap<>();
     final FakeDms fake;
+    /** What the engine sees: the fake behind the contract recorder. */
+    final software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient client;
     final List<String> progressLines = new CopyOnWriteArrayList<>();
     final List<ConnectionSpec> finished = new CopyOnWriteArrayList<>();
 
@@ -39,6 +41,8 @@ final class DmsFixture {
         secrets.put(SOURCE_SECRET, db.source());
         secrets.put(TARGET_SECRET, db.target());
         this.fake = new FakeDms(secrets::get);
+        this.client = io.pgvectormigrate.aws.contract.ContractRecorder.wrap(
+                software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient.class, fake);
     }
 
     DmsOptions.Builder options() {
@@ -48,7 +52,7 @@ final class DmsFixture {
     }
 
     DmsEngine engine(DmsOptions options) {
-        return new DmsEngine(fake, options, (target, tables, progress) -> finished.add(target));
+        return new DmsEngine(client, options, (target, tables, progress) -> finished.add(target));
     }
 
     DmsEngine engine() {
