@@ -95,11 +95,11 @@ class MigrateDmsAndCleanupTest {
     void cleanupOfACrashedRunStopsTheRunningMigrationAndDeletesEverythingEvenWithoutTheJournal(PgServers.DbPair db) throws Exception {
         try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 200, 3)) {
             String config = w.config("migration.yaml", "").toString();
-            w.aws.dms.startingPolls(1_000); // DMS still provisioning when the process dies
+            w.aws.dms.startingPolls(200); // DMS still provisioning when the process dies
             w.aws.dms.crash("DescribeDataMigrations", FakeDms.When.AFTER, 5);
             assertThrows(SimulatedCrash.class, () -> w.run("run", "--config", config, "--run-id", "lost"));
             w.aws.dms.clearCrashes();
-            assertEquals("Starting", w.aws.dms.migrationNamed("pgvm-lost-dms").orElseThrow().dataMigrationStatus());
+            assertEquals(io.pgvectormigrate.aws.dms.FakeDms.STARTING, w.aws.dms.statusOf("pgvm-lost-dms"));
             // the journal is lost: cleanup finds the run's objects by their tags
             try (var walk = Files.walk(Journal.runDir(w.workDir(), "lost"))) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -14,20 +14,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Status words, selection rules and failure hints: the small pieces the engine's decisions rest on. */
 class DmsUnitsTest {
     @Test
-    void statusesAreComparedCaseInsensitivelyAndUnknownWordsCountAsWorking() {
-        assertEquals(DmsStatus.LOAD_COMPLETE, DmsStatus.of("Load complete"));
-        assertEquals(DmsStatus.LOAD_COMPLETE, DmsStatus.of("LOAD COMPLETE"));
-        assertEquals(DmsStatus.CDC_ONGOING, DmsStatus.of("Load complete, replication ongoing"));
-        assertEquals(DmsStatus.CDC_ONGOING, DmsStatus.of("replication ongoing"));
-        assertEquals(DmsStatus.IN_PROGRESS, DmsStatus.of("load running"));
-        assertEquals(DmsStatus.IN_PROGRESS, DmsStatus.of("Reloading target"));
+    void theGuidesLabelsAreComparedIgnoringCaseAndPunctuationAndUnknownWordsCountAsWorking() {
+        for (String label : List.of("Load complete, replication ongoing", "LOAD COMPLETE, REPLICATION ONGOING",
+                "load_complete_replication_ongoing", "load-complete-replication-ongoing")) {
+            assertEquals(DmsStatus.LOAD_COMPLETE_REPLICATION_ONGOING, DmsStatus.of(label), label);
+        }
+        assertEquals(DmsStatus.REPLICATION_ONGOING, DmsStatus.of("replication ongoing"));
+        assertEquals(DmsStatus.LOAD_RUNNING, DmsStatus.of("LOAD_RUNNING"));
+        assertEquals(DmsStatus.RELOADING_TARGET, DmsStatus.of("Reloading target"));
+        assertEquals(DmsStatus.STARTING, DmsStatus.of("starting"));
         assertEquals(DmsStatus.FAILED, DmsStatus.of("failed"));
         assertEquals(DmsStatus.READY, DmsStatus.of("READY"));
+        assertEquals(DmsStatus.STOPPED, DmsStatus.of("Stopped"));
+        // not in the guide: no full-load "Load complete"; an unknown word is still working
+        assertEquals(DmsStatus.UNKNOWN, DmsStatus.of("Load complete"));
         assertEquals(DmsStatus.UNKNOWN, DmsStatus.of("Provisioning capacity"));
         assertTrue(DmsStatus.UNKNOWN.active());
+        assertTrue(DmsStatus.STARTING.active());
         assertFalse(DmsStatus.STOPPED.active());
         assertTrue(DmsStatus.FAILED.startable());
-        assertFalse(DmsStatus.IN_PROGRESS.startable());
+        assertFalse(DmsStatus.LOAD_RUNNING.startable());
+        assertTrue(DmsStatus.LOAD_COMPLETE_REPLICATION_ONGOING.streaming() && DmsStatus.REPLICATION_ONGOING.streaming());
     }
 
     @Test
@@ -59,6 +66,9 @@ class DmsUnitsTest {
         assertTrue(FailureHints.likelyCause("FATAL: password authentication failed for user \"postgres\"", "eu-west-1", "m")
                 .contains("credentials in a secret are wrong"));
         assertTrue(FailureHints.likelyCause("something odd", "eu-west-1", "m").contains("dms-data-migration-"));
+        // the role's network permissions, not the secrets role, when DMS was refused an EC2 call
+        assertTrue(FailureHints.likelyCause("User: arn:aws:sts::1:assumed-role/r/dms-data-migrations is not authorized to perform: "
+                + "ec2:CreateRoute on resource: arn:aws:ec2:us-east-1:1:route-table/rtb-1", "eu-west-1", "m").contains("--document dms-permissions"));
         assertTrue(FailureHints.likelyCause(null, null, null).contains("CloudWatch"));
     }
 

@@ -47,7 +47,8 @@ public final class FakeAws implements AwsClients {
         this.secrets = new FakeSecretsManager(region, faults);
         this.cfn = new FakeCloudFormation(faults);
         this.iam = new FakeIam(faults);
-        this.dms = new FakeDms(this::credentialsOf);
+        this.dms = new FakeDms(this::credentialsOf, iam::policiesOf);
+        dms.subnetZones(rds::zoneOf);
         this.rdsSeen = ContractRecorder.wrap(RdsClient.class, rds);
         this.secretsSeen = ContractRecorder.wrap(SecretsManagerClient.class, secrets);
         this.cfnSeen = ContractRecorder.wrap(CloudFormationClient.class, cfn);

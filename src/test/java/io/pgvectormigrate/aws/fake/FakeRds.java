@@ -95,6 +95,8 @@ public final class FakeRds implements RdsClient {
     public static final class SubnetGroup {
         public String name, vpcId;
         public List<String> subnets = new ArrayList<>();
+        /** subnet id -> Availability Zone */
+        public Map<String, String> zones = new LinkedHashMap<>();
     }
 
     public String arn(String type, String id) {
@@ -132,13 +134,27 @@ public final class FakeRds implements RdsClient {
         return s;
     }
 
+    /** A subnet group whose subnets lie in the region's zones a, b, c, ... in turn. */
     public SubnetGroup addSubnetGroup(String name, String vpc, List<String> subnets) {
+        Map<String, String> zones = new LinkedHashMap<>();
+        for (int i = 0; i < subnets.size(); i++) zones.put(subnets.get(i), region + (char) ('a' + i % 3));
+        return addSubnetGroup(name, vpc, zones);
+    }
+
+    public SubnetGroup addSubnetGroup(String name, String vpc, Map<String, String> subnetZones) {
         SubnetGroup g = new SubnetGroup();
         g.name = name;
         g.vpcId = vpc;
-        g.subnets = new ArrayList<>(subnets);
+        g.subnets = new ArrayList<>(subnetZones.keySet());
+        g.zones = new LinkedHashMap<>(subnetZones);
         subnetGroups.put(name, g);
         return g;
+    }
+
+    /** The Availability Zone of a subnet of the account (null: no such subnet), as EC2 knows it. */
+    public synchronized String zoneOf(String subnetId) {
+        for (SubnetGroup g : subnetGroups.values()) if (g.zones.containsKey(subnetId)) return g.zones.get(subnetId);
+        return null;
     }
 
     /** Resources tagged with a run, as "kind:id" strings. */
@@ -671,15 +687,31 @@ public final class FakeRds implements RdsClient {
     @Override
     public synchronized DescribeDbSubnetGroupsResponse describeDBSubnetGroups(DescribeDbSubnetGroupsRequest r) {
         enter("DescribeDBSubnetGroups");
-        SubnetGroup g = subnetGroups.get(r.dbSubnetGroupName());
-        if (g == null) {
-            throw fault(DbSubnetGroupNotFoundException.builder(), "DBSubnetGroupNotFoundFault",
-                    "DB subnet group '" + r.dbSubnetGroupName() + "' does not exist.", 404);
+        if (r.maxRecords() != null && (r.maxRecords() < 20 || r.maxRecords() > 100)) {
+            throw fault(RdsException.builder(), "InvalidParameterValue", "MaxRecords must be between 20 and 100", 400);
         }
-        List<Subnet> subnets = new ArrayList<>();
-        g.subnets.forEach(s -> subnets.add(Subnet.builder().subnetIdentifier(s).build()));
-        return DescribeDbSubnetGroupsResponse.builder().dbSubnetGroups(DBSubnetGroup.builder().dbSubnetGroupName(g.name)
-                .vpcId(g.vpcId).subnets(subnets).build()).build();
+        List<SubnetGroup> all;
+        if (r.dbSubnetGroupName() != null) {
+            SubnetGroup g = subnetGroups.get(r.dbSubnetGroupName());
+            if (g == null) {
+                throw fault(DbSubnetGroupNotFoundException.builder(), "DBSubnetGroupNotFoundFault",
+                        "DB subnet group '" + r.dbSubnetGroupName() + "' does not exist.", 404);
+            }
+            all = List.of(g);
+        } else {
+            all = List.copyOf(subnetGroups.values());
+        }
+        // small pages, as the service may return fewer than MaxRecords
+        int from = r.marker() == null ? 0 : Integer.parseInt(r.marker());
+        int to = Math.min(all.size(), from + 2);
+        List<DBSubnetGroup> out = new ArrayList<>();
+        for (SubnetGroup g : all.subList(from, to)) {
+            List<Subnet> subnets = new ArrayList<>();
+            g.subnets.forEach(s -> subnets.add(Subnet.builder().subnetIdentifier(s).subnetStatus("Active")
+                    .subnetAvailabilityZone(az -> az.name(g.zones.get(s))).build()));
+            out.add(DBSubnetGroup.builder().dbSubnetGroupName(g.name).vpcId(g.vpcId).subnets(subnets).build());
+        }
+        return DescribeDbSubnetGroupsResponse.builder().dbSubnetGroups(out).marker(to < all.size() ? String.valueOf(to) : null).build();
     }
 
     @Override
