@@ -179,6 +179,8 @@ public final class AwsProvider implements SourceProvider {
             }
             ctx.progress().info("creating writer " + n.writer() + " (" + TemporaryCluster.INSTANCE_CLASS + ")");
             DBInstance writer = tc.ensureWriter(j, n, aws.region());
+            int reboots = tc.ensureParametersInEffect(n);
+            if (reboots > 0) j.putOutput(Step.RESTORE, "writerReboots", String.valueOf(reboots));
             String database = options.database() != null ? options.database()
                     : cluster.databaseName() != null ? cluster.databaseName() : "postgres";
             Map<String, String> out = new LinkedHashMap<>();

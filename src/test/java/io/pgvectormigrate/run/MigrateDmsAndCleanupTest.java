@@ -95,7 +95,7 @@ class MigrateDmsAndCleanupTest {
     void cleanupOfACrashedRunStopsTheRunningMigrationAndDeletesEverythingEvenWithoutTheJournal(PgServers.DbPair db) throws Exception {
         try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 200, 3)) {
             String config = w.config("migration.yaml", "").toString();
-            w.aws.dms.startingPolls(200); // DMS still provisioning when the process dies
+            w.aws.dms.startingPolls(40); // DMS still provisioning when the process dies
             w.aws.dms.crash("DescribeDataMigrations", FakeDms.When.AFTER, 5);
             assertThrows(SimulatedCrash.class, () -> w.run("run", "--config", config, "--run-id", "lost"));
             w.aws.dms.clearCrashes();

@@ -111,6 +111,7 @@ public final class IamPolicies {
             p("rds", "RestoreDBClusterFromSnapshot", Scope.CREATE_TAGGED, AWS, "the temporary source"),
             p("rds", "CreateDBInstance", Scope.CREATE_TAGGED, AWS, "its db.serverless writer"),
             p("rds", "ModifyDBCluster", Scope.OWN_TAGGED, AWS, "reset the restored copy's master password"),
+            p("rds", "RebootDBInstance", Scope.OWN_TAGGED, AWS, "a writer whose parameter group status is not in-sync (logical replication)"),
             p("rds", "CreateDBClusterSnapshot", Scope.CREATE_TAGGED, AWS, "capture --snapshot and the final snapshot at cleanup"),
             p("rds", "DeleteDBInstance", Scope.OWN_TAGGED, AWS, "cleanup"),
             p("rds", "DeleteDBCluster", Scope.OWN_TAGGED, AWS, "cleanup"),

@@ -47,6 +47,13 @@ public final class FakeRds implements RdsClient {
     public Set<String> offeredVersions;
     /** Clusters that never leave "creating" (timeouts). */
     public final Set<String> stuckClusters = new HashSet<>();
+    /**
+     * RDS asks to wait at least 5 minutes after creating a cluster parameter group before a cluster uses it; the tool
+     * cannot wait that long in a test, and RDS does not promise the group is in effect sooner. So by default a writer
+     * created in a cluster with a custom group comes up with the engine's default parameters (wal_level replica) and
+     * its member status {@code pending-reboot}; RebootDBInstance brings the group's values in. False: in-sync at once.
+     */
+    public boolean newWritersPendingReboot = true;
 
     public FakeRds(String region, Faults faults) {
         this.region = region;
@@ -69,7 +76,10 @@ public final class FakeRds implements RdsClient {
 
     public static final class Instance {
         public String id, arn, status, cluster, instanceClass, engine;
+        /** DBClusterMembers[].DBClusterParameterGroupStatus of this member: in-sync or pending-reboot */
+        public String parameterStatus = "in-sync";
         public int ticks;
+        public int reboots;
         public boolean publiclyAccessible;
         public Map<String, String> tags = new LinkedHashMap<>();
     }
@@ -227,6 +237,13 @@ public final class FakeRds implements RdsClient {
         if (i.ticks > 0 && --i.ticks > 0) return;
         switch (i.status) {
             case "creating" -> i.status = "available";
+            case "rebooting" -> {
+                // the engine restarts with the cluster parameter group's values
+                Cluster c = clusters.get(i.cluster);
+                if (c != null && c.local != null) restartLocal(c);
+                i.parameterStatus = "in-sync";
+                i.status = "available";
+            }
             case "deleting" -> instances.remove(i.id);
             default -> { }
         }
@@ -242,7 +259,7 @@ public final class FakeRds implements RdsClient {
     private DBCluster view(Cluster c) {
         List<DBClusterMember> members = new ArrayList<>();
         instances.values().stream().filter(i -> i.cluster.equals(c.id)).forEach(i -> members.add(DBClusterMember.builder()
-                .dbInstanceIdentifier(i.id).isClusterWriter(true).build()));
+                .dbInstanceIdentifier(i.id).isClusterWriter(true).dbClusterParameterGroupStatus(i.parameterStatus).promotionTier(1).build()));
         List<VpcSecurityGroupMembership> sgs = new ArrayList<>();
         c.securityGroups.forEach(sg -> sgs.add(VpcSecurityGroupMembership.builder().vpcSecurityGroupId(sg).status("active").build()));
         DBCluster.Builder b = DBCluster.builder().dbClusterIdentifier(c.id).dbClusterArn(c.arn).status(c.status).engine(c.engine)
@@ -401,10 +418,19 @@ public final class FakeRds implements RdsClient {
         if (r.parameters().size() > 20) {
             throw fault(RdsException.builder(), "InvalidParameterValue", "at most 20 parameters per call", 400);
         }
+        boolean changed = false;
         for (Parameter p : r.parameters()) {
             if (p.applyMethod() == null) throw fault(RdsException.builder(), "InvalidParameterCombination", "ApplyMethod is required", 400);
+            changed |= !p.parameterValue().equals(g.parameters.get(p.parameterName()));
             g.parameters.put(p.parameterName(), p.parameterValue());
             g.applyMethods.put(p.parameterName(), p.applyMethodAsString());
+        }
+        if (changed) {
+            // static parameters take effect at the next reboot of each member of the clusters using the group
+            for (Cluster c : clusters.values()) {
+                if (!g.name.equals(c.parameterGroup)) continue;
+                instances.values().stream().filter(i -> i.cluster.equals(c.id)).forEach(i -> i.parameterStatus = "pending-reboot");
+            }
         }
         faults.changed("ModifyDBClusterParameterGroup");
         return ModifyDbClusterParameterGroupResponse.builder().dbClusterParameterGroupName(g.name).build();
@@ -512,7 +538,10 @@ public final class FakeRds implements RdsClient {
 
     /** Loads the snapshot's archive into a fresh local PostgreSQL whose superuser has the snapshot's password. */
     private void startLocal(Cluster c, Snapshot s) {
-        LocalPostgres pg = LocalPostgres.start(s.binaries, s.localBaseDir.resolve(c.id), 0, LocalPostgres.replicationSettings(), true);
+        // what the engine starts with: the group's values, or the defaults when the group is not in effect yet
+        Map<String, String> settings = newWritersPendingReboot ? engineSettings(Map.of()) : engineSettings(groupParameters(c));
+        settings.putAll(io.pgvectormigrate.local.LocalPostgres.throwawaySettings());
+        LocalPostgres pg = LocalPostgres.start(s.binaries, s.localBaseDir.resolve(c.id), 0, settings, true);
         try {
             Proc.check("pg_restore", List.of(s.binaries.tool("pg_restore").toString(), "--no-owner", "-d", "postgres",
                     s.dumpArchive.toString()), null, pg.libpqEnv(), Duration.ofMinutes(2));
@@ -524,6 +553,39 @@ public final class FakeRds implements RdsClient {
         c.local = pg;
         c.endpoint = "127.0.0.1";
         c.port = pg.port();
+    }
+
+    private Map<String, String> groupParameters(Cluster c) {
+        Group g = c.parameterGroup == null ? null : groups.get(c.parameterGroup);
+        return g == null ? Map.of() : g.parameters;
+    }
+
+    /**
+     * The PostgreSQL settings an Aurora cluster parameter group stands for: rds.logical_replication=1 is wal_level
+     * logical (the default group has 0: replica); the sizing parameters carry over.
+     */
+    static Map<String, String> engineSettings(Map<String, String> group) {
+        Map<String, String> s = new LinkedHashMap<>(LocalPostgres.replicationSettings());
+        s.put("wal_level", "1".equals(group.get("rds.logical_replication")) ? "logical" : "replica");
+        for (String p : List.of("max_replication_slots", "max_wal_senders", "max_logical_replication_workers", "max_worker_processes")) {
+            if (group.containsKey(p)) s.put(p, group.get(p));
+        }
+        return s;
+    }
+
+    /** A reboot: the engine stops and starts again with the parameter group's values (ALTER SYSTEM, then a restart). */
+    private void restartLocal(Cluster c) {
+        var spec = c.local.connection("postgres").withPassword(c.masterPassword);
+        try (Connection conn = DriverManager.getConnection(spec.jdbcUrl(), spec.driverProperties()); Statement st = conn.createStatement()) {
+            for (Map.Entry<String, String> e : engineSettings(groupParameters(c)).entrySet()) {
+                st.execute("ALTER SYSTEM SET " + e.getKey() + " = '" + e.getValue() + "'");
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot change the local instance's settings: " + e.getMessage(), e);
+        }
+        int port = c.local.port(); // the endpoint stays the same across a reboot
+        c.local.stop();
+        c.local = LocalPostgres.start(c.local.binaries(), c.local.dir(), port, Map.of(), true);
     }
 
     /** @param current the superuser's password now (null: the one the local instance was created with) */
@@ -638,6 +700,8 @@ public final class FakeRds implements RdsClient {
         i.engine = r.engine();
         i.publiclyAccessible = Boolean.TRUE.equals(r.publiclyAccessible());
         i.tags.putAll(tagMap(r.tags()));
+        boolean custom = c.parameterGroup != null && groups.containsKey(c.parameterGroup);
+        i.parameterStatus = custom && newWritersPendingReboot ? "pending-reboot" : "in-sync";
         instances.put(i.id, i);
         faults.changed("CreateDBInstance");
         return CreateDbInstanceResponse.builder().dbInstance(view(i)).build();
@@ -680,6 +744,27 @@ public final class FakeRds implements RdsClient {
         i.ticks = transitionPolls;
         faults.changed("DeleteDBInstance");
         return DeleteDbInstanceResponse.builder().dbInstance(view(i)).build();
+    }
+
+    @Override
+    public synchronized RebootDbInstanceResponse rebootDBInstance(RebootDbInstanceRequest r) {
+        enter("RebootDBInstance");
+        Instance i = instances.get(r.dbInstanceIdentifier());
+        if (i == null) {
+            throw fault(DbInstanceNotFoundException.builder(), "DBInstanceNotFound", "DBInstance " + r.dbInstanceIdentifier() + " not found.", 404);
+        }
+        if (!"available".equals(i.status)) {
+            throw fault(InvalidDbInstanceStateException.builder(), "InvalidDBInstanceState",
+                    "Instance " + i.id + " is not in available state (" + i.status + ").", 400);
+        }
+        if (Boolean.TRUE.equals(r.forceFailover())) {
+            throw fault(RdsException.builder(), "InvalidParameterCombination", "ForceFailover needs a Multi-AZ instance", 400);
+        }
+        i.status = "rebooting";
+        i.ticks = transitionPolls;
+        i.reboots++;
+        faults.changed("RebootDBInstance");
+        return RebootDbInstanceResponse.builder().dbInstance(view(i)).build();
     }
 
     // ---- subnet groups and tags
