@@ -91,6 +91,9 @@ public final class AwsProvider implements SourceProvider {
             }
             ctx.progress().info("checking snapshot " + options.snapshot() + " in " + aws.region());
             SourceSnapshot snap = SourceSnapshot.check(calls, rds, options.snapshot(), aws.region(), options.engineVersion());
+            snap.capacityProblem(options.minAcu(), options.maxAcu()).ifPresent(problem -> {
+                throw ToolException.usage(problem + " (nothing was created)");
+            });
             Optional<String> used = j.parameter(P_SNAPSHOT);
             if (used.isPresent() && !used.get().equals(snap.arn())) {
                 throw ToolException.usage("run id " + n.runId() + " was already used with snapshot " + used.get()
@@ -146,7 +149,7 @@ public final class AwsProvider implements SourceProvider {
         Map<String, String> p = j.parameters();
         return new SourceSnapshot(p.get(P_SNAPSHOT_ID), p.get(P_SNAPSHOT), SourceSnapshot.ENGINE, p.get(P_ENGINE_VERSION),
                 p.get(P_FAMILY), p.get(P_KMS), Boolean.parseBoolean(p.get(P_ENCRYPTED)), p.get(P_MASTER_USER),
-                p.get(P_SNAPSHOT_PORT) == null ? null : Integer.valueOf(p.get(P_SNAPSHOT_PORT)), p.get(P_SNAPSHOT_CLUSTER));
+                p.get(P_SNAPSHOT_PORT) == null ? null : Integer.valueOf(p.get(P_SNAPSHOT_PORT)), p.get(P_SNAPSHOT_CLUSTER), null);
     }
 
     @Override

@@ -82,6 +82,7 @@ public final class DmsMigration {
             q.dms().applyTo(b);
             if (q.sourceSecretArn() != null) b.sourceSecretId(q.sourceSecretArn());
             if (q.targetSecretArn() != null) b.targetSecretId(q.targetSecretArn());
+            if (b.missingZones()) b.addSubnetZones(io.pgvectormigrate.aws.SubnetZones.ofRegion(new AwsCalls(aws.pacing(), progress), aws.rds()));
             return b;
         }, null);
         Endpoints ep = new Endpoints(src, tgt, q.tables());

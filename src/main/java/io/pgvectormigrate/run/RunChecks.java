@@ -27,6 +27,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The checks {@code run} adds to the preflight step, after the AWS provider checked the snapshot and found the target
@@ -97,6 +98,14 @@ final class RunChecks implements Pipeline.Listener {
                         + "': DMS user names are 2-64 letters, digits or underscores starting with a letter; use --engine native");
             }
             DmsOptions.Builder b = dms.options(j).toBuilder();
+            if (b.missingZones()) {
+                // the stack's subnets are not all in the target's DB subnet group: the region's groups tell their zones
+                Map<String, String> zones = new java.util.LinkedHashMap<>(io.pgvectormigrate.aws.SubnetZones.parse(
+                        j.parameter(io.pgvectormigrate.aws.TargetInfo.P_SUBNET_ZONES).orElse(null)));
+                io.pgvectormigrate.aws.SubnetZones.ofRegion(new AwsCalls(aws.pacing(), ctx.progress()), aws.rds()).forEach(zones::putIfAbsent);
+                j.putParameter(io.pgvectormigrate.aws.TargetInfo.P_SUBNET_ZONES, io.pgvectormigrate.aws.SubnetZones.format(zones));
+                b.addSubnetZones(zones);
+            }
             // the credentials step makes the source secret later; its name is the run's
             DmsOptions o = b.sourceSecretId(b.build().sourceSecretId() != null ? b.build().sourceSecretId()
                     : new io.pgvectormigrate.aws.RunNames(j.runId()).sourceSecret()).build();

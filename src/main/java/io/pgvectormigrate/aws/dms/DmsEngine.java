@@ -85,6 +85,7 @@ public final class DmsEngine implements CopyEngine {
     @Override
     public void preflight(RunContext ctx, Endpoints endpoints) {
         options.validate();
+        new DmsNames(ctx.runId()).require();
         checkDmsCredentialRules(endpoints.source(), "source");
         checkDmsCredentialRules(endpoints.target(), "target");
         int sourceVersion;
@@ -140,6 +141,7 @@ public final class DmsEngine implements CopyEngine {
      * @param target how the tool reaches the target (host, port and database name the data provider defaults to)
      */
     public void headStart(RunContext ctx, ConnectionSpec target) {
+        new DmsNames(ctx.runId()).require(); // the options were checked in the run's preflight (before the source secret exists)
         DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), poller);
         aws("head start", () -> {
             String subnetGroup = objects.ensureSubnetGroup();
@@ -152,6 +154,7 @@ public final class DmsEngine implements CopyEngine {
     @Override
     public Result migrate(RunContext ctx, Endpoints endpoints) {
         options.validate();
+        new DmsNames(ctx.runId()).require();
         Journal journal = ctx.journal();
         Progress progress = ctx.progress();
         List<SourceTables.Table> tables = tablesOnBothSides(endpoints);

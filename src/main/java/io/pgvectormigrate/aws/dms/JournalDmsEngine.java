@@ -47,6 +47,7 @@ public final class JournalDmsEngine implements CopyEngine {
         DmsOptions.Builder b = DmsOptions.builder().region(region);
         List<String> subnets = split(j.parameter(P_SUBNETS).orElse(null));
         if (!subnets.isEmpty()) b.subnetIds(subnets);
+        b.subnetZones(io.pgvectormigrate.aws.SubnetZones.parse(j.parameter(io.pgvectormigrate.aws.TargetInfo.P_SUBNET_ZONES).orElse(null)));
         // the stack's database security group (both clusters use it); else the target cluster's own groups
         List<String> sgs = split(j.parameter(P_STACK_SG).orElse(null));
         if (sgs.isEmpty()) sgs = split(j.parameter(P_TARGET_SGS).orElse(null));

@@ -165,4 +165,23 @@ class DmsAsDocumentedTest {
         f.engine().teardown(f.ctx("weak"), f.endpoints());
         assertEquals(List.of(), f.fake.inventory());
     }
+
+    /** DMS's name rules (no two hyphens in a row...) and tag rules are checked before the first create. */
+    @Test
+    void namesAndTagsDmsWouldRefuseAreExit2BeforeAnythingIsCreated(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.bedrockChat(5, 1);
+        ToolException names = assertThrows(ToolException.class, () -> f.engine().preflight(f.ctx("a--b"), f.endpoints()));
+        assertEquals(ExitCode.USAGE, names.exitCode());
+        assertTrue(names.getMessage().contains("'pgvm-a--b-dms'") && names.getMessage().contains("nothing was created"), names.getMessage());
+        ToolException tags = assertThrows(ToolException.class, () -> f.engine(f.options().extraTags(java.util.Map.of("dms:team", "x")).build())
+                .migrate(f.ctx("t1"), f.endpoints()));
+        assertEquals(ExitCode.USAGE, tags.exitCode());
+        assertTrue(tags.getMessage().contains("dms.tags: tag key 'dms:team' uses the prefix dms:"), tags.getMessage());
+        ToolException zones = assertThrows(ToolException.class, () -> f.engine(f.options().subnetZones(java.util.Map.of(
+                "subnet-0aaa", "us-east-1a", "subnet-0bbb", "us-east-1a")).build()).migrate(f.ctx("t2"), f.endpoints()));
+        assertTrue(zones.getMessage().contains("are all in us-east-1a"), zones.getMessage());
+        assertEquals(List.of(), f.fake.inventory());
+        assertTrue(f.fake.calls().stream().noneMatch(c -> c.startsWith("Create")), f.fake.calls().toString());
+    }
 }

@@ -53,7 +53,7 @@ final class DmsFixture {
     }
 
     DmsOptions.Builder options() {
-        return DmsOptions.builder().region(FakeDms.REGION).subnetIds(List.of("subnet-0aaa", "subnet-0bbb"))
+        return DmsOptions.builder().region(FakeDms.REGION).subnetIds(List.of("subnet-0aaa", "subnet-0bbb")).subnetZones(subnetZones)
                 .securityGroupIds(List.of("sg-0db")).sourceSecretId(SOURCE_SECRET).targetSecretId(TARGET_SECRET).roleArn(ROLE)
                 .pollInterval(Duration.ofMillis(2)).heartbeat(Duration.ofHours(1)).timeout(Duration.ofSeconds(60));
     }

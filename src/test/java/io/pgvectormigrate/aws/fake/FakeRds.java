@@ -347,7 +347,26 @@ public final class FakeRds implements RdsClient {
         if (offeredVersions != null && !offeredVersions.contains(r.engineVersion())) return DescribeDbEngineVersionsResponse.builder().build();
         String family = "aurora-postgresql" + r.engineVersion().split("\\.")[0];
         return DescribeDbEngineVersionsResponse.builder().dbEngineVersions(DBEngineVersion.builder().engine(r.engine())
-                .engineVersion(r.engineVersion()).dbParameterGroupFamily(family).build()).build();
+                .engineVersion(r.engineVersion()).dbParameterGroupFamily(family)
+                .serverlessV2FeaturesSupport(f -> f.minCapacity(minCapacity(r.engineVersion())).maxCapacity(256.0)).build()).build();
+    }
+
+    /**
+     * The smallest Serverless v2 capacity of an Aurora PostgreSQL version: 0 (auto-pause) from 13.15, 14.12, 15.7 and 16.3
+     * on (the Aurora user guide's "Aurora Serverless v2 capacity"), 0.5 before.
+     */
+    static double minCapacity(String version) {
+        String[] v = version.split("\\.");
+        int major = Integer.parseInt(v[0]);
+        int minor = v.length > 1 ? Integer.parseInt(v[1].replaceAll("\\D.*", "")) : 0;
+        int autoPauseFrom = switch (major) {
+            case 13 -> 15;
+            case 14 -> 12;
+            case 15 -> 7;
+            case 16 -> 3;
+            default -> major > 16 ? 0 : Integer.MAX_VALUE;
+        };
+        return minor >= autoPauseFrom ? 0.0 : 0.5;
     }
 
     @Override
@@ -499,6 +518,15 @@ public final class FakeRds implements RdsClient {
         String version = r.engineVersion() != null ? r.engineVersion() : s.engineVersion;
         if (offeredVersions != null && !offeredVersions.contains(version)) {
             throw fault(RdsException.builder(), "InvalidParameterCombination", "Cannot find version " + version + " for aurora-postgresql", 400);
+        }
+        if (r.serverlessV2ScalingConfiguration() != null) {
+            Double min = r.serverlessV2ScalingConfiguration().minCapacity();
+            Double max = r.serverlessV2ScalingConfiguration().maxCapacity();
+            if (min != null && min < minCapacity(version)) {
+                throw fault(RdsException.builder(), "InvalidParameterValue", "The minimum capacity " + min + " is not supported by "
+                        + "aurora-postgresql " + version + " (it does not support Aurora Serverless v2 auto-pause).", 400);
+            }
+            if (max != null && max > 256) throw fault(RdsException.builder(), "InvalidParameterValue", "MaxCapacity above 256", 400);
         }
         String kms = r.kmsKeyId() != null ? r.kmsKeyId() : s.kmsKeyId;
         if (kms != null && inaccessibleKeys.contains(kms)) {
