@@ -6,14 +6,11 @@ import io.pgvectormigrate.aws.AwsErrors;
 import io.pgvectormigrate.aws.Kinds;
 import io.pgvectormigrate.aws.Secrets;
 import io.pgvectormigrate.aws.SourceSnapshot;
-import io.pgvectormigrate.aws.dms.DmsEngine;
-import io.pgvectormigrate.aws.dms.DmsOptions;
-import io.pgvectormigrate.aws.dms.DmsRole;
-import io.pgvectormigrate.aws.dms.JournalDmsEngine;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Pipeline;
@@ -27,13 +24,12 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The checks {@code run} adds to the preflight step, after the AWS provider checked the snapshot and found the target
  * (so the journal knows both) and the stack target logged in: the target's engine version not below the snapshot's,
- * the selected target tables empty, the secrets readable, and for DMS its options, the target's credentials against
- * DMS's rules, and the roles DMS assumes. All before anything is created; every failure is exit 2.
+ * the selected target tables empty, the secrets readable, and what the engine checks before anything is created (for
+ * DMS its options, the target's credentials against DMS's rules, and the roles DMS assumes). Every failure is exit 2.
  *
  * <p>A listener: on success it runs before preflight counts as done, so a failure fails the step. A run that
  * continues a journal whose preflight another command did ({@code restore}) runs them once before going on.
@@ -44,14 +40,13 @@ final class RunChecks implements Pipeline.Listener {
 
     private final AwsClients aws;
     private final StackTarget target;
-    private final JournalDmsEngine dms;
+    private final CopyEngine engine;
     private final TableFilter tables;
 
-    /** @param dms the DMS engine, or null for the native engine */
-    RunChecks(AwsClients aws, StackTarget target, JournalDmsEngine dms, TableFilter tables) {
+    RunChecks(AwsClients aws, StackTarget target, CopyEngine engine, TableFilter tables) {
         this.aws = aws;
         this.target = target;
-        this.dms = dms;
+        this.engine = engine;
         this.tables = tables;
     }
 
@@ -91,29 +86,7 @@ final class RunChecks implements Pipeline.Listener {
             passed.add("captured secret readable");
         }
 
-        if (dms != null) {
-            String user = j.parameter("aws.masterUsername").orElse(null);
-            if (user != null && !user.matches("[A-Za-z][A-Za-z0-9_]{1,63}")) {
-                throw ToolException.usage("DMS cannot log in to the temporary cluster as its master user '" + user
-                        + "': DMS user names are 2-64 letters, digits or underscores starting with a letter; use --engine native");
-            }
-            DmsOptions.Builder b = dms.options(j).toBuilder();
-            if (b.missingZones()) {
-                // the stack's subnets are not all in the target's DB subnet group: the region's groups tell their zones
-                Map<String, String> zones = new java.util.LinkedHashMap<>(io.pgvectormigrate.aws.SubnetZones.parse(
-                        j.parameter(io.pgvectormigrate.aws.TargetInfo.P_SUBNET_ZONES).orElse(null)));
-                io.pgvectormigrate.aws.SubnetZones.ofRegion(new AwsCalls(aws.pacing(), ctx.progress()), aws.rds()).forEach(zones::putIfAbsent);
-                j.putParameter(io.pgvectormigrate.aws.TargetInfo.P_SUBNET_ZONES, io.pgvectormigrate.aws.SubnetZones.format(zones));
-                b.addSubnetZones(zones);
-            }
-            // the credentials step makes the source secret later; its name is the run's
-            DmsOptions o = b.sourceSecretId(b.build().sourceSecretId() != null ? b.build().sourceSecretId()
-                    : new io.pgvectormigrate.aws.RunNames(j.runId()).sourceSecret()).build();
-            o.validate();
-            DmsEngine.checkDmsCredentialRules(t, "target");
-            List<String> roles = DmsRole.check(aws.iam(), o);
-            passed.add("DMS options; roles " + String.join(", ", roles));
-        }
+        passed.addAll(engine.checkBeforeCreate(ctx, t));
         j.putOutput(Step.PREFLIGHT, OUTPUT, String.join("; ", passed));
         ctx.progress().info("run checks passed: " + String.join("; ", passed));
     }

@@ -27,7 +27,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <pre>
  *   PGVM_LIVE_REGION=us-east-1 PGVM_LIVE_SNAPSHOT=my-snapshot PGVM_LIVE_DMS_ROLE_ARN=arn:aws:iam::123456789012:role/pgvector-migrate-dms \
  *   PGVM_LIVE_STACK=BedrockChatStack [PGVM_LIVE_TABLE=public.items] [PGVM_LIVE_SOURCE_VIA=host:port PGVM_LIVE_TARGET_VIA=host:port] \
- *   [AWS_PROFILE=...] mvn -B -ntp test -Dtest=AwsLiveIT -Dsurefire.failIfNoSpecifiedTests=false
+ *   [AWS_PROFILE=...] ./mvnw -B -ntp test -Dtest=AwsLiveIT -Dsurefire.failIfNoSpecifiedTests=false
  * </pre>
  *
  * Missing settings fail the test (never skip), so a run that checked nothing cannot look green.

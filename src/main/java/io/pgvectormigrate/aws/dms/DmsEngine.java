@@ -152,7 +152,7 @@ public final class DmsEngine implements CopyEngine {
     }
 
     @Override
-    public Result migrate(RunContext ctx, Endpoints endpoints) {
+    public Migrated migrate(RunContext ctx, Endpoints endpoints) {
         options.validate();
         new DmsNames(ctx.runId()).require();
         Journal journal = ctx.journal();
@@ -190,8 +190,11 @@ public final class DmsEngine implements CopyEngine {
             figures.put("sequencesSet", String.valueOf(sequences));
             String judged = !options.migrationType().cdc() && completion(done) == Completion.UNKNOWN
                     ? " (DMS reported no statistics to confirm every table: verify judges the copy)" : "";
-            return new Result("DMS " + options.migrationType().api() + " of " + tables.size() + " table(s) "
-                    + (options.migrationType().cdc() ? "loaded, changes streaming" : "complete") + judged, figures);
+            // DMS reports no rows per table; the names and the figures are what it tells
+            List<TableCopy> copied = tables.stream().map(t -> new TableCopy(t.schema() + "." + t.name(), -1, -1)).toList();
+            return new Migrated("dms", "DMS " + options.migrationType().api() + " of " + tables.size() + " table(s) "
+                    + (options.migrationType().cdc() ? "loaded, changes streaming" : "complete") + judged, copied, List.of(),
+                    -1, figures); // CDC latency has no documented unit: a figure when DMS reports it, never a byte lag
         });
     }
 
@@ -358,7 +361,7 @@ public final class DmsEngine implements CopyEngine {
     // ---------------------------------------------------------------- cutover
 
     @Override
-    public Result cutover(RunContext ctx, Endpoints endpoints) {
+    public CutOver cutover(RunContext ctx, Endpoints endpoints) {
         Journal journal = ctx.journal();
         Progress progress = ctx.progress();
         DmsObjects objects = new DmsObjects(dms, options, journal, progress, poller);
@@ -385,9 +388,13 @@ public final class DmsEngine implements CopyEngine {
         int sequences = carrySequences(endpoints);
         figures.put("sequencesSet", String.valueOf(sequences));
         finisher.afterLoad(endpoints.target(), endpoints.tables(), progress);
-        return new Result((figures.containsKey("stopped") ? "DMS stopped" : "DMS finished")
+        List<String> removed = new ArrayList<>();
+        if (figures.containsKey("stopped")) removed.add("data migration " + objects.names().dataMigration() + " (stopped)");
+        removed.addAll(dropped);
+        return new CutOver("dms", (figures.containsKey("stopped") ? "DMS stopped" : "DMS finished")
                 + (dropped.isEmpty() ? "" : ", dropped " + String.join(", ", dropped) + " on the source")
-                + ", " + sequences + " sequence(s) carried", figures);
+                + ", " + sequences + " sequence(s) carried", List.of(), removed,
+                -1, figures);
     }
 
     private static int carrySequences(Endpoints endpoints) {
