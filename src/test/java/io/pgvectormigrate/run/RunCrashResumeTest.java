@@ -102,6 +102,27 @@ class RunCrashResumeTest {
         }
     }
 
+    /**
+     * The same for a full-load-and-cdc run, on FakeDms as documented (statuses, Stop refused while Starting, no
+     * filters): killed while the initial sync runs, or right after cutover stopped DMS, then resumed and verified.
+     */
+    @ParameterizedTest(name = "CDC run: crash {1} {0} #{2}, then resume")
+    @CsvSource({
+            "DescribeDataMigrations, AFTER, 6",    // while the initial sync runs
+            "StopDataMigration, AFTER, 1",         // cutover: DMS stopped, the response lost
+    })
+    void crashAroundDmsCallsOfACdcRunThenResume(String operation, FakeDms.When when, int occurrence, PgServers.DbPair db) throws Exception {
+        try (RunWorld w = world(db)) {
+            Path config = w.config("migration.yaml", "");
+            java.nio.file.Files.writeString(config, java.nio.file.Files.readString(config)
+                    .replace("  pollInterval: 2ms", "  migrationType: full-load-and-cdc\n  pollInterval: 2ms"));
+            w.aws.dms.crash(operation, when, occurrence);
+            assertThrows(SimulatedCrash.class, () -> w.run("run", "--config", config.toString(), "--run-id", "crash"));
+            w.aws.dms.clearCrashes();
+            resumeAndCheck(w, config, List.of());
+        }
+    }
+
     private static void resumeAndCheck(RunWorld w, Path config, List<String> notes) throws Exception {
         CliRun.Result r = w.run("run", "--config", config.toString(), "--run-id", "crash");
         assertEquals(ExitCode.OK, r.exitCode(), notes + "\n" + r);
