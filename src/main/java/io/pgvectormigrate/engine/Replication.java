@@ -3,6 +3,7 @@ package io.pgvectormigrate.engine;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Sql;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.ReplicationSlotInfo;
 
@@ -45,18 +46,35 @@ final class Replication {
         return out;
     }
 
+    /**
+     * Publishes exactly the tables the engine copies: the selection's leaves, partitions named one by one, with
+     * publish_via_partition_root left off (PostgreSQL 15). Why leaves and not the partitioned root with
+     * publish_via_partition_root = true:
+     * <ul>
+     *   <li>the snapshot copy reads and writes leaf by leaf (a partitioned table has no heap to split into block
+     *       ranges), and the subscription must track the same relations the copy loaded: with the option on, the
+     *       subscriber knows only the root, and its own table sync (--initial-copy subscription) would copy every
+     *       partition through the root in one worker;</li>
+     *   <li>changes then arrive as the partition's own, and apply to the partition of the same name without routing
+     *       through the root on the target; prepare-target creates the identical partition tree (pg_dump of every
+     *       member), and preflight checks each leaf exists there;</li>
+     *   <li>pg_publication_tables then lists exactly these tables, so a re-run compares like with like.</li>
+     * </ul>
+     * The cost: a partition created on the source after the publication is not published (DDL is never carried);
+     * verify, which reads through the root, reports its rows as missing.
+     */
     static void createPublication(Connection src, String name, List<TableInfo> tables) throws SQLException {
-        Pg.exec(src, "CREATE PUBLICATION " + Pg.ident(name) + " FOR TABLE " + tableList(tables));
+        Pg.exec(src, "CREATE PUBLICATION " + Sql.ident(name) + " FOR TABLE " + tableList(tables));
     }
 
     /** Makes an existing publication publish exactly these tables (a re-run may select differently). */
     static void setPublicationTables(Connection src, String name, List<TableInfo> tables) throws SQLException {
-        Pg.exec(src, "ALTER PUBLICATION " + Pg.ident(name) + " SET TABLE " + tableList(tables));
+        Pg.exec(src, "ALTER PUBLICATION " + Sql.ident(name) + " SET TABLE " + tableList(tables));
     }
 
     static boolean dropPublication(Connection src, String name) throws SQLException {
         if (!publicationExists(src, name)) return false;
-        Pg.exec(src, "DROP PUBLICATION IF EXISTS " + Pg.ident(name));
+        Pg.exec(src, "DROP PUBLICATION IF EXISTS " + Sql.ident(name));
         return true;
     }
 
@@ -205,11 +223,11 @@ final class Replication {
                 // not a superuser, or pg_stat_statements not loaded: nothing to silence there
             }
         }
-        String sql = "CREATE SUBSCRIPTION " + Pg.ident(name)
-                + " CONNECTION " + Pg.literal(sourceFromTarget.libpqConninfo())
-                + " PUBLICATION " + Pg.ident(publication)
+        String sql = "CREATE SUBSCRIPTION " + Sql.ident(name)
+                + " CONNECTION " + Sql.literal(sourceFromTarget.libpqConninfo())
+                + " PUBLICATION " + Sql.ident(publication)
                 + " WITH (copy_data = " + copyData + ", create_slot = " + createSlot + ", enabled = " + enabled
-                + ", slot_name = " + Pg.literal(slot) + (binary == null ? "" : ", binary = " + binary) + ")";
+                + ", slot_name = " + Sql.literal(slot) + (binary == null ? "" : ", binary = " + binary) + ")";
         try {
             Pg.exec(tgt, sql);
         } catch (SQLException e) {
@@ -228,7 +246,7 @@ final class Replication {
     }
 
     static void enable(Connection tgt, String name) throws SQLException {
-        Pg.exec(tgt, "ALTER SUBSCRIPTION " + Pg.ident(name) + " ENABLE");
+        Pg.exec(tgt, "ALTER SUBSCRIPTION " + Sql.ident(name) + " ENABLE");
     }
 
     /**
@@ -238,7 +256,7 @@ final class Replication {
     static boolean dropSubscriptionDetached(Connection tgt, String name) throws SQLException {
         Optional<Subscription> s = subscription(tgt, name);
         if (s.isEmpty()) return false;
-        String q = Pg.ident(name);
+        String q = Sql.ident(name);
         if (s.get().enabled()) Pg.exec(tgt, "ALTER SUBSCRIPTION " + q + " DISABLE");
         if (s.get().slotName() != null) Pg.exec(tgt, "ALTER SUBSCRIPTION " + q + " SET (slot_name = NONE)");
         Pg.exec(tgt, "DROP SUBSCRIPTION IF EXISTS " + q);
