@@ -163,13 +163,17 @@ final class Replication {
         }
     }
 
-    /** WAL bytes between the source's current position and what the slot's consumer confirmed. */
+    /**
+     * WAL bytes between the source's current insert position and what the slot's consumer confirmed. The insert
+     * position, not pg_current_wal_lsn() (the write position): with synchronous_commit = off a committed transaction's
+     * commit record can still sit in the WAL buffers, behind the write position, and must not count as carried.
+     */
     record Lag(long bytes, String currentLsn, String confirmedLsn) {}
 
     static Optional<Lag> lag(Connection src, String slot) throws SQLException {
         try (PreparedStatement ps = Pg.prepare(src, """
-                SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint,
-                       pg_current_wal_lsn()::text, confirmed_flush_lsn::text
+                SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), confirmed_flush_lsn)::bigint,
+                       pg_current_wal_insert_lsn()::text, confirmed_flush_lsn::text
                 FROM pg_replication_slots WHERE slot_name = ?""", slot); ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) return Optional.empty();
             long b = rs.getLong(1);
@@ -178,8 +182,9 @@ final class Replication {
         }
     }
 
+    /** The position after every change committed so far, asynchronously committed ones included (see {@link #lag}). */
     static String currentLsn(Connection src) throws SQLException {
-        return Pg.string(src, "SELECT pg_current_wal_lsn()::text").orElseThrow();
+        return Pg.string(src, "SELECT pg_current_wal_insert_lsn()::text").orElseThrow();
     }
 
     /** Whether the slot's consumer confirmed everything up to {@code lsn}. */
