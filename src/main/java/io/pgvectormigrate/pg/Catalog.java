@@ -145,12 +145,14 @@ public final class Catalog {
             boolean one = bad.size() == 1;
             List<String> names = bad.stream().map(r -> r.id().display()
                     + (r.parent() == null ? "" : " (a partition of " + rootOf(r).display() + ")")).toList();
-            List<String> roots = bad.stream().map(this::rootOf).distinct().map(TableId::display).toList();
+            // --exclude takes names as stored (no SQL quoting); the shell needs quotes around anything unusual
+            String roots = String.join(",", bad.stream().map(this::rootOf).distinct().map(TableId::key).toList());
+            if (!roots.matches("[A-Za-z0-9_.,$-]+")) roots = "'" + roots.replace("'", "'\\''") + "'";
             return Optional.of((one ? "1 table has" : bad.size() + " tables have") + " no primary key or replica identity, "
                     + "so logical replication cannot carry " + (one ? "its" : "their") + " updates and deletes: "
                     + shortList(names) + " (add a primary key, or ALTER TABLE " + bad.get(0).id().display()
                     + " REPLICA IDENTITY FULL" + (one ? "" : " and the same for each") + ", or leave "
-                    + (one ? "it" : "them") + " out with --exclude " + String.join(",", roots) + ")");
+                    + (one ? "it" : "them") + " out with --exclude " + roots + ")");
         }
 
         /** A filter naming exactly the selected roots (for work that must not pick up tables created since). */

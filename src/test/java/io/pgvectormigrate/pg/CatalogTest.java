@@ -87,6 +87,22 @@ class CatalogTest {
     }
 
     @Test
+    void theReplicaIdentityMessageNamesEachTableAndAFixThatWorksAsTyped() {
+        TableId root = new TableId("Sales", "Region Data");
+        Catalog.Relation parent = new Catalog.Relation(1, root, true, null, null, 'd', false, false);
+        Catalog.Relation north = new Catalog.Relation(2, new TableId("Sales", "Region Data North"), false, root,
+                "FOR VALUES IN ('North')", 'd', false, false);
+        Catalog.Relation rest = new Catalog.Relation(3, new TableId("Sales", "Region Data Rest"), false, root, "DEFAULT",
+                'f', false, false);
+        Catalog.Selection s = new Catalog.Selection(List.of(new Catalog.Table(parent, List.of(north, rest))), List.of());
+        String m = s.replicaIdentityProblem().orElseThrow();
+        assertEquals("1 table has no primary key or replica identity, so logical replication cannot carry its updates and "
+                + "deletes: \"Sales\".\"Region Data North\" (a partition of \"Sales\".\"Region Data\") (add a primary key, or "
+                + "ALTER TABLE \"Sales\".\"Region Data North\" REPLICA IDENTITY FULL, or leave it out with --exclude "
+                + "'Sales.Region Data')", m);
+    }
+
+    @Test
     void sequencesOnlyMoveForward(PgServers.DbPair db) throws Exception {
         db.both("CREATE SEQUENCE up START 10", "CREATE SEQUENCE down INCREMENT -1 START 100 MAXVALUE 100",
                 "CREATE SEQUENCE ahead", "CREATE SEQUENCE untouched");
