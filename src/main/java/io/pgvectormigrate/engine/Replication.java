@@ -163,28 +163,51 @@ final class Replication {
         }
     }
 
-    /**
-     * WAL bytes between the source's current insert position and what the slot's consumer confirmed. The insert
-     * position, not pg_current_wal_lsn() (the write position): with synchronous_commit = off a committed transaction's
-     * commit record can still sit in the WAL buffers, behind the write position, and must not count as carried.
-     */
+    /** WAL bytes between the end of the source's last change ({@link #currentLsn}) and what the slot's consumer confirmed. */
     record Lag(long bytes, String currentLsn, String confirmedLsn) {}
 
     static Optional<Lag> lag(Connection src, String slot) throws SQLException {
-        try (PreparedStatement ps = Pg.prepare(src, """
-                SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), confirmed_flush_lsn)::bigint,
-                       pg_current_wal_insert_lsn()::text, confirmed_flush_lsn::text
-                FROM pg_replication_slots WHERE slot_name = ?""", slot); ResultSet rs = ps.executeQuery()) {
+        String confirmed;
+        try (PreparedStatement ps = Pg.prepare(src, "SELECT confirmed_flush_lsn::text FROM pg_replication_slots "
+                + "WHERE slot_name = ?", slot); ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) return Optional.empty();
-            long b = rs.getLong(1);
-            boolean unknown = rs.wasNull(); // nothing confirmed yet
-            return Optional.of(new Lag(unknown ? -1 : Math.max(0, b), rs.getString(2), rs.getString(3)));
+            confirmed = rs.getString(1); // null: nothing confirmed yet
         }
+        String current = currentLsn(src);
+        return Optional.of(new Lag(confirmed == null ? -1 : Math.max(0, lsn(current) - lsn(confirmed)), current, confirmed));
     }
 
-    /** The position after every change committed so far, asynchronously committed ones included (see {@link #lag}). */
+    /**
+     * The end of the last change written on the source, asynchronously committed ones included: the WAL insert
+     * position, not pg_current_wal_lsn() (the write position), because with synchronous_commit = off a committed
+     * transaction's commit record can still sit in the WAL buffers behind the write position, and must not count as
+     * carried. When the last record filled its page exactly, the insert position points past the next page's header,
+     * where no record ends; the slot's consumer can only ever confirm the page boundary, so that is the position
+     * returned (on a source at rest, as at cutover, nothing else would move the slot past it).
+     */
     static String currentLsn(Connection src) throws SQLException {
-        return Pg.string(src, "SELECT pg_current_wal_insert_lsn()::text").orElseThrow();
+        long insert = lsn(Pg.string(src, "SELECT pg_current_wal_insert_lsn()::text").orElseThrow());
+        long block = Pg.number(src, "SELECT current_setting('wal_block_size')::bigint");
+        long segment = Pg.number(src, "SELECT pg_size_bytes(current_setting('wal_segment_size'))");
+        return lsnText(endOfLastRecord(insert, block, segment));
+    }
+
+    /** The insert position moved back over a page header it points just past (64-bit builds: 40 bytes first in a segment, 24 else). */
+    static long endOfLastRecord(long insert, long block, long segment) {
+        if (insert % segment == 40) return insert - 40;
+        if (insert % block == 24) return insert - 24;
+        return insert;
+    }
+
+    static String lsnText(long lsn) {
+        return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT) + "/"
+                + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT);
+    }
+
+    /** An LSN's text form ({@code 16/B374D848}) as a number. */
+    static long lsn(String text) {
+        int slash = text.indexOf('/');
+        return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
     }
 
     /** Whether the slot's consumer confirmed everything up to {@code lsn}. */
