@@ -1,9 +1,8 @@
 package io.pgvectormigrate.aws;
 
-import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.core.Durations;
 import picocli.CommandLine.Option;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -54,20 +53,6 @@ public class SourceOptions {
 
     public AwsSourceOptions toOptions() {
         return new AwsSourceOptions(snapshot, stack, targetCluster, dbSubnetGroup, securityGroups, minAcu, maxAcu,
-                parseDuration(waitTimeout, "--wait-timeout"), resetPassword, true, database, engineVersion);
-    }
-
-    /** Reads durations like 90s, 45m, 2h (or ISO-8601 PT1H). */
-    public static Duration parseDuration(String text, String option) {
-        String t = text.trim().toLowerCase(java.util.Locale.ROOT);
-        try {
-            if (t.startsWith("pt")) return Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
-            if (t.matches("\\d+s")) return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-            if (t.matches("\\d+m")) return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-            if (t.matches("\\d+h")) return Duration.ofHours(Long.parseLong(t.substring(0, t.length() - 1)));
-        } catch (RuntimeException e) {
-            // fall through to the message below
-        }
-        throw ToolException.usage("invalid " + option + " '" + text + "': use a number with s, m or h, e.g. 90m");
+                Durations.parse(waitTimeout, "--wait-timeout"), resetPassword, true, database, engineVersion);
     }
 }

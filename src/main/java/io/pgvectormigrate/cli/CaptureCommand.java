@@ -4,8 +4,7 @@ import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.Capture;
-import io.pgvectormigrate.aws.RunOptions;
-import io.pgvectormigrate.aws.SourceOptions;
+import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.report.Json;
@@ -18,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 @Command(name = "capture", mixinStandardHelpOptions = true,
         description = {"Before the deploy that replaces the cluster: copy its current credentials into a secret the tool owns "
@@ -28,10 +26,8 @@ import java.util.concurrent.Callable;
                 "  pgvector-migrate capture --cluster bedrockchatstack-vectorstore-abc123 --stack BedrockChatStack --snapshot --run-id upgrade-v1",
                 "  pgvector-migrate capture --cluster my-cluster --secret-id arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf",
                 "", "Exit codes: 0 done, 1 AWS failed or timed out (re-run to resume), 2 bad input (nothing created)."})
-public final class CaptureCommand implements Callable<Integer> {
-    private final CliContext ctx;
+public final class CaptureCommand extends ToolCommand {
 
-    @Mixin CommonOptions common;
     @Mixin AwsOptions aws;
     @Mixin RunOptions run;
 
@@ -52,16 +48,12 @@ public final class CaptureCommand implements Callable<Integer> {
             description = "Longest wait for the snapshot (default: ${DEFAULT-VALUE}).")
     String waitTimeout;
 
-    public CaptureCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
-
     @Override
     public Integer call() {
-        String runId = run.runIdOrNew();
+        String runId = run.runIdOrNew("capture");
         Path workDir = run.workDir(ctx.cwd());
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
-        Capture.Options o = new Capture.Options(cluster, secretId, stack, snapshot, SourceOptions.parseDuration(waitTimeout, "--wait-timeout"));
+        Progress progress = progress();
+        Capture.Options o = new Capture.Options(cluster, secretId, stack, snapshot, Durations.parse(waitTimeout, "--wait-timeout"));
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
             Journal journal = Journal.open(workDir, runId, "capture", Clock.systemUTC());
             if (run.runId == null) progress.info("run id: " + runId + " (pass --run-id " + runId + " to restore, status and cleanup)");

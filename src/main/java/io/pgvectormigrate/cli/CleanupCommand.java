@@ -9,11 +9,9 @@ import io.pgvectormigrate.aws.ResourceHandler;
 import io.pgvectormigrate.aws.dms.DmsHandlers;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
-import io.pgvectormigrate.aws.RunOptions;
-import io.pgvectormigrate.aws.SourceOptions;
+import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
@@ -25,7 +23,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
         description = {"Delete exactly what a run created: first its DMS objects (the data migration, stopped first, the migration "
@@ -41,10 +38,8 @@ import java.util.concurrent.Callable;
                 "  pgvector-migrate cleanup --run-id upgrade-v1 --discover --region us-east-1 --yes --no-final-snapshot",
                 "", "Exit codes: 0 done (or nothing to do), 1 AWS failed or timed out (re-run to continue), 2 bad input, "
                 + "no --yes without a terminal, or resources refused (left in place)."})
-public final class CleanupCommand implements Callable<Integer> {
-    private final CliContext ctx;
+public final class CleanupCommand extends ToolCommand {
 
-    @Mixin CommonOptions common;
     @Mixin AwsOptions aws;
     @Mixin RunOptions run;
 
@@ -64,22 +59,17 @@ public final class CleanupCommand implements Callable<Integer> {
             description = "Longest wait for one resource to be gone (default: ${DEFAULT-VALUE}).")
     String waitTimeout;
 
-    public CleanupCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
-
     @Override
     public Integer call() {
-        if (run.runId == null) throw ToolException.usage("missing --run-id: which run to clean up (see the directories in ./.pgvector-migrate/runs)");
-        String runId = run.runIdOrNew();
+        String runId = run.requireRunId("which run to clean up");
         Path workDir = run.workDir(ctx.cwd());
         boolean hasJournal = Journal.exists(workDir, runId);
         if (!hasJournal && !discover) {
             throw ToolException.usage("no journal for run " + runId + " in " + workDir.resolve("runs")
                     + ": pass --work-dir, or --discover (with --region) to find the run's resources by their tags");
         }
-        var timeout = SourceOptions.parseDuration(waitTimeout, "--wait-timeout");
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        var timeout = Durations.parse(waitTimeout, "--wait-timeout");
+        Progress progress = progress();
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
             AwsCalls calls = new AwsCalls(clients.pacing(), progress);
             // DMS objects first (order 1-5), then the temporary cluster's resources
@@ -103,7 +93,9 @@ public final class CleanupCommand implements Callable<Integer> {
                 finish(r, dryRun ? "dry run: nothing was deleted" : "nothing to delete");
                 return refused > 0 && !dryRun ? ExitCode.USAGE : ExitCode.OK;
             }
-            if (!yes && !confirm(runId, toDelete)) {
+            if (!yes && !ctx.confirm("Delete the " + toDelete + " resource(s) marked 'delete' above? Type yes to confirm: ",
+                    "cleanup would delete " + toDelete + " resource(s) of run " + runId
+                            + " and there is no terminal to ask on: pass --yes to confirm (or --dry-run to only list them)")) {
                 ctx.err().println("cancelled: nothing was deleted");
                 return ExitCode.RUNTIME_FAILURE;
             }
@@ -136,22 +128,5 @@ public final class CleanupCommand implements Callable<Integer> {
     private void finish(AwsCleanup.Report r, String summary) {
         if (common.json()) ctx.out().println(Json.write(r));
         else ctx.out().println(summary);
-    }
-
-    /** Asks on the terminal; without one, the operator must say --yes. */
-    private boolean confirm(String runId, long n) {
-        if (ctx.prompt() == PasswordPrompt.NONE) {
-            throw ToolException.usage("cleanup would delete " + n + " resource(s) of run " + runId
-                    + " and there is no terminal to ask on: pass --yes to confirm (or --dry-run to only list them)");
-        }
-        String question = "Delete the " + n + " resource(s) marked 'delete' above? Type yes to confirm: ";
-        String answer;
-        if (System.console() != null && ctx.errIsTerminal()) {
-            answer = System.console().readLine("%s", question);
-        } else {
-            char[] a = ctx.prompt().ask(question);
-            answer = a == null ? null : new String(a);
-        }
-        return answer != null && answer.trim().equalsIgnoreCase("yes");
     }
 }

@@ -1,6 +1,7 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.aws.AwsClients;
+import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.CredentialResolver;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 
@@ -27,6 +28,23 @@ public record CliContext(PrintWriter out, PrintWriter err, Map<String, String> e
     public CliContext(PrintWriter out, PrintWriter err, Map<String, String> env, Path home, Path cwd,
                       PasswordPrompt prompt, boolean errIsTerminal) {
         this(out, err, env, home, cwd, prompt, errIsTerminal, AwsClients.Factory.SDK);
+    }
+
+    /**
+     * Asks a yes/no question on the terminal; without one it is bad input (exit 2) saying how to confirm instead.
+     *
+     * @param noTerminal the message when there is no terminal to ask on
+     */
+    public boolean confirm(String question, String noTerminal) {
+        if (prompt == PasswordPrompt.NONE) throw ToolException.usage(noTerminal);
+        String answer;
+        if (System.console() != null && errIsTerminal) {
+            answer = System.console().readLine("%s", question);
+        } else {
+            char[] a = prompt.ask(question);
+            answer = a == null ? null : new String(a);
+        }
+        return answer != null && answer.trim().equalsIgnoreCase("yes");
     }
 
     public CredentialResolver credentials() {

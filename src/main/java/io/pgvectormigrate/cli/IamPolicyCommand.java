@@ -9,7 +9,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.util.concurrent.Callable;
 
 /** Prints the IAM documents the tool needs; changes nothing and calls no AWS API. */
 @Command(name = "iam-policy", mixinStandardHelpOptions = true,
@@ -24,13 +23,9 @@ import java.util.concurrent.Callable;
                 "  pgvector-migrate iam-policy --region eu-west-1 --document operator > operator.json",
                 "  aws iam create-role --role-name pgvector-migrate-dms \\",
                 "      --assume-role-policy-document \"$(pgvector-migrate iam-policy --region eu-west-1 --document dms-trust)\""})
-public final class IamPolicyCommand implements Callable<Integer> {
+public final class IamPolicyCommand extends ToolCommand {
     public enum Document { all, operator, dms_trust, dms_permissions }
 
-    private final CliContext ctx;
-
-    @Mixin
-    CommonOptions common;
 
     @Option(names = "--region", description = "AWS region the policies name (default: AWS_REGION or AWS_DEFAULT_REGION).")
     String region;
@@ -53,10 +48,6 @@ public final class IamPolicyCommand implements Callable<Integer> {
     @Option(names = "--document", defaultValue = "all", converter = DocumentConverter.class,
             description = "Which document: all, operator, dms-trust, dms-permissions (one document prints as bare JSON, ready for the aws CLI).")
     Document document;
-
-    public IamPolicyCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
 
     @Override
     public Integer call() {

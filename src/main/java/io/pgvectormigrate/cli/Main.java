@@ -3,7 +3,7 @@ package io.pgvectormigrate.cli;
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
-import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pipeline.Failure;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -91,24 +91,12 @@ public final class Main implements Runnable {
         });
         cl.setExecutionExceptionHandler((ex, sub, parseResult) -> {
             boolean verbose = isVerbose(parseResult);
-            int code;
-            String line;
-            if (ex instanceof ToolException te) {
-                code = te.exitCode();
-                line = te.getMessage();
-            } else if (Database.isConnectionLoss(ex)) {
-                code = ExitCode.RUNTIME_FAILURE;
-                line = "connection lost mid-run: " + Database.firstLine(rootMessage(ex))
-                        + " (nothing was changed by verify; re-run when the database is reachable)";
-            } else {
-                code = ExitCode.RUNTIME_FAILURE;
-                line = "unexpected " + ex.getClass().getSimpleName() + ": " + Database.firstLine(ex.getMessage())
-                        + (verbose ? "" : " (run with --verbose for the stack trace)");
-            }
-            ctx.err().println("error: " + line);
+            Failure f = Failure.of(ex, null);
+            boolean unexpected = !(ex instanceof ToolException) && f.message().startsWith("unexpected ");
+            ctx.err().println("error: " + f.message() + (unexpected && !verbose ? " (run with --verbose for the stack trace)" : ""));
             if (verbose) ex.printStackTrace(ctx.err());
             ctx.err().flush();
-            return code;
+            return f.exitCode();
         });
         int code = cl.execute(args);
         ctx.out().flush();
@@ -123,21 +111,18 @@ public final class Main implements Runnable {
         return false;
     }
 
-    private static String rootMessage(Throwable t) {
-        Throwable c = t;
-        while (c.getCause() != null) c = c.getCause();
-        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
-    }
-
-    /** Gives commands the CLI context through a (CliContext) constructor when they have one. */
+    /** Gives commands the CLI context: {@link ToolCommand}s, and any with a (CliContext) constructor. */
     private record ContextFactory(CliContext ctx) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> cls) throws Exception {
+            K made;
             try {
-                return cls.getDeclaredConstructor(CliContext.class).newInstance(ctx);
+                made = cls.getDeclaredConstructor(CliContext.class).newInstance(ctx);
             } catch (NoSuchMethodException e) {
-                return CommandLine.defaultFactory().create(cls);
+                made = CommandLine.defaultFactory().create(cls);
             }
+            if (made instanceof ToolCommand c) c.ctx = ctx;
+            return made;
         }
     }
 

@@ -5,7 +5,6 @@ import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsProvider;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.PlanningClients;
-import io.pgvectormigrate.aws.RunOptions;
 import io.pgvectormigrate.aws.SourceOptions;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Journal;
@@ -24,7 +23,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 @Command(name = "plan", mixinStandardHelpOptions = true,
         description = {"Print every AWS call that restore, credentials and teardown would make for a run, with the identifiers "
@@ -35,25 +33,19 @@ import java.util.concurrent.Callable;
                 "  pgvector-migrate plan --snapshot pgvm-upgrade-v1-capture --stack BedrockChatStack --run-id upgrade-v1 --region us-east-1",
                 "  pgvector-migrate plan --snapshot my-final-snapshot --target-cluster new-cluster --format json",
                 "", "Exit codes: 0 plan printed, 1 AWS failed, 2 bad input (the same checks restore makes)."})
-public final class PlanCommand implements Callable<Integer> {
-    private final CliContext ctx;
+public final class PlanCommand extends ToolCommand {
 
-    @Mixin CommonOptions common;
     @Mixin AwsOptions aws;
     @Mixin RunOptions run;
     @Mixin SourceOptions source;
-
-    public PlanCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
 
     public record Phase(String phase, List<PlanningClients.Call> calls) {}
 
     @Override
     public Integer call() {
-        String runId = run.runIdOrNew();
+        String runId = run.runIdOrNew("plan");
         Path workDir = run.workDir(ctx.cwd());
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        Progress progress = progress();
         var options = source.toOptions();
         Path scratch;
         try {

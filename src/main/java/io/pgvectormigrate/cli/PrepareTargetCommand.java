@@ -5,10 +5,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.local.PgBinaries;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.TableFilter;
-import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.target.Indexes.DeferredIndex;
-import io.pgvectormigrate.target.Indexes.IndexAction;
 import io.pgvectormigrate.target.PrepareOptions;
 import io.pgvectormigrate.target.PrepareOptions.Preset;
 import io.pgvectormigrate.target.TargetPreparer;
@@ -19,9 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 @Command(name = "prepare-target", mixinStandardHelpOptions = true,
         description = {
@@ -39,11 +34,7 @@ import java.util.concurrent.Callable;
                 "  pgvector-migrate prepare-target --target $TARGET --after-load",
                 "",
                 "Passwords: in the URL, PGPASSWORD or ~/.pgpass; they are never printed."})
-public final class PrepareTargetCommand implements Callable<Integer> {
-    private final CliContext ctx;
-
-    @Mixin
-    CommonOptions common;
+public final class PrepareTargetCommand extends ToolCommand {
 
     @Option(names = "--target", required = true, paramLabel = "<conn>",
             description = "Database to prepare (JDBC URL or postgresql:// URI).")
@@ -69,7 +60,7 @@ public final class PrepareTargetCommand implements Callable<Integer> {
     boolean allowNonempty;
 
     @Option(names = "--preset", paramLabel = "auto|bedrock-chat|none", defaultValue = "auto",
-            converter = PresetConverter.class,
+            converter = Converters.PresetName.class,
             description = "Create Bedrock Chat's public.items and its indexes when absent: auto (default) does so without --source, "
                     + "or when the source has public.items.")
     Preset preset;
@@ -95,15 +86,11 @@ public final class PrepareTargetCommand implements Callable<Integer> {
     @Mixin
     TableFilterOptions tableFilter = new TableFilterOptions();
 
-    public PrepareTargetCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
-
     @Override
     public Integer call() {
         ConnectionSpec targetSpec = ctx.credentials().resolve(ConnectionSpec.parse(target));
         TableFilter filter = tableFilter.toFilter();
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        Progress progress = progress();
         if (afterLoad) {
             if (source != null || schemaFromSource || migrations != null || deferIndexes || allowNonempty) {
                 throw ToolException.usage("--after-load takes only --target, the table filters and the build settings: "
@@ -112,7 +99,7 @@ public final class PrepareTargetCommand implements Callable<Integer> {
             if (parallelWorkers < 0) throw ToolException.usage("--parallel-workers must be 0 or more");
             AfterLoadResult r = TargetPreparer.afterLoad(targetSpec, filter,
                     new AfterLoadOptions(maintenanceWorkMem, parallelWorkers), progress);
-            print(r);
+            PrepareText.print(ctx.out(), common.json(), r);
             return ExitCode.OK;
         }
         if (schemaFromSource && source == null) {
@@ -131,59 +118,7 @@ public final class PrepareTargetCommand implements Callable<Integer> {
         PrepareOptions options = new PrepareOptions(targetSpec, sourceSpec, schemaFromSource, dir, allowNonempty,
                 deferIndexes, filter, preset, binaries);
         PrepareResult r = TargetPreparer.prepare(options, progress);
-        print(r);
+        PrepareText.print(ctx.out(), common.json(), r);
         return ExitCode.OK;
-    }
-
-    private void print(PrepareResult r) {
-        PrintWriter out = ctx.out();
-        if (common.json()) {
-            out.println(Json.write(r));
-            return;
-        }
-        out.println(r.summary());
-        out.println("  PostgreSQL " + r.targetVersion() + (r.sourceVersion() != null ? " (source " + r.sourceVersion() + ")" : ""));
-        String vectorDid = switch (r.vectorAction()) {
-            case "keep" -> "already installed";
-            case "update" -> "updated from " + r.vectorBefore();
-            default -> "created";
-        };
-        out.println("  extensions: vector " + r.vectorVersion() + " (" + vectorDid + "), pgcrypto " + r.pgcryptoVersion());
-        out.println("  migrations applied now: " + (r.applied().isEmpty() ? "none (all up to date)" : String.join(", ", r.applied())));
-        out.println("  preset: " + r.preset());
-        if (!r.tablesCreated().isEmpty()) out.println("  tables created: " + String.join(", ", r.tablesCreated()));
-        if (!r.tablesPresent().isEmpty()) out.println("  tables already present (same definition): " + String.join(", ", r.tablesPresent()));
-        if (!r.deferredIndexes().isEmpty()) {
-            out.println("  indexes deferred until after the load (prepare-target --after-load rebuilds them):");
-            for (DeferredIndex d : r.deferredIndexes()) out.println("    " + d.schema() + "." + d.name() + " (" + d.accessMethod() + ")");
-        }
-        for (String w : r.warnings()) out.println("  note: " + w);
-    }
-
-    private void print(AfterLoadResult r) {
-        PrintWriter out = ctx.out();
-        if (common.json()) {
-            out.println(Json.write(r));
-            return;
-        }
-        out.println(r.summary());
-        for (IndexAction a : r.indexes()) {
-            out.println("  " + a.schema() + "." + a.index() + " (" + a.accessMethod() + "): "
-                    + a.action().name().toLowerCase().replace('_', ' ')
-                    + (a.seconds() > 0 ? String.format(java.util.Locale.ROOT, " in %.1f s", a.seconds()) : ""));
-        }
-        if (!r.analyzed().isEmpty()) out.println("  analyzed: " + String.join(", ", r.analyzed()));
-    }
-
-    /** Accepts auto, bedrock-chat, none. */
-    static final class PresetConverter implements picocli.CommandLine.ITypeConverter<Preset> {
-        @Override
-        public Preset convert(String value) {
-            try {
-                return Preset.fromCli(value);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException(e.getMessage());
-            }
-        }
     }
 }

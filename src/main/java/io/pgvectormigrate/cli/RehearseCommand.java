@@ -1,25 +1,15 @@
 package io.pgvectormigrate.cli;
 
-import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.engine.NativeEngine;
-import io.pgvectormigrate.engine.NativeOptions;
-import io.pgvectormigrate.local.Rehearsal;
-import io.pgvectormigrate.pipeline.CopyEngine;
-import io.pgvectormigrate.pipeline.Pipeline;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.run.Rehearsal;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 
 @Command(name = "rehearse", mixinStandardHelpOptions = true,
         description = {
@@ -38,11 +28,7 @@ import java.util.function.Supplier;
                 "  pgvector-migrate rehearse --run-id rehearse-20250101-120000-ab12      (resume)",
                 "",
                 "Exit codes: 0 verified, 1 runtime failure, 2 bad input, 3 verification found differences."})
-public final class RehearseCommand implements Callable<Integer> {
-    private final CliContext ctx;
-
-    @Mixin
-    CommonOptions common = new CommonOptions();
+public final class RehearseCommand extends ToolCommand {
 
     @Option(names = "--rows", paramLabel = "N", description = "Chunks in the generated snapshot (default: " + Rehearsal.DEFAULT_ROWS + ").")
     Long rows;
@@ -69,20 +55,17 @@ public final class RehearseCommand implements Callable<Integer> {
     @Option(names = "--keep-source", description = "Keep the temporary source instance too.")
     boolean keepSource;
 
-    @Option(names = "--run-id", paramLabel = "ID", description = "Name of the run; an existing one is resumed (default: a new rehearse-<time> id).")
-    String runId;
+    @Mixin
+    RunOptions run = new RunOptions();
 
-    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where runs keep their journal, archive and instances (default: ./.pgvector-migrate).")
-    Path workDir;
-
-    @Option(names = "--report", paramLabel = "FILE.md", description = "Also write the run report as Markdown to this file.")
-    Path report;
+    @Mixin
+    ReportOptions report = new ReportOptions();
 
     @Option(names = "--force-teardown", description = "Remove what the run made even though verify did not pass: with --run-id "
             + "of a run that stopped (failed, differences, killed, paused), right away; on a new run, when it stops on a failure or differences.")
     boolean forceTeardown;
 
-    @Option(names = "--stop-after", paramLabel = "STEP", converter = StepConverter.class,
+    @Option(names = "--stop-after", paramLabel = "STEP", converter = Converters.StepName.class,
             description = "Pause after this step (preflight, restore, credentials, prepare-target, migrate, verify, cutover); "
                     + "the same --run-id continues.")
     Step stopAfter;
@@ -93,86 +76,26 @@ public final class RehearseCommand implements Callable<Integer> {
     @Option(names = "--target-port", paramLabel = "PORT", description = "Port of the local target instance (default: a free one).")
     Integer targetPort;
 
-    private final Supplier<CopyEngine> engine;
-
-    public RehearseCommand(CliContext ctx) {
-        this.ctx = ctx;
-        this.engine = () -> new NativeEngine(NativeOptions.defaults());
-    }
-
     @Override
     public Integer call() {
         Path cwd = ctx.cwd();
-        Path work = cwd.resolve(workDir != null ? workDir : Path.of(".pgvector-migrate")).toAbsolutePath().normalize();
-        Path reportFile = report == null ? null : cwd.resolve(report).toAbsolutePath().normalize();
-        if (reportFile != null) checkWritable(reportFile);
+        Path work = run.workDir(cwd);
+        Path reportFile = report.file(cwd);
         if (keep && target != null) {
             ctx.err().println("note: --keep has no effect with --target (the tool never removes your target)");
         }
         for (Integer p : new Integer[]{sourcePort, targetPort}) {
             if (p != null && (p < 1 || p > 65535)) throw ToolException.usage("invalid port " + p + ": use 1-65535");
         }
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        Progress progress = progress();
         Rehearsal.Options o = new Rehearsal.Options(rows, bots, seed, liveWrites, snapshot == null ? null : cwd.resolve(snapshot),
-                target, keep, keepSource, runId, work, forceTeardown, stopAfter, sourcePort, targetPort);
-        // Ctrl-C leaves the journal as a kill would; say how to continue (the hook is removed once the run ends)
-        String resumeId = runId;
-        Thread onInterrupt = new Thread(() -> {
-            ctx.err().println("interrupted: resume with pgvector-migrate rehearse --work-dir " + work
-                    + (resumeId != null ? " --run-id " + resumeId : " --run-id <the id printed above>"));
-            ctx.err().flush();
-        }, "rehearse-interrupted");
-        Runtime.getRuntime().addShutdownHook(onInterrupt);
-        Rehearsal.Result r;
-        try {
-            r = Rehearsal.run(o, ctx.env(), ctx.credentials(), progress, Clock.systemUTC(), engine);
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(onInterrupt);
-            } catch (IllegalStateException shuttingDown) {
-                // the JVM is exiting: the hook runs
-            }
-        }
-
+                target, keep, keepSource, run.runId, work, forceTeardown, stopAfter, sourcePort, targetPort);
+        Rehearsal.Result r = Outcomes.resumable(ctx, "pgvector-migrate rehearse --work-dir " + work
+                        + (run.runId != null ? " --run-id " + run.runId : " --run-id <the id printed above>"),
+                () -> Rehearsal.run(o, ctx.env(), ctx.credentials(), progress, Clock.systemUTC(), null));
         ctx.out().print(common.json() ? r.report().toJson() + "\n" : r.report().toText());
         ctx.out().flush();
-        int code = r.outcome().exitCode();
-        if (r.outcome().status() == Pipeline.Status.FAILED || r.outcome().status() == Pipeline.Status.DIFFERENCES) {
-            ctx.err().println("error: " + r.outcome().message());
-            if (common.verbose && r.outcome().error() != null) r.outcome().error().printStackTrace(ctx.err());
-        }
-        if (reportFile != null) {
-            try {
-                Files.writeString(reportFile, r.report().toMarkdown());
-                ctx.err().println("report written to " + reportFile);
-            } catch (IOException e) {
-                ctx.err().println("error: cannot write the report to " + reportFile + ": " + e.getMessage());
-                if (code == ExitCode.OK) code = ExitCode.RUNTIME_FAILURE;
-            }
-        }
-        ctx.err().flush();
-        return code;
-    }
-
-    private static void checkWritable(Path file) {
-        Path dir = file.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw ToolException.usage("--report " + file + ": directory " + dir + " does not exist");
-        }
-        if (Files.isDirectory(file) || (Files.exists(file) && !Files.isWritable(file)) || !Files.isWritable(dir)) {
-            throw ToolException.usage("--report " + file + " is not a writable file path");
-        }
-    }
-
-    static final class StepConverter implements ITypeConverter<Step> {
-        @Override
-        public Step convert(String value) {
-            try {
-                return Step.of(value);
-            } catch (IllegalArgumentException e) {
-                throw new picocli.CommandLine.TypeConversionException("unknown step '" + value
-                        + "': use preflight, restore, credentials, prepare-target, migrate, verify or cutover");
-            }
-        }
+        int code = Outcomes.exit(ctx, common, r.outcome());
+        return Outcomes.report(ctx, reportFile, r.report().toMarkdown(), code);
     }
 }

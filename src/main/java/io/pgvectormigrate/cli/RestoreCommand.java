@@ -4,16 +4,15 @@ import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsProvider;
 import io.pgvectormigrate.aws.AwsSession;
-import io.pgvectormigrate.aws.RunOptions;
 import io.pgvectormigrate.aws.SourceOptions;
 import io.pgvectormigrate.aws.TemporarySource;
+import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pipeline.Journal;
-import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.run.Standalone;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -21,93 +20,64 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Restore an Aurora PostgreSQL snapshot to a temporary cluster the run owns: a parameter group with "
                 + "logical replication, the cluster in the target's subnet group and security groups (Serverless v2, "
                 + "deletion protection off, the snapshot's KMS key, tagged with the run), a db.serverless writer, and its "
                 + "credentials in a tool-owned secret (the captured password, or a generated one).",
-                "Resumable: run it again with the same --run-id after a failure or a timeout."},
+                "The steps preflight, restore and credentials of the run's journal: run it again with the same --run-id after "
+                        + "a failure, a timeout or a kill, and it continues where it stopped."},
         footer = {"", "Examples:",
                 "  pgvector-migrate restore --snapshot pgvm-upgrade-v1-capture --stack BedrockChatStack --run-id upgrade-v1 --region us-east-1",
                 "  pgvector-migrate restore --snapshot arn:aws:rds:us-east-1:123456789012:cluster-snapshot:final --target-cluster new-cluster",
                 "", "See what it would do first: pgvector-migrate plan (same options). Remove it all: pgvector-migrate cleanup --run-id ID.",
                 "Exit codes: 0 restored, 1 AWS failed or timed out (re-run to resume), 2 bad input (nothing left created)."})
-public final class RestoreCommand implements Callable<Integer> {
-    private final CliContext ctx;
+public final class RestoreCommand extends ToolCommand {
 
-    @Mixin CommonOptions common;
     @Mixin AwsOptions aws;
     @Mixin RunOptions run;
     @Mixin SourceOptions source;
 
-    public RestoreCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
-
     @Override
     public Integer call() {
-        String runId = run.runIdOrNew();
+        String runId = run.runIdOrNew("restore");
         Path workDir = run.workDir(ctx.cwd());
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        Progress progress = progress();
         var options = source.toOptions();
+        Standalone.Result r;
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
-            Journal journal = Journal.open(workDir, runId, "restore", Clock.systemUTC());
             if (run.runId == null) progress.info("run id: " + runId + " (pass --run-id " + runId + " to resume, status and cleanup)");
-            RunContext rc = new RunContext(journal, progress, workDir, Clock.systemUTC());
-            AwsProvider provider = new AwsProvider(clients, options);
-            step(journal, Step.PREFLIGHT, () -> {
-                provider.preflight(rc);
-                return "snapshot and target checked";
-            });
-            step(journal, Step.RESTORE, () -> {
-                provider.restore(rc);
-                return "temporary cluster available";
-            });
-            ConnectionSpec[] spec = new ConnectionSpec[1];
-            step(journal, Step.CREDENTIALS, () -> {
-                spec[0] = provider.credentials(rc);
-                return "credentials in " + journal.output(Step.CREDENTIALS, "secretName").orElse("?");
-            });
-            TemporarySource ts = AwsProvider.temporarySource(journal)
-                    .orElseThrow(() -> ToolException.runtime("the journal lacks the restored cluster's details: " + journal.file()));
-            String passwordFrom = journal.output(Step.CREDENTIALS, "passwordSource").orElse("?");
-            if (common.json()) {
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("runId", runId);
-                out.put("source", ts);
-                out.put("connection", spec[0].display());
-                out.put("passwordSource", passwordFrom);
-                out.put("journal", journal.file().toString());
-                ctx.out().println(Json.write(out));
-            } else {
-                ctx.out().println("restored run " + runId + " in " + ts.region() + ":");
-                ctx.out().println("  temporary cluster  " + ts.clusterId() + " (aurora-postgresql " + ts.engineVersion() + ", writer "
-                        + ts.instanceId() + ")");
-                ctx.out().println("  endpoint           " + spec[0].display());
-                ctx.out().println("  credentials        secret " + ts.secretArn() + " ("
-                        + ("captured".equals(passwordFrom) ? "the captured password" : "a generated password") + ")");
-                ctx.out().println("  network            subnet group " + ts.subnetGroup() + ", security groups "
-                        + String.join(",", ts.securityGroupIds()));
-                ctx.out().println("  target             " + (ts.target() == null ? "?" : ts.target().clusterId()));
-                ctx.out().println("  journal            " + journal.file());
-                ctx.out().println("when done: pgvector-migrate cleanup --run-id " + runId);
-            }
+            r = Outcomes.resumable(ctx, "pgvector-migrate restore --run-id " + runId + " --work-dir " + workDir + " (same options)",
+                    () -> Standalone.restore(runId, workDir, clients, options, progress, Clock.systemUTC()));
         }
-        return 0;
-    }
-
-    /** Runs a pipeline step with its journal status (a crash leaves it RUNNING, which a resume repeats). */
-    static void step(Journal journal, Step step, Supplier<String> body) {
-        journal.started(step);
-        try {
-            String message = body.get();
-            journal.done(step, message, null);
-        } catch (RuntimeException e) {
-            journal.failed(step, e.getMessage());
-            throw e;
+        int code = Outcomes.exit(ctx, common, r.outcome());
+        if (code != ExitCode.OK) return code;
+        Journal journal = r.journal();
+        TemporarySource ts = AwsProvider.temporarySource(journal)
+                .orElseThrow(() -> ToolException.runtime("the journal lacks the restored cluster's details: " + journal.file()));
+        String passwordFrom = journal.output(Step.CREDENTIALS, "passwordSource").orElse("?");
+        if (common.json()) {
+            Map<String, Object> out = new LinkedHashMap<>();
+            out.put("runId", runId);
+            out.put("source", ts);
+            out.put("connection", r.source());
+            out.put("passwordSource", passwordFrom);
+            out.put("journal", journal.file().toString());
+            ctx.out().println(Json.write(out));
+            return code;
         }
+        ctx.out().println("restored run " + runId + " in " + ts.region() + ":");
+        ctx.out().println("  temporary cluster  " + ts.clusterId() + " (aurora-postgresql " + ts.engineVersion() + ", writer "
+                + ts.instanceId() + ")");
+        ctx.out().println("  endpoint           " + r.source());
+        ctx.out().println("  credentials        secret " + ts.secretArn() + " ("
+                + ("captured".equals(passwordFrom) ? "the captured password" : "a generated password") + ")");
+        ctx.out().println("  network            subnet group " + ts.subnetGroup() + ", security groups "
+                + String.join(",", ts.securityGroupIds()));
+        ctx.out().println("  target             " + (ts.target() == null ? "?" : ts.target().clusterId()));
+        ctx.out().println("  journal            " + journal.file());
+        ctx.out().println("when done: pgvector-migrate cleanup --run-id " + runId);
+        return code;
     }
 }

@@ -3,8 +3,6 @@ package io.pgvectormigrate.cli;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
-import io.pgvectormigrate.core.ExitCode;
-import io.pgvectormigrate.pipeline.Pipeline;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.run.CloudRun;
@@ -13,12 +11,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {
@@ -46,10 +41,8 @@ import java.util.concurrent.Callable;
                 "",
                 "Exit codes: 0 verified and cleaned up, 1 runtime failure (re-run to resume), 2 bad input (nothing created by this",
                 "attempt), 3 verification found differences (nothing torn down)."})
-public final class RunCommand implements Callable<Integer> {
-    private final CliContext ctx;
+public final class RunCommand extends ToolCommand {
 
-    @Mixin CommonOptions common;
     @Mixin AwsOptions aws;
     @Mixin DmsFlags dmsFlags;
 
@@ -73,18 +66,12 @@ public final class RunCommand implements Callable<Integer> {
             + "replication driven from this machine; no DMS cost).")
     String engine;
 
-    @Option(names = "--run-id", paramLabel = "ID", description = "Names the run and everything it creates; an existing one is resumed "
-            + "(default: a new run-<date>-<hex> id).")
-    String runId;
-
-    @Option(names = "--work-dir", paramLabel = "DIR", description = "Where run journals live (default: ./.pgvector-migrate).")
-    Path workDir;
+    @Mixin RunOptions run = new RunOptions();
 
     @Option(names = "--keep-temporary", description = "Keep the temporary cluster after a verified run (delete it later with cleanup).")
     Boolean keepTemporary;
 
-    @Option(names = "--report", paramLabel = "FILE.md", description = "Also write the run report as Markdown to this file.")
-    Path report;
+    @Mixin ReportOptions report = new ReportOptions();
 
     @Mixin
     TableFilterOptions tableFilter = new TableFilterOptions();
@@ -96,74 +83,27 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--target-via", paramLabel = "HOST:PORT", description = "Reach the target through this port forward.")
     String targetVia;
 
-    @Option(names = "--stop-after", paramLabel = "STEP", converter = RehearseCommand.StepConverter.class,
+    @Option(names = "--stop-after", paramLabel = "STEP", converter = Converters.StepName.class,
             description = "Pause after this step (e.g. restore, to open a port forward to the new temporary cluster); the same --run-id continues.")
     Step stopAfter;
 
-    public RunCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
-
     @Override
     public Integer call() {
-        RunSettings s = RunSettings.resolve(new RunSettings.Flags(config, snapshot, stack, targetCluster, targetSecretArn, engine, runId,
-                workDir, aws.region, aws.profile, keepTemporary, report, tableFilter.schemas, tableFilter.tables, tableFilter.excludes, stopAfter, dmsFlags.toConfig(),
-                sourceVia, targetVia), ctx.cwd());
+        RunSettings s = RunSettings.resolve(new RunSettings.Flags(config, snapshot, stack, targetCluster, targetSecretArn, engine, run.runId,
+                run.workDir, aws.region, aws.profile, keepTemporary, report.report, tableFilter.schemas, tableFilter.tables,
+                tableFilter.excludes, stopAfter, dmsFlags.toConfig(), sourceVia, targetVia), ctx.cwd());
         if (aws.region == null) aws.region = s.region();
         if (aws.profile == null) aws.profile = s.profile();
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
-        // Ctrl-C leaves the journal as a kill would: say how to continue (the hook goes once the run ends)
-        Thread onInterrupt = new Thread(() -> {
-            ctx.err().println("interrupted: resume with pgvector-migrate run --run-id " + s.runId() + " --work-dir " + s.workDir()
-                    + (s.configFile() != null ? " --config " + s.configFile() : ""));
-            ctx.err().flush();
-        }, "run-interrupted");
-        Runtime.getRuntime().addShutdownHook(onInterrupt);
+        Progress progress = progress();
         CloudRun.Result r;
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), s.workDir(), s.runId())) {
-            r = CloudRun.run(s, clients, progress, Clock.systemUTC(), List.of());
-        } finally {
-            try {
-                Runtime.getRuntime().removeShutdownHook(onInterrupt);
-            } catch (IllegalStateException shuttingDown) {
-                // the JVM is exiting: the hook runs
-            }
+            r = Outcomes.resumable(ctx, "pgvector-migrate run --run-id " + s.runId() + " --work-dir " + s.workDir()
+                            + (s.configFile() != null ? " --config " + s.configFile() : ""),
+                    () -> CloudRun.run(s, clients, progress, Clock.systemUTC(), List.of()));
         }
-        if (common.json()) {
-            com.fasterxml.jackson.databind.node.ObjectNode doc = io.pgvectormigrate.report.Json.mapper().valueToTree(r.report());
-            if (!r.estimate().isEmpty()) doc.putPOJO("costEstimate", r.estimate());
-            ctx.out().println(io.pgvectormigrate.report.Json.write(doc));
-        } else {
-            ctx.out().print(r.report().toText());
-            if (!r.estimate().isEmpty()) {
-                ctx.out().println();
-                ctx.out().println("  cost estimate (prices from migration.yaml's cost: section; see the runbook):");
-                r.estimate().forEach(l -> ctx.out().println("    " + l));
-            }
-        }
+        ctx.out().print(common.json() ? r.json() + "\n" : r.text());
         ctx.out().flush();
-        int code = r.outcome().exitCode();
-        if (r.outcome().status() == Pipeline.Status.FAILED || r.outcome().status() == Pipeline.Status.DIFFERENCES) {
-            ctx.err().println("error: " + r.outcome().message());
-            if (common.verbose && r.outcome().error() != null) r.outcome().error().printStackTrace(ctx.err());
-        }
-        if (s.report() != null) {
-            String md = r.report().toMarkdown();
-            if (!r.estimate().isEmpty()) {
-                StringBuilder sb = new StringBuilder(md).append("\n## Cost estimate\n\nPrices from migration.yaml's `cost:` section "
-                        + "(inputs, not AWS prices); the formula is in docs/runbook-bedrock-chat-v0-v1.md.\n\n");
-                r.estimate().forEach(l -> sb.append("    ").append(l).append('\n'));
-                md = sb.toString();
-            }
-            try {
-                Files.writeString(s.report(), md);
-                ctx.err().println("report written to " + s.report());
-            } catch (IOException e) {
-                ctx.err().println("error: cannot write the report to " + s.report() + ": " + e.getMessage());
-                if (code == ExitCode.OK) code = ExitCode.RUNTIME_FAILURE;
-            }
-        }
-        ctx.err().flush();
-        return code;
+        int code = Outcomes.exit(ctx, common, r.outcome());
+        return Outcomes.report(ctx, s.report(), r.markdown(), code);
     }
 }

@@ -5,7 +5,6 @@ import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.AwsStatus;
-import io.pgvectormigrate.aws.RunOptions;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.report.Json;
@@ -16,7 +15,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.concurrent.Callable;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
         description = {"Show a run's journal (steps and the resources it created) next to the live state of each resource in AWS. Changes nothing."},
@@ -24,27 +22,20 @@ import java.util.concurrent.Callable;
                 "  pgvector-migrate status --run-id upgrade-v1",
                 "  pgvector-migrate status --run-id upgrade-v1 --discover --format json",
                 "", "Exit codes: 0 shown, 1 AWS failed, 2 no such run or bad input."})
-public final class StatusCommand implements Callable<Integer> {
-    private final CliContext ctx;
+public final class StatusCommand extends ToolCommand {
 
-    @Mixin CommonOptions common;
     @Mixin AwsOptions aws;
     @Mixin RunOptions run;
 
     @Option(names = "--discover", description = "Also list resources tagged with the run that the journal does not know.")
     boolean discover;
 
-    public StatusCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
-
     @Override
     public Integer call() {
-        if (run.runId == null) throw ToolException.usage("missing --run-id: which run to show (see the directories in ./.pgvector-migrate/runs)");
-        String runId = run.runIdOrNew();
+        String runId = run.requireRunId("which run to show");
         Path workDir = run.workDir(ctx.cwd());
         Journal journal = Journal.load(workDir, runId, Clock.systemUTC());
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        Progress progress = progress();
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
             io.pgvectormigrate.aws.AwsProvider.checkRegion(journal, clients.region());
             AwsCalls calls = new AwsCalls(clients.pacing(), progress);

@@ -5,6 +5,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.report.ReportFile;
 import io.pgvectormigrate.verify.Check;
 import io.pgvectormigrate.verify.ReportFormatter;
 import io.pgvectormigrate.verify.Verifier;
@@ -14,15 +15,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.Callable;
 
 @Command(name = "verify", mixinStandardHelpOptions = true,
         description = {"Proves a copy complete: compares source and target, read-only on both.",
@@ -53,11 +50,7 @@ import java.util.concurrent.Callable;
                 "",
                 "Exit codes: 0 everything matches, 1 runtime failure (connection lost),",
                 "2 bad input, 3 differences found. See docs/verification.md."})
-public final class VerifyCommand implements Callable<Integer> {
-    private final CliContext ctx;
-
-    @Mixin
-    CommonOptions common;
+public final class VerifyCommand extends ToolCommand {
 
     @Option(names = "--source", required = true, paramLabel = "<conn>", description = "The database copied from.")
     String source;
@@ -95,12 +88,8 @@ public final class VerifyCommand implements Callable<Integer> {
             description = "Rows per primary-key chunk; a differing chunk is re-read row by row (default: ${DEFAULT-VALUE}).")
     int chunkRows;
 
-    @Option(names = "--report", paramLabel = "<file>", description = "Also write a Markdown report to this file (for a change ticket).")
-    Path report;
-
-    public VerifyCommand(CliContext ctx) {
-        this.ctx = ctx;
-    }
+    @Mixin
+    ReportOptions report = new ReportOptions();
 
     @Override
     public Integer call() {
@@ -110,11 +99,8 @@ public final class VerifyCommand implements Callable<Integer> {
         ConnectionSpec tgt = ctx.credentials().resolve(ConnectionSpec.parse(target));
         VerifyOptions options = new VerifyOptions(src, tgt, tableFilter.toFilter(), skipIds, groupBy,
                 maxDiffs, annQueries, annK, jobs, chunkRows, ctx.prompt());
-        Path reportFile = report == null ? null : ctx.cwd().resolve(report);
-        if (reportFile != null && reportFile.getParent() != null && !Files.isDirectory(reportFile.getParent())) {
-            throw ToolException.usage("cannot write --report " + report + ": directory " + reportFile.getParent() + " does not exist");
-        }
-        Progress progress = Progress.to(ctx.err(), ctx.errIsTerminal() && !common.noProgress);
+        Path reportFile = report.file(ctx.cwd());
+        Progress progress = progress();
         VerifyReport r = Verifier.verify(options, progress);
         if (common.json()) {
             ctx.out().println(Json.write(r));
@@ -123,11 +109,7 @@ public final class VerifyCommand implements Callable<Integer> {
         }
         ctx.out().flush();
         if (reportFile != null) {
-            try {
-                Files.writeString(reportFile, ReportFormatter.markdown(r), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw ToolException.runtime("cannot write report " + reportFile + ": " + e.getMessage(), e);
-            }
+            ReportFile.write(reportFile, ReportFormatter.markdown(r));
             progress.info("report written to " + reportFile);
         }
         return r.passed() ? ExitCode.OK : ExitCode.DIFFERENCES;

@@ -150,17 +150,17 @@ public final class NativeCopyBenchmark {
         Endpoints ep = new Endpoints(source, target, TableFilter.ALL);
         p.info("native (" + mode.id() + "): migrate + cutover");
         long t0 = System.nanoTime();
-        NativeEngine.MigrateOutcome m = engine.migrateDetailed(ctx, ep);
+        double copySeconds = Double.parseDouble(engine.migrate(ctx, ep).figures().get("copy-seconds"));
         double migrate = secs(t0);
         long c0 = System.nanoTime();
-        engine.cutoverDetailed(ctx, ep);
+        engine.cutover(ctx, ep);
         double cutover = secs(c0);
         double total = secs(t0);
         check(p, target, expected, db);
         exec(tgt.connection("postgres"), "DROP DATABASE " + db);
         return new Timing("native, --initial-copy " + mode.id() + (mode == NativeOptions.InitialCopy.SNAPSHOT ? " (" + jobs + " jobs)" : ""),
                 total, String.format(Locale.ROOT, "copy %.1f s, after-load (indexes, analyze) %.1f s, cutover %.1f s; prepare-target %.1f s not counted",
-                m.copySeconds(), migrate - m.copySeconds(), cutover, prepare));
+                copySeconds, migrate - copySeconds, cutover, prepare));
     }
 
     private static Timing dumpRestore(Progress p, PgBinaries bins, LocalPostgres src, LocalPostgres tgt, String db,

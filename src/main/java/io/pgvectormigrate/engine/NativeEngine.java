@@ -83,40 +83,32 @@ public final class NativeEngine implements CopyEngine {
         }
     }
 
-    /** What migrate did, beyond the CopyEngine summary; the CLI prints it. */
-    public record MigrateOutcome(String runId, List<TableRows> tables, String initialCopy, boolean resumed,
-                                 double copySeconds, long lagBytes, List<String> sequences) {}
+    /** What migrate did: the summary, the figures journaled and reported, and the typed detail commands print. */
+    private static Migrated migrated(List<TableCopy> tables, String initialCopy, boolean resumed, double copySeconds,
+                                     long lagBytes, List<String> sequences) {
+        long rows = tables.stream().mapToLong(TableCopy::rows).sum();
+        Map<String, String> figures = figures("engine", "native", "initial-copy", initialCopy, "tables", tables.size(),
+                "rows-copied", rows, "bytes-copied", tables.stream().mapToLong(TableCopy::bytes).sum(),
+                "copy-seconds", String.format(java.util.Locale.ROOT, "%.1f", copySeconds), "lag-bytes", lagBytes,
+                "sequences", sequences.size(), "resumed", resumed);
+        String copy = resumed
+                ? String.format(java.util.Locale.ROOT, "initial copy complete (%d table(s), %s rows on the target; "
+                + "reused the subscription of an earlier attempt)", tables.size(), Pg.count(rows))
+                : String.format(java.util.Locale.ROOT, "initial copy complete (%d table(s), %s rows in %.1f s, %s)",
+                tables.size(), Pg.count(rows), copySeconds, initialCopy);
+        String summary = copy + "; changes streaming, " + (lagBytes < 0 ? "lag unknown" : Pg.bytes(lagBytes) + " behind the source");
+        return new Migrated("native", summary, tables, sequences, lagBytes, figures);
+    }
 
-    public record TableRows(String table, long rows, long bytes) {}
+    /** Figures in the order given: key, value, key, value... */
+    private static Map<String, String> figures(Object... keysAndValues) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) out.put((String) keysAndValues[i], String.valueOf(keysAndValues[i + 1]));
+        return out;
+    }
 
     @Override
-    public Result migrate(RunContext ctx, Endpoints ep) {
-        MigrateOutcome o = migrateDetailed(ctx, ep);
-        Map<String, String> figures = new LinkedHashMap<>();
-        figures.put("engine", "native");
-        figures.put("initial-copy", o.initialCopy());
-        figures.put("tables", String.valueOf(o.tables().size()));
-        figures.put("rows-copied", String.valueOf(o.tables().stream().mapToLong(TableRows::rows).sum()));
-        figures.put("bytes-copied", String.valueOf(o.tables().stream().mapToLong(TableRows::bytes).sum()));
-        figures.put("copy-seconds", String.format(java.util.Locale.ROOT, "%.1f", o.copySeconds()));
-        figures.put("lag-bytes", String.valueOf(o.lagBytes()));
-        figures.put("sequences", String.valueOf(o.sequences().size()));
-        figures.put("resumed", String.valueOf(o.resumed()));
-        return new Result(describe(o), figures);
-    }
-
-    /** One line for humans about a migrate outcome. */
-    public static String describe(MigrateOutcome o) {
-        long rows = o.tables().stream().mapToLong(TableRows::rows).sum();
-        String copy = o.resumed()
-                ? String.format(java.util.Locale.ROOT, "initial copy complete (%d table(s), %s rows on the target; "
-                + "reused the subscription of an earlier attempt)", o.tables().size(), Pg.count(rows))
-                : String.format(java.util.Locale.ROOT, "initial copy complete (%d table(s), %s rows in %.1f s, %s)",
-                o.tables().size(), Pg.count(rows), o.copySeconds(), o.initialCopy());
-        return copy + "; changes streaming, " + (o.lagBytes() < 0 ? "lag unknown" : Pg.bytes(o.lagBytes()) + " behind the source");
-    }
-
-    public MigrateOutcome migrateDetailed(RunContext ctx, Endpoints ep) {
+    public Migrated migrate(RunContext ctx, Endpoints ep) {
         ReplicationNames n = ReplicationNames.forRun(ctx.runId());
         Progress p = ctx.progress();
         Journal j = ctx.journal();
@@ -138,7 +130,7 @@ public final class NativeEngine implements CopyEngine {
                     + ep.source().display() + " to " + ep.target().display());
             ensurePublication(j, src, ep.source(), n, tables, sub.isPresent());
 
-            List<TableRows> copied = new ArrayList<>();
+            List<TableCopy> copied = new ArrayList<>();
             double copySeconds = 0;
             String mode;
             if (sub.isEmpty()) {
@@ -184,7 +176,7 @@ public final class NativeEngine implements CopyEngine {
             List<String> seqs = copySequences(src, tgt, selection, p);
             long lag = Replication.lag(src, n.slot()).map(Replication.Lag::bytes).orElse(-1L);
             p.info("  changes are streaming; the target is " + (lag < 0 ? "(not yet confirmed)" : Pg.bytes(lag)) + " behind the source");
-            return new MigrateOutcome(ctx.runId(), copied, mode, sub.isPresent(), copySeconds, lag, seqs);
+            return migrated(copied, mode, sub.isPresent(), copySeconds, lag, seqs);
         } catch (SQLException e) {
             throw failure("migrating", ctx.runId(), e);
         } catch (InterruptedException e) {
@@ -194,7 +186,7 @@ public final class NativeEngine implements CopyEngine {
     }
 
     private String snapshotCopy(RunContext ctx, Endpoints ep, ReplicationNames n, Preflight.Plan plan,
-                                List<TableRows> copied) throws SQLException {
+                                List<TableCopy> copied) throws SQLException {
         Journal j = ctx.journal();
         Progress p = ctx.progress();
         j.recordResource(SLOT, n.slot(), attributes(ep.source()));
@@ -210,7 +202,7 @@ public final class NativeEngine implements CopyEngine {
                 result = copy.run(p, options.hooks(), ctx.runId());
             }
         }
-        for (SnapshotCopy.TableCopy t : result) copied.add(new TableRows(t.table(), t.rows(), t.bytes()));
+        for (SnapshotCopy.TableCopy t : result) copied.add(new TableCopy(t.table(), t.rows(), t.bytes()));
         try (Connection tgt = connect(ep.target(), "target")) {
             j.recordResource(SUBSCRIPTION, n.subscription(), attributes(ep.target()));
             // created disabled and without a copy: it starts from the slot, i.e. right after the snapshot
@@ -247,7 +239,7 @@ public final class NativeEngine implements CopyEngine {
     }
 
     /** Waits until every table's sync state is ready, reporting per-table state and COPY progress. */
-    private List<TableRows> waitForSync(Connection tgt, ReplicationNames n, List<TableInfo> tables, Progress p)
+    private List<TableCopy> waitForSync(Connection tgt, ReplicationNames n, List<TableInfo> tables, Progress p)
             throws SQLException, InterruptedException {
         long subOid = Replication.subscription(tgt, n.subscription()).orElseThrow(() -> ToolException.runtime(
                 "subscription " + n.subscription() + " vanished from the target while waiting for its initial copy")).oid();
@@ -281,10 +273,10 @@ public final class NativeEngine implements CopyEngine {
     }
 
     /** Rows and size of each table on the target: what a sync the tool did not stream itself left there. */
-    private static List<TableRows> onTarget(Connection tgt, List<TableInfo> tables) throws SQLException {
-        List<TableRows> out = new ArrayList<>();
+    private static List<TableCopy> onTarget(Connection tgt, List<TableInfo> tables) throws SQLException {
+        List<TableCopy> out = new ArrayList<>();
         for (TableInfo t : tables) {
-            out.add(new TableRows(t.display(), Pg.number(tgt, "SELECT count(*) FROM " + t.quoted()),
+            out.add(new TableCopy(t.display(), Pg.number(tgt, "SELECT count(*) FROM " + t.quoted()),
                     Pg.number(tgt, "SELECT pg_table_size(?::regclass)", t.quoted())));
         }
         return out;
@@ -344,33 +336,17 @@ public final class NativeEngine implements CopyEngine {
 
     // ---- cutover
 
-    /** What cutover did. */
-    public record CutoverOutcome(String runId, long lagBytesAtCutover, List<String> sequences, List<String> removed,
-                                 double waitSeconds) {}
+    private static CutOver cutOver(long lagAtCutover, List<String> sequences, List<String> removed, double waitSeconds) {
+        Map<String, String> figures = figures("lag-bytes-at-cutover", lagAtCutover, "sequences", sequences.size(),
+                "removed", String.join(",", removed), "catch-up-seconds", String.format(java.util.Locale.ROOT, "%.1f", waitSeconds));
+        String summary = "cut over: target caught up (" + Pg.bytes(Math.max(0, lagAtCutover)) + " behind), "
+                + sequences.size() + " sequence(s) carried, "
+                + (removed.isEmpty() ? "no replication objects were left to remove" : "removed " + String.join(", ", removed));
+        return new CutOver("native", summary, sequences, removed, lagAtCutover, figures);
+    }
 
     @Override
-    public Result cutover(RunContext ctx, Endpoints ep) {
-        CutoverOutcome o = cutoverDetailed(ctx, ep);
-        Map<String, String> figures = new LinkedHashMap<>();
-        figures.put("lag-bytes-at-cutover", String.valueOf(o.lagBytesAtCutover()));
-        figures.put("sequences", String.valueOf(o.sequences().size()));
-        figures.put("removed", String.join(",", o.removed()));
-        figures.put("catch-up-seconds", String.format(java.util.Locale.ROOT, "%.1f", o.waitSeconds()));
-        return new Result(describe(o), figures);
-    }
-
-    /** One line for humans about a cutover outcome. */
-    public static String describe(CutoverOutcome o) {
-        return "cut over: target caught up (" + Pg.bytes(Math.max(0, o.lagBytesAtCutover())) + " behind), "
-                + o.sequences().size() + " sequence(s) carried, "
-                + (o.removed().isEmpty() ? "no replication objects were left to remove" : "removed " + String.join(", ", o.removed()));
-    }
-
-    public static String formatBytes(long bytes) {
-        return Pg.bytes(bytes);
-    }
-
-    public CutoverOutcome cutoverDetailed(RunContext ctx, Endpoints ep) {
+    public CutOver cutover(RunContext ctx, Endpoints ep) {
         ReplicationNames n = ReplicationNames.forRun(ctx.runId());
         Progress p = ctx.progress();
         Journal j = ctx.journal();
@@ -406,7 +382,7 @@ public final class NativeEngine implements CopyEngine {
             List<String> removed = removeReplication(j, src, tgt, ep, n, p);
             assertNothingLeft(src, tgt, n);
             p.info("  cutover complete: nothing holds WAL on the source for this run");
-            return new CutoverOutcome(ctx.runId(), lagAtCutover, seqs, removed, waited);
+            return cutOver(lagAtCutover, seqs, removed, waited);
         } catch (SQLException e) {
             throw failure("cutting over", ctx.runId(), e);
         } catch (InterruptedException e) {

@@ -42,10 +42,7 @@ final class Pg {
     }
 
     static String bytes(long b) {
-        if (b < 1024) return b + " B";
-        if (b < 1024L * 1024) return String.format(java.util.Locale.ROOT, "%.1f kB", b / 1024.0);
-        if (b < 1024L * 1024 * 1024) return String.format(java.util.Locale.ROOT, "%.1f MB", b / (1024.0 * 1024));
-        return String.format(java.util.Locale.ROOT, "%.2f GB", b / (1024.0 * 1024 * 1024));
+        return io.pgvectormigrate.report.Progress.bytes(b);
     }
 
     static String count(long n) {

@@ -1,10 +1,15 @@
 package io.pgvectormigrate.pipeline;
 
+import io.pgvectormigrate.pg.ConnectionSpec;
+
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * How rows move from the temporary source to the target: the tool's own native logical replication, or an
  * AWS DMS homogeneous data migration. Idempotent like the provider: on resume it reuses what it recorded.
+ * Commands and checks reach engines only through this interface (they are made by the run assembly's factory).
  */
 public interface CopyEngine {
     /** "native" or "dms". */
@@ -20,18 +25,90 @@ public interface CopyEngine {
     void preflight(RunContext ctx, Endpoints endpoints);
 
     /** Starts the copy and returns once the initial load is complete (and changes stream, for CDC modes). */
-    Result migrate(RunContext ctx, Endpoints endpoints);
+    Migrated migrate(RunContext ctx, Endpoints endpoints);
 
     /** Waits for the target to catch up, stops replication, carries sequences, rebuilds indexes, removes leftovers. */
-    Result cutover(RunContext ctx, Endpoints endpoints);
+    CutOver cutover(RunContext ctx, Endpoints endpoints);
 
     /** Removes anything the engine left (subscriptions, publications, slots, DMS objects); idempotent. */
     void teardown(RunContext ctx, Endpoints endpoints);
 
+    /**
+     * Engine work that needs only the target, so it may start while the source is still being restored (the DMS
+     * network and target data provider); the migrate step does it again, idempotently. Empty when there is none.
+     */
+    default Optional<HeadStart> headStart() {
+        return Optional.empty();
+    }
+
+    /**
+     * Checks a cloud run adds to its preflight for this engine, before anything is created (DMS: its options, its
+     * rules for the target's login, the roles it assumes); every failure is bad input. Returns what passed.
+     */
+    default List<String> checkBeforeCreate(RunContext ctx, ConnectionSpec target) {
+        return List.of();
+    }
+
+    /** See {@link #headStart()}. */
+    interface HeadStart {
+        String name();
+
+        void run(RunContext ctx, ConnectionSpec target);
+    }
+
     /** What a step reports: a one-line summary and figures for the report and the journal (no secrets). */
-    record Result(String summary, Map<String, String> figures) {
-        public Result {
-            figures = figures == null ? Map.of() : Map.copyOf(figures);
+    sealed interface Result permits Done, Migrated, CutOver {
+        String summary();
+
+        Map<String, String> figures();
+
+        static Result of(String summary, Map<String, String> figures) {
+            return new Done(summary, figures);
+        }
+    }
+
+    /** A step without engine-specific detail (and what a resumed run reads back from the journal). */
+    record Done(String summary, Map<String, String> figures) implements Result {
+        public Done {
+            figures = copy(figures);
+        }
+
+        /** Figures keep their order (reports list them as the engine gave them); null is none. */
+        static Map<String, String> copy(Map<String, String> figures) {
+            return figures == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(figures));
+        }
+    }
+
+    /** One table of a copy; {@code rows} and {@code bytes} are -1 when the engine does not measure them (DMS). */
+    record TableCopy(String table, long rows, long bytes) {}
+
+    /**
+     * What migrate did.
+     *
+     * @param sequences sequences carried to the target (names; empty when the engine only counts them)
+     * @param lagBytes  how far the target is behind the source once changes stream; -1 unknown or not streaming
+     */
+    record Migrated(String engine, String summary, List<TableCopy> tables, List<String> sequences, long lagBytes,
+                    Map<String, String> figures) implements Result {
+        public Migrated {
+            tables = List.copyOf(tables);
+            sequences = List.copyOf(sequences);
+            figures = Done.copy(figures);
+        }
+    }
+
+    /**
+     * What cutover did.
+     *
+     * @param removed  replication objects removed ("subscription pgvm_x", "publication ...", "replication slot ...")
+     * @param lagBytes how far behind the target was when the engine stopped waiting
+     */
+    record CutOver(String engine, String summary, List<String> sequences, List<String> removed, long lagBytes,
+                   Map<String, String> figures) implements Result {
+        public CutOver {
+            removed = List.copyOf(removed);
+            sequences = List.copyOf(sequences);
+            figures = Done.copy(figures);
         }
     }
 }

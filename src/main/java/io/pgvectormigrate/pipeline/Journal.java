@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -28,6 +30,8 @@ import java.util.Optional;
 public final class Journal {
     public static final String FILE_NAME = "journal.json";
     public static final int FORMAT_VERSION = 1;
+    /** Where runs live unless --work-dir (or migration.yaml's workDir) says otherwise, relative to the working directory. */
+    public static final String DEFAULT_WORK_DIR = ".pgvector-migrate";
 
     /** The persisted form. */
     public record Data(int formatVersion, String runId, String command, Instant createdAt, Instant updatedAt,
@@ -56,6 +60,32 @@ public final class Journal {
         return Files.exists(runDir(workDir, runId).resolve(FILE_NAME));
     }
 
+    /**
+     * The run under a work directory most recently updated that still has a live resource of this kind (e.g. a native
+     * subscription left to cut over); empty when there is none.
+     */
+    public static Optional<String> latestWithLive(Path workDir, String kind) {
+        Path runs = workDir.resolve("runs");
+        if (!Files.isDirectory(runs)) return Optional.empty();
+        String best = null;
+        Instant bestAt = null;
+        try (var dirs = Files.list(runs)) {
+            for (Path d : (Iterable<Path>) dirs::iterator) {
+                Path f = d.resolve(FILE_NAME);
+                if (!Files.exists(f)) continue;
+                Data data = Json.mapper().readValue(f.toFile(), Data.class);
+                boolean live = data.resources() != null && data.resources().stream().anyMatch(r -> r.kind().equals(kind) && !r.deleted());
+                if (live && (bestAt == null || data.updatedAt().isAfter(bestAt))) {
+                    best = data.runId();
+                    bestAt = data.updatedAt();
+                }
+            }
+        } catch (IOException e) {
+            throw ToolException.runtime("cannot read the runs in " + runs + ": " + e.getMessage(), e);
+        }
+        return Optional.ofNullable(best);
+    }
+
     /** Opens the run's journal, creating it when new. */
     public static Journal open(Path workDir, String runId, String command, Clock clock) {
         validateRunId(runId);
@@ -73,6 +103,21 @@ public final class Journal {
         return j;
     }
 
+    /**
+     * Opens the journal of a run this command may continue: a new one, or one begun by a command in {@code continues};
+     * a journal of another kind of run is refused (exit 2) before anything touches it.
+     */
+    public static Journal open(Path workDir, String runId, String command, java.util.Set<String> continues, Clock clock) {
+        if (exists(workDir, runId)) {
+            String began = load(workDir, runId, clock).command;
+            if (!continues.contains(began)) {
+                throw ToolException.usage("run " + runId + " in " + workDir + " is a '" + began + "' run, which " + command
+                        + " does not continue: pick another --run-id");
+            }
+        }
+        return open(workDir, runId, command, clock);
+    }
+
     /** Loads an existing journal; bad input (exit 2) when there is none. */
     public static Journal load(Path workDir, String runId, Clock clock) {
         validateRunId(runId);
@@ -84,6 +129,13 @@ public final class Journal {
         Journal j = new Journal(file, clock);
         j.load();
         return j;
+    }
+
+    /** A new run id, {@code <prefix>-yyyyMMdd-HHmmss} in UTC (lower case, valid as an AWS name too). */
+    public static String newRunId(String prefix, Clock clock) {
+        String id = prefix + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(clock.instant());
+        validateRunId(id);
+        return id;
     }
 
     public static void validateRunId(String runId) {
@@ -142,6 +194,24 @@ public final class Journal {
     public synchronized void putParameter(String key, String value) {
         parameters.put(key, value);
         save();
+    }
+
+    /**
+     * A choice that shapes the run (an option or a setting): with none given now, what the journal recorded stays (else
+     * {@code dflt}); a different one is bad input once the step using it began (before that the operator may correct
+     * it). Returns the value in force, journaled.
+     *
+     * @param option how the operator gives it, for the message ("--rows", "the table filter")
+     */
+    public synchronized String settle(String key, String given, String dflt, boolean started, String option) {
+        Optional<String> recorded = parameter(key);
+        if (recorded.isPresent() && given != null && !recorded.get().equals(given) && started) {
+            throw ToolException.usage("run " + runId + " was started with " + option + " '" + recorded.get()
+                    + "': resume it with the same (or without " + option + "), or start a new run with another --run-id");
+        }
+        String value = given != null ? given : recorded.orElse(dflt);
+        if (value != null && !value.equals(recorded.orElse(null))) putParameter(key, value);
+        return value;
     }
 
     @JsonIgnore

@@ -7,10 +7,6 @@ import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.target.PrepareOptions;
-import io.pgvectormigrate.target.TargetPreparer;
-import io.pgvectormigrate.verify.Verifier;
-import io.pgvectormigrate.verify.VerifyOptions;
 import io.pgvectormigrate.verify.VerifyReport;
 
 import java.io.IOException;
@@ -19,10 +15,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -40,8 +39,11 @@ import java.util.concurrent.Future;
  * that stopped before cutover: failed, differences, killed or paused) is torn down right away without retrying
  * its remaining steps. Kept resources stay, and the journal still lists them as live.
  *
- * <p>Nothing here knows about local instances or AWS: the source, the target, the engine and, for tests, the
- * prepare and verify stages are injected.
+ * <p>A pass may run only some of the steps ({@link Options#steps}): the step commands ({@code restore},
+ * {@code migrate}, {@code cutover}) are passes over the same journal, so a step one command did is skipped by the next.
+ *
+ * <p>Nothing here knows about local instances, AWS or a particular engine: the source, the target, the engine and
+ * the prepare and verify stages are injected (the run assembly builds them).
  */
 public final class Pipeline {
     /** Teardown's progress inside its own step, so a resumed teardown skips what it finished. */
@@ -58,22 +60,44 @@ public final class Pipeline {
      * @param keepSource    leave the temporary source in place at teardown
      * @param keepTarget    leave a target the run created in place at teardown
      * @param stopAfter     pause after this step (null = run to the end); a re-run with the same run id continues
+     * @param steps         the steps this pass runs (every step for a whole run); the others are left as the journal has them
+     * @param recheck       preflight runs on every pass, done or not: for a command that takes its inputs anew each time
+     *                      (restore), so a resume with other inputs is checked against what the journal recorded
      */
-    public record Options(TableFilter tables, boolean forceTeardown, boolean keepSource, boolean keepTarget, Step stopAfter) {
+    public record Options(TableFilter tables, boolean forceTeardown, boolean keepSource, boolean keepTarget, Step stopAfter,
+                          Set<Step> steps, boolean recheck) {
         public Options {
             tables = tables == null ? TableFilter.ALL : tables;
+            steps = steps == null || steps.isEmpty() ? EnumSet.allOf(Step.class) : EnumSet.copyOf(steps);
+        }
+
+        public Options(TableFilter tables, boolean forceTeardown, boolean keepSource, boolean keepTarget, Step stopAfter) {
+            this(tables, forceTeardown, keepSource, keepTarget, stopAfter, null, false);
         }
 
         public static Options defaults() {
             return new Options(TableFilter.ALL, false, false, false, null);
         }
 
+        /** A pass of some steps only (a step command), over the given tables. */
+        public static Options only(TableFilter tables, Step... steps) {
+            return new Options(tables, false, false, false, null, EnumSet.copyOf(List.of(steps)), false);
+        }
+
         public Options withStopAfter(Step step) {
-            return new Options(tables, forceTeardown, keepSource, keepTarget, step);
+            return new Options(tables, forceTeardown, keepSource, keepTarget, step, steps, recheck);
         }
 
         public Options withForceTeardown(boolean force) {
-            return new Options(tables, force, keepSource, keepTarget, stopAfter);
+            return new Options(tables, force, keepSource, keepTarget, stopAfter, steps, recheck);
+        }
+
+        public Options withRecheck() {
+            return new Options(tables, forceTeardown, keepSource, keepTarget, stopAfter, steps, true);
+        }
+
+        boolean whole() {
+            return steps.size() == Step.values().length;
         }
     }
 
@@ -123,18 +147,8 @@ public final class Pipeline {
     /** What verify found; {@code report} is the full report (null when a test stage made the result). */
     public record VerifyResult(boolean passed, String summary, VerifyReport report) {}
 
-    /** The prepare and verify stages; {@link #standard()} is what every real run uses. */
-    public record Stages(Preparation prepare, Verification verify) {
-        public static Stages standard() {
-            return new Stages(
-                    (ctx, e) -> TargetPreparer.prepare(PrepareOptions.forPipeline(e.target(), e.source(), e.tables()),
-                            ctx.progress()).summary(),
-                    (ctx, e) -> {
-                        VerifyReport r = Verifier.verify(VerifyOptions.defaults(e.source(), e.target(), e.tables()), ctx.progress());
-                        return new VerifyResult(r.passed(), r.summary(), r);
-                    });
-        }
-    }
+    /** The prepare and verify stages (the run assembly's standard ones prepare with Flyway and verify every row). */
+    public record Stages(Preparation prepare, Verification verify) {}
 
     public enum Status {
         /** Every step done, teardown included. */
@@ -155,9 +169,21 @@ public final class Pipeline {
      * @param ranNow       steps this process ran (the others were done by an earlier attempt or not reached)
      * @param verification verify's result when this process ran it (null otherwise; see {@link #VERIFY_REPORT_FILE})
      * @param error        the failure, for --verbose (null unless FAILED)
+     * @param results      what each step of this pass reported: typed when this process ran it, read back from the
+     *                     journal when an earlier attempt did
      */
     public record Outcome(Status status, int exitCode, String message, Step failedStep, List<Step> ranNow,
-                          VerifyResult verification, boolean tornDown, Throwable error) {}
+                          VerifyResult verification, boolean tornDown, Throwable error, Map<Step, CopyEngine.Result> results) {
+        public Outcome {
+            results = results == null ? Map.of() : Map.copyOf(results);
+        }
+
+        /** A step's result, when it is of the given kind (a typed result is only there when this process ran the step). */
+        public <R extends CopyEngine.Result> Optional<R> result(Step step, Class<R> kind) {
+            CopyEngine.Result r = results.get(step);
+            return kind.isInstance(r) ? Optional.of(kind.cast(r)) : Optional.empty();
+        }
+    }
 
     private final SourceProvider source;
     private final TargetProvider target;
@@ -172,7 +198,10 @@ public final class Pipeline {
         this(source, target, engine, options, stages, listeners, List.of());
     }
 
-    /** @param duringRestore work that starts when the restore step starts and runs next to it (see {@link DuringRestore}) */
+    /**
+     * @param engine        null for a pass without engine steps (restore)
+     * @param duringRestore work that starts when the restore step starts and runs next to it (see {@link DuringRestore})
+     */
     public Pipeline(SourceProvider source, TargetProvider target, CopyEngine engine, Options options, Stages stages,
                     List<Listener> listeners, List<DuringRestore> duringRestore) {
         this.source = source;
@@ -184,18 +213,15 @@ public final class Pipeline {
         this.duringRestore = List.copyOf(duringRestore);
     }
 
-    public Pipeline(SourceProvider source, TargetProvider target, CopyEngine engine, Options options) {
-        this(source, target, engine, options, Stages.standard(), List.of());
-    }
-
     /** Runs (or resumes) the run whose journal {@code ctx} holds. Exceptions other than Errors end as FAILED. */
     public Outcome run(RunContext ctx) {
         Journal j = ctx.journal();
         j.putParameter("provider", source.name());
         j.putParameter("target-provider", target.name());
-        j.putParameter("engine", engine.name());
+        if (engine != null) j.putParameter("engine", engine.name());
         Run run = new Run(ctx);
-        if (options.forceTeardown() && begun(j) && !j.isDone(Step.CUTOVER) && !j.isDone(Step.TEARDOWN)) {
+        if (options.forceTeardown() && options.steps().contains(Step.TEARDOWN) && begun(j) && !j.isDone(Step.CUTOVER)
+                && !j.isDone(Step.TEARDOWN)) {
             // the operator gives up on a run that stopped (failed, differences, killed, paused): no more retries
             ctx.progress().info("--force-teardown on a run that stopped before it was verified and cut over: "
                     + "removing what it made now, without retrying its remaining steps");
@@ -212,8 +238,10 @@ public final class Pipeline {
         Step[] steps = Step.values();
         for (Step step : steps) {
             if (step == Step.TEARDOWN) break;
-            if (j.isDone(step)) {
+            if (!options.steps().contains(step)) continue;
+            if (j.isDone(step) && !(step == Step.PREFLIGHT && options.recheck())) {
                 ctx.progress().info(label(step) + ": done in an earlier attempt, skipped");
+                run.fromJournal(step);
             } else {
                 try {
                     run.execute(step);
@@ -227,9 +255,14 @@ public final class Pipeline {
                 return run.outcome(Status.STOPPED, ExitCode.OK, "stopped after " + step + " as asked; re-run with the same run id to continue", null, null);
             }
         }
+        if (!options.steps().contains(Step.TEARDOWN)) {
+            return run.outcome(Status.COMPLETED, ExitCode.OK, options.steps().size() == 1
+                    ? options.steps().iterator().next() + " done" : "steps " + options.steps() + " done", null, null);
+        }
         try {
             if (j.isDone(Step.TEARDOWN)) {
                 ctx.progress().info(label(Step.TEARDOWN) + ": done in an earlier attempt, skipped");
+                run.fromJournal(Step.TEARDOWN);
             } else {
                 run.execute(Step.TEARDOWN);
             }
@@ -237,6 +270,9 @@ public final class Pipeline {
             return run.stopOnFailure(Step.TEARDOWN, e);
         } catch (VerificationFailed impossible) {
             throw new IllegalStateException(impossible);
+        }
+        if (!options.whole()) {
+            return run.outcome(Status.COMPLETED, ExitCode.OK, "teardown done", null, null);
         }
         return run.outcome(Status.COMPLETED, ExitCode.OK, "migration verified and cut over; everything the run created is removed"
                 + (options.keepSource() || options.keepTarget() ? " except what was kept" : ""), null, null);
@@ -267,6 +303,7 @@ public final class Pipeline {
         final RunContext ctx;
         final Journal j;
         final List<Step> ranNow = new ArrayList<>();
+        final Map<Step, CopyEngine.Result> results = new EnumMap<>(Step.class);
         Endpoints endpoints;
         VerifyResult verification;
         boolean tornDown;
@@ -280,7 +317,7 @@ public final class Pipeline {
             if (endpoints == null) {
                 ConnectionSpec src = source.credentials(ctx);
                 ConnectionSpec tgt = target.connect(ctx, src);
-                endpoints = new Endpoints(src, tgt, options.tables());
+                endpoints = new Endpoints(src, tgt, source.fromTarget(ctx, src), options.tables());
             }
             return endpoints;
         }
@@ -310,6 +347,7 @@ public final class Pipeline {
             // listeners finish before the step counts as done (the live writer waits for replication here)
             for (Listener l : listeners) l.afterStep(step, ctx, endpoints, true);
             j.done(step, r.summary(), r.figures());
+            results.put(step, r);
             p.info(label(step) + ": done in " + Progress.seconds(Duration.between(start, ctx.clock().instant()))
                     + (r.summary() == null || r.summary().isBlank() ? "" : ": " + r.summary()));
         }
@@ -326,16 +364,19 @@ public final class Pipeline {
                 case PREFLIGHT -> {
                     source.preflight(ctx);
                     target.preflight(ctx);
-                    yield new CopyEngine.Result("inputs and prerequisites checked", Map.of());
+                    yield CopyEngine.Result.of("inputs and prerequisites checked", Map.of());
                 }
                 case RESTORE -> {
                     String headStart = restoreWithHeadStarts();
-                    yield new CopyEngine.Result("temporary source ready (" + source.name() + ")" + headStart, Map.of());
+                    yield CopyEngine.Result.of("temporary source ready (" + source.name() + ")" + headStart, Map.of());
                 }
                 case CREDENTIALS -> {
                     endpoints = null; // fresh connections: a re-run of this step must not trust old ones
                     Endpoints e = endpoints();
-                    yield new CopyEngine.Result("source " + e.source().display() + ", target " + e.target().display(),
+                    if (e.target() == null) { // a pass that does not reach the target (restore)
+                        yield CopyEngine.Result.of("source " + e.source().display(), Map.of("source", e.source().display()));
+                    }
+                    yield CopyEngine.Result.of("source " + e.source().display() + ", target " + e.target().display(),
                             Map.of("source", e.source().display(), "target", e.target().display()));
                 }
                 case PREPARE_TARGET -> {
@@ -343,7 +384,7 @@ public final class Pipeline {
                     String prepared = stages.prepare().prepare(ctx, endpoints());
                     // the engine checks both ends once the target has its tables (keys, replication settings, slots)
                     engine.preflight(ctx, endpoints());
-                    yield new CopyEngine.Result(prepared + "; " + engine.name() + " engine preflight passed", Map.of());
+                    yield CopyEngine.Result.of(prepared + "; " + engine.name() + " engine preflight passed", Map.of());
                 }
                 case MIGRATE -> engine.migrate(ctx, endpoints());
                 case VERIFY -> {
@@ -351,7 +392,7 @@ public final class Pipeline {
                     verification = v;
                     saveVerifyReport(v);
                     if (!v.passed()) throw new VerificationFailed(v);
-                    yield new CopyEngine.Result(v.summary(), Map.of("passed", "true"));
+                    yield CopyEngine.Result.of(v.summary(), Map.of("passed", "true"));
                 }
                 case CUTOVER -> engine.cutover(ctx, endpoints());
                 case TEARDOWN -> teardown();
@@ -417,8 +458,7 @@ public final class Pipeline {
                 note = "done in " + Progress.seconds(Duration.ofNanos(System.nanoTime() - t0));
                 p.info("  during the restore: " + w.name() + " " + note);
             } catch (RuntimeException e) {
-                String msg = e instanceof ToolException ? e.getMessage()
-                        : e.getClass().getSimpleName() + ": " + Database.firstLine(e.getMessage());
+                String msg = Failure.brief(e);
                 note = "not done (" + w.ownedBy() + " does it): " + msg;
                 p.info("  during the restore: " + w.name() + " did not finish (" + msg + "); " + w.ownedBy() + " will do it");
             }
@@ -433,7 +473,7 @@ public final class Pipeline {
             }
             List<String> did = new ArrayList<>();
             if (j.output(Step.TEARDOWN, TEARDOWN_ENGINE).isEmpty()) {
-                if (engineEverStarted()) {
+                if (engine != null && engineEverStarted()) {
                     engine.teardown(ctx, endpoints());
                     did.add(engine.name() + " engine objects removed");
                 }
@@ -460,7 +500,7 @@ public final class Pipeline {
             tornDown = true;
             int left = j.liveResourcesNewestFirst().size();
             did.add(left == 0 ? "no resources left" : left + " resource(s) left");
-            return new CopyEngine.Result(String.join("; ", did), Map.of("resources-left", String.valueOf(left)));
+            return CopyEngine.Result.of(String.join("; ", did), Map.of("resources-left", String.valueOf(left)));
         }
 
         /** The engine can only have made something once migrate or cutover started. */
@@ -479,19 +519,16 @@ public final class Pipeline {
             }
         }
 
+        /** A step's result as an earlier attempt journaled it (its message and outputs). */
+        void fromJournal(Step step) {
+            StepRecord r = j.step(step);
+            results.put(step, CopyEngine.Result.of(r.message(), r.outputs()));
+        }
+
         Outcome stopOnFailure(Step step, RuntimeException e) {
-            int code;
-            String msg;
-            if (e instanceof ToolException te) {
-                code = te.exitCode();
-                msg = te.getMessage();
-            } else if (Database.isConnectionLoss(e)) {
-                code = ExitCode.RUNTIME_FAILURE;
-                msg = "connection lost during " + step + ": " + Database.firstLine(rootMessage(e));
-            } else {
-                code = ExitCode.RUNTIME_FAILURE;
-                msg = "unexpected " + e.getClass().getSimpleName() + " during " + step + ": " + Database.firstLine(e.getMessage());
-            }
+            Failure f = Failure.of(e, step);
+            int code = f.exitCode();
+            String msg = f.message();
             j.failed(step, msg);
             ctx.progress().info(label(step) + ": FAILED: " + msg);
             forcedTeardown(step);
@@ -509,13 +546,12 @@ public final class Pipeline {
 
         /** With --force-teardown, a stopped run still removes what it made; a teardown failure is reported, not thrown. */
         void forcedTeardown(Step failed) {
-            if (!options.forceTeardown() || failed == Step.TEARDOWN) return;
+            if (!options.forceTeardown() || failed == Step.TEARDOWN || !options.steps().contains(Step.TEARDOWN)) return;
             try {
                 ctx.progress().info("teardown forced although " + failed + " did not succeed");
                 execute(Step.TEARDOWN);
             } catch (RuntimeException e) {
-                String msg = e instanceof ToolException ? e.getMessage()
-                        : e.getClass().getSimpleName() + ": " + Database.firstLine(e.getMessage());
+                String msg = Failure.brief(e);
                 j.failed(Step.TEARDOWN, msg);
                 ctx.progress().info(label(Step.TEARDOWN) + ": FAILED: " + msg);
             } catch (VerificationFailed impossible) {
@@ -524,14 +560,8 @@ public final class Pipeline {
         }
 
         Outcome outcome(Status status, int code, String message, Step failed, Throwable error) {
-            return new Outcome(status, code, message, failed, List.copyOf(ranNow), verification, tornDown, error);
+            return new Outcome(status, code, message, failed, List.copyOf(ranNow), verification, tornDown, error, results);
         }
-    }
-
-    private static String rootMessage(Throwable t) {
-        Throwable c = t;
-        while (c.getCause() != null) c = c.getCause();
-        return c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
     }
 
     /** The last verification report kept in a run directory, if any. */

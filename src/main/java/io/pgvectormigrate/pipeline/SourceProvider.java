@@ -20,6 +20,11 @@ public interface SourceProvider {
     /** A connection to the temporary source with working credentials (password in memory only, never journaled). */
     ConnectionSpec credentials(RunContext ctx);
 
+    /** How the target server reaches the source (a subscription's connection); the same as {@code credentials} unless told otherwise. */
+    default ConnectionSpec fromTarget(RunContext ctx, ConnectionSpec credentials) {
+        return credentials;
+    }
+
     /** Deletes exactly what this run recorded, newest first; a second call finds nothing to do. */
     void teardown(RunContext ctx);
 }

@@ -78,6 +78,14 @@ public interface Progress {
         };
     }
 
+    /** 512 B, 3.5 kB, 12.0 MB, 1.25 GB. */
+    static String bytes(long b) {
+        if (b < 1024) return b + " B";
+        if (b < 1024L * 1024) return String.format(java.util.Locale.ROOT, "%.1f kB", b / 1024.0);
+        if (b < 1024L * 1024 * 1024) return String.format(java.util.Locale.ROOT, "%.1f MB", b / (1024.0 * 1024));
+        return String.format(java.util.Locale.ROOT, "%.2f GB", b / (1024.0 * 1024 * 1024));
+    }
+
     static String seconds(Duration d) {
         return String.format(java.util.Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }

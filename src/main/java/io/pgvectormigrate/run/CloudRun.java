@@ -4,9 +4,7 @@ import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsProvider;
 import io.pgvectormigrate.aws.dms.CostEstimate;
 import io.pgvectormigrate.aws.dms.DmsOptions;
-import io.pgvectormigrate.aws.dms.JournalDmsEngine;
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.engine.NativeEngine;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
@@ -17,16 +15,14 @@ import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Pipeline;
 import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.pipeline.RunReport;
 import io.pgvectormigrate.pipeline.SourceProvider;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.pipeline.TargetRowCounter;
+import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.report.RunReport;
 import io.pgvectormigrate.target.PrepareOptions;
 import io.pgvectormigrate.target.TargetPreparer;
-import io.pgvectormigrate.verify.Verifier;
-import io.pgvectormigrate.verify.VerifyOptions;
-import io.pgvectormigrate.verify.VerifyReport;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -61,7 +57,33 @@ public final class CloudRun {
     /**
      * @param estimate the cost estimate's lines (empty without a {@code cost:} section)
      */
-    public record Result(String runId, Pipeline.Outcome outcome, RunReport report, List<String> estimate) {}
+    public record Result(String runId, Pipeline.Outcome outcome, RunReport report, List<String> estimate) {
+        /** The report as JSON, with the cost estimate when there is one. */
+        public String json() {
+            com.fasterxml.jackson.databind.node.ObjectNode doc = Json.mapper().valueToTree(report);
+            if (!estimate.isEmpty()) doc.putPOJO("costEstimate", estimate);
+            return Json.write(doc);
+        }
+
+        public String text() {
+            StringBuilder sb = new StringBuilder(report.toText());
+            if (!estimate.isEmpty()) {
+                sb.append("\n  cost estimate (prices from migration.yaml's cost: section; see the runbook):\n");
+                estimate.forEach(l -> sb.append("    ").append(l).append('\n'));
+            }
+            return sb.toString();
+        }
+
+        public String markdown() {
+            StringBuilder md = new StringBuilder(report.toMarkdown());
+            if (!estimate.isEmpty()) {
+                md.append("\n## Cost estimate\n\nPrices from migration.yaml's `cost:` section "
+                        + "(inputs, not AWS prices); the formula is in docs/runbook-bedrock-chat-v0-v1.md.\n\n");
+                estimate.forEach(l -> md.append("    ").append(l).append('\n'));
+            }
+            return md.toString();
+        }
+    }
 
     private CloudRun() {}
 
@@ -72,15 +94,7 @@ public final class CloudRun {
      */
     public static Result run(RunSettings s, AwsClients aws, Progress progress, Clock clock, List<Pipeline.Listener> extra) {
         boolean resuming = Journal.exists(s.workDir(), s.runId());
-        if (resuming) {
-            // a journal of another kind of run is refused before this one touches it
-            Journal existing = Journal.load(s.workDir(), s.runId(), clock);
-            if (!CONTINUES.contains(existing.snapshot().command())) {
-                throw ToolException.usage("run " + s.runId() + " in " + s.workDir() + " is a '" + existing.snapshot().command()
-                        + "' run: pick another --run-id");
-            }
-        }
-        Journal j = Journal.open(s.workDir(), s.runId(), COMMAND, clock);
+        Journal j = Journal.open(s.workDir(), s.runId(), COMMAND, CONTINUES, clock);
         AwsProvider.checkRegion(j, aws.region());
         // preflight checks the snapshot once; a resumed run must not silently restore another one than it was asked
         Optional<String> snapshotArn = j.parameter(AwsProvider.P_SNAPSHOT);
@@ -89,39 +103,29 @@ public final class CloudRun {
             throw ToolException.usage("run " + s.runId() + " restores snapshot " + snapshotArn.get() + ", not " + s.source().snapshot()
                     + ": resume it with that snapshot, or start a new run with another --run-id");
         }
-        settle(j, P_ENGINE, s.engine().id(), j.step(Step.MIGRATE).attempts() > 0, "--engine");
-        settle(j, P_TABLES, s.tables().describe(), j.step(Step.PREPARE_TARGET).attempts() > 0, "the table filter");
+        j.settle(P_ENGINE, s.engine().id(), null, j.step(Step.MIGRATE).attempts() > 0, "--engine");
+        j.settle(P_TABLES, s.tables().describe(), null, j.step(Step.PREPARE_TARGET).attempts() > 0, "the table filter");
         progress.info((resuming ? "resuming run " : "run ") + s.runId() + " in " + aws.region() + " (journal: " + j.file() + ")");
 
         AwsProvider provider = new AwsProvider(aws, s.source());
         SourceProvider source = s.tunnelSource() == null ? provider : new Tunneled(provider, s.tunnelSource());
         StackTarget target = new StackTarget(aws, s.targetSecretArn(), s.tunnelTarget());
+        CopyEngine engine = s.engine() == RunSettings.Engine.DMS
+                ? Engines.dms(aws, b -> s.dms().applyTo(realEndpoints(b, j, s)))
+                : Engines.nativeEngine(s.nativeOptions());
         List<Pipeline.DuringRestore> headStarts = new ArrayList<>();
-        CopyEngine engine;
-        JournalDmsEngine dms = null;
-        if (s.engine() == RunSettings.Engine.DMS) {
-            dms = new JournalDmsEngine(aws.dms(), aws.region(), b -> s.dms().applyTo(realEndpoints(b, j, s)), null);
-            JournalDmsEngine d = dms;
-            headStarts.add(headStart("dms instance profile and target data provider", Step.MIGRATE,
-                    ctx -> d.headStart(ctx, target.spec(ctx))));
-            engine = dms;
-        } else {
-            engine = new NativeEngine(s.nativeOptions());
-        }
+        engine.headStart().ifPresent(h -> headStarts.add(headStart(h.name(), Step.MIGRATE, ctx -> h.run(ctx, target.spec(ctx)))));
         headStarts.add(headStart("flyway on the target", Step.PREPARE_TARGET,
                 ctx -> earlyPreparation(target.spec(ctx), s.tables(), ctx.progress())));
 
-        RunChecks checks = new RunChecks(aws, target, dms, s.tables());
+        RunChecks checks = new RunChecks(aws, target, engine, s.tables());
         List<Pipeline.Listener> listeners = new ArrayList<>();
         listeners.add(checks);
         listeners.add(new TargetRowCounter());
         if (s.cost() != null && s.engine() == RunSettings.Engine.DMS) listeners.add(new Estimate(s.cost()));
         listeners.addAll(extra);
 
-        Pipeline.Stages stages = new Pipeline.Stages(Pipeline.Stages.standard().prepare(), (ctx, e) -> {
-            VerifyReport r = Verifier.verify(s.verify().apply(VerifyOptions.defaults(e.source(), e.target(), e.tables())), ctx.progress());
-            return new Pipeline.VerifyResult(r.passed(), r.summary(), r);
-        });
+        Pipeline.Stages stages = new Pipeline.Stages(StandardStages.prepare(), StandardStages.verify(s.verify()::apply));
         Pipeline.Options po = new Pipeline.Options(s.tables(), false, s.keepTemporary(), false, s.stopAfter());
         Pipeline pipeline = new Pipeline(source, target, engine, po, stages, listeners, headStarts);
         RunContext ctx = new RunContext(j, progress, s.workDir(), clock);
@@ -147,16 +151,6 @@ public final class CloudRun {
                 raw.finishedAt(), raw.source(), raw.target(), raw.steps(), raw.rows(), raw.rowsMoved(), raw.verification(),
                 figures, raw.resourcesLeft(), raw.next());
         return new Result(s.runId(), outcome, report, List.copyOf(estimate));
-    }
-
-    /** A journaled choice that cannot change once the step using it began. */
-    private static void settle(Journal j, String key, String value, boolean started, String what) {
-        Optional<String> recorded = j.parameter(key);
-        if (recorded.isPresent() && !recorded.get().equals(value) && started) {
-            throw ToolException.usage("run " + j.runId() + " was started with " + what + " '" + recorded.get()
-                    + "': resume it with the same, or start a new run with another --run-id");
-        }
-        if (recorded.isEmpty() || !recorded.get().equals(value)) j.putParameter(key, value);
     }
 
     /** With port forwarding the tool's addresses are local; DMS, inside the VPC, gets the clusters' own endpoints. */

@@ -6,16 +6,13 @@ import io.pgvectormigrate.aws.AwsErrors;
 import io.pgvectormigrate.aws.Kinds;
 import io.pgvectormigrate.aws.Secrets;
 import io.pgvectormigrate.aws.SourceSnapshot;
-import io.pgvectormigrate.aws.dms.DmsEngine;
-import io.pgvectormigrate.aws.dms.DmsOptions;
-import io.pgvectormigrate.aws.dms.DmsRole;
-import io.pgvectormigrate.aws.dms.JournalDmsEngine;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pg.TableId;
+import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Pipeline;
@@ -31,8 +28,8 @@ import java.util.List;
 /**
  * The checks {@code run} adds to the preflight step, after the AWS provider checked the snapshot and found the target
  * (so the journal knows both) and the stack target logged in: the target's engine version not below the snapshot's,
- * the selected target tables empty, the secrets readable, and for DMS its options, the target's credentials against
- * DMS's rules, and the roles DMS assumes. All before anything is created; every failure is exit 2.
+ * the selected target tables empty, the secrets readable, and what the engine checks before anything is created (for
+ * DMS its options, the target's credentials against DMS's rules, and the roles DMS assumes). Every failure is exit 2.
  *
  * <p>A listener: on success it runs before preflight counts as done, so a failure fails the step. A run that
  * continues a journal whose preflight another command did ({@code restore}) runs them once before going on.
@@ -43,14 +40,13 @@ final class RunChecks implements Pipeline.Listener {
 
     private final AwsClients aws;
     private final StackTarget target;
-    private final JournalDmsEngine dms;
+    private final CopyEngine engine;
     private final TableFilter tables;
 
-    /** @param dms the DMS engine, or null for the native engine */
-    RunChecks(AwsClients aws, StackTarget target, JournalDmsEngine dms, TableFilter tables) {
+    RunChecks(AwsClients aws, StackTarget target, CopyEngine engine, TableFilter tables) {
         this.aws = aws;
         this.target = target;
-        this.dms = dms;
+        this.engine = engine;
         this.tables = tables;
     }
 
@@ -90,21 +86,7 @@ final class RunChecks implements Pipeline.Listener {
             passed.add("captured secret readable");
         }
 
-        if (dms != null) {
-            String user = j.parameter("aws.masterUsername").orElse(null);
-            if (user != null && !user.matches("[A-Za-z][A-Za-z0-9_]{1,63}")) {
-                throw ToolException.usage("DMS cannot log in to the temporary cluster as its master user '" + user
-                        + "': DMS user names are 2-64 letters, digits or underscores starting with a letter; use --engine native");
-            }
-            DmsOptions.Builder b = dms.options(j).toBuilder();
-            // the credentials step makes the source secret later; its name is the run's
-            DmsOptions o = b.sourceSecretId(b.build().sourceSecretId() != null ? b.build().sourceSecretId()
-                    : "pgvector-migrate/" + j.runId() + "/temporary-source").build();
-            o.validate();
-            DmsEngine.checkDmsCredentialRules(t, "target");
-            List<String> roles = DmsRole.check(aws.iam(), o);
-            passed.add("DMS options; roles " + String.join(", ", roles));
-        }
+        passed.addAll(engine.checkBeforeCreate(ctx, t));
         j.putOutput(Step.PREFLIGHT, OUTPUT, String.join("; ", passed));
         ctx.progress().info("run checks passed: " + String.join("; ", passed));
     }

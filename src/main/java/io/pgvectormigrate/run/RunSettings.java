@@ -1,19 +1,21 @@
 package io.pgvectormigrate.run;
 
 import io.pgvectormigrate.aws.AwsSourceOptions;
-import io.pgvectormigrate.aws.RunOptions;
-import io.pgvectormigrate.aws.SourceOptions;
 import io.pgvectormigrate.aws.dms.CostEstimate;
 import io.pgvectormigrate.aws.dms.DmsConfig;
 import io.pgvectormigrate.aws.dms.DmsOptions;
+import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.engine.NativeOptions;
 import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.report.ReportFile;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.verify.VerifyOptions;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -65,10 +67,10 @@ public record RunSettings(String runId, Path workDir, String region, String prof
         MigrationConfig c = configFile == null ? MigrationConfig.EMPTY : MigrationConfig.read(configFile);
 
         String runId = first(f.runId(), c.runId());
-        if (runId == null) runId = new RunOptions().runIdOrNew();
-        io.pgvectormigrate.pipeline.Journal.validateRunId(runId);
+        if (runId == null) runId = Journal.newRunId(CloudRun.COMMAND, Clock.systemUTC());
+        Journal.validateRunId(runId);
         Path workDir = f.workDir() != null ? cwd.resolve(f.workDir())
-                : c.workDir() != null ? base(cwd, configFile).resolve(c.workDir()) : cwd.resolve(RunOptions.DEFAULT_WORK_DIR);
+                : c.workDir() != null ? base(cwd, configFile).resolve(c.workDir()) : cwd.resolve(Journal.DEFAULT_WORK_DIR);
         workDir = workDir.toAbsolutePath().normalize();
 
         String snapshot = first(f.snapshot(), c.snapshot());
@@ -92,7 +94,7 @@ public record RunSettings(String runId, Path workDir, String region, String prof
                 tc.minAcu() == null ? AwsSourceOptions.DEFAULT_MIN_ACU : tc.minAcu(),
                 tc.maxAcu() == null ? AwsSourceOptions.DEFAULT_MAX_ACU : tc.maxAcu(),
                 tc.waitTimeout() == null ? AwsSourceOptions.DEFAULT_WAIT
-                        : SourceOptions.parseDuration(tc.waitTimeout(), "temporaryCluster.waitTimeout"),
+                        : Durations.parse(tc.waitTimeout(), "temporaryCluster.waitTimeout"),
                 Boolean.TRUE.equals(tc.resetPassword()),
                 // the snapshot restored from stays untouched, so by default no second copy of it is kept
                 Boolean.TRUE.equals(tc.finalSnapshot()), tc.database(), tc.engineVersion());
@@ -118,7 +120,7 @@ public record RunSettings(String runId, Path workDir, String region, String prof
                 if (ic == null) throw ToolException.usage("native.initialCopy: '" + n.initialCopy() + "' is not snapshot or subscription");
                 nativeOptions = nativeOptions.withInitialCopy(ic);
             }
-            if (n.timeout() != null) nativeOptions = nativeOptions.withMaxLag(0, DmsConfig.duration("native.timeout", n.timeout()));
+            if (n.timeout() != null) nativeOptions = nativeOptions.withMaxLag(0, Durations.parse(n.timeout(), "native.timeout"));
         }
 
         MigrationConfig.Verify v = c.verify();
@@ -136,7 +138,7 @@ public record RunSettings(String runId, Path workDir, String region, String prof
         Path report = f.report() != null ? cwd.resolve(f.report()) : c.report() != null ? base(cwd, configFile).resolve(c.report()) : null;
         if (report != null) {
             report = report.toAbsolutePath().normalize();
-            checkWritable(report);
+            ReportFile.checkWritable(report, "report");
         }
         CostEstimate.Prices cost = c.cost() == null ? null : c.cost().toPrices();
 
@@ -179,13 +181,4 @@ public record RunSettings(String runId, Path workDir, String region, String prof
                 first(flags.timeout(), file.timeout()), first(flags.tags(), file.tags()));
     }
 
-    static void checkWritable(Path file) {
-        Path dir = file.getParent();
-        if (dir == null || !Files.isDirectory(dir)) {
-            throw ToolException.usage("report " + file + ": directory " + dir + " does not exist");
-        }
-        if (Files.isDirectory(file) || (Files.exists(file) && !Files.isWritable(file)) || !Files.isWritable(dir)) {
-            throw ToolException.usage("report " + file + " is not a writable file path");
-        }
-    }
 }

@@ -6,7 +6,6 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.report.RunReport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -129,18 +128,18 @@ class PipelineTest {
         @Override public void preflight(RunContext ctx, Endpoints e) { w.call("engine.preflight", ctx.journal()); }
 
         @Override
-        public Result migrate(RunContext ctx, Endpoints e) {
+        public Migrated migrate(RunContext ctx, Endpoints e) {
             // record first, as a real engine must: a crash after creating cannot orphan the subscription
             ctx.journal().recordResource("fake.subscription", "sub", Map.of());
             w.call("engine.migrate", ctx.journal());
-            return new Result("copied 5 rows", Map.of("rows", "5"));
+            return new Migrated("fake", "copied 5 rows", List.of(), List.of(), -1, Map.of("rows", "5"));
         }
 
         @Override
-        public Result cutover(RunContext ctx, Endpoints e) {
+        public CutOver cutover(RunContext ctx, Endpoints e) {
             w.call("engine.cutover", ctx.journal());
             ctx.journal().markDeleted("fake.subscription", "sub");
-            return new Result("caught up", Map.of());
+            return new CutOver("fake", "caught up", List.of(), List.of(), 0, Map.of());
         }
 
         @Override

@@ -132,6 +132,11 @@ final class RunWorld implements AutoCloseable {
         return f;
     }
 
+    /** A URI with the password in it, the way an operator might pass it. */
+    static String url(ConnectionSpec s) {
+        return "postgresql://" + s.user() + ":" + s.password() + "@" + s.host() + ":" + s.port() + "/" + s.database();
+    }
+
     /** Runs the CLI with the fakes behind the AWS seam, static credentials and no terminal. */
     CliRun.Result run(String... args) {
         StringWriter out = new StringWriter();

@@ -1,11 +1,9 @@
 package io.pgvectormigrate.aws.dms;
 
-import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.core.Durations;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -40,22 +38,8 @@ public record DmsConfig(String roleArn, String secretsAccessRoleArn, String serv
         return b;
     }
 
-    /** "500ms", "30s", "15m", "6h", "1d" or ISO-8601 ("PT30S"). */
+    /** A duration of the configuration file, read by the tool's one duration parser ({@link Durations}). */
     public static Duration duration(String key, String text) {
-        String s = text.trim().toLowerCase(Locale.ROOT);
-        try {
-            if (s.startsWith("p")) return Duration.parse(text.trim().toUpperCase(Locale.ROOT));
-            if (s.endsWith("ms")) return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2).trim()));
-            long n = Long.parseLong(s.substring(0, s.length() - 1).trim());
-            return switch (s.charAt(s.length() - 1)) {
-                case 's' -> Duration.ofSeconds(n);
-                case 'm' -> Duration.ofMinutes(n);
-                case 'h' -> Duration.ofHours(n);
-                case 'd' -> Duration.ofDays(n);
-                default -> throw new NumberFormatException();
-            };
-        } catch (NumberFormatException | DateTimeParseException | StringIndexOutOfBoundsException e) {
-            throw ToolException.usage(key + ": cannot read '" + text + "' as a duration: write it like 30s, 15m, 6h or 500ms");
-        }
+        return Durations.parse(text, key);
     }
 }

@@ -178,7 +178,7 @@ public final class DmsEngine implements CopyEngine {
     }
 
     @Override
-    public Result migrate(RunContext ctx, Endpoints endpoints) {
+    public Migrated migrate(RunContext ctx, Endpoints endpoints) {
         options.validate();
         Journal journal = ctx.journal();
         Progress progress = ctx.progress();
@@ -210,8 +210,11 @@ public final class DmsEngine implements CopyEngine {
             if (st != null && st.tablesLoaded() != null) figures.put("tablesLoaded", String.valueOf(st.tablesLoaded()));
             if (st != null && st.elapsedTimeMillis() != null) figures.put("dmsElapsedMillis", String.valueOf(st.elapsedTimeMillis()));
             figures.put("sequencesSet", String.valueOf(sequences));
-            return new Result("DMS " + options.migrationType().api() + " of " + tables.size() + " table(s) "
-                    + (options.migrationType().cdc() ? "loaded, changes streaming" : "complete"), figures);
+            // DMS reports no rows per table; the names and the figures are what it tells
+            List<TableCopy> copied = tables.stream().map(t -> new TableCopy(t.schema() + "." + t.name(), -1, -1)).toList();
+            return new Migrated("dms", "DMS " + options.migrationType().api() + " of " + tables.size() + " table(s) "
+                    + (options.migrationType().cdc() ? "loaded, changes streaming" : "complete"), copied, List.of(),
+                    -1, figures); // DMS measures CDC latency in seconds (a figure), not bytes
         });
     }
 
@@ -355,7 +358,7 @@ public final class DmsEngine implements CopyEngine {
     // ---------------------------------------------------------------- cutover
 
     @Override
-    public Result cutover(RunContext ctx, Endpoints endpoints) {
+    public CutOver cutover(RunContext ctx, Endpoints endpoints) {
         Journal journal = ctx.journal();
         Progress progress = ctx.progress();
         DmsObjects objects = new DmsObjects(dms, options, journal, progress, poller);
@@ -382,9 +385,13 @@ public final class DmsEngine implements CopyEngine {
         int sequences = carrySequences(endpoints);
         figures.put("sequencesSet", String.valueOf(sequences));
         finisher.afterLoad(endpoints.target(), endpoints.tables(), progress);
-        return new Result((figures.containsKey("stopped") ? "DMS stopped" : "DMS finished")
+        List<String> removed = new ArrayList<>();
+        if (figures.containsKey("stopped")) removed.add("data migration " + objects.names().dataMigration() + " (stopped)");
+        removed.addAll(dropped);
+        return new CutOver("dms", (figures.containsKey("stopped") ? "DMS stopped" : "DMS finished")
                 + (dropped.isEmpty() ? "" : ", dropped " + String.join(", ", dropped) + " on the source")
-                + ", " + sequences + " sequence(s) carried", figures);
+                + ", " + sequences + " sequence(s) carried", List.of(), removed,
+                -1, figures);
     }
 
     /** Sequences forward to the source's position, never back; returns how many are now in step with the source. */

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Endpoints;
@@ -7,10 +8,12 @@ import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.Step;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
+import software.amazon.awssdk.services.iam.IamClient;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.UnaryOperator;
 
 /**
@@ -26,17 +29,20 @@ public final class JournalDmsEngine implements CopyEngine {
             P_TARGET_SGS = "aws.target.securityGroups", P_TARGET_SECRET = "aws.target.secretArn";
 
     private final DatabaseMigrationClient dms;
+    private final IamClient iam;
     private final String region;
     private final UnaryOperator<DmsOptions.Builder> settings;
     private final DmsEngine.TargetFinisher finisher;
 
     /**
+     * @param iam      checks the roles DMS assumes before anything is created
      * @param settings the operator's settings, applied over the journal's defaults (config, then flags)
      * @param finisher the after-load pass (null: prepare-target's)
      */
-    public JournalDmsEngine(DatabaseMigrationClient dms, String region, UnaryOperator<DmsOptions.Builder> settings,
+    public JournalDmsEngine(DatabaseMigrationClient dms, IamClient iam, String region, UnaryOperator<DmsOptions.Builder> settings,
                             DmsEngine.TargetFinisher finisher) {
         this.dms = dms;
+        this.iam = iam;
         this.region = region;
         this.settings = settings == null ? b -> b : settings;
         this.finisher = finisher;
@@ -72,8 +78,41 @@ public final class JournalDmsEngine implements CopyEngine {
     }
 
     /** The network and the target's data provider, while the restore runs (see {@link DmsEngine#headStart}). */
-    public void headStart(RunContext ctx, ConnectionSpec target) {
-        engine(ctx).headStart(ctx, target);
+    @Override
+    public Optional<HeadStart> headStart() {
+        return Optional.of(new HeadStart() {
+            @Override
+            public String name() {
+                return "dms instance profile and target data provider";
+            }
+
+            @Override
+            public void run(RunContext ctx, ConnectionSpec target) {
+                engine(ctx).headStart(ctx, target);
+            }
+        });
+    }
+
+    /**
+     * Before an AWS run creates anything: the temporary cluster's master user and the target's login against DMS's
+     * rules, the options (the source secret the credentials step will make is named for the run), and the roles.
+     */
+    @Override
+    public List<String> checkBeforeCreate(RunContext ctx, ConnectionSpec target) {
+        Journal j = ctx.journal();
+        String user = j.parameter("aws.masterUsername").orElse(null);
+        if (user != null && !user.matches("[A-Za-z][A-Za-z0-9_]{1,63}")) {
+            throw ToolException.usage("DMS cannot log in to the temporary cluster as its master user '" + user
+                    + "': DMS user names are 2-64 letters, digits or underscores starting with a letter; use --engine native");
+        }
+        DmsOptions.Builder b = options(j).toBuilder();
+        // the credentials step makes the source secret later; its name is the run's
+        DmsOptions o = b.sourceSecretId(b.build().sourceSecretId() != null ? b.build().sourceSecretId()
+                : "pgvector-migrate/" + j.runId() + "/temporary-source").build();
+        o.validate();
+        DmsEngine.checkDmsCredentialRules(target, "target");
+        List<String> roles = DmsRole.check(iam, o);
+        return List.of("DMS options; roles " + String.join(", ", roles));
     }
 
     @Override
@@ -87,12 +126,12 @@ public final class JournalDmsEngine implements CopyEngine {
     }
 
     @Override
-    public Result migrate(RunContext ctx, Endpoints endpoints) {
+    public Migrated migrate(RunContext ctx, Endpoints endpoints) {
         return engine(ctx).migrate(ctx, endpoints);
     }
 
     @Override
-    public Result cutover(RunContext ctx, Endpoints endpoints) {
+    public CutOver cutover(RunContext ctx, Endpoints endpoints) {
         return engine(ctx).cutover(ctx, endpoints);
     }
 

@@ -1,12 +1,6 @@
-package io.pgvectormigrate.report;
+package io.pgvectormigrate.pipeline;
 
-import io.pgvectormigrate.pipeline.Journal;
-import io.pgvectormigrate.pipeline.Pipeline;
-import io.pgvectormigrate.pipeline.Resource;
-import io.pgvectormigrate.pipeline.Step;
-import io.pgvectormigrate.pipeline.StepRecord;
-import io.pgvectormigrate.pipeline.StepStatus;
-import io.pgvectormigrate.pipeline.TargetRowCounter;
+import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.verify.ReportFormatter;
 import io.pgvectormigrate.verify.VerifyReport;
 

@@ -1,10 +1,14 @@
-package io.pgvectormigrate.pipeline;
+package io.pgvectormigrate.run;
 
 import io.pgvectormigrate.core.ExitCode;
-import io.pgvectormigrate.engine.NativeEngine;
 import io.pgvectormigrate.engine.NativeOptions;
-import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver;
+import io.pgvectormigrate.pipeline.CopyEngine;
+import io.pgvectormigrate.pipeline.ExistingDatabase;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.Pipeline;
+import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.testing.PgServers;
 import io.pgvectormigrate.testing.SchemaFeatures;
@@ -29,19 +33,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(PgServers.class)
 class UncarriableTableTest {
 
-    /** The operator's database as the temporary source: nothing to restore or remove. */
-    record ExistingSource(ConnectionSpec spec) implements SourceProvider {
-        @Override public String name() { return "existing"; }
-        @Override public void preflight(RunContext ctx) {}
-        @Override public void restore(RunContext ctx) {}
-        @Override public ConnectionSpec credentials(RunContext ctx) { return spec; }
-        @Override public void teardown(RunContext ctx) {}
-    }
-
     private static Pipeline.Outcome run(PgServers.DbPair db, Path dir, CopyEngine engine) {
-        Pipeline p = new Pipeline(new ExistingSource(db.source()),
-                new ExistingTarget(db.target(), new CredentialResolver(Map.of(), dir.resolve("home"))), engine,
-                Pipeline.Options.defaults());
+        // the whole pipeline over the operator's databases, with the stages every real run uses
+        Pipeline p = new Pipeline(new ExistingDatabase(db.source(), null, "source"),
+                ExistingDatabase.target(db.target(), new CredentialResolver(Map.of(), dir.resolve("home"))), engine,
+                Pipeline.Options.defaults(), StandardStages.standard(), List.of());
         RunContext ctx = new RunContext(Journal.open(dir, "no-key", "test", Clock.systemUTC()), Progress.SILENT, dir,
                 Clock.systemUTC());
         return p.run(ctx);
@@ -67,7 +63,7 @@ class UncarriableTableTest {
                 // REPLICA IDENTITY FULL on this partition is enough for it
                 "CREATE TABLE events_2025 PARTITION OF events FOR VALUES FROM ('2025-01-01') TO ('2026-01-01')",
                 "ALTER TABLE events_2025 REPLICA IDENTITY FULL");
-        Pipeline.Outcome o = run(db, dir, new NativeEngine(NativeOptions.defaults()));
+        Pipeline.Outcome o = run(db, dir, Engines.nativeEngine(NativeOptions.defaults()));
         assertEquals(Pipeline.Status.FAILED, o.status(), o.message());
         assertEquals(ExitCode.USAGE, o.exitCode(), o.message());
         assertEquals(Step.PREPARE_TARGET, o.failedStep());
@@ -81,7 +77,7 @@ class UncarriableTableTest {
 
         // the fix the message names is enough
         Sql.exec(db.source(), "ALTER TABLE chat_log REPLICA IDENTITY FULL", "ALTER TABLE events_2024 REPLICA IDENTITY FULL");
-        Pipeline.Outcome fixed = run(db, dir.resolve("again"), new NativeEngine(NativeOptions.defaults()));
+        Pipeline.Outcome fixed = run(db, dir.resolve("again"), Engines.nativeEngine(NativeOptions.defaults()));
         assertEquals(Pipeline.Status.COMPLETED, fixed.status(), fixed.message());
     }
 }

@@ -1,31 +1,32 @@
-package io.pgvectormigrate.local;
+package io.pgvectormigrate.run;
 
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.local.LiveWriter;
+import io.pgvectormigrate.local.LocalInstances;
+import io.pgvectormigrate.local.LocalProvider;
+import io.pgvectormigrate.local.LocalTarget;
+import io.pgvectormigrate.local.PgBinaries;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pipeline.CopyEngine;
-import io.pgvectormigrate.pipeline.ExistingTarget;
+import io.pgvectormigrate.pipeline.ExistingDatabase;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Pipeline;
 import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.pipeline.RunReport;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.pipeline.TargetProvider;
 import io.pgvectormigrate.pipeline.TargetRowCounter;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.report.RunReport;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
 /**
@@ -55,22 +56,14 @@ public final class Rehearsal {
 
     private Rehearsal() {}
 
-    /** A new run id: rehearse-YYYYMMDD-HHMMSS-xxxx (lower case, valid as an AWS name too). */
-    public static String newRunId(Clock clock) {
-        String ts = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(clock.instant());
-        byte[] r = new byte[2];
-        ThreadLocalRandom.current().nextBytes(r);
-        return "rehearse-" + ts + "-" + HexFormat.of().formatHex(r);
-    }
-
     /**
      * Runs or resumes a rehearsal.
      *
-     * @param engine makes the copy engine (native) once the options are known to be good
+     * @param engine makes the copy engine once the options are known to be good (null: the native engine with its defaults)
      */
     public static Result run(Options o, Map<String, String> env, CredentialResolver credentials, Progress progress,
                              Clock clock, Supplier<CopyEngine> engine) {
-        String runId = o.runId() != null ? o.runId() : newRunId(clock);
+        String runId = o.runId() != null ? o.runId() : Journal.newRunId(COMMAND, clock);
         Journal.validateRunId(runId);
         // bad input is refused before a run directory exists
         if ((o.rows() != null && o.rows() < 1) || (o.bots() != null && o.bots() < 1)) {
@@ -78,31 +71,27 @@ public final class Rehearsal {
         }
         ConnectionSpec operatorTarget = o.target() == null ? null : ConnectionSpec.parse(o.target());
         boolean resuming = Journal.exists(o.workDir(), runId);
-        Journal journal = Journal.open(o.workDir(), runId, COMMAND, clock);
-        if (!COMMAND.equals(journal.snapshot().command())) {
-            throw ToolException.usage("run " + runId + " in " + o.workDir() + " is a '" + journal.snapshot().command()
-                    + "' run, not a rehearsal: pick another --run-id");
-        }
+        Journal journal = Journal.open(o.workDir(), runId, COMMAND, java.util.Set.of(COMMAND), clock);
         progress.info((resuming ? "resuming rehearsal " : "rehearsal ") + runId + " (journal: " + journal.file() + ")");
 
         boolean started = journal.step(Step.RESTORE).attempts() > 0;
         Path snapshot = o.snapshot() == null ? null : o.snapshot().toAbsolutePath().normalize();
-        String snapshotParam = settle(journal, "snapshot", snapshot == null ? null : snapshot.toString(), null, started,
+        String snapshotParam = journal.settle("snapshot", snapshot == null ? null : snapshot.toString(), null, started,
                 "--snapshot");
         LocalProvider.Snapshot snap;
         if (snapshotParam != null) {
             snap = new LocalProvider.Snapshot.File(Path.of(snapshotParam));
         } else {
-            long rows = Long.parseLong(settle(journal, "rows", str(o.rows()), String.valueOf(DEFAULT_ROWS), started, "--rows"));
-            int bots = Integer.parseInt(settle(journal, "bots", str(o.bots()), String.valueOf(DEFAULT_BOTS), started, "--bots"));
-            long seed = Long.parseLong(settle(journal, "seed", str(o.seed()), String.valueOf(DEFAULT_SEED), started, "--seed"));
+            long rows = Long.parseLong(journal.settle("rows", str(o.rows()), String.valueOf(DEFAULT_ROWS), started, "--rows"));
+            int bots = Integer.parseInt(journal.settle("bots", str(o.bots()), String.valueOf(DEFAULT_BOTS), started, "--bots"));
+            long seed = Long.parseLong(journal.settle("seed", str(o.seed()), String.valueOf(DEFAULT_SEED), started, "--seed"));
             snap = new LocalProvider.Snapshot.Sample(rows, bots, seed);
         }
 
         TargetProvider target;
         String targetDisplay = null;
         if (operatorTarget != null) {
-            ExistingTarget t = new ExistingTarget(operatorTarget, credentials);
+            ExistingDatabase t = ExistingDatabase.target(operatorTarget, credentials);
             target = t;
             targetDisplay = t.spec().display();
         } else {
@@ -124,7 +113,8 @@ public final class Rehearsal {
         List<Pipeline.Listener> listeners = new ArrayList<>();
         if (o.liveWrites()) listeners.add(new LiveWriter(DEFAULT_SEED + runId.hashCode()));
         listeners.add(new TargetRowCounter());
-        Pipeline pipeline = new Pipeline(source, target, engine.get(), po, Pipeline.Stages.standard(), listeners);
+        CopyEngine copy = engine != null ? engine.get() : Engines.nativeEngine(io.pgvectormigrate.engine.NativeOptions.defaults());
+        Pipeline pipeline = new Pipeline(source, target, copy, po, StandardStages.standard(), listeners);
         RunContext ctx = new RunContext(journal, progress, o.workDir(), clock);
         if (journal.isDone(Step.TEARDOWN) && o.forceTeardown()) removeKept(ctx, env);
         Pipeline.Outcome outcome = pipeline.run(ctx);
@@ -172,21 +162,6 @@ public final class Rehearsal {
             }
         }
         return next;
-    }
-
-    /**
-     * A data-shaping option of this run: what the journal recorded wins; a different explicit value is an
-     * error once the run has begun restoring (before that, the operator may correct it).
-     */
-    private static String settle(Journal j, String key, String given, String dflt, boolean started, String option) {
-        Optional<String> recorded = j.parameter(key);
-        if (recorded.isPresent() && given != null && !recorded.get().equals(given) && started) {
-            throw ToolException.usage("run " + j.runId() + " was started with " + option + " " + recorded.get()
-                    + ": resume it without " + option + " (or with the same value), or start a new run without --run-id");
-        }
-        String value = given != null ? given : recorded.orElse(dflt);
-        if (!Objects.equals(recorded.orElse(null), value) && value != null) j.putParameter(key, value);
-        return value;
     }
 
     private static String str(Object o) {

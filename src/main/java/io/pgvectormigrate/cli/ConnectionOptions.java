@@ -1,0 +1,84 @@
+package io.pgvectormigrate.cli;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
+import io.pgvectormigrate.pg.Database;
+import picocli.CommandLine.Option;
+
+import java.sql.Connection;
+import java.util.Arrays;
+import java.util.Objects;
+
+/** Picocli mixin: the two databases of a copy or a comparison, and how the target server reaches the source. */
+public class ConnectionOptions {
+    @Option(names = "--source", paramLabel = "<conn>",
+            description = "The database copied from (JDBC URL or postgresql:// URI).")
+    public String source;
+
+    @Option(names = "--target", paramLabel = "<conn>",
+            description = "The database copied to (JDBC URL or postgresql:// URI).")
+    public String target;
+
+    @Option(names = "--source-from-target", paramLabel = "<conn>",
+            description = "The source as the target server reaches it, for the subscription (default: --source). "
+                    + "Its password defaults to the source's.")
+    public String sourceFromTarget;
+
+    /** Resolved connections, with the subscription's view of the source filled in. Passwords in memory only. */
+    public record Resolved(ConnectionSpec source, ConnectionSpec target, ConnectionSpec sourceFromTarget) {}
+
+    /** Bad input naming what is missing when either connection is. */
+    public void requireBoth(String why) {
+        if (source == null || target == null) {
+            throw ToolException.usage("missing " + (source == null ? "--source" : "") + (source == null && target == null ? " and " : "")
+                    + (target == null ? "--target" : "") + ": " + why + " (JDBC URL or postgresql:// URI)");
+        }
+    }
+
+    /** Both connections with a password the servers accept (asked for when needed: a subscription must carry it). */
+    public Resolved resolve(CliContext ctx) {
+        ConnectionSpec s = sourceOrNull(ctx);
+        ConnectionSpec t = targetOrNull(ctx);
+        ConnectionSpec sft = s;
+        if (sourceFromTarget != null) {
+            sft = ctx.credentials().resolve(ConnectionSpec.parse(sourceFromTarget));
+            if (!sft.hasPassword() && s.hasPassword() && Objects.equals(sft.user(), s.user())) sft = sft.withPassword(s.password());
+        }
+        return new Resolved(s, t, sft);
+    }
+
+    public ConnectionSpec sourceOrNull(CliContext ctx) {
+        return source == null ? null : withWorkingPassword(ctx.credentials().resolve(ConnectionSpec.parse(source)), "source", ctx.prompt());
+    }
+
+    public ConnectionSpec targetOrNull(CliContext ctx) {
+        return target == null ? null : withWorkingPassword(ctx.credentials().resolve(ConnectionSpec.parse(target)), "target", ctx.prompt());
+    }
+
+    /**
+     * Makes sure the spec carries the password the server wants: the subscription needs it in its connection
+     * string, so a password typed at the prompt must end up in the spec, not only in one connection.
+     */
+    static ConnectionSpec withWorkingPassword(ConnectionSpec spec, String role, PasswordPrompt prompt) {
+        if (spec.hasPassword()) return spec;
+        try (Connection ignored = Database.connect(spec, role, null)) {
+            return spec; // the server let us in without one
+        } catch (ToolException e) {
+            boolean wantsPassword = e.getCause() != null && String.valueOf(e.getCause().getMessage()).contains("no password was provided");
+            if (wantsPassword && prompt != null) {
+                char[] typed = prompt.ask(role + " (" + spec.display() + ")");
+                if (typed != null) {
+                    try {
+                        return spec.withPassword(new String(typed));
+                    } finally {
+                        Arrays.fill(typed, '\0');
+                    }
+                }
+            }
+            throw e;
+        } catch (java.sql.SQLException e) {
+            return spec;
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package io.pgvectormigrate.cli;
+
+import io.pgvectormigrate.pipeline.CopyEngine;
+import io.pgvectormigrate.pipeline.Step;
+import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.run.Standalone;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What migrate and cutover print once their pass succeeded: each copy step's result, then what to do next. */
+final class CopyReport {
+    private CopyReport() {}
+
+    /**
+     * @param first the first copy step the command ran (migrate, or cutover/teardown)
+     * @param next  lines for the operator ("next: ..."), printed as they are
+     */
+    static void print(CliContext ctx, CommonOptions common, Standalone.Result r, Step first, List<String> next) {
+        Map<Step, CopyEngine.Result> results = r.outcome().results();
+        CopyEngine.Result lead = results.get(first);
+        if (common.json()) {
+            Map<String, Object> doc = new LinkedHashMap<>();
+            doc.put("runId", r.runId());
+            doc.put("engine", r.journal().parameter("engine").orElse(null));
+            doc.put("summary", lead == null ? r.outcome().message() : lead.summary());
+            for (Step s : List.of(Step.MIGRATE, Step.CUTOVER, Step.TEARDOWN)) {
+                if (results.containsKey(s)) doc.put(s.id(), results.get(s));
+            }
+            if (!next.isEmpty()) doc.put("next", next);
+            ctx.out().println(Json.write(doc));
+            return;
+        }
+        for (Step s : List.of(Step.MIGRATE, Step.CUTOVER)) {
+            if (results.containsKey(s)) Outcomes.print(ctx.out(), r.runId(), results.get(s));
+        }
+        next.forEach(ctx.out()::println);
+    }
+}
