@@ -48,7 +48,7 @@ public final class CutoverCommand extends ToolCommand {
                 copy.catchUp.maxLag, copy.catchUp.timeout, null, null);
         Standalone.Result r = copy.run(ctx, progress(), dir,
                 isDms -> isDms ? copy.run.requireRunId("the run migrate --engine dms copied")
-                        : copy.run.runId != null ? copy.run.runIdOrNew("native") : Standalone.latestNativeRun(dir),
+                        : copy.run.runId != null ? copy.run.runIdOrTimestamp("native") : Standalone.latestNativeRun(dir),
                 id -> Standalone.Copy.cutover(id, dir, copy.tableFilter.toFilter(), abandon), options);
         int code = Outcomes.exit(ctx, common, r.outcome());
         if (code != ExitCode.OK) return code;

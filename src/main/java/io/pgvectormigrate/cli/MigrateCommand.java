@@ -70,7 +70,7 @@ public final class MigrateCommand extends ToolCommand {
         Path dir = copy.run.workDir(ctx.cwd());
         NativeOptions options = new NativeOptions(initialCopy, jobs, NativeOptions.DEFAULT_CHUNK_BYTES, copy.catchUp.maxLag,
                 copy.catchUp.timeout, null, null);
-        Standalone.Result r = copy.run(ctx, progress(), dir, isDms -> copy.run.runIdOrNew(isDms ? "dms" : "native"),
+        Standalone.Result r = copy.run(ctx, progress(), dir, isDms -> copy.run.runIdOrTimestamp(isDms ? "dms" : "native"),
                 id -> Standalone.Copy.migrate(id, dir, copy.tableFilter.toFilter(), cutover), options);
         int code = Outcomes.exit(ctx, common, r.outcome());
         if (code != ExitCode.OK) return code;

@@ -21,13 +21,22 @@ public class RunOptions {
         return cwd.resolve(workDir == null ? Path.of(Journal.DEFAULT_WORK_DIR) : workDir).toAbsolutePath().normalize();
     }
 
-    /** The given run id (checked), or a new {@code <prefix>-yyyyMMdd-HHmmss}. */
+    /** The given run id (checked), or a new {@code <prefix>-yyyyMMdd-HHmmss-xxxx}. */
     public String runIdOrNew(String prefix) {
         if (runId != null) {
             Journal.validateRunId(runId);
             return runId;
         }
         return Journal.newRunId(prefix, Clock.systemUTC());
+    }
+
+    /** The given run id (checked), or a new {@code <prefix>-yyyyMMdd-HHmmss} (migrate's default, which cutover finds). */
+    public String runIdOrTimestamp(String prefix) {
+        if (runId != null) {
+            Journal.validateRunId(runId);
+            return runId;
+        }
+        return Journal.timestampRunId(prefix, Clock.systemUTC());
     }
 
     /** The given run id (checked); bad input when there is none. */

@@ -131,8 +131,18 @@ public final class Journal {
         return j;
     }
 
-    /** A new run id, {@code <prefix>-yyyyMMdd-HHmmss} in UTC (lower case, valid as an AWS name too). */
+    /**
+     * A new run id, {@code <prefix>-yyyyMMdd-HHmmss-xxxx} in UTC (lower case, valid as an AWS name too); the random
+     * part keeps two runs started in the same second apart, since AWS resources and journals are named after it.
+     */
     public static String newRunId(String prefix, Clock clock) {
+        byte[] r = new byte[2];
+        new java.security.SecureRandom().nextBytes(r);
+        return timestampRunId(prefix, clock) + "-" + java.util.HexFormat.of().formatHex(r);
+    }
+
+    /** A new run id without the random part, {@code <prefix>-yyyyMMdd-HHmmss} (migrate's documented default). */
+    public static String timestampRunId(String prefix, Clock clock) {
         String id = prefix + "-" + DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC).format(clock.instant());
         validateRunId(id);
         return id;
