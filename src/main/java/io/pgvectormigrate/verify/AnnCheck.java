@@ -1,5 +1,6 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.verify.Catalog.Column;
 import io.pgvectormigrate.verify.Catalog.Index;
 import io.pgvectormigrate.verify.Catalog.Table;
@@ -33,7 +34,7 @@ final class AnnCheck {
         for (TablePlan p : plans) {
             for (String v : p.vectorColumns) {
                 if (!p.hasPk()) {
-                    out.add(new AnnResult(p.display(), Idents.display(v), null, null, null, 0, k, 0, null, null, true,
+                    out.add(new AnnResult(p.display(), Sql.display(v), null, null, null, 0, k, 0, null, null, true,
                             "not checked: the table has no primary key to compare answers by"));
                     continue;
                 }
@@ -49,7 +50,7 @@ final class AnnCheck {
         String op = operator(si != null ? si : ti);
         List<String> qs = Workers.await(w.on(true, "sampling ANN queries of " + p.display(), c -> sample(c, p, v, queries)));
         if (qs.isEmpty()) {
-            return new AnnResult(p.display(), Idents.display(v), op, name(si), name(ti), 0, k, 0, null, null, true,
+            return new AnnResult(p.display(), Sql.display(v), op, name(si), name(ti), 0, k, 0, null, null, true,
                     "no non-NULL vectors to query with");
         }
         CompletableFuture<List<TopK[]>> sf = w.on(true, "ANN queries on " + p.display(), c -> answers(c, p, true, v, op, qs, k, si != null));
@@ -77,12 +78,12 @@ final class AnnCheck {
         } else if (si == null && ti == null) {
             note = "no vector index on this column: exact answers compared only";
         }
-        return new AnnResult(p.display(), Idents.display(v), op, name(si), name(ti), qs.size(), k, mismatches, sr, tr,
+        return new AnnResult(p.display(), Sql.display(v), op, name(si), name(ti), qs.size(), k, mismatches, sr, tr,
                 mismatches == 0, note);
     }
 
     private static String name(Index i) {
-        return i == null ? null : Idents.display(i.name()) + " (" + i.method() + ")";
+        return i == null ? null : Sql.display(i.name()) + " (" + i.method() + ")";
     }
 
     private static double round(double d) {
@@ -109,11 +110,11 @@ final class AnnCheck {
     }
 
     private static List<String> sample(Connection c, TablePlan p, String v, int n) throws SQLException {
-        String col = Idents.quote(v);
+        String col = Sql.ident(v);
         double pct = Math.min(100.0, Math.max(0.001, 300.0 * n / Math.max(1, p.src.estimatedRows())));
         List<String> out = new ArrayList<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT " + col + "::text FROM " + Idents.qualified(p.src.schema(), p.src.name()) + " TABLESAMPLE BERNOULLI ("
+                "SELECT " + col + "::text FROM " + Sql.qualified(p.src.schema(), p.src.name()) + " TABLESAMPLE BERNOULLI ("
                         + String.format(Locale.ROOT, "%.4f", pct) + ") REPEATABLE (7) WHERE " + col + " IS NOT NULL LIMIT " + n)) {
             while (rs.next()) out.add(rs.getString(1));
         }
@@ -134,8 +135,8 @@ final class AnnCheck {
         Table t = p.table(source);
         Column col = t.column(v);
         String typ = col.type().replaceAll("\\(.*\\)", "");
-        String dist = Idents.quote(v) + " " + op + " ?::" + typ;
-        String sql = "SELECT " + p.keyTexts() + ", (" + dist + ")::float8 FROM " + t.sql() + " WHERE " + Idents.quote(v)
+        String dist = Sql.ident(v) + " " + op + " ?::" + typ;
+        String sql = "SELECT " + p.keyTexts() + ", (" + dist + ")::float8 FROM " + t.sql() + " WHERE " + Sql.ident(v)
                 + " IS NOT NULL ORDER BY " + dist + " LIMIT " + k;
         List<TopK[]> out = new ArrayList<>();
         try (Statement st = c.createStatement(); PreparedStatement ps = c.prepareStatement(sql)) {

@@ -1,10 +1,13 @@
 package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Sequences;
 import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
@@ -81,6 +84,36 @@ public final class DmsEngine implements CopyEngine {
 
     // ---------------------------------------------------------------- preflight
 
+    /** The selection on the source: tables DMS can name, and for CDC, tables logical replication can carry. */
+    @Override
+    public void checkSource(RunContext ctx, Endpoints endpoints) {
+        try (Connection s = connect(endpoints.source(), "source")) {
+            selectOnSource(s, endpoints.tables());
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** The source's selection, refused (exit 2) when DMS cannot migrate it as asked. */
+    private Catalog.Selection selectOnSource(Connection s, TableFilter filter) throws SQLException {
+        Catalog.Selection selection = Catalog.select(s, filter);
+        if (selection.isEmpty()) {
+            throw ToolException.usage("no table on the source matches " + filter.describe() + ": check the table filter");
+        }
+        SelectionRules.forTables(ids(selection.leaves())); // refuses names DMS cannot select
+        if (options.migrationType().cdc()) {
+            // DMS's CDC is PostgreSQL's logical replication: the source refuses updates and deletes on such a table
+            selection.replicaIdentityProblem().ifPresent(p -> {
+                throw ToolException.usage(p + "; or use --dms-migration-type full-load");
+            });
+        }
+        return selection;
+    }
+
+    private static List<TableId> ids(List<Catalog.Relation> relations) {
+        return relations.stream().map(Catalog.Relation::id).toList();
+    }
+
     /** Checks options, both databases and DMS's rules for them before anything is created; every failure is exit 2. */
     @Override
     public void preflight(RunContext ctx, Endpoints endpoints) {
@@ -98,11 +131,7 @@ public final class DmsEngine implements CopyEngine {
                         + "check with aws rds describe-db-clusters, reboot with aws rds reboot-db-instance), then re-run");
             }
             sourceVersion = Integer.parseInt(scalar(s, "SHOW server_version_num"));
-            List<SourceTables.Table> tables = SourceTables.list(s, endpoints.tables());
-            if (tables.isEmpty()) {
-                throw ToolException.usage("no table on the source matches " + endpoints.tables().describe() + ": check the table filter");
-            }
-            SelectionRules.forTables(tables); // refuses names DMS cannot select
+            selectOnSource(s, endpoints.tables());
         } catch (SQLException e) {
             throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
         }
@@ -157,7 +186,7 @@ public final class DmsEngine implements CopyEngine {
         new DmsNames(ctx.runId()).require();
         Journal journal = ctx.journal();
         Progress progress = ctx.progress();
-        List<SourceTables.Table> tables = tablesOnBothSides(endpoints);
+        List<TableId> tables = tablesOnBothSides(endpoints);
         String rules = SelectionRules.forTables(tables);
         DmsObjects objects = new DmsObjects(dms, options, journal, progress, poller);
         return aws("migrate", () -> {
@@ -198,24 +227,27 @@ public final class DmsEngine implements CopyEngine {
         });
     }
 
-    /** The selected source tables, each of which must exist on the target (prepare-target made them). */
-    private List<SourceTables.Table> tablesOnBothSides(Endpoints endpoints) {
-        List<SourceTables.Table> tables;
+    /**
+     * The tables the data migration names (the selection's leaves: partitions one by one), each of which must exist on
+     * the target with every selected sequence (prepare-target made them).
+     */
+    private List<TableId> tablesOnBothSides(Endpoints endpoints) {
+        Catalog.Selection selection;
         try (Connection s = connect(endpoints.source(), "source")) {
-            tables = SourceTables.list(s, endpoints.tables());
+            selection = selectOnSource(s, endpoints.tables());
         } catch (SQLException e) {
             throw ToolException.runtime("cannot list the source tables: " + Database.firstLine(e.getMessage()), e);
         }
-        if (tables.isEmpty()) {
-            throw ToolException.usage("no table on the source matches " + endpoints.tables().describe() + ": check the table filter");
-        }
+        List<TableId> tables = ids(selection.leaves());
         try (Connection t = connect(endpoints.target(), "target")) {
-            List<SourceTables.Table> onTarget = SourceTables.list(t, TableFilter.ALL);
-            List<SourceTables.Table> missing = tables.stream().filter(x -> !onTarget.contains(x)).toList();
+            List<TableId> missing = new ArrayList<>();
+            for (TableId x : tables) if (!Catalog.exists(t, x)) missing.add(x);
             if (!missing.isEmpty()) {
-                throw ToolException.usage("table(s) " + missing + " do not exist on the target: run prepare-target first (the DMS engine "
-                        + options.tablePreparation().api() + "s existing tables and loads them; it does not create the schema)");
+                throw ToolException.usage("table(s) " + missing.stream().map(TableId::key).toList() + " do not exist on the target: "
+                        + "run prepare-target first (the DMS engine " + options.tablePreparation().api()
+                        + "s existing tables and loads them; it does not create the schema)");
             }
+            Sequences.requireOnTarget(t, selection.sequences());
         } catch (SQLException e) {
             throw ToolException.runtime("cannot list the target tables: " + Database.firstLine(e.getMessage()), e);
         }
@@ -397,9 +429,10 @@ public final class DmsEngine implements CopyEngine {
                 -1, figures);
     }
 
+    /** Sequences forward to the source's position, never back; returns how many are now in step with the source. */
     private static int carrySequences(Endpoints endpoints) {
         try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
-            return Sequences.carry(s, t, SourceTables.list(s, endpoints.tables()));
+            return Sequences.carry(s, t, Catalog.select(s, endpoints.tables()).sequences()).size();
         } catch (SQLException e) {
             throw ToolException.runtime("cannot carry sequence values to the target: " + Database.firstLine(e.getMessage()), e);
         }

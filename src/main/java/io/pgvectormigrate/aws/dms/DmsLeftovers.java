@@ -1,5 +1,7 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.pg.Sql;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -103,7 +105,7 @@ final class DmsLeftovers {
     static boolean dropPublication(Connection c, String name) throws SQLException {
         if (!publications(c).contains(name)) return false;
         try (Statement st = c.createStatement()) {
-            st.execute("DROP PUBLICATION IF EXISTS " + SourceTables.quote(name));
+            st.execute("DROP PUBLICATION IF EXISTS " + Sql.ident(name));
         }
         return true;
     }

@@ -142,6 +142,11 @@ public final class JournalDmsEngine implements CopyEngine {
     }
 
     @Override
+    public void checkSource(RunContext ctx, Endpoints endpoints) {
+        engine(ctx).checkSource(ctx, endpoints);
+    }
+
+    @Override
     public void preflight(RunContext ctx, Endpoints endpoints) {
         engine(ctx).preflight(ctx, endpoints);
     }

@@ -2,6 +2,7 @@ package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.TableId;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -39,7 +40,7 @@ class DmsUnitsTest {
 
     @Test
     void selectionRulesNameEachTableAndRoundTrip() {
-        String json = SelectionRules.forTables(List.of(new SourceTables.Table("public", "items"), new SourceTables.Table("app", "notes_v2")));
+        String json = SelectionRules.forTables(List.of(new TableId("public", "items"), new TableId("app", "notes_v2")));
         assertTrue(json.contains("\"rule-action\":\"include\""), json);
         assertEquals(List.of(new SelectionRules.Rule("public", "items"), new SelectionRules.Rule("app", "notes_v2")), SelectionRules.parse(json));
         // '_' is literal for DMS (only % is a wildcard)
@@ -48,7 +49,7 @@ class DmsUnitsTest {
         assertFalse(r.matches("app", "notesXv2"));
         assertTrue(new SelectionRules.Rule("public", "item%").matches("public", "items"));
         ToolException wildcard = assertThrows(ToolException.class,
-                () -> SelectionRules.forTables(List.of(new SourceTables.Table("public", "100%done"))));
+                () -> SelectionRules.forTables(List.of(new TableId("public", "100%done"))));
         assertEquals(ExitCode.USAGE, wildcard.exitCode());
         assertThrows(ToolException.class, () -> SelectionRules.forTables(List.of()));
         assertThrows(IllegalArgumentException.class, () -> SelectionRules.parse(

@@ -937,16 +937,17 @@ public final class FakeDms implements DatabaseMigrationClient {
             }
             List<SelectionRules.Rule> rules = SelectionRules.parse(m.rules);
             List<String[]> tables = new ArrayList<>();
-            for (SourceTables.Table tb : SourceTables.list(s, TableFilter.ALL)) {
-                if (rules.stream().anyMatch(r -> r.matches(tb.schema(), tb.name()))) tables.add(new String[]{tb.schema(), tb.name()});
+            // rules select among every table, partitions included (as pg_dump --table patterns do)
+            for (String[] tb : userTables(s)) {
+                if (rules.stream().anyMatch(r -> r.matches(tb[0], tb[1]))) tables.add(tb);
             }
             if (tables.isEmpty()) {
                 fail(m, "No tables on the source match the selection rules.");
                 return;
             }
-            List<SourceTables.Table> onTarget = SourceTables.list(t, TableFilter.ALL);
+            List<String> onTarget = userTables(t).stream().map(tb -> tb[0] + "." + tb[1]).toList();
             for (String[] tb : tables) {
-                if (!m.tablePrep.equals("drop-tables-on-target") && !onTarget.contains(new SourceTables.Table(tb[0], tb[1]))) {
+                if (!m.tablePrep.equals("drop-tables-on-target") && !onTarget.contains(tb[0] + "." + tb[1])) {
                     fail(m, "Table " + tb[0] + "." + tb[1] + " does not exist on the target database and table preparation mode is " + m.tablePrep + ".");
                     return;
                 }
@@ -999,17 +1000,40 @@ public final class FakeDms implements DatabaseMigrationClient {
         }
     }
 
-    /** Full load: one table per poll, as pg_dump/pg_restore of its data would (after truncating it); ends in Stopped. */
+    /** Every user table as {schema, name, relkind}: ordinary ('r') and partitioned ('p'), partitions included. */
+    private static List<String[]> userTables(Connection c) throws SQLException {
+        List<String[]> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                        + "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1, 2")) {
+            while (rs.next()) {
+                if (!TableFilter.isSystemSchema(rs.getString(1))) out.add(new String[]{rs.getString(1), rs.getString(2), rs.getString(3)});
+            }
+        }
+        return out;
+    }
+
+    private static String quote(String ident) {
+        return "\"" + ident.replace("\"", "\"\"") + "\"";
+    }
+
+    /**
+     * Full load: one table per poll, as pg_dump/pg_restore of its data would (after truncating it); ends in Stopped. A
+     * partitioned table has no rows of its own for pg_dump to dump (PostgreSQL 15): only its partitions, named themselves, do.
+     */
     private void loadNextTable(Dm m) {
-        if (m.loaded + m.errored < m.tables.size()) {
+        if (m.loaded + m.errored < m.tables.size() && m.tables.get(m.loaded + m.errored)[2].equals("p")) {
+            m.loaded++;
+        } else if (m.loaded + m.errored < m.tables.size()) {
             String[] tb = m.tables.get(m.loaded + m.errored);
-            String qualified = SourceTables.quote(tb[0]) + "." + SourceTables.quote(tb[1]);
+            String qualified = quote(tb[0]) + "." + quote(tb[1]);
             try (Connection s = open(m.source); Connection t = open(m.target)) {
                 List<String> cols = new ArrayList<>();
                 try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(
                         "SELECT attname FROM pg_attribute WHERE attrelid = '" + qualified.replace("'", "''")
                                 + "'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum")) {
-                    while (rs.next()) cols.add(SourceTables.quote(rs.getString(1)));
+                    while (rs.next()) cols.add(quote(rs.getString(1)));
                 }
                 String list = String.join(", ", cols);
                 t.setAutoCommit(false);
@@ -1053,7 +1077,7 @@ public final class FakeDms implements DatabaseMigrationClient {
     private void cdcSync(Dm m) {
         try (Connection s = open(m.source); Connection t = open(m.target)) {
             if (!m.subscribed) {
-                List<String> names = m.tables.stream().map(tb -> SourceTables.quote(tb[0]) + "." + SourceTables.quote(tb[1])).toList();
+                List<String> names = m.tables.stream().map(tb -> quote(tb[0]) + "." + quote(tb[1])).toList();
                 try (Statement st = t.createStatement()) {
                     if (m.tablePrep.equals("truncate")) st.execute("TRUNCATE " + String.join(", ", names));
                 }
