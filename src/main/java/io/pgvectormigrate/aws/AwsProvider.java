@@ -85,11 +85,15 @@ public final class AwsProvider implements SourceProvider {
             Journal j = ctx.journal();
             RunNames n = new RunNames(ctx.runId());
             checkRegion(j, aws.region());
+            AwsConstraints.require(n.problems(), "pick another --run-id");
             if (j.parameter(P_CLEANED_UP).isPresent()) {
                 throw ToolException.usage("run " + n.runId() + " was cleaned up already: start a new run with another --run-id");
             }
             ctx.progress().info("checking snapshot " + options.snapshot() + " in " + aws.region());
             SourceSnapshot snap = SourceSnapshot.check(calls, rds, options.snapshot(), aws.region(), options.engineVersion());
+            snap.capacityProblem(options.minAcu(), options.maxAcu()).ifPresent(problem -> {
+                throw ToolException.usage(problem + " (nothing was created)");
+            });
             Optional<String> used = j.parameter(P_SNAPSHOT);
             if (used.isPresent() && !used.get().equals(snap.arn())) {
                 throw ToolException.usage("run id " + n.runId() + " was already used with snapshot " + used.get()
@@ -145,7 +149,7 @@ public final class AwsProvider implements SourceProvider {
         Map<String, String> p = j.parameters();
         return new SourceSnapshot(p.get(P_SNAPSHOT_ID), p.get(P_SNAPSHOT), SourceSnapshot.ENGINE, p.get(P_ENGINE_VERSION),
                 p.get(P_FAMILY), p.get(P_KMS), Boolean.parseBoolean(p.get(P_ENCRYPTED)), p.get(P_MASTER_USER),
-                p.get(P_SNAPSHOT_PORT) == null ? null : Integer.valueOf(p.get(P_SNAPSHOT_PORT)), p.get(P_SNAPSHOT_CLUSTER));
+                p.get(P_SNAPSHOT_PORT) == null ? null : Integer.valueOf(p.get(P_SNAPSHOT_PORT)), p.get(P_SNAPSHOT_CLUSTER), null);
     }
 
     @Override
@@ -178,6 +182,8 @@ public final class AwsProvider implements SourceProvider {
             }
             ctx.progress().info("creating writer " + n.writer() + " (" + TemporaryCluster.INSTANCE_CLASS + ")");
             DBInstance writer = tc.ensureWriter(j, n, aws.region());
+            int reboots = tc.ensureParametersInEffect(n);
+            if (reboots > 0) j.putOutput(Step.RESTORE, "writerReboots", String.valueOf(reboots));
             String database = options.database() != null ? options.database()
                     : cluster.databaseName() != null ? cluster.databaseName() : "postgres";
             Map<String, String> out = new LinkedHashMap<>();

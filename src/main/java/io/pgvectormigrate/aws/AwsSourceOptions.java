@@ -35,16 +35,12 @@ public record AwsSourceOptions(String snapshot, String stackName, String targetC
             throw ToolException.usage("pass either --stack or --target-cluster, not both");
         }
         if (stackName == null && targetClusterId == null) stackName = TargetInfo.DEFAULT_STACK;
-        if (minAcu < 0 || maxAcu < 1 || minAcu > maxAcu || maxAcu > 256 || !halfStep(minAcu) || !halfStep(maxAcu)) {
+        if (minAcu < 0 || maxAcu < 1 || minAcu > maxAcu || maxAcu > 256 || !AwsConstraints.halfStep(minAcu) || !AwsConstraints.halfStep(maxAcu)) {
             throw ToolException.usage("invalid capacity " + minAcu + "-" + maxAcu + " ACU: Serverless v2 takes 0-256 ACU in steps of 0.5, "
-                    + "with --max-acu at least 1 and not below --min-acu");
+                    + "with --max-acu at least 1 and not below --min-acu (0 only on engine versions with auto-pause)");
         }
         if (waitTimeout == null) waitTimeout = DEFAULT_WAIT;
         if (waitTimeout.isNegative() || waitTimeout.isZero()) throw ToolException.usage("--wait-timeout must be positive");
-    }
-
-    private static boolean halfStep(double v) {
-        return Math.abs(v * 2 - Math.rint(v * 2)) < 1e-9;
     }
 
     /** Defaults for everything but the snapshot and the target. */

@@ -42,6 +42,7 @@ public final class Capture {
             Journal j = ctx.journal();
             RunNames n = new RunNames(ctx.runId());
             AwsProvider.checkRegion(j, aws.region());
+            AwsConstraints.require(n.problems(), "pick another --run-id");
 
             DBCluster cluster = rds.cluster(o.clusterId()).orElseThrow(() -> ToolException.usage("cluster '" + o.clusterId()
                     + "' not found in " + aws.region() + ": check --cluster and --region (list them with: aws rds describe-db-clusters)"));

@@ -81,6 +81,7 @@ public final class PlanningClients implements AwsClients {
     private final Map<String, DBClusterParameterGroup> groups = new HashMap<>();
     private final Map<String, List<software.amazon.awssdk.services.rds.model.Tag>> rdsTags = new HashMap<>();
     private final Set<String> deleted = new HashSet<>();
+    private final Set<String> rebooted = new HashSet<>();
     private final Map<String, DescribeSecretResponse> plannedSecrets = new HashMap<>();
     private final Map<String, String> plannedSecretValues = new HashMap<>();
 
@@ -215,7 +216,21 @@ public final class PlanningClients implements AwsClients {
                 if (id == null) return PASS;
                 if (deleted.contains("cluster:" + id)) throw DbClusterNotFoundException.builder().message("DBCluster " + id + " not found (plan)").build();
                 DBCluster c = clusters.get(id);
-                return c == null ? PASS : DescribeDbClustersResponse.builder().dbClusters(c).build();
+                if (c == null && rebooted.isEmpty()) return PASS;
+                if (c == null) {
+                    // an existing cluster whose writer the plan rebooted: show it as the run would then see it
+                    DescribeDbClustersResponse real = this.real.rds().describeDBClusters((DescribeDbClustersRequest) req);
+                    return real.toBuilder().dbClusters(real.dbClusters().stream().map(x -> x.toBuilder().dbClusterMembers(
+                            x.dbClusterMembers().stream().map(m -> rebooted.contains(m.dbInstanceIdentifier())
+                                    ? m.toBuilder().dbClusterParameterGroupStatus("in-sync").build() : m).toList()).build()).toList()).build();
+                }
+                // a planned writer comes up as RDS may bring it: its new parameter group not in effect yet (the run then reboots it)
+                List<software.amazon.awssdk.services.rds.model.DBClusterMember> members = new ArrayList<>();
+                instances.values().stream().filter(i -> id.equals(i.dbClusterIdentifier())).forEach(i -> members.add(
+                        software.amazon.awssdk.services.rds.model.DBClusterMember.builder().dbInstanceIdentifier(i.dbInstanceIdentifier())
+                                .isClusterWriter(true).dbClusterParameterGroupStatus(rebooted.contains(i.dbInstanceIdentifier())
+                                        ? "in-sync" : "pending-reboot").build()));
+                return DescribeDbClustersResponse.builder().dbClusters(c.toBuilder().dbClusterMembers(members).build()).build();
             }
             case "createDBInstance" -> {
                 CreateDbInstanceRequest r = (CreateDbInstanceRequest) req;
@@ -263,6 +278,12 @@ public final class PlanningClients implements AwsClients {
             case "listTagsForResource" -> {
                 var tags = rdsTags.get(((ListTagsForResourceRequest) req).resourceName());
                 return tags == null ? PASS : ListTagsForResourceResponse.builder().tagList(tags).build();
+            }
+            case "rebootDBInstance" -> {
+                String id = ((software.amazon.awssdk.services.rds.model.RebootDbInstanceRequest) req).dbInstanceIdentifier();
+                rebooted.add(id);
+                if (!instances.containsKey(id)) return PASS; // an existing writer: recorded, not sent
+                return software.amazon.awssdk.services.rds.model.RebootDbInstanceResponse.builder().dbInstance(instances.get(id)).build();
             }
             case "deleteDBInstance" -> {
                 String id = ((DeleteDbInstanceRequest) req).dbInstanceIdentifier();

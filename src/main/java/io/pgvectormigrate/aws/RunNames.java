@@ -3,6 +3,9 @@ package io.pgvectormigrate.aws;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Journal;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * Identifiers of everything a run creates, derived from the run id alone, so a resumed run (or cleanup with
  * a lost journal) finds the same names. RDS identifiers: letters, digits and single hyphens, at most 63.
@@ -20,6 +23,21 @@ public record RunNames(String runId) {
     public String parameterGroup() { return "pgvm-" + runId + "-params"; }
     public String captureSnapshot() { return "pgvm-" + runId + "-capture"; }
     public String finalSnapshot() { return "pgvm-" + runId + "-final"; }
-    public String sourceSecret() { return "pgvector-migrate/" + runId + "/temporary-source"; }
+    /** Not "/temporary-source": a name ending in a hyphen and six characters looks like the ARN's suffix to Secrets Manager. */
+    public String sourceSecret() { return "pgvector-migrate/" + runId + "/temporary-source-credentials"; }
     public String capturedSecret() { return "pgvector-migrate/" + runId + "/captured"; }
+
+    /** Every name the run may create, against AWS's rules for it (see {@link AwsConstraints}); empty when all are fine. */
+    public List<String> problems() {
+        List<String> out = new ArrayList<>();
+        AwsConstraints.rdsIdentifier("cluster identifier", cluster(), 63).ifPresent(out::add);
+        AwsConstraints.rdsIdentifier("instance identifier", writer(), 63).ifPresent(out::add);
+        AwsConstraints.rdsIdentifier("cluster parameter group name", parameterGroup(), 255).ifPresent(out::add);
+        AwsConstraints.rdsIdentifier("snapshot identifier", captureSnapshot(), 63).ifPresent(out::add);
+        // cleanup may add "-2", "-3" to the final snapshot's name when one of that name exists
+        AwsConstraints.rdsIdentifier("final snapshot identifier", finalSnapshot() + "-99", 255).ifPresent(out::add);
+        AwsConstraints.secretName(sourceSecret()).ifPresent(out::add);
+        AwsConstraints.secretName(capturedSecret()).ifPresent(out::add);
+        return out;
+    }
 }

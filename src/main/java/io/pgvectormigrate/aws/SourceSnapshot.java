@@ -8,10 +8,37 @@ import software.amazon.awssdk.services.rds.model.DBEngineVersion;
  * The snapshot a run restores from, after its checks: it exists, is available, and is aurora-postgresql.
  *
  * @param family the parameter group family of its engine version, e.g. {@code aurora-postgresql15}
+ * @param serverless the Serverless v2 capacity limits of that engine version (DescribeDBEngineVersions'
+ *                   ServerlessV2FeaturesSupport), or null when RDS did not report them
  */
 public record SourceSnapshot(String id, String arn, String engine, String engineVersion, String family,
                              String kmsKeyId, boolean encrypted, String masterUsername, Integer port,
-                             String sourceCluster) {
+                             String sourceCluster, ServerlessLimits serverless) {
+
+    /** MinCapacity 0 means the version supports auto-pause; MaxCapacity is 256 or 128 depending on the version. */
+    public record ServerlessLimits(Double minCapacity, Double maxCapacity) {}
+
+    /** The smallest MinCapacity of versions without auto-pause (ServerlessV2ScalingConfiguration, MinCapacity). */
+    public static final double MIN_ACU_WITHOUT_AUTO_PAUSE = 0.5;
+
+    /**
+     * The capacity range against what the engine version supports: MinCapacity 0 only where RDS reports auto-pause
+     * (ServerlessV2FeaturesSupport.MinCapacity 0), at most the version's MaxCapacity. Empty when it fits.
+     */
+    public java.util.Optional<String> capacityProblem(double minAcu, double maxAcu) {
+        Double supportedMin = serverless == null ? null : serverless.minCapacity();
+        if (minAcu < MIN_ACU_WITHOUT_AUTO_PAUSE && (supportedMin == null || minAcu < supportedMin)) {
+            return java.util.Optional.of("--min-acu " + AwsProvider.acu(minAcu) + " needs Aurora Serverless v2 auto-pause, which aurora-postgresql " + engineVersion
+                    + (supportedMin == null ? " is not reported to support" : " does not support (its smallest capacity is " + AwsProvider.acu(supportedMin) + " ACU)")
+                    + ": use --min-acu 0.5 or more, or restore to a version that supports auto-pause with --engine-version");
+        }
+        Double supportedMax = serverless == null ? null : serverless.maxCapacity();
+        if (supportedMax != null && maxAcu > supportedMax) {
+            return java.util.Optional.of("--max-acu " + AwsProvider.acu(maxAcu) + " is above the " + AwsProvider.acu(supportedMax) + " ACU aurora-postgresql " + engineVersion
+                    + " supports: use --max-acu " + supportedMax + " or less");
+        }
+        return java.util.Optional.empty();
+    }
 
     public static final String ENGINE = "aurora-postgresql";
 
@@ -42,10 +69,13 @@ public record SourceSnapshot(String id, String arn, String engine, String engine
             version = engineVersion;
         }
         String v = version;
-        String family = calls.call("DescribeDBEngineVersions", () -> rds.client().describeDBEngineVersions(b -> b
+        DBEngineVersion ev = calls.call("DescribeDBEngineVersions", () -> rds.client().describeDBEngineVersions(b -> b
                         .engine(ENGINE).engineVersion(v)))
-                .dbEngineVersions().stream().map(DBEngineVersion::dbParameterGroupFamily).filter(f -> f != null && !f.isBlank())
+                .dbEngineVersions().stream().filter(e -> e.dbParameterGroupFamily() != null && !e.dbParameterGroupFamily().isBlank())
                 .findFirst().orElse(null);
+        String family = ev == null ? null : ev.dbParameterGroupFamily();
+        ServerlessLimits limits = ev == null || ev.serverlessV2FeaturesSupport() == null ? null
+                : new ServerlessLimits(ev.serverlessV2FeaturesSupport().minCapacity(), ev.serverlessV2FeaturesSupport().maxCapacity());
         if (family == null) {
             calls.progress().info("warning: aurora-postgresql " + version + " is not listed as available in " + region
                     + "; if AWS refuses the restore, pass --engine-version with a newer " + major(version) + ".x");
@@ -53,7 +83,7 @@ public record SourceSnapshot(String id, String arn, String engine, String engine
         }
         return new SourceSnapshot(s.dbClusterSnapshotIdentifier(), s.dbClusterSnapshotArn(), s.engine(), version,
                 family, s.kmsKeyId(), Boolean.TRUE.equals(s.storageEncrypted()), s.masterUsername(), s.port(),
-                s.dbClusterIdentifier());
+                s.dbClusterIdentifier(), limits);
     }
 
     static int major(String version) {

@@ -23,10 +23,13 @@ import java.util.Map;
  * @param secretArn   the stack's database secret (DbConfigSecretArn), or null without a stack
  * @param stackSecurityGroupId the stack's DbSecurityGroupId, or null
  * @param privateSubnetIds the stack's PrivateSubnetId0/1, else the subnet group's subnets
+ * @param subnetZones subnet id -> Availability Zone of the target's DB subnet group (DescribeDBSubnetGroups)
  */
 public record TargetInfo(String clusterId, String clusterArn, String endpoint, int port, String engineVersion,
                          String subnetGroup, List<String> securityGroupIds, String vpcId, List<String> privateSubnetIds,
-                         String stackName, String secretArn, String stackSecurityGroupId) {
+                         String stackName, String secretArn, String stackSecurityGroupId, Map<String, String> subnetZones) {
+    /** Journal parameter: the target's subnets and their zones, "subnet-a=us-east-1a,subnet-b=us-east-1b". */
+    public static final String P_SUBNET_ZONES = "aws.target.subnetZones";
 
     /** The outputs a Bedrock Chat stack (v0 and v1) has and the tool reads. */
     public static final List<String> STACK_OUTPUTS = List.of("DbConfigSecretArn", "DbConfigHostname", "DbConfigPort",
@@ -36,6 +39,7 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
     public TargetInfo {
         securityGroupIds = List.copyOf(securityGroupIds);
         privateSubnetIds = List.copyOf(privateSubnetIds);
+        subnetZones = subnetZones == null ? Map.of() : Map.copyOf(subnetZones);
     }
 
     public static TargetInfo fromCluster(AwsCalls calls, RdsOps rds, String clusterId) {
@@ -91,6 +95,7 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
         for (VpcSecurityGroupMembership m : c.vpcSecurityGroups()) sgs.add(m.vpcSecurityGroupId());
         String vpc = null;
         List<String> subnets = new ArrayList<>(stackSubnets);
+        Map<String, String> zones = new LinkedHashMap<>();
         if (c.dbSubnetGroup() != null) {
             try {
                 DBSubnetGroup g = calls.call("DescribeDBSubnetGroups", () -> rds.client().describeDBSubnetGroups(b -> b
@@ -98,6 +103,7 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
                 if (g != null) {
                     vpc = g.vpcId();
                     if (subnets.isEmpty()) g.subnets().forEach(s -> subnets.add(s.subnetIdentifier()));
+                    zones.putAll(SubnetZones.of(List.of(g)));
                 }
             } catch (DbSubnetGroupNotFoundException e) {
                 throw ToolException.usage("the subnet group '" + c.dbSubnetGroup() + "' of the target cluster "
@@ -105,12 +111,12 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
             }
         }
         return new TargetInfo(c.dbClusterIdentifier(), c.dbClusterArn(), c.endpoint(), c.port() == null ? 5432 : c.port(),
-                c.engineVersion(), c.dbSubnetGroup(), sgs, vpc, subnets, stack, secretArn, stackSg);
+                c.engineVersion(), c.dbSubnetGroup(), sgs, vpc, subnets, stack, secretArn, stackSg, zones);
     }
 
     private TargetInfo withVpc(String vpc) {
         return new TargetInfo(clusterId, clusterArn, endpoint, port, engineVersion, subnetGroup, securityGroupIds,
-                vpc != null ? vpc : vpcId, privateSubnetIds, stackName, secretArn, stackSecurityGroupId);
+                vpc != null ? vpc : vpcId, privateSubnetIds, stackName, secretArn, stackSecurityGroupId, subnetZones);
     }
 
     /** The parameters the journal keeps (no secrets: the secret is referenced by ARN). */
@@ -128,6 +134,7 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
         put(m, "aws.target.stack", stackName);
         put(m, "aws.target.secretArn", secretArn);
         put(m, "aws.target.stackSecurityGroup", stackSecurityGroupId);
+        if (!subnetZones.isEmpty()) m.put(P_SUBNET_ZONES, SubnetZones.format(subnetZones));
         return m;
     }
 
@@ -137,7 +144,7 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
                 Integer.parseInt(p.getOrDefault("aws.target.port", "5432")), p.get("aws.target.engineVersion"),
                 p.get("aws.target.subnetGroup"), split(p.get("aws.target.securityGroups")), p.get("aws.target.vpc"),
                 split(p.get("aws.target.subnets")), p.get("aws.target.stack"), p.get("aws.target.secretArn"),
-                p.get("aws.target.stackSecurityGroup"));
+                p.get("aws.target.stackSecurityGroup"), SubnetZones.parse(p.get(P_SUBNET_ZONES)));
     }
 
     static List<String> split(String s) {

@@ -3,6 +3,7 @@ package io.pgvectormigrate.aws;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Journal;
 import software.amazon.awssdk.services.rds.model.DBCluster;
+import software.amazon.awssdk.services.rds.model.DBClusterMember;
 import software.amazon.awssdk.services.rds.model.DBInstance;
 import software.amazon.awssdk.services.rds.model.DbClusterAlreadyExistsException;
 import software.amazon.awssdk.services.rds.model.DbClusterParameterGroupNotFoundException;
@@ -12,6 +13,7 @@ import software.amazon.awssdk.services.rds.model.DbInstanceAlreadyExistsExceptio
 import software.amazon.awssdk.services.rds.model.DbSubnetGroupNotFoundException;
 import software.amazon.awssdk.services.rds.model.InvalidDbClusterSnapshotStateException;
 import software.amazon.awssdk.services.rds.model.InvalidDbClusterStateException;
+import software.amazon.awssdk.services.rds.model.InvalidDbInstanceStateException;
 import software.amazon.awssdk.services.rds.model.InvalidSubnetException;
 import software.amazon.awssdk.services.rds.model.InvalidVpcNetworkStateException;
 import software.amazon.awssdk.services.rds.model.KmsKeyNotAccessibleException;
@@ -157,6 +159,61 @@ public final class TemporaryCluster {
                 .publiclyAccessible(false).tags(Tags.rds(Tags.of(n.runId(), Tags.ROLE_TEMPORARY_SOURCE))))).dbInstance();
     }
 
+    /**
+     * Logical replication in effect on the writer. rds.logical_replication is static: it takes effect when the engine
+     * starts, and RDS asks to wait 5 minutes after creating a parameter group before a cluster uses it, so a writer may
+     * come up with the old values. Once the writer is available this reads its DBClusterMembers[].DBClusterParameterGroupStatus;
+     * when it is not in-sync (pending-reboot), reboots the writer and waits until it is available and in sync again.
+     * (The engines' preflight then confirms {@code SHOW wal_level} = logical over SQL before anything depends on it.)
+     *
+     * @return how many reboots it took (0 when the group was in effect already)
+     */
+    public int ensureParametersInEffect(RunNames n) {
+        String writer = n.writer();
+        int reboots = 0;
+        while (true) {
+            calls.waitUntil("writer " + writer + " to be available", () -> rds.instance(writer).map(DBInstance::dbInstanceStatus).orElse(null),
+                    "available"::equals, s -> RdsOps.instanceFailed(s) || s == null, timeout, hint(n));
+            String status = calls.waitUntil("the parameter group status of writer " + writer, () -> memberStatus(n),
+                    s -> "in-sync".equals(s) || "pending-reboot".equals(s), s -> false, timeout, hint(n));
+            if (status.equals("in-sync")) return reboots;
+            if (reboots >= MAX_REBOOTS) {
+                throw ToolException.runtime("the cluster parameter group of " + n.cluster() + " is still '" + status + "' on writer " + writer
+                        + " after " + reboots + " reboot(s): check it with aws rds describe-db-clusters --db-cluster-identifier " + n.cluster()
+                        + " and reboot the writer yourself (aws rds reboot-db-instance --db-instance-identifier " + writer + "), then re-run; " + hint(n));
+            }
+            calls.progress().info("  writer " + writer + ": parameter group status '" + status + "', rebooting it so logical replication takes effect");
+            try {
+                calls.run("RebootDBInstance", () -> rds.client().rebootDBInstance(b -> b.dbInstanceIdentifier(writer)));
+            } catch (InvalidDbInstanceStateException e) {
+                continue; // it left "available" meanwhile (a reboot of an earlier attempt?): wait again
+            }
+            reboots++;
+            // the status may still read "available" for a moment before the reboot shows
+            for (int i = 0; i < 3 && "available".equals(rds.instance(writer).map(DBInstance::dbInstanceStatus).orElse(null)); i++) {
+                pause();
+            }
+        }
+    }
+
+    static final int MAX_REBOOTS = 2;
+
+    /** The writer's DBClusterParameterGroupStatus; null while the cluster does not list it as a member yet. */
+    private String memberStatus(RunNames n) {
+        return rds.cluster(n.cluster()).flatMap(c -> c.dbClusterMembers().stream()
+                .filter(m -> n.writer().equalsIgnoreCase(m.dbInstanceIdentifier())).findFirst())
+                .map(DBClusterMember::dbClusterParameterGroupStatus).orElse(null);
+    }
+
+    private void pause() {
+        try {
+            calls.pacing().sleeper().sleep(calls.pacing().poll().dividedBy(3));
+        } catch (InterruptedException ie) {
+            Thread.currentThread().interrupt();
+            throw ToolException.runtime("interrupted while waiting for AWS", ie);
+        }
+    }
+
     /** Sets the master password of the temporary cluster and waits until the change is applied. */
     public void resetMasterPassword(RunNames n, String password) {
         String id = n.cluster();
@@ -167,15 +224,8 @@ public final class TemporaryCluster {
             modifyPassword(id, password);
         }
         // the status may still read "available" for a moment before the reset shows: give it a few polls to start
-        for (int i = 0; i < 3; i++) {
-            String s = rds.cluster(id).map(DBCluster::status).orElse(null);
-            if (!"available".equals(s)) break;
-            try {
-                calls.pacing().sleeper().sleep(calls.pacing().poll().dividedBy(3));
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-                throw ToolException.runtime("interrupted while resetting the master password", ie);
-            }
+        for (int i = 0; i < 3 && "available".equals(rds.cluster(id).map(DBCluster::status).orElse(null)); i++) {
+            pause();
         }
         waitAvailable(n);
     }

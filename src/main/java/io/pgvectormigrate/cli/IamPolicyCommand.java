@@ -79,7 +79,7 @@ public final class IamPolicyCommand extends ToolCommand {
                     ctx.out().println("# Trust policy of the DMS role (" + t.roleName() + "): lets DMS homogeneous data migrations assume it");
                     print(IamPolicies.dmsRoleTrustPolicy(r));
                     ctx.out().println();
-                    ctx.out().println("# Permissions of the DMS role: read both secrets, describe the network, write logs and metrics");
+                    ctx.out().println("# Permissions of the DMS role: build its network into your VPC (peering, routes, security-group rules), logs, metrics, both secrets");
                     print(IamPolicies.dmsRolePolicy(t));
                     ctx.out().println();
                     ctx.out().println("# The account also needs the dms-vpc-role (AmazonDMSVPCManagementRole) that DMS uses for its network interfaces.");

@@ -1,9 +1,11 @@
 package io.pgvectormigrate.engine;
 
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
-import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pg.Sequences;
+import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
@@ -52,14 +54,27 @@ public final class NativeEngine implements CopyEngine {
         return "native";
     }
 
+    /** The selected tables' problems that need only the source (no key or replica identity, UNLOGGED, not owned). */
+    @Override
+    public void checkSource(RunContext ctx, Endpoints ep) {
+        try (Connection src = connect(ep.source(), "source")) {
+            Catalog.Selection selection = Catalog.select(src, ep.tables());
+            List<String> problems = Preflight.tableProblems(src, ep, selection, CopyTables.of(src, selection));
+            if (!problems.isEmpty()) throw ToolException.usage("preflight: " + String.join("; ", problems));
+        } catch (SQLException e) {
+            throw failure("checking the source", ctx.runId(), e);
+        }
+    }
+
     @Override
     public void preflight(RunContext ctx, Endpoints ep) {
         ReplicationNames n = ReplicationNames.forRun(ctx.runId());
         try (Connection src = connect(ep.source(), "source"); Connection tgt = connect(ep.target(), "target")) {
-            List<TableInfo> tables = Catalog.tables(src, ep.tables());
+            Catalog.Selection selection = Catalog.select(src, ep.tables());
+            List<TableInfo> tables = CopyTables.of(src, selection);
             boolean resuming = Replication.subscription(tgt, n.subscription()).isPresent();
             boolean slot = Replication.slot(src, n.slot()).isPresent();
-            Preflight.Plan plan = Preflight.check(src, tgt, ep, tables, options, resuming, slot,
+            Preflight.Plan plan = Preflight.check(src, tgt, ep, selection, tables, options, resuming, slot,
                     !resuming && !slot && !copyStarted(ctx));
             ctx.progress().info("preflight: " + plan.tables().size() + " table(s) ready for native replication from "
                     + ep.source().display() + " to " + ep.target().display());
@@ -98,7 +113,8 @@ public final class NativeEngine implements CopyEngine {
         Progress p = ctx.progress();
         Journal j = ctx.journal();
         try (Connection src = connect(ep.source(), "source"); Connection tgt = connect(ep.target(), "target")) {
-            List<TableInfo> tables = Catalog.tables(src, ep.tables());
+            Catalog.Selection selection = Catalog.select(src, ep.tables());
+            List<TableInfo> tables = CopyTables.of(src, selection);
             Optional<Replication.Subscription> sub = Replication.subscription(tgt, n.subscription());
             Optional<Replication.Slot> slot = Replication.slot(src, n.slot());
             if (sub.isEmpty() && (j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.deleted()).orElse(false)
@@ -108,7 +124,7 @@ public final class NativeEngine implements CopyEngine {
                         + "(cut over or torn down): start a new run with another --run-id (on emptied target tables)");
             }
             boolean interrupted = sub.isEmpty() && (slot.isPresent() || copyStarted(ctx));
-            Preflight.Plan plan = Preflight.check(src, tgt, ep, tables, options, sub.isPresent(), slot.isPresent(),
+            Preflight.Plan plan = Preflight.check(src, tgt, ep, selection, tables, options, sub.isPresent(), slot.isPresent(),
                     sub.isEmpty() && !interrupted);
             p.info("migrate (native, run " + ctx.runId() + "): " + tables.size() + " table(s) from "
                     + ep.source().display() + " to " + ep.target().display());
@@ -156,8 +172,8 @@ public final class NativeEngine implements CopyEngine {
             waitForApplyWorker(tgt, n, p);
             j.putOutput(Step.MIGRATE, INITIAL_COPY_OUTPUT, "complete");
 
-            afterLoad(ep.target(), tables, p);
-            List<String> seqs = copySequences(src, tgt, tables, p);
+            afterLoad(ep.target(), selection, p);
+            List<String> seqs = copySequences(src, tgt, selection, p);
             long lag = Replication.lag(src, n.slot()).map(Replication.Lag::bytes).orElse(-1L);
             p.info("  changes are streaming; the target is " + (lag < 0 ? "(not yet confirmed)" : Pg.bytes(lag)) + " behind the source");
             return migrated(copied, mode, sub.isPresent(), copySeconds, lag, seqs);
@@ -293,27 +309,22 @@ public final class NativeEngine implements CopyEngine {
         }
     }
 
-    private void afterLoad(ConnectionSpec target, List<TableInfo> tables, Progress p) {
-        if (tables.isEmpty()) return;
+    /** Indexes and statistics of the selected root tables (a partitioned one's partitions with it). */
+    private void afterLoad(ConnectionSpec target, Catalog.Selection selection, Progress p) {
+        if (selection.isEmpty()) return;
         p.info("  after load: building deferred indexes, rebuilding vector indexes, analyzing");
         long t0 = System.nanoTime();
-        options.afterLoad().run(target, exactly(tables), p);
+        options.afterLoad().run(target, selection.exactly(), p);
         p.info(String.format(java.util.Locale.ROOT, "  after load done in %.1f s", (System.nanoTime() - t0) / 1e9));
     }
 
-    /** A filter naming exactly these tables (schema.name patterns). */
-    static TableFilter exactly(List<TableInfo> tables) {
-        return new TableFilter(List.of(), tables.stream().map(TableInfo::display).toList(), List.of());
-    }
-
-    private static List<String> copySequences(Connection src, Connection tgt, List<TableInfo> tables, Progress p)
+    private static List<String> copySequences(Connection src, Connection tgt, Catalog.Selection selection, Progress p)
             throws SQLException {
-        List<Sequences.Copied> copied = Sequences.copy(src, tgt, tables);
         List<String> out = new ArrayList<>();
-        for (Sequences.Copied c : copied) {
-            out.add(c.sequence());
-            p.info("  sequence " + c.sequence() + ": next value " + c.sourceNext()
-                    + (c.changed() ? " (was " + c.targetNextBefore() + " on the target)" : " (target already there)"));
+        for (Sequences.Carried c : Sequences.carry(src, tgt, selection.sequences())) {
+            out.add(c.sequence().key());
+            p.info("  sequence " + c.sequence().display() + ": next value " + c.sourceNext()
+                    + (c.moved() ? " (was " + c.targetNextBefore() + " on the target)" : " (target already there)"));
         }
         return out;
     }
@@ -348,7 +359,8 @@ public final class NativeEngine implements CopyEngine {
                 throw ToolException.usage("nothing to cut over for run " + ctx.runId() + ": no subscription " + n.subscription()
                         + " on " + ep.target().display() + " and no publication or slot on the source: run migrate first (or check --run-id)");
             }
-            List<TableInfo> tables = cutoverTables(src, ep, n, pub);
+            Catalog.Selection selection = published(src, Catalog.select(src, ep.tables()), n, pub);
+            List<TableInfo> tables = CopyTables.of(src, selection);
             p.info("cutover (native, run " + ctx.runId() + "): " + tables.size() + " table(s)");
             long lagAtCutover = 0;
             double waited = 0;
@@ -365,8 +377,8 @@ public final class NativeEngine implements CopyEngine {
             } else {
                 p.info("  subscription " + n.subscription() + " already removed by an earlier attempt; finishing the clean-up");
             }
-            List<String> seqs = copySequences(src, tgt, tables, p);
-            afterLoad(ep.target(), tables, p);
+            List<String> seqs = copySequences(src, tgt, selection, p);
+            afterLoad(ep.target(), selection, p);
             List<String> removed = removeReplication(j, src, tgt, ep, n, p);
             assertNothingLeft(src, tgt, n);
             p.info("  cutover complete: nothing holds WAL on the source for this run");
@@ -379,12 +391,14 @@ public final class NativeEngine implements CopyEngine {
         }
     }
 
-    /** The publication's tables (narrowed by the filter); once the publication is gone, the filter's tables. */
-    private static List<TableInfo> cutoverTables(Connection src, Endpoints ep, ReplicationNames n, boolean pub) throws SQLException {
-        List<TableInfo> all = Catalog.tables(src, ep.tables());
-        if (!pub) return all;
-        List<String> published = Replication.publicationTables(src, n.publication());
-        return all.stream().filter(t -> published.contains(t.display())).toList();
+    /** The selected tables the publication carries; once the publication is gone, the whole selection. */
+    private static Catalog.Selection published(Connection src, Catalog.Selection selection, ReplicationNames n, boolean pub)
+            throws SQLException {
+        if (!pub) return selection;
+        java.util.Set<String> published = java.util.Set.copyOf(Replication.publicationTables(src, n.publication()));
+        return new Catalog.Selection(selection.tables().stream()
+                .filter(t -> t.leaves().stream().anyMatch(l -> published.contains(l.id().key()))).toList(),
+                selection.sequences());
     }
 
     /**

@@ -7,22 +7,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Optional;
 
-/** Quoting and tiny query helpers for the engine's catalog work. */
+/** Tiny query helpers and number formats for the engine's work (quoting is {@link io.pgvectormigrate.pg.Sql}'s). */
 final class Pg {
     private Pg() {}
-
-    static String ident(String name) {
-        return "\"" + name.replace("\"", "\"\"") + "\"";
-    }
-
-    static String qualified(String schema, String name) {
-        return ident(schema) + "." + ident(name);
-    }
-
-    /** A standard-conforming string literal (sessions that use it set standard_conforming_strings = on). */
-    static String literal(String value) {
-        return "'" + value.replace("'", "''") + "'";
-    }
 
     static void exec(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement()) {

@@ -1,6 +1,9 @@
 package io.pgvectormigrate.engine;
 
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.Catalog;
+import io.pgvectormigrate.pg.Sequences;
+import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.Endpoints;
 
 import java.sql.Connection;
@@ -35,8 +38,8 @@ final class Preflight {
      * @param fresh      a new initial copy is about to start and nothing shows an earlier attempt of this run:
      *                   target tables must then be empty
      */
-    static Plan check(Connection src, Connection tgt, Endpoints ep, List<TableInfo> tables, NativeOptions options,
-                      boolean resuming, boolean slotExists, boolean fresh) throws SQLException {
+    static Plan check(Connection src, Connection tgt, Endpoints ep, Catalog.Selection selection, List<TableInfo> tables,
+                      NativeOptions options, boolean resuming, boolean slotExists, boolean fresh) throws SQLException {
         List<String> problems = new ArrayList<>();
         String srcUser = ep.source().user();
         if (ep.source().sameDatabaseAs(ep.target())) {
@@ -68,7 +71,6 @@ final class Preflight {
                 SELECT r.rolsuper OR r.rolreplication OR EXISTS (
                   SELECT 1 FROM pg_roles g WHERE g.rolname = 'rds_replication' AND pg_has_role(r.oid, g.oid, 'member'))
                 FROM pg_roles r WHERE r.rolname = current_user""");
-        boolean srcSuper = Pg.bool(src, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
         if (!canReplicate) {
             problems.add("source user '" + srcUser + "' may not replicate: it needs the REPLICATION attribute "
                     + "(ALTER ROLE " + srcUser + " REPLICATION), superuser, or on RDS/Aurora the rds_replication role");
@@ -95,30 +97,7 @@ final class Preflight {
         }
 
         // ---- source: the tables
-        if (tables.isEmpty()) {
-            problems.add("no tables on the source match " + ep.tables().describe() + ": check --schema, --table and --exclude");
-        }
-        List<String> noIdentity = new ArrayList<>();
-        List<String> unlogged = new ArrayList<>();
-        List<String> notOwned = new ArrayList<>();
-        for (TableInfo t : tables) {
-            if (!t.hasReplicaIdentity()) noIdentity.add(t.display());
-            if (t.persistence() == 'u') unlogged.add(t.display());
-            if (!t.owned() && !srcSuper) notOwned.add(t.display());
-        }
-        if (!noIdentity.isEmpty()) {
-            problems.add(plural(noIdentity, "table", "has", "have") + " no primary key or replica identity, so updates and deletes "
-                    + "cannot be replicated: " + list(noIdentity) + " (add a primary key, or ALTER TABLE ... REPLICA IDENTITY FULL, "
-                    + "or leave " + (noIdentity.size() == 1 ? "it" : "them") + " out with --exclude)");
-        }
-        if (!unlogged.isEmpty()) {
-            problems.add(plural(unlogged, "table", "is", "are") + " UNLOGGED, which logical replication cannot carry: " + list(unlogged)
-                    + " (ALTER TABLE ... SET LOGGED, or --exclude " + (unlogged.size() == 1 ? "it" : "them") + ")");
-        }
-        if (!notOwned.isEmpty()) {
-            problems.add("source user '" + srcUser + "' does not own " + list(notOwned)
-                    + ": a publication can only include tables its creator owns (connect as the owner or a superuser)");
-        }
+        problems.addAll(tableProblems(src, ep, selection, tables));
 
         // ---- target: may subscribe, has the tables
         boolean tgtMaySubscribe = Pg.bool(tgt, """
@@ -143,7 +122,7 @@ final class Preflight {
         List<String> missingColumns = new ArrayList<>();
         List<String> nonEmpty = new ArrayList<>();
         for (TableInfo t : tables) {
-            Optional<Map<String, String>> cols = Catalog.targetColumns(tgt, t.schema(), t.name());
+            Optional<Map<String, String>> cols = CopyTables.targetColumns(tgt, t.id());
             if (cols.isEmpty()) {
                 missing.add(t.display());
                 continue;
@@ -155,7 +134,7 @@ final class Preflight {
                 else if (!type.equals(c.type())) sameTypes = false;
             }
             binary.put(t.display(), sameTypes && t.binarySafe());
-            if (fresh && Catalog.hasRows(tgt, t)) nonEmpty.add(t.display());
+            if (fresh && Catalog.hasRows(tgt, t.id())) nonEmpty.add(t.display());
         }
         if (!missing.isEmpty()) {
             problems.add(plural(missing, "table", "is", "are") + " missing on the target: " + list(missing)
@@ -175,10 +154,10 @@ final class Preflight {
                     + (otherRuns.isEmpty() ? "" : "; runs with a slot on the source: " + list(otherRuns)) + ")");
         }
         if (missing.isEmpty() && !tables.isEmpty()) {
-            List<String> seqMissing = Sequences.missingOnTarget(tgt, Sequences.ofTables(src, tables));
+            List<String> seqMissing = Sequences.missingOnTarget(tgt, selection.sequences()).stream().map(TableId::display).toList();
             if (!seqMissing.isEmpty()) {
                 problems.add("sequence" + (seqMissing.size() > 1 ? "s " : " ") + list(seqMissing)
-                        + " missing on the target (prepare-target creates them with the schema)");
+                        + " missing on the target (prepare-target --schema-from-source creates them with the schema)");
             }
         }
         if (!problems.isEmpty()) {
@@ -187,6 +166,36 @@ final class Preflight {
         Boolean subBinary = tgtVersion < 140000 ? null
                 : srcVersion >= 140000 && binary.values().stream().allMatch(b -> b);
         return new Plan(tables, binary, subBinary, srcVersion >= 140000, srcVersion, tgtVersion);
+    }
+
+    /**
+     * What keeps logical replication from carrying the selected tables: none selected, no key or replica identity,
+     * UNLOGGED, not owned by the source user. Needs only the source, so the pipeline asks it before prepare-target
+     * changes the target.
+     */
+    static List<String> tableProblems(Connection src, Endpoints ep, Catalog.Selection selection, List<TableInfo> tables)
+            throws SQLException {
+        List<String> problems = new ArrayList<>();
+        if (tables.isEmpty()) {
+            problems.add("no tables on the source match " + ep.tables().describe() + ": check --schema, --table and --exclude");
+        }
+        boolean srcSuper = Pg.bool(src, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
+        List<String> unlogged = new ArrayList<>();
+        List<String> notOwned = new ArrayList<>();
+        for (TableInfo t : tables) {
+            if (t.relation().unlogged()) unlogged.add(t.display());
+            if (!t.owned() && !srcSuper) notOwned.add(t.display());
+        }
+        selection.replicaIdentityProblem().ifPresent(problems::add);
+        if (!unlogged.isEmpty()) {
+            problems.add(plural(unlogged, "table", "is", "are") + " UNLOGGED, which logical replication cannot carry: " + list(unlogged)
+                    + " (ALTER TABLE ... SET LOGGED, or --exclude " + (unlogged.size() == 1 ? "it" : "them") + ")");
+        }
+        if (!notOwned.isEmpty()) {
+            problems.add("source user '" + ep.source().user() + "' does not own " + list(notOwned)
+                    + ": a publication can only include tables its creator owns (connect as the owner or a superuser)");
+        }
+        return problems;
     }
 
     private static String plural(List<String> items, String noun, String verb, String verbPlural) {

@@ -3,6 +3,7 @@ package io.pgvectormigrate.engine;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Sql;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.ReplicationSlotInfo;
 
@@ -45,18 +46,35 @@ final class Replication {
         return out;
     }
 
+    /**
+     * Publishes exactly the tables the engine copies: the selection's leaves, partitions named one by one, with
+     * publish_via_partition_root left off (PostgreSQL 15). Why leaves and not the partitioned root with
+     * publish_via_partition_root = true:
+     * <ul>
+     *   <li>the snapshot copy reads and writes leaf by leaf (a partitioned table has no heap to split into block
+     *       ranges), and the subscription must track the same relations the copy loaded: with the option on, the
+     *       subscriber knows only the root, and its own table sync (--initial-copy subscription) would copy every
+     *       partition through the root in one worker;</li>
+     *   <li>changes then arrive as the partition's own, and apply to the partition of the same name without routing
+     *       through the root on the target; prepare-target creates the identical partition tree (pg_dump of every
+     *       member), and preflight checks each leaf exists there;</li>
+     *   <li>pg_publication_tables then lists exactly these tables, so a re-run compares like with like.</li>
+     * </ul>
+     * The cost: a partition created on the source after the publication is not published (DDL is never carried);
+     * verify, which reads through the root, reports its rows as missing.
+     */
     static void createPublication(Connection src, String name, List<TableInfo> tables) throws SQLException {
-        Pg.exec(src, "CREATE PUBLICATION " + Pg.ident(name) + " FOR TABLE " + tableList(tables));
+        Pg.exec(src, "CREATE PUBLICATION " + Sql.ident(name) + " FOR TABLE " + tableList(tables));
     }
 
     /** Makes an existing publication publish exactly these tables (a re-run may select differently). */
     static void setPublicationTables(Connection src, String name, List<TableInfo> tables) throws SQLException {
-        Pg.exec(src, "ALTER PUBLICATION " + Pg.ident(name) + " SET TABLE " + tableList(tables));
+        Pg.exec(src, "ALTER PUBLICATION " + Sql.ident(name) + " SET TABLE " + tableList(tables));
     }
 
     static boolean dropPublication(Connection src, String name) throws SQLException {
         if (!publicationExists(src, name)) return false;
-        Pg.exec(src, "DROP PUBLICATION IF EXISTS " + Pg.ident(name));
+        Pg.exec(src, "DROP PUBLICATION IF EXISTS " + Sql.ident(name));
         return true;
     }
 
@@ -145,23 +163,51 @@ final class Replication {
         }
     }
 
-    /** WAL bytes between the source's current position and what the slot's consumer confirmed. */
+    /** WAL bytes between the end of the source's last change ({@link #currentLsn}) and what the slot's consumer confirmed. */
     record Lag(long bytes, String currentLsn, String confirmedLsn) {}
 
     static Optional<Lag> lag(Connection src, String slot) throws SQLException {
-        try (PreparedStatement ps = Pg.prepare(src, """
-                SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint,
-                       pg_current_wal_lsn()::text, confirmed_flush_lsn::text
-                FROM pg_replication_slots WHERE slot_name = ?""", slot); ResultSet rs = ps.executeQuery()) {
+        String confirmed;
+        try (PreparedStatement ps = Pg.prepare(src, "SELECT confirmed_flush_lsn::text FROM pg_replication_slots "
+                + "WHERE slot_name = ?", slot); ResultSet rs = ps.executeQuery()) {
             if (!rs.next()) return Optional.empty();
-            long b = rs.getLong(1);
-            boolean unknown = rs.wasNull(); // nothing confirmed yet
-            return Optional.of(new Lag(unknown ? -1 : Math.max(0, b), rs.getString(2), rs.getString(3)));
+            confirmed = rs.getString(1); // null: nothing confirmed yet
         }
+        String current = currentLsn(src);
+        return Optional.of(new Lag(confirmed == null ? -1 : Math.max(0, lsn(current) - lsn(confirmed)), current, confirmed));
     }
 
+    /**
+     * The end of the last change written on the source, asynchronously committed ones included: the WAL insert
+     * position, not pg_current_wal_lsn() (the write position), because with synchronous_commit = off a committed
+     * transaction's commit record can still sit in the WAL buffers behind the write position, and must not count as
+     * carried. When the last record filled its page exactly, the insert position points past the next page's header,
+     * where no record ends; the slot's consumer can only ever confirm the page boundary, so that is the position
+     * returned (on a source at rest, as at cutover, nothing else would move the slot past it).
+     */
     static String currentLsn(Connection src) throws SQLException {
-        return Pg.string(src, "SELECT pg_current_wal_lsn()::text").orElseThrow();
+        long insert = lsn(Pg.string(src, "SELECT pg_current_wal_insert_lsn()::text").orElseThrow());
+        long block = Pg.number(src, "SELECT current_setting('wal_block_size')::bigint");
+        long segment = Pg.number(src, "SELECT pg_size_bytes(current_setting('wal_segment_size'))");
+        return lsnText(endOfLastRecord(insert, block, segment));
+    }
+
+    /** The insert position moved back over a page header it points just past (64-bit builds: 40 bytes first in a segment, 24 else). */
+    static long endOfLastRecord(long insert, long block, long segment) {
+        if (insert % segment == 40) return insert - 40;
+        if (insert % block == 24) return insert - 24;
+        return insert;
+    }
+
+    static String lsnText(long lsn) {
+        return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT) + "/"
+                + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT);
+    }
+
+    /** An LSN's text form ({@code 16/B374D848}) as a number. */
+    static long lsn(String text) {
+        int slash = text.indexOf('/');
+        return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
     }
 
     /** Whether the slot's consumer confirmed everything up to {@code lsn}. */
@@ -205,11 +251,11 @@ final class Replication {
                 // not a superuser, or pg_stat_statements not loaded: nothing to silence there
             }
         }
-        String sql = "CREATE SUBSCRIPTION " + Pg.ident(name)
-                + " CONNECTION " + Pg.literal(sourceFromTarget.libpqConninfo())
-                + " PUBLICATION " + Pg.ident(publication)
+        String sql = "CREATE SUBSCRIPTION " + Sql.ident(name)
+                + " CONNECTION " + Sql.literal(sourceFromTarget.libpqConninfo())
+                + " PUBLICATION " + Sql.ident(publication)
                 + " WITH (copy_data = " + copyData + ", create_slot = " + createSlot + ", enabled = " + enabled
-                + ", slot_name = " + Pg.literal(slot) + (binary == null ? "" : ", binary = " + binary) + ")";
+                + ", slot_name = " + Sql.literal(slot) + (binary == null ? "" : ", binary = " + binary) + ")";
         try {
             Pg.exec(tgt, sql);
         } catch (SQLException e) {
@@ -228,7 +274,7 @@ final class Replication {
     }
 
     static void enable(Connection tgt, String name) throws SQLException {
-        Pg.exec(tgt, "ALTER SUBSCRIPTION " + Pg.ident(name) + " ENABLE");
+        Pg.exec(tgt, "ALTER SUBSCRIPTION " + Sql.ident(name) + " ENABLE");
     }
 
     /**
@@ -238,7 +284,7 @@ final class Replication {
     static boolean dropSubscriptionDetached(Connection tgt, String name) throws SQLException {
         Optional<Subscription> s = subscription(tgt, name);
         if (s.isEmpty()) return false;
-        String q = Pg.ident(name);
+        String q = Sql.ident(name);
         if (s.get().enabled()) Pg.exec(tgt, "ALTER SUBSCRIPTION " + q + " DISABLE");
         if (s.get().slotName() != null) Pg.exec(tgt, "ALTER SUBSCRIPTION " + q + " SET (slot_name = NONE)");
         Pg.exec(tgt, "DROP SUBSCRIPTION IF EXISTS " + q);

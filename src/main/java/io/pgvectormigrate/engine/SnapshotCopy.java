@@ -3,6 +3,7 @@ package io.pgvectormigrate.engine;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.report.Progress;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -98,7 +99,7 @@ final class SnapshotCopy implements AutoCloseable {
                 Pg.exec(c, "SET idle_in_transaction_session_timeout = 0");
                 c.setAutoCommit(false);
                 Pg.exec(c, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                Pg.exec(c, "SET TRANSACTION SNAPSHOT " + Pg.literal(snapshot));
+                Pg.exec(c, "SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
             }
         } catch (SQLException e) {
             copy.close();

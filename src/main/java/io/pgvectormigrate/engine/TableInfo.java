@@ -1,20 +1,22 @@
 package io.pgvectormigrate.engine;
 
+import io.pgvectormigrate.pg.Catalog;
+import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.TableId;
+
 import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * A selected source table, as the engine needs it.
+ * A table the engine copies and replicates (a {@linkplain Catalog.Selection#leaves() leaf} of the selection: an
+ * ordinary table or a partition), with what copying it needs beyond the catalog's selection.
  *
- * @param replicaIdentity pg_class.relreplident: d default (primary key), n nothing, f full, i index
- * @param persistence     pg_class.relpersistence: p permanent, u unlogged
- * @param owned           whether the source user may add it to a publication (owner or superuser)
- * @param tableBytes      heap plus TOAST, for planning and progress
- * @param heapBlocks      heap blocks, for splitting the copy by block ranges
- * @param estimatedRows   reltuples, -1 when never analyzed
+ * @param owned         whether the source user may add it to a publication (owner or superuser)
+ * @param tableBytes    heap plus TOAST, for planning and progress
+ * @param heapBlocks    heap blocks, for splitting the copy by block ranges
+ * @param estimatedRows reltuples, -1 when never analyzed
  */
-public record TableInfo(long oid, String schema, String name, char replicaIdentity, boolean hasPrimaryKey,
-                        char persistence, boolean owned, long tableBytes, long heapBlocks, long estimatedRows,
+public record TableInfo(Catalog.Relation relation, boolean owned, long tableBytes, long heapBlocks, long estimatedRows,
                         List<Column> columns) {
     public TableInfo {
         columns = List.copyOf(columns);
@@ -23,25 +25,33 @@ public record TableInfo(long oid, String schema, String name, char replicaIdenti
     /** A column that COPY moves (no dropped or generated columns). */
     public record Column(String name, String type, boolean binarySafe) {}
 
+    public long oid() {
+        return relation.oid();
+    }
+
+    public TableId id() {
+        return relation.id();
+    }
+
+    public String schema() {
+        return relation.id().schema();
+    }
+
+    public String name() {
+        return relation.id().name();
+    }
+
+    /** schema.name as pg_publication_tables and the journal name it. */
     public String display() {
-        return schema + "." + name;
+        return relation.id().key();
     }
 
     public String quoted() {
-        return Pg.qualified(schema, name);
+        return relation.id().sql();
     }
 
     public String columnList() {
-        return columns.stream().map(c -> Pg.ident(c.name())).collect(Collectors.joining(", "));
-    }
-
-    /** Replication can carry updates and deletes: a primary key, a chosen index, or FULL. */
-    public boolean hasReplicaIdentity() {
-        return switch (replicaIdentity) {
-            case 'd' -> hasPrimaryKey;
-            case 'i', 'f' -> true;
-            default -> false;
-        };
+        return columns.stream().map(c -> Sql.ident(c.name())).collect(Collectors.joining(", "));
     }
 
     /**

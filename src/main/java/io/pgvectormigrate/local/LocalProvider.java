@@ -3,6 +3,7 @@ package io.pgvectormigrate.local;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.RunContext;
@@ -262,7 +263,7 @@ public final class LocalProvider implements SourceProvider {
 
     /** A database restored into again must start empty: drop (with its sessions) and create it. */
     private static void recreateDatabase(LocalPostgres pg, String db) {
-        String q = "\"" + db.replace("\"", "\"\"") + "\"";
+        String q = Sql.ident(db);
         try (Connection c = Database.connect(pg.connection("template1"), "temporary source", null);
              Statement st = c.createStatement()) {
             st.execute("DROP DATABASE IF EXISTS " + q + " WITH (FORCE)");
@@ -270,10 +271,6 @@ public final class LocalProvider implements SourceProvider {
         } catch (SQLException e) {
             throw ToolException.runtime("cannot create database '" + db + "' on the temporary source: " + Database.firstLine(e.getMessage()), e);
         }
-    }
-
-    static String ident(String s) {
-        return "\"" + s.replace("\"", "\"\"") + "\"";
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.pgvectormigrate.local;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.TargetProvider;
 
@@ -52,10 +53,10 @@ public final class LocalTarget implements TargetProvider {
         String db = source.database();
         try (Connection c = Database.connect(pg.connection("postgres"), "target", null); Statement st = c.createStatement()) {
             boolean exists;
-            try (ResultSet rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + db.replace("'", "''") + "'")) {
+            try (ResultSet rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = " + Sql.literal(db))) {
                 exists = rs.next();
             }
-            if (!exists) st.execute("CREATE DATABASE " + LocalProvider.ident(db));
+            if (!exists) st.execute("CREATE DATABASE " + Sql.ident(db));
         } catch (SQLException e) {
             throw ToolException.runtime("cannot create database '" + db + "' on the local target: " + Database.firstLine(e.getMessage()), e);
         }

@@ -41,6 +41,11 @@ public record TableFilter(List<String> schemas, List<String> tables, List<String
         return excludes.stream().noneMatch(p -> matchesPattern(p, schema, table));
     }
 
+    /** Whether the filter's schemas take in this one (not which tables in it: that is {@link #matches}). */
+    public boolean selectsSchema(String schema) {
+        return !isSystemSchema(schema) && (schemas.isEmpty() || schemas.contains(schema));
+    }
+
     public boolean isEverything() {
         return schemas.isEmpty() && tables.isEmpty() && excludes.isEmpty();
     }

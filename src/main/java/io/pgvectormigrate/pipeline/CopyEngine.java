@@ -15,6 +15,12 @@ public interface CopyEngine {
     /** "native" or "dms". */
     String name();
 
+    /**
+     * The checks that need only the source, run before prepare-target changes the target (e.g. a table logical
+     * replication cannot carry), so such a refusal leaves both ends as they were.
+     */
+    default void checkSource(RunContext ctx, Endpoints endpoints) {}
+
     /** Checks both ends before anything is created (logical replication on, slots free, keys present). */
     void preflight(RunContext ctx, Endpoints endpoints);
 

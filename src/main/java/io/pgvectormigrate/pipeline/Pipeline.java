@@ -380,6 +380,7 @@ public final class Pipeline {
                             Map.of("source", e.source().display(), "target", e.target().display()));
                 }
                 case PREPARE_TARGET -> {
+                    engine.checkSource(ctx, endpoints()); // refusals that need only the source: before the target changes
                     String prepared = stages.prepare().prepare(ctx, endpoints());
                     // the engine checks both ends once the target has its tables (keys, replication settings, slots)
                     engine.preflight(ctx, endpoints());

@@ -4,11 +4,12 @@ import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsProvider;
 import io.pgvectormigrate.aws.dms.CostEstimate;
 import io.pgvectormigrate.aws.dms.DmsOptions;
-import io.pgvectormigrate.aws.dms.SourceTables;
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
@@ -238,9 +239,8 @@ public final class CloudRun {
         public void afterStep(Step step, RunContext ctx, Endpoints endpoints, boolean succeeded) {
             if (step != Step.PREPARE_TARGET || !succeeded) return;
             try (Connection c = Database.connect(endpoints.source(), "source", null)) {
-                List<SourceTables.Table> tables = SourceTables.list(c, endpoints.tables());
-                SourceTables.Table items = new SourceTables.Table("public", "items");
-                CostEstimate.Measured m = CostEstimate.measure(c, tables, tables.contains(items) ? items : null, "botid", "content");
+                CostEstimate.Measured m = CostEstimate.measure(c, Catalog.select(c, endpoints.tables()),
+                        new TableId("public", "items"), "botid", "content");
                 List<String> lines = CostEstimate.estimate(m, prices).formula();
                 for (int i = 0; i < lines.size(); i++) {
                     ctx.journal().putOutput(Step.PREPARE_TARGET, ESTIMATE_PREFIX + (char) ('a' + i), lines.get(i));

@@ -1,11 +1,14 @@
 package io.pgvectormigrate.run;
 
+import io.pgvectormigrate.aws.AwsCalls;
 import io.pgvectormigrate.aws.AwsClients;
+import io.pgvectormigrate.aws.SubnetZones;
 import io.pgvectormigrate.aws.dms.DmsOptions;
 import io.pgvectormigrate.aws.dms.JournalDmsEngine;
 import io.pgvectormigrate.engine.NativeEngine;
 import io.pgvectormigrate.engine.NativeOptions;
 import io.pgvectormigrate.pipeline.CopyEngine;
+import io.pgvectormigrate.report.Progress;
 
 import java.util.function.UnaryOperator;
 
@@ -31,6 +34,7 @@ public final class Engines {
      * @param settings migration.yaml's {@code dms:} section, then flags, applied over the journal's defaults
      */
     public static CopyEngine dms(AwsClients aws, UnaryOperator<DmsOptions.Builder> settings) {
-        return new JournalDmsEngine(aws.dms(), aws.iam(), aws.region(), settings, null);
+        return new JournalDmsEngine(aws.dms(), aws.iam(), aws.region(), settings, null,
+                () -> SubnetZones.ofRegion(new AwsCalls(aws.pacing(), Progress.SILENT), aws.rds()));
     }
 }

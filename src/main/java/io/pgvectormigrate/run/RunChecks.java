@@ -7,9 +7,11 @@ import io.pgvectormigrate.aws.Kinds;
 import io.pgvectormigrate.aws.Secrets;
 import io.pgvectormigrate.aws.SourceSnapshot;
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
@@ -19,9 +21,7 @@ import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.Step;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -91,28 +91,16 @@ final class RunChecks implements Pipeline.Listener {
         ctx.progress().info("run checks passed: " + String.join("; ", passed));
     }
 
-    /** Selected tables on the target that hold at least one row. */
+    /** Selected tables on the target that hold at least one row (a partitioned one in any partition). */
     static List<String> nonEmptyTables(ConnectionSpec spec, TableFilter filter) {
         List<String> out = new ArrayList<>();
-        try (Connection c = Database.connect(spec, "target", null); Statement st = c.createStatement()) {
-            List<String[]> tables = new ArrayList<>();
-            try (ResultSet rs = st.executeQuery("SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                    + "WHERE c.relkind IN ('r','p') AND NOT c.relispartition ORDER BY 1, 2")) {
-                while (rs.next()) if (filter.matches(rs.getString(1), rs.getString(2))) tables.add(new String[]{rs.getString(1), rs.getString(2)});
-            }
-            for (String[] tb : tables) {
-                try (ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM " + q(tb[0]) + "." + q(tb[1]) + ")")) {
-                    rs.next();
-                    if (rs.getBoolean(1)) out.add(tb[0] + "." + tb[1]);
-                }
+        try (Connection c = Database.connect(spec, "target", null)) {
+            for (TableId t : Catalog.select(c, filter).roots()) {
+                if (Catalog.hasRows(c, t)) out.add(t.key());
             }
         } catch (SQLException e) {
             throw ToolException.runtime("cannot read the target's tables: " + Database.firstLine(e.getMessage()), e);
         }
         return out;
-    }
-
-    private static String q(String s) {
-        return "\"" + s.replace("\"", "\"\"") + "\"";
     }
 }

@@ -1,7 +1,7 @@
 package io.pgvectormigrate.target;
 
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.target.Catalog.ExtensionState;
+import io.pgvectormigrate.target.SchemaInfo.ExtensionState;
 
 /**
  * What to do about pgvector on the target, decided from what the target offers and the source's installed version

@@ -1,8 +1,10 @@
 package io.pgvectormigrate.target;
 
+import io.pgvectormigrate.pg.Catalog;
+import io.pgvectormigrate.pg.Catalog.Index;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.target.Catalog.IndexInfo;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,14 +13,22 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * Deferred secondary indexes and the after-load rebuild. The bookkeeping lives on the target, in the tool schema
  * (core migration V2), and every drop or build commits together with its record, so a crash at any point leaves
  * the record and the catalog agreeing and a re-run continues where it stopped.
+ *
+ * <p>Partitioned tables: the index of a partitioned table is deferred as a whole, with the indexes attached to it on
+ * every partition, and recreated the way pg_dump does, so each keeps its name: the partitioned index {@code ON ONLY}
+ * the table, then each partition's index and its {@code ATTACH PARTITION}, in one transaction. An index a partition
+ * has on its own is deferred like any other. After the load, the vector indexes that stayed are rebuilt partition by
+ * partition (REINDEX of a partitioned index cannot run inside the transaction that records it).
  */
 public final class Indexes {
     private static final String DEFERRED = Migrations.SCHEMA + ".deferred_index";
@@ -30,14 +40,15 @@ public final class Indexes {
     public record DeferredIndex(String schema, String name, String table, String accessMethod, String definition) {}
 
     /**
-     * Drops the deferrable indexes of the given (empty, non-partitioned) tables, recording each definition first in the
-     * same transaction. Indexes already deferred by an earlier run are gone from the catalog and stay recorded.
+     * Drops the deferrable indexes of the given (empty) tables and their partitions, recording each definition first in
+     * the same transaction. Indexes already deferred by an earlier run are gone from the catalog and stay recorded.
      */
-    static List<DeferredIndex> defer(Connection c, List<TableRef> tables, Progress progress) throws SQLException {
+    static List<DeferredIndex> defer(Connection c, List<Catalog.Table> tables, Progress progress) throws SQLException {
         List<DeferredIndex> deferred = new ArrayList<>();
-        for (TableRef t : tables) {
-            for (IndexInfo i : Catalog.indexes(c, t)) {
+        for (TableId t : relations(tables)) {
+            for (Index i : Catalog.indexes(c, t)) {
                 if (!i.deferrable()) continue;
+                String definition = recreation(c, i);
                 inTransaction(c, () -> {
                     try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + DEFERRED
                             + " (schema_name, index_name, table_name, access_method, definition) VALUES (?, ?, ?, ?, ?) "
@@ -49,29 +60,49 @@ public final class Indexes {
                         ps.setString(2, i.name());
                         ps.setString(3, t.name());
                         ps.setString(4, i.accessMethod());
-                        ps.setString(5, i.definition());
+                        ps.setString(5, definition);
                         ps.executeUpdate();
-                        st.execute("DROP INDEX " + Sql.ident(t.schema()) + "." + Sql.ident(i.name()));
+                        st.execute("DROP INDEX " + i.id().sql());
                     }
                     return null;
                 });
-                progress.info("  deferred index " + t.schema() + "." + i.name() + " (" + i.accessMethod() + ") of " + t.display());
-                deferred.add(new DeferredIndex(t.schema(), i.name(), t.name(), i.accessMethod(), i.definition()));
+                progress.info("  deferred index " + t.schema() + "." + i.name() + " (" + i.accessMethod() + ") of " + t.display()
+                        + (i.partitioned() ? " and its partitions" : ""));
+                deferred.add(new DeferredIndex(t.schema(), i.name(), t.name(), i.accessMethod(), definition));
             }
         }
         return deferred;
     }
 
+    /**
+     * The statements that recreate an index: its definition, or for the index of a partitioned table the whole tree
+     * of attached indexes below it, each created with its own name and attached to its parent.
+     */
+    private static String recreation(Connection c, Index i) throws SQLException {
+        if (!i.partitioned()) return i.definition();
+        StringBuilder sql = new StringBuilder(i.definition());
+        for (Index child : Catalog.attachedBelow(c, i)) {
+            sql.append(";\n").append(child.definition())
+                    .append(";\nALTER INDEX ").append(child.parent().sql()).append(" ATTACH PARTITION ").append(child.id().sql());
+        }
+        return sql.toString();
+    }
+
+    /** The tables and every partition of them: where indexes live. */
+    static List<TableId> relations(List<Catalog.Table> tables) {
+        return tables.stream().flatMap(t -> t.relations().stream()).map(Catalog.Relation::id).toList();
+    }
+
     /** Every index recorded as deferred and not rebuilt yet, for the given tables. */
-    static List<DeferredIndex> pending(Connection c, List<TableRef> tables) throws SQLException {
-        Set<TableRef> wanted = new HashSet<>(tables);
+    static List<DeferredIndex> pending(Connection c, List<Catalog.Table> tables) throws SQLException {
+        Set<TableId> wanted = new HashSet<>(relations(tables));
         List<DeferredIndex> out = new ArrayList<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
                 "SELECT schema_name, index_name, table_name, access_method, definition FROM " + DEFERRED
                         + " WHERE rebuilt_at IS NULL ORDER BY schema_name, table_name, index_name")) {
             while (rs.next()) {
                 DeferredIndex d = new DeferredIndex(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5));
-                if (wanted.contains(new TableRef(d.schema(), d.table()))) out.add(d);
+                if (wanted.contains(new TableId(d.schema(), d.table()))) out.add(d);
             }
         }
         return out;
@@ -81,11 +112,11 @@ public final class Indexes {
      * A new preparation means a new load follows: forget what the after-load pass of the previous load did to these
      * tables (rebuilt deferrals, reindexed vector indexes). Deferrals still pending stay: their indexes are still gone.
      */
-    static void startNewLoad(Connection c, List<TableRef> tables) throws SQLException {
+    static void startNewLoad(Connection c, List<Catalog.Table> tables) throws SQLException {
         try (PreparedStatement re = c.prepareStatement("DELETE FROM " + REINDEXED + " WHERE schema_name = ? AND table_name = ?");
              PreparedStatement de = c.prepareStatement("DELETE FROM " + DEFERRED
                      + " WHERE schema_name = ? AND table_name = ? AND rebuilt_at IS NOT NULL")) {
-            for (TableRef t : tables) {
+            for (TableId t : relations(tables)) {
                 for (PreparedStatement ps : List.of(re, de)) {
                     ps.setString(1, t.schema());
                     ps.setString(2, t.name());
@@ -109,13 +140,13 @@ public final class Indexes {
         }
     }
 
-    static List<IndexAction> rebuild(Connection c, ConnectionSpec spec, List<TableRef> tables, Progress progress) throws SQLException {
-        int pid = Integer.parseInt(Catalog.scalar(c, "SELECT pg_backend_pid()"));
+    static List<IndexAction> rebuild(Connection c, ConnectionSpec spec, List<Catalog.Table> tables, Progress progress) throws SQLException {
+        int pid = Integer.parseInt(SchemaInfo.scalar(c, "SELECT pg_backend_pid()"));
         List<IndexAction> actions = new ArrayList<>();
         Set<String> recreatedOrDeferred = new HashSet<>();
         for (DeferredIndex d : pending(c, tables)) {
             recreatedOrDeferred.add(d.schema() + "." + d.name());
-            var existing = Catalog.index(c, d.schema(), d.name());
+            var existing = Catalog.index(c, new TableId(d.schema(), d.name()));
             long start = System.nanoTime();
             IndexAction.Action action = inTransaction(c, () -> {
                 IndexAction.Action done;
@@ -125,10 +156,10 @@ public final class Indexes {
                     } else {
                         if (existing.isPresent()) {
                             // an invalid leftover (a CONCURRENTLY build that failed): replace it
-                            st.execute("DROP INDEX " + Sql.ident(d.schema()) + "." + Sql.ident(d.name()));
+                            st.execute("DROP INDEX " + existing.get().id().sql());
                         }
                         progress.info("  building index " + d.schema() + "." + d.name() + " (" + d.accessMethod() + ") on "
-                                + new TableRef(d.schema(), d.table()).display());
+                                + new TableId(d.schema(), d.table()).display());
                         try (BuildWatcher w = new BuildWatcher(spec, pid, d.name(), progress)) {
                             st.execute(d.definition());
                         }
@@ -157,36 +188,52 @@ public final class Indexes {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT schema_name, index_name FROM " + REINDEXED)) {
             while (rs.next()) reindexedBefore.add(rs.getString(1) + "." + rs.getString(2));
         }
-        for (TableRef t : tables) {
-            for (IndexInfo i : Catalog.indexes(c, t)) {
-                if (!i.isVector() || recreatedOrDeferred.contains(t.schema() + "." + i.name())) continue;
-                if (reindexedBefore.contains(t.schema() + "." + i.name())) {
-                    actions.add(new IndexAction(t.schema(), i.name(), t.name(), i.accessMethod(), IndexAction.Action.ALREADY_REINDEXED, 0));
-                    continue;
-                }
-                progress.info("  rebuilding vector index " + t.schema() + "." + i.name() + " (" + i.accessMethod() + ") on the loaded rows");
-                long start = System.nanoTime();
-                inTransaction(c, () -> {
-                    try (Statement st = c.createStatement();
-                         PreparedStatement ps = c.prepareStatement("INSERT INTO " + REINDEXED
-                                 + " (schema_name, index_name, table_name) VALUES (?, ?, ?) ON CONFLICT (schema_name, index_name) "
-                                 + "DO UPDATE SET table_name = excluded.table_name, reindexed_at = now()")) {
-                        try (BuildWatcher w = new BuildWatcher(spec, pid, i.name(), progress)) {
-                            st.execute("REINDEX INDEX " + Sql.ident(t.schema()) + "." + Sql.ident(i.name()));
-                        }
-                        ps.setString(1, t.schema());
-                        ps.setString(2, i.name());
-                        ps.setString(3, t.name());
-                        ps.executeUpdate();
-                    }
-                    return null;
-                });
-                double secs = (System.nanoTime() - start) / 1e9;
-                actions.add(new IndexAction(t.schema(), i.name(), t.name(), i.accessMethod(), IndexAction.Action.REINDEXED, secs));
+        Map<TableId, Index> byId = new HashMap<>();
+        List<Index> all = new ArrayList<>();
+        for (TableId t : relations(tables)) {
+            for (Index i : Catalog.indexes(c, t)) {
+                byId.put(i.id(), i);
+                all.add(i);
             }
+        }
+        for (Index i : all) {
+            TableId t = i.table();
+            // a partitioned index has no storage: its partitions' indexes are rebuilt, each in its own transaction
+            if (!i.isVector() || i.partitioned() || recreatedOrDeferred.contains(topmost(i, byId).id().key())) continue;
+            if (reindexedBefore.contains(t.schema() + "." + i.name())) {
+                actions.add(new IndexAction(t.schema(), i.name(), t.name(), i.accessMethod(), IndexAction.Action.ALREADY_REINDEXED, 0));
+                continue;
+            }
+            progress.info("  rebuilding vector index " + t.schema() + "." + i.name() + " (" + i.accessMethod() + ") on the loaded rows");
+            long start = System.nanoTime();
+            inTransaction(c, () -> {
+                try (Statement st = c.createStatement();
+                     PreparedStatement ps = c.prepareStatement("INSERT INTO " + REINDEXED
+                             + " (schema_name, index_name, table_name) VALUES (?, ?, ?) ON CONFLICT (schema_name, index_name) "
+                             + "DO UPDATE SET table_name = excluded.table_name, reindexed_at = now()")) {
+                    try (BuildWatcher w = new BuildWatcher(spec, pid, i.name(), progress)) {
+                        st.execute("REINDEX INDEX " + i.id().sql());
+                    }
+                    ps.setString(1, t.schema());
+                    ps.setString(2, i.name());
+                    ps.setString(3, t.name());
+                    ps.executeUpdate();
+                }
+                return null;
+            });
+            double secs = (System.nanoTime() - start) / 1e9;
+            actions.add(new IndexAction(t.schema(), i.name(), t.name(), i.accessMethod(), IndexAction.Action.REINDEXED, secs));
         }
         return actions;
     }
+
+    /** The index at the top of the partitioned-index tree an index is attached to (itself when it stands alone). */
+    private static Index topmost(Index i, Map<TableId, Index> byId) {
+        Index top = i;
+        while (top.parent() != null && byId.containsKey(top.parent())) top = byId.get(top.parent());
+        return top;
+    }
+
     @FunctionalInterface
     private interface TransactionWork<T> {
         T run() throws SQLException;

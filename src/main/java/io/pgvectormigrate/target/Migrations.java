@@ -118,9 +118,9 @@ final class Migrations {
     /** The search_path a new session of the target's user gets (database and role settings applied). */
     private static String defaultSearchPath(ConnectionSpec target) {
         try (Connection c = Database.connect(target, "target", null)) {
-            return Catalog.scalar(c, "SHOW search_path");
+            return SchemaInfo.scalar(c, "SHOW search_path");
         } catch (SQLException e) {
-            throw Sql.fail("reading the search_path", "target", e);
+            throw Failures.of("reading the search_path", "target", e);
         }
     }
 
@@ -134,7 +134,7 @@ final class Migrations {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof SQLException se) {
                 if (Database.isConnectionLoss(se) || "42501".equals(se.getSQLState())) {
-                    return Sql.fail("applying the " + what, "target", se);
+                    return Failures.of("applying the " + what, "target", se);
                 }
                 String line = fieldOf(e.getMessage(), "Line");
                 String msg = what + " failed on the target: " + oneLine(e.getMessage()) + ": " + Database.firstLine(se.getMessage())

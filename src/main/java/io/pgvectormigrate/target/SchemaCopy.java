@@ -3,11 +3,14 @@ package io.pgvectormigrate.target;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.local.PgBinaries;
 import io.pgvectormigrate.local.Proc;
+import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.target.Catalog.Column;
-import io.pgvectormigrate.target.Catalog.TableDef;
+import io.pgvectormigrate.target.SchemaInfo.Column;
+import io.pgvectormigrate.target.SchemaInfo.TableDef;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -26,8 +29,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * --schema-from-source: compares source and target table definitions, and creates the tables the target lacks with
- * pg_dump/pg_restore. pg_dump rather than DDL generated here, because it renders every feature a table may use
+ * --schema-from-source: compares source and target table definitions, and creates the tables (each with its whole
+ * partition tree) and the sequences the target lacks with pg_dump/pg_restore. pg_dump rather than DDL generated here, because it renders every feature a table may use
  * (identity and serial columns with their sequences, defaults, generated columns, check and foreign keys, partitioning,
  * storage options, comments) correctly for the source's version; a custom-format archive restored with pg_restore
  * rather than a plain script run over JDBC, because plain scripts carry psql meta-commands ({@code \restrict} in
@@ -45,50 +48,63 @@ final class SchemaCopy {
         for (Column s : source.columns().values()) {
             Column t = target.columns().get(s.name());
             if (t == null) {
-                out.add("column " + Sql.displayName(s.name()) + " " + s.type() + " is missing on the target");
+                out.add("column " + Sql.display(s.name()) + " " + s.type() + " is missing on the target");
             } else if (!s.type().equals(t.type())) {
                 String what = s.type().startsWith("vector(") && t.type().startsWith("vector(") ? "vector dimension" : "type";
-                out.add("column " + Sql.displayName(s.name()) + " " + what + ": " + s.type() + " on the source, " + t.type() + " on the target");
+                out.add("column " + Sql.display(s.name()) + " " + what + ": " + s.type() + " on the source, " + t.type() + " on the target");
             } else if (s.notNull() != t.notNull()) {
-                out.add("column " + Sql.displayName(s.name()) + " is " + (s.notNull() ? "NOT NULL" : "nullable") + " on the source, "
+                out.add("column " + Sql.display(s.name()) + " is " + (s.notNull() ? "NOT NULL" : "nullable") + " on the source, "
                         + (t.notNull() ? "NOT NULL" : "nullable") + " on the target");
             }
         }
         for (Column t : target.columns().values()) {
             if (!source.columns().containsKey(t.name())) {
-                out.add("column " + Sql.displayName(t.name()) + " " + t.type() + " exists only on the target");
+                out.add("column " + Sql.display(t.name()) + " " + t.type() + " exists only on the target");
             }
         }
         if (!source.primaryKey().equals(target.primaryKey())) {
             out.add("primary key " + pk(source.primaryKey()) + " on the source, " + pk(target.primaryKey()) + " on the target");
         }
+        for (String p : source.partitions()) {
+            if (!target.partitions().contains(p)) out.add("partition " + p + " is missing on the target");
+        }
+        for (String p : target.partitions()) {
+            if (!source.partitions().contains(p)) out.add("partition " + p + " exists only on the target");
+        }
         return out;
     }
 
     private static String pk(List<String> cols) {
-        return cols.isEmpty() ? "(none)" : "(" + String.join(", ", cols.stream().map(Sql::displayName).toList()) + ")";
+        return cols.isEmpty() ? "(none)" : "(" + String.join(", ", cols.stream().map(Sql::display).toList()) + ")";
     }
 
     /** One line for a table whose definitions differ, naming what to do. */
-    static String differenceMessage(TableRef table, List<String> diffs, String targetOrigin) {
+    static String differenceMessage(TableId table, List<String> diffs, String targetOrigin) {
         return "target table " + table.display() + targetOrigin + " differs from the source: " + String.join("; ", diffs)
                 + " (fix or drop the target table, or leave it out with --exclude " + table.display() + ")";
     }
 
-    /** Creates the given source tables on the target; the caller checked they are absent there. */
-    static void copy(ConnectionSpec source, ConnectionSpec target, Connection targetConn, List<TableRef> tables,
-                     PgBinaries binaries, int sourceMajor, Progress progress) {
-        if (tables.isEmpty()) return;
+    /**
+     * Creates the given source tables, each with every partition below it, and the given sequences on the target;
+     * the caller checked they are absent there. Sequences a created table's column owns come with their table.
+     */
+    static void copy(ConnectionSpec source, ConnectionSpec target, Connection targetConn, List<Catalog.Table> tables,
+                     List<Catalog.Sequence> sequences, PgBinaries binaries, int sourceMajor, Progress progress) {
+        if (tables.isEmpty() && sequences.isEmpty()) return;
         PgBinaries tools = DumpTools.forSource(binaries, sourceMajor);
+        // pg_dump --table=root does not dump the partitions (before PostgreSQL 16's --table-and-children): name them all
+        List<TableId> members = new ArrayList<>();
+        tables.forEach(t -> t.relations().forEach(r -> members.add(r.id())));
+        sequences.forEach(s -> members.add(s.id()));
         Set<String> schemas = new LinkedHashSet<>();
-        tables.forEach(t -> schemas.add(t.schema()));
+        members.forEach(m -> schemas.add(m.schema()));
         try (Statement st = targetConn.createStatement()) {
             // pg_dump -t does not emit CREATE SCHEMA for the tables' schemas
             for (String s : schemas) {
-                if (!Catalog.schemaExists(targetConn, s)) st.execute("CREATE SCHEMA IF NOT EXISTS " + Sql.ident(s));
+                if (!SchemaInfo.schemaExists(targetConn, s)) st.execute("CREATE SCHEMA IF NOT EXISTS " + Sql.ident(s));
             }
         } catch (SQLException e) {
-            throw Sql.fail("creating the tables' schemas", "target", e);
+            throw Failures.of("creating the tables' schemas", "target", e);
         }
         Path dir;
         try {
@@ -101,8 +117,10 @@ final class SchemaCopy {
             List<String> dump = new ArrayList<>(List.of(tools.tool("pg_dump").toString(), "--schema-only", "--format=custom",
                     "--strict-names", "--no-publications", "--no-subscriptions", "--no-security-labels",
                     "--file=" + archive, "--dbname=" + conninfo(source)));
-            for (TableRef t : tables) dump.add("--table=" + pattern(t));
-            progress.info("  dumping the schema of " + tables.size() + " source table(s) with " + tools.tool("pg_dump"));
+            for (TableId m : members) dump.add("--table=" + pattern(m));
+            progress.info("  dumping the schema of " + tables.size() + " source table(s)"
+                    + (members.size() > tables.size() + sequences.size() ? " with their partitions" : "")
+                    + (sequences.isEmpty() ? "" : " and " + sequences.size() + " sequence(s)") + " with " + tools.tool("pg_dump"));
             Proc.Result r = Proc.run(dump, dir, libpqEnv(source), Duration.ofMinutes(10));
             if (!r.ok()) {
                 throw ToolException.runtime("pg_dump of the source schema failed: " + r.tail(3) + hintFor(r.output(), tools, sourceMajor));
@@ -110,7 +128,7 @@ final class SchemaCopy {
             List<String> restore = List.of(tools.tool("pg_restore").toString(), "--single-transaction", "--exit-on-error",
                     "--no-owner", "--no-privileges", "--no-tablespaces", "--no-publications", "--no-subscriptions",
                     "--no-security-labels", "--dbname=" + conninfo(target), archive.toString());
-            progress.info("  creating " + tables.size() + " table(s) on the target with pg_restore");
+            progress.info("  creating them on the target with pg_restore");
             r = Proc.run(restore, dir, libpqEnv(target), Duration.ofMinutes(10));
             if (!r.ok()) {
                 throw ToolException.usage("pg_restore of the source schema into the target failed, nothing was created: " + r.tail(3)
@@ -122,8 +140,8 @@ final class SchemaCopy {
     }
 
     /** A pg_dump --table pattern matching exactly one table: quoted parts take every character literally. */
-    static String pattern(TableRef t) {
-        return Sql.ident(t.schema()) + "." + Sql.ident(t.name());
+    static String pattern(TableId t) {
+        return t.sql();
     }
 
     /** libpq connection string without the password (that goes in PGPASSWORD, never on a command line). */

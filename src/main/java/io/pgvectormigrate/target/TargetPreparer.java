@@ -1,13 +1,17 @@
 package io.pgvectormigrate.target;
 
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Sequences;
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.target.Catalog.Column;
-import io.pgvectormigrate.target.Catalog.ExtensionState;
-import io.pgvectormigrate.target.Catalog.TableDef;
+import io.pgvectormigrate.target.SchemaInfo.Column;
+import io.pgvectormigrate.target.SchemaInfo.ExtensionState;
+import io.pgvectormigrate.target.SchemaInfo.TableDef;
 import io.pgvectormigrate.target.Indexes.DeferredIndex;
 import io.pgvectormigrate.target.Indexes.IndexAction;
 import io.pgvectormigrate.target.PrepareOptions.Preset;
@@ -32,15 +36,15 @@ import java.util.Optional;
  * created from the source, and the target's tables are checked against the source once more.
  */
 public final class TargetPreparer {
-    static final TableRef ITEMS = new TableRef("public", "items");
+    static final TableId ITEMS = new TableId("public", "items");
 
-    /** public.items as sql/bedrock-chat/V1__items.sql creates it, in the terms {@link Catalog#definition} reads. */
+    /** public.items as sql/bedrock-chat/V1__items.sql creates it, in the terms {@link SchemaInfo#definition} reads. */
     static final TableDef PRESET_ITEMS = new TableDef(ITEMS, columns(
             new Column("id", "character(26)", true),
             new Column("botid", "character(26)", false),
             new Column("content", "text", false),
             new Column("source", "text", false),
-            new Column("embedding", "vector(1024)", false)), List.of("id"));
+            new Column("embedding", "vector(1024)", false)), List.of("id"), List.of());
 
     private TargetPreparer() {}
 
@@ -85,35 +89,37 @@ public final class TargetPreparer {
             String targetVersion;
             ExtensionState vector;
             ExtensionState pgcrypto;
-            List<TableRef> targetTables;
+            Catalog.Selection targetSelection;
             boolean itemsBefore;
             try {
-                targetMajor = Catalog.serverMajor(t);
-                targetVersion = Catalog.serverVersion(t);
-                vector = Catalog.extension(t, "vector");
-                pgcrypto = Catalog.extension(t, "pgcrypto");
-                targetTables = Catalog.tables(t, filter);
+                targetMajor = SchemaInfo.serverMajor(t);
+                targetVersion = SchemaInfo.serverVersion(t);
+                vector = SchemaInfo.extension(t, "vector");
+                pgcrypto = SchemaInfo.extension(t, "pgcrypto");
+                targetSelection = Catalog.select(t, filter);
                 itemsBefore = Catalog.exists(t, ITEMS);
             } catch (SQLException e) {
-                throw Sql.fail("reading the catalog", "target", e);
+                throw Failures.of("reading the catalog", "target", e);
             }
             String sourceVersion = null;
             int sourceMajor = 0;
             ExtensionVersion floor = null;
-            List<TableRef> sourceTables = List.of();
-            Map<TableRef, TableDef> sourceDefs = new LinkedHashMap<>();
+            Catalog.Selection source = new Catalog.Selection(List.of(), List.of());
+            Map<TableId, TableDef> sourceDefs = new LinkedHashMap<>();
             if (s != null) {
                 try {
-                    sourceMajor = Catalog.serverMajor(s);
-                    sourceVersion = Catalog.serverVersion(s);
-                    floor = Catalog.extension(s, "vector").installedVersion();
-                    sourceTables = Catalog.tables(s, filter);
-                    for (TableRef st : sourceTables) sourceDefs.put(st, Catalog.definition(s, st).orElseThrow());
+                    sourceMajor = SchemaInfo.serverMajor(s);
+                    sourceVersion = SchemaInfo.serverVersion(s);
+                    floor = SchemaInfo.extension(s, "vector").installedVersion();
+                    source = Catalog.select(s, filter);
+                    for (Catalog.Table st : source.tables()) sourceDefs.put(st.id(), SchemaInfo.definition(s, st));
                 } catch (SQLException e) {
-                    throw Sql.fail("reading the catalog", "source", e);
+                    throw Failures.of("reading the catalog", "source", e);
                 }
                 checkMajorVersions(targetMajor, targetVersion, sourceMajor, sourceVersion);
+                source.replicaIdentityProblem().ifPresent(warnings::add);
             }
+            List<Catalog.Table> sourceTables = source.tables();
             ExtensionPlan vectorPlan = ExtensionPlan.forVector(vector, floor);
             if (!pgcrypto.available() && !pgcrypto.installed()) {
                 throw ToolException.usage("pgcrypto is not installable on the target (no 'pgcrypto' in pg_available_extensions): "
@@ -125,11 +131,15 @@ public final class TargetPreparer {
                 case AUTO -> s == null ? filter.matches(ITEMS.schema(), ITEMS.name()) : sourceDefs.containsKey(ITEMS);
             };
             // what each selected source table will meet on the target: an existing table, or the preset's items
-            Map<TableRef, TableDef> targetDefs = new LinkedHashMap<>();
+            Map<TableId, TableDef> targetDefs = new LinkedHashMap<>();
+            List<TableId> sequencesMissing;
             try {
-                for (TableRef st : sourceTables) Catalog.definition(t, st).ifPresent(d -> targetDefs.put(st, d));
+                for (Catalog.Table st : sourceTables) {
+                    definitionOn(t, targetSelection, st.id()).ifPresent(d -> targetDefs.put(st.id(), d));
+                }
+                sequencesMissing = Sequences.missingOnTarget(t, sequencesToCreate(source, List.of()));
             } catch (SQLException e) {
-                throw Sql.fail("reading table definitions", "target", e);
+                throw Failures.of("reading table definitions", "target", e);
             }
             for (var e : sourceDefs.entrySet()) {
                 TableDef existing = targetDefs.get(e.getKey());
@@ -146,17 +156,18 @@ public final class TargetPreparer {
                 }
             }
             if (s != null && !o.schemaFromSource() && o.extraMigrations() == null) {
-                List<TableRef> missing = sourceTables.stream()
+                List<TableId> missing = sourceTables.stream().map(Catalog.Table::id)
                         .filter(st -> !targetDefs.containsKey(st) && !(preset && st.equals(ITEMS))).toList();
                 if (!missing.isEmpty()) throw missingTables(missing);
+                if (!sequencesMissing.isEmpty()) throw missingSequences(sequencesMissing);
             }
-            List<TableRef> nonEmpty = new ArrayList<>();
+            List<TableId> nonEmpty = new ArrayList<>();
             try {
-                for (TableRef tt : targetTables) {
+                for (TableId tt : targetSelection.roots()) {
                     if (Catalog.hasRows(t, tt)) nonEmpty.add(tt);
                 }
             } catch (SQLException e) {
-                throw Sql.fail("checking the target tables are empty", "target", e);
+                throw Failures.of("checking the target tables are empty", "target", e);
             }
             if (!nonEmpty.isEmpty() && !o.allowNonemptyTarget()) {
                 throw ToolException.usage("the target already holds rows in " + names(nonEmpty)
@@ -177,7 +188,7 @@ public final class TargetPreparer {
                 runModule(o.target(), Migrations.BEDROCK_CHAT, applied, progress);
                 if (s == null) {
                     try {
-                        Optional<TableDef> items = Catalog.definition(t, ITEMS);
+                        Optional<TableDef> items = SchemaInfo.definition(t, ITEMS);
                         if (items.isPresent()) {
                             List<String> diffs = SchemaCopy.differences(PRESET_ITEMS, items.get());
                             if (!diffs.isEmpty()) {
@@ -186,7 +197,7 @@ public final class TargetPreparer {
                             }
                         }
                     } catch (SQLException e) {
-                        throw Sql.fail("reading public.items", "target", e);
+                        throw Failures.of("reading public.items", "target", e);
                     }
                 }
             }
@@ -197,46 +208,53 @@ public final class TargetPreparer {
             List<String> created = new ArrayList<>();
             List<String> present = new ArrayList<>();
             if (s != null) {
-                List<TableRef> missing = new ArrayList<>();
+                List<Catalog.Table> missing = new ArrayList<>();
+                List<Catalog.Sequence> sequences;
                 try {
-                    for (TableRef st : sourceTables) {
-                        if (Catalog.exists(t, st)) present.add(st.display());
+                    for (Catalog.Table st : sourceTables) {
+                        if (Catalog.exists(t, st.id())) present.add(st.id().display());
                         else missing.add(st);
                     }
+                    List<TableId> absent = Sequences.missingOnTarget(t, sequencesToCreate(source, missing));
+                    sequences = source.sequences().stream().filter(q -> absent.contains(q.id())).toList();
                 } catch (SQLException e) {
-                    throw Sql.fail("reading table definitions", "target", e);
+                    throw Failures.of("reading table definitions", "target", e);
                 }
-                if (!missing.isEmpty() && !o.schemaFromSource()) throw missingTables(missing);
-                SchemaCopy.copy(o.source(), o.target(), t, missing, o.binaries(), sourceMajor, progress);
-                missing.forEach(m -> created.add(m.display()));
-                // every selected table now exists: check once more (operator migrations and the copy included)
+                if (!missing.isEmpty() && !o.schemaFromSource()) throw missingTables(missing.stream().map(Catalog.Table::id).toList());
+                if (!sequences.isEmpty() && !o.schemaFromSource()) {
+                    throw missingSequences(sequences.stream().map(Catalog.Sequence::id).toList());
+                }
+                SchemaCopy.copy(o.source(), o.target(), t, missing, sequences, o.binaries(), sourceMajor, progress);
+                missing.forEach(m -> created.add(m.id().display()));
+                // every selected table and sequence now exists: check once more (operator migrations and the copy included)
                 try {
+                    Catalog.Selection now = Catalog.select(t, filter);
                     for (var e : sourceDefs.entrySet()) {
-                        Optional<TableDef> now = Catalog.definition(t, e.getKey());
-                        if (now.isEmpty()) throw missingTables(List.of(e.getKey()));
-                        List<String> diffs = SchemaCopy.differences(e.getValue(), now.get());
+                        Optional<TableDef> def = definitionOn(t, now, e.getKey());
+                        if (def.isEmpty()) throw missingTables(List.of(e.getKey()));
+                        List<String> diffs = SchemaCopy.differences(e.getValue(), def.get());
                         if (!diffs.isEmpty()) throw ToolException.usage(SchemaCopy.differenceMessage(e.getKey(), diffs, ""));
                     }
+                    List<TableId> stillMissing = Sequences.missingOnTarget(t, source.sequences());
+                    if (!stillMissing.isEmpty()) throw missingSequences(stillMissing);
                 } catch (SQLException e) {
-                    throw Sql.fail("reading table definitions", "target", e);
+                    throw Failures.of("reading table definitions", "target", e);
                 }
             }
             if (preset && s == null) (itemsBefore ? present : created).add(ITEMS.display());
             else if (preset && !itemsBefore && present.remove(ITEMS.display())) created.add(0, ITEMS.display());
 
-            // ---- indexes: the tables the copy will load (the source's selection, or the target's)
+            // ---- indexes: the tables the copy will load (the source's selection, or the target's), with their partitions
             List<DeferredIndex> deferred = new ArrayList<>();
             try {
-                List<TableRef> loadTables = s != null ? sourceTables : Catalog.tables(t, filter);
+                List<TableId> sourceRoots = source.roots();
+                List<Catalog.Table> loadTables = Catalog.select(t, filter).tables().stream()
+                        .filter(lt -> s == null || sourceRoots.contains(lt.id())).toList();
                 Indexes.startNewLoad(t, loadTables);
                 if (o.deferIndexes()) {
-                    List<TableRef> deferrable = new ArrayList<>();
-                    for (TableRef lt : loadTables) {
-                        if (Catalog.isPartitioned(t, lt)) {
-                            warnings.add("indexes of partitioned table " + lt.display() + " were not deferred (they stay during the load)");
-                        } else if (!Catalog.hasRows(t, lt)) {
-                            deferrable.add(lt);
-                        }
+                    List<Catalog.Table> deferrable = new ArrayList<>();
+                    for (Catalog.Table lt : loadTables) {
+                        if (!Catalog.hasRows(t, lt.id())) deferrable.add(lt);
                     }
                     deferred.addAll(Indexes.defer(t, deferrable, progress));
                     List<DeferredIndex> pending = Indexes.pending(t, deferrable);
@@ -246,16 +264,16 @@ public final class TargetPreparer {
                     }
                 }
             } catch (SQLException e) {
-                throw Sql.fail("deferring indexes", "target", e);
+                throw Failures.of("deferring indexes", "target", e);
             }
 
             String vectorNow;
             String pgcryptoNow;
             try {
-                vectorNow = String.valueOf(Catalog.extension(t, "vector").installedVersion());
-                pgcryptoNow = String.valueOf(Catalog.extension(t, "pgcrypto").installedVersion());
+                vectorNow = String.valueOf(SchemaInfo.extension(t, "vector").installedVersion());
+                pgcryptoNow = String.valueOf(SchemaInfo.extension(t, "pgcrypto").installedVersion());
             } catch (SQLException e) {
-                throw Sql.fail("reading extensions", "target", e);
+                throw Failures.of("reading extensions", "target", e);
             }
             double secs = (System.nanoTime() - started) / 1e9;
             String summary = "target " + o.target().display() + " prepared: vector " + vectorNow + ", pgcrypto " + pgcryptoNow
@@ -268,7 +286,7 @@ public final class TargetPreparer {
                     vector.installed() ? vector.installedVersion().text() : null, pgcryptoNow, preset ? "bedrock-chat" : "none",
                     List.copyOf(created), List.copyOf(present), List.copyOf(deferred), List.copyOf(warnings), secs);
         } catch (SQLException e) {
-            throw Sql.fail("closing the connections", "target", e);
+            throw Failures.of("closing the connections", "target", e);
         }
     }
 
@@ -292,13 +310,14 @@ public final class TargetPreparer {
                 }
                 raiseSetting(t, "maintenance_work_mem", options.maintenanceWorkMem(), true);
                 raiseSetting(t, "max_parallel_maintenance_workers", String.valueOf(options.parallelWorkers()), false);
-                List<TableRef> selected = Catalog.tables(t, filter);
+                List<Catalog.Table> selected = Catalog.select(t, filter).tables();
                 List<IndexAction> actions = Indexes.rebuild(t, target, selected, progress);
                 List<String> analyzed = new ArrayList<>();
                 try (Statement st = t.createStatement()) {
-                    for (TableRef tr : selected) {
-                        st.execute("ANALYZE " + tr.sql());
-                        analyzed.add(tr.display());
+                    for (Catalog.Table tr : selected) {
+                        // a partitioned table's ANALYZE samples the whole table and recurses into every partition
+                        st.execute("ANALYZE " + tr.id().sql());
+                        analyzed.add(tr.id().display());
                     }
                 }
                 progress.info("  analyzed " + analyzed.size() + " table(s)");
@@ -310,10 +329,10 @@ public final class TargetPreparer {
                 progress.info("  done in " + Progress.seconds(Duration.ofNanos(System.nanoTime() - started)));
                 return new AfterLoadResult(summary, List.copyOf(actions), List.copyOf(analyzed), secs);
             } catch (SQLException e) {
-                throw Sql.fail("rebuilding indexes after the load", "target", e);
+                throw Failures.of("rebuilding indexes after the load", "target", e);
             }
         } catch (SQLException e) {
-            throw Sql.fail("closing the connection", "target", e);
+            throw Failures.of("closing the connection", "target", e);
         }
     }
 
@@ -336,7 +355,7 @@ public final class TargetPreparer {
                     progress.info("  created extension vector " + plan.version());
                 }
                 case UPDATE -> {
-                    if (!Catalog.hasUpdatePath(t, "vector", plan.from(), plan.version())) {
+                    if (!SchemaInfo.hasUpdatePath(t, "vector", plan.from(), plan.version())) {
                         throw ToolException.usage("the target has no update path for pgvector from " + plan.from() + " to "
                                 + plan.version() + ": update pgvector on the target by hand (or recreate the extension) and retry");
                     }
@@ -345,7 +364,7 @@ public final class TargetPreparer {
                 }
             }
         } catch (SQLException e) {
-            throw Sql.fail("installing pgvector " + plan.version(), "target", e);
+            throw Failures.of("installing pgvector " + plan.version(), "target", e);
         }
     }
 
@@ -372,13 +391,34 @@ public final class TargetPreparer {
         }
     }
 
-    private static ToolException missingTables(List<TableRef> missing) {
+    /**
+     * The definition a table has on one side: the catalog's selected table (partitions included), or a table of that
+     * name the selection does not count as a root (e.g. a partition there), or empty when there is none.
+     */
+    private static Optional<TableDef> definitionOn(Connection c, Catalog.Selection selection, TableId id) throws SQLException {
+        Optional<Catalog.Table> selected = selection.table(id);
+        return selected.isPresent() ? Optional.of(SchemaInfo.definition(c, selected.get())) : SchemaInfo.definition(c, id);
+    }
+
+    /** The selected sequences that do not come with a table about to be created (pg_dump dumps owned ones with it). */
+    private static List<Catalog.Sequence> sequencesToCreate(Catalog.Selection source, List<Catalog.Table> created) {
+        java.util.Set<TableId> coming = new java.util.HashSet<>(Indexes.relations(created));
+        return source.sequences().stream().filter(q -> !(q.owned() && coming.contains(q.ownerTable()))).toList();
+    }
+
+    private static ToolException missingTables(List<TableId> missing) {
         return ToolException.usage("the target lacks " + names(missing) + " that the source has: pass --schema-from-source "
                 + "to create them from the source's definition, or create them with --migrations DIR");
     }
 
-    private static String names(List<TableRef> tables) {
-        List<String> shown = tables.stream().limit(5).map(TableRef::display).toList();
+    private static ToolException missingSequences(List<TableId> missing) {
+        return ToolException.usage("the target lacks sequence" + (missing.size() > 1 ? "s " : " ") + names(missing)
+                + " that the source has: pass --schema-from-source to create " + (missing.size() > 1 ? "them" : "it")
+                + " from the source's definition, or create " + (missing.size() > 1 ? "them" : "it") + " with --migrations DIR");
+    }
+
+    private static String names(List<TableId> tables) {
+        List<String> shown = tables.stream().limit(5).map(TableId::display).toList();
         return String.join(", ", shown) + (tables.size() > 5 ? " and " + (tables.size() - 5) + " more" : "");
     }
 

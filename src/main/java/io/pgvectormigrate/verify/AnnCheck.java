@@ -1,5 +1,6 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.verify.Catalog.Column;
 import io.pgvectormigrate.verify.Catalog.Index;
 import io.pgvectormigrate.verify.Catalog.Table;
@@ -58,7 +59,7 @@ final class AnnCheck {
         for (TablePlan p : plans) {
             for (String v : p.vectorColumns) {
                 if (!p.hasPk()) {
-                    out.add(new AnnResult(p.display(), Idents.display(v), null, null, null, 0, k, 0, null, null, true,
+                    out.add(new AnnResult(p.display(), Sql.display(v), null, null, null, 0, k, 0, null, null, true,
                             "not checked: the table has no primary key to compare answers by"));
                     continue;
                 }
@@ -74,7 +75,7 @@ final class AnnCheck {
         String op = operator(si != null ? si : ti);
         List<String> qs = Workers.await(w.on(true, "sampling ANN queries of " + p.display(), c -> sample(c, p, v, queries)));
         if (qs.isEmpty()) {
-            return new AnnResult(p.display(), Idents.display(v), op, name(si), name(ti), 0, k, 0, null, null, true,
+            return new AnnResult(p.display(), Sql.display(v), op, name(si), name(ti), 0, k, 0, null, null, true,
                     "no non-NULL vectors to query with");
         }
         int sampleRows = (int) Math.max(Math.max(MIN_SAMPLE, 50L * k), Math.min(MAX_SAMPLE, p.src.estimatedRows() / 50));
@@ -101,7 +102,7 @@ final class AnnCheck {
         }
         Double sr = si == null ? null : round(sRecall / qs.size());
         Double tr = ti == null ? null : round(tRecall / qs.size());
-        return new AnnResult(p.display(), Idents.display(v), op, name(si), name(ti), qs.size(), k, mismatches, sr, tr,
+        return new AnnResult(p.display(), Sql.display(v), op, name(si), name(ti), qs.size(), k, mismatches, sr, tr,
                 mismatches == 0, note(sr, tr, si, ti, s.ivfflat(), t.ivfflat()));
     }
 
@@ -135,7 +136,7 @@ final class AnnCheck {
     }
 
     private static String name(Index i) {
-        return i == null ? null : Idents.display(i.name()) + " (" + i.method() + ")";
+        return i == null ? null : Sql.display(i.name()) + " (" + i.method() + ")";
     }
 
     private static double round(double d) {
@@ -162,11 +163,11 @@ final class AnnCheck {
     }
 
     private static List<String> sample(Connection c, TablePlan p, String v, int n) throws SQLException {
-        String col = Idents.quote(v);
+        String col = Sql.ident(v);
         double pct = Math.min(100.0, Math.max(0.001, 300.0 * n / Math.max(1, p.src.estimatedRows())));
         List<String> out = new ArrayList<>();
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT " + col + "::text FROM " + Idents.qualified(p.src.schema(), p.src.name()) + " TABLESAMPLE BERNOULLI ("
+                "SELECT " + col + "::text FROM " + Sql.qualified(p.src.schema(), p.src.name()) + " TABLESAMPLE BERNOULLI ("
                         + String.format(Locale.ROOT, "%.4f", pct) + ") REPEATABLE (7) WHERE " + col + " IS NOT NULL LIMIT " + n)) {
             while (rs.next()) out.add(rs.getString(1));
         }
@@ -192,7 +193,7 @@ final class AnnCheck {
      * itself would fetch the vector from TOAST storage anew.
      */
     private static String detoasted(Column col) {
-        return baseType(col) + "(" + Idents.quote(col.name()) + ", -1, false)";
+        return baseType(col) + "(" + Sql.ident(col.name()) + ", -1, false)";
     }
 
     /** The distances of {@code v} to the n queries ({@code ?} each), as float8 columns d0..d(n-1). */
@@ -213,7 +214,7 @@ final class AnnCheck {
         double[] bounds = new double[qs.size()];
         Arrays.fill(bounds, Double.POSITIVE_INFINITY);
         String sql = "SELECT " + distances(op, baseType(col), qs.size()) + " FROM (SELECT " + detoasted(col) + " AS v FROM "
-                + t.sql() + " WHERE " + Idents.quote(v) + " IS NOT NULL LIMIT " + sampleRows + ") s";
+                + t.sql() + " WHERE " + Sql.ident(v) + " IS NOT NULL LIMIT " + sampleRows + ") s";
         List<PriorityQueue<Double>> nearest = new ArrayList<>();
         for (int i = 0; i < qs.size(); i++) nearest.add(new PriorityQueue<>(Comparator.reverseOrder()));
         try (PreparedStatement ps = c.prepareStatement(sql)) {
@@ -238,8 +239,8 @@ final class AnnCheck {
                                              List<String> qs, int k, Index index) throws SQLException {
         if (index == null) return new IndexAnswers(null, null);
         Table t = p.table(source);
-        String dist = Idents.quote(v) + " " + op + " ?::" + baseType(t.column(v));
-        String sql = "SELECT " + p.keyTexts() + ", (" + dist + ")::float8 FROM " + t.sql() + " WHERE " + Idents.quote(v)
+        String dist = Sql.ident(v) + " " + op + " ?::" + baseType(t.column(v));
+        String sql = "SELECT " + p.keyTexts() + ", (" + dist + ")::float8 FROM " + t.sql() + " WHERE " + Sql.ident(v)
                 + " IS NOT NULL ORDER BY " + dist + " LIMIT " + k;
         List<TopK> answers = new ArrayList<>();
         try (Statement st = c.createStatement(); PreparedStatement ps = c.prepareStatement(sql)) {
@@ -276,11 +277,11 @@ final class AnnCheck {
         }
         boolean enough;
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM (SELECT 1 FROM " + t.sql()
-                + " WHERE " + Idents.quote(v) + " IS NOT NULL LIMIT " + lists + ") s")) {
+                + " WHERE " + Sql.ident(v) + " IS NOT NULL LIMIT " + lists + ") s")) {
             rs.next();
             enough = rs.getLong(1) >= lists;
         }
-        return new IvfflatStats(Idents.display(t.schema(), index.name()), lists, indexRows, enough);
+        return new IvfflatStats(Sql.display(t.schema(), index.name()), lists, indexRows, enough);
     }
 
     /** The exact top-k of every query on one side: one scan, in block ranges read by the side's workers at once. */
@@ -297,7 +298,7 @@ final class AnnCheck {
             List<String> keyTexts = new ArrayList<>();
             for (int i = 0; i < p.pk.size(); i++) {
                 keys.add("k" + i);
-                keyTexts.add(Idents.quote(p.pk.get(i)) + "::text AS k" + i);
+                keyTexts.add(Sql.ident(p.pk.get(i)) + "::text AS k" + i);
             }
             List<String> ds = new ArrayList<>();
             List<String> within = new ArrayList<>();
@@ -311,7 +312,7 @@ final class AnnCheck {
                 String sql = "SELECT " + String.join(", ", keys) + ", " + String.join(", ", ds) + " FROM (SELECT "
                         + String.join(", ", keys) + ", " + distances(op, baseType(col), n) + " FROM (SELECT "
                         + String.join(", ", keyTexts) + ", " + detoasted(col) + " AS v FROM " + t.sql() + " WHERE "
-                        + Idents.quote(v) + " IS NOT NULL" + (range.isEmpty() ? "" : " AND " + range) + " OFFSET 0) s OFFSET 0) d "
+                        + Sql.ident(v) + " IS NOT NULL" + (range.isEmpty() ? "" : " AND " + range) + " OFFSET 0) s OFFSET 0) d "
                         + "WHERE " + String.join(" OR ", within);
                 parts.add(w.on(source, "ANN exact answers on " + p.display(), c -> {
                     try (PreparedStatement ps = c.prepareStatement(sql)) {

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pg.TableFilter;
 
 import java.sql.Connection;
@@ -48,11 +49,11 @@ record Catalog(String encoding, String collate, String ctype, Map<String, String
     record Table(long oid, String schema, String name, boolean partitioned, long estimatedRows, List<Column> columns,
                  List<String> primaryKey, List<Index> indexes, Map<String, String> constraints) {
         String display() {
-            return Idents.display(schema, name);
+            return Sql.display(schema, name);
         }
 
         String sql() {
-            return (partitioned ? "" : "ONLY ") + Idents.qualified(schema, name);
+            return (partitioned ? "" : "ONLY ") + Sql.qualified(schema, name);
         }
 
         Column column(String n) {
@@ -68,7 +69,7 @@ record Catalog(String encoding, String collate, String ctype, Map<String, String
     record Sequence(String schema, String name, long increment, String ownerSchema, String ownerTable,
                     String ownerColumn) {
         String display() {
-            return Idents.display(schema, name);
+            return Sql.display(schema, name);
         }
 
         String key() {
@@ -76,7 +77,7 @@ record Catalog(String encoding, String collate, String ctype, Map<String, String
         }
 
         String ownerDisplay() {
-            return ownerTable == null ? null : Idents.display(ownerSchema, ownerTable) + "." + Idents.display(ownerColumn);
+            return ownerTable == null ? null : Sql.display(ownerSchema, ownerTable) + "." + Sql.display(ownerColumn);
         }
     }
 
@@ -111,23 +112,15 @@ record Catalog(String encoding, String collate, String ctype, Map<String, String
             while (rs.next()) schemas.add(rs.getString(1));
         }
 
+        // which tables and sequences: the one catalog's selection (roots; a partitioned one reads through its partitions)
+        io.pgvectormigrate.pg.Catalog.Selection selection = io.pgvectormigrate.pg.Catalog.select(c, filter);
         Map<Long, TableBuilder> byOid = new LinkedHashMap<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT c.oid, n.nspname, c.relname, c.relkind = 'p', greatest(c.reltuples, 0)::bigint "
-                        + "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        + "WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relpersistence <> 't' "
-                        + "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass "
-                        + "  AND d.objid = c.oid AND d.deptype = 'e') "
-                        + "ORDER BY n.nspname, c.relname")) {
-            while (rs.next()) {
-                String schema = rs.getString(2);
-                String name = rs.getString(3);
-                if (!filter.matches(schema, name)) continue;
-                byOid.put(rs.getLong(1), new TableBuilder(rs.getLong(1), schema, name, rs.getBoolean(4), rs.getLong(5)));
-            }
+        for (io.pgvectormigrate.pg.Catalog.Table t : selection.tables()) {
+            byOid.put(t.root().oid(), new TableBuilder(t.root().oid(), t.id().schema(), t.id().name(), t.partitioned()));
         }
         Long[] oids = byOid.keySet().toArray(new Long[0]);
         if (oids.length > 0) {
+            readEstimates(c, oids, byOid);
             readColumns(c, oids, byOid, vectorSchema);
             readPrimaryKeys(c, oids, byOid);
             readIndexes(c, oids, byOid);
@@ -138,7 +131,19 @@ record Catalog(String encoding, String collate, String ctype, Map<String, String
             Table t = b.build();
             tables.put(t.key(), t);
         }
-        return new Catalog(enc, coll, ctype, ext, vectorSchema, schemas, tables, readSequences(c, filter));
+        List<Sequence> sequences = selection.sequences().stream().map(q -> new Sequence(q.id().schema(), q.id().name(),
+                q.increment(), q.owned() ? q.ownerTable().schema() : null, q.owned() ? q.ownerTable().name() : null,
+                q.ownerColumn())).toList();
+        return new Catalog(enc, coll, ctype, ext, vectorSchema, schemas, tables, sequences);
+    }
+
+    private static void readEstimates(Connection c, Long[] oids, Map<Long, TableBuilder> byOid) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT oid, greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = ANY (?)")) {
+            ps.setArray(1, c.createArrayOf("oid", oids));
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) byOid.get(rs.getLong(1)).est = rs.getLong(2);
+            }
+        }
     }
 
     private static void readColumns(Connection c, Long[] oids, Map<Long, TableBuilder> byOid, String vectorSchema)
@@ -247,48 +252,22 @@ record Catalog(String encoding, String collate, String ctype, Map<String, String
         }
     }
 
-    private static List<Sequence> readSequences(Connection c, TableFilter filter) throws SQLException {
-        String sql = "SELECT n.nspname, c.relname, s.seqincrement, tn.nspname, t.relname, a.attname "
-                + "FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-                + "LEFT JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid "
-                + "  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') AND d.refobjsubid > 0 "
-                + "LEFT JOIN pg_class t ON t.oid = d.refobjid LEFT JOIN pg_namespace tn ON tn.oid = t.relnamespace "
-                + "LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid "
-                + "WHERE NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass "
-                + "  AND e.objid = c.oid AND e.deptype = 'e') ORDER BY n.nspname, c.relname";
-        List<Sequence> out = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                Sequence s = new Sequence(rs.getString(1), rs.getString(2), rs.getLong(3), rs.getString(4),
-                        rs.getString(5), rs.getString(6));
-                boolean selected = s.ownerTable() != null
-                        ? filter.matches(s.ownerSchema(), s.ownerTable())
-                        : !TableFilter.isSystemSchema(s.schema())
-                          && (filter.schemas().isEmpty() || filter.schemas().contains(s.schema()))
-                          && filter.tables().isEmpty();
-                if (selected) out.add(s);
-            }
-        }
-        return out;
-    }
-
     private static final class TableBuilder {
         final long oid;
         final String schema;
         final String name;
         final boolean partitioned;
-        final long est;
+        long est;
         final List<Column> columns = new ArrayList<>();
         final List<String> primaryKey = new ArrayList<>();
         final List<Index> indexes = new ArrayList<>();
         final Map<String, String> constraints = new LinkedHashMap<>();
 
-        TableBuilder(long oid, String schema, String name, boolean partitioned, long est) {
+        TableBuilder(long oid, String schema, String name, boolean partitioned) {
             this.oid = oid;
             this.schema = schema;
             this.name = name;
             this.partitioned = partitioned;
-            this.est = est;
         }
 
         Table build() {

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.verify.VerifyReport.RowDiff;
 import io.pgvectormigrate.verify.VerifyReport.VectorStats;
@@ -395,7 +396,7 @@ final class ContentCheck {
         List<String> preview = new ArrayList<>();
         for (String n : p.hashed) {
             Catalog.Column c = t.column(n);
-            if (c.vectorKind() == null && preview.size() < 3) preview.add("left(" + Idents.quote(n) + "::text, 40)");
+            if (c.vectorKind() == null && preview.size() < 3) preview.add("left(" + Sql.ident(n) + "::text, 40)");
         }
         String previewExpr = preview.isEmpty() ? "''" : "concat_ws(', ', " + String.join(", ", preview) + ")";
         return "SELECT " + p.rowHashExpr(source) + " AS h, 'ctid ' || ctid::text"

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.verify.VerifyReport.GroupDiff;
 import io.pgvectormigrate.verify.VerifyReport.GroupResult;
 
@@ -81,13 +82,13 @@ final class GroupCheck {
             differing++;
             add(examples, maxDiffs, e.getKey(), new long[]{0, 0}, e.getValue(), vectorColumn);
         }
-        return new GroupResult(Idents.display(column), vectorColumn == null ? null : Idents.display(vectorColumn),
+        return new GroupResult(Sql.display(column), vectorColumn == null ? null : Sql.display(vectorColumn),
                 sourceGroups, targetGroups, differing, examples);
     }
 
     private static String sql(Catalog.Table t, String column, String vectorColumn) {
-        String g = Idents.quote(column);
-        return "SELECT " + g + "::text, count(*), " + (vectorColumn == null ? "0" : "count(" + Idents.quote(vectorColumn) + ")")
+        String g = Sql.ident(column);
+        return "SELECT " + g + "::text, count(*), " + (vectorColumn == null ? "0" : "count(" + Sql.ident(vectorColumn) + ")")
                 + " FROM " + t.sql() + " GROUP BY " + g + " ORDER BY " + g;
     }
 
@@ -102,7 +103,7 @@ final class GroupCheck {
 
     private static void add(List<GroupDiff> examples, int maxDiffs, String key, long[] s, long[] t, String vectorColumn) {
         if (examples.size() >= maxDiffs) return;
-        String shown = NULL_GROUP.equals(key) ? "NULL" : Idents.literal(key);
+        String shown = NULL_GROUP.equals(key) ? "NULL" : Sql.literal(key);
         examples.add(new GroupDiff(shown, s[0], t[0], vectorColumn == null ? null : s[1], vectorColumn == null ? null : t[1]));
     }
 }

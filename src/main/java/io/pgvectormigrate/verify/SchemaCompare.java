@@ -1,5 +1,6 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.verify.Catalog.Column;
 import io.pgvectormigrate.verify.Catalog.Index;
 import io.pgvectormigrate.verify.Catalog.Table;
@@ -82,19 +83,19 @@ final class SchemaCompare {
             sCols.add(c.name());
             Column o = t.column(c.name());
             if (o == null) {
-                diff(Check.SCHEMA, name, "column " + Idents.display(c.name()) + " " + c.type() + " missing on target");
+                diff(Check.SCHEMA, name, "column " + Sql.display(c.name()) + " " + c.type() + " missing on target");
                 continue;
             }
             columnsCompared++;
             if (!c.signature().equals(o.signature())) {
-                diff(Check.SCHEMA, name, "column " + Idents.display(c.name()) + " is " + c.signature() + " on source, "
+                diff(Check.SCHEMA, name, "column " + Sql.display(c.name()) + " is " + c.signature() + " on source, "
                         + o.signature() + " on target");
             }
         }
         for (Column c : t.columns()) {
             tCols.add(c.name());
             if (s.column(c.name()) == null) {
-                diff(Check.SCHEMA, name, "column " + Idents.display(c.name()) + " " + c.type() + " only on target");
+                diff(Check.SCHEMA, name, "column " + Sql.display(c.name()) + " " + c.type() + " only on target");
             }
         }
         List<String> common = new ArrayList<>(sCols);
@@ -112,14 +113,14 @@ final class SchemaCompare {
         List<String> tDefs = new ArrayList<>(tc.values());
         for (Map.Entry<String, String> e : sc.entrySet()) {
             if (!tDefs.remove(e.getValue())) {
-                diff(Check.SCHEMA, name, "constraint " + Idents.display(e.getKey()) + " missing on target: " + e.getValue());
+                diff(Check.SCHEMA, name, "constraint " + Sql.display(e.getKey()) + " missing on target: " + e.getValue());
             }
         }
         for (String d : tDefs) diff(Check.SCHEMA, name, "constraint only on target: " + d);
     }
 
     private static String pk(Table t) {
-        return t.primaryKey().isEmpty() ? "(none)" : "(" + String.join(", ", t.primaryKey().stream().map(Idents::display).toList()) + ")";
+        return t.primaryKey().isEmpty() ? "(none)" : "(" + String.join(", ", t.primaryKey().stream().map(Sql::display).toList()) + ")";
     }
 
     /** Indexes match by definition (method, columns, operator classes, WITH parameters, predicate), not by name. */
@@ -136,10 +137,10 @@ final class SchemaCompare {
             }
             unmatched.remove(match);
             if (!match.name().equals(si.name())) {
-                notes.add(name + ": index " + Idents.display(si.name()) + " is named " + Idents.display(match.name()) + " on the target");
+                notes.add(name + ": index " + Sql.display(si.name()) + " is named " + Sql.display(match.name()) + " on the target");
             }
             if (si.valid() && !match.valid()) {
-                diff(Check.INDEXES, name, "index " + Idents.display(match.name()) + " is INVALID on target "
+                diff(Check.INDEXES, name, "index " + Sql.display(match.name()) + " is INVALID on target "
                         + "(a failed CREATE INDEX CONCURRENTLY?): REINDEX INDEX it");
             }
         }
@@ -148,14 +149,14 @@ final class SchemaCompare {
         for (Index si : missing) {
             Index same = extraByName.remove(si.name());
             if (same != null) {
-                diff(Check.INDEXES, name, "index " + Idents.display(si.name()) + " differs: source " + describe(si)
+                diff(Check.INDEXES, name, "index " + Sql.display(si.name()) + " differs: source " + describe(si)
                         + ", target " + describe(same));
             } else {
-                diff(Check.INDEXES, name, "index " + Idents.display(si.name()) + " missing on target: " + describe(si));
+                diff(Check.INDEXES, name, "index " + Sql.display(si.name()) + " missing on target: " + describe(si));
             }
         }
         for (Index ti : extraByName.values()) {
-            diff(Check.INDEXES, name, "index " + Idents.display(ti.name()) + " only on target: " + describe(ti));
+            diff(Check.INDEXES, name, "index " + Sql.display(ti.name()) + " only on target: " + describe(ti));
         }
     }
 

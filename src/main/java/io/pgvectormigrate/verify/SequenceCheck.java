@@ -1,5 +1,6 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.verify.Catalog.Sequence;
 import io.pgvectormigrate.verify.VerifyReport.SequenceResult;
 
@@ -48,8 +49,8 @@ final class SequenceCheck {
                             : BigDecimal.valueOf(tNext).compareTo(extreme) >= 0;
                     if (behind) {
                         String p = "next value " + tNext + " is not beyond " + (ts.increment() > 0 ? "max" : "min") + "("
-                                + Idents.display(ts.ownerColumn()) + ") = " + colMax + " on target: the next insert collides"
-                                + " (SELECT setval(" + Idents.literal(Idents.qualified(ts.schema(), ts.name())) + ", " + colMax + "))";
+                                + Sql.display(ts.ownerColumn()) + ") = " + colMax + " on target: the next insert collides"
+                                + " (SELECT setval(" + Sql.literal(Sql.qualified(ts.schema(), ts.name())) + ", " + colMax + "))";
                         problem = problem == null ? p : problem + "; " + p;
                     }
                 }
@@ -62,7 +63,7 @@ final class SequenceCheck {
     /** The value nextval() would return next. */
     private static Long next(Connection c, Sequence s) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT last_value, is_called FROM " + Idents.qualified(s.schema(), s.name()))) {
+                "SELECT last_value, is_called FROM " + Sql.qualified(s.schema(), s.name()))) {
             rs.next();
             long last = rs.getLong(1);
             return rs.getBoolean(2) ? last + s.increment() : last;
@@ -72,8 +73,8 @@ final class SequenceCheck {
     private static BigDecimal extreme(Connection c, Sequence s) throws SQLException {
         String fn = s.increment() > 0 ? "max" : "min";
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT " + fn + "(" + Idents.quote(s.ownerColumn()) + ")::numeric FROM "
-                        + Idents.qualified(s.ownerSchema(), s.ownerTable()))) {
+                "SELECT " + fn + "(" + Sql.ident(s.ownerColumn()) + ")::numeric FROM "
+                        + Sql.qualified(s.ownerSchema(), s.ownerTable()))) {
             rs.next();
             return rs.getBigDecimal(1);
         }

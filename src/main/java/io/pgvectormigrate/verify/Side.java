@@ -4,6 +4,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Sql;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -101,7 +102,7 @@ final class Side implements AutoCloseable {
             setUp(c);
             beginReadOnly(c);
             try (Statement st = c.createStatement()) {
-                st.execute("SET TRANSACTION SNAPSHOT " + Idents.literal(snapshot));
+                st.execute("SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
             }
             assertReadOnly(c, role);
             return c;

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.verify.Catalog.Column;
 import io.pgvectormigrate.verify.Catalog.Table;
 
@@ -40,16 +41,16 @@ final class TablePlan {
         for (Column c : src.columns()) {
             Column t = tgt.column(c.name());
             if (t == null) {
-                notCompared.add(Idents.display(c.name()) + " (missing on target)");
+                notCompared.add(Sql.display(c.name()) + " (missing on target)");
             } else if (!t.type().equals(c.type())) {
-                notCompared.add(Idents.display(c.name()) + " (type " + c.type() + " on source, " + t.type() + " on target)");
+                notCompared.add(Sql.display(c.name()) + " (type " + c.type() + " on source, " + t.type() + " on target)");
             } else {
                 hashed.add(c.name());
                 if (c.vectorKind() != null) vectorColumns.add(c.name());
             }
         }
         for (Column t : tgt.columns()) {
-            if (src.column(t.name()) == null) notCompared.add(Idents.display(t.name()) + " (only on target)");
+            if (src.column(t.name()) == null) notCompared.add(Sql.display(t.name()) + " (only on target)");
         }
     }
 
@@ -76,7 +77,7 @@ final class TablePlan {
 
     /** The expression a column enters the hash as. */
     static String hashInput(Column c) {
-        String q = Idents.quote(c.name());
+        String q = Sql.ident(c.name());
         return switch (c.hashKind()) {
             case DIRECT -> c.collatable() ? q + " COLLATE \"C\"" : q;
             case SEND -> c.sendFunction() + "(" + q + ")";
@@ -116,15 +117,15 @@ final class TablePlan {
     }
 
     String keyTuple() {
-        return pk.size() == 1 ? Idents.quote(pk.get(0)) : "(" + Idents.quoteAll(pk) + ")";
+        return pk.size() == 1 ? Sql.ident(pk.get(0)) : "(" + Sql.identList(pk) + ")";
     }
 
     String keyTexts() {
-        return pk.stream().map(k -> Idents.quote(k) + "::text").collect(Collectors.joining(", "));
+        return pk.stream().map(k -> Sql.ident(k) + "::text").collect(Collectors.joining(", "));
     }
 
     String orderByKey() {
-        return " ORDER BY " + Idents.quoteAll(pk);
+        return " ORDER BY " + Sql.identList(pk);
     }
 
     private String paramTuple(boolean source) {
@@ -175,7 +176,7 @@ final class TablePlan {
                 } else if (c.vectorKind() != Catalog.VectorKind.SPARSEVEC) {
                     // no hash to share the read with: vector_dims reads the vector once, without converting it
                     String schema = c.sendFunction().substring(0, c.sendFunction().lastIndexOf('.'));
-                    inner.add(schema + ".vector_dims(" + Idents.quote(c.name()) + ") AS " + x);
+                    inner.add(schema + ".vector_dims(" + Sql.ident(c.name()) + ") AS " + x);
                     dims = x;
                 } else {
                     inner.add(hashInput(c) + " AS " + x);
@@ -199,7 +200,7 @@ final class TablePlan {
     String narrowSql(boolean source, boolean hash, int buckets) {
         String b = bucketExpr(source, buckets);
         return "SELECT " + b + ", " + keyTexts() + (hash ? ", " + rowHashExpr(source) : "") + " FROM " + table(source).sql()
-                + " WHERE " + b + " = ANY (?) ORDER BY 1, " + Idents.quoteAll(pk);
+                + " WHERE " + b + " = ANY (?) ORDER BY 1, " + Sql.identList(pk);
     }
 
     private static String range(String prefix, int n) {
@@ -215,7 +216,7 @@ final class TablePlan {
             Column c = src.column(pk.get(i));
             String v = values[i];
             boolean numeric = c != null && (c.typeOid() == 20 || c.typeOid() == 21 || c.typeOid() == 23);
-            parts.add(Idents.display(pk.get(i)) + "=" + (numeric ? v : Idents.literal(v)));
+            parts.add(Sql.display(pk.get(i)) + "=" + (numeric ? v : Sql.literal(v)));
         }
         return parts.size() == 1 ? parts.get(0) : "(" + String.join(", ", parts) + ")";
     }

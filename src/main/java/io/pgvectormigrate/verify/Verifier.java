@@ -2,6 +2,7 @@ package io.pgvectormigrate.verify;
 
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.verify.Catalog.Table;
@@ -131,7 +132,7 @@ public final class Verifier {
 
         TableResult build() {
             return new TableResult(plan.display(), plan.src.primaryKey().isEmpty() ? null
-                    : plan.src.primaryKey().stream().map(Idents::display).toList(), sourceRows, targetRows, content,
+                    : plan.src.primaryKey().stream().map(Sql::display).toList(), sourceRows, targetRows, content,
                     vectors, groups.isEmpty() ? null : List.copyOf(groups));
         }
     }
@@ -258,8 +259,8 @@ public final class Verifier {
                     VectorStats s = out.stats(0, i);
                     VectorStats t = out.stats(1, i);
                     boolean ok = s.equals(t) && s.offDeclared() == 0 && t.offDeclared() == 0;
-                    vr.add(new VectorResult(Idents.display(col), c.type(), c.declaredDims() > 0 ? c.declaredDims() : null, s, t, ok));
-                    String obj = name + "." + Idents.display(col);
+                    vr.add(new VectorResult(Sql.display(col), c.type(), c.declaredDims() > 0 ? c.declaredDims() : null, s, t, ok));
+                    String obj = name + "." + Sql.display(col);
                     if (s.nulls() != t.nulls()) {
                         differences.add(new Difference(Check.VECTORS.id(), obj, "NULL vectors: " + s.nulls() + " on source, "
                                 + t.nulls() + " on target"));
@@ -303,7 +304,7 @@ public final class Verifier {
                     for (VerifyReport.RowDiff d : out.examples()) {
                         differences.add(new Difference(check, name, d.kind() + ": " + d.key()
                                 + (d.columns() == null || d.columns().isEmpty() ? "" : " (columns: "
-                                + String.join(", ", d.columns().stream().map(Idents::display).toList()) + ")")));
+                                + String.join(", ", d.columns().stream().map(Sql::display).toList()) + ")")));
                     }
                     if (diffs > out.examples().size()) {
                         differences.add(new Difference(check, name, "... and " + (diffs - out.examples().size())
@@ -347,7 +348,7 @@ public final class Verifier {
                         .findFirst().orElse(null);
                 if (p == null) continue;
                 if (p.tgt.column(g[2]) == null || p.src.column(g[2]) == null) {
-                    differences.add(new Difference(Check.GROUPS.id(), p.display(), "grouping column " + Idents.display(g[2])
+                    differences.add(new Difference(Check.GROUPS.id(), p.display(), "grouping column " + Sql.display(g[2])
                             + " is missing on " + (p.src.column(g[2]) == null ? "source" : "target")));
                     continue;
                 }
@@ -380,7 +381,7 @@ public final class Verifier {
                 }
             }
             detail.put(Check.GROUPS, n == 0 ? "no grouping column (pass --group-by table.column)" : n + " grouping column(s): "
-                    + String.join(", ", specs.stream().map(g -> Idents.display(g[0], g[1]) + "." + Idents.display(g[2])).toList()));
+                    + String.join(", ", specs.stream().map(g -> Sql.display(g[0], g[1]) + "." + Sql.display(g[2])).toList()));
         }
 
         /** --group-by entries resolved to (schema, table, column); items.botid by default when it exists. */

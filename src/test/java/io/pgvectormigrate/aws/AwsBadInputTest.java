@@ -171,6 +171,22 @@ class AwsBadInputTest {
         assertNothingCreated(w, "ok1");
     }
 
+    /** ServerlessV2ScalingConfiguration: MinCapacity 0 only on versions with auto-pause; RDS reports it in DescribeDBEngineVersions. */
+    @Test
+    void minCapacityZeroNeedsAnEngineVersionWithAutoPauseAndIsRefusedBeforeAnythingIsCreated() {
+        World w = new World(tmp);
+        assertUsage(w.run("restore", "--snapshot", World.SNAPSHOT, "--run-id", "acu0", "--min-acu", "0"),
+                "--min-acu 0 needs Aurora Serverless v2 auto-pause", "aurora-postgresql 15.3", "nothing was created");
+        assertNothingCreated(w, "acu0");
+        assertEquals(List.of(), w.aws.faults.mutations(), "no parameter group made and rolled back: nothing at all");
+
+        // 15.7 supports auto-pause (ServerlessV2FeaturesSupport.MinCapacity 0): accepted
+        w.aws.rds.addSnapshot("pg157", "aurora-postgresql", "15.7", "available", null, "x");
+        CliRun.Result ok = w.run("restore", "--snapshot", "pg157", "--run-id", "acu1", "--min-acu", "0");
+        assertEquals(0, ok.exitCode(), ok.toString());
+        assertEquals(0.0, w.aws.rds.clusters.get("pgvm-acu1-source").minAcu);
+    }
+
     @Test
     void aRunStartedInAnotherRegionIsRefused() {
         World w = new World(tmp);

@@ -112,7 +112,7 @@ class AwsCleanupTest {
         List<String> deletes = new java.util.ArrayList<>();
         report.get("items").forEach(i -> deletes.add(i.get("action").asText() + " " + i.get("id").asText()));
         assertEquals(List.of("DELETE pgvm-k4-writer", "DELETE pgvm-k4-source", "DELETE pgvm-k4-params",
-                "DELETE pgvector-migrate/k4/temporary-source"), deletes);
+                "DELETE pgvector-migrate/k4/temporary-source-credentials"), deletes);
     }
 
     @Test

@@ -73,10 +73,16 @@ class AwsEndToEndTest {
             assertEquals(0, r.exitCode(), r.toString());
 
             // the secret the tool stored (what DMS reads) logs in; the snapshot's old password no longer does
-            DbSecret secret = DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/e1/temporary-source").value);
+            DbSecret secret = DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/e1/temporary-source-credentials").value);
             ConnectionSpec viaSecret = new ConnectionSpec(secret.host(), secret.port(), secret.dbname(), secret.username(), secret.password(), Map.of());
             assertEquals(ROWS, rows(viaSecret));
             assertThrows(SQLException.class, () -> rows(viaSecret.withPassword(World.OLD_PASSWORD)));
+            // the writer came up with the new parameter group pending-reboot (as RDS may): restore rebooted it, and logical
+            // replication is in effect, over SQL
+            assertEquals(1, w.aws.rds.instances.get("pgvm-e1-writer").reboots);
+            assertEquals("in-sync", w.aws.rds.instances.get("pgvm-e1-writer").parameterStatus);
+            assertEquals("logical", Sql.scalar(viaSecret, "SHOW wal_level"));
+            assertEquals("1", w.journal("e1").output(io.pgvectormigrate.pipeline.Step.RESTORE, "writerReboots").orElseThrow());
 
             // the provider's credentials step, as the pipeline calls it on resume, gives the same working login
             Journal j = w.journal("e1");
@@ -106,11 +112,15 @@ class AwsEndToEndTest {
         World w = worldWithData(db, "e2");
         try {
             assertEquals(0, w.run("capture", "--cluster", World.OLD_CLUSTER, "--secret-id", w.oldSecretArn, "--run-id", "e2").exitCode());
+            w.aws.rds.newWritersPendingReboot = false; // this time the group is in effect when the writer starts
             CliRun.Result r = w.run("restore", "--snapshot", World.SNAPSHOT, "--run-id", "e2");
             assertEquals(0, r.exitCode(), r.toString());
-            DbSecret secret = DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/e2/temporary-source").value);
+            DbSecret secret = DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/e2/temporary-source-credentials").value);
             assertEquals(World.OLD_PASSWORD, secret.password());
-            assertEquals(ROWS, rows(new ConnectionSpec(secret.host(), secret.port(), secret.dbname(), secret.username(), secret.password(), Map.of())));
+            ConnectionSpec login = new ConnectionSpec(secret.host(), secret.port(), secret.dbname(), secret.username(), secret.password(), Map.of());
+            assertEquals(ROWS, rows(login));
+            assertEquals("logical", Sql.scalar(login, "SHOW wal_level"));
+            assertFalse(w.aws.faults.mutations().contains("RebootDBInstance"), "no reboot when the member is in-sync");
             assertEquals(0, w.run("cleanup", "--run-id", "e2", "--yes").exitCode());
             w.assertNoLeak(r, World.OLD_PASSWORD);
         } finally {

@@ -45,7 +45,8 @@ class AwsPlanTest {
                 "DeletionProtection=false", "MinCapacity=0.5, MaxCapacity=8.0",
                 "Tag(Key=pgvector-migrate:run-id, Value=p1), Tag(Key=pgvector-migrate:role, Value=temporary-source)",
                 "CHANGE rds CreateDBInstance  DBInstanceIdentifier=pgvm-p1-writer, DBInstanceClass=db.serverless",
-                "CHANGE secretsmanager CreateSecret  Name=pgvector-migrate/p1/temporary-source",
+                "CHANGE rds RebootDBInstance  DBInstanceIdentifier=pgvm-p1-writer",
+                "CHANGE secretsmanager CreateSecret  Name=pgvector-migrate/p1/temporary-source-credentials",
                 "SecretString=*** Sensitive Data Redacted ***",
                 "CHANGE rds ModifyDBCluster  DBClusterIdentifier=pgvm-p1-source, ApplyImmediately=true, MasterUserPassword=*** Sensitive Data Redacted ***",
                 "CHANGE rds DeleteDBInstance  DBInstanceIdentifier=pgvm-p1-writer",
@@ -54,7 +55,7 @@ class AwsPlanTest {
                 "CHANGE secretsmanager DeleteSecret",
                 "read   rds DescribeDBClusterSnapshots  DBClusterSnapshotIdentifier=bedrockchat-final",
                 "read   cloudformation DescribeStacks  StackName=BedrockChatStack",
-                "10 changes")) {
+                "11 changes")) {
             assertTrue(out.contains(expected), "plan lacks '" + expected + "':\n" + out);
         }
     }

@@ -17,7 +17,9 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** restore against the fakes: what is created, how it is configured, tagged and journaled, and that re-runs adopt. */
@@ -60,7 +62,7 @@ class AwsRestoreTest {
         assertEquals("r1", i.tags.get(Tags.RUN_ID));
 
         // no captured secret: a generated password, set on the cluster and stored in an RDS-format secret
-        FakeSecretsManager.Secret s = w.aws.secrets.secrets.get("pgvector-migrate/r1/temporary-source");
+        FakeSecretsManager.Secret s = w.aws.secrets.secrets.get("pgvector-migrate/r1/temporary-source-credentials");
         JsonNode json = Json.mapper().readTree(s.value);
         assertEquals(c.endpoint, json.get("host").asText());
         assertEquals(5432, json.get("port").asInt());
@@ -124,7 +126,29 @@ class AwsRestoreTest {
         assertEquals(pw, w.storedSourcePassword("r3"));
         assertEquals(pw, w.aws.rds.clusters.get("pgvm-r3-source").masterPassword);
         assertEquals(List.of("cluster:pgvm-r3-source", "instance:pgvm-r3-writer", "group:pgvm-r3-params",
-                "secret:pgvector-migrate/r3/temporary-source"), w.aws.taggedWith("r3"));
+                "secret:pgvector-migrate/r3/temporary-source-credentials"), w.aws.taggedWith("r3"));
+    }
+
+    /**
+     * The tool-owned secret made from a captured password, then the process dies; resumed with --reset-password, the
+     * secret is updated in place (PutSecretValue) with the new generated password before it is set on the cluster.
+     */
+    @Test
+    void aResumeWithResetPasswordUpdatesTheToolOwnedSecretInPlace() throws Exception {
+        World w = new World(tmp);
+        assertEquals(0, w.run("capture", "--cluster", World.OLD_CLUSTER, "--secret-id", w.oldSecretArn, "--run-id", "r10").exitCode());
+        // restore's changes: group, its parameters, cluster, writer, the writer's reboot, then the tool-owned secret
+        w.aws.faults.crashAfterMutation(6);
+        assertThrows(io.pgvectormigrate.aws.fake.SimulatedCrash.class, () -> w.run("restore", "--snapshot", World.SNAPSHOT, "--run-id", "r10"));
+        assertEquals(World.OLD_PASSWORD, w.storedSourcePassword("r10"), "the secret holds the captured password");
+        w.aws.faults.clearLog();
+        CliRun.Result again = w.run("restore", "--snapshot", World.SNAPSHOT, "--run-id", "r10", "--reset-password");
+        assertEquals(0, again.exitCode(), again.toString());
+        assertEquals(List.of("PutSecretValue", "ModifyDBCluster"), w.aws.faults.mutations(), "the secret first, then the cluster");
+        String pw = w.storedSourcePassword("r10");
+        assertNotEquals(World.OLD_PASSWORD, pw);
+        assertEquals(pw, w.aws.rds.clusters.get("pgvm-r10-source").masterPassword);
+        w.assertNoLeak(again, pw, World.OLD_PASSWORD);
     }
 
     @Test

@@ -116,7 +116,7 @@ final class World {
 
     /** The generated password the tool stored for a run (read from the fake, as DMS would). */
     String storedSourcePassword(String runId) {
-        var s = aws.secrets.secrets.get("pgvector-migrate/" + runId + "/temporary-source");
+        var s = aws.secrets.secrets.get("pgvector-migrate/" + runId + "/temporary-source-credentials");
         return s == null ? null : DbSecret.parse("test", s.value).password();
     }
 }

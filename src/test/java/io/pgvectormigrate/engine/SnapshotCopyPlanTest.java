@@ -1,5 +1,7 @@
 package io.pgvectormigrate.engine;
 
+import io.pgvectormigrate.pg.Catalog;
+import io.pgvectormigrate.pg.TableId;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -11,8 +13,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The block ranges a snapshot copy reads cover every block exactly once. */
 class SnapshotCopyPlanTest {
     private static TableInfo table(String name, long bytes, long blocks) {
-        return new TableInfo(1, "public", name, 'd', true, 'p', true, bytes, blocks, 1000,
-                List.of(new TableInfo.Column("id", "integer", true)));
+        return new TableInfo(new Catalog.Relation(1, new TableId("public", name), false, null, null, 'd', true, false),
+                true, bytes, blocks, 1000, List.of(new TableInfo.Column("id", "integer", true)));
     }
 
     @Test

@@ -38,7 +38,7 @@ class DmsStepCommandsResumeTest {
             Files.writeString(config, Files.readString(config).replace("  pollInterval: 2ms", "  migrationType: full-load-and-cdc\n  pollInterval: 2ms"));
             assertEquals(ExitCode.OK, w.run("restore", "--snapshot", RunWorld.SNAPSHOT, "--stack", RunWorld.STACK, "--run-id", "k1",
                     "--region", RunWorld.REGION).exitCode());
-            var secret = io.pgvectormigrate.aws.DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/k1/temporary-source").value);
+            var secret = io.pgvectormigrate.aws.DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/k1/temporary-source-credentials").value);
             String sourcePassword = w.sourcePassword("k1");
             ConnectionSpec source = new ConnectionSpec(secret.host(), secret.port(), secret.dbname(), secret.username(),
                     sourcePassword, java.util.Map.of());

@@ -42,7 +42,7 @@ class MigrateDmsAndCleanupTest {
                     "--region", RunWorld.REGION);
             assertEquals(ExitCode.OK, restore.exitCode(), restore.toString());
             String sourcePassword = w.sourcePassword("m1");
-            var secret = io.pgvectormigrate.aws.DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/m1/temporary-source").value);
+            var secret = io.pgvectormigrate.aws.DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/m1/temporary-source-credentials").value);
             ConnectionSpec source = new ConnectionSpec(secret.host(), secret.port(), secret.dbname(), secret.username(), sourcePassword,
                     java.util.Map.of());
             CliRun.Result prepare = w.run("prepare-target", "--target", url(db.target()), "--source", url(source));
@@ -55,7 +55,7 @@ class MigrateDmsAndCleanupTest {
             assertTrue(m.out().contains("next: then cut over"), m.out());
             assertEquals(200, w.targetRows());
             var project = w.aws.dms.projectNamed("pgvm-m1-dms").orElseThrow();
-            assertEquals(w.aws.secrets.secrets.get("pgvector-migrate/m1/temporary-source").arn,
+            assertEquals(w.aws.secrets.secrets.get("pgvector-migrate/m1/temporary-source-credentials").arn,
                     project.sourceDataProviderDescriptors().get(0).secretsManagerSecretId());
             assertEquals(w.stackSecretArn, project.targetDataProviderDescriptors().get(0).secretsManagerSecretId());
             assertEquals(List.of("sg-target"), w.aws.dms.profileNamed("pgvm-m1-dms").orElseThrow().vpcSecurityGroups());
@@ -95,11 +95,11 @@ class MigrateDmsAndCleanupTest {
     void cleanupOfACrashedRunStopsTheRunningMigrationAndDeletesEverythingEvenWithoutTheJournal(PgServers.DbPair db) throws Exception {
         try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 200, 3)) {
             String config = w.config("migration.yaml", "").toString();
-            w.aws.dms.startingPolls(1_000); // DMS still provisioning when the process dies
+            w.aws.dms.startingPolls(40); // DMS still provisioning when the process dies
             w.aws.dms.crash("DescribeDataMigrations", FakeDms.When.AFTER, 5);
             assertThrows(SimulatedCrash.class, () -> w.run("run", "--config", config, "--run-id", "lost"));
             w.aws.dms.clearCrashes();
-            assertEquals("Starting", w.aws.dms.migrationNamed("pgvm-lost-dms").orElseThrow().dataMigrationStatus());
+            assertEquals(io.pgvectormigrate.aws.dms.FakeDms.STARTING, w.aws.dms.statusOf("pgvm-lost-dms"));
             // the journal is lost: cleanup finds the run's objects by their tags
             try (var walk = Files.walk(Journal.runDir(w.workDir(), "lost"))) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());

@@ -132,6 +132,18 @@ class RunBadInputTest {
             w.aws.iam.deny = true;
             bad(w, "denied", "run", "--config", c);
             w.aws.iam.deny = false;
+            // DMS's subnets must cover two Availability Zones, as DescribeDBSubnetGroups places them
+            FakeRds.SubnetGroup group = w.aws.rds.subnetGroups.get(RunWorld.SUBNET_GROUP);
+            String zoneB = group.zones.put("subnet-b", "us-east-1a");
+            bad(w, "the DMS subnets subnet-a, subnet-b are all in us-east-1a", "run", "--config", c);
+            group.zones.put("subnet-b", zoneB);
+            Map<String, String> elsewhere = new LinkedHashMap<>(w.aws.cfn.stacks.get(RunWorld.STACK));
+            elsewhere.put("PrivateSubnetId1", "subnet-zzz");
+            w.aws.cfn.stacks.put("Elsewhere", elsewhere);
+            bad(w, "cannot tell the Availability Zone of subnet subnet-zzz", "run", "--config", c, "--stack", "Elsewhere");
+            // tags DMS would refuse
+            Files.writeString(w.cwd.resolve("tags.yaml"), Files.readString(Path.of(c)).replace("  roleArn:", "  tags:\n    aws:owner: me\n  roleArn:"));
+            bad(w, "dms.tags: tag key 'aws:owner' uses the prefix aws:", "run", "--config", "tags.yaml");
 
             // the run id
             Journal.open(w.workDir(), "rehearsal", "rehearse", Clock.systemUTC());

@@ -66,9 +66,9 @@ class RunCrashResumeTest {
         }
     }
 
-    /** AwsCrashResumeTest crashes after every one of these for restore and cleanup; here the restore and the teardown's. */
+    /** AwsCrashResumeTest crashes after every one of these for restore and cleanup; here the restore, the writer's reboot and the teardown's. */
     @ParameterizedTest(name = "crash after the RDS/Secrets Manager change #{0}, then resume")
-    @ValueSource(ints = {3, 8})
+    @ValueSource(ints = {3, 5, 9})
     void crashAfterEachAwsChangeThenResume(int n, PgServers.DbPair db) throws Exception {
         try (RunWorld w = world(db)) {
             Path config = w.config("migration.yaml", "");
@@ -76,8 +76,9 @@ class RunCrashResumeTest {
             SimulatedCrash crash = assertThrows(SimulatedCrash.class, () -> w.run("run", "--config", config.toString(), "--run-id", "crash"));
             String after = w.aws.faults.mutations().get(n - 1);
             assertTrue(crash.getMessage().contains(after), crash.getMessage());
+            // the writer comes up pending-reboot with the new parameter group (FakeRds, as RDS may): restore reboots it
             List<String> expected = List.of("CreateDBClusterParameterGroup", "ModifyDBClusterParameterGroup", "RestoreDBClusterFromSnapshot",
-                    "CreateDBInstance", "CreateSecret", "ModifyDBCluster", "DeleteDBInstance", "DeleteDBCluster",
+                    "CreateDBInstance", "RebootDBInstance", "CreateSecret", "ModifyDBCluster", "DeleteDBInstance", "DeleteDBCluster",
                     "DeleteDBClusterParameterGroup", "DeleteSecret");
             assertEquals(expected.get(n - 1), after, "the changes come in this order");
             resumeAndCheck(w, config, List.of(crash.getMessage()));
@@ -94,6 +95,27 @@ class RunCrashResumeTest {
     void crashAroundDmsCallsThenResume(String operation, FakeDms.When when, int occurrence, PgServers.DbPair db) throws Exception {
         try (RunWorld w = world(db)) {
             Path config = w.config("migration.yaml", "");
+            w.aws.dms.crash(operation, when, occurrence);
+            assertThrows(SimulatedCrash.class, () -> w.run("run", "--config", config.toString(), "--run-id", "crash"));
+            w.aws.dms.clearCrashes();
+            resumeAndCheck(w, config, List.of());
+        }
+    }
+
+    /**
+     * The same for a full-load-and-cdc run, on FakeDms as documented (statuses, Stop refused while Starting, no
+     * filters): killed while the initial sync runs, or right after cutover stopped DMS, then resumed and verified.
+     */
+    @ParameterizedTest(name = "CDC run: crash {1} {0} #{2}, then resume")
+    @CsvSource({
+            "DescribeDataMigrations, AFTER, 6",    // while the initial sync runs
+            "StopDataMigration, AFTER, 1",         // cutover: DMS stopped, the response lost
+    })
+    void crashAroundDmsCallsOfACdcRunThenResume(String operation, FakeDms.When when, int occurrence, PgServers.DbPair db) throws Exception {
+        try (RunWorld w = world(db)) {
+            Path config = w.config("migration.yaml", "");
+            java.nio.file.Files.writeString(config, java.nio.file.Files.readString(config)
+                    .replace("  pollInterval: 2ms", "  migrationType: full-load-and-cdc\n  pollInterval: 2ms"));
             w.aws.dms.crash(operation, when, occurrence);
             assertThrows(SimulatedCrash.class, () -> w.run("run", "--config", config.toString(), "--run-id", "crash"));
             w.aws.dms.clearCrashes();

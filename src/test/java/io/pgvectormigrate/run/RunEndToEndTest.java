@@ -89,7 +89,7 @@ class RunEndToEndTest {
             assertTrue(report.get("verification").get("passed").asBoolean());
             // the kept temporary cluster: DMS's publication and slot are gone from it, its subscription from the target
             io.pgvectormigrate.aws.DbSecret s = io.pgvectormigrate.aws.DbSecret.parse("t",
-                    w.aws.secrets.secrets.get("pgvector-migrate/cdc/temporary-source").value);
+                    w.aws.secrets.secrets.get("pgvector-migrate/cdc/temporary-source-credentials").value);
             io.pgvectormigrate.pg.ConnectionSpec source = new io.pgvectormigrate.pg.ConnectionSpec(s.host(), s.port(), s.dbname(),
                     s.username(), s.password(), java.util.Map.of());
             assertEquals(0L, Sql.count(source, "SELECT count(*) FROM pg_publication"));
@@ -101,7 +101,7 @@ class RunEndToEndTest {
             report.get("resourcesLeft").forEach(n -> kinds.add(n.get("kind").asText()));
             assertEquals(List.of("secretsmanager.secret", "rds.instance", "rds.cluster", "rds.cluster-parameter-group"), kinds);
             assertEquals(List.of("cluster:pgvm-cdc-source", "instance:pgvm-cdc-writer", "group:pgvm-cdc-params",
-                    "secret:pgvector-migrate/cdc/temporary-source"), w.leftovers("cdc"));
+                    "secret:pgvector-migrate/cdc/temporary-source-credentials"), w.leftovers("cdc"));
 
             CliRun.Result c = w.run("cleanup", "--run-id", "cdc", "--yes", "--no-final-snapshot");
             assertEquals(ExitCode.OK, c.exitCode(), c.toString());

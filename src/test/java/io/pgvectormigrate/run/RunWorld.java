@@ -159,7 +159,7 @@ final class RunWorld implements AutoCloseable {
 
     /** The tool-owned secret of a run's temporary cluster, as DMS would read it (null once deleted). */
     String sourcePassword(String runId) {
-        var s = aws.secrets.secrets.get("pgvector-migrate/" + runId + "/temporary-source");
+        var s = aws.secrets.secrets.get("pgvector-migrate/" + runId + "/temporary-source-credentials");
         return s == null ? null : io.pgvectormigrate.aws.DbSecret.parse("t", s.value).password();
     }
 

@@ -2,7 +2,7 @@ package io.pgvectormigrate.target;
 
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.target.Catalog.ExtensionState;
+import io.pgvectormigrate.target.SchemaInfo.ExtensionState;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;

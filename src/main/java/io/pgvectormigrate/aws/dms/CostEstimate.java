@@ -1,5 +1,9 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.pg.Catalog;
+import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.TableId;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -98,17 +102,15 @@ public final class CostEstimate {
      * Measures the selected tables, and for the table holding the chunks the number of groups (bots) and the
      * characters of text (Bedrock Chat: items.botid and items.content).
      */
-    public static Measured measure(Connection c, List<SourceTables.Table> tables, SourceTables.Table chunkTable,
+    public static Measured measure(Connection c, Catalog.Selection selection, TableId chunkTable,
                                    String groupColumn, String textColumn) throws SQLException {
         long rows = 0;
         long bytes = 0;
-        for (SourceTables.Table t : tables) {
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t.qualified())) {
-                rs.next();
-                rows += rs.getLong(1);
-            }
+        for (TableId t : selection.roots()) rows += Catalog.rowCount(c, t);
+        // sizes live in the leaves: a partitioned table has no storage of its own
+        for (Catalog.Relation leaf : selection.leaves()) {
             try (PreparedStatement ps = c.prepareStatement("SELECT pg_total_relation_size(?::regclass)")) {
-                ps.setString(1, t.qualified());
+                ps.setString(1, leaf.id().sql());
                 try (ResultSet rs = ps.executeQuery()) {
                     rs.next();
                     bytes += rs.getLong(1);
@@ -117,10 +119,10 @@ public final class CostEstimate {
         }
         long groups = 0;
         long chars = 0;
-        if (chunkTable != null && tables.contains(chunkTable)) {
+        if (chunkTable != null && selection.roots().contains(chunkTable)) {
             try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT count(DISTINCT " + SourceTables.quote(groupColumn) + "), coalesce(sum(length(" + SourceTables.quote(textColumn)
-                            + ")), 0) FROM " + chunkTable.qualified())) {
+                    "SELECT count(DISTINCT " + Sql.ident(groupColumn) + "), coalesce(sum(length(" + Sql.ident(textColumn)
+                            + ")), 0) FROM " + chunkTable.sql())) {
                 rs.next();
                 groups = rs.getLong(1);
                 chars = rs.getLong(2);

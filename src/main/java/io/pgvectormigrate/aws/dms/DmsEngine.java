@@ -1,10 +1,13 @@
 package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Sequences;
 import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
@@ -81,10 +84,41 @@ public final class DmsEngine implements CopyEngine {
 
     // ---------------------------------------------------------------- preflight
 
+    /** The selection on the source: tables DMS can name, and for CDC, tables logical replication can carry. */
+    @Override
+    public void checkSource(RunContext ctx, Endpoints endpoints) {
+        try (Connection s = connect(endpoints.source(), "source")) {
+            selectOnSource(s, endpoints.tables());
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /** The source's selection, refused (exit 2) when DMS cannot migrate it as asked. */
+    private Catalog.Selection selectOnSource(Connection s, TableFilter filter) throws SQLException {
+        Catalog.Selection selection = Catalog.select(s, filter);
+        if (selection.isEmpty()) {
+            throw ToolException.usage("no table on the source matches " + filter.describe() + ": check the table filter");
+        }
+        SelectionRules.forTables(ids(selection.leaves())); // refuses names DMS cannot select
+        if (options.migrationType().cdc()) {
+            // DMS's CDC is PostgreSQL's logical replication: the source refuses updates and deletes on such a table
+            selection.replicaIdentityProblem().ifPresent(p -> {
+                throw ToolException.usage(p + "; or use --dms-migration-type full-load");
+            });
+        }
+        return selection;
+    }
+
+    private static List<TableId> ids(List<Catalog.Relation> relations) {
+        return relations.stream().map(Catalog.Relation::id).toList();
+    }
+
     /** Checks options, both databases and DMS's rules for them before anything is created; every failure is exit 2. */
     @Override
     public void preflight(RunContext ctx, Endpoints endpoints) {
         options.validate();
+        new DmsNames(ctx.runId()).require();
         checkDmsCredentialRules(endpoints.source(), "source");
         checkDmsCredentialRules(endpoints.target(), "target");
         int sourceVersion;
@@ -92,15 +126,12 @@ public final class DmsEngine implements CopyEngine {
             String walLevel = scalar(s, "SHOW wal_level");
             if (!"logical".equals(walLevel)) {
                 throw ToolException.usage("logical replication is off on the source " + endpoints.source().display()
-                        + " (wal_level=" + walLevel + "): DMS needs rds.logical_replication=1 in the temporary cluster's parameter group "
-                        + "(the restore step sets it; a writer started before the change needs a reboot)");
+                        + " (wal_level=" + walLevel + "): DMS needs rds.logical_replication=1 in the cluster parameter group, in effect on the "
+                        + "writer (the restore step sets it and reboots a writer whose parameter group status is not in-sync; "
+                        + "check with aws rds describe-db-clusters, reboot with aws rds reboot-db-instance), then re-run");
             }
             sourceVersion = Integer.parseInt(scalar(s, "SHOW server_version_num"));
-            List<SourceTables.Table> tables = SourceTables.list(s, endpoints.tables());
-            if (tables.isEmpty()) {
-                throw ToolException.usage("no table on the source matches " + endpoints.tables().describe() + ": check the table filter");
-            }
-            SelectionRules.forTables(tables); // refuses names DMS cannot select
+            selectOnSource(s, endpoints.tables());
         } catch (SQLException e) {
             throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
         }
@@ -139,6 +170,7 @@ public final class DmsEngine implements CopyEngine {
      * @param target how the tool reaches the target (host, port and database name the data provider defaults to)
      */
     public void headStart(RunContext ctx, ConnectionSpec target) {
+        new DmsNames(ctx.runId()).require(); // the options were checked in the run's preflight (before the source secret exists)
         DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), poller);
         aws("head start", () -> {
             String subnetGroup = objects.ensureSubnetGroup();
@@ -151,9 +183,10 @@ public final class DmsEngine implements CopyEngine {
     @Override
     public Migrated migrate(RunContext ctx, Endpoints endpoints) {
         options.validate();
+        new DmsNames(ctx.runId()).require();
         Journal journal = ctx.journal();
         Progress progress = ctx.progress();
-        List<SourceTables.Table> tables = tablesOnBothSides(endpoints);
+        List<TableId> tables = tablesOnBothSides(endpoints);
         String rules = SelectionRules.forTables(tables);
         DmsObjects objects = new DmsObjects(dms, options, journal, progress, poller);
         return aws("migrate", () -> {
@@ -177,36 +210,44 @@ public final class DmsEngine implements CopyEngine {
             figures.put("dataMigrationArn", done.dataMigrationArn());
             figures.put("type", options.migrationType().api());
             figures.put("status", done.dataMigrationStatus());
+            if (done.stopReason() != null) figures.put("stopReason", done.stopReason());
+            if (done.dataMigrationEndTime() != null) figures.put("dmsEndTime", done.dataMigrationEndTime().toString());
             figures.put("tables", String.valueOf(tables.size()));
+            figures.put("dmsStatistics", st == null ? "absent" : "reported");
             if (st != null && st.tablesLoaded() != null) figures.put("tablesLoaded", String.valueOf(st.tablesLoaded()));
             if (st != null && st.elapsedTimeMillis() != null) figures.put("dmsElapsedMillis", String.valueOf(st.elapsedTimeMillis()));
             figures.put("sequencesSet", String.valueOf(sequences));
+            String judged = !options.migrationType().cdc() && completion(done) == Completion.UNKNOWN
+                    ? " (DMS reported no statistics to confirm every table: verify judges the copy)" : "";
             // DMS reports no rows per table; the names and the figures are what it tells
             List<TableCopy> copied = tables.stream().map(t -> new TableCopy(t.schema() + "." + t.name(), -1, -1)).toList();
             return new Migrated("dms", "DMS " + options.migrationType().api() + " of " + tables.size() + " table(s) "
-                    + (options.migrationType().cdc() ? "loaded, changes streaming" : "complete"), copied, List.of(),
-                    -1, figures); // DMS measures CDC latency in seconds (a figure), not bytes
+                    + (options.migrationType().cdc() ? "loaded, changes streaming" : "complete") + judged, copied, List.of(),
+                    -1, figures); // CDC latency has no documented unit: a figure when DMS reports it, never a byte lag
         });
     }
 
-    /** The selected source tables, each of which must exist on the target (prepare-target made them). */
-    private List<SourceTables.Table> tablesOnBothSides(Endpoints endpoints) {
-        List<SourceTables.Table> tables;
+    /**
+     * The tables the data migration names (the selection's leaves: partitions one by one), each of which must exist on
+     * the target with every selected sequence (prepare-target made them).
+     */
+    private List<TableId> tablesOnBothSides(Endpoints endpoints) {
+        Catalog.Selection selection;
         try (Connection s = connect(endpoints.source(), "source")) {
-            tables = SourceTables.list(s, endpoints.tables());
+            selection = selectOnSource(s, endpoints.tables());
         } catch (SQLException e) {
             throw ToolException.runtime("cannot list the source tables: " + Database.firstLine(e.getMessage()), e);
         }
-        if (tables.isEmpty()) {
-            throw ToolException.usage("no table on the source matches " + endpoints.tables().describe() + ": check the table filter");
-        }
+        List<TableId> tables = ids(selection.leaves());
         try (Connection t = connect(endpoints.target(), "target")) {
-            List<SourceTables.Table> onTarget = SourceTables.list(t, TableFilter.ALL);
-            List<SourceTables.Table> missing = tables.stream().filter(x -> !onTarget.contains(x)).toList();
+            List<TableId> missing = new ArrayList<>();
+            for (TableId x : tables) if (!Catalog.exists(t, x)) missing.add(x);
             if (!missing.isEmpty()) {
-                throw ToolException.usage("table(s) " + missing + " do not exist on the target: run prepare-target first (the DMS engine "
-                        + options.tablePreparation().api() + "s existing tables and loads them; it does not create the schema)");
+                throw ToolException.usage("table(s) " + missing.stream().map(TableId::key).toList() + " do not exist on the target: "
+                        + "run prepare-target first (the DMS engine " + options.tablePreparation().api()
+                        + "s existing tables and loads them; it does not create the schema)");
             }
+            Sequences.requireOnTarget(t, selection.sequences());
         } catch (SQLException e) {
             throw ToolException.runtime("cannot list the target tables: " + Database.firstLine(e.getMessage()), e);
         }
@@ -226,7 +267,13 @@ public final class DmsEngine implements CopyEngine {
         }
     }
 
-    /** Starts (or restarts after a failure on an earlier attempt) and polls until the load is complete. */
+    /**
+     * Starts the data migration (or continues one an earlier attempt started) and polls until the full load is done or,
+     * for full-load-and-cdc, changes are streaming. Completion is judged as DMS reports it: a full load that finished
+     * ends in Stopped (the guide lists no "Load complete" for it); statistics are optional. What happens to an earlier
+     * attempt's migration: Ready is started; Failed is started again from scratch (reload-target); Stopped is never
+     * reloaded: a full load is judged done, a CDC migration resumes replication (resume-processing).
+     */
     private DataMigration runUntilLoaded(DmsObjects objects, DataMigration initial, Progress progress) {
         String arn = initial.dataMigrationArn();
         String name = initial.dataMigrationName();
@@ -243,29 +290,27 @@ public final class DmsEngine implements CopyEngine {
             if (status.active()) watched = true;
             String text = line.next(dm, Duration.ofNanos(System.nanoTime() - started));
             if (text != null) progress.info(text);
-            if (fullLoadDone(dm, status)) {
-                requireNoErroredTables(dm);
-                if (!cdc) return dm;
-            }
-            if (status == DmsStatus.CDC_ONGOING) {
+            if (!cdc && status == DmsStatus.STOPPED) return fullLoadStopped(dm);
+            if (cdc && status.streaming()) {
                 requireNoErroredTables(dm);
                 return dm;
             }
             if (status == DmsStatus.FAILED && (startedHere || watched)) throw failure(dm);
             if (status == DmsStatus.STOPPED && (startedHere || watched)) {
-                throw ToolException.runtime("DMS data migration " + name + " stopped before the load completed"
-                        + (dm.stopReason() == null ? "" : " (" + dm.stopReason() + ")")
-                        + ": re-run the same command to restart it");
+                throw ToolException.runtime("DMS data migration " + name + " was stopped before changes were streaming"
+                        + StatusLine.stopDetails(dm) + ": re-run the same command to resume replication (resume-processing; nothing is reloaded)");
             }
-            if (status == DmsStatus.DELETING) {
-                throw ToolException.runtime("DMS data migration " + name + " is being deleted by someone else: re-run the same command to recreate it");
-            }
-            if (status.startable() && !startedHere && !fullLoadDone(dm, status)) {
-                StartReplicationMigrationTypeValue type = status == DmsStatus.READY
-                        ? StartReplicationMigrationTypeValue.START_REPLICATION : StartReplicationMigrationTypeValue.RELOAD_TARGET;
+            if (status.startable() && !startedHere) {
+                StartReplicationMigrationTypeValue type = switch (status) {
+                    case READY -> StartReplicationMigrationTypeValue.START_REPLICATION;
+                    case STOPPED -> StartReplicationMigrationTypeValue.RESUME_PROCESSING;
+                    default -> StartReplicationMigrationTypeValue.RELOAD_TARGET;
+                };
                 if (type == StartReplicationMigrationTypeValue.RELOAD_TARGET) {
-                    progress.info("dms: restarting " + name + " from scratch (reload-target) after an earlier "
-                            + dm.dataMigrationStatus().toLowerCase(java.util.Locale.ROOT) + " attempt" + (dm.lastFailureMessage() == null ? "" : ": " + dm.lastFailureMessage()));
+                    progress.info("dms: restarting " + name + " from scratch (reload-target) after an earlier failed attempt"
+                            + (dm.lastFailureMessage() == null ? "" : ": " + dm.lastFailureMessage()));
+                } else if (type == StartReplicationMigrationTypeValue.RESUME_PROCESSING) {
+                    progress.info("dms: resuming replication of " + name + " (resume-processing), stopped earlier" + StatusLine.stopDetails(dm));
                 }
                 try {
                     DataMigration afterStart = DmsErrors.call("StartDataMigration",
@@ -291,32 +336,54 @@ public final class DmsEngine implements CopyEngine {
         }
     }
 
-    /**
-     * Full load finished: "Load complete", or a full-load migration that reports Stopped at 100% with nothing
-     * errored and no failure (the console shows both).
-     */
-    private static boolean fullLoadDone(DataMigration dm, DmsStatus status) {
-        if (status == DmsStatus.LOAD_COMPLETE || status == DmsStatus.CDC_ONGOING) return true;
-        if (status != DmsStatus.STOPPED) return false;
+    /** What DMS's statistics say about a stopped full load. */
+    enum Completion { COMPLETE, INCOMPLETE, UNKNOWN }
+
+    /** Statistics are optional in the model: judged only from the fields DMS sent. */
+    static Completion completion(DataMigration dm) {
         DataMigrationStatistics s = dm.dataMigrationStatistics();
-        return s != null && Integer.valueOf(100).equals(s.fullLoadPercentage()) && (s.tablesErrored() == null || s.tablesErrored() == 0)
-                && (dm.lastFailureMessage() == null || dm.lastFailureMessage().isBlank())
-                && "full-load".equalsIgnoreCase(dm.dataMigrationTypeAsString());
+        if (s == null) return Completion.UNKNOWN;
+        if (positive(s.tablesLoading()) || positive(s.tablesQueued())
+                || (s.fullLoadPercentage() != null && s.fullLoadPercentage() < 100)) {
+            return Completion.INCOMPLETE;
+        }
+        if (s.fullLoadPercentage() != null || s.tablesQueued() != null || s.tablesLoading() != null) return Completion.COMPLETE;
+        return Completion.UNKNOWN;
+    }
+
+    private static boolean positive(Integer i) {
+        return i != null && i > 0;
+    }
+
+    /**
+     * A full load in Stopped: done, unless what DMS reports says otherwise (errored, queued or loading tables, less than
+     * 100%). Never restarted by the tool: reload-target truncates the target and loads it again.
+     */
+    private DataMigration fullLoadStopped(DataMigration dm) {
+        requireNoErroredTables(dm);
+        if (completion(dm) == Completion.INCOMPLETE) {
+            throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " stopped before its full load completed"
+                    + StatusLine.stopDetails(dm) + " (" + StatusLine.format(dm, null) + "). The tool does not reload a stopped migration by itself "
+                    + "(reload-target truncates the target tables): to load again from scratch, run `aws dms start-data-migration "
+                    + "--data-migration-identifier " + dm.dataMigrationArn() + " --start-type reload-target`, then re-run the same command to wait for it");
+        }
+        return dm;
     }
 
     private void requireNoErroredTables(DataMigration dm) {
         DataMigrationStatistics s = dm.dataMigrationStatistics();
-        if (s != null && s.tablesErrored() != null && s.tablesErrored() > 0) {
+        if (s != null && positive(s.tablesErrored())) {
             throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " finished with " + s.tablesErrored()
                     + " errored table(s)" + (dm.lastFailureMessage() == null ? "" : ": " + dm.lastFailureMessage())
-                    + " (likely cause: " + FailureHints.likelyCause(dm.lastFailureMessage(), options.region(), dm.dataMigrationName())
-                    + "); re-run the same command to reload");
+                    + StatusLine.stopDetails(dm) + " (likely cause: " + FailureHints.likelyCause(dm.lastFailureMessage(), options.region(), dm.dataMigrationName())
+                    + "); after fixing it, load again from scratch with `aws dms start-data-migration --data-migration-identifier "
+                    + dm.dataMigrationArn() + " --start-type reload-target` and re-run the same command");
         }
     }
 
     private ToolException failure(DataMigration dm) {
         String msg = dm.lastFailureMessage() == null || dm.lastFailureMessage().isBlank() ? "no failure message from DMS" : dm.lastFailureMessage();
-        return ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " failed: " + msg
+        return ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " failed: " + msg + StatusLine.stopDetails(dm)
                 + " (likely cause: " + FailureHints.likelyCause(msg, options.region(), dm.dataMigrationName()) + "). "
                 + "Fix it and re-run the same command: the migration restarts from scratch"
                 + (options.tablePreparation() == DmsOptions.TablePreparation.TRUNCATE ? " and truncates the target tables first"
@@ -336,13 +403,13 @@ public final class DmsEngine implements CopyEngine {
             Optional<DataMigration> found = objects.runDataMigration();
             if (found.isPresent()) {
                 DataMigration dm = found.get();
-                if (options.migrationType().cdc() && DmsStatus.of(dm.dataMigrationStatus()) == DmsStatus.CDC_ONGOING) {
-                    dm = waitForCatchUp(objects, dm, progress);
-                    figures.put("cdcLatencySeconds", String.valueOf(latency(dm)));
+                if (options.migrationType().cdc() && DmsStatus.of(dm.dataMigrationStatus()).streaming()) {
+                    dm = waitForCatchUp(objects, dm, journal, endpoints.source(), progress, figures);
                 }
-                DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
-                if (status.active()) {
-                    stop(objects, dm, progress);
+                if (DmsStatus.of(dm.dataMigrationStatus()).active()) {
+                    progress.info("dms: stopping " + dm.dataMigrationName());
+                    objects.stopAndWait(dm, options.timeout());
+                    progress.info("dms: " + dm.dataMigrationName() + " stopped");
                     figures.put("stopped", "true");
                 }
             }
@@ -362,58 +429,71 @@ public final class DmsEngine implements CopyEngine {
                 -1, figures);
     }
 
+    /** Sequences forward to the source's position, never back; returns how many are now in step with the source. */
     private static int carrySequences(Endpoints endpoints) {
         try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
-            return Sequences.carry(s, t, SourceTables.list(s, endpoints.tables()));
+            return Sequences.carry(s, t, Catalog.select(s, endpoints.tables()).sequences()).size();
         } catch (SQLException e) {
             throw ToolException.runtime("cannot carry sequence values to the target: " + Database.firstLine(e.getMessage()), e);
         }
     }
 
-    /** CDC: wait until DMS reports no latency on two polls in a row (the source is a restored copy, so it settles). */
-    private DataMigration waitForCatchUp(DmsObjects objects, DataMigration initial, Progress progress) {
+    /**
+     * CDC catch-up, judged on the databases rather than on CDCLatency (no documented unit, optional, and not bound to
+     * reach exactly 0): the tool writes a sync point on the source (an empty transaction committed synchronously, then the
+     * WAL position), and waits until DMS's replication slot on the source has confirmed that position: everything
+     * committed before cutover began is then on the target. Never stops early: no slot, no catch-up.
+     */
+    private DataMigration waitForCatchUp(DmsObjects objects, DataMigration initial, Journal journal, ConnectionSpec source,
+                                         Progress progress, Map<String, String> figures) {
         String arn = initial.dataMigrationArn();
         StatusLine line = new StatusLine(options.heartbeat());
         long started = System.nanoTime();
         long deadline = started + options.timeout().toNanos();
-        int caughtUp = 0;
+        List<String> preexisting = journal.output(Step.MIGRATE, OUT_PREEXISTING_SLOTS).map(DmsEngine::csv).orElse(List.of());
+        String sync;
+        try (Connection s = connect(source, "source")) {
+            sync = DmsLeftovers.writeSyncPoint(s);
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot write the cutover sync point on the source: " + Database.firstLine(e.getMessage()), e);
+        }
+        figures.put("cdcSyncPoint", sync);
+        progress.info("dms: waiting until DMS has replicated everything up to the source's WAL position " + sync);
         DataMigration dm = initial;
         while (true) {
             String text = line.next(dm, Duration.ofNanos(System.nanoTime() - started));
             if (text != null) progress.info(text);
             DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
             if (status == DmsStatus.FAILED) throw failure(dm);
-            if (status != DmsStatus.CDC_ONGOING) return dm;
-            caughtUp = latency(dm) <= 0 ? caughtUp + 1 : 0;
-            if (caughtUp >= 2) return dm;
+            if (!status.streaming()) return dm;
+            List<DmsLeftovers.SlotPosition> slots;
+            try (Connection s = connect(source, "source")) {
+                slots = DmsLeftovers.positions(s, sync).stream().filter(p -> !preexisting.contains(p.name())).toList();
+            } catch (SQLException e) {
+                throw ToolException.runtime("cannot read the replication slots on the source: " + Database.firstLine(e.getMessage()), e);
+            }
+            if (slots.isEmpty()) {
+                throw ToolException.runtime("cannot confirm that DMS caught up: no replication slot named " + DmsLeftovers.SLOT_PREFIX
+                        + "* appeared on the source since DMS started, so the tool cannot check DMS's position. Stop "
+                        + dm.dataMigrationName() + " yourself once nothing writes to the source and DMS shows no backlog, then re-run cutover");
+            }
+            if (slots.stream().allMatch(DmsLeftovers.SlotPosition::reached)) {
+                figures.put("cdcConfirmedPosition", slots.get(0).confirmed());
+                DataMigrationStatistics st = dm.dataMigrationStatistics();
+                if (st != null && st.cdcLatency() != null) figures.put("cdcLatencyReported", String.valueOf(st.cdcLatency()));
+                progress.info("dms: caught up: " + slots.stream().map(p -> p.name() + " confirmed " + p.confirmed()).collect(java.util.stream.Collectors.joining(", "))
+                        + " >= " + sync);
+                return dm;
+            }
             if (System.nanoTime() > deadline) {
-                throw ToolException.runtime("CDC of " + dm.dataMigrationName() + " did not catch up within " + Poller.human(options.timeout())
-                        + " (latency " + latency(dm) + " s): is something still writing to the source? Re-run cutover to keep waiting");
+                throw ToolException.runtime("CDC of " + dm.dataMigrationName() + " did not reach the source's position " + sync + " within "
+                        + Poller.human(options.timeout()) + " (DMS's slot confirmed " + slots.stream().map(DmsLeftovers.SlotPosition::confirmed)
+                        .collect(java.util.stream.Collectors.joining(", ")) + "): is DMS still replicating? Re-run cutover to keep waiting");
             }
             poller.sleep();
             dm = objects.findDataMigration(arn).orElseThrow(() -> ToolException.runtime(
                     "DMS data migration " + initial.dataMigrationName() + " disappeared during cutover"));
         }
-    }
-
-    private static int latency(DataMigration dm) {
-        DataMigrationStatistics s = dm.dataMigrationStatistics();
-        return s == null || s.cdcLatency() == null ? 0 : s.cdcLatency();
-    }
-
-    private void stop(DmsObjects objects, DataMigration dm, Progress progress) {
-        String arn = dm.dataMigrationArn();
-        progress.info("dms: stopping " + dm.dataMigrationName());
-        try {
-            DmsErrors.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(arn)));
-        } catch (InvalidResourceStateException e) {
-            // already stopping or stopped
-        }
-        poller.until("data migration " + dm.dataMigrationName() + " to stop", options.timeout(), () -> {
-            Optional<DataMigration> now = objects.findDataMigration(arn);
-            return now.isEmpty() || !DmsStatus.of(now.get().dataMigrationStatus()).active();
-        });
-        progress.info("dms: " + dm.dataMigrationName() + " stopped");
     }
 
     /**

@@ -25,27 +25,36 @@ final class DmsErrors {
             return call.get();
         } catch (ResourceNotFoundException | InvalidResourceStateException | ResourceAlreadyExistsException e) {
             throw e; // the caller decides what these mean
-        } catch (AccessDeniedException e) {
-            throw ToolException.usage("AWS denied " + IamPolicies.iamActionFor("dms", operation) + " (" + message(e)
+        } catch (SdkException e) {
+            throw translate(operation, e);
+        }
+    }
+
+    /** The tool's one-line error for an SDK failure of {@code operation}. */
+    static ToolException translate(String operation, SdkException e) {
+        if (e instanceof AccessDeniedException a) {
+            return ToolException.usage("AWS denied " + IamPolicies.iamActionFor("dms", operation) + " (" + message(a)
                     + "): give the operator the policy `pgvector-migrate iam-policy` prints", e);
-        } catch (ResourceQuotaExceededException e) {
-            throw ToolException.runtime("DMS quota reached on " + operation + " (" + message(e)
+        }
+        if (e instanceof ResourceQuotaExceededException q) {
+            return ToolException.runtime("DMS quota reached on " + operation + " (" + message(q)
                     + "): delete unused DMS objects or ask AWS for a higher quota, then re-run", e);
-        } catch (AwsServiceException e) {
-            if (e.isThrottlingException()) {
-                throw ToolException.runtime("DMS kept throttling " + operation + " after the SDK's retries: wait a minute and re-run", e);
+        }
+        if (e instanceof AwsServiceException a) {
+            if (a.isThrottlingException()) {
+                return ToolException.runtime("DMS kept throttling " + operation + " after the SDK's retries: wait a minute and re-run", e);
             }
-            if ("AccessDeniedFault".equals(code(e)) || e.statusCode() == 403) {
-                throw ToolException.usage("AWS denied " + IamPolicies.iamActionFor("dms", operation) + " (" + message(e)
+            if ("AccessDeniedFault".equals(code(a)) || a.statusCode() == 403) {
+                return ToolException.usage("AWS denied " + IamPolicies.iamActionFor("dms", operation) + " (" + message(a)
                         + "): give the operator the policy `pgvector-migrate iam-policy` prints", e);
             }
-            throw ToolException.runtime("DMS " + operation + " failed: " + message(e), e);
-        } catch (SdkClientException e) {
-            throw ToolException.usage("cannot call DMS " + operation + ": " + e.getMessage()
-                    + " (check AWS credentials, --profile, --region and the network path to the DMS endpoint)", e);
-        } catch (SdkException e) {
-            throw ToolException.runtime("DMS " + operation + " failed: " + e.getMessage(), e);
+            return ToolException.runtime("DMS " + operation + " failed: " + message(a), e);
         }
+        if (e instanceof SdkClientException) {
+            return ToolException.usage("cannot call DMS " + operation + ": " + e.getMessage()
+                    + " (check AWS credentials, --profile, --region and the network path to the DMS endpoint)", e);
+        }
+        return ToolException.runtime("DMS " + operation + " failed: " + e.getMessage(), e);
     }
 
     static String code(AwsServiceException e) {

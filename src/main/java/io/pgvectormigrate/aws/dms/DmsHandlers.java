@@ -112,16 +112,15 @@ public final class DmsHandlers {
             DatabaseMigrationClient dms = objects().client();
             List<Live> out = new ArrayList<>();
             switch (kind) {
-                case DmsObjects.KIND_DATA_MIGRATION -> pages(m -> DmsErrors.call("DescribeDataMigrations",
-                        () -> dms.describeDataMigrations(b -> b.marker(m))), r -> r.marker(), r -> r.dataMigrations())
+                case DmsObjects.KIND_DATA_MIGRATION -> objects().allDataMigrations()
                         .forEach((DataMigration d) -> ours(live(d.dataMigrationName(), d.dataMigrationArn(), d.dataMigrationStatus()), out));
-                case DmsObjects.KIND_PROJECT -> pages(m -> DmsErrors.call("DescribeMigrationProjects",
+                case DmsObjects.KIND_PROJECT -> DmsObjects.pages(m -> DmsErrors.call("DescribeMigrationProjects",
                         () -> dms.describeMigrationProjects(b -> b.marker(m))), r -> r.marker(), r -> r.migrationProjects())
                         .forEach((MigrationProject p) -> ours(live(p.migrationProjectName(), p.migrationProjectArn(), "exists"), out));
-                case DmsObjects.KIND_DATA_PROVIDER -> pages(m -> DmsErrors.call("DescribeDataProviders",
+                case DmsObjects.KIND_DATA_PROVIDER -> DmsObjects.pages(m -> DmsErrors.call("DescribeDataProviders",
                         () -> dms.describeDataProviders(b -> b.marker(m))), r -> r.marker(), r -> r.dataProviders())
                         .forEach((DataProvider p) -> ours(live(p.dataProviderName(), p.dataProviderArn(), "exists"), out));
-                case DmsObjects.KIND_INSTANCE_PROFILE -> pages(m -> DmsErrors.call("DescribeInstanceProfiles",
+                case DmsObjects.KIND_INSTANCE_PROFILE -> DmsObjects.pages(m -> DmsErrors.call("DescribeInstanceProfiles",
                         () -> dms.describeInstanceProfiles(b -> b.marker(m))), r -> r.marker(), r -> r.instanceProfiles())
                         .forEach((InstanceProfile p) -> ours(live(p.instanceProfileName(), p.instanceProfileArn(), "exists"), out));
                 case DmsObjects.KIND_SUBNET_GROUP -> objects().findSubnetGroup(new DmsNames(runId).subnetGroup())
@@ -139,17 +138,6 @@ public final class DmsHandlers {
         public void delete(Live live, DeleteContext ctx) {
             objects().delete(new Resource(kind, live.id(), live.attributes(), null, null), ctx.timeout());
         }
-    }
-
-    private static <R, T> List<T> pages(Function<String, R> call, Function<R, String> marker, Function<R, List<T>> items) {
-        List<T> out = new ArrayList<>();
-        String m = null;
-        do {
-            R r = call.apply(m);
-            out.addAll(items.apply(r));
-            m = marker.apply(r);
-        } while (m != null);
-        return out;
     }
 
     /**

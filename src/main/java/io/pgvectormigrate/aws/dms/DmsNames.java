@@ -18,4 +18,21 @@ public record DmsNames(String runId) {
     public String targetProvider() { return PREFIX + runId + "-dms-target"; }
     public String project() { return PREFIX + runId + "-dms"; }
     public String dataMigration() { return PREFIX + runId + "-dms"; }
+
+    /** Every name against DMS's rules for it (AwsConstraints); empty when all are fine. */
+    public java.util.List<String> problems() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        io.pgvectormigrate.aws.AwsConstraints.dmsSubnetGroupId(subnetGroup()).ifPresent(out::add);
+        for (String n : java.util.List.of(instanceProfile(), sourceProvider(), targetProvider(), project(), dataMigration())) {
+            io.pgvectormigrate.aws.AwsConstraints.dmsName("DMS name", n).ifPresent(out::add);
+        }
+        io.pgvectormigrate.aws.AwsConstraints.description("DMS descriptions", "pgvector-migrate run " + runId
+                + ": DMS network in the target's subnets").ifPresent(out::add);
+        return out;
+    }
+
+    /** Exit 2, before anything is created, when a name of the run breaks DMS's rules. */
+    public void require() {
+        io.pgvectormigrate.aws.AwsConstraints.require(problems(), "pick another --run-id");
+    }
 }

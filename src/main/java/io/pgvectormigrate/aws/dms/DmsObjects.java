@@ -5,6 +5,7 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Resource;
 import io.pgvectormigrate.report.Progress;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
 import software.amazon.awssdk.services.databasemigration.model.DataMigration;
 import software.amazon.awssdk.services.databasemigration.model.DataProvider;
@@ -257,15 +258,37 @@ final class DmsObjects {
 
     // ---------------------------------------------------------------- describe
 
+    /** DMS's Describe calls page: at most MaxRecords (DMS may return fewer) and a Marker while more follow. */
+    static <R, T> List<T> pages(Function<String, R> call, Function<R, String> marker, Function<R, List<T>> items) {
+        List<T> out = new ArrayList<>();
+        String m = null;
+        do {
+            R r = call.apply(m);
+            out.addAll(items.apply(r));
+            m = marker.apply(r);
+        } while (m != null && !m.isEmpty());
+        return out;
+    }
+
+    /** The largest page the DMS API references document for their Describe calls (Minimum 20, maximum 100). */
+    static final int MAX_RECORDS = 100;
+
+    /** Not a documented filter name: DescribeDataMigrations documents none. Tried once, then the engine pages and matches. */
+    static final String DATA_MIGRATION_FILTER = "data-migration-identifier";
+
+    private boolean dataMigrationFilterRefused;
+
     private static Filter filter(String name, String value) {
         return Filter.builder().name(name).values(value).build();
     }
 
     Optional<ReplicationSubnetGroup> findSubnetGroup(String id) {
         try {
-            DescribeReplicationSubnetGroupsResponse r = DmsErrors.call("DescribeReplicationSubnetGroups",
-                    () -> dms.describeReplicationSubnetGroups(b -> b.filters(filter("replication-subnet-group-id", id))));
-            return r.replicationSubnetGroups().stream().filter(g -> id.equalsIgnoreCase(g.replicationSubnetGroupIdentifier())).findFirst();
+            List<ReplicationSubnetGroup> r = pages(m -> DmsErrors.call("DescribeReplicationSubnetGroups",
+                            () -> dms.describeReplicationSubnetGroups(b -> b.filters(filter("replication-subnet-group-id", id))
+                                    .maxRecords(MAX_RECORDS).marker(m))),
+                    DescribeReplicationSubnetGroupsResponse::marker, DescribeReplicationSubnetGroupsResponse::replicationSubnetGroups);
+            return r.stream().filter(g -> id.equalsIgnoreCase(g.replicationSubnetGroupIdentifier())).findFirst();
         } catch (ResourceNotFoundException e) {
             return Optional.empty();
         }
@@ -273,9 +296,10 @@ final class DmsObjects {
 
     Optional<InstanceProfile> findInstanceProfile(String nameOrArn) {
         try {
-            DescribeInstanceProfilesResponse r = DmsErrors.call("DescribeInstanceProfiles",
-                    () -> dms.describeInstanceProfiles(b -> b.filters(filter("instance-profile-identifier", nameOrArn))));
-            return single(r.instanceProfiles(), nameOrArn, InstanceProfile::instanceProfileName, InstanceProfile::instanceProfileArn);
+            List<InstanceProfile> r = pages(m -> DmsErrors.call("DescribeInstanceProfiles",
+                            () -> dms.describeInstanceProfiles(b -> b.filters(filter("instance-profile-identifier", nameOrArn)).marker(m))),
+                    DescribeInstanceProfilesResponse::marker, DescribeInstanceProfilesResponse::instanceProfiles);
+            return single(r, nameOrArn, InstanceProfile::instanceProfileName, InstanceProfile::instanceProfileArn);
         } catch (ResourceNotFoundException e) {
             return Optional.empty();
         }
@@ -283,9 +307,10 @@ final class DmsObjects {
 
     Optional<DataProvider> findDataProvider(String nameOrArn) {
         try {
-            DescribeDataProvidersResponse r = DmsErrors.call("DescribeDataProviders",
-                    () -> dms.describeDataProviders(b -> b.filters(filter("data-provider-identifier", nameOrArn))));
-            return single(r.dataProviders(), nameOrArn, DataProvider::dataProviderName, DataProvider::dataProviderArn);
+            List<DataProvider> r = pages(m -> DmsErrors.call("DescribeDataProviders",
+                            () -> dms.describeDataProviders(b -> b.filters(filter("data-provider-identifier", nameOrArn)).marker(m))),
+                    DescribeDataProvidersResponse::marker, DescribeDataProvidersResponse::dataProviders);
+            return single(r, nameOrArn, DataProvider::dataProviderName, DataProvider::dataProviderArn);
         } catch (ResourceNotFoundException e) {
             return Optional.empty();
         }
@@ -293,22 +318,52 @@ final class DmsObjects {
 
     Optional<MigrationProject> findProject(String nameOrArn) {
         try {
-            DescribeMigrationProjectsResponse r = DmsErrors.call("DescribeMigrationProjects",
-                    () -> dms.describeMigrationProjects(b -> b.filters(filter("migration-project-identifier", nameOrArn))));
-            return single(r.migrationProjects(), nameOrArn, MigrationProject::migrationProjectName, MigrationProject::migrationProjectArn);
+            List<MigrationProject> r = pages(m -> DmsErrors.call("DescribeMigrationProjects",
+                            () -> dms.describeMigrationProjects(b -> b.filters(filter("migration-project-identifier", nameOrArn)).marker(m))),
+                    DescribeMigrationProjectsResponse::marker, DescribeMigrationProjectsResponse::migrationProjects);
+            return single(r, nameOrArn, MigrationProject::migrationProjectName, MigrationProject::migrationProjectArn);
         } catch (ResourceNotFoundException e) {
             return Optional.empty();
         }
     }
 
+    /**
+     * A data migration by name or ARN. DescribeDataMigrations takes Filters but documents no filter name: the engine
+     * tries one once, and when DMS refuses it or it finds nothing, pages through every data migration (MaxRecords, Marker)
+     * and matches by name or ARN.
+     */
     Optional<DataMigration> findDataMigration(String nameOrArn) {
-        try {
-            DescribeDataMigrationsResponse r = DmsErrors.call("DescribeDataMigrations",
-                    () -> dms.describeDataMigrations(b -> b.filters(filter("data-migration-identifier", nameOrArn))));
-            return single(r.dataMigrations(), nameOrArn, DataMigration::dataMigrationName, DataMigration::dataMigrationArn);
-        } catch (ResourceNotFoundException e) {
-            return Optional.empty();
+        if (!dataMigrationFilterRefused) {
+            try {
+                List<DataMigration> r = pages(m -> dms.describeDataMigrations(b -> b.filters(filter(DATA_MIGRATION_FILTER, nameOrArn))
+                        .maxRecords(MAX_RECORDS).marker(m)), DescribeDataMigrationsResponse::marker, DescribeDataMigrationsResponse::dataMigrations);
+                Optional<DataMigration> found = single(r, nameOrArn, DataMigration::dataMigrationName, DataMigration::dataMigrationArn);
+                if (found.isPresent()) return found;
+            } catch (ResourceNotFoundException e) {
+                // nothing matched the filter: page through below
+            } catch (AwsServiceException e) {
+                if (!refusedFilter(e)) throw DmsErrors.translate("DescribeDataMigrations", e);
+                dataMigrationFilterRefused = true;
+            }
         }
+        return single(allDataMigrations(), nameOrArn, DataMigration::dataMigrationName, DataMigration::dataMigrationArn);
+    }
+
+    /** Every data migration of the account and region, page by page. */
+    List<DataMigration> allDataMigrations() {
+        try {
+            return pages(m -> DmsErrors.call("DescribeDataMigrations", () -> dms.describeDataMigrations(b -> b.maxRecords(MAX_RECORDS).marker(m))),
+                    DescribeDataMigrationsResponse::marker, DescribeDataMigrationsResponse::dataMigrations);
+        } catch (ResourceNotFoundException e) {
+            return List.of();
+        }
+    }
+
+    /** A client error about the request itself (an unknown filter name), not about access, throttling or the service. */
+    private static boolean refusedFilter(AwsServiceException e) {
+        String code = DmsErrors.code(e);
+        return e.statusCode() == 400 && !e.isThrottlingException() && !(e instanceof InvalidResourceStateException)
+                && !(code != null && code.startsWith("AccessDenied"));
     }
 
     /** The one object the identifier names; a name shared by several objects is refused rather than guessed. */
@@ -337,31 +392,19 @@ final class DmsObjects {
      */
     List<String> discover() {
         List<String> found = new ArrayList<>();
-        String marker = null;
-        do {
-            String m = marker;
-            DescribeDataMigrationsResponse r = DmsErrors.call("DescribeDataMigrations", () -> dms.describeDataMigrations(b -> b.marker(m)));
-            for (DataMigration d : r.dataMigrations()) adoptIfOurs(KIND_DATA_MIGRATION, d.dataMigrationName(), d.dataMigrationArn(), found);
-            marker = r.marker();
-        } while (marker != null);
-        do {
-            String m = marker;
-            DescribeMigrationProjectsResponse r = DmsErrors.call("DescribeMigrationProjects", () -> dms.describeMigrationProjects(b -> b.marker(m)));
-            for (MigrationProject p : r.migrationProjects()) adoptIfOurs(KIND_PROJECT, p.migrationProjectName(), p.migrationProjectArn(), found);
-            marker = r.marker();
-        } while (marker != null);
-        do {
-            String m = marker;
-            DescribeDataProvidersResponse r = DmsErrors.call("DescribeDataProviders", () -> dms.describeDataProviders(b -> b.marker(m)));
-            for (DataProvider p : r.dataProviders()) adoptIfOurs(KIND_DATA_PROVIDER, p.dataProviderName(), p.dataProviderArn(), found);
-            marker = r.marker();
-        } while (marker != null);
-        do {
-            String m = marker;
-            DescribeInstanceProfilesResponse r = DmsErrors.call("DescribeInstanceProfiles", () -> dms.describeInstanceProfiles(b -> b.marker(m)));
-            for (InstanceProfile p : r.instanceProfiles()) adoptIfOurs(KIND_INSTANCE_PROFILE, p.instanceProfileName(), p.instanceProfileArn(), found);
-            marker = r.marker();
-        } while (marker != null);
+        for (DataMigration d : allDataMigrations()) adoptIfOurs(KIND_DATA_MIGRATION, d.dataMigrationName(), d.dataMigrationArn(), found);
+        for (MigrationProject p : pages(m -> DmsErrors.call("DescribeMigrationProjects", () -> dms.describeMigrationProjects(b -> b.marker(m))),
+                DescribeMigrationProjectsResponse::marker, DescribeMigrationProjectsResponse::migrationProjects)) {
+            adoptIfOurs(KIND_PROJECT, p.migrationProjectName(), p.migrationProjectArn(), found);
+        }
+        for (DataProvider p : pages(m -> DmsErrors.call("DescribeDataProviders", () -> dms.describeDataProviders(b -> b.marker(m))),
+                DescribeDataProvidersResponse::marker, DescribeDataProvidersResponse::dataProviders)) {
+            adoptIfOurs(KIND_DATA_PROVIDER, p.dataProviderName(), p.dataProviderArn(), found);
+        }
+        for (InstanceProfile p : pages(m -> DmsErrors.call("DescribeInstanceProfiles", () -> dms.describeInstanceProfiles(b -> b.marker(m))),
+                DescribeInstanceProfilesResponse::marker, DescribeInstanceProfilesResponse::instanceProfiles)) {
+            adoptIfOurs(KIND_INSTANCE_PROFILE, p.instanceProfileName(), p.instanceProfileArn(), found);
+        }
         if (findSubnetGroup(names.subnetGroup()).isPresent()) {
             journal.recordResource(KIND_SUBNET_GROUP, names.subnetGroup(), Map.of("state", "discovered", "region", region()));
             found.add("replication-subnet-group " + names.subnetGroup());
@@ -406,19 +449,10 @@ final class DmsObjects {
                 if (dm.isEmpty()) return false;
                 requireOurTag(dm.get().dataMigrationArn(), r.kind(), r.id());
                 String arn = dm.get().dataMigrationArn();
-                DmsStatus status = DmsStatus.of(dm.get().dataMigrationStatus());
-                if (status.active() && status != DmsStatus.STOPPING) {
+                if (DmsStatus.of(dm.get().dataMigrationStatus()).active()) {
                     progress.info("dms: stopping data migration " + r.id() + " (" + dm.get().dataMigrationStatus() + ") before deleting it");
-                    try {
-                        DmsErrors.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(arn)));
-                    } catch (InvalidResourceStateException e) {
-                        // stopped or stopping meanwhile
-                    }
+                    stopAndWait(dm.get(), timeout);
                 }
-                poller.until("data migration " + r.id() + " to stop", timeout, () -> {
-                    Optional<DataMigration> now = findDataMigration(arn);
-                    return now.isEmpty() || !DmsStatus.of(now.get().dataMigrationStatus()).active();
-                });
                 retryWhileInUse("DeleteDataMigration", r, timeout, () -> dms.deleteDataMigration(b -> b.dataMigrationIdentifier(arn)));
                 poller.until("data migration " + r.id() + " to be deleted", timeout, () -> findDataMigration(arn).isEmpty());
             }
@@ -453,6 +487,43 @@ final class DmsObjects {
         }
         progress.info("dms: deleted " + r.kind().substring(4) + " " + r.id());
         return true;
+    }
+
+    /**
+     * Stops a data migration and waits until it is no longer active; returns its last description (empty once gone).
+     * DMS refuses StopDataMigration while the migration is Starting (it provisions its serverless environment, up to
+     * 15 minutes): the stop is sent again on each poll until DMS accepts it, so a migration caught in Starting stops as
+     * soon as it can instead of running on until the timeout.
+     */
+    Optional<DataMigration> stopAndWait(DataMigration dm, Duration timeout) {
+        String arn = dm.dataMigrationArn();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int refused = 0;
+        String refusal = null;
+        Optional<DataMigration> now = Optional.of(dm);
+        while (now.isPresent() && DmsStatus.of(now.get().dataMigrationStatus()).active()) {
+            DmsStatus status = DmsStatus.of(now.get().dataMigrationStatus());
+            if (status != DmsStatus.STOPPING) {
+                try {
+                    DmsErrors.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(arn)));
+                } catch (InvalidResourceStateException e) {
+                    refused++;
+                    refusal = DmsErrors.message(e);
+                    if (refused == 1) {
+                        progress.info("dms: DMS does not take the stop of " + dm.dataMigrationName() + " yet (" + now.get().dataMigrationStatus()
+                                + "): sending it again on each poll");
+                    }
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw ToolException.runtime("data migration " + dm.dataMigrationName() + " is still '" + now.get().dataMigrationStatus()
+                        + "' after " + Poller.human(timeout) + (refused > 0 ? " (DMS refused StopDataMigration " + refused + " time(s): " + refusal + ")" : "")
+                        + ": stop it in the DMS console, then re-run the same command");
+            }
+            poller.sleep();
+            now = findDataMigration(arn);
+        }
+        return now;
     }
 
     /** DMS refuses to delete an object still in use for a while after its user went away: retry until the timeout. */

@@ -30,13 +30,14 @@ import java.util.Map;
  * @param heartbeat               a status line at least this often even when nothing changed
  * @param timeout                 how long migrate (and cutover's catch-up) waits before giving up with exit 1
  * @param extraTags               tags added to every object besides the run id
+ * @param subnetZones             subnet id -> Availability Zone, as DescribeDBSubnetGroups reports it (to check two zones)
  */
 public record DmsOptions(String region, String subnetGroupId, List<String> subnetIds, List<String> securityGroupIds,
                          String sourceSecretId, String targetSecretId, String secretsAccessRoleArn,
                          String serviceAccessRoleArn, SslMode sslMode, String certificateArn,
                          MigrationType migrationType, TablePreparation tablePreparation, Integer numberOfJobs,
                          Location source, Location target, Duration pollInterval, Duration heartbeat,
-                         Duration timeout, Map<String, String> extraTags) {
+                         Duration timeout, Map<String, String> extraTags, Map<String, String> subnetZones) {
 
     /** How DMS reaches one database; null fields mean "the same as the tool's connection". */
     public record Location(String serverName, Integer port, String databaseName) {
@@ -110,6 +111,7 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
         subnetIds = subnetIds == null ? List.of() : List.copyOf(subnetIds);
         securityGroupIds = securityGroupIds == null ? List.of() : List.copyOf(securityGroupIds);
         extraTags = extraTags == null ? Map.of() : Map.copyOf(extraTags);
+        subnetZones = subnetZones == null ? Map.of() : Map.copyOf(subnetZones);
         if (sslMode == null) sslMode = SslMode.REQUIRE;
         if (migrationType == null) migrationType = MigrationType.FULL_LOAD;
         if (tablePreparation == null) tablePreparation = TablePreparation.TRUNCATE;
@@ -133,6 +135,7 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
         b.migrationType = migrationType; b.tablePreparation = tablePreparation; b.numberOfJobs = numberOfJobs;
         b.source = source; b.target = target; b.pollInterval = pollInterval; b.heartbeat = heartbeat; b.timeout = timeout;
         b.extraTags = extraTags;
+        b.subnetZones = new java.util.LinkedHashMap<>(subnetZones);
         return b;
     }
 
@@ -148,6 +151,25 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
         if (subnetGroupId == null && subnetIds.size() == 1) {
             problems.append("; a DMS replication subnet group needs subnets in at least two Availability Zones: give two subnet ids");
         }
+        if (subnetGroupId == null && subnetIds.size() > 1) {
+            // CreateReplicationSubnetGroup refuses subnets that do not cover two zones (ReplicationSubnetGroupDoesNotCoverEnoughAZs)
+            List<String> unknown = subnetIds.stream().filter(id -> !subnetZones.containsKey(id)).toList();
+            java.util.Set<String> zones = new java.util.TreeSet<>();
+            subnetIds.forEach(id -> { if (subnetZones.containsKey(id)) zones.add(subnetZones.get(id)); });
+            if (!unknown.isEmpty()) {
+                problems.append("; cannot tell the Availability Zone of subnet ").append(String.join(", ", unknown))
+                        .append(": DescribeDBSubnetGroups finds ").append(unknown.size() == 1 ? "it" : "them")
+                        .append(" in no DB subnet group of the region, and a DMS replication subnet group "
+                                + "needs subnets in two Availability Zones: give subnets of a DB subnet group (--dms-subnet-ids) or an "
+                                + "existing replication subnet group (--dms-subnet-group)");
+            } else if (zones.size() < 2) {
+                problems.append("; the DMS subnets ").append(String.join(", ", subnetIds)).append(" are all in ").append(String.join(", ", zones))
+                        .append(": a DMS replication subnet group needs subnets in at least two Availability Zones; give a subnet of another zone");
+            }
+        }
+        io.pgvectormigrate.aws.AwsConstraints.tags(io.pgvectormigrate.aws.AwsConstraints.TagService.DMS, extraTags)
+                .forEach(t -> problems.append("; dms.tags: ").append(t));
+        if (subnetGroupId != null) io.pgvectormigrate.aws.AwsConstraints.dmsSubnetGroupId(subnetGroupId).ifPresent(t -> problems.append("; ").append(t));
         if (securityGroupIds.isEmpty()) {
             problems.append("; no security group for the DMS instance profile: give the target's (--dms-security-group-ids, the stack's DbSecurityGroupId)");
         }
@@ -197,6 +219,7 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
         private Duration heartbeat;
         private Duration timeout;
         private Map<String, String> extraTags = Map.of();
+        private Map<String, String> subnetZones = new java.util.LinkedHashMap<>();
 
         public Builder region(String v) { region = v; return this; }
         public Builder subnetGroupId(String v) { subnetGroupId = v; return this; }
@@ -219,11 +242,19 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
         public Builder heartbeat(Duration v) { heartbeat = v; return this; }
         public Builder timeout(Duration v) { timeout = v; return this; }
         public Builder extraTags(Map<String, String> v) { extraTags = v; return this; }
+        public Builder subnetZones(Map<String, String> v) { subnetZones = new java.util.LinkedHashMap<>(v); return this; }
+        /** Adds zones of subnets not placed yet (the caller looked them up with DescribeDBSubnetGroups). */
+        public Builder addSubnetZones(Map<String, String> v) { v.forEach(subnetZones::putIfAbsent); return this; }
+
+        /** Whether a subnet the options name has no known zone (then the caller looks the region's DB subnet groups up). */
+        public boolean missingZones() {
+            return subnetGroupId == null && subnetIds.stream().anyMatch(id -> !subnetZones.containsKey(id));
+        }
 
         public DmsOptions build() {
             return new DmsOptions(region, subnetGroupId, subnetIds, securityGroupIds, sourceSecretId, targetSecretId,
                     secretsAccessRoleArn, serviceAccessRoleArn, sslMode, certificateArn, migrationType, tablePreparation,
-                    numberOfJobs, source, target, pollInterval, heartbeat, timeout, extraTags);
+                    numberOfJobs, source, target, pollInterval, heartbeat, timeout, extraTags, subnetZones);
         }
     }
 }

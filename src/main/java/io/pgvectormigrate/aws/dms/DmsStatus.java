@@ -3,26 +3,29 @@ package io.pgvectormigrate.aws.dms;
 import java.util.Locale;
 
 /**
- * What a data migration's status string means for the engine. DMS returns a plain string (the console's
- * words: "Load running", "Load complete, replication ongoing", ...), so it is compared case-insensitively and
- * without punctuation; an unknown word counts as "still working" and is shown to the operator as is.
+ * What a data migration's status means for the engine. The service model gives {@code DataMigrationStatus} no enum, and
+ * the wire casing is not documented: the labels are the user guide's ("Statuses of homogeneous data migrations"),
+ * compared case-insensitively and ignoring punctuation, so "Load complete, replication ongoing",
+ * "LOAD_COMPLETE_REPLICATION_ONGOING" and "load-complete-replication-ongoing" are one status. A label the guide does not
+ * list counts as "still working" and is shown to the operator as DMS sent it.
  */
 public enum DmsStatus {
-    CREATING, READY, IN_PROGRESS, LOAD_COMPLETE, CDC_ONGOING, STOPPING, STOPPED, FAILED, DELETING, UNKNOWN;
+    CREATING, READY, STARTING, LOAD_RUNNING, LOAD_COMPLETE_REPLICATION_ONGOING, REPLICATION_ONGOING, RELOADING_TARGET,
+    STOPPING, STOPPED, FAILED, UNKNOWN;
 
     public static DmsStatus of(String status) {
         if (status == null) return UNKNOWN;
-        String s = normalize(status);
-        return switch (s) {
+        return switch (normalize(status)) {
             case "creating" -> CREATING;
             case "ready" -> READY;
-            case "starting", "load running", "running", "reloading target", "modifying", "provisioning" -> IN_PROGRESS;
-            case "load complete", "full load complete" -> LOAD_COMPLETE;
-            case "replication ongoing", "load complete replication ongoing", "cdc ongoing" -> CDC_ONGOING;
+            case "starting" -> STARTING;
+            case "load running" -> LOAD_RUNNING;
+            case "load complete replication ongoing" -> LOAD_COMPLETE_REPLICATION_ONGOING;
+            case "replication ongoing" -> REPLICATION_ONGOING;
+            case "reloading target" -> RELOADING_TARGET;
             case "stopping" -> STOPPING;
             case "stopped" -> STOPPED;
-            case "failed", "error" -> FAILED;
-            case "deleting" -> DELETING;
+            case "failed" -> FAILED;
             default -> UNKNOWN;
         };
     }
@@ -31,12 +34,17 @@ public enum DmsStatus {
         return status.toLowerCase(Locale.ROOT).replaceAll("[^a-z]+", " ").trim();
     }
 
-    /** DMS is moving data or about to (stop it before deleting). */
-    public boolean active() {
-        return this == IN_PROGRESS || this == CDC_ONGOING || this == STOPPING || this == UNKNOWN;
+    /** Changes are replicating: full-load-and-cdc after its load, or a cdc migration. */
+    public boolean streaming() {
+        return this == LOAD_COMPLETE_REPLICATION_ONGOING || this == REPLICATION_ONGOING;
     }
 
-    /** StartDataMigration is accepted in this state (start-replication from Ready, reload-target after Stopped/Failed). */
+    /** DMS is moving data or about to (stop it before deleting it). */
+    public boolean active() {
+        return this == STARTING || this == LOAD_RUNNING || streaming() || this == RELOADING_TARGET || this == STOPPING || this == UNKNOWN;
+    }
+
+    /** StartDataMigration is accepted in this state (start-replication from Ready; reload-target or resume-processing after Stopped/Failed). */
     public boolean startable() {
         return this == READY || this == STOPPED || this == FAILED;
     }

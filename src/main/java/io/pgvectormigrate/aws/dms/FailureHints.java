@@ -4,8 +4,8 @@ import java.util.Locale;
 
 /**
  * Turns DMS's failure message into the likely cause and what to do. DMS's own words stay in the message; the
- * hint only adds the three causes seen most with homogeneous migrations (network path, secrets role, logical
- * replication off on the source) and a pointer to the CloudWatch log otherwise.
+ * hint only adds the causes seen most with homogeneous migrations (the role's network permissions, network path,
+ * secrets role, logical replication off on the source) and a pointer to the CloudWatch log otherwise.
  */
 public final class FailureHints {
     private FailureHints() {}
@@ -17,6 +17,12 @@ public final class FailureHints {
             return "logical replication is off on the source: the temporary cluster needs a cluster parameter group with "
                     + "rds.logical_replication=1 and a writer restarted with it (the restore step sets this up; check the "
                     + "cluster's parameter group and reboot the writer), then re-run";
+        }
+        if (m.contains("not authorized to perform: ec2:") || m.contains("not authorized to perform: logs:")
+                || m.contains("not authorized to perform: servicequotas:") || m.contains("not authorized to perform: cloudwatch:")) {
+            return "the DMS role lacks a permission DMS needs to build the migration's network (VPC peering, routes, security-group "
+                    + "rules) or its logs: attach the policy `pgvector-migrate iam-policy --document dms-permissions` prints "
+                    + "(the AWS DMS user guide's HomogeneousDataMigrationsPolicy; docs/iam.md) to the role, then re-run";
         }
         if (m.contains("secret") || m.contains("assumerole") || m.contains("assume role") || m.contains("not authorized")
                 || m.contains("accessdenied") || m.contains("access denied") || m.contains("kms")) {

@@ -111,6 +111,7 @@ public final class IamPolicies {
             p("rds", "RestoreDBClusterFromSnapshot", Scope.CREATE_TAGGED, AWS, "the temporary source"),
             p("rds", "CreateDBInstance", Scope.CREATE_TAGGED, AWS, "its db.serverless writer"),
             p("rds", "ModifyDBCluster", Scope.OWN_TAGGED, AWS, "reset the restored copy's master password"),
+            p("rds", "RebootDBInstance", Scope.OWN_TAGGED, AWS, "a writer whose parameter group status is not in-sync (logical replication)"),
             p("rds", "CreateDBClusterSnapshot", Scope.CREATE_TAGGED, AWS, "capture --snapshot and the final snapshot at cleanup"),
             p("rds", "DeleteDBInstance", Scope.OWN_TAGGED, AWS, "cleanup"),
             p("rds", "DeleteDBCluster", Scope.OWN_TAGGED, AWS, "cleanup"),
@@ -221,25 +222,69 @@ public final class IamPolicies {
         return List.of("dms-data-migrations.amazonaws.com", "dms." + region + ".amazonaws.com");
     }
 
-    /** What the DMS role may do: read both secrets, describe the network, write its logs and metrics. */
+    /**
+     * One statement of the DMS role's permissions.
+     *
+     * @param resources the resources, with {@code <r>} and {@code <a>} standing for the region and account ("*" when unknown)
+     * @param source    where AWS documents it
+     */
+    public record RoleGrant(String sid, List<String> actions, List<String> resources, String source, String why) {}
+
+    /** The user guide's PostgreSQL homogeneous-migration walkthrough, step 1: policy "HomogeneousDataMigrationsPolicy". */
+    public static final String GUIDE_POLICY = "DMS user guide, HomogeneousDataMigrationsPolicy";
+
+    /**
+     * What DMS does with the role while a data migration runs: it builds the serverless environment's network itself
+     * (VPC peering into the instance profile's VPC, routes, security-group rules, tags on them, a look at the VPC peering
+     * quota), writes CloudWatch logs and metrics, and reads both secrets. The statements of the guide's policy, with
+     * {@code arn:aws:...:*:*:} narrowed to the run's region and account when they are known.
+     */
+    public static final List<RoleGrant> DMS_ROLE = List.of(
+            new RoleGrant("DescribeNetworkAndLogGroups", List.of("ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeVpcPeeringConnections", "ec2:DescribeVpcs", "ec2:DescribePrefixLists", "logs:DescribeLogGroups"),
+                    List.of("*"), GUIDE_POLICY, "DMS looks at the VPCs it connects; these Describe calls take no resource-level scoping"),
+            new RoleGrant("ReadVpcPeeringQuota", List.of("servicequotas:GetServiceQuota"),
+                    List.of("arn:aws:servicequotas:<r>:<a>:vpc/L-0EA8095F"), GUIDE_POLICY,
+                    "DMS checks the quota of VPC peering connections before it peers (quota L-0EA8095F only)"),
+            new RoleGrant("CreateDataMigrationLogGroups", List.of("logs:CreateLogGroup", "logs:DescribeLogStreams"),
+                    List.of("arn:aws:logs:<r>:<a>:log-group:dms-data-migration-*"), GUIDE_POLICY,
+                    "the migration's CloudWatch log group (the tool turns logs on: failure details live there)"),
+            new RoleGrant("WriteDataMigrationLogStreams", List.of("logs:CreateLogStream", "logs:PutLogEvents"),
+                    List.of("arn:aws:logs:<r>:<a>:log-group:dms-data-migration-*:log-stream:dms-data-migration-*"), GUIDE_POLICY,
+                    "the migration's log streams"),
+            new RoleGrant("PublishDataMigrationMetrics", List.of("cloudwatch:PutMetricData"), List.of("*"), GUIDE_POLICY,
+                    "the migration's metrics; PutMetricData takes no resource-level scoping"),
+            new RoleGrant("RoutesToThePeeredVpc", List.of("ec2:CreateRoute", "ec2:DeleteRoute"),
+                    List.of("arn:aws:ec2:<r>:<a>:route-table/*"), GUIDE_POLICY, "routes between DMS's VPC and yours, removed again after"),
+            new RoleGrant("TagNetworkResources", List.of("ec2:CreateTags"),
+                    List.of("arn:aws:ec2:<r>:<a>:security-group/*", "arn:aws:ec2:<r>:<a>:security-group-rule/*",
+                            "arn:aws:ec2:<r>:<a>:route-table/*", "arn:aws:ec2:<r>:<a>:vpc-peering-connection/*", "arn:aws:ec2:<r>:<a>:vpc/*"),
+                    GUIDE_POLICY, "DMS tags what it creates in your VPC"),
+            new RoleGrant("AuthorizeSecurityGroupRules", List.of("ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress"),
+                    List.of("arn:aws:ec2:<r>:<a>:security-group-rule/*", "arn:aws:ec2:<r>:<a>:security-group/*"), GUIDE_POLICY,
+                    "rules that let DMS reach the databases on their port"),
+            new RoleGrant("RevokeSecurityGroupRules", List.of("ec2:RevokeSecurityGroupEgress", "ec2:RevokeSecurityGroupIngress"),
+                    List.of("arn:aws:ec2:<r>:<a>:security-group/*"), GUIDE_POLICY, "the same rules, removed when the migration ends"),
+            new RoleGrant("AcceptVpcPeering", List.of("ec2:AcceptVpcPeeringConnection", "ec2:ModifyVpcPeeringConnectionOptions"),
+                    List.of("arn:aws:ec2:<r>:<a>:vpc-peering-connection/*"), GUIDE_POLICY, "the peering between DMS's VPC and yours"),
+            new RoleGrant("AcceptVpcPeeringIntoVpc", List.of("ec2:AcceptVpcPeeringConnection"),
+                    List.of("arn:aws:ec2:<r>:<a>:vpc/*"), GUIDE_POLICY, "accepting a peering is authorized on the accepter VPC too"));
+
+    /** What the DMS role may do: {@link #DMS_ROLE}, then read both secrets (and decrypt them with a customer-managed key). */
     public static ObjectNode dmsRolePolicy(Target t) {
         ObjectNode doc = document();
         ArrayNode st = doc.withArray("Statement");
-        List<String> read = List.of("secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret");
+        for (RoleGrant g : DMS_ROLE) {
+            statement(st, g.sid(), g.actions(), g.resources().stream().map(r -> r.replace("<r>", t.r()).replace("<a>", t.a())).toList(), null);
+        }
+        // the secrets-access role (the same role unless dms.secretsAccessRoleArn says otherwise); DMS's secret guide grants GetSecretValue
+        List<String> read = List.of("secretsmanager:GetSecretValue");
         statement(st, "ReadToolOwnedSecrets", read, List.of(serviceResources("secretsmanager", t)),
                 condition("Null", "aws:ResourceTag/" + TAG_KEY, "false"));
         stackSecretStatements(st, "ReadTargetSecret", read, t);
         statement(st, "DecryptSecretsWithCustomerManagedKey", List.of("kms:Decrypt"),
                 List.of("arn:aws:kms:" + t.r() + ":" + t.a() + ":key/*"),
                 condition("StringLike", "kms:ViaService", "secretsmanager." + t.r() + ".amazonaws.com"));
-        statement(st, "DescribeNetwork", List.of("ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
-                "ec2:DescribeNetworkInterfaces", "ec2:DescribeAvailabilityZones", "ec2:DescribeInternetGateways",
-                "ec2:DescribeDhcpOptions", "ec2:DescribeRouteTables", "ec2:DescribeVpcEndpoints"), List.of("*"), null);
-        statement(st, "WriteDataMigrationLogs", List.of("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents",
-                        "logs:DescribeLogStreams", "logs:PutRetentionPolicy"),
-                List.of("arn:aws:logs:" + t.r() + ":" + t.a() + ":log-group:dms-data-migration-*",
-                        "arn:aws:logs:" + t.r() + ":" + t.a() + ":log-group:dms-data-migration-*:log-stream:*"), null);
-        statement(st, "PublishDataMigrationMetrics", List.of("cloudwatch:PutMetricData"), List.of("*"), null);
         return doc;
     }
 

@@ -13,7 +13,9 @@ import software.amazon.awssdk.services.iam.IamClient;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -33,6 +35,8 @@ public final class JournalDmsEngine implements CopyEngine {
     private final String region;
     private final UnaryOperator<DmsOptions.Builder> settings;
     private final DmsEngine.TargetFinisher finisher;
+    private final Supplier<Map<String, String>> regionSubnetZones;
+    private Map<String, String> regionZones;
 
     /**
      * @param iam      checks the roles DMS assumes before anything is created
@@ -41,11 +45,21 @@ public final class JournalDmsEngine implements CopyEngine {
      */
     public JournalDmsEngine(DatabaseMigrationClient dms, IamClient iam, String region, UnaryOperator<DmsOptions.Builder> settings,
                             DmsEngine.TargetFinisher finisher) {
+        this(dms, iam, region, settings, finisher, Map::of);
+    }
+
+    /**
+     * @param regionSubnetZones the zones of every subnet of the region's DB subnet groups (DescribeDBSubnetGroups), asked
+     *                          only when a DMS subnet is not in the target's subnet group the journal recorded
+     */
+    public JournalDmsEngine(DatabaseMigrationClient dms, IamClient iam, String region, UnaryOperator<DmsOptions.Builder> settings,
+                            DmsEngine.TargetFinisher finisher, Supplier<Map<String, String>> regionSubnetZones) {
         this.dms = dms;
         this.iam = iam;
         this.region = region;
         this.settings = settings == null ? b -> b : settings;
         this.finisher = finisher;
+        this.regionSubnetZones = regionSubnetZones;
     }
 
     /** The journal's defaults: network of the target, its secret, and the temporary cluster's tool-owned secret. */
@@ -53,6 +67,7 @@ public final class JournalDmsEngine implements CopyEngine {
         DmsOptions.Builder b = DmsOptions.builder().region(region);
         List<String> subnets = split(j.parameter(P_SUBNETS).orElse(null));
         if (!subnets.isEmpty()) b.subnetIds(subnets);
+        b.subnetZones(io.pgvectormigrate.aws.SubnetZones.parse(j.parameter(io.pgvectormigrate.aws.TargetInfo.P_SUBNET_ZONES).orElse(null)));
         // the stack's database security group (both clusters use it); else the target cluster's own groups
         List<String> sgs = split(j.parameter(P_STACK_SG).orElse(null));
         if (sgs.isEmpty()) sgs = split(j.parameter(P_TARGET_SGS).orElse(null));
@@ -64,7 +79,13 @@ public final class JournalDmsEngine implements CopyEngine {
 
     /** The options for this run now. */
     public DmsOptions options(Journal j) {
-        return settings.apply(defaults(j, region)).build();
+        DmsOptions.Builder b = settings.apply(defaults(j, region));
+        if (b.missingZones()) {
+            // a DMS subnet outside the target's subnet group: the region's DB subnet groups place it
+            if (regionZones == null) regionZones = regionSubnetZones.get();
+            b.addSubnetZones(regionZones);
+        }
+        return b.build();
     }
 
     private DmsEngine engine(RunContext ctx) {
@@ -108,11 +129,21 @@ public final class JournalDmsEngine implements CopyEngine {
         DmsOptions.Builder b = options(j).toBuilder();
         // the credentials step makes the source secret later; its name is the run's
         DmsOptions o = b.sourceSecretId(b.build().sourceSecretId() != null ? b.build().sourceSecretId()
-                : "pgvector-migrate/" + j.runId() + "/temporary-source").build();
+                : new io.pgvectormigrate.aws.RunNames(j.runId()).sourceSecret()).build();
         o.validate();
+        new DmsNames(j.runId()).require();
+        if (!o.subnetZones().isEmpty()) {
+            // what the region's subnet groups told, kept for the rest of the run
+            j.putParameter(io.pgvectormigrate.aws.TargetInfo.P_SUBNET_ZONES, io.pgvectormigrate.aws.SubnetZones.format(o.subnetZones()));
+        }
         DmsEngine.checkDmsCredentialRules(target, "target");
         List<String> roles = DmsRole.check(iam, o);
         return List.of("DMS options; roles " + String.join(", ", roles));
+    }
+
+    @Override
+    public void checkSource(RunContext ctx, Endpoints endpoints) {
+        engine(ctx).checkSource(ctx, endpoints);
     }
 
     @Override

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.report.Json;
 
 import java.util.ArrayList;
@@ -15,6 +16,11 @@ import java.util.regex.Pattern;
  * {@code include} action and only the {@code %} wildcard, so a {@link io.pgvectormigrate.pg.TableFilter}'s
  * excludes cannot be expressed as rules: the engine resolves the filter against the source catalog and emits
  * one explicit include rule per table.
+ *
+ * <p>The tables named are the ones that hold rows ({@link io.pgvectormigrate.pg.Catalog.Selection#leaves()}):
+ * each partition of a partitioned table by its own name, never the partitioned table. DMS's full load runs
+ * pg_dump, and {@code pg_dump --table=<partitioned table>} dumps no rows of its partitions on PostgreSQL 15, so a
+ * rule naming only the root would copy nothing for it; and its CDC publication then carries the same tables.
  */
 public final class SelectionRules {
     private SelectionRules() {}
@@ -36,14 +42,14 @@ public final class SelectionRules {
     }
 
     /** Rules naming exactly these tables. */
-    public static String forTables(List<SourceTables.Table> tables) {
+    public static String forTables(List<TableId> tables) {
         if (tables.isEmpty()) throw ToolException.usage("no tables selected for the DMS data migration: check the table filter");
         ObjectNode root = Json.mapper().createObjectNode();
         ArrayNode rules = root.putArray("rules");
         int id = 1;
-        for (SourceTables.Table t : tables) {
+        for (TableId t : tables) {
             if (t.schema().contains("%") || t.name().contains("%")) {
-                throw ToolException.usage("table " + t + " has a '%' in its name, which DMS selection rules read as a wildcard: "
+                throw ToolException.usage("table " + t.key() + " has a '%' in its name, which DMS selection rules read as a wildcard: "
                         + "rename it or use --engine native");
             }
             ObjectNode r = rules.addObject();

@@ -6,9 +6,11 @@ import software.amazon.awssdk.services.databasemigration.model.DataMigrationStat
 import java.time.Duration;
 
 /**
- * The one-line progress of a data migration on stderr: status, full-load percentage, table counts and CDC
- * latency. Printed when something changed, and at least every heartbeat otherwise so a long "Starting"
- * (DMS provisions its serverless environment, often ~15 minutes) never looks like a hang.
+ * The one-line progress of a data migration on stderr: status as DMS sent it, then whatever statistics DMS reported
+ * (every one is optional: missing ones are left out, and no statistics at all is said so), the CDC latency as a bare
+ * number (DMS documents no unit for it), and for a stopped or failed migration its stop reason and end time. Printed
+ * when something changed, and at least every heartbeat otherwise so a long "Starting" (DMS provisions its serverless
+ * environment, up to ~15 minutes) never looks like a hang.
  */
 final class StatusLine {
     private final Duration heartbeat;
@@ -23,17 +25,37 @@ final class StatusLine {
         StringBuilder sb = new StringBuilder("dms ").append(dm.dataMigrationName()).append(": ")
                 .append(dm.dataMigrationStatus() == null ? "?" : dm.dataMigrationStatus());
         DataMigrationStatistics s = dm.dataMigrationStatistics();
-        if (s != null) {
+        if (s == null) {
+            if (dm.dataMigrationStartTime() != null) sb.append(", no statistics reported");
+        } else {
             if (s.fullLoadPercentage() != null) sb.append(", full load ").append(s.fullLoadPercentage()).append('%');
-            if (s.tablesLoaded() != null || s.tablesLoading() != null || s.tablesQueued() != null || s.tablesErrored() != null) {
-                sb.append(", tables ").append(n(s.tablesLoaded())).append(" loaded / ").append(n(s.tablesLoading()))
-                        .append(" loading / ").append(n(s.tablesQueued())).append(" queued / ").append(n(s.tablesErrored()))
-                        .append(" errored");
-            }
-            if (s.cdcLatency() != null) sb.append(", CDC latency ").append(s.cdcLatency()).append(" s");
+            StringBuilder tables = new StringBuilder();
+            count(tables, s.tablesLoaded(), "loaded");
+            count(tables, s.tablesLoading(), "loading");
+            count(tables, s.tablesQueued(), "queued");
+            count(tables, s.tablesErrored(), "errored");
+            if (tables.length() > 0) sb.append(", tables ").append(tables);
+            if (s.cdcLatency() != null) sb.append(", CDC latency ").append(s.cdcLatency());
         }
+        sb.append(stopDetails(dm));
         if (waited != null) sb.append(" (").append(Poller.human(waited)).append(')');
         return sb.toString();
+    }
+
+    /** ", stop reason: ..., ended ..." for a stopped or failed migration (empty when DMS gave neither). */
+    static String stopDetails(DataMigration dm) {
+        DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
+        if (status != DmsStatus.STOPPED && status != DmsStatus.FAILED) return "";
+        StringBuilder sb = new StringBuilder();
+        if (dm.stopReason() != null && !dm.stopReason().isBlank()) sb.append(", stop reason: ").append(dm.stopReason());
+        if (dm.dataMigrationEndTime() != null) sb.append(", ended ").append(dm.dataMigrationEndTime());
+        return sb.toString();
+    }
+
+    private static void count(StringBuilder sb, Integer n, String what) {
+        if (n == null) return;
+        if (sb.length() > 0) sb.append(" / ");
+        sb.append(n).append(' ').append(what);
     }
 
     /** The line to print now, or null when nothing changed and the heartbeat is not due. */
@@ -44,9 +66,5 @@ final class StatusLine {
         last = core;
         lastPrintedNanos = now;
         return format(dm, waited);
-    }
-
-    private static int n(Integer i) {
-        return i == null ? 0 : i;
     }
 }

@@ -1,6 +1,8 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.testing.PgServers;
 import io.pgvectormigrate.testing.Sql;
 import org.junit.jupiter.api.Test;
@@ -25,10 +27,10 @@ class CostEstimateTest {
     void measuresTheSourceAndAppliesTheDocumentedFormula(PgServers.DbPair db) throws Exception {
         DmsFixture f = new DmsFixture(db, work);
         f.bedrockChat(200, 4);
-        SourceTables.Table items = new SourceTables.Table("public", "items");
+        TableId items = new TableId("public", "items");
         CostEstimate.Measured m;
         try (Connection c = db.openSource()) {
-            m = CostEstimate.measure(c, SourceTables.list(c, TableFilter.ALL), items, "botid", "content");
+            m = CostEstimate.measure(c, Catalog.select(c, TableFilter.ALL), items, "botid", "content");
         }
         assertEquals(200, m.rows());
         assertEquals(4, m.groups());

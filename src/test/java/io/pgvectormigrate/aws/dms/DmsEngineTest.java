@@ -84,10 +84,13 @@ class DmsEngineTest {
                 SelectionRules.parse(dm.dataMigrationSettings().selectionRules()));
         assertEquals("r1", f.fake.tagsOf(dm.dataMigrationArn()).get("pgvector-migrate:run-id"));
 
-        // progress on stderr: status, percentage and table counts
-        assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("Load running") && l.contains("full load") && l.contains("queued")),
+        // progress on stderr: status, percentage and table counts; a full load ends in Stopped, with its stop reason and end time
+        assertTrue(f.progressLines.stream().anyMatch(l -> DmsFixture.has(l, "Load running") && l.contains("full load") && l.contains("queued")),
                 String.join("\n", f.progressLines));
-        assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("Load complete") && l.contains("full load 100%")));
+        assertTrue(f.progressLines.stream().anyMatch(l -> DmsFixture.has(l, "Stopped") && l.contains("full load 100%")
+                && l.contains("stop reason: FULL_LOAD_ONLY_FINISHED") && l.contains(", ended 20")), String.join("\n", f.progressLines));
+        assertEquals("reported", migrated.figures().get("dmsStatistics"));
+        assertTrue(migrated.figures().containsKey("dmsEndTime"), migrated.figures().toString());
 
         // migrate already left the target ready for verify (indexes, sequences); cutover does both again after the
         // last change: nothing to stop for a full load; the sequence follows the source; the target is finished
@@ -130,10 +133,10 @@ class DmsEngineTest {
         Sql.exec(db.source(), "DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY id LIMIT 5)",
                 "UPDATE items SET content = 'changed during cdc' WHERE id = (SELECT max(id) FROM items)");
         engine.cutover(ctx, f.endpoints());
-        assertEquals(f.digest(db.source()), f.digest(db.target()));
+        assertEquals(f.digest(db.source()), f.digest(db.target()), String.join("\n", f.progressLines));
         assertEquals("1", Sql.scalar(db.target(), "SELECT count(*) FROM items WHERE content = 'changed during cdc'"));
         assertTrue(f.fake.calls().contains("StopDataMigration"));
-        assertEquals("Stopped", f.fake.migrationNamed("pgvm-cdc1-dms").orElseThrow().dataMigrationStatus());
+        assertEquals(FakeDms.STOPPED, f.fake.statusOf("pgvm-cdc1-dms"));
 
         // DMS's publication and slot are gone from the source; the earlier ones stay; no subscription remains
         assertEquals("publication_before", Sql.scalar(db.source(), "SELECT string_agg(pubname, ',') FROM pg_publication"));
@@ -255,19 +258,27 @@ class DmsEngineTest {
     }
 
     @Test
-    void aMigrationStillStartingAtTheTimeoutFailsWithWhatToDoAndKeepsRunning(PgServers.DbPair db) throws Exception {
+    void aMigrationStillStartingAtTheTimeoutFailsWithWhatToDoAndTeardownStopsItOnceDmsTakesTheStop(PgServers.DbPair db) throws Exception {
         DmsFixture f = new DmsFixture(db, work);
         f.bedrockChat(10, 1);
-        f.fake.startingPolls(1_000_000);
-        DmsOptions o = f.options().timeout(Duration.ofMillis(150)).build();
-        ToolException e = assertThrows(ToolException.class, () -> f.engine(o).migrate(f.ctx("slow1"), f.endpoints()));
+        // provisioning outlasts migrate's patience; CDC never ends by itself, so only an accepted stop ends it
+        f.fake.startingPolls(150);
+        DmsOptions cdc = f.options().migrationType(DmsOptions.MigrationType.FULL_LOAD_AND_CDC).build();
+        ToolException e = assertThrows(ToolException.class, () -> f.engine(cdc.toBuilder().timeout(Duration.ofMillis(100)).build())
+                .migrate(f.ctx("slow1"), f.endpoints()));
         assertEquals(ExitCode.RUNTIME_FAILURE, e.exitCode());
-        assertTrue(e.getMessage().contains("still 'Starting'") && e.getMessage().contains("re-run the same command"), e.getMessage());
-        assertEquals("Starting", f.fake.migrationNamed("pgvm-slow1-dms").orElseThrow().dataMigrationStatus());
-        // cleanup stops it before deleting
-        f.engine().teardown(f.ctx("slow1"), f.endpoints());
-        assertTrue(f.fake.calls().contains("StopDataMigration"));
+        assertTrue(DmsFixture.has(e.getMessage(), "Starting") && e.getMessage().contains("re-run the same command"), e.getMessage());
+        assertEquals(FakeDms.STARTING, f.fake.statusOf("pgvm-slow1-dms"));
+
+        // DMS refuses StopDataMigration while Starting: teardown sends it again on each poll until DMS takes it
+        long t0 = System.nanoTime();
+        f.engine(cdc.toBuilder().timeout(Duration.ofSeconds(20)).build()).teardown(f.ctx("slow1"), f.endpoints());
+        assertTrue(Duration.ofNanos(System.nanoTime() - t0).compareTo(Duration.ofSeconds(15)) < 0, "no waiting out the timeout");
+        assertTrue(f.fake.calls().stream().filter("StopDataMigration"::equals).count() > 1, "the refused stop was sent again");
+        assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("does not take the stop")), String.join("\n", f.progressLines));
         assertEquals(List.of(), f.fake.inventory());
+        Sql.exec(db.source(), "DO $$ BEGIN PERFORM pg_drop_replication_slot(slot_name) FROM pg_replication_slots "
+                + "WHERE slot_name LIKE 'migration\\_subscriber\\_%' AND NOT active; END $$");
     }
 
     @Test
@@ -372,7 +383,7 @@ class DmsEngineTest {
 
         DmsFixture again = new DmsFixture(db, work.resolve("fresh-work-dir"));
         RunContext fresh = again.ctx("lost1");
-        DmsEngine engine = new DmsEngine(f.fake, f.options().build(), (t, x, p) -> { });
+        DmsEngine engine = new DmsEngine(f.client, f.options().build(), (t, x, p) -> { });
         List<String> found = engine.discover(fresh);
         assertEquals(6, found.size(), found.toString());
         engine.teardown(fresh, null);
@@ -396,7 +407,7 @@ class DmsEngineTest {
         String indexes = "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'items'";
         assertEquals("items_pkey", Sql.scalar(db.target(), indexes), "prepare-target deferred the secondary indexes");
 
-        DmsEngine engine = new DmsEngine(f.fake, f.options().build()); // the real after-load pass
+        DmsEngine engine = new DmsEngine(f.client, f.options().build()); // the real after-load pass
         engine.preflight(ctx, f.endpoints());
         engine.migrate(ctx, f.endpoints());
         assertEquals(f.digest(db.source()), f.digest(db.target()));
@@ -419,7 +430,7 @@ class DmsEngineTest {
         ToolException e = assertThrows(ToolException.class, () -> f.engine().migrate(f.ctx("watch1"), f.endpoints()));
         assertTrue(e.getMessage().contains("could not open relation items"), e.getMessage());
         assertEquals(1, f.fake.calls().stream().filter(c -> c.equals("StartDataMigration")).count(), "no silent restart");
-        assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("Starting")), String.join("\n", f.progressLines));
+        assertTrue(f.progressLines.stream().anyMatch(l -> DmsFixture.has(l, "Starting")), String.join("\n", f.progressLines));
         f.engine().teardown(f.ctx("watch1"), f.endpoints());
     }
 

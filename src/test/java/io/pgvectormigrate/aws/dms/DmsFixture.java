@@ -30,25 +30,36 @@ final class DmsFixture {
     /** What the secrets hold; tests remove or change entries to simulate a role that may not read them. */
     final Map<String, ConnectionSpec> secrets = new ConcurrentHashMap<>();
     final FakeDms fake;
+    /** What the engine sees: the fake behind the contract recorder. */
+    final software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient client;
     final List<String> progressLines = new CopyOnWriteArrayList<>();
     final List<ConnectionSpec> finished = new CopyOnWriteArrayList<>();
+    /** The policies attached to the DMS role (by role ARN): what `iam-policy --document dms-permissions` prints. */
+    final Map<String, List<String>> rolePolicies = new ConcurrentHashMap<>();
+    /** The account's subnets and their zones. */
+    final Map<String, String> subnetZones = new ConcurrentHashMap<>(Map.of("subnet-0aaa", "us-east-1a", "subnet-0bbb", "us-east-1b",
+            "subnet-1", "us-east-1a", "subnet-2", "us-east-1b"));
 
     DmsFixture(PgServers.DbPair db, Path work) {
         this.db = db;
         this.work = work;
         secrets.put(SOURCE_SECRET, db.source());
         secrets.put(TARGET_SECRET, db.target());
-        this.fake = new FakeDms(secrets::get);
+        rolePolicies.put(ROLE, List.of(io.pgvectormigrate.aws.fake.PrintedPolicies.dmsPermissions(FakeDms.REGION)));
+        this.fake = new FakeDms(secrets::get, rolePolicies::get);
+        fake.subnetZones(subnetZones::get);
+        this.client = io.pgvectormigrate.aws.contract.ContractRecorder.wrap(
+                software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient.class, fake);
     }
 
     DmsOptions.Builder options() {
-        return DmsOptions.builder().region(FakeDms.REGION).subnetIds(List.of("subnet-0aaa", "subnet-0bbb"))
+        return DmsOptions.builder().region(FakeDms.REGION).subnetIds(List.of("subnet-0aaa", "subnet-0bbb")).subnetZones(subnetZones)
                 .securityGroupIds(List.of("sg-0db")).sourceSecretId(SOURCE_SECRET).targetSecretId(TARGET_SECRET).roleArn(ROLE)
                 .pollInterval(Duration.ofMillis(2)).heartbeat(Duration.ofHours(1)).timeout(Duration.ofSeconds(60));
     }
 
     DmsEngine engine(DmsOptions options) {
-        return new DmsEngine(fake, options, (target, tables, progress) -> finished.add(target));
+        return new DmsEngine(client, options, (target, tables, progress) -> finished.add(target));
     }
 
     DmsEngine engine() {
@@ -94,6 +105,11 @@ final class DmsFixture {
     /** Whole-table digest with the vectors in binary form, for comparing source and target. */
     static final String ITEMS_DIGEST = "SELECT count(*) || ':' || md5(string_agg(md5(id || '|' || botid || '|' || content || '|' || source || '|' "
             + "|| encode(vector_send(embedding), 'hex')), '' ORDER BY id)) FROM items";
+
+    /** Whether a line shows the guide's status label, in whatever casing the fake sends it. */
+    static boolean has(String line, String label) {
+        return DmsStatus.normalize(line).contains(DmsStatus.normalize(label));
+    }
 
     String digest(ConnectionSpec spec) throws Exception {
         return Sql.scalar(spec, ITEMS_DIGEST);

@@ -2,6 +2,7 @@ package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.TableId;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -14,25 +15,32 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Status words, selection rules and failure hints: the small pieces the engine's decisions rest on. */
 class DmsUnitsTest {
     @Test
-    void statusesAreComparedCaseInsensitivelyAndUnknownWordsCountAsWorking() {
-        assertEquals(DmsStatus.LOAD_COMPLETE, DmsStatus.of("Load complete"));
-        assertEquals(DmsStatus.LOAD_COMPLETE, DmsStatus.of("LOAD COMPLETE"));
-        assertEquals(DmsStatus.CDC_ONGOING, DmsStatus.of("Load complete, replication ongoing"));
-        assertEquals(DmsStatus.CDC_ONGOING, DmsStatus.of("replication ongoing"));
-        assertEquals(DmsStatus.IN_PROGRESS, DmsStatus.of("load running"));
-        assertEquals(DmsStatus.IN_PROGRESS, DmsStatus.of("Reloading target"));
+    void theGuidesLabelsAreComparedIgnoringCaseAndPunctuationAndUnknownWordsCountAsWorking() {
+        for (String label : List.of("Load complete, replication ongoing", "LOAD COMPLETE, REPLICATION ONGOING",
+                "load_complete_replication_ongoing", "load-complete-replication-ongoing")) {
+            assertEquals(DmsStatus.LOAD_COMPLETE_REPLICATION_ONGOING, DmsStatus.of(label), label);
+        }
+        assertEquals(DmsStatus.REPLICATION_ONGOING, DmsStatus.of("replication ongoing"));
+        assertEquals(DmsStatus.LOAD_RUNNING, DmsStatus.of("LOAD_RUNNING"));
+        assertEquals(DmsStatus.RELOADING_TARGET, DmsStatus.of("Reloading target"));
+        assertEquals(DmsStatus.STARTING, DmsStatus.of("starting"));
         assertEquals(DmsStatus.FAILED, DmsStatus.of("failed"));
         assertEquals(DmsStatus.READY, DmsStatus.of("READY"));
+        assertEquals(DmsStatus.STOPPED, DmsStatus.of("Stopped"));
+        // not in the guide: no full-load "Load complete"; an unknown word is still working
+        assertEquals(DmsStatus.UNKNOWN, DmsStatus.of("Load complete"));
         assertEquals(DmsStatus.UNKNOWN, DmsStatus.of("Provisioning capacity"));
         assertTrue(DmsStatus.UNKNOWN.active());
+        assertTrue(DmsStatus.STARTING.active());
         assertFalse(DmsStatus.STOPPED.active());
         assertTrue(DmsStatus.FAILED.startable());
-        assertFalse(DmsStatus.IN_PROGRESS.startable());
+        assertFalse(DmsStatus.LOAD_RUNNING.startable());
+        assertTrue(DmsStatus.LOAD_COMPLETE_REPLICATION_ONGOING.streaming() && DmsStatus.REPLICATION_ONGOING.streaming());
     }
 
     @Test
     void selectionRulesNameEachTableAndRoundTrip() {
-        String json = SelectionRules.forTables(List.of(new SourceTables.Table("public", "items"), new SourceTables.Table("app", "notes_v2")));
+        String json = SelectionRules.forTables(List.of(new TableId("public", "items"), new TableId("app", "notes_v2")));
         assertTrue(json.contains("\"rule-action\":\"include\""), json);
         assertEquals(List.of(new SelectionRules.Rule("public", "items"), new SelectionRules.Rule("app", "notes_v2")), SelectionRules.parse(json));
         // '_' is literal for DMS (only % is a wildcard)
@@ -41,7 +49,7 @@ class DmsUnitsTest {
         assertFalse(r.matches("app", "notesXv2"));
         assertTrue(new SelectionRules.Rule("public", "item%").matches("public", "items"));
         ToolException wildcard = assertThrows(ToolException.class,
-                () -> SelectionRules.forTables(List.of(new SourceTables.Table("public", "100%done"))));
+                () -> SelectionRules.forTables(List.of(new TableId("public", "100%done"))));
         assertEquals(ExitCode.USAGE, wildcard.exitCode());
         assertThrows(ToolException.class, () -> SelectionRules.forTables(List.of()));
         assertThrows(IllegalArgumentException.class, () -> SelectionRules.parse(
@@ -59,6 +67,9 @@ class DmsUnitsTest {
         assertTrue(FailureHints.likelyCause("FATAL: password authentication failed for user \"postgres\"", "eu-west-1", "m")
                 .contains("credentials in a secret are wrong"));
         assertTrue(FailureHints.likelyCause("something odd", "eu-west-1", "m").contains("dms-data-migration-"));
+        // the role's network permissions, not the secrets role, when DMS was refused an EC2 call
+        assertTrue(FailureHints.likelyCause("User: arn:aws:sts::1:assumed-role/r/dms-data-migrations is not authorized to perform: "
+                + "ec2:CreateRoute on resource: arn:aws:ec2:us-east-1:1:route-table/rtb-1", "eu-west-1", "m").contains("--document dms-permissions"));
         assertTrue(FailureHints.likelyCause(null, null, null).contains("CloudWatch"));
     }
 

@@ -32,7 +32,9 @@ class ExampleConfigTest {
     @Test
     void theDmsSectionBindsToValidOptions() throws Exception {
         DmsConfig c = strict(DmsConfig.class).readValue(example().get("dms"));
+        // the subnets' zones come from DescribeDBSubnetGroups in a real run (the target's subnet group)
         DmsOptions o = c.applyTo(DmsOptions.builder().region("eu-west-1").subnetIds(List.of("subnet-a", "subnet-b"))
+                .subnetZones(java.util.Map.of("subnet-a", "eu-west-1a", "subnet-b", "eu-west-1b"))
                 .securityGroupIds(List.of("sg-1")).sourceSecretId("s").targetSecretId("t")).build();
         o.validate();
         assertEquals(DmsOptions.MigrationType.FULL_LOAD, o.migrationType());

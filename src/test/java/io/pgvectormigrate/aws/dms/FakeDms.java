@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.aws.fake.PolicyEvaluator;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.TableFilter;
 import org.postgresql.PGConnection;
@@ -20,31 +21,114 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
- * A stateful fake of the DMS client for homogeneous data migrations, following the API reference: objects
- * and their references, tags, name clashes, not-found and in-use faults, and the data migration's life cycle
- * (Creating -> Ready -> Starting -> Load running -> Load complete / Replication ongoing -> Stopping ->
- * Stopped, or Failed with a failure message), advanced one step per describe call so tests poll it the way
- * the engine polls DMS.
+ * A stateful fake of the DMS client for homogeneous data migrations, following the API reference and the user guide,
+ * not the tool's expectations: objects and their references, tags, name clashes, not-found and in-use faults, and the
+ * data migration's life cycle with the guide's status labels (Creating -> Ready -> Starting -> Load running -> Stopped
+ * for a full load; ... -> Load complete, replication ongoing for full-load-and-cdc; Stopping -> Stopped; Failed with a
+ * failure message), advanced one step per describe so tests poll it the way the engine polls DMS.
  *
- * <p>Its data migration really moves rows between the PostgreSQL servers the data providers name, logging in
- * with the credentials the secrets resolve to: full-load truncates (table preparation truncate) and COPYs one
- * selected table per poll; full-load-and-cdc creates a publication {@code publication_<id>} on the source and a
- * subscription {@code migration_subscriber_<id>} on the target (initial sync, then streaming), and on stop drops
- * the subscription but leaves the publication and the slot on the source, as DMS does. The fake connects
- * without TLS whatever the SSL mode says (the local servers have none).
+ * <p>What the documentation leaves open, it leaves open for the tool too:
+ * <ul>
+ *   <li>the wire casing of the status is undocumented: labels go out in the guide's casing, or lower, upper or kebab
+ *       case ({@link StatusStyle}; system property {@code fakedms.statusStyle} or env {@code FAKEDMS_STATUS_STYLE});</li>
+ *   <li>every statistic is optional: {@link #statistics} omits them all or keeps a few; CDC latency has no unit and may
+ *       be absent or never reach 0 ({@link #cdcLatency});</li>
+ *   <li>StopDataMigration is refused while Starting (the serverless environment is being provisioned);</li>
+ *   <li>DescribeDataMigrations documents no filter names: every filter is refused unless a test accepts one; every
+ *       Describe pages with small pages and a Marker; MaxRecords is checked where its range is documented;</li>
+ *   <li>DMS builds its network with the data migration's service-access role: a migration whose role's attached policies
+ *       lack a permission of the user guide's HomogeneousDataMigrationsPolicy fails with AWS's AccessDenied words;</li>
+ *   <li>a replication subnet group needs subnets that exist and cover two Availability Zones.</li>
+ * </ul>
+ *
+ * <p>Its data migration really moves rows between the PostgreSQL servers the data providers name, logging in with the
+ * credentials the secrets resolve to: full-load truncates (table preparation truncate) and COPYs one selected table per
+ * poll; full-load-and-cdc creates a publication {@code publication_<id>} on the source and a subscription
+ * {@code migration_subscriber_<id>} on the target (initial sync, then streaming), and on stop drops the subscription but
+ * leaves the publication and the slot on the source, as DMS does. It connects without TLS whatever the SSL mode says.
  */
 public final class FakeDms implements DatabaseMigrationClient {
     public static final String REGION = "us-east-1";
     public static final String ACCOUNT = "123456789012";
+
+    /** The status labels of the user guide ("Statuses of homogeneous data migrations"). */
+    public static final String CREATING = "Creating", READY = "Ready", STARTING = "Starting", LOAD_RUNNING = "Load running",
+            LOAD_COMPLETE_REPLICATION_ONGOING = "Load complete, replication ongoing", REPLICATION_ONGOING = "Replication ongoing",
+            RELOADING_TARGET = "Reloading target", STOPPING = "Stopping", STOPPED = "Stopped", FAILED = "Failed";
+
+    /** How a status label goes out on the wire (the casing is not documented). */
+    public enum StatusStyle {
+        GUIDE, LOWER, UPPER, KEBAB;
+
+        String render(String label) {
+            return switch (this) {
+                case GUIDE -> label;
+                case LOWER -> label.toLowerCase(Locale.ROOT);
+                case UPPER -> label.toUpperCase(Locale.ROOT);
+                case KEBAB -> label.toLowerCase(Locale.ROOT).replaceAll("[^a-z]+", "-");
+            };
+        }
+
+        /** From system property fakedms.statusStyle, else env FAKEDMS_STATUS_STYLE, else the guide's casing. */
+        public static StatusStyle configured() {
+            String s = System.getProperty("fakedms.statusStyle", System.getenv().getOrDefault("FAKEDMS_STATUS_STYLE", "guide"));
+            return valueOf(s.trim().toUpperCase(Locale.ROOT));
+        }
+    }
+
+    /** Which statistics DescribeDataMigrations returns. */
+    public enum Statistics { ALL, NONE, TABLE_COUNTS_ONLY }
+
+    /** What CDCLatency says while replication is ongoing (its unit is not documented). */
+    public enum CdcLatency { SECONDS_BEHIND, ABSENT, NEVER_ZERO }
+
+    /**
+     * The permissions the user guide's HomogeneousDataMigrationsPolicy gives the role (action, a resource DMS acts on),
+     * with this fake's region, account and resource ids. The role must grant each one.
+     */
+    static final List<String[]> DOCUMENTED_ROLE_PERMISSIONS;
+
+    static {
+        String ec2 = "arn:aws:ec2:" + REGION + ":" + ACCOUNT + ":";
+        String logGroup = "arn:aws:logs:" + REGION + ":" + ACCOUNT + ":log-group:dms-data-migration-fake0001";
+        List<String[]> p = new ArrayList<>();
+        for (String a : List.of("ec2:DescribeRouteTables", "ec2:DescribeSecurityGroups", "ec2:DescribeVpcPeeringConnections",
+                "ec2:DescribeVpcs", "ec2:DescribePrefixLists", "logs:DescribeLogGroups", "cloudwatch:PutMetricData")) {
+            p.add(new String[]{a, "*"});
+        }
+        p.add(new String[]{"servicequotas:GetServiceQuota", "arn:aws:servicequotas:" + REGION + ":" + ACCOUNT + ":vpc/L-0EA8095F"});
+        p.add(new String[]{"logs:CreateLogGroup", logGroup});
+        p.add(new String[]{"logs:DescribeLogStreams", logGroup});
+        p.add(new String[]{"logs:CreateLogStream", logGroup + ":log-stream:dms-data-migration-fake0001"});
+        p.add(new String[]{"logs:PutLogEvents", logGroup + ":log-stream:dms-data-migration-fake0001"});
+        p.add(new String[]{"ec2:CreateRoute", ec2 + "route-table/rtb-0fake"});
+        p.add(new String[]{"ec2:DeleteRoute", ec2 + "route-table/rtb-0fake"});
+        for (String r : List.of("security-group/sg-0fake", "security-group-rule/sgr-0fake", "route-table/rtb-0fake",
+                "vpc-peering-connection/pcx-0fake", "vpc/vpc-0fake")) {
+            p.add(new String[]{"ec2:CreateTags", ec2 + r});
+        }
+        for (String a : List.of("ec2:AuthorizeSecurityGroupEgress", "ec2:AuthorizeSecurityGroupIngress")) {
+            p.add(new String[]{a, ec2 + "security-group-rule/sgr-0fake"});
+            p.add(new String[]{a, ec2 + "security-group/sg-0fake"});
+        }
+        p.add(new String[]{"ec2:RevokeSecurityGroupEgress", ec2 + "security-group/sg-0fake"});
+        p.add(new String[]{"ec2:RevokeSecurityGroupIngress", ec2 + "security-group/sg-0fake"});
+        p.add(new String[]{"ec2:AcceptVpcPeeringConnection", ec2 + "vpc-peering-connection/pcx-0fake"});
+        p.add(new String[]{"ec2:ModifyVpcPeeringConnectionOptions", ec2 + "vpc-peering-connection/pcx-0fake"});
+        p.add(new String[]{"ec2:AcceptVpcPeeringConnection", ec2 + "vpc/vpc-0fake"});
+        DOCUMENTED_ROLE_PERMISSIONS = List.copyOf(p);
+    }
 
     /** Thrown to simulate the tool's process dying around a call. */
     public static final class FakeCrash extends RuntimeException {
@@ -63,7 +147,8 @@ public final class FakeDms implements DatabaseMigrationClient {
         String name, arn, projectArn, type, roleArn, tablePrep, rules;
         Boolean cloudwatch;
         Integer jobs;
-        String status = "Creating";
+        /** Always one of the guide's labels; rendered in the configured style on the wire. */
+        String status = CREATING;
         String lastFailure, stopReason;
         Instant created = Instant.now(), started, ended;
         int pollsInState;
@@ -72,10 +157,13 @@ public final class FakeDms implements DatabaseMigrationClient {
         Integer cdcLatency;
         ConnectionSpec source, target;
         String suffix;
-        boolean subscribed;
+        boolean subscribed, deleting, resumed, provisioned;
+        /** Describes left during which the subscription is disabled (replication lag). */
+        int applyPausedPolls;
     }
 
     private final Function<String, ConnectionSpec> secrets;
+    private final Function<String, List<String>> rolePolicies;
     private final List<String> calls = new ArrayList<>();
     private final List<String> requests = new ArrayList<>();
     private final Map<String, Integer> counts = new HashMap<>();
@@ -91,10 +179,20 @@ public final class FakeDms implements DatabaseMigrationClient {
     private int startingPolls = 1;
     private String injectedFailure;
     private boolean vpcRoleMissing;
+    private StatusStyle style = StatusStyle.configured();
+    private Statistics statistics = Statistics.ALL;
+    private CdcLatency cdcLatencyMode = CdcLatency.SECONDS_BEHIND;
+    private int pageSize = 2;
+    private final Set<String> acceptedDataMigrationFilters = new LinkedHashSet<>();
+    private Function<String, String> subnetZones = s -> null;
 
-    /** @param secrets secret id -> credentials (user, password); return null or throw when the role may not read it */
-    public FakeDms(Function<String, ConnectionSpec> secrets) {
+    /**
+     * @param secrets      secret id -> credentials (user, password); null or an exception when the role may not read it
+     * @param rolePolicies role ARN -> the policy documents attached to it (null or empty: a role with no permissions)
+     */
+    public FakeDms(Function<String, ConnectionSpec> secrets, Function<String, List<String>> rolePolicies) {
         this.secrets = secrets;
+        this.rolePolicies = rolePolicies;
     }
 
     // ------------------------------------------------------------------ test controls
@@ -116,7 +214,7 @@ public final class FakeDms implements DatabaseMigrationClient {
         return this;
     }
 
-    /** Polls spent in "Starting" (DMS provisions a serverless environment there). */
+    /** Polls spent in "Starting" (DMS provisions a serverless environment there, up to 15 minutes). */
     public synchronized FakeDms startingPolls(int n) {
         startingPolls = n;
         return this;
@@ -125,6 +223,49 @@ public final class FakeDms implements DatabaseMigrationClient {
     /** The account lacks dms-vpc-role: subnet groups cannot be created. */
     public synchronized FakeDms vpcRoleMissing(boolean missing) {
         vpcRoleMissing = missing;
+        return this;
+    }
+
+    public synchronized FakeDms statusStyle(StatusStyle s) {
+        style = s;
+        return this;
+    }
+
+    public synchronized FakeDms statistics(Statistics s) {
+        statistics = s;
+        return this;
+    }
+
+    public synchronized FakeDms cdcLatency(CdcLatency mode) {
+        cdcLatencyMode = mode;
+        return this;
+    }
+
+    /** Items per page of every Describe (DMS may return fewer than MaxRecords). */
+    public synchronized FakeDms pageSize(int n) {
+        pageSize = n;
+        return this;
+    }
+
+    /** Lets DescribeDataMigrations accept this filter name (none is documented, so none is accepted by default). */
+    public synchronized FakeDms acceptDataMigrationFilter(String name) {
+        acceptedDataMigrationFilters.add(name);
+        return this;
+    }
+
+    /** Subnet id -> its Availability Zone (null: no such subnet), as the account's VPC has them. */
+    public synchronized FakeDms subnetZones(Function<String, String> zones) {
+        subnetZones = zones;
+        return this;
+    }
+
+    /** Replication stalls: the subscription of every streaming migration stops applying for the next {@code polls} describes. */
+    public synchronized FakeDms pauseApply(int polls) {
+        for (Dm m : migrations.values()) {
+            if (!m.subscribed) continue;
+            m.applyPausedPolls = polls;
+            setSubscription(m, false);
+        }
         return this;
     }
 
@@ -174,8 +315,14 @@ public final class FakeDms implements DatabaseMigrationClient {
         return projects.values().stream().filter(p -> p.migrationProjectName().equals(name)).findFirst();
     }
 
+    /** The migration as DescribeDataMigrations would show it (status in the configured style), without advancing it. */
     public synchronized Optional<DataMigration> migrationNamed(String name) {
         return migrations.values().stream().filter(m -> m.name.equals(name)).findFirst().map(this::model);
+    }
+
+    /** The guide's label of a migration's status (whatever the wire style). */
+    public synchronized String statusOf(String name) {
+        return migrations.values().stream().filter(m -> m.name.equals(name)).findFirst().map(m -> m.status).orElse(null);
     }
 
     public synchronized Map<String, String> tagsOf(String arn) {
@@ -248,15 +395,42 @@ public final class FakeDms implements DatabaseMigrationClient {
         return value.equals(name) || value.equals(arn);
     }
 
-    private static List<String> filterValues(List<Filter> filters, String allowed) {
+    /** The values of the one filter allowed (its documented name); any other name is refused. Null: no filter. */
+    private static List<String> filterValues(List<Filter> filters, Set<String> allowed, String operation) {
         List<String> values = null;
         for (Filter f : filters) {
-            if (!f.name().equals(allowed)) {
-                throw invalidParameter("unsupported filter name '" + f.name() + "': use " + allowed);
+            if (!allowed.contains(f.name())) {
+                throw invalidParameter("Invalid filter name '" + f.name() + "' for " + operation
+                        + (allowed.isEmpty() ? "" : ": valid names are " + String.join(", ", allowed)));
             }
-            values = f.values();
+            values = values == null ? new ArrayList<>(f.values()) : values;
         }
         return values;
+    }
+
+    /** One page of a Describe result: at most the page size (and MaxRecords), with a Marker when more follow. */
+    private <T> List<T> page(List<T> all, String marker, Integer maxRecords, Consumer2<List<T>, String> out) {
+        int from = 0;
+        if (marker != null) {
+            if (!marker.startsWith("fake-page-")) throw invalidParameter("Invalid marker");
+            from = Integer.parseInt(marker.substring("fake-page-".length()));
+        }
+        int size = Math.min(pageSize, maxRecords == null ? Integer.MAX_VALUE : maxRecords);
+        int to = Math.min(all.size(), from + size);
+        List<T> items = all.subList(Math.min(from, all.size()), to);
+        out.accept(items, to < all.size() ? "fake-page-" + to : null);
+        return items;
+    }
+
+    @FunctionalInterface
+    private interface Consumer2<A, B> {
+        void accept(A a, B b);
+    }
+
+    private static void documentedMaxRecords(Integer maxRecords) {
+        if (maxRecords != null && (maxRecords < 20 || maxRecords > 100)) {
+            throw invalidParameter("MaxRecords must be between 20 and 100");
+        }
     }
 
     // ------------------------------------------------------------------ subnet groups
@@ -271,29 +445,39 @@ public final class FakeDms implements DatabaseMigrationClient {
             String id = r.replicationSubnetGroupIdentifier().toLowerCase(Locale.ROOT);
             if (subnetGroups.containsKey(id)) throw exists("Replication subnet group " + id);
             if (r.replicationSubnetGroupDescription() == null) throw invalidParameter("ReplicationSubnetGroupDescription is required");
-            if (r.subnetIds().size() < 2) {
+            Set<String> zones = new LinkedHashSet<>();
+            for (String s : r.subnetIds()) {
+                String az = subnetZones.apply(s);
+                if (az == null) throw fault(InvalidSubnetException.builder(), "InvalidSubnet", "The subnet " + s + " does not exist");
+                zones.add(az);
+            }
+            if (zones.size() < 2) {
                 throw fault(ReplicationSubnetGroupDoesNotCoverEnoughAZsException.builder(), "ReplicationSubnetGroupDoesNotCoverEnoughAZs",
-                        "The replication subnet group does not cover enough Availability Zones (at least 2)");
+                        "The replication subnet group does not cover enough Availability Zones (at least 2): " + zones);
             }
             subnetGroups.put(id, new SubnetGroup(id, r.subnetIds(), r.tags()));
             return CreateReplicationSubnetGroupResponse.builder().replicationSubnetGroup(subnetModel(subnetGroups.get(id))).build();
         });
     }
 
-    private static ReplicationSubnetGroup subnetModel(SubnetGroup g) {
+    private ReplicationSubnetGroup subnetModel(SubnetGroup g) {
         return ReplicationSubnetGroup.builder().replicationSubnetGroupIdentifier(g.id()).subnetGroupStatus("Complete")
-                .subnets(g.subnets().stream().map(s -> Subnet.builder().subnetIdentifier(s).subnetStatus("Active").build()).toList())
+                .subnets(g.subnets().stream().map(s -> Subnet.builder().subnetIdentifier(s).subnetStatus("Active")
+                        .subnetAvailabilityZone(AvailabilityZone.builder().name(subnetZones.apply(s)).build()).build()).toList())
                 .vpcId("vpc-fake").build();
     }
 
     @Override
     public DescribeReplicationSubnetGroupsResponse describeReplicationSubnetGroups(DescribeReplicationSubnetGroupsRequest r) {
         return op("DescribeReplicationSubnetGroups", r, () -> {
-            List<String> ids = filterValues(r.filters(), "replication-subnet-group-id");
-            List<ReplicationSubnetGroup> out = subnetGroups.values().stream()
+            documentedMaxRecords(r.maxRecords());
+            List<String> ids = filterValues(r.filters(), Set.of("replication-subnet-group-id"), "DescribeReplicationSubnetGroups");
+            List<ReplicationSubnetGroup> all = subnetGroups.values().stream()
                     .filter(g -> ids == null || ids.stream().anyMatch(v -> v.equalsIgnoreCase(g.id())))
-                    .map(FakeDms::subnetModel).toList();
-            return DescribeReplicationSubnetGroupsResponse.builder().replicationSubnetGroups(out).build();
+                    .map(this::subnetModel).toList();
+            DescribeReplicationSubnetGroupsResponse.Builder b = DescribeReplicationSubnetGroupsResponse.builder();
+            page(all, r.marker(), r.maxRecords(), (items, marker) -> b.replicationSubnetGroups(items).marker(marker));
+            return b.build();
         });
     }
 
@@ -340,10 +524,13 @@ public final class FakeDms implements DatabaseMigrationClient {
     @Override
     public DescribeInstanceProfilesResponse describeInstanceProfiles(DescribeInstanceProfilesRequest r) {
         return op("DescribeInstanceProfiles", r, () -> {
-            List<String> ids = filterValues(r.filters(), "instance-profile-identifier");
-            return DescribeInstanceProfilesResponse.builder().instanceProfiles(profiles.values().stream()
+            List<String> ids = filterValues(r.filters(), Set.of("instance-profile-identifier"), "DescribeInstanceProfiles");
+            List<InstanceProfile> all = profiles.values().stream()
                     .filter(p -> ids == null || ids.stream().anyMatch(v -> identifies(v, p.instanceProfileName(), p.instanceProfileArn())))
-                    .toList()).build();
+                    .toList();
+            DescribeInstanceProfilesResponse.Builder b = DescribeInstanceProfilesResponse.builder();
+            page(all, r.marker(), r.maxRecords(), (items, marker) -> b.instanceProfiles(items).marker(marker));
+            return b.build();
         });
     }
 
@@ -397,10 +584,13 @@ public final class FakeDms implements DatabaseMigrationClient {
     @Override
     public DescribeDataProvidersResponse describeDataProviders(DescribeDataProvidersRequest r) {
         return op("DescribeDataProviders", r, () -> {
-            List<String> ids = filterValues(r.filters(), "data-provider-identifier");
-            return DescribeDataProvidersResponse.builder().dataProviders(providers.values().stream()
+            List<String> ids = filterValues(r.filters(), Set.of("data-provider-identifier"), "DescribeDataProviders");
+            List<DataProvider> all = providers.values().stream()
                     .filter(p -> ids == null || ids.stream().anyMatch(v -> identifies(v, p.dataProviderName(), p.dataProviderArn())))
-                    .toList()).build();
+                    .toList();
+            DescribeDataProvidersResponse.Builder b = DescribeDataProvidersResponse.builder();
+            page(all, r.marker(), r.maxRecords(), (items, marker) -> b.dataProviders(items).marker(marker));
+            return b.build();
         });
     }
 
@@ -459,10 +649,14 @@ public final class FakeDms implements DatabaseMigrationClient {
     @Override
     public DescribeMigrationProjectsResponse describeMigrationProjects(DescribeMigrationProjectsRequest r) {
         return op("DescribeMigrationProjects", r, () -> {
-            List<String> ids = filterValues(r.filters(), "migration-project-identifier");
-            return DescribeMigrationProjectsResponse.builder().migrationProjects(projects.values().stream()
+            // the reference documents more names (instance-profile-identifier, data-provider-identifier, ...); the tool uses this one
+            List<String> ids = filterValues(r.filters(), Set.of("migration-project-identifier"), "DescribeMigrationProjects");
+            List<MigrationProject> all = projects.values().stream()
                     .filter(p -> ids == null || ids.stream().anyMatch(v -> identifies(v, p.migrationProjectName(), p.migrationProjectArn())))
-                    .toList()).build();
+                    .toList();
+            DescribeMigrationProjectsResponse.Builder b = DescribeMigrationProjectsResponse.builder();
+            page(all, r.marker(), r.maxRecords(), (items, marker) -> b.migrationProjects(items).marker(marker));
+            return b.build();
         });
     }
 
@@ -474,7 +668,8 @@ public final class FakeDms implements DatabaseMigrationClient {
                     .findFirst().orElseThrow(() -> notFound("Migration project " + r.migrationProjectIdentifier()));
             for (Dm m : migrations.values()) {
                 if (p.migrationProjectArn().equals(m.projectArn)) {
-                    throw inUse("Migration project " + p.migrationProjectName() + " has data migration " + m.name + " (" + m.status + ")");
+                    throw inUse("Migration project " + p.migrationProjectName() + " has data migration " + m.name + " ("
+                            + (m.deleting ? "being deleted" : style.render(m.status)) + ")");
                 }
             }
             projects.remove(p.migrationProjectArn());
@@ -529,33 +724,34 @@ public final class FakeDms implements DatabaseMigrationClient {
                 .orElseThrow(() -> notFound("Data migration " + id));
     }
 
-    private static final List<String> RUNNING = List.of("starting", "load running", "replication ongoing",
-            "load complete, replication ongoing", "reloading target");
-
-    private static boolean running(Dm m) {
-        return RUNNING.contains(m.status.toLowerCase(Locale.ROOT));
-    }
+    /** Moving data (StopDataMigration is accepted). Starting is not among them: DMS is still provisioning. */
+    private static final List<String> RUNNING = List.of(LOAD_RUNNING, LOAD_COMPLETE_REPLICATION_ONGOING, REPLICATION_ONGOING, RELOADING_TARGET);
 
     @Override
     public StartDataMigrationResponse startDataMigration(StartDataMigrationRequest r) {
         return op("StartDataMigration", r, () -> {
             Dm m = migration(r.dataMigrationIdentifier());
-            String s = m.status.toLowerCase(Locale.ROOT);
-            boolean ok = switch (r.startType()) {
-                case START_REPLICATION -> s.equals("ready");
-                case RELOAD_TARGET -> s.equals("stopped") || s.equals("failed") || s.equals("load complete");
-                case RESUME_PROCESSING -> s.equals("stopped") || s.equals("failed");
+            boolean ok = !m.deleting && switch (r.startType()) {
+                case START_REPLICATION -> m.status.equals(READY);
+                case RELOAD_TARGET, RESUME_PROCESSING -> m.status.equals(STOPPED) || m.status.equals(FAILED);
                 default -> false;
             };
-            if (!ok) throw inUse("Data migration " + m.name + " cannot be started with " + r.startTypeAsString() + " while " + m.status);
-            m.status = "Starting";
+            if (!ok) {
+                throw inUse("Data migration " + m.name + " cannot be started with " + r.startTypeAsString() + " while it is " + style.render(m.status));
+            }
+            boolean resume = r.startType() == StartReplicationMigrationTypeValue.RESUME_PROCESSING;
+            m.status = r.startType() == StartReplicationMigrationTypeValue.RELOAD_TARGET ? RELOADING_TARGET : STARTING;
             m.pollsInState = 0;
+            m.provisioned = false;
+            m.resumed = resume;
             m.lastFailure = null;
             m.stopReason = null;
             m.started = Instant.now();
             m.ended = null;
-            m.loaded = 0;
-            m.errored = 0;
+            if (!resume) {
+                m.loaded = 0;
+                m.errored = 0;
+            }
             m.cdcLatency = null;
             return StartDataMigrationResponse.builder().dataMigration(model(m)).build();
         });
@@ -565,8 +761,12 @@ public final class FakeDms implements DatabaseMigrationClient {
     public StopDataMigrationResponse stopDataMigration(StopDataMigrationRequest r) {
         return op("StopDataMigration", r, () -> {
             Dm m = migration(r.dataMigrationIdentifier());
-            if (!running(m)) throw inUse("Data migration " + m.name + " is not running (" + m.status + ")");
-            m.status = "Stopping";
+            if (m.status.equals(STARTING) || (m.status.equals(RELOADING_TARGET) && !m.provisioned)) {
+                throw inUse("Data migration " + m.name + " can't be stopped while its serverless environment is being provisioned ("
+                        + style.render(m.status) + "); try again later");
+            }
+            if (!RUNNING.contains(m.status)) throw inUse("Data migration " + m.name + " is not running (" + style.render(m.status) + ")");
+            m.status = STOPPING;
             m.pollsInState = 0;
             return StopDataMigrationResponse.builder().dataMigration(model(m)).build();
         });
@@ -576,10 +776,10 @@ public final class FakeDms implements DatabaseMigrationClient {
     public DeleteDataMigrationResponse deleteDataMigration(DeleteDataMigrationRequest r) {
         return op("DeleteDataMigration", r, () -> {
             Dm m = migration(r.dataMigrationIdentifier());
-            if (running(m) || m.status.equalsIgnoreCase("stopping")) {
-                throw inUse("Data migration " + m.name + " must be stopped before it can be deleted (" + m.status + ")");
+            if (RUNNING.contains(m.status) || m.status.equals(STARTING) || m.status.equals(STOPPING)) {
+                throw inUse("Data migration " + m.name + " must be stopped before it can be deleted (" + style.render(m.status) + ")");
             }
-            m.status = "Deleting";
+            m.deleting = true;
             m.pollsInState = 0;
             return DeleteDataMigrationResponse.builder().dataMigration(model(m)).build();
         });
@@ -588,15 +788,28 @@ public final class FakeDms implements DatabaseMigrationClient {
     @Override
     public DescribeDataMigrationsResponse describeDataMigrations(DescribeDataMigrationsRequest r) {
         return op("DescribeDataMigrations", r, () -> {
-            List<String> ids = filterValues(r.filters(), "data-migration-identifier");
-            List<Dm> selected = migrations.values().stream()
-                    .filter(m -> ids == null || ids.stream().anyMatch(v -> identifies(v, m.name, m.arn))).toList();
-            List<DataMigration> out = new ArrayList<>();
-            for (Dm m : selected) {
-                advance(m);
-                if (migrations.containsKey(m.arn)) out.add(model(m));
+            if (r.maxRecords() != null && r.maxRecords() < 1) throw invalidParameter("MaxRecords must be positive");
+            List<String> ids = filterValues(r.filters(), acceptedDataMigrationFilters, "DescribeDataMigrations");
+            if (r.marker() == null) {
+                // deleted migrations go between listings, so a marker never skips one
+                migrations.values().removeIf(m -> {
+                    boolean gone = m.deleting && m.pollsInState >= 2;
+                    if (gone) tags.remove(m.arn);
+                    return gone;
+                });
             }
-            return DescribeDataMigrationsResponse.builder().dataMigrations(out).build();
+            List<Dm> all = migrations.values().stream()
+                    .filter(m -> ids == null || ids.stream().anyMatch(v -> identifies(v, m.name, m.arn))).toList();
+            DescribeDataMigrationsResponse.Builder b = DescribeDataMigrationsResponse.builder();
+            page(all, r.marker(), r.maxRecords(), (items, marker) -> {
+                List<DataMigration> out = new ArrayList<>();
+                for (Dm m : items) {
+                    advance(m);
+                    out.add(model(m));
+                }
+                b.dataMigrations(out).marker(marker);
+            });
+            return b.build();
         });
     }
 
@@ -610,53 +823,64 @@ public final class FakeDms implements DatabaseMigrationClient {
     }
 
     private DataMigration model(Dm m) {
-        DataMigrationStatistics.Builder st = DataMigrationStatistics.builder();
-        if (m.started != null) {
-            int total = m.tables.size();
-            st.tablesLoaded(m.loaded).tablesErrored(m.errored)
-                    .tablesLoading(m.status.equalsIgnoreCase("load running") && m.loaded + m.errored < total ? 1 : 0)
-                    .tablesQueued(Math.max(0, total - m.loaded - m.errored - (m.status.equalsIgnoreCase("load running") && m.loaded + m.errored < total ? 1 : 0)))
-                    .fullLoadPercentage(total == 0 ? 0 : (int) (100L * m.loaded / total))
-                    .startTime(m.started).stopTime(m.ended)
-                    .elapsedTimeMillis((m.ended == null ? Instant.now() : m.ended).toEpochMilli() - m.started.toEpochMilli());
-            if (m.cdcLatency != null) st.cdcLatency(m.cdcLatency);
-        }
         DataMigration.Builder b = DataMigration.builder().dataMigrationName(m.name).dataMigrationArn(m.arn)
                 .dataMigrationCreateTime(m.created).dataMigrationStartTime(m.started).dataMigrationEndTime(m.ended)
                 .serviceAccessRoleArn(m.roleArn).migrationProjectArn(m.projectArn).dataMigrationType(m.type)
                 .dataMigrationSettings(DataMigrationSettings.builder().cloudwatchLogsEnabled(m.cloudwatch).numberOfJobs(m.jobs)
                         .selectionRules(m.rules).build())
                 .targetDataSettings(TargetDataSetting.builder().tablePreparationMode(m.tablePrep).build())
-                .dataMigrationStatus(m.status).lastFailureMessage(m.lastFailure).stopReason(m.stopReason);
-        if (m.started != null) b.dataMigrationStatistics(st.build());
+                .dataMigrationStatus(style.render(m.status)).lastFailureMessage(m.lastFailure).stopReason(m.stopReason);
+        if (m.started != null && statistics != Statistics.NONE) {
+            DataMigrationStatistics.Builder st = DataMigrationStatistics.builder().tablesLoaded(m.loaded).tablesErrored(m.errored);
+            if (statistics == Statistics.ALL) {
+                int total = m.tables.size();
+                boolean loading = loading(m) && m.loaded + m.errored < total;
+                st.tablesLoading(loading ? 1 : 0)
+                        .tablesQueued(Math.max(0, total - m.loaded - m.errored - (loading ? 1 : 0)))
+                        .fullLoadPercentage(total == 0 ? 0 : (int) (100L * m.loaded / total))
+                        .startTime(m.started).stopTime(m.ended)
+                        .elapsedTimeMillis((m.ended == null ? Instant.now() : m.ended).toEpochMilli() - m.started.toEpochMilli());
+                Integer latency = switch (cdcLatencyMode) {
+                    case SECONDS_BEHIND -> m.cdcLatency;
+                    case ABSENT -> null;
+                    case NEVER_ZERO -> m.cdcLatency == null ? null : m.cdcLatency + 1;
+                };
+                if (latency != null) st.cdcLatency(latency);
+            }
+            b.dataMigrationStatistics(st.build());
+        }
         return b.build();
+    }
+
+    private static boolean loading(Dm m) {
+        return m.provisioned && (m.status.equals(LOAD_RUNNING) || m.status.equals(RELOADING_TARGET));
     }
 
     // ------------------------------------------------------------------ the life cycle, one step per describe
 
     private void advance(Dm m) {
         m.pollsInState++;
-        switch (m.status.toLowerCase(Locale.ROOT)) {
-            case "creating" -> to(m, "Ready");
-            case "starting" -> {
-                if (m.pollsInState > startingPolls) provision(m);
+        if (m.deleting) return;
+        switch (m.status) {
+            case CREATING -> to(m, READY);
+            case STARTING, RELOADING_TARGET, LOAD_RUNNING -> {
+                if (!m.provisioned) {
+                    if (m.pollsInState > startingPolls) provision(m);
+                } else if (m.type.equals("full-load")) {
+                    loadNextTable(m);
+                } else {
+                    cdcSync(m);
+                }
             }
-            case "load running" -> {
-                if (m.type.equals("full-load-and-cdc")) cdcSync(m);
-                else loadNextTable(m);
+            case LOAD_COMPLETE_REPLICATION_ONGOING, REPLICATION_ONGOING -> {
+                if (m.applyPausedPolls > 0 && --m.applyPausedPolls == 0) setSubscription(m, true);
+                m.cdcLatency = cdcLatency(m);
             }
-            case "replication ongoing" -> m.cdcLatency = cdcLatency(m);
-            case "stopping" -> {
+            case STOPPING -> {
                 if (m.subscribed) unsubscribe(m);
                 m.ended = Instant.now();
                 m.stopReason = "Stopped by user request";
-                to(m, "Stopped");
-            }
-            case "deleting" -> {
-                if (m.pollsInState >= 2) {
-                    migrations.remove(m.arn);
-                    tags.remove(m.arn);
-                }
+                to(m, STOPPED);
             }
             default -> {
             }
@@ -672,10 +896,13 @@ public final class FakeDms implements DatabaseMigrationClient {
         m.lastFailure = message;
         m.stopReason = "Failed";
         m.ended = Instant.now();
-        to(m, "Failed");
+        to(m, FAILED);
     }
 
-    /** Provisioning done: resolve both endpoints as DMS would (secrets through the role, connect, check the source). */
+    /**
+     * Provisioning done: DMS builds its network with the service-access role, resolves both endpoints (secrets through
+     * the secrets-access role), connects and checks the source, as DMS would.
+     */
     private void provision(Dm m) {
         MigrationProject p = projects.get(m.projectArn);
         if (injectedFailure != null) {
@@ -683,6 +910,16 @@ public final class FakeDms implements DatabaseMigrationClient {
             injectedFailure = null;
             fail(m, msg);
             return;
+        }
+        List<String> policies = Objects.requireNonNullElse(rolePolicies.apply(m.roleArn), List.of());
+        for (String[] needed : DOCUMENTED_ROLE_PERMISSIONS) {
+            if (!Boolean.TRUE.equals(m.cloudwatch) && needed[0].startsWith("logs:")) continue;
+            if (!PolicyEvaluator.allows(policies, needed[0], needed[1])) {
+                fail(m, "Failed to set up the network of the data migration: User: arn:aws:sts::" + ACCOUNT + ":assumed-role/"
+                        + m.roleArn.replaceAll(".*/", "") + "/dms-data-migrations is not authorized to perform: " + needed[0]
+                        + " on resource: " + needed[1] + " because no identity-based policy allows the " + needed[0] + " action");
+                return;
+            }
         }
         try {
             m.source = endpoint(p.sourceDataProviderDescriptors().get(0), "source");
@@ -700,16 +937,17 @@ public final class FakeDms implements DatabaseMigrationClient {
             }
             List<SelectionRules.Rule> rules = SelectionRules.parse(m.rules);
             List<String[]> tables = new ArrayList<>();
-            for (SourceTables.Table tb : SourceTables.list(s, TableFilter.ALL)) {
-                if (rules.stream().anyMatch(r -> r.matches(tb.schema(), tb.name()))) tables.add(new String[]{tb.schema(), tb.name()});
+            // rules select among every table, partitions included (as pg_dump --table patterns do)
+            for (String[] tb : userTables(s)) {
+                if (rules.stream().anyMatch(r -> r.matches(tb[0], tb[1]))) tables.add(tb);
             }
             if (tables.isEmpty()) {
                 fail(m, "No tables on the source match the selection rules.");
                 return;
             }
-            List<SourceTables.Table> onTarget = SourceTables.list(t, TableFilter.ALL);
+            List<String> onTarget = userTables(t).stream().map(tb -> tb[0] + "." + tb[1]).toList();
             for (String[] tb : tables) {
-                if (!m.tablePrep.equals("drop-tables-on-target") && !onTarget.contains(new SourceTables.Table(tb[0], tb[1]))) {
+                if (!m.tablePrep.equals("drop-tables-on-target") && !onTarget.contains(tb[0] + "." + tb[1])) {
                     fail(m, "Table " + tb[0] + "." + tb[1] + " does not exist on the target database and table preparation mode is " + m.tablePrep + ".");
                     return;
                 }
@@ -723,7 +961,12 @@ public final class FakeDms implements DatabaseMigrationClient {
             fail(m, "FakeDms does not model drop-tables-on-target");
             return;
         }
-        to(m, "Load running");
+        m.provisioned = true;
+        if (m.resumed && !m.type.equals("full-load")) {
+            resubscribe(m);
+            return;
+        }
+        if (m.status.equals(STARTING)) to(m, LOAD_RUNNING);
     }
 
     private ConnectionSpec endpoint(DataProviderDescriptor d, String side) {
@@ -757,42 +1000,64 @@ public final class FakeDms implements DatabaseMigrationClient {
         }
     }
 
-    /** Full load: one table per poll, as pg_dump/pg_restore of its data would (after truncating it). */
+    /** Every user table as {schema, name, relkind}: ordinary ('r') and partitioned ('p'), partitions included. */
+    private static List<String[]> userTables(Connection c) throws SQLException {
+        List<String[]> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT n.nspname, c.relname, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                        + "WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') "
+                        + "AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1, 2")) {
+            while (rs.next()) {
+                if (!TableFilter.isSystemSchema(rs.getString(1))) out.add(new String[]{rs.getString(1), rs.getString(2), rs.getString(3)});
+            }
+        }
+        return out;
+    }
+
+    private static String quote(String ident) {
+        return "\"" + ident.replace("\"", "\"\"") + "\"";
+    }
+
+    /**
+     * Full load: one table per poll, as pg_dump/pg_restore of its data would (after truncating it); ends in Stopped. A
+     * partitioned table has no rows of its own for pg_dump to dump (PostgreSQL 15): only its partitions, named themselves, do.
+     */
     private void loadNextTable(Dm m) {
-        if (m.loaded + m.errored >= m.tables.size()) {
-            m.ended = Instant.now();
-            to(m, "Load complete");
-            return;
-        }
-        String[] tb = m.tables.get(m.loaded + m.errored);
-        String qualified = SourceTables.quote(tb[0]) + "." + SourceTables.quote(tb[1]);
-        try (Connection s = open(m.source); Connection t = open(m.target)) {
-            List<String> cols = new ArrayList<>();
-            try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(
-                    "SELECT attname FROM pg_attribute WHERE attrelid = '" + qualified.replace("'", "''")
-                            + "'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum")) {
-                while (rs.next()) cols.add(SourceTables.quote(rs.getString(1)));
-            }
-            String list = String.join(", ", cols);
-            t.setAutoCommit(false);
-            try (Statement st = t.createStatement()) {
-                if (m.tablePrep.equals("truncate")) st.execute("TRUNCATE " + qualified);
-            }
-            try (PGCopyInputStream in = new PGCopyInputStream(s.unwrap(PGConnection.class),
-                    "COPY " + qualified + " (" + list + ") TO STDOUT (FORMAT binary)");
-                 PGCopyOutputStream out = new PGCopyOutputStream(t.unwrap(PGConnection.class),
-                         "COPY " + qualified + " (" + list + ") FROM STDIN (FORMAT binary)")) {
-                in.transferTo(out);
-            }
-            t.commit();
+        if (m.loaded + m.errored < m.tables.size() && m.tables.get(m.loaded + m.errored)[2].equals("p")) {
             m.loaded++;
-        } catch (SQLException | IOException e) {
-            m.errored++;
-            m.lastFailure = "Table " + tb[0] + "." + tb[1] + " failed to load: " + e.getMessage();
+        } else if (m.loaded + m.errored < m.tables.size()) {
+            String[] tb = m.tables.get(m.loaded + m.errored);
+            String qualified = quote(tb[0]) + "." + quote(tb[1]);
+            try (Connection s = open(m.source); Connection t = open(m.target)) {
+                List<String> cols = new ArrayList<>();
+                try (Statement st = s.createStatement(); ResultSet rs = st.executeQuery(
+                        "SELECT attname FROM pg_attribute WHERE attrelid = '" + qualified.replace("'", "''")
+                                + "'::regclass AND attnum > 0 AND NOT attisdropped AND attgenerated = '' ORDER BY attnum")) {
+                    while (rs.next()) cols.add(quote(rs.getString(1)));
+                }
+                String list = String.join(", ", cols);
+                t.setAutoCommit(false);
+                try (Statement st = t.createStatement()) {
+                    if (m.tablePrep.equals("truncate")) st.execute("TRUNCATE " + qualified);
+                }
+                try (PGCopyInputStream in = new PGCopyInputStream(s.unwrap(PGConnection.class),
+                        "COPY " + qualified + " (" + list + ") TO STDOUT (FORMAT binary)");
+                     PGCopyOutputStream out = new PGCopyOutputStream(t.unwrap(PGConnection.class),
+                             "COPY " + qualified + " (" + list + ") FROM STDIN (FORMAT binary)")) {
+                    in.transferTo(out);
+                }
+                t.commit();
+                m.loaded++;
+            } catch (SQLException | IOException e) {
+                m.errored++;
+                m.lastFailure = "Table " + tb[0] + "." + tb[1] + " failed to load: " + e.getMessage();
+            }
         }
         if (m.loaded + m.errored >= m.tables.size()) {
+            // the guide lists no "Load complete" for a full load: a finished one is Stopped
             m.ended = Instant.now();
-            to(m, "Load complete");
+            m.stopReason = "FULL_LOAD_ONLY_FINISHED";
+            to(m, STOPPED);
         }
     }
 
@@ -804,11 +1069,15 @@ public final class FakeDms implements DatabaseMigrationClient {
         return DmsLeftovers.SLOT_PREFIX + m.suffix;
     }
 
+    private String streaming(Dm m) {
+        return m.type.equals("cdc") ? REPLICATION_ONGOING : LOAD_COMPLETE_REPLICATION_ONGOING;
+    }
+
     /** Full load and CDC: publication on the source, subscription (initial sync, then streaming) on the target. */
     private void cdcSync(Dm m) {
         try (Connection s = open(m.source); Connection t = open(m.target)) {
             if (!m.subscribed) {
-                List<String> names = m.tables.stream().map(tb -> SourceTables.quote(tb[0]) + "." + SourceTables.quote(tb[1])).toList();
+                List<String> names = m.tables.stream().map(tb -> quote(tb[0]) + "." + quote(tb[1])).toList();
                 try (Statement st = t.createStatement()) {
                     if (m.tablePrep.equals("truncate")) st.execute("TRUNCATE " + String.join(", ", names));
                 }
@@ -841,10 +1110,32 @@ public final class FakeDms implements DatabaseMigrationClient {
             m.loaded = Math.min(ready, m.tables.size());
             if (total > 0 && ready == total) {
                 m.cdcLatency = cdcLatency(m);
-                to(m, "Replication ongoing");
+                to(m, streaming(m));
             }
         } catch (SQLException e) {
             fail(m, "Replication failed: " + e.getMessage());
+        }
+    }
+
+    /** resume-processing of a stopped CDC migration: the slot DMS left on the source is picked up where it stopped. */
+    private void resubscribe(Dm m) {
+        try (Connection t = open(m.target); Statement st = t.createStatement()) {
+            st.execute("CREATE SUBSCRIPTION " + subscription(m) + " CONNECTION '" + m.source.libpqConninfo().replace("'", "''")
+                    + "' PUBLICATION " + publication(m) + " WITH (create_slot = false, slot_name = '" + subscription(m)
+                    + "', copy_data = false)");
+            m.subscribed = true;
+            m.loaded = m.tables.size();
+            to(m, streaming(m));
+        } catch (SQLException e) {
+            fail(m, "Replication could not resume: " + e.getMessage());
+        }
+    }
+
+    private void setSubscription(Dm m, boolean enabled) {
+        try (Connection t = open(m.target); Statement st = t.createStatement()) {
+            st.execute("ALTER SUBSCRIPTION " + subscription(m) + (enabled ? " ENABLE" : " DISABLE"));
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot " + (enabled ? "resume" : "pause") + " the fake replication: " + e.getMessage(), e);
         }
     }
 
@@ -878,6 +1169,7 @@ public final class FakeDms implements DatabaseMigrationClient {
             m.lastFailure = "Could not stop replication cleanly: " + e.getMessage();
         }
         m.subscribed = false;
+        m.applyPausedPolls = 0;
     }
 
     /** For tests: the suffix the fake uses in publication and slot names of a data migration. */

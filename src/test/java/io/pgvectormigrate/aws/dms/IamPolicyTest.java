@@ -72,12 +72,38 @@ class IamPolicyTest {
 
         JsonNode role = all.get("dmsRolePolicy");
         Set<String> roleActions = actions(role);
-        for (String a : List.of("secretsmanager:GetSecretValue", "kms:Decrypt", "ec2:DescribeSubnets", "ec2:DescribeSecurityGroups",
-                "logs:CreateLogGroup", "logs:PutLogEvents", "cloudwatch:PutMetricData")) {
+        for (String a : List.of("secretsmanager:GetSecretValue", "kms:Decrypt", "ec2:CreateRoute", "ec2:AcceptVpcPeeringConnection",
+                "ec2:AuthorizeSecurityGroupIngress", "servicequotas:GetServiceQuota", "logs:CreateLogGroup", "logs:PutLogEvents",
+                "cloudwatch:PutMetricData")) {
             assertTrue(roleActions.contains(a), a);
         }
-        assertTrue(role.toString().contains("log-group:dms-data-migration-*"), role.toString());
+        assertTrue(role.toString().contains("arn:aws:logs:eu-west-1:123456789012:log-group:dms-data-migration-*"), role.toString());
+        assertTrue(role.toString().contains("arn:aws:ec2:eu-west-1:123456789012:route-table/*"), "scoped to the region and account");
         assertTrue(role.toString().contains("aws:cloudformation:stack-name"), "the stack's secret, by its CloudFormation tag");
+    }
+
+    /**
+     * The DMS role's permissions grant what the user guide's HomogeneousDataMigrationsPolicy grants (DMS builds its network
+     * itself), each on the resources DMS acts on, and nothing that changes the network on "*".
+     */
+    @Test
+    void theDmsRolePolicyGrantsWhatTheUserGuidesPolicyGrants() throws Exception {
+        CliRun.Result r = CliRun.run(Map.of(), work, "iam-policy", "--region", FakeDms.REGION, "--account", FakeDms.ACCOUNT,
+                "--document", "dms-permissions");
+        assertEquals(ExitCode.OK, r.exitCode(), r.toString());
+        List<String> printed = List.of(r.out());
+        for (String[] needed : FakeDms.DOCUMENTED_ROLE_PERMISSIONS) {
+            assertTrue(io.pgvectormigrate.aws.fake.PolicyEvaluator.allows(printed, needed[0], needed[1]),
+                    "the printed DMS role policy does not grant " + needed[0] + " on " + needed[1]);
+        }
+        for (JsonNode s : Json.mapper().readTree(r.out()).get("Statement")) {
+            boolean changes = s.get("Action").toString().matches(".*ec2:(Create|Delete|Authorize|Revoke|Accept|Modify).*");
+            if (changes) assertFalse(s.get("Resource").toString().contains("\"*\""), "network changes are scoped: " + s);
+        }
+        // what the guide grants, and where it is written, is in docs/iam.md
+        String iam = java.nio.file.Files.readString(Path.of("docs/iam.md"));
+        for (IamPolicies.RoleGrant g : IamPolicies.DMS_ROLE) assertTrue(iam.contains("`" + g.sid() + "`"), g.sid() + " in docs/iam.md");
+        assertTrue(iam.contains(IamPolicies.GUIDE_POLICY));
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.pgvectormigrate.aws.fake;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.DbSecret;
 import io.pgvectormigrate.aws.Pacing;
+import io.pgvectormigrate.aws.contract.ContractRecorder;
 import io.pgvectormigrate.aws.dms.FakeDms;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
@@ -30,7 +31,12 @@ public final class FakeAws implements AwsClients {
     public final FakeCloudFormation cfn;
     public final FakeDms dms;
     public final FakeIam iam;
+    /** What the tool sees: the fakes behind the contract recorder (every request counted and checked against the models). */
+    private final RdsClient rdsSeen;
+    private final SecretsManagerClient secretsSeen;
+    private final CloudFormationClient cfnSeen;
     private final DatabaseMigrationClient dmsSeen;
+    private final IamClient iamSeen;
     public Pacing pacing = Pacing.immediate();
     /** Regions the factory was asked for, to check the commands pass --region and the journal's region along. */
     public final List<String> requestedRegions = new ArrayList<>();
@@ -41,8 +47,13 @@ public final class FakeAws implements AwsClients {
         this.secrets = new FakeSecretsManager(region, faults);
         this.cfn = new FakeCloudFormation(faults);
         this.iam = new FakeIam(faults);
-        this.dms = new FakeDms(this::credentialsOf);
-        this.dmsSeen = crashesAreDeaths(dms);
+        this.dms = new FakeDms(this::credentialsOf, iam::policiesOf);
+        dms.subnetZones(rds::zoneOf);
+        this.rdsSeen = ContractRecorder.wrap(RdsClient.class, rds);
+        this.secretsSeen = ContractRecorder.wrap(SecretsManagerClient.class, secrets);
+        this.cfnSeen = ContractRecorder.wrap(CloudFormationClient.class, cfn);
+        this.dmsSeen = ContractRecorder.wrap(DatabaseMigrationClient.class, crashesAreDeaths(dms));
+        this.iamSeen = ContractRecorder.wrap(IamClient.class, iam);
     }
 
     /** What DMS finds in a secret: the login of the RDS-format JSON (the server comes from the data provider). */
@@ -79,11 +90,11 @@ public final class FakeAws implements AwsClients {
             // same fakes, another region name: enough to test that commands refuse a run of another region
             return new AwsClients() {
                 @Override public String region() { return settings.region(); }
-                @Override public RdsClient rds() { return self.rds; }
-                @Override public SecretsManagerClient secretsManager() { return self.secrets; }
-                @Override public CloudFormationClient cloudFormation() { return self.cfn; }
+                @Override public RdsClient rds() { return self.rdsSeen; }
+                @Override public SecretsManagerClient secretsManager() { return self.secretsSeen; }
+                @Override public CloudFormationClient cloudFormation() { return self.cfnSeen; }
                 @Override public DatabaseMigrationClient dms() { return self.dmsSeen; }
-                @Override public IamClient iam() { return self.iam; }
+                @Override public IamClient iam() { return self.iamSeen; }
                 @Override public Pacing pacing() { return self.pacing; }
             };
         };
@@ -98,11 +109,11 @@ public final class FakeAws implements AwsClients {
     }
 
     @Override public String region() { return region; }
-    @Override public RdsClient rds() { return rds; }
-    @Override public SecretsManagerClient secretsManager() { return secrets; }
-    @Override public CloudFormationClient cloudFormation() { return cfn; }
+    @Override public RdsClient rds() { return rdsSeen; }
+    @Override public SecretsManagerClient secretsManager() { return secretsSeen; }
+    @Override public CloudFormationClient cloudFormation() { return cfnSeen; }
     @Override public DatabaseMigrationClient dms() { return dmsSeen; }
-    @Override public IamClient iam() { return iam; }
+    @Override public IamClient iam() { return iamSeen; }
     @Override public Pacing pacing() { return pacing; }
 
     @Override

@@ -24,15 +24,32 @@ public final class FakeIam implements IamClient {
     private final Faults faults;
     /** role name -> trust policy JSON */
     public final Map<String, String> roles = new LinkedHashMap<>();
+    /** role name -> the permission policies attached to it (what DMS may do when it assumes the role) */
+    public final Map<String, List<String>> rolePolicies = new LinkedHashMap<>();
     public boolean deny;
 
     public FakeIam(Faults faults) {
         this.faults = faults;
     }
 
-    /** A role DMS may assume in {@code region}: trusts both principals of homogeneous data migrations. */
+    /**
+     * A role DMS may assume in {@code region}: trusts both principals of homogeneous data migrations, with the permissions
+     * policy `pgvector-migrate iam-policy --document dms-permissions` prints attached, as docs/iam.md says to.
+     */
     public void addDmsRole(String name, String region) {
         roles.put(name, trust(List.of("dms-data-migrations.amazonaws.com", "dms." + region + ".amazonaws.com")));
+        attachRolePolicy(name, PrintedPolicies.dmsPermissions(region));
+    }
+
+    /** Attaches a permissions policy to a role (what `aws iam put-role-policy` does; the tool never calls it). */
+    public synchronized void attachRolePolicy(String roleName, String policyJson) {
+        rolePolicies.computeIfAbsent(roleName, k -> new ArrayList<>()).add(policyJson);
+    }
+
+    /** The policies attached to a role, by its ARN (empty for an unknown role). */
+    public synchronized List<String> policiesOf(String roleArn) {
+        if (roleArn == null) return List.of();
+        return List.copyOf(rolePolicies.getOrDefault(roleArn.substring(roleArn.lastIndexOf('/') + 1), List.of()));
     }
 
     public static String trust(List<String> services) {

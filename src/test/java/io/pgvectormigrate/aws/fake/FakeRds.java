@@ -47,6 +47,13 @@ public final class FakeRds implements RdsClient {
     public Set<String> offeredVersions;
     /** Clusters that never leave "creating" (timeouts). */
     public final Set<String> stuckClusters = new HashSet<>();
+    /**
+     * RDS asks to wait at least 5 minutes after creating a cluster parameter group before a cluster uses it; the tool
+     * cannot wait that long in a test, and RDS does not promise the group is in effect sooner. So by default a writer
+     * created in a cluster with a custom group comes up with the engine's default parameters (wal_level replica) and
+     * its member status {@code pending-reboot}; RebootDBInstance brings the group's values in. False: in-sync at once.
+     */
+    public boolean newWritersPendingReboot = true;
 
     public FakeRds(String region, Faults faults) {
         this.region = region;
@@ -69,7 +76,10 @@ public final class FakeRds implements RdsClient {
 
     public static final class Instance {
         public String id, arn, status, cluster, instanceClass, engine;
+        /** DBClusterMembers[].DBClusterParameterGroupStatus of this member: in-sync or pending-reboot */
+        public String parameterStatus = "in-sync";
         public int ticks;
+        public int reboots;
         public boolean publiclyAccessible;
         public Map<String, String> tags = new LinkedHashMap<>();
     }
@@ -95,6 +105,8 @@ public final class FakeRds implements RdsClient {
     public static final class SubnetGroup {
         public String name, vpcId;
         public List<String> subnets = new ArrayList<>();
+        /** subnet id -> Availability Zone */
+        public Map<String, String> zones = new LinkedHashMap<>();
     }
 
     public String arn(String type, String id) {
@@ -132,13 +144,27 @@ public final class FakeRds implements RdsClient {
         return s;
     }
 
+    /** A subnet group whose subnets lie in the region's zones a, b, c, ... in turn. */
     public SubnetGroup addSubnetGroup(String name, String vpc, List<String> subnets) {
+        Map<String, String> zones = new LinkedHashMap<>();
+        for (int i = 0; i < subnets.size(); i++) zones.put(subnets.get(i), region + (char) ('a' + i % 3));
+        return addSubnetGroup(name, vpc, zones);
+    }
+
+    public SubnetGroup addSubnetGroup(String name, String vpc, Map<String, String> subnetZones) {
         SubnetGroup g = new SubnetGroup();
         g.name = name;
         g.vpcId = vpc;
-        g.subnets = new ArrayList<>(subnets);
+        g.subnets = new ArrayList<>(subnetZones.keySet());
+        g.zones = new LinkedHashMap<>(subnetZones);
         subnetGroups.put(name, g);
         return g;
+    }
+
+    /** The Availability Zone of a subnet of the account (null: no such subnet), as EC2 knows it. */
+    public synchronized String zoneOf(String subnetId) {
+        for (SubnetGroup g : subnetGroups.values()) if (g.zones.containsKey(subnetId)) return g.zones.get(subnetId);
+        return null;
     }
 
     /** Resources tagged with a run, as "kind:id" strings. */
@@ -211,6 +237,13 @@ public final class FakeRds implements RdsClient {
         if (i.ticks > 0 && --i.ticks > 0) return;
         switch (i.status) {
             case "creating" -> i.status = "available";
+            case "rebooting" -> {
+                // the engine restarts with the cluster parameter group's values
+                Cluster c = clusters.get(i.cluster);
+                if (c != null && c.local != null) restartLocal(c);
+                i.parameterStatus = "in-sync";
+                i.status = "available";
+            }
             case "deleting" -> instances.remove(i.id);
             default -> { }
         }
@@ -226,7 +259,7 @@ public final class FakeRds implements RdsClient {
     private DBCluster view(Cluster c) {
         List<DBClusterMember> members = new ArrayList<>();
         instances.values().stream().filter(i -> i.cluster.equals(c.id)).forEach(i -> members.add(DBClusterMember.builder()
-                .dbInstanceIdentifier(i.id).isClusterWriter(true).build()));
+                .dbInstanceIdentifier(i.id).isClusterWriter(true).dbClusterParameterGroupStatus(i.parameterStatus).promotionTier(1).build()));
         List<VpcSecurityGroupMembership> sgs = new ArrayList<>();
         c.securityGroups.forEach(sg -> sgs.add(VpcSecurityGroupMembership.builder().vpcSecurityGroupId(sg).status("active").build()));
         DBCluster.Builder b = DBCluster.builder().dbClusterIdentifier(c.id).dbClusterArn(c.arn).status(c.status).engine(c.engine)
@@ -314,7 +347,26 @@ public final class FakeRds implements RdsClient {
         if (offeredVersions != null && !offeredVersions.contains(r.engineVersion())) return DescribeDbEngineVersionsResponse.builder().build();
         String family = "aurora-postgresql" + r.engineVersion().split("\\.")[0];
         return DescribeDbEngineVersionsResponse.builder().dbEngineVersions(DBEngineVersion.builder().engine(r.engine())
-                .engineVersion(r.engineVersion()).dbParameterGroupFamily(family).build()).build();
+                .engineVersion(r.engineVersion()).dbParameterGroupFamily(family)
+                .serverlessV2FeaturesSupport(f -> f.minCapacity(minCapacity(r.engineVersion())).maxCapacity(256.0)).build()).build();
+    }
+
+    /**
+     * The smallest Serverless v2 capacity of an Aurora PostgreSQL version: 0 (auto-pause) from 13.15, 14.12, 15.7 and 16.3
+     * on (the Aurora user guide's "Aurora Serverless v2 capacity"), 0.5 before.
+     */
+    static double minCapacity(String version) {
+        String[] v = version.split("\\.");
+        int major = Integer.parseInt(v[0]);
+        int minor = v.length > 1 ? Integer.parseInt(v[1].replaceAll("\\D.*", "")) : 0;
+        int autoPauseFrom = switch (major) {
+            case 13 -> 15;
+            case 14 -> 12;
+            case 15 -> 7;
+            case 16 -> 3;
+            default -> major > 16 ? 0 : Integer.MAX_VALUE;
+        };
+        return minor >= autoPauseFrom ? 0.0 : 0.5;
     }
 
     @Override
@@ -385,10 +437,19 @@ public final class FakeRds implements RdsClient {
         if (r.parameters().size() > 20) {
             throw fault(RdsException.builder(), "InvalidParameterValue", "at most 20 parameters per call", 400);
         }
+        boolean changed = false;
         for (Parameter p : r.parameters()) {
             if (p.applyMethod() == null) throw fault(RdsException.builder(), "InvalidParameterCombination", "ApplyMethod is required", 400);
+            changed |= !p.parameterValue().equals(g.parameters.get(p.parameterName()));
             g.parameters.put(p.parameterName(), p.parameterValue());
             g.applyMethods.put(p.parameterName(), p.applyMethodAsString());
+        }
+        if (changed) {
+            // static parameters take effect at the next reboot of each member of the clusters using the group
+            for (Cluster c : clusters.values()) {
+                if (!g.name.equals(c.parameterGroup)) continue;
+                instances.values().stream().filter(i -> i.cluster.equals(c.id)).forEach(i -> i.parameterStatus = "pending-reboot");
+            }
         }
         faults.changed("ModifyDBClusterParameterGroup");
         return ModifyDbClusterParameterGroupResponse.builder().dbClusterParameterGroupName(g.name).build();
@@ -458,6 +519,15 @@ public final class FakeRds implements RdsClient {
         if (offeredVersions != null && !offeredVersions.contains(version)) {
             throw fault(RdsException.builder(), "InvalidParameterCombination", "Cannot find version " + version + " for aurora-postgresql", 400);
         }
+        if (r.serverlessV2ScalingConfiguration() != null) {
+            Double min = r.serverlessV2ScalingConfiguration().minCapacity();
+            Double max = r.serverlessV2ScalingConfiguration().maxCapacity();
+            if (min != null && min < minCapacity(version)) {
+                throw fault(RdsException.builder(), "InvalidParameterValue", "The minimum capacity " + min + " is not supported by "
+                        + "aurora-postgresql " + version + " (it does not support Aurora Serverless v2 auto-pause).", 400);
+            }
+            if (max != null && max > 256) throw fault(RdsException.builder(), "InvalidParameterValue", "MaxCapacity above 256", 400);
+        }
         String kms = r.kmsKeyId() != null ? r.kmsKeyId() : s.kmsKeyId;
         if (kms != null && inaccessibleKeys.contains(kms)) {
             throw fault(KmsKeyNotAccessibleException.builder(), "KMSKeyNotAccessibleFault",
@@ -496,7 +566,10 @@ public final class FakeRds implements RdsClient {
 
     /** Loads the snapshot's archive into a fresh local PostgreSQL whose superuser has the snapshot's password. */
     private void startLocal(Cluster c, Snapshot s) {
-        LocalPostgres pg = LocalPostgres.start(s.binaries, s.localBaseDir.resolve(c.id), 0, LocalPostgres.replicationSettings(), true);
+        // what the engine starts with: the group's values, or the defaults when the group is not in effect yet
+        Map<String, String> settings = newWritersPendingReboot ? engineSettings(Map.of()) : engineSettings(groupParameters(c));
+        settings.putAll(io.pgvectormigrate.local.LocalPostgres.throwawaySettings());
+        LocalPostgres pg = LocalPostgres.start(s.binaries, s.localBaseDir.resolve(c.id), 0, settings, true);
         try {
             Proc.check("pg_restore", List.of(s.binaries.tool("pg_restore").toString(), "--no-owner", "-d", "postgres",
                     s.dumpArchive.toString()), null, pg.libpqEnv(), Duration.ofMinutes(2));
@@ -508,6 +581,39 @@ public final class FakeRds implements RdsClient {
         c.local = pg;
         c.endpoint = "127.0.0.1";
         c.port = pg.port();
+    }
+
+    private Map<String, String> groupParameters(Cluster c) {
+        Group g = c.parameterGroup == null ? null : groups.get(c.parameterGroup);
+        return g == null ? Map.of() : g.parameters;
+    }
+
+    /**
+     * The PostgreSQL settings an Aurora cluster parameter group stands for: rds.logical_replication=1 is wal_level
+     * logical (the default group has 0: replica); the sizing parameters carry over.
+     */
+    static Map<String, String> engineSettings(Map<String, String> group) {
+        Map<String, String> s = new LinkedHashMap<>(LocalPostgres.replicationSettings());
+        s.put("wal_level", "1".equals(group.get("rds.logical_replication")) ? "logical" : "replica");
+        for (String p : List.of("max_replication_slots", "max_wal_senders", "max_logical_replication_workers", "max_worker_processes")) {
+            if (group.containsKey(p)) s.put(p, group.get(p));
+        }
+        return s;
+    }
+
+    /** A reboot: the engine stops and starts again with the parameter group's values (ALTER SYSTEM, then a restart). */
+    private void restartLocal(Cluster c) {
+        var spec = c.local.connection("postgres").withPassword(c.masterPassword);
+        try (Connection conn = DriverManager.getConnection(spec.jdbcUrl(), spec.driverProperties()); Statement st = conn.createStatement()) {
+            for (Map.Entry<String, String> e : engineSettings(groupParameters(c)).entrySet()) {
+                st.execute("ALTER SYSTEM SET " + e.getKey() + " = '" + e.getValue() + "'");
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("cannot change the local instance's settings: " + e.getMessage(), e);
+        }
+        int port = c.local.port(); // the endpoint stays the same across a reboot
+        c.local.stop();
+        c.local = LocalPostgres.start(c.local.binaries(), c.local.dir(), port, Map.of(), true);
     }
 
     /** @param current the superuser's password now (null: the one the local instance was created with) */
@@ -622,6 +728,8 @@ public final class FakeRds implements RdsClient {
         i.engine = r.engine();
         i.publiclyAccessible = Boolean.TRUE.equals(r.publiclyAccessible());
         i.tags.putAll(tagMap(r.tags()));
+        boolean custom = c.parameterGroup != null && groups.containsKey(c.parameterGroup);
+        i.parameterStatus = custom && newWritersPendingReboot ? "pending-reboot" : "in-sync";
         instances.put(i.id, i);
         faults.changed("CreateDBInstance");
         return CreateDbInstanceResponse.builder().dbInstance(view(i)).build();
@@ -666,20 +774,57 @@ public final class FakeRds implements RdsClient {
         return DeleteDbInstanceResponse.builder().dbInstance(view(i)).build();
     }
 
+    @Override
+    public synchronized RebootDbInstanceResponse rebootDBInstance(RebootDbInstanceRequest r) {
+        enter("RebootDBInstance");
+        Instance i = instances.get(r.dbInstanceIdentifier());
+        if (i == null) {
+            throw fault(DbInstanceNotFoundException.builder(), "DBInstanceNotFound", "DBInstance " + r.dbInstanceIdentifier() + " not found.", 404);
+        }
+        if (!"available".equals(i.status)) {
+            throw fault(InvalidDbInstanceStateException.builder(), "InvalidDBInstanceState",
+                    "Instance " + i.id + " is not in available state (" + i.status + ").", 400);
+        }
+        if (Boolean.TRUE.equals(r.forceFailover())) {
+            throw fault(RdsException.builder(), "InvalidParameterCombination", "ForceFailover needs a Multi-AZ instance", 400);
+        }
+        i.status = "rebooting";
+        i.ticks = transitionPolls;
+        i.reboots++;
+        faults.changed("RebootDBInstance");
+        return RebootDbInstanceResponse.builder().dbInstance(view(i)).build();
+    }
+
     // ---- subnet groups and tags
 
     @Override
     public synchronized DescribeDbSubnetGroupsResponse describeDBSubnetGroups(DescribeDbSubnetGroupsRequest r) {
         enter("DescribeDBSubnetGroups");
-        SubnetGroup g = subnetGroups.get(r.dbSubnetGroupName());
-        if (g == null) {
-            throw fault(DbSubnetGroupNotFoundException.builder(), "DBSubnetGroupNotFoundFault",
-                    "DB subnet group '" + r.dbSubnetGroupName() + "' does not exist.", 404);
+        if (r.maxRecords() != null && (r.maxRecords() < 20 || r.maxRecords() > 100)) {
+            throw fault(RdsException.builder(), "InvalidParameterValue", "MaxRecords must be between 20 and 100", 400);
         }
-        List<Subnet> subnets = new ArrayList<>();
-        g.subnets.forEach(s -> subnets.add(Subnet.builder().subnetIdentifier(s).build()));
-        return DescribeDbSubnetGroupsResponse.builder().dbSubnetGroups(DBSubnetGroup.builder().dbSubnetGroupName(g.name)
-                .vpcId(g.vpcId).subnets(subnets).build()).build();
+        List<SubnetGroup> all;
+        if (r.dbSubnetGroupName() != null) {
+            SubnetGroup g = subnetGroups.get(r.dbSubnetGroupName());
+            if (g == null) {
+                throw fault(DbSubnetGroupNotFoundException.builder(), "DBSubnetGroupNotFoundFault",
+                        "DB subnet group '" + r.dbSubnetGroupName() + "' does not exist.", 404);
+            }
+            all = List.of(g);
+        } else {
+            all = List.copyOf(subnetGroups.values());
+        }
+        // small pages, as the service may return fewer than MaxRecords
+        int from = r.marker() == null ? 0 : Integer.parseInt(r.marker());
+        int to = Math.min(all.size(), from + 2);
+        List<DBSubnetGroup> out = new ArrayList<>();
+        for (SubnetGroup g : all.subList(from, to)) {
+            List<Subnet> subnets = new ArrayList<>();
+            g.subnets.forEach(s -> subnets.add(Subnet.builder().subnetIdentifier(s).subnetStatus("Active")
+                    .subnetAvailabilityZone(az -> az.name(g.zones.get(s))).build()));
+            out.add(DBSubnetGroup.builder().dbSubnetGroupName(g.name).vpcId(g.vpcId).subnets(subnets).build());
+        }
+        return DescribeDbSubnetGroupsResponse.builder().dbSubnetGroups(out).marker(to < all.size() ? String.valueOf(to) : null).build();
     }
 
     @Override

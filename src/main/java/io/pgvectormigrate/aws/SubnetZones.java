@@ -1,0 +1,61 @@
+package io.pgvectormigrate.aws;
+
+import software.amazon.awssdk.services.rds.RdsClient;
+import software.amazon.awssdk.services.rds.model.DBSubnetGroup;
+import software.amazon.awssdk.services.rds.model.DescribeDbSubnetGroupsResponse;
+import software.amazon.awssdk.services.rds.model.Subnet;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Availability Zone of each subnet, as DescribeDBSubnetGroups reports it (Subnet.SubnetAvailabilityZone), for the
+ * DMS rule that a replication subnet group covers two Availability Zones. The tool has no EC2 client: the DB subnet
+ * groups of the region are where it learns subnets' zones.
+ */
+public final class SubnetZones {
+    private SubnetZones() {}
+
+    public static Map<String, String> of(List<DBSubnetGroup> groups) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (DBSubnetGroup g : groups) {
+            for (Subnet s : g.subnets()) {
+                if (s.subnetIdentifier() != null && s.subnetAvailabilityZone() != null && s.subnetAvailabilityZone().name() != null) {
+                    out.put(s.subnetIdentifier(), s.subnetAvailabilityZone().name());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Every DB subnet group of the region, page by page (MaxRecords 20-100, Marker). */
+    public static Map<String, String> ofRegion(AwsCalls calls, RdsClient rds) {
+        Map<String, String> out = new LinkedHashMap<>();
+        String marker = null;
+        do {
+            String m = marker;
+            DescribeDbSubnetGroupsResponse page = calls.call("DescribeDBSubnetGroups", () -> rds.describeDBSubnetGroups(b -> b
+                    .maxRecords(100).marker(m)));
+            out.putAll(of(page.dbSubnetGroups()));
+            marker = page.marker();
+        } while (marker != null && !marker.isEmpty());
+        return out;
+    }
+
+    public static String format(Map<String, String> zones) {
+        StringBuilder sb = new StringBuilder();
+        zones.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ",").append(k).append('=').append(v));
+        return sb.toString();
+    }
+
+    public static Map<String, String> parse(String text) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (text == null || text.isBlank()) return out;
+        for (String pair : text.split(",")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0) out.put(pair.substring(0, eq), pair.substring(eq + 1));
+        }
+        return out;
+    }
+}

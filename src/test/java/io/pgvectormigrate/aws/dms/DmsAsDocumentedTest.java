@@ -1,0 +1,187 @@
+package io.pgvectormigrate.aws.dms;
+
+import io.pgvectormigrate.core.ExitCode;
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pipeline.CopyEngine;
+import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.testing.PgServers;
+import io.pgvectormigrate.testing.Sql;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The engine against DMS as its documentation leaves it: undocumented status casing, a full load that ends in Stopped,
+ * statistics that may be missing, a CDC latency with no unit that may never read 0, no filter names for
+ * DescribeDataMigrations, and a role that must hold what the user guide's policy grants.
+ */
+@ExtendWith(PgServers.class)
+class DmsAsDocumentedTest {
+    @TempDir
+    Path work;
+
+    private static long count(DmsFixture f, String call) {
+        return f.fake.calls().stream().filter(call::equals).count();
+    }
+
+    /** The wire casing of the status is not documented: the same runs pass in every casing (the suite's default is the guide's). */
+    @ParameterizedTest(name = "statuses in {0} case")
+    @EnumSource(FakeDms.StatusStyle.class)
+    void fullLoadAndCdcInEveryStatusCasing(FakeDms.StatusStyle style, PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.fake.statusStyle(style);
+        f.bedrockChat(60, 2);
+        DmsEngine full = f.engine();
+        RunContext a = f.ctx("case1");
+        full.migrate(a, f.endpoints());
+        assertEquals(f.digest(db.source()), f.digest(db.target()));
+        full.cutover(a, f.endpoints());
+        full.teardown(a, f.endpoints());
+
+        if (style == FakeDms.StatusStyle.GUIDE || style == FakeDms.StatusStyle.LOWER) return; // CDC in these is covered elsewhere
+        Sql.exec(db.target(), "TRUNCATE items");
+        DmsEngine cdc = f.engine(f.options().migrationType(DmsOptions.MigrationType.FULL_LOAD_AND_CDC).build());
+        RunContext b = f.ctx("case2");
+        CopyEngine.Result r = cdc.migrate(b, f.endpoints());
+        assertTrue(r.summary().contains("streaming"), r.summary());
+        Sql.exec(db.source(), "UPDATE items SET content = 'after the load' WHERE id = (SELECT min(id) FROM items)");
+        cdc.cutover(b, f.endpoints());
+        assertEquals(f.digest(db.source()), f.digest(db.target()));
+        cdc.teardown(b, f.endpoints());
+        assertEquals(List.of(), f.fake.inventory());
+        assertTrue(f.progressLines.stream().anyMatch(l -> l.contains(style.render(FakeDms.LOAD_COMPLETE_REPLICATION_ONGOING))),
+                "the status is shown as DMS sent it: " + f.progressLines);
+    }
+
+    @Test
+    void withoutStatisticsAFullLoadInStoppedIsDoneTheStepSaysVerifyJudgesAndAResumeNeverReloads(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.fake.statistics(FakeDms.Statistics.NONE);
+        f.bedrockChat(50, 2);
+        CopyEngine.Result r = f.engine().migrate(f.ctx("nostats"), f.endpoints());
+        assertEquals(f.digest(db.source()), f.digest(db.target()));
+        assertTrue(r.summary().contains("no statistics") && r.summary().contains("verify judges"), r.summary());
+        assertEquals("absent", r.figures().get("dmsStatistics"));
+        assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("no statistics reported")), String.join("\n", f.progressLines));
+
+        // the same command again (a resumed run): the clean Stop is the end of the load, never a reason to reload
+        f.engine().migrate(f.ctx("nostats"), f.endpoints());
+        assertEquals(1, count(f, "StartDataMigration"), "no reload-target after a clean stop: " + f.fake.calls());
+        f.engine().teardown(f.ctx("nostats"), f.endpoints());
+    }
+
+    @Test
+    void aFullLoadStoppedHalfwayIsReportedWithItsStopReasonAndEndTimeAndNotReloaded(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.bedrockChat(40, 2);
+        db.both("CREATE TABLE notes(id int PRIMARY KEY)", "CREATE TABLE tags(id int PRIMARY KEY)");
+        Sql.exec(db.source(), "INSERT INTO notes SELECT generate_series(1, 10)", "INSERT INTO tags SELECT generate_series(1, 10)");
+        // the process dies while the load runs; someone stops the migration in the console meanwhile
+        f.fake.crash("DescribeDataMigrations", FakeDms.When.AFTER, 5);
+        assertThrows(FakeDms.FakeCrash.class, () -> f.engine().migrate(f.ctx("half"), f.endpoints()));
+        f.fake.clearCrashes();
+        assertEquals(FakeDms.LOAD_RUNNING, f.fake.statusOf("pgvm-half-dms"));
+        f.fake.stopDataMigration(b -> b.dataMigrationIdentifier("pgvm-half-dms"));
+        ToolException e = assertThrows(ToolException.class, () -> f.engine().migrate(f.ctx("half"), f.endpoints()));
+        assertEquals(ExitCode.RUNTIME_FAILURE, e.exitCode());
+        assertTrue(e.getMessage().contains("stopped before its full load completed") && e.getMessage().contains("stop reason: Stopped by user request")
+                && e.getMessage().contains(", ended 20") && e.getMessage().contains("--start-type reload-target"), e.getMessage());
+        assertEquals(1, count(f, "StartDataMigration"), "the tool does not reload by itself");
+        f.engine().teardown(f.ctx("half"), f.endpoints());
+    }
+
+    /** Cutover waits for the source slot's confirmed position, not for CDCLatency, which may be missing or never 0. */
+    @ParameterizedTest(name = "CDC latency {0}")
+    @EnumSource(value = FakeDms.CdcLatency.class, names = {"ABSENT", "NEVER_ZERO"})
+    void cutoverWaitsForTheSlotToConfirmTheSyncPointWhateverCdcLatencySays(FakeDms.CdcLatency latency, PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.fake.cdcLatency(latency);
+        f.bedrockChat(80, 2);
+        RunContext ctx = f.ctx("lag");
+        DmsEngine engine = f.engine(f.options().migrationType(DmsOptions.MigrationType.FULL_LOAD_AND_CDC).timeout(Duration.ofSeconds(30)).build());
+        engine.migrate(ctx, f.endpoints());
+        Sql.exec(db.source(), "DELETE FROM items WHERE id IN (SELECT id FROM items ORDER BY id LIMIT 7)",
+                "UPDATE items SET source = 's3://after' WHERE id = (SELECT max(id) FROM items)");
+        f.fake.pauseApply(25); // DMS lags: nothing reaches the target for a while
+        CopyEngine.Result cut = engine.cutover(ctx, f.endpoints());
+        assertEquals(f.digest(db.source()), f.digest(db.target()), "cutover stopped DMS before it caught up: " + f.progressLines);
+        assertTrue(cut.figures().containsKey("cdcSyncPoint") && cut.figures().containsKey("cdcConfirmedPosition"), cut.figures().toString());
+        assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("caught up")), String.join("\n", f.progressLines));
+        engine.teardown(ctx, f.endpoints());
+    }
+
+    @Test
+    void dataMigrationsAreFoundByPagingWhenNoFilterIsAcceptedAndByTheFilterWhenItIs(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.fake.pageSize(1);
+        f.bedrockChat(10, 1);
+        // other runs' migrations before ours, on other pages
+        f.engine().migrate(f.ctx("other1"), f.endpoints());
+        f.engine().migrate(f.ctx("other2"), f.endpoints());
+        f.engine().migrate(f.ctx("mine"), f.endpoints());
+        assertEquals(FakeDms.STOPPED, f.fake.statusOf("pgvm-mine-dms"));
+        assertTrue(f.fake.requests().stream().anyMatch(r -> r.contains("DescribeDataMigrations") && r.contains("Marker=fake-page-")),
+                "paged with the Marker");
+        for (String run : List.of("other1", "other2", "mine")) f.engine().teardown(f.ctx(run), f.endpoints());
+        assertEquals(List.of(), f.fake.inventory());
+
+        // a DMS that accepts the filter: paging only while the filter finds nothing (before the migration exists)
+        DmsFixture g = new DmsFixture(db, work.resolve("g"));
+        g.fake.acceptDataMigrationFilter(DmsObjects.DATA_MIGRATION_FILTER);
+        g.engine().migrate(g.ctx("filtered"), g.endpoints());
+        long filtered = g.fake.requests().stream().filter(r -> r.startsWith("DescribeDataMigrationsRequest(Filters=")).count();
+        long paged = g.fake.requests().stream().filter(r -> r.startsWith("DescribeDataMigrationsRequest(MaxRecords=")).count();
+        assertTrue(filtered > 3 && paged <= 2, "filtered " + filtered + ", paged " + paged + ": " + g.fake.requests());
+        g.engine().teardown(g.ctx("filtered"), g.endpoints());
+    }
+
+    /** The role of the test has exactly what `iam-policy --document dms-permissions` prints (DmsFixture); the old policy fails. */
+    @Test
+    void aRoleWithoutTheGuidesNetworkPermissionsFailsWhileStartingWithAHintAtTheDocument(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.bedrockChat(10, 1);
+        f.rolePolicies.put(DmsFixture.ROLE, List.of("""
+                {"Version":"2012-10-17","Statement":[
+                 {"Sid":"DescribeNetwork","Effect":"Allow","Action":["ec2:DescribeVpcs","ec2:DescribeSubnets","ec2:DescribeSecurityGroups",
+                  "ec2:DescribeRouteTables"],"Resource":"*"},
+                 {"Sid":"WriteDataMigrationLogs","Effect":"Allow","Action":["logs:CreateLogGroup","logs:CreateLogStream","logs:PutLogEvents",
+                  "logs:DescribeLogStreams"],"Resource":["arn:aws:logs:*:*:log-group:dms-data-migration-*",
+                  "arn:aws:logs:*:*:log-group:dms-data-migration-*:log-stream:*"]},
+                 {"Sid":"PublishDataMigrationMetrics","Effect":"Allow","Action":["cloudwatch:PutMetricData"],"Resource":"*"}]}"""));
+        ToolException e = assertThrows(ToolException.class, () -> f.engine().migrate(f.ctx("weak"), f.endpoints()));
+        assertEquals(ExitCode.RUNTIME_FAILURE, e.exitCode());
+        assertTrue(e.getMessage().contains("is not authorized to perform: ec2:DescribeVpcPeeringConnections"), e.getMessage());
+        assertTrue(e.getMessage().contains("iam-policy --document dms-permissions"), e.getMessage());
+        f.engine().teardown(f.ctx("weak"), f.endpoints());
+        assertEquals(List.of(), f.fake.inventory());
+    }
+
+    /** DMS's name rules (no two hyphens in a row...) and tag rules are checked before the first create. */
+    @Test
+    void namesAndTagsDmsWouldRefuseAreExit2BeforeAnythingIsCreated(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.bedrockChat(5, 1);
+        ToolException names = assertThrows(ToolException.class, () -> f.engine().preflight(f.ctx("a--b"), f.endpoints()));
+        assertEquals(ExitCode.USAGE, names.exitCode());
+        assertTrue(names.getMessage().contains("'pgvm-a--b-dms'") && names.getMessage().contains("nothing was created"), names.getMessage());
+        ToolException tags = assertThrows(ToolException.class, () -> f.engine(f.options().extraTags(java.util.Map.of("dms:team", "x")).build())
+                .migrate(f.ctx("t1"), f.endpoints()));
+        assertEquals(ExitCode.USAGE, tags.exitCode());
+        assertTrue(tags.getMessage().contains("dms.tags: tag key 'dms:team' uses the prefix dms:"), tags.getMessage());
+        ToolException zones = assertThrows(ToolException.class, () -> f.engine(f.options().subnetZones(java.util.Map.of(
+                "subnet-0aaa", "us-east-1a", "subnet-0bbb", "us-east-1a")).build()).migrate(f.ctx("t2"), f.endpoints()));
+        assertTrue(zones.getMessage().contains("are all in us-east-1a"), zones.getMessage());
+        assertEquals(List.of(), f.fake.inventory());
+        assertTrue(f.fake.calls().stream().noneMatch(c -> c.startsWith("Create")), f.fake.calls().toString());
+    }
+}
