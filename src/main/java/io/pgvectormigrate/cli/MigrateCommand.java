@@ -61,8 +61,11 @@ public final class MigrateCommand extends ToolCommand {
                     + "when this machine is far from both databases).")
     NativeOptions.InitialCopy initialCopy;
 
-    @Option(names = "--jobs", paramLabel = "N", defaultValue = "4",
-            description = "Parallel COPY streams for --initial-copy snapshot (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--jobs", paramLabel = "N", defaultValue = "0",
+            description = "Parallel COPY streams for --initial-copy snapshot. 0 (the default) chooses: as many as both "
+                    + "servers give one of their own operations (source 1 + max_parallel_workers_per_gather, target 1 + "
+                    + "max_parallel_maintenance_workers) and half their free connections allow, one per 2 cores of this "
+                    + "machine when a server runs on it, never more than the tables' 64 MB ranges.")
     int jobs;
 
     @Override

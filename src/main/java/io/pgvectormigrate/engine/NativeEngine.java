@@ -143,7 +143,7 @@ public final class NativeEngine implements CopyEngine {
                 j.putOutput(Step.MIGRATE, INITIAL_COPY_OUTPUT, "started");
                 long t0 = System.nanoTime();
                 if (options.initialCopy() == NativeOptions.InitialCopy.SNAPSHOT) {
-                    mode = snapshotCopy(ctx, ep, n, plan, copied);
+                    mode = snapshotCopy(ctx, ep, n, plan, copied, copyStreams(src, tgt, ep));
                 } else {
                     mode = "subscription table sync";
                     j.recordResource(SLOT, n.slot(), attributes(ep.source()));
@@ -172,7 +172,7 @@ public final class NativeEngine implements CopyEngine {
             waitForApplyWorker(tgt, n, p);
             j.putOutput(Step.MIGRATE, INITIAL_COPY_OUTPUT, "complete");
 
-            afterLoad(ep.target(), selection, p);
+            afterLoad(ep.target(), selection, p, false);
             List<String> seqs = copySequences(src, tgt, selection, p);
             long lag = Replication.lag(src, n.slot()).map(Replication.Lag::bytes).orElse(-1L);
             p.info("  changes are streaming; the target is " + (lag < 0 ? "(not yet confirmed)" : Pg.bytes(lag)) + " behind the source");
@@ -186,7 +186,7 @@ public final class NativeEngine implements CopyEngine {
     }
 
     private String snapshotCopy(RunContext ctx, Endpoints ep, ReplicationNames n, Preflight.Plan plan,
-                                List<TableCopy> copied) throws SQLException {
+                                List<TableCopy> copied, CopyStreams wanted) throws SQLException {
         Journal j = ctx.journal();
         Progress p = ctx.progress();
         j.recordResource(SLOT, n.slot(), attributes(ep.source()));
@@ -196,9 +196,10 @@ public final class NativeEngine implements CopyEngine {
         try (Replication.ExportedSlot slot = Replication.createSlotWithSnapshot(ep.source(), n.slot())) {
             p.info("  created slot " + n.slot() + " at " + slot.consistentPoint() + "; copying the rows of that snapshot");
             try (SnapshotCopy copy = SnapshotCopy.open(ep.source(), ep.target(), slot.snapshot(), plan.tables(),
-                    plan.binaryCopy(), options.jobs(), options.chunkBytes(), plan.tidRangeScans())) {
+                    plan.binaryCopy(), wanted, options.chunkBytes(), plan.tidRangeScans())) {
                 slot.close(); // every reader holds the snapshot now; the slot waits for the subscription
                 streams = copy.streams();
+                p.info("  copying with " + streams + " stream" + (streams == 1 ? "" : "s") + " (" + copy.why() + ")");
                 result = copy.run(p, options.hooks(), ctx.runId());
             }
         }
@@ -215,6 +216,14 @@ public final class NativeEngine implements CopyEngine {
         }
         boolean allBinary = result.stream().allMatch(SnapshotCopy.TableCopy::binary);
         return "snapshot copy, " + streams + " stream(s), " + (allBinary ? "binary" : "text for some tables");
+    }
+
+    /** --jobs, or what both servers and this machine can take (see {@link CopyStreams}). */
+    private CopyStreams copyStreams(Connection src, Connection tgt, Endpoints ep) throws SQLException {
+        if (options.jobs() > 0) return CopyStreams.choose(options.jobs(), null, null, 0);
+        return CopyStreams.choose(0, CopyStreams.read(src, ep.source(), "source", "max_parallel_workers_per_gather"),
+                CopyStreams.read(tgt, ep.target(), "target", "max_parallel_maintenance_workers"),
+                Runtime.getRuntime().availableProcessors());
     }
 
     private void ensurePublication(Journal j, Connection src, ConnectionSpec source, ReplicationNames n,
@@ -309,12 +318,17 @@ public final class NativeEngine implements CopyEngine {
         }
     }
 
-    /** Indexes and statistics of the selected root tables (a partitioned one's partitions with it). */
-    private void afterLoad(ConnectionSpec target, Catalog.Selection selection, Progress p) {
+    /**
+     * Indexes and statistics of the selected root tables (a partitioned one's partitions with it); {@code again} at
+     * cutover, where an earlier pass already ran.
+     */
+    private void afterLoad(ConnectionSpec target, Catalog.Selection selection, Progress p, boolean again) {
         if (selection.isEmpty()) return;
-        p.info("  after load: building deferred indexes, rebuilding vector indexes, analyzing");
+        p.info(again ? "  after load again: any index still missing, statistics the streamed changes made stale"
+                : "  after load: building deferred indexes, rebuilding vector indexes, analyzing");
         long t0 = System.nanoTime();
-        options.afterLoad().run(target, selection.exactly(), p);
+        if (again) options.afterLoad().again(target, selection.exactly(), p);
+        else options.afterLoad().run(target, selection.exactly(), p);
         p.info(String.format(java.util.Locale.ROOT, "  after load done in %.1f s", (System.nanoTime() - t0) / 1e9));
     }
 
@@ -378,7 +392,7 @@ public final class NativeEngine implements CopyEngine {
                 p.info("  subscription " + n.subscription() + " already removed by an earlier attempt; finishing the clean-up");
             }
             List<String> seqs = copySequences(src, tgt, selection, p);
-            afterLoad(ep.target(), selection, p);
+            afterLoad(ep.target(), selection, p, true);
             List<String> removed = removeReplication(j, src, tgt, ep, n, p);
             assertNothingLeft(src, tgt, n);
             p.info("  cutover complete: nothing holds WAL on the source for this run");

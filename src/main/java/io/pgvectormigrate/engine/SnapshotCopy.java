@@ -17,7 +17,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -36,6 +35,7 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class SnapshotCopy implements AutoCloseable {
     private static final int BUFFER = 256 * 1024;
+    private static final int PROGRESS_EVERY = 256;
 
     /** One block range of one table; {@code toBlock < 0} means to the end (rows in blocks added later are invisible anyway). */
     record Chunk(TableInfo table, boolean binary, long fromBlock, long toBlock, int index, int count) {
@@ -56,11 +56,49 @@ final class SnapshotCopy implements AutoCloseable {
     private final List<Chunk> chunks;
     private final List<Connection> readers = new ArrayList<>();
     private final List<TableInfo> tables;
+    private final CopyStreams streams;
 
-    private SnapshotCopy(ConnectionSpec target, List<TableInfo> tables, List<Chunk> chunks) {
+    private SnapshotCopy(ConnectionSpec target, List<TableInfo> tables, List<Chunk> chunks, CopyStreams streams) {
         this.target = target;
         this.tables = tables;
         this.chunks = chunks;
+        this.streams = streams;
+    }
+
+    /**
+     * Hands out the ranges, largest table first, to whichever stream is free, preferring a table no other stream is
+     * writing: streams into different tables do not wait for each other, while streams into the same table queue for
+     * its extension lock (PostgreSQL before 16 extends a relation one page at a time) and its buffer locks.
+     */
+    static final class Schedule {
+        private final List<Chunk> pending;
+        private final Map<TableInfo, Integer> writers = new java.util.HashMap<>();
+
+        Schedule(List<Chunk> chunks) {
+            this.pending = new java.util.LinkedList<>(chunks);
+        }
+
+        /** The next range to copy, or null when none is left. */
+        synchronized Chunk next() {
+            Chunk best = null;
+            int fewest = Integer.MAX_VALUE;
+            for (Chunk c : pending) {
+                int w = writers.getOrDefault(c.table(), 0);
+                if (w < fewest) {
+                    best = c;
+                    fewest = w;
+                    if (w == 0) break;
+                }
+            }
+            if (best == null) return null;
+            pending.remove(best);
+            writers.merge(best.table(), 1, Integer::sum);
+            return best;
+        }
+
+        synchronized void done(Chunk c) {
+            writers.merge(c.table(), -1, Integer::sum);
+        }
     }
 
     /** Splits the tables into ranges; sources older than 14 have no TID range scan, so one range per table there. */
@@ -87,12 +125,12 @@ final class SnapshotCopy implements AutoCloseable {
      * connection as soon as this returns.
      */
     static SnapshotCopy open(ConnectionSpec source, ConnectionSpec target, String snapshot, List<TableInfo> tables,
-                             Map<String, Boolean> binary, int jobs, long chunkBytes, boolean tidRangeScans) {
-        List<Chunk> chunks = plan(tables, binary, jobs, chunkBytes, tidRangeScans);
-        SnapshotCopy copy = new SnapshotCopy(target, tables, chunks);
-        int readers = Math.max(1, Math.min(jobs, chunks.size()));
+                             Map<String, Boolean> binary, CopyStreams streams, long chunkBytes, boolean tidRangeScans) {
+        List<Chunk> chunks = plan(tables, binary, streams.streams(), chunkBytes, tidRangeScans);
+        CopyStreams run = streams.forRanges(chunks.size());
+        SnapshotCopy copy = new SnapshotCopy(target, tables, chunks, run);
         try {
-            for (int i = 0; i < readers; i++) {
+            for (int i = 0; i < run.streams(); i++) {
                 Connection c = Database.connect(source, "source", null);
                 copy.readers.add(c);
                 Pg.exec(c, "SET statement_timeout = 0");
@@ -115,13 +153,18 @@ final class SnapshotCopy implements AutoCloseable {
         return readers.size();
     }
 
+    /** What decided the number of streams. */
+    String why() {
+        return streams.why();
+    }
+
     int chunkCount() {
         return chunks.size();
     }
 
     /** Copies every range; the first failure stops the others and is rethrown (a hook's exception unchanged). */
     List<TableCopy> run(Progress progress, NativeOptions.Hooks hooks, String runId) {
-        ConcurrentLinkedQueue<Chunk> queue = new ConcurrentLinkedQueue<>(chunks);
+        Schedule schedule = new Schedule(chunks);
         Map<String, AtomicLong> rows = new LinkedHashMap<>();
         Map<String, AtomicLong> bytes = new LinkedHashMap<>();
         Map<String, AtomicInteger> chunksLeft = new LinkedHashMap<>();
@@ -147,8 +190,13 @@ final class SnapshotCopy implements AutoCloseable {
                 futures.add(pool.submit(() -> {
                     try (Connection writer = openWriter()) {
                         Chunk c;
-                        while (failure.get() == null && (c = queue.poll()) != null) {
-                            long[] done = copyChunk(reader, writer, c, failure, rowsSeen, bytesSeen, bar);
+                        while (failure.get() == null && (c = schedule.next()) != null) {
+                            long[] done;
+                            try {
+                                done = copyChunk(reader, writer, c, failure, rowsSeen, bytesSeen, bar);
+                            } finally {
+                                schedule.done(c);
+                            }
                             rows.get(c.table().display()).addAndGet(done[0]);
                             bytes.get(c.table().display()).addAndGet(done[1]);
                             if (chunksLeft.get(c.table().display()).decrementAndGet() == 0) {
@@ -207,8 +255,8 @@ final class SnapshotCopy implements AutoCloseable {
                     (int) chunks.stream().filter(c -> c.table() == t).count(),
                     chunks.stream().filter(c -> c.table() == t).allMatch(Chunk::binary)));
         }
-        progress.info(String.format(java.util.Locale.ROOT, "  initial copy: %s rows, %s in %.1f s (%d streams)",
-                Pg.count(rowsSeen.get()), Pg.bytes(bytesSeen.get()), secs, readers.size()));
+        progress.info(String.format(java.util.Locale.ROOT, "  initial copy: %s rows, %s in %.1f s (%d stream%s)",
+                Pg.count(rowsSeen.get()), Pg.bytes(bytesSeen.get()), secs, readers.size(), readers.size() == 1 ? "" : "s"));
         return out;
     }
 
@@ -242,12 +290,13 @@ final class SnapshotCopy implements AutoCloseable {
         byte[] buf = new byte[BUFFER];
         int fill = 0;
         long bytes = 0;
+        long reported = 0;
         long messages = 0;
         try {
             byte[] row;
             while ((row = from.readFromCopy()) != null) {
-                if (failure.get() != null) throw new SQLException("stopped: another copy stream failed");
                 if (fill + row.length > buf.length) {
+                    if (failure.get() != null) throw new SQLException("stopped: another copy stream failed");
                     to.writeToCopy(buf, 0, fill);
                     fill = 0;
                 }
@@ -258,16 +307,19 @@ final class SnapshotCopy implements AutoCloseable {
                     fill += row.length;
                 }
                 bytes += row.length;
-                if (++messages % 256 == 0) {
-                    rowsSeen.addAndGet(256);
-                    bar.stepBy(256);
+                // the shared counters every 256 rows, not per row: streams on other cores would contend for them
+                if (++messages % PROGRESS_EVERY == 0) {
+                    rowsSeen.addAndGet(PROGRESS_EVERY);
+                    bytesSeen.addAndGet(bytes - reported);
+                    reported = bytes;
+                    bar.stepBy(PROGRESS_EVERY);
                 }
-                bytesSeen.addAndGet(row.length);
             }
             if (fill > 0) to.writeToCopy(buf, 0, fill);
             long rows = to.endCopy();
-            long rest = rows - (messages / 256) * 256;
+            long rest = rows - (messages / PROGRESS_EVERY) * PROGRESS_EVERY;
             rowsSeen.addAndGet(rest);
+            bytesSeen.addAndGet(bytes - reported);
             bar.stepBy(Math.max(0, rest));
             return new long[]{rows, bytes};
         } catch (SQLException | RuntimeException e) {

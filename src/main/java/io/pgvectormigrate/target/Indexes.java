@@ -3,6 +3,7 @@ package io.pgvectormigrate.target;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.Catalog.Index;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.report.Progress;
 
@@ -140,46 +141,22 @@ public final class Indexes {
         }
     }
 
-    static List<IndexAction> rebuild(Connection c, ConnectionSpec spec, List<Catalog.Table> tables, Progress progress) throws SQLException {
-        int pid = Integer.parseInt(SchemaInfo.scalar(c, "SELECT pg_backend_pid()"));
-        List<IndexAction> actions = new ArrayList<>();
+    /** Opens another connection to the target with the build settings of the first. */
+    @FunctionalInterface
+    interface Connector {
+        Connection open() throws SQLException;
+    }
+
+    /** How many deferred indexes are built at once (see {@link #recreateAll}). */
+    static final int BUILDS_AT_ONCE = 2;
+
+    static List<IndexAction> rebuild(Connection c, ConnectionSpec spec, List<Catalog.Table> tables, Connector another,
+                                     Progress progress) throws SQLException {
+        List<DeferredIndex> pending = pending(c, tables);
         Set<String> recreatedOrDeferred = new HashSet<>();
-        for (DeferredIndex d : pending(c, tables)) {
-            recreatedOrDeferred.add(d.schema() + "." + d.name());
-            var existing = Catalog.index(c, new TableId(d.schema(), d.name()));
-            long start = System.nanoTime();
-            IndexAction.Action action = inTransaction(c, () -> {
-                IndexAction.Action done;
-                try (Statement st = c.createStatement()) {
-                    if (existing.isPresent() && existing.get().valid()) {
-                        done = IndexAction.Action.ALREADY_PRESENT;
-                    } else {
-                        if (existing.isPresent()) {
-                            // an invalid leftover (a CONCURRENTLY build that failed): replace it
-                            st.execute("DROP INDEX " + existing.get().id().sql());
-                        }
-                        progress.info("  building index " + d.schema() + "." + d.name() + " (" + d.accessMethod() + ") on "
-                                + new TableId(d.schema(), d.table()).display());
-                        try (BuildWatcher w = new BuildWatcher(spec, pid, d.name(), progress)) {
-                            st.execute(d.definition());
-                        }
-                        done = IndexAction.Action.RECREATED;
-                    }
-                }
-                try (PreparedStatement ps = c.prepareStatement("UPDATE " + DEFERRED
-                        + " SET rebuilt_at = now() WHERE schema_name = ? AND index_name = ?")) {
-                    ps.setString(1, d.schema());
-                    ps.setString(2, d.name());
-                    ps.executeUpdate();
-                }
-                return done;
-            });
-            double secs = (System.nanoTime() - start) / 1e9;
-            if (action == IndexAction.Action.RECREATED) {
-                progress.info("  built " + d.schema() + "." + d.name() + " in " + Progress.seconds(Duration.ofNanos(System.nanoTime() - start)));
-            }
-            actions.add(new IndexAction(d.schema(), d.name(), d.table(), d.accessMethod(), action, secs));
-        }
+        for (DeferredIndex d : pending) recreatedOrDeferred.add(d.schema() + "." + d.name());
+        List<IndexAction> actions = new ArrayList<>(recreateAll(c, spec, pending, another, progress));
+        int pid = Integer.parseInt(SchemaInfo.scalar(c, "SELECT pg_backend_pid()"));
         // deferred indexes rebuilt by an earlier pass were built after the load too: never reindex them
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT schema_name, index_name FROM " + DEFERRED)) {
             while (rs.next()) recreatedOrDeferred.add(rs.getString(1) + "." + rs.getString(2));
@@ -225,6 +202,116 @@ public final class Indexes {
             actions.add(new IndexAction(t.schema(), i.name(), t.name(), i.accessMethod(), IndexAction.Action.REINDEXED, secs));
         }
         return actions;
+    }
+
+    /**
+     * Builds the deferred indexes, {@value #BUILDS_AT_ONCE} at a time on two connections, the vector indexes first
+     * (the longest builds): an ivfflat build spends seconds in single-process phases (k-means, then writing the sorted
+     * lists) where a second build uses the otherwise idle cores, and each build may still get parallel workers. Memory:
+     * each build may use maintenance_work_mem, so two at once may use twice that. A partitioned table's index tree
+     * (created, attached) is built alone, before the others: its ATTACH steps lock more than a plain build does.
+     * Results come back in the order given. (A definition with a ';' anywhere is built alone, to be safe.)
+     */
+    static List<IndexAction> recreateAll(Connection c, ConnectionSpec spec, List<DeferredIndex> pending, Connector another,
+                                         Progress progress) throws SQLException {
+        IndexAction[] done = new IndexAction[pending.size()];
+        List<Integer> together = new ArrayList<>();
+        for (int i = 0; i < pending.size(); i++) {
+            if (pending.get(i).definition().contains(";")) done[i] = recreate(c, spec, pending.get(i), progress);
+            else together.add(i);
+        }
+        // longest first: vector indexes, then the others in the order recorded
+        together.sort(java.util.Comparator.comparing((Integer i) -> !isVector(pending.get(i))));
+        java.util.concurrent.ConcurrentLinkedQueue<Integer> queue = new java.util.concurrent.ConcurrentLinkedQueue<>(together);
+        java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        List<Thread> helpers = new ArrayList<>();
+        List<Connection> others = new ArrayList<>();
+        try {
+            for (int h = 1; h < Math.min(BUILDS_AT_ONCE, together.size()); h++) {
+                Connection other;
+                try {
+                    other = another.open();
+                } catch (SQLException e) {
+                    progress.info("  building the indexes one at a time (no second connection: " + Database.firstLine(e.getMessage()) + ")");
+                    break;
+                }
+                others.add(other);
+                Thread helper = new Thread(() -> drain(other, spec, pending, queue, done, failure, progress), "index-build");
+                helper.setDaemon(true);
+                helper.start();
+                helpers.add(helper);
+            }
+            drain(c, spec, pending, queue, done, failure, progress);
+            for (Thread helper : helpers) helper.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure.compareAndSet(null, new SQLException("interrupted while building indexes"));
+        } finally {
+            for (Connection other : others) {
+                try {
+                    other.close();
+                } catch (SQLException ignored) {
+                    // the builds' outcome is what matters
+                }
+            }
+        }
+        Exception f = failure.get();
+        if (f instanceof SQLException se) throw se;
+        if (f instanceof RuntimeException re) throw re;
+        return java.util.Arrays.asList(done);
+    }
+
+    private static void drain(Connection c, ConnectionSpec spec, List<DeferredIndex> pending,
+                              java.util.Queue<Integer> queue, IndexAction[] done,
+                              java.util.concurrent.atomic.AtomicReference<Exception> failure, Progress progress) {
+        try {
+            Integer i;
+            while (failure.get() == null && (i = queue.poll()) != null) done[i] = recreate(c, spec, pending.get(i), progress);
+        } catch (SQLException | RuntimeException e) {
+            failure.compareAndSet(null, e);
+        }
+    }
+
+    private static boolean isVector(DeferredIndex d) {
+        return d.accessMethod().equals("ivfflat") || d.accessMethod().equals("hnsw");
+    }
+
+    /** Builds one deferred index (unless it is there already) and records it as rebuilt, in one transaction. */
+    private static IndexAction recreate(Connection c, ConnectionSpec spec, DeferredIndex d, Progress progress) throws SQLException {
+        int pid = Integer.parseInt(SchemaInfo.scalar(c, "SELECT pg_backend_pid()"));
+        var existing = Catalog.index(c, new TableId(d.schema(), d.name()));
+        long start = System.nanoTime();
+        IndexAction.Action action = inTransaction(c, () -> {
+            IndexAction.Action done;
+            try (Statement st = c.createStatement()) {
+                if (existing.isPresent() && existing.get().valid()) {
+                    done = IndexAction.Action.ALREADY_PRESENT;
+                } else {
+                    if (existing.isPresent()) {
+                        // an invalid leftover (a CONCURRENTLY build that failed): replace it
+                        st.execute("DROP INDEX " + existing.get().id().sql());
+                    }
+                    progress.info("  building index " + d.schema() + "." + d.name() + " (" + d.accessMethod() + ") on "
+                            + new TableId(d.schema(), d.table()).display());
+                    try (BuildWatcher w = new BuildWatcher(spec, pid, d.name(), progress)) {
+                        st.execute(d.definition());
+                    }
+                    done = IndexAction.Action.RECREATED;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("UPDATE " + DEFERRED
+                    + " SET rebuilt_at = now() WHERE schema_name = ? AND index_name = ?")) {
+                ps.setString(1, d.schema());
+                ps.setString(2, d.name());
+                ps.executeUpdate();
+            }
+            return done;
+        });
+        double secs = (System.nanoTime() - start) / 1e9;
+        if (action == IndexAction.Action.RECREATED) {
+            progress.info("  built " + d.schema() + "." + d.name() + " in " + Progress.seconds(Duration.ofNanos(System.nanoTime() - start)));
+        }
+        return new IndexAction(d.schema(), d.name(), d.table(), d.accessMethod(), action, secs);
     }
 
     /** The index at the top of the partitioned-index tree an index is attached to (itself when it stands alone). */

@@ -67,10 +67,22 @@ public final class TargetPreparer {
      *
      * @param maintenanceWorkMem memory per build (ivfflat's k-means and hnsw's graph want plenty)
      * @param parallelWorkers    max_parallel_maintenance_workers for the builds (capped by the server's worker limits)
+     * @param onlyStaleStatistics analyze only the tables whose statistics went stale since their last ANALYZE (a pass
+     *                           after one that analyzed, such as cutover's); otherwise every table
      */
-    public record AfterLoadOptions(String maintenanceWorkMem, int parallelWorkers) {
+    public record AfterLoadOptions(String maintenanceWorkMem, int parallelWorkers, boolean onlyStaleStatistics) {
+        public AfterLoadOptions(String maintenanceWorkMem, int parallelWorkers) {
+            this(maintenanceWorkMem, parallelWorkers, false);
+        }
+
         public static AfterLoadOptions defaults() {
             return new AfterLoadOptions("1GB", 4);
+        }
+
+        /** For a pass after one that finished (cutover's): the defaults, analyzing only what went stale since. */
+        public static AfterLoadOptions again() {
+            AfterLoadOptions d = defaults();
+            return new AfterLoadOptions(d.maintenanceWorkMem(), d.parallelWorkers(), true);
         }
     }
 
@@ -308,19 +320,33 @@ public final class TargetPreparer {
                     // a target prepared by something else: the bookkeeping tables make the rebuild idempotent
                     runModule(target, Migrations.CORE, new ArrayList<>(), progress);
                 }
-                raiseSetting(t, "maintenance_work_mem", options.maintenanceWorkMem(), true);
-                raiseSetting(t, "max_parallel_maintenance_workers", String.valueOf(options.parallelWorkers()), false);
+                buildSettings(t, options);
                 List<Catalog.Table> selected = Catalog.select(t, filter).tables();
-                List<IndexAction> actions = Indexes.rebuild(t, target, selected, progress);
+                List<IndexAction> actions = Indexes.rebuild(t, target, selected, () -> {
+                    Connection second = Database.connect(target, "target", null);
+                    try {
+                        buildSettings(second, options);
+                    } catch (SQLException e) {
+                        second.close();
+                        throw e;
+                    }
+                    return second;
+                }, progress);
                 List<String> analyzed = new ArrayList<>();
+                int current = 0;
                 try (Statement st = t.createStatement()) {
                     for (Catalog.Table tr : selected) {
+                        if (options.onlyStaleStatistics() && statisticsCurrent(t, tr)) {
+                            current++;
+                            continue;
+                        }
                         // a partitioned table's ANALYZE samples the whole table and recurses into every partition
                         st.execute("ANALYZE " + tr.id().sql());
                         analyzed.add(tr.id().display());
                     }
                 }
-                progress.info("  analyzed " + analyzed.size() + " table(s)");
+                progress.info("  analyzed " + analyzed.size() + " table(s)" + (current == 0 ? ""
+                        : "; " + current + " table(s) changed too little since their last ANALYZE to need another"));
                 long built = actions.stream().filter(a -> a.action() == IndexAction.Action.RECREATED
                         || a.action() == IndexAction.Action.REINDEXED).count();
                 double secs = (System.nanoTime() - started) / 1e9;
@@ -374,6 +400,30 @@ public final class TargetPreparer {
         progress.info("  flyway " + module.name() + ": " + (r.applied().isEmpty() ? "up to date" : r.applied().size() + " applied")
                 + (r.version() != null ? ", at version " + r.version() : "")
                 + " (history " + Migrations.SCHEMA + "." + module.historyTable() + ")");
+    }
+
+    private static void buildSettings(Connection c, AfterLoadOptions options) throws SQLException {
+        raiseSetting(c, "maintenance_work_mem", options.maintenanceWorkMem(), true);
+        raiseSetting(c, "max_parallel_maintenance_workers", String.valueOf(options.parallelWorkers()), false);
+    }
+
+    /**
+     * Whether a table's statistics are as current as autovacuum would keep them: analyzed (by hand or by autovacuum),
+     * and changed since by no more than autovacuum_analyze_threshold + autovacuum_analyze_scale_factor x its rows. A
+     * partitioned table is never judged current: autovacuum does not analyze it, and its own counters say little.
+     */
+    static boolean statisticsCurrent(Connection c, Catalog.Table table) throws SQLException {
+        if (table.partitioned()) return false;
+        try (PreparedStatement ps = c.prepareStatement("""
+                SELECT coalesce(s.last_analyze, s.last_autoanalyze) IS NOT NULL
+                       AND s.n_mod_since_analyze <= current_setting('autovacuum_analyze_threshold')::float8
+                           + current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, 0)
+                FROM pg_class c JOIN pg_stat_all_tables s ON s.relid = c.oid WHERE c.oid = ?::regclass""")) {
+            ps.setString(1, table.id().sql());
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
     }
 
     /** Sets a session setting to {@code wanted} unless the session already has more. */

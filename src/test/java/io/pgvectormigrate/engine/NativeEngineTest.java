@@ -37,6 +37,31 @@ class NativeEngineTest {
     }
 
     @Test
+    void byDefaultTheServersSettingsChooseTheStreamsAndTheProgressSaysWhy(PgServers.DbPair db, @TempDir Path dir) throws Exception {
+        Fixture.schemaAndRows(db, 600, 300);
+        // what each server gives one of its own operations, read over SQL as a plain session sees it
+        Sql.exec(db.source(), "ALTER DATABASE " + db.name() + " SET max_parallel_workers_per_gather = 5");
+        Sql.exec(db.target(), "ALTER DATABASE " + db.name() + " SET max_parallel_maintenance_workers = 0");
+        try (java.sql.Connection c = java.sql.DriverManager.getConnection(db.source().jdbcUrl(), db.source().driverProperties())) {
+            CopyStreams.Server source = CopyStreams.read(c, db.source(), "source", "max_parallel_workers_per_gather");
+            assertEquals(6, source.perOperation());
+            assertTrue(source.onThisMachine(), "a loopback server");
+            long max = Sql.count(db.source(), "SELECT current_setting('max_connections')::int");
+            assertTrue(source.freeConnections() > 0 && source.freeConnections() < max, source.toString());
+        }
+
+        Fixture.Run run = Fixture.run(dir, "auto-streams");
+        NativeEngine engine = new NativeEngine(NativeOptions.defaults().withChunkBytes(256 * 1024));
+        CopyEngine.Result migrated = engine.migrate(run.ctx(), endpoints(db));
+        assertTrue(run.output().contains("copying with 1 stream (automatic: the target's 1 + max_parallel_maintenance_workers)"),
+                run.output());
+        assertTrue(migrated.figures().get("initial-copy").contains("1 stream(s)"), migrated.figures().toString());
+        engine.cutover(run.ctx(), endpoints(db));
+        assertEquals(Fixture.itemsHash(db.source()), Fixture.itemsHash(db.target()), "items identical after cutover");
+        assertEquals(Fixture.auditHash(db.source()), Fixture.auditHash(db.target()), "bot_audit identical after cutover");
+    }
+
+    @Test
     void snapshotCopyCarriesLiveChangesAndCutoverLeavesNothing(PgServers.DbPair db, @TempDir Path dir) throws Exception {
         Fixture.schemaAndRows(db, 600, 300);
         String runId = "snap-live";

@@ -166,4 +166,63 @@ class AfterLoadTest {
         Sql.exec(db.target(), "ALTER DATABASE " + db.name() + " RESET search_path");
         assertEquals(indexDefs(db.source(), "App", "DocChunks"), indexDefs(db.target(), "App", "DocChunks"));
     }
+
+    @Test
+    void twoDeferredIndexesAreBuiltAtOnce(PgServers.DbPair db) throws Exception {
+        Sql.exec(db.target(), "CREATE TABLE public.a (id int PRIMARY KEY, v int)", "CREATE INDEX a_v ON public.a (v)",
+                "CREATE TABLE public.b (id int PRIMARY KEY, v int)", "CREATE INDEX b_v ON public.b (v)");
+        assertEquals(0, cliNoSecrets(tmp, List.of(db.target()), "prepare-target", "--target", url(db.target()),
+                "--defer-indexes").exitCode());
+        Sql.exec(db.target(), "INSERT INTO public.a SELECT i, i FROM generate_series(1, 1000) i",
+                "INSERT INTO public.b SELECT i, i FROM generate_series(1, 1000) i");
+        // a session holds table a: a_v's build (first in recorded order) waits for it, and b_v must not wait behind it
+        try (java.sql.Connection holder = java.sql.DriverManager.getConnection(db.target().jdbcUrl(), db.target().driverProperties())) {
+            holder.setAutoCommit(false);
+            holder.createStatement().execute("LOCK TABLE public.a IN ROW EXCLUSIVE MODE");
+            java.util.concurrent.CompletableFuture<AfterLoadResult> pass = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> TargetPreparer.afterLoad(db.target(), TableFilter.ALL, Progress.SILENT));
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+            // the preset's items table comes with its two deferred indexes: those are built meanwhile too
+            String built = "";
+            while (System.nanoTime() < deadline && !built.contains("b_v")) {
+                built = String.valueOf(Sql.scalar(db.target(), "SELECT string_agg(index_name, ',' ORDER BY index_name) "
+                        + "FROM pgvector_migrate.deferred_index WHERE rebuilt_at IS NOT NULL"));
+                Thread.sleep(100);
+            }
+            assertTrue(built.contains("b_v"), "b_v was built while a_v's build waited for the lock on a: " + built);
+            assertEquals("0", Sql.scalar(db.target(), "SELECT count(*) FROM pg_indexes WHERE indexname = 'a_v'"));
+            assertTrue(!pass.isDone(), "the pass waits for a_v");
+            holder.rollback();
+            AfterLoadResult r = pass.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(List.of("a_v", "b_v", "idx_items_botid", "idx_items_embedding"),
+                    r.indexes().stream().map(Indexes.IndexAction::index).toList(), "in recorded order");
+            assertTrue(r.indexes().stream().allMatch(i -> i.action() == Action.RECREATED), r.toString());
+        }
+        assertEquals("2", Sql.scalar(db.target(), "SELECT count(*) FROM pg_indexes WHERE indexname IN ('a_v', 'b_v')"));
+    }
+
+    @Test
+    void againAnalyzesOnlyTablesWhoseStatisticsWentStale(PgServers.DbPair db) throws Exception {
+        Sql.exec(db.target(), "CREATE TABLE public.quiet (id int PRIMARY KEY) WITH (autovacuum_enabled = false)",
+                "CREATE TABLE public.busy (id int PRIMARY KEY) WITH (autovacuum_enabled = false)",
+                "INSERT INTO public.quiet SELECT generate_series(1, 1000)", "INSERT INTO public.busy SELECT generate_series(1, 1000)");
+        AfterLoadResult first = TargetPreparer.afterLoad(db.target(), TableFilter.ALL, Progress.SILENT);
+        assertEquals(List.of("public.busy", "public.quiet"), first.analyzed().stream().sorted().toList());
+        assertEquals(List.of(), TargetPreparer.afterLoad(db.target(), TableFilter.ALL, TargetPreparer.AfterLoadOptions.again(),
+                Progress.SILENT).analyzed(), "nothing changed since: statistics current");
+
+        // more rows changed than autovacuum tolerates (50 + 10% of 1000): busy is analyzed again, quiet is not
+        Sql.exec(db.target(), "INSERT INTO public.busy SELECT generate_series(1001, 1300)");
+        long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+        while (System.nanoTime() < deadline && Sql.count(db.target(),
+                "SELECT n_mod_since_analyze FROM pg_stat_all_tables WHERE relid = 'public.busy'::regclass") < 300) {
+            Thread.sleep(100); // the inserting session reports its counts as it ends
+        }
+        AfterLoadResult again = TargetPreparer.afterLoad(db.target(), TableFilter.ALL, TargetPreparer.AfterLoadOptions.again(),
+                Progress.SILENT);
+        assertEquals(List.of("public.busy"), again.analyzed());
+        assertEquals("1300", Sql.scalar(db.target(), "SELECT reltuples::bigint FROM pg_class WHERE oid = 'public.busy'::regclass"));
+        // the full pass (migrate's) analyzes everything, whatever the counters say
+        assertEquals(2, TargetPreparer.afterLoad(db.target(), TableFilter.ALL, Progress.SILENT).analyzed().size());
+    }
 }
