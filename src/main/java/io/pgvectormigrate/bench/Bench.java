@@ -124,6 +124,11 @@ final class Bench {
         }
     }
 
+    /** A database's comment (the benchmarks mark the data they keep with it), null when there is none or no database. */
+    static String comment(LocalPostgres pg, String db) throws SQLException {
+        return scalar(pg.connection("postgres"), "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '" + db + "'");
+    }
+
     /** Runs both at once; rethrows the first failure. */
     static void inParallel(Runnable x, Runnable y) {
         AtomicReference<RuntimeException> failure = new AtomicReference<>();

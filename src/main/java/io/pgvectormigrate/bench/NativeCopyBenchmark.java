@@ -59,21 +59,36 @@ public final class NativeCopyBenchmark {
     static final String NATIVE = "native: prepare-target + migrate + cutover";
 
     /**
-     * @param jobs         the native engine's copy streams
+     * @param jobs         the native engine's --jobs, one native method per value (0: its automatic choice); the
+     *                     first is the one the ratios and the breakdown are about
      * @param withDump     also pg_dump -Fc | pg_restore
      * @param uncompressed also pg_dump -Fc -Z0 | pg_restore
      * @param subscription also the native path with --initial-copy subscription
      * @param pgcopydb     null: the pgcopydb executable found on PATH (skipped, with how to install it, when missing)
      * @param mainClass    the tool's entry point, to time a JVM start when not running from the jar
+     * @param keep         keep the instances and the source database in {@code workDir}; a later run with the same
+     *                     directory, rows and bots uses them again
+     * @param heap         also measure the live heap during one more (untimed) native run
      */
-    public record Settings(long rows, int bots, int jobs, int repeats, boolean withDump, boolean uncompressed,
-                           boolean subscription, Path pgcopydb, Path workDir, String mainClass) {}
+    public record Settings(long rows, int bots, List<Integer> jobs, int repeats, boolean withDump, boolean uncompressed,
+                           boolean subscription, Path pgcopydb, Path workDir, String mainClass, boolean keep, boolean heap) {
+        public Settings {
+            jobs = List.copyOf(jobs);
+            if (jobs.isEmpty()) throw ToolException.usage("--jobs needs at least one value");
+            if (keep && workDir == null) throw ToolException.usage("--keep needs --dir: the directory a later run uses again");
+        }
+    }
 
     /** One timed run of one method; {@code copySeconds} is the copy phase (NaN when the method has none on its own). */
     public record Timing(String method, int round, double seconds, double copySeconds, String detail) {}
 
-    /** A method's median run (by total time) and every run's total. */
-    public record Method(String method, double seconds, double copySeconds, String detail, List<Double> runs) {}
+    /** A method's median run (by total time), every run's total and every run's copy phase. */
+    public record Method(String method, double seconds, double copySeconds, String detail, List<Double> runs,
+                         List<Double> copyRuns) {}
+
+    /** One native variant (a --jobs value) against the peers: medians of its runs over the peers' medians. */
+    public record Variant(String method, String jobs, String streams, double seconds, double copySeconds,
+                          Double wholeOverPgcopydb, Double copyOverPipe) {}
 
     /** Where one native run's time went. */
     public record Breakdown(double total, double prepare, double migrate, double copy, double afterLoadInMigrate,
@@ -81,24 +96,37 @@ public final class NativeCopyBenchmark {
                             List<String> copyStreams, List<String> indexBuilds, List<String> analyze, List<String> timeline,
                             double jvmStartSeconds, String load) {}
 
-    public record Result(long rows, int bots, String versions, String sourceSize, String machine, int jobs, int repeats,
-                         List<Method> methods, Double wholeOverPgcopydb, Double copyOverPipe, String pgcopydb,
-                         List<String> pgcopydbSteps, Breakdown breakdown, String loadBefore, String loadAfter) {}
+    /** {@code peakHeapMb} is NaN when not measured. */
+    public record Result(long rows, int bots, String versions, String sourceSize, String machine, List<Integer> jobs, int repeats,
+                         List<Method> methods, Double wholeOverPgcopydb, Double copyOverPipe, List<Variant> variants,
+                         String pgcopydb, List<String> pgcopydbSteps, Breakdown breakdown, double peakHeapMb,
+                         String loadBefore, String loadAfter) {}
+
+    /** The method name of the native path run with {@code jobs}; the first variant keeps the plain name. */
+    static String nativeLabel(Settings s, int jobs) {
+        return jobs == s.jobs().get(0) ? NATIVE : NATIVE + ", --jobs " + jobs;
+    }
+
+    static String jobsText(int jobs) {
+        return jobs == NativeOptions.AUTOMATIC_JOBS ? "0 (automatic)" : String.valueOf(jobs);
+    }
 
     public static Result run(Settings s, Map<String, String> env, Progress p) {
         PgBinaries bins = PgBinaries.locate(env).requirePgvector();
         Path base = s.workDir() != null ? s.workDir() : LocalPostgres.defaultBaseDir();
         Path dir;
+        String marker = "pgvector-migrate copy benchmark: " + s.rows() + " rows, " + s.bots() + " bots";
         try {
             Files.createDirectories(base);
             // the source (table, TOAST, both indexes) is about 14 KB a row; one target of the same size at a time, plus WAL
-            long needed = (long) (s.rows() * 14_500L * 2.3);
+            boolean kept = s.keep() && Files.exists(base.resolve("source").resolve("data").resolve("PG_VERSION"));
+            long needed = (long) (s.rows() * 14_500L * (kept ? 1.3 : 2.3));
             long usable = Files.getFileStore(base).getUsableSpace();
             if (usable < needed) {
                 throw ToolException.usage(String.format(Locale.ROOT, "%,d rows need about %s free in %s, only %s is: "
                         + "free some space or pass --dir on a larger disk", s.rows(), Bench.bytes(needed), base, Bench.bytes(usable)));
             }
-            dir = Files.createTempDirectory(base, "bench-copy-");
+            dir = s.keep() ? base : Files.createTempDirectory(base, "bench-copy-");
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
         } catch (IOException e) {
             throw ToolException.runtime("cannot create a benchmark directory: " + e.getMessage(), e);
@@ -113,46 +141,87 @@ public final class NativeCopyBenchmark {
         conf.put("max_wal_size", "8GB");
         List<Timing> timings = new ArrayList<>();
         Map<Integer, Breakdown> breakdowns = new LinkedHashMap<>();
+        Map<String, String> streams = new LinkedHashMap<>(); // per native method: the streams the copy ran, and why
         List<String> pgcopydbSteps = new ArrayList<>();
         String versions;
         String size;
         String loadBefore;
-        try (Bench.Pair pair = Bench.Pair.start(bins, dir, "bench-copy-", conf, false, p)) {
-            Bench.exec(pair.source.connection("postgres"), "CREATE DATABASE bench");
+        double peakHeap = Double.NaN;
+        try (Bench.Pair pair = Bench.Pair.start(bins, dir, "bench-copy-", conf, s.keep(), p)) {
             ConnectionSpec source = pair.source.connection("bench");
-            p.info(String.format(Locale.ROOT, "generating %,d Bedrock Chat rows (%d bots) on the source", s.rows(), s.bots()));
-            try (Connection c = Bench.open(source)) {
-                BedrockChatSample.createTable(c);
-                BedrockChatSample.generate(c, s.rows(), s.bots(), 42, p);
-                BedrockChatSample.createIndexes(c);
-                try (var st = c.createStatement()) {
-                    st.execute("VACUUM (ANALYZE) items");
+            if (s.keep() && marker.equals(Bench.comment(pair.source, "bench"))) {
+                p.info(String.format(Locale.ROOT, "using the source database kept by an earlier run (%,d rows)", s.rows()));
+                dropTargets(pair);
+            } else {
+                dropTargets(pair);
+                Bench.exec(pair.source.connection("postgres"), "DROP DATABASE IF EXISTS bench", "CREATE DATABASE bench");
+                p.info(String.format(Locale.ROOT, "generating %,d Bedrock Chat rows (%d bots) on the source", s.rows(), s.bots()));
+                try (Connection c = Bench.open(source)) {
+                    BedrockChatSample.createTable(c);
+                    BedrockChatSample.generate(c, s.rows(), s.bots(), 42, p);
+                    BedrockChatSample.createIndexes(c);
+                    try (var st = c.createStatement()) {
+                        st.execute("VACUUM (ANALYZE) items");
+                    }
                 }
+                Bench.exec(pair.source.connection("postgres"), "COMMENT ON DATABASE bench IS '" + marker + "'");
             }
             size = Bench.scalar(source, "SELECT pg_size_pretty(pg_total_relation_size('items'))");
             versions = Bench.versions(source);
             String expected = fingerprint(source, true);
             String expectedData = fingerprint(source, false);
             Path pgpass = pgpass(dir, pair);
+            // untimed: the first copy into a fresh instance also creates its WAL segment files (IO:WALInitWrite) and
+            // reads the source from disk; after it every method finds segments to recycle and the source cached alike
+            p.info("warm-up (untimed): one COPY pipe");
+            pipeRun(p, pair, bins, pgpass, 0, expectedData);
             loadBefore = Bench.loadAverage();
             for (int round = 1; round <= s.repeats(); round++) {
                 p.info("round " + round + " of " + s.repeats() + " (load average " + Bench.loadAverage() + ")");
-                Timing n = nativeRun(p, pair, "native_" + round, NativeOptions.InitialCopy.SNAPSHOT, s.jobs(), expected, dir,
-                        round, breakdowns);
-                timings.add(n);
+                // the native variants take turns at going first (the first run in this JVM also compiles the copy path)
+                List<Integer> order = new ArrayList<>(s.jobs());
+                java.util.Collections.rotate(order, -(round - 1));
+                for (int jobs : order) {
+                    boolean first = jobs == s.jobs().get(0);
+                    timings.add(nativeRun(p, pair, (first ? "native_" : "native_j" + jobs + "_") + round, nativeLabel(s, jobs),
+                            NativeOptions.InitialCopy.SNAPSHOT, jobs, expected, dir, round, first ? breakdowns : null, streams));
+                }
                 if (pgcopydb != null) timings.add(pgcopydbRun(p, pair, bins, pgcopydb, pgpass, dir, round, expected, pgcopydbSteps));
                 timings.add(pipeRun(p, pair, bins, pgpass, round, expectedData));
                 if (s.subscription()) {
-                    timings.add(nativeRun(p, pair, "native_sub_" + round, NativeOptions.InitialCopy.SUBSCRIPTION, 1, expected, dir,
-                            round, null));
+                    timings.add(nativeRun(p, pair, "native_sub_" + round, "native, --initial-copy subscription",
+                            NativeOptions.InitialCopy.SUBSCRIPTION, 1, expected, dir, round, null, streams));
                 }
                 if (s.withDump()) timings.add(dumpRestore(p, pair, bins, pgpass, round, false, expected));
                 if (s.uncompressed()) timings.add(dumpRestore(p, pair, bins, pgpass, round, true, expected));
             }
+            if (s.heap()) {
+                p.info("live heap during one more native run (untimed: a GC every 100 ms)");
+                double[] heap = Bench.heapDuring(() -> {
+                    try {
+                        nativeRun(p, pair, "native_heap", NATIVE, NativeOptions.InitialCopy.SNAPSHOT, s.jobs().get(0), expected,
+                                dir, 0, null, new LinkedHashMap<>());
+                    } catch (SQLException e) {
+                        throw ToolException.runtime("benchmark failed: " + e.getMessage(), e);
+                    }
+                });
+                peakHeap = heap[1];
+            }
         } catch (SQLException e) {
             throw ToolException.runtime("benchmark failed: " + e.getMessage(), e);
         } finally {
-            deleteTree(dir);
+            if (s.keep()) {
+                deleteTree(dir.resolve("pgpass"));
+                for (String d : List.of("journal-", "pgcopydb-")) {
+                    try (var list = Files.list(dir)) {
+                        list.filter(f -> f.getFileName().toString().startsWith(d)).forEach(NativeCopyBenchmark::deleteTree);
+                    } catch (IOException ignored) {
+                        // best effort
+                    }
+                }
+            } else {
+                deleteTree(dir);
+            }
         }
         String loadAfter = Bench.loadAverage();
 
@@ -166,10 +235,19 @@ public final class NativeCopyBenchmark {
             Timing m = sorted.get((sorted.size() - 1) / 2);
             if (e.getKey().equals(NATIVE)) nativeMedian = m;
             methods.add(new Method(e.getKey(), m.seconds(), m.copySeconds(), m.detail(),
-                    e.getValue().stream().map(Timing::seconds).toList()));
+                    e.getValue().stream().map(Timing::seconds).toList(), e.getValue().stream().map(Timing::copySeconds).toList()));
         }
         Double wholeOverPgcopydb = ratio(methods, NATIVE, PGCOPYDB, false);
         Double copyOverPipe = ratio(methods, NATIVE, PIPE, true);
+        List<Variant> variants = new ArrayList<>();
+        for (int jobs : s.jobs()) {
+            String label = nativeLabel(s, jobs);
+            Method m = methods.stream().filter(x -> x.method().equals(label)).findFirst().orElse(null);
+            if (m == null) continue;
+            variants.add(new Variant(label, jobsText(jobs), streams.getOrDefault(label, "?"), m.seconds(), medianCopy(m),
+                    ratio(methods, label, PGCOPYDB, false), medianCopy(m) / methods.stream().filter(x -> x.method().equals(PIPE))
+                    .findFirst().map(Method::seconds).orElse(Double.NaN)));
+        }
         Breakdown b = nativeMedian == null ? null : breakdowns.get(nativeMedian.round());
         if (b != null) {
             b = new Breakdown(b.total(), b.prepare(), b.migrate(), b.copy(), b.afterLoadInMigrate(), b.cutover(),
@@ -177,7 +255,22 @@ public final class NativeCopyBenchmark {
                     jvmStart(p, s.mainClass()), b.load());
         }
         return new Result(s.rows(), s.bots(), versions, size, Bench.machine(), s.jobs(), s.repeats(), methods,
-                wholeOverPgcopydb, copyOverPipe, pgcopydbStatus, pgcopydbSteps, b, loadBefore, loadAfter);
+                wholeOverPgcopydb, copyOverPipe, variants, pgcopydbStatus, pgcopydbSteps, b, peakHeap, loadBefore, loadAfter);
+    }
+
+    /** The median of a method's copy phases (its own runs' median, which need not be the median run's). */
+    private static double medianCopy(Method m) {
+        return Bench.median(m.copyRuns().stream().mapToDouble(Double::doubleValue).toArray());
+    }
+
+    /** Target databases an earlier run left behind (a kept directory after an interrupted run). */
+    private static void dropTargets(Bench.Pair pair) throws SQLException {
+        try (Connection c = Bench.open(pair.target.connection("postgres")); var st = c.createStatement();
+             var rs = st.executeQuery("SELECT datname FROM pg_database WHERE datname ~ '^(native|pgcopydb|pipe|dump)_'")) {
+            List<String> dbs = new ArrayList<>();
+            while (rs.next()) dbs.add(rs.getString(1));
+            for (String db : dbs) st.execute("DROP DATABASE " + db);
+        }
     }
 
     private static Double ratio(List<Method> methods, String a, String b, boolean copyPhase) {
@@ -189,13 +282,13 @@ public final class NativeCopyBenchmark {
 
     // ---- the native path
 
-    private static Timing nativeRun(Progress p, Bench.Pair pair, String db, NativeOptions.InitialCopy mode, int jobs,
-                                    String expected, Path dir, int round, Map<Integer, Breakdown> breakdowns) throws SQLException {
+    private static Timing nativeRun(Progress p, Bench.Pair pair, String db, String label, NativeOptions.InitialCopy mode, int jobs,
+                                    String expected, Path dir, int round, Map<Integer, Breakdown> breakdowns,
+                                    Map<String, String> streams) throws SQLException {
         Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
         ConnectionSpec target = pair.target.connection(db);
         ConnectionSpec source = pair.source.connection("bench");
-        String label = mode == NativeOptions.InitialCopy.SNAPSHOT ? NATIVE : "native, --initial-copy subscription";
-        p.info(label + " (" + (mode == NativeOptions.InitialCopy.SNAPSHOT ? jobs + " streams" : "table sync") + ")");
+        p.info(label + " (" + (mode == NativeOptions.InitialCopy.SNAPSHOT ? "--jobs " + jobsText(jobs) : "table sync") + ")");
         List<TargetPreparer.AfterLoadResult> afterLoads = new ArrayList<>();
         List<double[]> afterLoadTimes = new ArrayList<>();
         Path journalDir = dir.resolve("journal-" + db);
@@ -212,11 +305,25 @@ public final class NativeCopyBenchmark {
         try (ActivitySampler sampler = new ActivitySampler(source, target)) {
             timeline = new Timeline(p, sampler.t0());
             Timeline tl = timeline;
-            NativeOptions options = NativeOptions.defaults().withInitialCopy(mode).withJobs(jobs).withAfterLoad((t, tables, prog) -> {
-                double a = tl.now();
-                afterLoads.add(TargetPreparer.afterLoad(t, tables, prog));
-                afterLoadTimes.add(new double[]{a, tl.now()});
-            });
+            // the engine's own after-load passes, timed, with what they did
+            NativeOptions.AfterLoad timed = new NativeOptions.AfterLoad() {
+                @Override
+                public void run(ConnectionSpec t, TableFilter tables, Progress prog) {
+                    pass(t, tables, prog, TargetPreparer.AfterLoadOptions.defaults());
+                }
+
+                @Override
+                public void again(ConnectionSpec t, TableFilter tables, Progress prog) {
+                    pass(t, tables, prog, TargetPreparer.AfterLoadOptions.again());
+                }
+
+                private void pass(ConnectionSpec t, TableFilter tables, Progress prog, TargetPreparer.AfterLoadOptions o) {
+                    double a = tl.now();
+                    afterLoads.add(TargetPreparer.afterLoad(t, tables, o, prog));
+                    afterLoadTimes.add(new double[]{a, tl.now()});
+                }
+            };
+            NativeOptions options = NativeOptions.defaults().withInitialCopy(mode).withJobs(jobs).withAfterLoad(timed);
             CopyEngine engine = Engines.nativeEngine(options);
             RunContext ctx = new RunContext(Journal.open(journalDir, "bench-" + db.replace('_', '-'), "benchmark", Clock.systemUTC()),
                     timeline, journalDir, Clock.systemUTC());
@@ -245,6 +352,11 @@ public final class NativeCopyBenchmark {
         if (breakdowns != null) {
             breakdowns.put(round, breakdown(total, prepare, migrate, copySeconds, alMigrate, cutover, alCutover, idle,
                     spans, afterLoads, timeline, load, start));
+        }
+        if (streams != null) {
+            String copying = "copying with ";
+            timeline.lines().stream().filter(l -> l.contains(copying)).findFirst()
+                    .ifPresent(l -> streams.put(label, l.substring(l.indexOf(copying) + copying.length())));
         }
         return new Timing(label, round, total, copySeconds, detail);
     }
@@ -546,6 +658,19 @@ public final class NativeCopyBenchmark {
         sb.append("- native copy phase / single COPY pipe: ").append(r.copyOverPipe() == null ? "not measured"
                 : String.format(Locale.ROOT, "**%.2f**", r.copyOverPipe())).append('\n');
         if (r.pgcopydb() != null && r.wholeOverPgcopydb() != null) sb.append("- ").append(r.pgcopydb()).append('\n');
+        if (!Double.isNaN(r.peakHeapMb())) {
+            sb.append(String.format(Locale.ROOT, "- peak live heap during one more native run (used after a GC, sampled every 100 ms): %.1f MB%n",
+                    r.peakHeapMb()));
+        }
+        if (!r.variants().isEmpty()) {
+            sb.append("\nThe native path by `--jobs` (medians of its runs; the copy phase against the single COPY pipe's median):\n\n");
+            sb.append("| --jobs | streams (why) | seconds | / pgcopydb clone | copy phase | / single COPY pipe |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
+            for (Variant v : r.variants()) {
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %s | %.1f | %s |%n", v.jobs(), v.streams(), v.seconds(),
+                        v.wholeOverPgcopydb() == null ? "" : String.format(Locale.ROOT, "%.2f", v.wholeOverPgcopydb()), v.copySeconds(),
+                        v.copyOverPipe() == null || v.copyOverPipe().isNaN() ? "" : String.format(Locale.ROOT, "%.2f", v.copyOverPipe())));
+            }
+        }
         if (!r.pgcopydbSteps().isEmpty()) {
             sb.append("\npgcopydb's own summary (first round):\n\n");
             for (String l : r.pgcopydbSteps()) sb.append("    ").append(l).append('\n');

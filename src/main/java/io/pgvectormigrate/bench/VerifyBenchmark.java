@@ -108,7 +108,7 @@ public final class VerifyBenchmark {
         ConnectionSpec sSpec = pair.source.connection(db);
         ConnectionSpec tSpec = pair.target.connection(db);
         String marker = "pgvector-migrate verify benchmark: " + rows + " rows, " + s.bots() + " bots";
-        if (s.keep() && marker.equals(comment(pair.source, db)) && marker.equals(comment(pair.target, db))) {
+        if (s.keep() && marker.equals(Bench.comment(pair.source, db)) && marker.equals(Bench.comment(pair.target, db))) {
             progress.info(String.format(Locale.ROOT, "%,d rows: using the databases kept by an earlier run", rows));
         } else {
             generate(pair, db, rows, s, progress);
@@ -199,9 +199,6 @@ public final class VerifyBenchmark {
         }
     }
 
-    private static String comment(LocalPostgres pg, String db) throws SQLException {
-        return Bench.scalar(pg.connection("postgres"), "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '" + db + "'");
-    }
 
     private static void generate(Bench.Pair pair, String db, long rows, Settings s, Progress progress) throws SQLException {
         for (LocalPostgres pg : List.of(pair.source, pair.target)) {

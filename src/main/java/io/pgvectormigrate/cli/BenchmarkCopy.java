@@ -32,8 +32,10 @@ final class BenchmarkCopy extends ToolCommand {
     @Option(names = "--bots", defaultValue = "20", description = "Bots the rows spread over (default: ${DEFAULT-VALUE}).")
     int bots;
 
-    @Option(names = "--jobs", defaultValue = "4", description = "The native engine's copy streams (default: ${DEFAULT-VALUE}).")
-    int jobs;
+    @Option(names = "--jobs", defaultValue = "0", split = ",", paramLabel = "<n>[,<n>...]",
+            description = "The native engine's --jobs; 0 is its automatic choice. Several values (e.g. 0,1,2,4) time the "
+                    + "native path once per value in every round; the ratios are the first value's (default: ${DEFAULT-VALUE}).")
+    java.util.List<Integer> jobs;
 
     @Option(names = "--repeat", defaultValue = "3", description = "Rounds; methods take turns in each, medians are reported (default: ${DEFAULT-VALUE}).")
     int repeat;
@@ -53,14 +55,23 @@ final class BenchmarkCopy extends ToolCommand {
     @Option(names = "--dir", description = "Where the instances live (default: the local instances' directory).")
     Path dir;
 
+    @Option(names = "--keep", description = "Keep the instances and the generated source in --dir; a later run with the "
+            + "same --dir, --rows and --bots uses them again.")
+    boolean keep;
+
+    @Option(names = "--skip-heap", description = "Do not measure the live heap (one more native run, untimed).")
+    boolean skipHeap;
+
     @Override
     public Integer call() {
         if (rows < 1000) throw ToolException.usage("--rows must be at least 1000");
         if (repeat < 1) throw ToolException.usage("--repeat must be at least 1");
         Progress progress = Progress.to(ctx.err(), false);
+        if (jobs.stream().anyMatch(j -> j < 0 || j > 64)) throw ToolException.usage("--jobs values must be 0 (automatic) to 64");
+        if (jobs.stream().distinct().count() < jobs.size()) throw ToolException.usage("--jobs lists a value twice");
         NativeCopyBenchmark.Result r = NativeCopyBenchmark.run(new NativeCopyBenchmark.Settings(rows, bots, jobs, repeat,
                 withDump, uncompressed, subscription, pgcopydb == null ? null : ctx.cwd().resolve(pgcopydb),
-                dir == null ? null : ctx.cwd().resolve(dir), Main.class.getName()), ctx.env(), progress);
+                dir == null ? null : ctx.cwd().resolve(dir), Main.class.getName(), keep, !skipHeap), ctx.env(), progress);
         if (common.json()) {
             ctx.out().println(Json.write(r));
         } else {
