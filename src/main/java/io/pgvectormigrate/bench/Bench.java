@@ -173,6 +173,15 @@ final class Bench {
         }
     }
 
+    /** The 1-minute load average, NaN where /proc/loadavg is missing. */
+    static double load1() {
+        try {
+            return Double.parseDouble(loadAverage().split(" ")[0]);
+        } catch (RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
     /** The machine the figures come from, for docs/benchmarks.md. */
     static String machine() {
         String cpu = "unknown CPU";
@@ -277,6 +286,22 @@ final class Bench {
 
         double servers() {
             return instance(sourceData) + instance(targetData);
+        }
+
+        /** Both instances, this JVM, and the processes this JVM started and waited for (psql, pgcopydb, pg_dump). */
+        double all() {
+            return servers() + jvm() + children();
+        }
+
+        /** cutime + cstime of this process: the CPU of its children that have exited and been waited for. */
+        static double children() {
+            try {
+                String stat = Files.readString(Path.of("/proc/self/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / TICK;
+            } catch (IOException | RuntimeException e) {
+                return Double.NaN;
+            }
         }
 
         private static double instance(Path data) {

@@ -79,16 +79,21 @@ public final class NativeCopyBenchmark {
         }
     }
 
-    /** One timed run of one method; {@code copySeconds} is the copy phase (NaN when the method has none on its own). */
-    public record Timing(String method, int round, double seconds, double copySeconds, String detail) {}
+    /**
+     * One timed run of one method; {@code copySeconds} is the copy phase (NaN when the method has none on its own),
+     * {@code cpuSeconds} the CPU both instances, this JVM and the tools it ran spent meanwhile, {@code load} the
+     * machine's 1-minute load average when it started.
+     */
+    public record Timing(String method, int round, double seconds, double copySeconds, double cpuSeconds, double load,
+                         String detail) {}
 
-    /** A method's median run (by total time), every run's total and every run's copy phase. */
+    /** A method's median run (by total time), every run's total and copy phase, and the median CPU seconds. */
     public record Method(String method, double seconds, double copySeconds, String detail, List<Double> runs,
-                         List<Double> copyRuns) {}
+                         List<Double> copyRuns, double cpuSeconds, List<Double> loads) {}
 
     /** One native variant (a --jobs value) against the peers: medians of its runs over the peers' medians. */
     public record Variant(String method, String jobs, String streams, double seconds, double copySeconds,
-                          Double wholeOverPgcopydb, Double copyOverPipe) {}
+                          Double wholeOverPgcopydb, Double copyOverPipe, double cpuSeconds) {}
 
     /** Where one native run's time went. */
     public record Breakdown(double total, double prepare, double migrate, double copy, double afterLoadInMigrate,
@@ -235,7 +240,9 @@ public final class NativeCopyBenchmark {
             Timing m = sorted.get((sorted.size() - 1) / 2);
             if (e.getKey().equals(NATIVE)) nativeMedian = m;
             methods.add(new Method(e.getKey(), m.seconds(), m.copySeconds(), m.detail(),
-                    e.getValue().stream().map(Timing::seconds).toList(), e.getValue().stream().map(Timing::copySeconds).toList()));
+                    e.getValue().stream().map(Timing::seconds).toList(), e.getValue().stream().map(Timing::copySeconds).toList(),
+                    Bench.median(e.getValue().stream().mapToDouble(Timing::cpuSeconds).toArray()),
+                    e.getValue().stream().map(Timing::load).toList()));
         }
         Double wholeOverPgcopydb = ratio(methods, NATIVE, PGCOPYDB, false);
         Double copyOverPipe = ratio(methods, NATIVE, PIPE, true);
@@ -246,7 +253,7 @@ public final class NativeCopyBenchmark {
             if (m == null) continue;
             variants.add(new Variant(label, jobsText(jobs), streams.getOrDefault(label, "?"), m.seconds(), medianCopy(m),
                     ratio(methods, label, PGCOPYDB, false), medianCopy(m) / methods.stream().filter(x -> x.method().equals(PIPE))
-                    .findFirst().map(Method::seconds).orElse(Double.NaN)));
+                    .findFirst().map(Method::seconds).orElse(Double.NaN), m.cpuSeconds()));
         }
         Breakdown b = nativeMedian == null ? null : breakdowns.get(nativeMedian.round());
         if (b != null) {
@@ -294,6 +301,7 @@ public final class NativeCopyBenchmark {
         Path journalDir = dir.resolve("journal-" + db);
         Endpoints ep = new Endpoints(source, target, TableFilter.ALL);
         String load = Bench.loadAverage();
+        double load1 = Bench.load1();
         double prepare;
         double migrate;
         double cutover;
@@ -302,6 +310,9 @@ public final class NativeCopyBenchmark {
         double idle;
         double start;
         Timeline timeline;
+        Bench.Cpu cpu = new Bench.Cpu(pair);
+        double cpu0;
+        double cpuSeconds;
         try (ActivitySampler sampler = new ActivitySampler(source, target)) {
             timeline = new Timeline(p, sampler.t0());
             Timeline tl = timeline;
@@ -328,6 +339,7 @@ public final class NativeCopyBenchmark {
             RunContext ctx = new RunContext(Journal.open(journalDir, "bench-" + db.replace('_', '-'), "benchmark", Clock.systemUTC()),
                     timeline, journalDir, Clock.systemUTC());
             start = timeline.now();
+            cpu0 = cpu.all();
             timeline.mark("prepare-target starts");
             TargetPreparer.prepare(PrepareOptions.forPipeline(target, source, TableFilter.ALL).withBinaries(pair.source.binaries()), timeline);
             prepare = timeline.now() - start;
@@ -338,6 +350,7 @@ public final class NativeCopyBenchmark {
             engine.cutover(ctx, ep);
             cutover = timeline.now() - start - prepare - migrate;
             timeline.mark("done");
+            cpuSeconds = cpu.all() - cpu0;
             sampler.close();
             spans = sampler.finish();
             idle = sampler.idleSeconds(start, timeline.now());
@@ -358,7 +371,7 @@ public final class NativeCopyBenchmark {
             timeline.lines().stream().filter(l -> l.contains(copying)).findFirst()
                     .ifPresent(l -> streams.put(label, l.substring(l.indexOf(copying) + copying.length())));
         }
-        return new Timing(label, round, total, copySeconds, detail);
+        return new Timing(label, round, total, copySeconds, cpuSeconds, load1, detail);
     }
 
     private static Breakdown breakdown(double total, double prepare, double migrate, double copy, double alMigrate,
@@ -484,9 +497,13 @@ public final class NativeCopyBenchmark {
         List<String> cmd = List.of(pgcopydb.toString(), "clone", "--source", uri(pair.source, "bench"), "--target", uri(pair.target, db),
                 "--table-jobs", "2", "--index-jobs", "2", "--dir", work.toString());
         p.info(PGCOPYDB);
+        Bench.Cpu cpu = new Bench.Cpu(pair);
+        double load1 = Bench.load1();
+        double cpu0 = cpu.all();
         long t0 = System.nanoTime();
         String output = runTool(cmd, env(bins, pgpass), PGCOPYDB);
         double secs = Bench.secondsSince(t0);
+        double cpuSeconds = cpu.all() - cpu0;
         check(p, pair.target.connection(db), expected, db);
         Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
         deleteTree(work);
@@ -499,7 +516,7 @@ public final class NativeCopyBenchmark {
                 if (in && !l.isBlank()) steps.add(l.stripTrailing());
             }
         }
-        return new Timing(PGCOPYDB, round, secs, Double.NaN, "schema, data, primary key and both indexes, VACUUM ANALYZE");
+        return new Timing(PGCOPYDB, round, secs, Double.NaN, cpuSeconds, load1, "schema, data, primary key and both indexes, VACUUM ANALYZE");
     }
 
     private static Timing pipeRun(Progress p, Bench.Pair pair, PgBinaries bins, Path pgpass, int round, String expectedData)
@@ -515,12 +532,16 @@ public final class NativeCopyBenchmark {
                 + "-c 'COPY items TO STDOUT (FORMAT binary)' | \"" + psql + "\" -X -q -h 127.0.0.1 -p " + pair.target.port()
                 + " -U postgres -d " + db + " -c 'COPY items FROM STDIN (FORMAT binary)'";
         p.info(PIPE);
+        Bench.Cpu cpu = new Bench.Cpu(pair);
+        double load1 = Bench.load1();
+        double cpu0 = cpu.all();
         long t0 = System.nanoTime();
         runTool(List.of("bash", "-c", cmd), env(bins, pgpass), PIPE);
         double secs = Bench.secondsSince(t0);
+        double cpuSeconds = cpu.all() - cpu0;
         check(p, target, expectedData, db, false);
         Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
-        return new Timing(PIPE, round, secs, secs, "data only, into the table with its primary key");
+        return new Timing(PIPE, round, secs, secs, cpuSeconds, load1, "data only, into the table with its primary key");
     }
 
     private static Timing dumpRestore(Progress p, Bench.Pair pair, PgBinaries bins, Path pgpass, int round, boolean uncompressed,
@@ -536,12 +557,16 @@ public final class NativeCopyBenchmark {
                 + " | PGOPTIONS='-c maintenance_work_mem=1GB -c max_parallel_maintenance_workers=4'"
                 + " \"" + bins.tool("pg_restore") + "\" -h 127.0.0.1 -p " + pair.target.port() + " -U postgres -d " + db;
         p.info(label);
+        Bench.Cpu cpu = new Bench.Cpu(pair);
+        double load1 = Bench.load1();
+        double cpu0 = cpu.all();
         long t0 = System.nanoTime();
         runTool(List.of("bash", "-c", cmd), env(bins, pgpass), label);
         double secs = Bench.secondsSince(t0);
+        double cpuSeconds = cpu.all() - cpu0;
         check(p, target, expected, db);
         Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
-        return new Timing(label, round, secs, Double.NaN, "data, primary key and both indexes (the after-load settings)");
+        return new Timing(label, round, secs, Double.NaN, cpuSeconds, load1, "data, primary key and both indexes (the after-load settings)");
     }
 
     /** A libpq password file for both instances, so no password appears on a command line or in a tool's log. */
@@ -646,12 +671,14 @@ public final class NativeCopyBenchmark {
                 r.rows(), r.bots(), r.sourceSize(), r.versions(), r.machine(), r.loadBefore(), r.loadAfter()));
         sb.append("    ").append(command).append("\n\n");
         sb.append("| method | seconds").append(r.repeats() > 1 ? " (median of " + r.repeats() + ")" : "")
-                .append(" | copy phase | what it did (median run) | all runs |\n| --- | ---: | ---: | --- | --- |\n");
+                .append(" | copy phase | what it did (median run) | all runs (load average at their start) | CPU seconds (median) |\n| --- | ---: | ---: | --- | --- | ---: |\n");
         for (Method m : r.methods()) {
-            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | %s |%n", m.method().replace("|", "\\|"), m.seconds(),
+            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | %s | %.1f |%n", m.method().replace("|", "\\|"), m.seconds(),
                     Double.isNaN(m.copySeconds()) ? "" : String.format(Locale.ROOT, "%.1f", m.copySeconds()), m.detail(),
-                    m.runs().stream().map(x -> String.format(Locale.ROOT, "%.1f", x)).collect(Collectors.joining(", "))));
+                    runs(m), m.cpuSeconds()));
         }
+        sb.append("\nCPU seconds: both PostgreSQL instances (every process), this JVM and the tools it ran (psql, pgcopydb), "
+                + "during the timed part; less disturbed by other work on the machine than wall time.\n");
         sb.append('\n');
         sb.append("- whole native path / pgcopydb clone: ").append(r.wholeOverPgcopydb() == null ? "not measured (pgcopydb " + r.pgcopydb() + ")"
                 : String.format(Locale.ROOT, "**%.2f**", r.wholeOverPgcopydb())).append('\n');
@@ -664,11 +691,13 @@ public final class NativeCopyBenchmark {
         }
         if (!r.variants().isEmpty()) {
             sb.append("\nThe native path by `--jobs` (medians of its runs; the copy phase against the single COPY pipe's median):\n\n");
-            sb.append("| --jobs | streams (why) | seconds | / pgcopydb clone | copy phase | / single COPY pipe |\n| --- | --- | ---: | ---: | ---: | ---: |\n");
+            sb.append("| --jobs | streams (why) | seconds | / pgcopydb clone | copy phase | / single COPY pipe | CPU seconds |\n"
+                    + "| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
             for (Variant v : r.variants()) {
-                sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %s | %.1f | %s |%n", v.jobs(), v.streams(), v.seconds(),
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %s | %.1f | %s | %.1f |%n", v.jobs(), v.streams(), v.seconds(),
                         v.wholeOverPgcopydb() == null ? "" : String.format(Locale.ROOT, "%.2f", v.wholeOverPgcopydb()), v.copySeconds(),
-                        v.copyOverPipe() == null || v.copyOverPipe().isNaN() ? "" : String.format(Locale.ROOT, "%.2f", v.copyOverPipe())));
+                        v.copyOverPipe() == null || v.copyOverPipe().isNaN() ? "" : String.format(Locale.ROOT, "%.2f", v.copyOverPipe()),
+                        v.cpuSeconds()));
             }
         }
         if (!r.pgcopydbSteps().isEmpty()) {
@@ -700,6 +729,14 @@ public final class NativeCopyBenchmark {
             for (String s : b.timeline()) sb.append("    ").append(s).append('\n');
         }
         return sb.toString();
+    }
+
+    private static String runs(Method m) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < m.runs().size(); i++) {
+            out.add(String.format(Locale.ROOT, "%.1f (%.1f)", m.runs().get(i), m.loads().get(i)));
+        }
+        return String.join(", ", out);
     }
 
     private static void row(StringBuilder sb, String what, double secs, double total) {
