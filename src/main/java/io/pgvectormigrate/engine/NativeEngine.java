@@ -5,6 +5,7 @@ import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Sequences;
+import io.pgvectormigrate.pg.SyncPoint;
 import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Endpoints;
@@ -402,13 +403,13 @@ public final class NativeEngine implements CopyEngine {
     }
 
     /**
-     * Without --max-lag: takes the source's current WAL position as the sync point and waits until the
-     * subscription confirmed it, i.e. every change committed before cutover began is on the target. With
+     * Without --max-lag: takes a sync point on the source ({@link SyncPoint}) and waits until the subscription
+     * confirmed it, i.e. every change committed before cutover began is on the target. With
      * --max-lag B: waits until the target is at most B bytes behind. Returns the lag when it stopped waiting.
      */
     private long waitForCatchUp(Connection src, Connection tgt, ReplicationNames n, Progress p)
             throws SQLException, InterruptedException {
-        String syncPoint = Replication.currentLsn(src);
+        String syncPoint = SyncPoint.take(src);
         long deadline = System.nanoTime() + options.timeout().toNanos();
         long lastReport = System.nanoTime();
         long baseErrors = Replication.errorCount(tgt, n.subscription());
@@ -420,7 +421,7 @@ public final class NativeEngine implements CopyEngine {
                             + "check whether someone dropped it (the target may lack recent changes)"));
             boolean done = options.maxLagBytes() > 0
                     ? lag.bytes() >= 0 && lag.bytes() <= options.maxLagBytes()
-                    : Replication.confirmedAtLeast(src, n.slot(), syncPoint);
+                    : SyncPoint.confirmed(src, n.slot(), syncPoint);
             if (done) {
                 p.info("  target caught up (" + Pg.bytes(Math.max(0, lag.bytes())) + " behind the source's current position)");
                 return Math.max(0, lag.bytes());

@@ -6,6 +6,7 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Sequences;
+import io.pgvectormigrate.pg.SyncPoint;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.CopyEngine;
@@ -440,9 +441,9 @@ public final class DmsEngine implements CopyEngine {
 
     /**
      * CDC catch-up, judged on the databases rather than on CDCLatency (no documented unit, optional, and not bound to
-     * reach exactly 0): the tool writes a sync point on the source (an empty transaction committed synchronously, then the
-     * WAL position), and waits until DMS's replication slot on the source has confirmed that position: everything
-     * committed before cutover began is then on the target. Never stops early: no slot, no catch-up.
+     * reach exactly 0): the tool takes a sync point on the source ({@link SyncPoint}) and waits until DMS's replication
+     * slot on the source has confirmed that position: everything committed before cutover began is then on the target.
+     * Never stops early: no slot, no catch-up.
      */
     private DataMigration waitForCatchUp(DmsObjects objects, DataMigration initial, Journal journal, ConnectionSpec source,
                                          Progress progress, Map<String, String> figures) {
@@ -453,9 +454,9 @@ public final class DmsEngine implements CopyEngine {
         List<String> preexisting = journal.output(Step.MIGRATE, OUT_PREEXISTING_SLOTS).map(DmsEngine::csv).orElse(List.of());
         String sync;
         try (Connection s = connect(source, "source")) {
-            sync = DmsLeftovers.writeSyncPoint(s);
+            sync = SyncPoint.take(s);
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot write the cutover sync point on the source: " + Database.firstLine(e.getMessage()), e);
+            throw ToolException.runtime("cannot take the cutover sync point on the source: " + Database.firstLine(e.getMessage()), e);
         }
         figures.put("cdcSyncPoint", sync);
         progress.info("dms: waiting until DMS has replicated everything up to the source's WAL position " + sync);
@@ -466,9 +467,10 @@ public final class DmsEngine implements CopyEngine {
             DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
             if (status == DmsStatus.FAILED) throw failure(dm);
             if (!status.streaming()) return dm;
-            List<DmsLeftovers.SlotPosition> slots;
+            List<SyncPoint.Confirmation> slots;
             try (Connection s = connect(source, "source")) {
-                slots = DmsLeftovers.positions(s, sync).stream().filter(p -> !preexisting.contains(p.name())).toList();
+                slots = SyncPoint.confirmations(s, DmsLeftovers.SLOT_PREFIX, sync).stream()
+                        .filter(p -> !preexisting.contains(p.slot())).toList();
             } catch (SQLException e) {
                 throw ToolException.runtime("cannot read the replication slots on the source: " + Database.firstLine(e.getMessage()), e);
             }
@@ -477,17 +479,17 @@ public final class DmsEngine implements CopyEngine {
                         + "* appeared on the source since DMS started, so the tool cannot check DMS's position. Stop "
                         + dm.dataMigrationName() + " yourself once nothing writes to the source and DMS shows no backlog, then re-run cutover");
             }
-            if (slots.stream().allMatch(DmsLeftovers.SlotPosition::reached)) {
+            if (slots.stream().allMatch(SyncPoint.Confirmation::reached)) {
                 figures.put("cdcConfirmedPosition", slots.get(0).confirmed());
                 DataMigrationStatistics st = dm.dataMigrationStatistics();
                 if (st != null && st.cdcLatency() != null) figures.put("cdcLatencyReported", String.valueOf(st.cdcLatency()));
-                progress.info("dms: caught up: " + slots.stream().map(p -> p.name() + " confirmed " + p.confirmed()).collect(java.util.stream.Collectors.joining(", "))
+                progress.info("dms: caught up: " + slots.stream().map(p -> p.slot() + " confirmed " + p.confirmed()).collect(java.util.stream.Collectors.joining(", "))
                         + " >= " + sync);
                 return dm;
             }
             if (System.nanoTime() > deadline) {
                 throw ToolException.runtime("CDC of " + dm.dataMigrationName() + " did not reach the source's position " + sync + " within "
-                        + Poller.human(options.timeout()) + " (DMS's slot confirmed " + slots.stream().map(DmsLeftovers.SlotPosition::confirmed)
+                        + Poller.human(options.timeout()) + " (DMS's slot confirmed " + slots.stream().map(SyncPoint.Confirmation::confirmed)
                         .collect(java.util.stream.Collectors.joining(", ")) + "): is DMS still replicating? Re-run cutover to keep waiting");
             }
             poller.sleep();
