@@ -18,7 +18,8 @@ import java.util.List;
                         + "subscription, the replication slot and the publication (native), or stops DMS and drops what it "
                         + "leaves on the source (dms), so nothing holds WAL on the source.",
                 "Stop the application's writes to the source first. It is the cutover step of the run migrate journaled: "
-                        + "safe to run again, it finishes whatever is left.",
+                        + "safe to run again, it finishes whatever is left. A run whose migrate did not finish is refused (exit 2): "
+                        + "run migrate again, or give the run up with --abandon.",
                 ""},
         footer = {"",
                 "Examples:",

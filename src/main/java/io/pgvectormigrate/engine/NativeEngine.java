@@ -119,7 +119,7 @@ public final class NativeEngine implements CopyEngine {
             Optional<Replication.Subscription> sub = Replication.subscription(tgt, n.subscription());
             Optional<Replication.Slot> slot = Replication.slot(src, n.slot());
             if (sub.isEmpty() && (j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.deleted()).orElse(false)
-                    || "complete".equals(j.output(Step.MIGRATE, INITIAL_COPY_OUTPUT).orElse("")))) {
+                    || copyComplete(ctx))) {
                 // copying again would empty tables the application may already write to
                 throw ToolException.usage("run " + ctx.runId() + " already finished its initial copy and its subscription is gone "
                         + "(cut over or torn down): start a new run with another --run-id (on emptied target tables)");
@@ -360,6 +360,11 @@ public final class NativeEngine implements CopyEngine {
                 throw ToolException.usage("nothing to cut over for run " + ctx.runId() + ": no subscription " + n.subscription()
                         + " on " + ep.target().display() + " and no publication or slot on the source: run migrate first (or check --run-id)");
             }
+            if (sub.isEmpty() && !copyComplete(ctx)) {
+                // a publication and slot without a subscription is what a snapshot copy killed half-way leaves
+                throw ToolException.usage("run " + ctx.runId() + " has no subscription " + n.subscription() + " and its initial copy "
+                        + "did not finish: run migrate with --run-id " + ctx.runId() + " again, or give the run up with cutover --abandon");
+            }
             Catalog.Selection selection = published(src, Catalog.select(src, ep.tables()), n, pub);
             List<TableInfo> tables = CopyTables.of(src, selection);
             p.info("cutover (native, run " + ctx.runId() + "): " + tables.size() + " table(s)");
@@ -535,6 +540,12 @@ public final class NativeEngine implements CopyEngine {
 
     private static boolean copyStarted(RunContext ctx) {
         return ctx.journal().output(Step.MIGRATE, INITIAL_COPY_OUTPUT).isPresent();
+    }
+
+    /** The initial copy finished: journaled complete, or migrate done (its figures then name the copy mode instead). */
+    private static boolean copyComplete(RunContext ctx) {
+        return ctx.journal().isDone(Step.MIGRATE)
+                || "complete".equals(ctx.journal().output(Step.MIGRATE, INITIAL_COPY_OUTPUT).orElse(""));
     }
 
     private static void recordSubscriptionOid(Journal j, Connection tgt, ReplicationNames n, ConnectionSpec target)

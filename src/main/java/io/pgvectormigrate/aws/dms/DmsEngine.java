@@ -403,10 +403,10 @@ public final class DmsEngine implements CopyEngine {
         aws("cutover", () -> {
             Optional<DataMigration> found = objects.runDataMigration();
             if (found.isPresent()) {
-                DataMigration dm = found.get();
-                if (options.migrationType().cdc() && DmsStatus.of(dm.dataMigrationStatus()).streaming()) {
-                    dm = waitForCatchUp(objects, dm, journal, endpoints.source(), progress, figures);
-                }
+                // a copy DMS has not finished (or cannot show it replicated everything) is never stopped and cut over
+                DataMigration dm = options.migrationType().cdc()
+                        ? caughtUp(objects, found.get(), journal, endpoints.source(), progress, figures)
+                        : fullLoadFinished(found.get(), objects.names().runId());
                 if (DmsStatus.of(dm.dataMigrationStatus()).active()) {
                     progress.info("dms: stopping " + dm.dataMigrationName());
                     objects.stopAndWait(dm, options.timeout());
@@ -430,71 +430,113 @@ public final class DmsEngine implements CopyEngine {
                 -1, figures);
     }
 
-    /** Sequences forward to the source's position, never back; returns how many are now in step with the source. */
-    private static int carrySequences(Endpoints endpoints) {
-        try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
-            return Sequences.carry(s, t, Catalog.select(s, endpoints.tables()).sequences()).size();
-        } catch (SQLException e) {
-            throw ToolException.runtime("cannot carry sequence values to the target: " + Database.firstLine(e.getMessage()), e);
-        }
+    /**
+     * A full load at cutover: done only in Stopped, judged as migrate judges it (errored, queued or loading tables refuse);
+     * Failed is a failure; anything else is a load DMS has not finished, which cutover neither stops nor declares done.
+     */
+    private DataMigration fullLoadFinished(DataMigration dm, String runId) {
+        DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
+        if (status == DmsStatus.FAILED) throw failure(dm);
+        if (status == DmsStatus.STOPPED) return fullLoadStopped(dm);
+        throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " is '" + dm.dataMigrationStatus()
+                + "': its full load has not finished, so there is nothing complete to cut over and nothing was stopped. Wait until "
+                + "DMS shows it Stopped, then run cutover again; or give the run up with cutover --abandon --run-id " + runId);
     }
+
+    /** Journal outputs of the cutover step, kept across its attempts: the CDC sync point, and DMS's slot position confirming it. */
+    static final String OUT_SYNC_POINT = "cdcSyncPoint", OUT_CONFIRMED = "cdcConfirmedPosition";
 
     /**
      * CDC catch-up, judged on the databases rather than on CDCLatency (no documented unit, optional, and not bound to
      * reach exactly 0): the tool takes a sync point on the source ({@link SyncPoint}) and waits until DMS's replication
      * slot on the source has confirmed that position: everything committed before cutover began is then on the target.
-     * Never stops early: no slot, no catch-up.
+     * Only a confirmed sync point lets cutover go on. While DMS streams, each attempt takes a sync point of its own; a
+     * migration that stopped (by an earlier attempt, or by someone else) counts as caught up only when a sync point was
+     * confirmed before. Failed is a failure; any other status (Starting, Stopping, a label the guide does not list) is DMS
+     * still working: the wait goes on until {@code dms.timeout}.
      */
-    private DataMigration waitForCatchUp(DmsObjects objects, DataMigration initial, Journal journal, ConnectionSpec source,
-                                         Progress progress, Map<String, String> figures) {
+    private DataMigration caughtUp(DmsObjects objects, DataMigration initial, Journal journal, ConnectionSpec source,
+                                   Progress progress, Map<String, String> figures) {
         String arn = initial.dataMigrationArn();
         StatusLine line = new StatusLine(options.heartbeat());
         long started = System.nanoTime();
         long deadline = started + options.timeout().toNanos();
         List<String> preexisting = journal.output(Step.MIGRATE, OUT_PREEXISTING_SLOTS).map(DmsEngine::csv).orElse(List.of());
-        String sync;
-        try (Connection s = connect(source, "source")) {
-            sync = SyncPoint.take(s);
-        } catch (SQLException e) {
-            throw ToolException.runtime("cannot take the cutover sync point on the source: " + Database.firstLine(e.getMessage()), e);
-        }
-        figures.put("cdcSyncPoint", sync);
-        progress.info("dms: waiting until DMS has replicated everything up to the source's WAL position " + sync);
+        Optional<String> confirmedEarlier = journal.output(Step.CUTOVER, OUT_CONFIRMED);
+        String sync = journal.output(Step.CUTOVER, OUT_SYNC_POINT).orElse(null);
+        boolean syncHere = false;
         DataMigration dm = initial;
         while (true) {
             String text = line.next(dm, Duration.ofNanos(System.nanoTime() - started));
             if (text != null) progress.info(text);
             DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
             if (status == DmsStatus.FAILED) throw failure(dm);
-            if (!status.streaming()) return dm;
-            List<SyncPoint.Confirmation> slots;
-            try (Connection s = connect(source, "source")) {
-                slots = SyncPoint.confirmations(s, DmsLeftovers.SLOT_PREFIX, sync).stream()
-                        .filter(p -> !preexisting.contains(p.slot())).toList();
-            } catch (SQLException e) {
-                throw ToolException.runtime("cannot read the replication slots on the source: " + Database.firstLine(e.getMessage()), e);
+            if (!status.streaming() && confirmedEarlier.isPresent()) {
+                figures.put(OUT_SYNC_POINT, sync);
+                figures.put(OUT_CONFIRMED, confirmedEarlier.get());
+                progress.info("dms: an earlier cutover attempt confirmed DMS caught up (" + confirmedEarlier.get() + ")");
+                return dm;
             }
-            if (slots.isEmpty()) {
+            if (status.streaming() && !syncHere) {
+                try (Connection s = connect(source, "source")) {
+                    sync = SyncPoint.take(s);
+                } catch (SQLException e) {
+                    throw ToolException.runtime("cannot take the cutover sync point on the source: " + Database.firstLine(e.getMessage()), e);
+                }
+                syncHere = true;
+                journal.putOutput(Step.CUTOVER, OUT_SYNC_POINT, sync);
+                progress.info("dms: waiting until DMS has replicated everything up to the source's WAL position " + sync);
+            }
+            List<SyncPoint.Confirmation> slots = List.of();
+            if (sync != null) {
+                try (Connection s = connect(source, "source")) {
+                    slots = SyncPoint.confirmations(s, DmsLeftovers.SLOT_PREFIX, sync).stream()
+                            .filter(p -> !preexisting.contains(p.slot())).toList();
+                } catch (SQLException e) {
+                    throw ToolException.runtime("cannot read the replication slots on the source: " + Database.firstLine(e.getMessage()), e);
+                }
+            }
+            if (!slots.isEmpty() && slots.stream().allMatch(SyncPoint.Confirmation::reached)) {
+                journal.putOutput(Step.CUTOVER, OUT_CONFIRMED, slots.get(0).confirmed());
+                figures.put(OUT_SYNC_POINT, sync);
+                figures.put(OUT_CONFIRMED, slots.get(0).confirmed());
+                DataMigrationStatistics st = dm.dataMigrationStatistics();
+                if (st != null && st.cdcLatency() != null) figures.put("cdcLatencyReported", String.valueOf(st.cdcLatency()));
+                progress.info("dms: caught up: " + slots.stream().map(p -> p.slot() + " confirmed " + p.confirmed())
+                        .collect(java.util.stream.Collectors.joining(", ")) + " >= " + sync);
+                return dm;
+            }
+            if (slots.isEmpty() && status.streaming()) {
                 throw ToolException.runtime("cannot confirm that DMS caught up: no replication slot named " + DmsLeftovers.SLOT_PREFIX
                         + "* appeared on the source since DMS started, so the tool cannot check DMS's position. Stop "
                         + dm.dataMigrationName() + " yourself once nothing writes to the source and DMS shows no backlog, then re-run cutover");
             }
-            if (slots.stream().allMatch(SyncPoint.Confirmation::reached)) {
-                figures.put("cdcConfirmedPosition", slots.get(0).confirmed());
-                DataMigrationStatistics st = dm.dataMigrationStatistics();
-                if (st != null && st.cdcLatency() != null) figures.put("cdcLatencyReported", String.valueOf(st.cdcLatency()));
-                progress.info("dms: caught up: " + slots.stream().map(p -> p.slot() + " confirmed " + p.confirmed()).collect(java.util.stream.Collectors.joining(", "))
-                        + " >= " + sync);
-                return dm;
+            if (status == DmsStatus.STOPPED) {
+                throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " stopped" + StatusLine.stopDetails(dm)
+                        + " before cutover confirmed it replicated everything" + (sync == null ? "" : " up to " + sync)
+                        + ": changes made on the source since may be missing on the target, and nothing was removed. Resume it with "
+                        + "`aws dms start-data-migration --data-migration-identifier " + arn + " --start-type resume-processing`, "
+                        + "then run cutover again");
             }
             if (System.nanoTime() > deadline) {
-                throw ToolException.runtime("CDC of " + dm.dataMigrationName() + " did not reach the source's position " + sync + " within "
-                        + Poller.human(options.timeout()) + " (DMS's slot confirmed " + slots.stream().map(SyncPoint.Confirmation::confirmed)
-                        .collect(java.util.stream.Collectors.joining(", ")) + "): is DMS still replicating? Re-run cutover to keep waiting");
+                throw ToolException.runtime("CDC of " + dm.dataMigrationName() + " did not " + (sync == null
+                        ? "stream changes (it is '" + dm.dataMigrationStatus() + "')" : "reach the source's position " + sync
+                        + " (DMS's slot confirmed " + (slots.isEmpty() ? "nothing" : slots.stream().map(SyncPoint.Confirmation::confirmed)
+                        .collect(java.util.stream.Collectors.joining(", "))) + ")") + " within " + Poller.human(options.timeout())
+                        + ": is DMS still replicating? Nothing was stopped or removed; re-run cutover to keep waiting");
             }
             poller.sleep();
             dm = objects.findDataMigration(arn).orElseThrow(() -> ToolException.runtime(
                     "DMS data migration " + initial.dataMigrationName() + " disappeared during cutover"));
+        }
+    }
+
+    /** Sequences forward to the source's position, never back; returns how many are now in step with the source. */
+    private static int carrySequences(Endpoints endpoints) {
+        try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
+            return Sequences.carry(s, t, Catalog.select(s, endpoints.tables()).sequences()).size();
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot carry sequence values to the target: " + Database.firstLine(e.getMessage()), e);
         }
     }
 
