@@ -50,8 +50,8 @@ public class CopyOptions {
                         progress, Clock.systemUTC());
             }
             case "dms" -> {
-                Standalone.DmsSettings settings = dms.settings(ctx.cwd()); // exit 2 before any AWS client exists
                 Standalone.Copy q = copy.apply(runId.apply(true));
+                Standalone.DmsSettings settings = dms.settings(ctx.cwd(), q); // exit 2 before any AWS client exists
                 try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, q.runId())) {
                     return Standalone.dmsCopy(q, settings, connections.sourceOrNull(ctx), connections.targetOrNull(ctx), clients,
                             progress, Clock.systemUTC());

@@ -87,10 +87,14 @@ public final class Standalone {
      * the operator names. Checked without AWS, so a missing role or a bad value is exit 2 before any client exists.
      */
     public record DmsSettings(DmsConfig dms, String sourceSecretArn, String targetSecretArn) {
-        public static DmsSettings of(Path config, DmsConfig flags, String sourceSecretArn, String targetSecretArn) {
+        /**
+         * @param creates the pass creates DMS objects (migrate): only then is the role DMS assumes needed; cutover and
+         *                --abandon stop and delete what the journal lists, and take the rest from the run
+         */
+        public static DmsSettings of(Path config, DmsConfig flags, String sourceSecretArn, String targetSecretArn, boolean creates) {
             MigrationConfig file = config == null ? MigrationConfig.EMPTY : MigrationConfig.read(config);
             DmsConfig dms = RunSettings.merge(file.dms(), flags);
-            if (dms.roleArn() == null && (dms.secretsAccessRoleArn() == null || dms.serviceAccessRoleArn() == null)) {
+            if (creates && dms.roleArn() == null && (dms.secretsAccessRoleArn() == null || dms.serviceAccessRoleArn() == null)) {
                 throw ToolException.usage("--engine dms needs the AWS options: the role DMS assumes (--dms-role-arn, or dms.roleArn in "
                         + "--config; `pgvector-migrate iam-policy` prints it), --region, and, unless --run-id names a restored run, "
                         + "the network and secrets (--dms-subnet-ids, --dms-security-group-ids, --source-secret-arn, --target-secret-arn)");
@@ -163,14 +167,21 @@ public final class Standalone {
         @Override public void teardown(RunContext ctx) {}
     };
 
-    /** What the operator can do after a DMS migrate, as commands. */
+    /**
+     * What the operator can do after a DMS migrate, as commands that work as printed: cutover takes the migration type,
+     * the region and the network from the run's journal and needs no role; the databases the run cannot find itself
+     * (no restored cluster, no stack target) are named, and their passwords come as for any command.
+     */
     public static List<String> nextAfterDmsMigrate(Result r, boolean cutOver) {
         List<String> next = new ArrayList<>();
-        String wd = " --work-dir " + r.journal().runDir().getParent().getParent();
+        Journal j = r.journal();
+        String wd = " --work-dir " + j.runDir().getParent().getParent();
         next.add("verify the copy: pgvector-migrate verify --source " + r.source() + " --target " + r.target());
         if (!cutOver) {
+            String source = AwsProvider.temporarySource(j).isPresent() ? "" : " --source " + r.source();
+            String target = j.parameter(StackTarget.P_ENDPOINT).isPresent() ? "" : " --target " + r.target();
             next.add("then cut over (stops DMS, drops what it leaves on the source): pgvector-migrate cutover --engine dms --run-id "
-                    + r.runId() + wd);
+                    + r.runId() + source + target + wd);
         }
         next.add("delete the DMS objects (and the temporary cluster, if restore made it): pgvector-migrate cleanup --run-id "
                 + r.runId() + wd);
