@@ -48,6 +48,8 @@ import java.util.concurrent.Future;
 public final class Pipeline {
     /** Teardown's progress inside its own step, so a resumed teardown skips what it finished. */
     static final String TEARDOWN_ENGINE = "engine", TEARDOWN_TARGET = "target", TEARDOWN_SOURCE = "source";
+    /** Journal parameter: the engine of the run (settled: another one is refused once migrate or cutover began). */
+    public static final String P_ENGINE = "engine";
     /** File in the run directory holding the last verification report (for reports of resumed runs). */
     public static final String VERIFY_REPORT_FILE = "verify-report.json";
 
@@ -221,9 +223,12 @@ public final class Pipeline {
             return new Outcome(Status.FAILED, ExitCode.USAGE, refused.get(), Step.CUTOVER, List.of(), null, false,
                     ToolException.usage(refused.get()), Map.of());
         }
+        if (engine != null) {
+            // the engine that made the run's objects is the one that finishes or removes them
+            j.settle(P_ENGINE, engine.name(), null, j.step(Step.MIGRATE).attempts() > 0 || j.step(Step.CUTOVER).attempts() > 0, "--engine");
+        }
         j.putParameter("provider", source.name());
         j.putParameter("target-provider", target.name());
-        if (engine != null) j.putParameter("engine", engine.name());
         Run run = new Run(ctx);
         if (options.forceTeardown() && options.steps().contains(Step.TEARDOWN) && begun(j) && !j.isDone(Step.CUTOVER)
                 && !j.isDone(Step.TEARDOWN)) {

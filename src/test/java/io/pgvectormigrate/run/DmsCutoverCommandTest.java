@@ -55,10 +55,16 @@ class DmsCutoverCommandTest {
             assertTrue(wrongType.err().contains("DMS data migration is full-load-and-cdc, not full-load"), wrongType.err());
             assertTrue(FakeDms.LOAD_COMPLETE_REPLICATION_ONGOING.equalsIgnoreCase(w.aws.dms.statusOf("pgvm-c1-dms")), "DMS still streams");
 
-            // as printed; only DMS's 15 s default poll interval is shortened for the test (a file with no role and no type)
+            CliRun.Result nativeEngine = w.run("cutover", "--engine", "native", "--run-id", "c1");
+            assertEquals(ExitCode.USAGE, nativeEngine.exitCode(), nativeEngine.toString());
+            assertTrue(nativeEngine.err().contains("run c1 was started with --engine 'dms'"), nativeEngine.err());
+
+            // as printed, without even --engine (cutover takes the run's); only DMS's 15 s default poll interval is
+            // shortened for the test (a file with no role and no type)
+            assertTrue(command.startsWith("cutover --engine dms --run-id c1"), command);
             Path polls = tmp.resolve("polls.yaml");
             Files.writeString(polls, "dms:\n  pollInterval: 2ms\n  heartbeat: 1h\n");
-            List<String> args = new java.util.ArrayList<>(Arrays.asList(command.split(" ")));
+            List<String> args = new java.util.ArrayList<>(Arrays.asList(command.replace(" --engine dms", "").split(" ")));
             args.addAll(List.of("--config", polls.toString()));
             CliRun.Result c = w.run(args.toArray(String[]::new));
             assertEquals(ExitCode.OK, c.exitCode(), c.toString());
