@@ -235,7 +235,7 @@ public final class Standalone {
         Displays displays = new Displays();
         Pipeline.Options options = new Pipeline.Options(q.tables(), q.abandon(), false, false, null, q.steps(), false);
         Pipeline p = new Pipeline(source, target, engine, options,
-                new Pipeline.Stages(StandardStages.checkOnly(), StandardStages.verify(o -> o)), List.of(displays));
+                new Pipeline.Stages(StandardStages.checkOnly(), StandardStages.verify(o -> o)), List.of(displays, new BeforeCreate(engine)));
         Pipeline.Outcome o = p.run(new RunContext(j, progress, q.workDir(), clock));
         return new Result(q.runId(), j, o, j.parameter(P_SOURCE).orElse(displays.source), j.parameter(P_TARGET).orElse(displays.target));
     }
@@ -254,6 +254,21 @@ public final class Standalone {
             target = endpoints.target().display();
             if (ctx.journal().parameter(P_SOURCE).isEmpty()) ctx.journal().putParameter(P_SOURCE, source);
             if (ctx.journal().parameter(P_TARGET).isEmpty()) ctx.journal().putParameter(P_TARGET, target);
+        }
+    }
+
+    /**
+     * What the engine checks before it creates anything ({@link CopyEngine#checkBeforeCreate}: for DMS the roles it
+     * assumes, dms-vpc-role, its options and DMS's login rules), where a pass that creates engine objects begins: the
+     * step commands have no preflight step, so it runs as their prepare-target step starts. {@code run} does the same at
+     * the end of its preflight ({@link RunChecks}). A failure is exit 2 with nothing created.
+     */
+    private record BeforeCreate(CopyEngine engine) implements Pipeline.Listener {
+        @Override
+        public void beforeStep(Step step, RunContext ctx, Endpoints endpoints) {
+            if (step != Step.PREPARE_TARGET) return;
+            List<String> passed = engine.checkBeforeCreate(ctx, endpoints.target());
+            if (!passed.isEmpty()) ctx.progress().info("checks before create passed: " + String.join("; ", passed));
         }
     }
 

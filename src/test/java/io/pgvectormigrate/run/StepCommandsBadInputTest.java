@@ -38,4 +38,25 @@ class StepCommandsBadInputTest {
             assertEquals(java.util.List.of(), w.aws.dms.calls(), "no DMS call");
         }
     }
+
+    /** A standalone migrate --engine dms checks the roles DMS assumes before its first create, as run's preflight does. */
+    @Test
+    void aDmsMigrateChecksTheRolesBeforeCreatingAnything(PgServers.DbPair db) throws Exception {
+        try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 10, 1)) {
+            String c = w.config("migration.yaml", "").toString();
+            assertEquals(ExitCode.OK, w.run("restore", "--snapshot", RunWorld.SNAPSHOT, "--stack", RunWorld.STACK, "--run-id", "r7",
+                    "--region", RunWorld.REGION).exitCode());
+            String vpc = w.aws.iam.roles.remove("dms-vpc-role");
+            CliRun.Result noVpcRole = w.run("migrate", "--engine", "dms", "--run-id", "r7", "--config", c);
+            assertEquals(ExitCode.USAGE, noVpcRole.exitCode(), noVpcRole.toString());
+            assertTrue(noVpcRole.err().contains("no IAM role dms-vpc-role"), noVpcRole.err());
+            w.aws.iam.roles.put("dms-vpc-role", vpc);
+            w.aws.iam.roles.put(RunWorld.ROLE, io.pgvectormigrate.aws.fake.FakeIam.trust(java.util.List.of("dms-data-migrations.amazonaws.com")));
+            CliRun.Result trust = w.run("migrate", "--engine", "dms", "--run-id", "r7", "--config", c);
+            assertEquals(ExitCode.USAGE, trust.exitCode(), trust.toString());
+            assertTrue(trust.err().contains("does not trust dms.us-east-1.amazonaws.com"), trust.err());
+            assertTrue(w.aws.dms.calls().stream().noneMatch(x -> x.startsWith("Create")), "nothing created: " + w.aws.dms.calls());
+            assertEquals(ExitCode.OK, w.run("cleanup", "--run-id", "r7", "--yes", "--no-final-snapshot").exitCode());
+        }
+    }
 }
