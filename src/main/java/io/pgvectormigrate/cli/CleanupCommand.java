@@ -9,7 +9,6 @@ import io.pgvectormigrate.aws.ResourceHandler;
 import io.pgvectormigrate.aws.dms.DmsHandlers;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
-import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Journal;
@@ -55,9 +54,9 @@ public final class CleanupCommand extends ToolCommand {
     @Option(names = "--no-final-snapshot", description = "Delete the temporary cluster without a final snapshot.")
     boolean noFinalSnapshot;
 
-    @Option(names = "--wait-timeout", paramLabel = "DURATION", defaultValue = "60m",
+    @Option(names = "--wait-timeout", paramLabel = "DURATION", defaultValue = "60m", converter = Converters.Duration.class,
             description = "Longest wait for one resource to be gone (default: ${DEFAULT-VALUE}).")
-    String waitTimeout;
+    java.time.Duration waitTimeout;
 
     @Override
     public Integer call() {
@@ -68,7 +67,7 @@ public final class CleanupCommand extends ToolCommand {
             throw ToolException.usage("no journal for run " + runId + " in " + workDir.resolve("runs")
                     + ": pass --work-dir, or --discover (with --region) to find the run's resources by their tags");
         }
-        var timeout = Durations.parse(waitTimeout, "--wait-timeout");
+        var timeout = waitTimeout;
         Progress progress = progress();
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
             AwsCalls calls = new AwsCalls(clients.pacing(), progress);
