@@ -157,7 +157,7 @@ public final class Catalog {
 
         /** A filter naming exactly the selected roots (for work that must not pick up tables created since). */
         public TableFilter exactly() {
-            return new TableFilter(List.of(), tables.stream().map(t -> t.id().key()).toList(), List.of());
+            return TableFilter.exactly(roots());
         }
     }
 
@@ -244,7 +244,7 @@ public final class Catalog {
                 long owner = rs.getLong(4);
                 boolean owned = !rs.wasNull();
                 Long[] users = (Long[]) rs.getArray(8).getArray();
-                boolean selected = owned ? selectedTables.contains(owner) : filter.tables().isEmpty() && filter.selectsSchema(schema);
+                boolean selected = owned ? selectedTables.contains(owner) : !filter.namesTables() && filter.selectsSchema(schema);
                 if (!selected) selected = Arrays.stream(users).anyMatch(selectedTables::contains);
                 if (!selected) continue;
                 out.add(new Sequence(new TableId(schema, rs.getString(2)), rs.getLong(3),

@@ -187,7 +187,8 @@ public final class DmsEngine implements CopyEngine {
         new DmsNames(ctx.runId()).require();
         Journal journal = ctx.journal();
         Progress progress = ctx.progress();
-        List<TableId> tables = tablesOnBothSides(endpoints);
+        Catalog.Selection selection = onBothSides(endpoints);
+        List<TableId> tables = ids(selection.leaves());
         String rules = SelectionRules.forTables(tables);
         DmsObjects objects = new DmsObjects(dms, options, journal, progress, poller);
         return aws("migrate", () -> {
@@ -202,8 +203,8 @@ public final class DmsEngine implements CopyEngine {
             DataMigration done = runUntilLoaded(objects, dm, progress);
             // like the native engine, migrate leaves a target verify can compare: sequences and indexes as the source's
             // (cutover does both again, idempotently, after the last change)
-            int sequences = carrySequences(endpoints);
-            finisher.afterLoad(endpoints.target(), endpoints.tables(), progress);
+            int sequences = carrySequences(endpoints, selection);
+            finisher.afterLoad(endpoints.target(), selection.exactly(), progress);
             DataMigrationStatistics st = done.dataMigrationStatistics();
             Map<String, String> figures = new LinkedHashMap<>();
             figures.put("engine", "dms");
@@ -232,7 +233,7 @@ public final class DmsEngine implements CopyEngine {
      * The tables the data migration names (the selection's leaves: partitions one by one), each of which must exist on
      * the target with every selected sequence (prepare-target made them).
      */
-    private List<TableId> tablesOnBothSides(Endpoints endpoints) {
+    private Catalog.Selection onBothSides(Endpoints endpoints) {
         Catalog.Selection selection;
         try (Connection s = connect(endpoints.source(), "source")) {
             selection = selectOnSource(s, endpoints.tables());
@@ -252,7 +253,7 @@ public final class DmsEngine implements CopyEngine {
         } catch (SQLException e) {
             throw ToolException.runtime("cannot list the target tables: " + Database.firstLine(e.getMessage()), e);
         }
-        return tables;
+        return selection;
     }
 
     /** Publications and slots named like DMS's that exist before DMS starts are not ours to drop later. */
@@ -418,9 +419,16 @@ public final class DmsEngine implements CopyEngine {
         });
         List<String> dropped = dropNewLeftovers(journal, endpoints.source(), progress, true);
         figures.put("leftoversDropped", String.valueOf(dropped.size()));
-        int sequences = carrySequences(endpoints);
+        Catalog.Selection selection;
+        try (Connection s = connect(endpoints.source(), "source")) {
+            selection = Catalog.select(s, endpoints.tables());
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
+        }
+        int sequences = carrySequences(endpoints, selection);
         figures.put("sequencesSet", String.valueOf(sequences));
-        finisher.afterLoad(endpoints.target(), endpoints.tables(), progress);
+        // the selected tables exactly: never one created on the target since, whatever the filter's patterns match
+        if (!selection.isEmpty()) finisher.afterLoad(endpoints.target(), selection.exactly(), progress);
         List<String> removed = new ArrayList<>();
         if (figures.containsKey("stopped")) removed.add("data migration " + objects.names().dataMigration() + " (stopped)");
         removed.addAll(dropped);
@@ -532,9 +540,9 @@ public final class DmsEngine implements CopyEngine {
     }
 
     /** Sequences forward to the source's position, never back; returns how many are now in step with the source. */
-    private static int carrySequences(Endpoints endpoints) {
+    private static int carrySequences(Endpoints endpoints, Catalog.Selection selection) {
         try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
-            return Sequences.carry(s, t, Catalog.select(s, endpoints.tables()).sequences()).size();
+            return Sequences.carry(s, t, selection.sequences()).size();
         } catch (SQLException e) {
             throw ToolException.runtime("cannot carry sequence values to the target: " + Database.firstLine(e.getMessage()), e);
         }

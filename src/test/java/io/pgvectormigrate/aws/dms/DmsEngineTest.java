@@ -373,6 +373,28 @@ class DmsEngineTest {
         assertTrue(ctx.journal().resourcesOfKind("dms.replication-subnet-group").isEmpty());
     }
 
+    /** After-load (deferred indexes, REINDEX, ANALYZE) works on exactly the run's tables, not on what the patterns match later. */
+    @Test
+    void afterLoadWorksOnExactlyTheSelectedTables(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.bedrockChat(10, 1);
+        db.both("CREATE TABLE notes (id int PRIMARY KEY)");
+        List<TableFilter> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DmsEngine engine = new DmsEngine(f.client, f.options().build(), (target, tables, progress) -> seen.add(tables));
+        TableFilter patterns = new TableFilter(List.of(), List.of("items", "note*"), List.of());
+        RunContext ctx = f.ctx("exact1");
+        engine.migrate(ctx, f.endpoints(patterns));
+        Sql.exec(db.target(), "CREATE TABLE notes_archive (id int PRIMARY KEY)"); // made on the target since, matching note*
+        engine.cutover(ctx, f.endpoints(patterns));
+        assertEquals(2, seen.size());
+        for (TableFilter tables : seen) {
+            assertEquals(List.of(new io.pgvectormigrate.pg.TableId("public", "items"), new io.pgvectormigrate.pg.TableId("public", "notes")),
+                    tables.only(), tables.describe());
+            assertFalse(tables.matches("public", "notes_archive"));
+        }
+        engine.teardown(ctx, f.endpoints(patterns));
+    }
+
     @Test
     void withTheJournalLostDiscoverFindsTheRunsObjectsByTagAndTeardownDeletesOnlyThose(PgServers.DbPair db) throws Exception {
         DmsFixture f = new DmsFixture(db, work);
