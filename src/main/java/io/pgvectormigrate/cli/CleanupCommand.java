@@ -4,8 +4,6 @@ import io.pgvectormigrate.aws.AwsCalls;
 import io.pgvectormigrate.aws.AwsCleanup;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsErrors;
-import io.pgvectormigrate.aws.AwsHandlers;
-import io.pgvectormigrate.aws.ResourceHandler;
 import io.pgvectormigrate.aws.dms.DmsHandlers;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
@@ -20,7 +18,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
@@ -71,10 +68,7 @@ public final class CleanupCommand extends ToolCommand {
         Progress progress = progress();
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
             AwsCalls calls = new AwsCalls(clients.pacing(), progress);
-            // DMS objects first (order 1-5), then the temporary cluster's resources
-            List<ResourceHandler> handlers = new ArrayList<>(AwsHandlers.standard(clients, calls));
-            handlers.addAll(DmsHandlers.forRun(clients, calls, runId));
-            AwsCleanup cleanup = new AwsCleanup(clients, calls, handlers);
+            AwsCleanup cleanup = new AwsCleanup(clients, calls, DmsHandlers.everything(clients, calls, runId));
             Journal journal = hasJournal ? Journal.load(workDir, runId, Clock.systemUTC()) : null;
             if (journal != null) io.pgvectormigrate.aws.AwsProvider.checkRegion(journal, clients.region());
             String source = hasJournal ? (discover ? "journal and tags" : "journal") : "tags";

@@ -613,18 +613,6 @@ public final class DmsEngine implements CopyEngine {
         ctx.progress().info(deleted.isEmpty() ? "dms: nothing left to delete" : "dms: teardown done, " + deleted.size() + " DMS object(s) deleted");
     }
 
-    /**
-     * For {@code cleanup --discover} when the journal is lost: records the DMS objects tagged with the run id in
-     * the (new) journal, so {@link #teardown} deletes them. Returns what it found.
-     */
-    public List<String> discover(RunContext ctx) {
-        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), poller);
-        List<String> found = aws("discover", objects::discover);
-        ctx.progress().info(found.isEmpty() ? "dms: no DMS object tagged with run " + ctx.runId()
-                : "dms: found by tag: " + String.join(", ", found));
-        return found;
-    }
-
     // ---------------------------------------------------------------- helpers
 
     /** Maps AWS faults nobody handled below to one-line messages (exit 1), keeping ToolExceptions as they are. */

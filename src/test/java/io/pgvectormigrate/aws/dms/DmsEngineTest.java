@@ -395,6 +395,7 @@ class DmsEngineTest {
         engine.teardown(ctx, f.endpoints(patterns));
     }
 
+    /** With the journal lost, cleanup's handlers (what operators run) find the run's objects by tag and delete only those. */
     @Test
     void withTheJournalLostDiscoverFindsTheRunsObjectsByTagAndTeardownDeletesOnlyThose(PgServers.DbPair db) throws Exception {
         DmsFixture f = new DmsFixture(db, work);
@@ -403,15 +404,28 @@ class DmsEngineTest {
         f.engine().migrate(f.ctx("other1"), f.endpoints());
         assertEquals(12, f.fake.inventory().size());
 
-        DmsFixture again = new DmsFixture(db, work.resolve("fresh-work-dir"));
-        RunContext fresh = again.ctx("lost1");
-        DmsEngine engine = new DmsEngine(f.client, f.options().build(), (t, x, p) -> { });
-        List<String> found = engine.discover(fresh);
+        io.pgvectormigrate.aws.AwsClients clients = new io.pgvectormigrate.aws.AwsClients() {
+            @Override public String region() { return FakeDms.REGION; }
+            @Override public software.amazon.awssdk.services.rds.RdsClient rds() {
+                return io.pgvectormigrate.aws.contract.ContractRecorder.wrap(software.amazon.awssdk.services.rds.RdsClient.class,
+                        new io.pgvectormigrate.aws.fake.FakeRds(FakeDms.REGION, new io.pgvectormigrate.aws.fake.Faults()));
+            }
+            @Override public software.amazon.awssdk.services.secretsmanager.SecretsManagerClient secretsManager() { throw new AssertionError(); }
+            @Override public software.amazon.awssdk.services.cloudformation.CloudFormationClient cloudFormation() { throw new AssertionError(); }
+            @Override public software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient dms() { return f.client; }
+            @Override public io.pgvectormigrate.aws.Pacing pacing() { return io.pgvectormigrate.aws.Pacing.immediate(); }
+        };
+        io.pgvectormigrate.aws.AwsCalls calls = new io.pgvectormigrate.aws.AwsCalls(clients.pacing(), f.progress());
+        io.pgvectormigrate.aws.AwsCleanup cleanup = new io.pgvectormigrate.aws.AwsCleanup(clients, calls, DmsHandlers.forRun(clients, calls, "lost1"));
+        List<io.pgvectormigrate.aws.AwsCleanup.Item> found = cleanup.inspect(null, "lost1", true);
         assertEquals(6, found.size(), found.toString());
-        engine.teardown(fresh, null);
+        assertTrue(found.stream().allMatch(i -> i.action() == io.pgvectormigrate.aws.AwsCleanup.Action.DELETE), found.toString());
+        Journal fresh = Journal.open(work.resolve("fresh-work-dir"), "lost1", "cleanup", java.time.Clock.systemUTC());
+        cleanup.execute(fresh, "lost1", "tags", found, new io.pgvectormigrate.aws.AwsCleanup.Options(true, false, false, Duration.ofSeconds(30)));
         assertEquals(6, f.fake.inventory().size());
         assertTrue(f.fake.inventory().stream().allMatch(i -> i.contains("pgvm-other1-dms")), f.fake.inventory().toString());
-        assertEquals(List.of(), engine.discover(again.ctx("lost1")));
+        assertTrue(fresh.liveResourcesNewestFirst().isEmpty(), "what was found and deleted is journaled as deleted");
+        assertEquals(List.of(), cleanup.inspect(null, "lost1", true));
         f.engine().teardown(f.ctx("other1"), f.endpoints());
         assertEquals(List.of(), f.fake.inventory());
     }
