@@ -25,6 +25,11 @@ public class CopyOptions {
     String engine;
 
     @Mixin ConnectionOptions connections = new ConnectionOptions();
+
+    @Option(names = "--source-from-target", paramLabel = "<conn>",
+            description = "The source as the target server reaches it, for the subscription (default: --source). "
+                    + "Its password defaults to the source's.")
+    String sourceFromTarget;
     @Mixin RunOptions run = new RunOptions();
     @Mixin TableFilterOptions tableFilter = new TableFilterOptions();
     @Mixin CatchUpOptions catchUp = new CatchUpOptions();
@@ -50,7 +55,7 @@ public class CopyOptions {
             }
         }
         connections.requireBoth("the native engine needs both connections");
-        ConnectionOptions.Resolved c = connections.resolve(ctx);
+        ConnectionOptions.Resolved c = connections.resolve(ctx, sourceFromTarget);
         return Standalone.nativeCopy(copy.apply(runIds.nativeRun(c)), c.source(), c.sourceFromTarget(), c.target(), nativeOptions,
                 progress, Clock.systemUTC());
     }
