@@ -121,7 +121,7 @@ public final class Standalone {
     /**
      * Opens the journal of a copy pass and ties it to the run's first choices before anything is written (exit 2, nothing
      * created): a cutover needs a run migrate journaled; a run another kind of command began is refused; the engine, the
-     * table filter and the databases given must be the run's once its prepare-target or migrate began (not given: the
+     * table filter and the databases given must be the run's once its migrate began (not given: the
      * run's are used). So {@code cutover} finishes exactly what {@code migrate} started, and a second {@code migrate}
      * with the same (default, per-second) run id but other databases is refused rather than skipped as done.
      *
@@ -167,10 +167,10 @@ public final class Standalone {
     }
 
     /** The run's copy began: from then on its engine, tables and databases are fixed. */
+    /** A standalone pass's prepare-target step only checks: choices bind once migrate (or cutover) may have made something. */
     private static boolean began(Journal j) {
-        return j.step(Step.PREPARE_TARGET).attempts() > 0 || j.step(Step.MIGRATE).attempts() > 0;
+        return j.step(Step.MIGRATE).attempts() > 0 || j.step(Step.CUTOVER).attempts() > 0;
     }
-
 
 
     /**

@@ -132,7 +132,6 @@ public final class DmsEngine implements CopyEngine {
                         + "check with aws rds describe-db-clusters, reboot with aws rds reboot-db-instance), then re-run");
             }
             sourceVersion = Integer.parseInt(scalar(s, "SHOW server_version_num"));
-            selectOnSource(s, endpoints.tables());
         } catch (SQLException e) {
             throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
         }
@@ -145,6 +144,7 @@ public final class DmsEngine implements CopyEngine {
         } catch (SQLException e) {
             throw ToolException.runtime("cannot read the target's version: " + Database.firstLine(e.getMessage()), e);
         }
+        onBothSides(endpoints); // the same refusals as the native engine's preflight: tables, columns, sequences
     }
 
     /** DMS's rules for database users and passwords (stricter than PostgreSQL's); the password is never shown. */
@@ -231,7 +231,8 @@ public final class DmsEngine implements CopyEngine {
 
     /**
      * The tables the data migration names (the selection's leaves: partitions one by one), each of which must exist on
-     * the target with every selected sequence (prepare-target made them).
+     * the target with every source column and every selected sequence (prepare-target made them). Asked by preflight
+     * and again by migrate, which may run later.
      */
     private Catalog.Selection onBothSides(Endpoints endpoints) {
         Catalog.Selection selection;
@@ -241,13 +242,27 @@ public final class DmsEngine implements CopyEngine {
             throw ToolException.runtime("cannot list the source tables: " + Database.firstLine(e.getMessage()), e);
         }
         List<TableId> tables = ids(selection.leaves());
-        try (Connection t = connect(endpoints.target(), "target")) {
+        try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
             List<TableId> missing = new ArrayList<>();
-            for (TableId x : tables) if (!Catalog.exists(t, x)) missing.add(x);
+            List<String> missingColumns = new ArrayList<>();
+            for (TableId x : tables) {
+                Optional<Map<String, String>> onTarget = Catalog.columns(t, x);
+                if (onTarget.isEmpty()) {
+                    missing.add(x);
+                    continue;
+                }
+                for (String column : Catalog.columns(s, x).orElse(Map.of()).keySet()) {
+                    if (!onTarget.get().containsKey(column)) missingColumns.add(x.display() + "." + column);
+                }
+            }
             if (!missing.isEmpty()) {
                 throw ToolException.usage("table(s) " + missing.stream().map(TableId::key).toList() + " do not exist on the target: "
                         + "run prepare-target first (the DMS engine " + options.tablePreparation().api()
                         + "s existing tables and loads them; it does not create the schema)");
+            }
+            if (!missingColumns.isEmpty()) {
+                throw ToolException.usage("the target lacks column(s) " + String.join(", ", missingColumns) + ": the target tables "
+                        + "must have every source column (prepare-target --schema-from-source copies them)");
             }
             Sequences.requireOnTarget(t, selection.sequences());
         } catch (SQLException e) {
@@ -401,6 +416,12 @@ public final class DmsEngine implements CopyEngine {
         DmsObjects objects = new DmsObjects(dms, options, journal, progress, poller);
         Map<String, String> figures = new LinkedHashMap<>();
         figures.put("engine", "dms");
+        Catalog.Selection selection;
+        try (Connection s = connect(endpoints.source(), "source")) {
+            selection = Catalog.select(s, endpoints.tables());
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
+        }
         aws("cutover", () -> {
             Optional<DataMigration> found = objects.runDataMigration();
             if (found.isPresent()) {
@@ -408,6 +429,9 @@ public final class DmsEngine implements CopyEngine {
                 DataMigration dm = options.migrationType().cdc()
                         ? caughtUp(objects, found.get(), journal, endpoints.source(), progress, figures)
                         : fullLoadFinished(found.get(), objects.names().runId());
+                if (!options.migrationType().cdc() && completion(dm) == Completion.UNKNOWN) {
+                    rowCountsMatch(dm, endpoints, selection, progress, figures);
+                }
                 if (DmsStatus.of(dm.dataMigrationStatus()).active()) {
                     progress.info("dms: stopping " + dm.dataMigrationName());
                     objects.stopAndWait(dm, options.timeout());
@@ -419,12 +443,6 @@ public final class DmsEngine implements CopyEngine {
         });
         List<String> dropped = dropNewLeftovers(journal, endpoints.source(), progress, true);
         figures.put("leftoversDropped", String.valueOf(dropped.size()));
-        Catalog.Selection selection;
-        try (Connection s = connect(endpoints.source(), "source")) {
-            selection = Catalog.select(s, endpoints.tables());
-        } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
-        }
         int sequences = carrySequences(endpoints, selection);
         figures.put("sequencesSet", String.valueOf(sequences));
         // the selected tables exactly: never one created on the target since, whatever the filter's patterns match
@@ -442,6 +460,34 @@ public final class DmsEngine implements CopyEngine {
      * A full load at cutover: done only in Stopped, judged as migrate judges it (errored, queued or loading tables refuse);
      * Failed is a failure; anything else is a load DMS has not finished, which cutover neither stops nor declares done.
      */
+    /**
+     * A stopped full load without statistics may have been stopped halfway (by someone, in the console): nothing DMS
+     * sent says every table loaded. A full load copies a source the application no longer writes, so exact row counts
+     * of every selected table, on both sides, are the tool's own evidence before it calls the copy finished.
+     */
+    private void rowCountsMatch(DataMigration dm, Endpoints endpoints, Catalog.Selection selection, Progress progress,
+                                Map<String, String> figures) {
+        List<String> differ = new ArrayList<>();
+        try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
+            for (Catalog.Relation r : selection.leaves()) {
+                long onSource = Catalog.rowCount(s, r.id());
+                long onTarget = Catalog.rowCount(t, r.id());
+                if (onSource != onTarget) differ.add(r.id() + " (source " + onSource + ", target " + onTarget + ")");
+            }
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot count rows to confirm DMS's full load: " + Database.firstLine(e.getMessage()), e);
+        }
+        if (!differ.isEmpty()) {
+            throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " stopped" + StatusLine.stopDetails(dm)
+                    + " without statistics, and the row counts differ on " + differ.size() + " table(s): " + String.join(", ", differ)
+                    + ". Nothing was cut over. Load again from scratch with `aws dms start-data-migration --data-migration-identifier "
+                    + dm.dataMigrationArn() + " --start-type reload-target`, wait for it (the same migrate command), then cut over");
+        }
+        progress.info("dms: no statistics from DMS; the row counts of all " + selection.leaves().size()
+                + " table(s) match on source and target");
+        figures.put("rowCountsCompared", String.valueOf(selection.leaves().size()));
+    }
+
     private DataMigration fullLoadFinished(DataMigration dm, String runId) {
         DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
         if (status == DmsStatus.FAILED) throw failure(dm);

@@ -288,6 +288,16 @@ class DmsEngineTest {
         ToolException missing = assertThrows(ToolException.class, () -> f.engine().migrate(f.ctx("bad1"), f.endpoints()));
         assertEquals(ExitCode.USAGE, missing.exitCode());
         assertTrue(missing.getMessage().contains("run prepare-target first"), missing.getMessage());
+        ToolException missingInPreflight = assertThrows(ToolException.class, () -> f.engine().preflight(f.ctx("bad1"), f.endpoints()));
+        assertTrue(missingInPreflight.getMessage().contains("run prepare-target first"), missingInPreflight.getMessage());
+
+        // a column the target lacks is refused by preflight too, as the native engine's preflight refuses it
+        Sql.exec(db.source(), "ALTER TABLE items ADD COLUMN note text");
+        Sql.exec(db.target(), "CREATE TABLE items(id int PRIMARY KEY)");
+        ToolException column = assertThrows(ToolException.class, () -> f.engine().preflight(f.ctx("bad1"), f.endpoints()));
+        assertEquals(ExitCode.USAGE, column.exitCode());
+        assertTrue(column.getMessage().contains("the target lacks column(s) public.items.note"), column.getMessage());
+        Sql.exec(db.target(), "ALTER TABLE items ADD COLUMN note text");
 
         ToolException opts = assertThrows(ToolException.class, () -> f.engine(f.options().subnetIds(List.of()).securityGroupIds(List.of())
                 .sslMode(DmsOptions.SslMode.VERIFY_FULL).roleArn("not-an-arn").build()).preflight(f.ctx("bad1"), f.endpoints()));
