@@ -26,15 +26,9 @@ public final class AwsStatus {
 
     private AwsStatus() {}
 
-    public static Report of(AwsClients aws, AwsCalls calls, Journal j, boolean discover) {
-        return of(aws, calls, j, discover, List.of());
-    }
-
-    /** With handlers of other kinds too (the DMS engine's). */
-    public static Report of(AwsClients aws, AwsCalls calls, Journal j, boolean discover, List<ResourceHandler> extra) {
+    /** @param handlers every kind the run may hold (the DMS engine's and the temporary cluster's) */
+    public static Report of(AwsClients aws, Journal j, boolean discover, List<ResourceHandler> handlers) {
         return AwsErrors.guard(() -> {
-            List<ResourceHandler> handlers = new ArrayList<>(extra);
-            handlers.addAll(AwsHandlers.standard(aws, calls));
             List<Row> rows = new ArrayList<>();
             Set<String> seen = new HashSet<>();
             for (Resource r : j.resources()) {

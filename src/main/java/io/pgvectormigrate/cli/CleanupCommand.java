@@ -1,28 +1,17 @@
 package io.pgvectormigrate.cli;
 
-import io.pgvectormigrate.aws.AwsCalls;
 import io.pgvectormigrate.aws.AwsCleanup;
 import io.pgvectormigrate.aws.AwsClients;
-import io.pgvectormigrate.aws.AwsErrors;
-import io.pgvectormigrate.aws.AwsHandlers;
-import io.pgvectormigrate.aws.ResourceHandler;
-import io.pgvectormigrate.aws.dms.DmsHandlers;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
-import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ExitCode;
-import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.report.Json;
-import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.run.Cleanup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.List;
 
 @Command(name = "cleanup", mixinStandardHelpOptions = true,
         description = {"Delete exactly what a run created: first its DMS objects (the data migration, stopped first, the migration "
@@ -55,43 +44,27 @@ public final class CleanupCommand extends ToolCommand {
     @Option(names = "--no-final-snapshot", description = "Delete the temporary cluster without a final snapshot.")
     boolean noFinalSnapshot;
 
-    @Option(names = "--wait-timeout", paramLabel = "DURATION", defaultValue = "60m",
+    @Option(names = "--wait-timeout", paramLabel = "DURATION", defaultValue = "60m", converter = Converters.Duration.class,
             description = "Longest wait for one resource to be gone (default: ${DEFAULT-VALUE}).")
-    String waitTimeout;
+    java.time.Duration waitTimeout;
 
     @Override
     public Integer call() {
         String runId = run.requireRunId("which run to clean up");
         Path workDir = run.workDir(ctx.cwd());
-        boolean hasJournal = Journal.exists(workDir, runId);
-        if (!hasJournal && !discover) {
-            throw ToolException.usage("no journal for run " + runId + " in " + workDir.resolve("runs")
-                    + ": pass --work-dir, or --discover (with --region) to find the run's resources by their tags");
-        }
-        var timeout = Durations.parse(waitTimeout, "--wait-timeout");
-        Progress progress = progress();
+        Cleanup.check(workDir, runId, discover); // exit 2 before any AWS client exists
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
-            AwsCalls calls = new AwsCalls(clients.pacing(), progress);
-            // DMS objects first (order 1-5), then the temporary cluster's resources
-            List<ResourceHandler> handlers = new ArrayList<>(AwsHandlers.standard(clients, calls));
-            handlers.addAll(DmsHandlers.forRun(clients, calls, runId));
-            AwsCleanup cleanup = new AwsCleanup(clients, calls, handlers);
-            Journal journal = hasJournal ? Journal.load(workDir, runId, Clock.systemUTC()) : null;
-            if (journal != null) io.pgvectormigrate.aws.AwsProvider.checkRegion(journal, clients.region());
-            String source = hasJournal ? (discover ? "journal and tags" : "journal") : "tags";
-            List<AwsCleanup.Item> items = AwsErrors.guard(() -> cleanup.inspect(journal, runId, discover));
-            long toDelete = items.stream().filter(i -> i.action() == AwsCleanup.Action.DELETE).count();
-            long refused = items.stream().filter(i -> i.action() == AwsCleanup.Action.REFUSE).count();
+            Cleanup.Found found = Cleanup.inspect(clients, progress(), workDir, runId, discover);
+            long toDelete = found.count(AwsCleanup.Action.DELETE);
             if (!common.json()) {
-                ctx.out().println("cleanup of run " + runId + " in " + clients.region() + " (from the " + source + "):");
-                if (items.isEmpty()) ctx.out().println("  (no resources)");
-                items.forEach(this::printItem);
+                ctx.out().println("cleanup of run " + runId + " in " + found.region() + " (from the " + found.source() + "):");
+                if (found.items().isEmpty()) ctx.out().println("  (no resources)");
+                found.items().forEach(this::printItem);
             }
             if (dryRun || toDelete == 0) {
-                AwsCleanup.Report r = new AwsCleanup.Report(runId, clients.region(), source, dryRun, items);
-                if (journal != null && !dryRun) cleanup.execute(journal, runId, source, items, options(timeout));
-                finish(r, dryRun ? "dry run: nothing was deleted" : "nothing to delete");
-                return refused > 0 && !dryRun ? ExitCode.USAGE : ExitCode.OK;
+                if (!dryRun) Cleanup.settle(found, options());
+                finish(found.report(dryRun), dryRun ? "dry run: nothing was deleted" : "nothing to delete");
+                return found.count(AwsCleanup.Action.REFUSE) > 0 && !dryRun ? ExitCode.USAGE : ExitCode.OK;
             }
             if (!yes && !ctx.confirm("Delete the " + toDelete + " resource(s) marked 'delete' above? Type yes to confirm: ",
                     "cleanup would delete " + toDelete + " resource(s) of run " + runId
@@ -99,8 +72,7 @@ public final class CleanupCommand extends ToolCommand {
                 ctx.err().println("cancelled: nothing was deleted");
                 return ExitCode.RUNTIME_FAILURE;
             }
-            Journal j = journal != null ? journal : Journal.open(workDir, runId, "cleanup", Clock.systemUTC());
-            AwsCleanup.Report r = AwsErrors.guard(() -> cleanup.execute(j, runId, source, items, options(timeout)));
+            AwsCleanup.Report r = Cleanup.execute(found, workDir, options());
             if (!common.json()) {
                 ctx.out().println("result:");
                 r.items().forEach(this::printItem);
@@ -116,8 +88,8 @@ public final class CleanupCommand extends ToolCommand {
         return ExitCode.OK;
     }
 
-    private AwsCleanup.Options options(java.time.Duration timeout) {
-        return new AwsCleanup.Options(discover, !noFinalSnapshot, dryRun, timeout);
+    private AwsCleanup.Options options() {
+        return new AwsCleanup.Options(discover, !noFinalSnapshot, dryRun, waitTimeout);
     }
 
     private void printItem(AwsCleanup.Item i) {

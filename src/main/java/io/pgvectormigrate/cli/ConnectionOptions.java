@@ -10,7 +10,7 @@ import java.sql.Connection;
 import java.util.Arrays;
 import java.util.Objects;
 
-/** Picocli mixin: the two databases of a copy or a comparison, and how the target server reaches the source. */
+/** Picocli mixin: the two databases of a copy, a comparison or a preparation (copy commands add --source-from-target). */
 public class ConnectionOptions {
     @Option(names = "--source", paramLabel = "<conn>",
             description = "The database copied from (JDBC URL or postgresql:// URI).")
@@ -19,11 +19,6 @@ public class ConnectionOptions {
     @Option(names = "--target", paramLabel = "<conn>",
             description = "The database copied to (JDBC URL or postgresql:// URI).")
     public String target;
-
-    @Option(names = "--source-from-target", paramLabel = "<conn>",
-            description = "The source as the target server reaches it, for the subscription (default: --source). "
-                    + "Its password defaults to the source's.")
-    public String sourceFromTarget;
 
     /** Resolved connections, with the subscription's view of the source filled in. Passwords in memory only. */
     public record Resolved(ConnectionSpec source, ConnectionSpec target, ConnectionSpec sourceFromTarget) {}
@@ -36,8 +31,12 @@ public class ConnectionOptions {
         }
     }
 
-    /** Both connections with a password the servers accept (asked for when needed: a subscription must carry it). */
-    public Resolved resolve(CliContext ctx) {
+    /**
+     * Both connections with a password the servers accept (asked for when needed: a subscription must carry it).
+     *
+     * @param sourceFromTarget the source as the target server reaches it, or null for --source
+     */
+    public Resolved resolve(CliContext ctx, String sourceFromTarget) {
         ConnectionSpec s = sourceOrNull(ctx);
         ConnectionSpec t = targetOrNull(ctx);
         ConnectionSpec sft = s;
@@ -46,6 +45,11 @@ public class ConnectionOptions {
             if (!sft.hasPassword() && s.hasPassword() && Objects.equals(sft.user(), s.user())) sft = sft.withPassword(s.password());
         }
         return new Resolved(s, t, sft);
+    }
+
+    /** The connection as given, its password from the URL, PGPASSWORD or ~/.pgpass (a prompt is the caller's); null when absent. */
+    public static ConnectionSpec given(CliContext ctx, String conn) {
+        return conn == null ? null : ctx.credentials().resolve(ConnectionSpec.parse(conn));
     }
 
     public ConnectionSpec sourceOrNull(CliContext ctx) {

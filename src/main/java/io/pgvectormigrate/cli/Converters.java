@@ -15,15 +15,13 @@ import java.util.regex.Pattern;
 final class Converters {
     private Converters() {}
 
-    /** 90s, 30m, 2h, 1h30m, a number of seconds, or ISO-8601 (PT30M): {@link Durations}. */
+    /** 90s, 30m, 2h, 1h30m, a number of seconds, or ISO-8601 (PT30M), longer than 0: {@link Durations}. */
     static final class Duration implements ITypeConverter<java.time.Duration> {
         @Override
         public java.time.Duration convert(String value) {
-            java.time.Duration d = Durations.parseOrNull(value);
-            if (d == null || d.isZero() || d.isNegative()) {
-                throw new TypeConversionException("'" + value + "' is not a duration like 90s, 30m, 1h30m or 2h");
-            }
-            return d;
+            String problem = Durations.problem(value);
+            if (problem != null) throw new TypeConversionException(problem);
+            return Durations.parseOrNull(value);
         }
     }
 

@@ -18,7 +18,8 @@ import java.util.List;
                         + "subscription, the replication slot and the publication (native), or stops DMS and drops what it "
                         + "leaves on the source (dms), so nothing holds WAL on the source.",
                 "Stop the application's writes to the source first. It is the cutover step of the run migrate journaled: "
-                        + "safe to run again, it finishes whatever is left.",
+                        + "safe to run again, it finishes whatever is left. A run whose migrate did not finish is refused (exit 2): "
+                        + "run migrate again, or give the run up with --abandon.",
                 ""},
         footer = {"",
                 "Examples:",
@@ -29,7 +30,8 @@ import java.util.List;
                 "  pgvector-migrate cutover --source $SRC --target $TGT --run-id bedrock-v1 --abandon",
                 "  pgvector-migrate cutover --engine dms --run-id bedrock-v1 --config migration.yaml",
                 "",
-                "Without --run-id (native): the latest run in --work-dir that still has a subscription."})
+                "Without --run-id (native): the latest migrate run in --work-dir between the same --source and --target",
+                "that still has a subscription. The run's engine, tables and databases are migrate's (others: exit 2)."})
 public final class CutoverCommand extends ToolCommand {
 
     @Mixin CopyOptions copy = new CopyOptions();
@@ -46,10 +48,12 @@ public final class CutoverCommand extends ToolCommand {
         Path dir = copy.run.workDir(ctx.cwd());
         NativeOptions options = new NativeOptions(NativeOptions.InitialCopy.SNAPSHOT, 1, NativeOptions.DEFAULT_CHUNK_BYTES,
                 copy.catchUp.maxLag, copy.catchUp.timeout, null, null);
-        Standalone.Result r = copy.run(ctx, progress(), dir,
-                isDms -> isDms ? copy.run.requireRunId("the run migrate --engine dms copied")
-                        : copy.run.runId != null ? copy.run.runIdOrTimestamp("native") : Standalone.latestNativeRun(dir),
-                id -> Standalone.Copy.cutover(id, dir, copy.tableFilter.toFilter(), abandon), options);
+        Standalone.Result r = copy.run(ctx, progress(), dir, new CopyOptions.RunIds() {
+            @Override public String dms() { return copy.run.requireRunId("the run migrate --engine dms copied"); }
+            @Override public String nativeRun(ConnectionOptions.Resolved c) {
+                return copy.run.runId != null ? copy.run.runIdOrTimestamp("native") : Standalone.latestNativeRun(dir, c.source(), c.target());
+            }
+        }, id -> Standalone.Copy.cutover(id, dir, copy.tableFilter.toFilter(), abandon), options);
         int code = Outcomes.exit(ctx, common, r.outcome());
         if (code != ExitCode.OK) return code;
         if (abandon) {

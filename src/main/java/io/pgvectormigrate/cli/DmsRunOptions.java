@@ -22,8 +22,9 @@ public class DmsRunOptions {
             + "(default: the stack's DbConfigSecretArn).")
     String targetSecretArn;
 
-    /** Checked without AWS: a missing role or a bad value is exit 2 before any client exists. */
-    Standalone.DmsSettings settings(Path cwd) {
-        return Standalone.DmsSettings.of(config == null ? null : cwd.resolve(config), flags.toConfig(), sourceSecretArn, targetSecretArn);
+    /** Checked without AWS: a missing role (when the pass creates DMS objects) or a bad value is exit 2 before any client exists. */
+    Standalone.DmsSettings settings(Path cwd, Standalone.Copy pass) {
+        return Standalone.DmsSettings.of(config == null ? null : cwd.resolve(config), flags.toConfig(), sourceSecretArn, targetSecretArn,
+                pass.steps().contains(io.pgvectormigrate.pipeline.Step.MIGRATE));
     }
 }

@@ -73,8 +73,10 @@ public final class MigrateCommand extends ToolCommand {
         Path dir = copy.run.workDir(ctx.cwd());
         NativeOptions options = new NativeOptions(initialCopy, jobs, NativeOptions.DEFAULT_CHUNK_BYTES, copy.catchUp.maxLag,
                 copy.catchUp.timeout, null, null);
-        Standalone.Result r = copy.run(ctx, progress(), dir, isDms -> copy.run.runIdOrTimestamp(isDms ? "dms" : "native"),
-                id -> Standalone.Copy.migrate(id, dir, copy.tableFilter.toFilter(), cutover), options);
+        Standalone.Result r = copy.run(ctx, progress(), dir, new CopyOptions.RunIds() {
+            @Override public String dms() { return copy.run.runIdOrTimestamp("dms"); }
+            @Override public String nativeRun(ConnectionOptions.Resolved c) { return copy.run.runIdOrTimestamp("native"); }
+        }, id -> Standalone.Copy.migrate(id, dir, copy.tableFilter.toFilter(), cutover), options);
         int code = Outcomes.exit(ctx, common, r.outcome());
         if (code != ExitCode.OK) return code;
         CopyReport.print(ctx, common, r, Step.MIGRATE, next(r, dir));
@@ -82,7 +84,7 @@ public final class MigrateCommand extends ToolCommand {
     }
 
     private List<String> next(Standalone.Result r, Path dir) {
-        if (copy.dms()) return Standalone.nextAfterDmsMigrate(r, cutover).stream().map(n -> "next: " + n).toList();
+        if ("dms".equals(r.engine())) return Standalone.nextAfterDmsMigrate(r, cutover).stream().map(n -> "next: " + n).toList();
         if (cutover) return List.of();
         String wd = dir.equals(ctx.cwd().resolve(Journal.DEFAULT_WORK_DIR).toAbsolutePath().normalize()) ? "" : " --work-dir " + dir;
         return List.of("next, once the application is stopped: pgvector-migrate cutover --run-id " + r.runId()

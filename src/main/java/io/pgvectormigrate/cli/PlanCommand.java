@@ -2,24 +2,15 @@ package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsOptions;
-import io.pgvectormigrate.aws.AwsProvider;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.PlanningClients;
+import io.pgvectormigrate.aws.RestorePlan;
 import io.pgvectormigrate.aws.SourceOptions;
-import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.pipeline.Journal;
-import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.report.Json;
-import io.pgvectormigrate.report.Progress;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,53 +30,18 @@ public final class PlanCommand extends ToolCommand {
     @Mixin RunOptions run;
     @Mixin SourceOptions source;
 
-    public record Phase(String phase, List<PlanningClients.Call> calls) {}
-
     @Override
     public Integer call() {
         String runId = run.runIdOrNew("plan");
         Path workDir = run.workDir(ctx.cwd());
-        Progress progress = progress();
         var options = source.toOptions();
-        Path scratch;
-        try {
-            scratch = Files.createTempDirectory("pgvector-migrate-plan");
-        } catch (IOException e) {
-            throw ToolException.runtime("cannot create a scratch directory for the plan: " + e.getMessage(), e);
-        }
         try (AwsClients real = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
-            // the plan works on a copy of the run's journal, so it sees what a resume would see and writes nothing
-            if (Journal.exists(workDir, runId)) {
-                Path to = Journal.runDir(scratch, runId);
-                Files.createDirectories(to);
-                Files.copy(Journal.runDir(workDir, runId).resolve(Journal.FILE_NAME), to.resolve(Journal.FILE_NAME));
-            }
-            Journal journal = Journal.open(scratch, runId, "plan", Clock.systemUTC());
-            PlanningClients plan = new PlanningClients(real);
-            RunContext rc = new RunContext(journal, progress, scratch, Clock.systemUTC());
-            AwsProvider provider = new AwsProvider(plan, options);
-            List<Phase> phases = new ArrayList<>();
-            phase(phases, plan, "preflight", () -> provider.preflight(rc));
-            phase(phases, plan, "restore", () -> provider.restore(rc));
-            phase(phases, plan, "credentials", () -> provider.credentials(rc));
-            phase(phases, plan, "teardown", () -> provider.teardown(rc));
-            print(runId, real.region(), phases);
-        } catch (IOException e) {
-            throw ToolException.runtime("cannot copy the run journal for the plan: " + e.getMessage(), e);
-        } finally {
-            deleteTree(scratch);
+            print(runId, real.region(), RestorePlan.of(real, options, workDir, runId, progress()));
         }
         return 0;
     }
 
-    private static void phase(List<Phase> phases, PlanningClients plan, String name, Runnable body) {
-        int before = plan.calls().size();
-        body.run();
-        List<PlanningClients.Call> all = plan.calls();
-        phases.add(new Phase(name, all.subList(before, all.size())));
-    }
-
-    private void print(String runId, String region, List<Phase> phases) {
+    private void print(String runId, String region, List<RestorePlan.Phase> phases) {
         long changes = phases.stream().flatMap(p -> p.calls().stream()).filter(PlanningClients.Call::change).count();
         long reads = phases.stream().mapToLong(p -> p.calls().size()).sum() - changes;
         if (common.json()) {
@@ -99,7 +55,7 @@ public final class PlanCommand extends ToolCommand {
             return;
         }
         ctx.out().println("plan for run " + runId + " in " + region + " (nothing was changed: reads went to AWS, changes are listed):");
-        for (Phase p : phases) {
+        for (RestorePlan.Phase p : phases) {
             ctx.out().println(p.phase() + ":");
             if (p.calls().isEmpty()) ctx.out().println("  (no calls)");
             List<PlanningClients.Call> calls = p.calls();
@@ -115,13 +71,5 @@ public final class PlanCommand extends ToolCommand {
             }
         }
         ctx.out().println(changes + " changes, " + reads + " reads");
-    }
-
-    private static void deleteTree(Path root) {
-        try (var walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a scratch directory under the temp dir; nothing of value
-        }
     }
 }

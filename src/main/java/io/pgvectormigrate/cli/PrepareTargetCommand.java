@@ -23,6 +23,9 @@ import java.nio.file.Path;
                 "Prepares the target database with Flyway before the copy: extensions vector (at least the source's version) "
                         + "and pgcrypto, Bedrock Chat's items table and indexes when absent, your own migrations, and "
                         + "optionally the source's table definitions. Idempotent: run it again any time.",
+                "--target is the database to prepare. --source, when given, is the database the data comes from: it sets "
+                        + "the vector version floor and the major version check, and its tables' definitions are compared with "
+                        + "the target's (a difference is an error).",
                 "Refuses (exit 2) a target whose tables already hold rows, a target older than the source, and a target "
                         + "where pgvector cannot be installed. Flyway's history lives in the pgvector_migrate schema.",
                 ""},
@@ -36,14 +39,8 @@ import java.nio.file.Path;
                 "Passwords: in the URL, PGPASSWORD or ~/.pgpass; they are never printed."})
 public final class PrepareTargetCommand extends ToolCommand {
 
-    @Option(names = "--target", required = true, paramLabel = "<conn>",
-            description = "Database to prepare (JDBC URL or postgresql:// URI).")
-    String target;
-
-    @Option(names = "--source", paramLabel = "<conn>",
-            description = "Database the data comes from: sets the vector version floor and the major version check, and its tables' "
-                    + "definitions are compared with the target's (a difference is an error).")
-    String source;
+    @Mixin
+    ConnectionOptions connections = new ConnectionOptions();
 
     @Option(names = "--schema-from-source",
             description = "Create every selected source table the target lacks from the source's definition (pg_dump --schema-only "
@@ -88,11 +85,12 @@ public final class PrepareTargetCommand extends ToolCommand {
 
     @Override
     public Integer call() {
-        ConnectionSpec targetSpec = ctx.credentials().resolve(ConnectionSpec.parse(target));
+        if (connections.target == null) throw ToolException.usage("missing --target: the database to prepare (JDBC URL or postgresql:// URI)");
+        ConnectionSpec targetSpec = ConnectionOptions.given(ctx, connections.target);
         TableFilter filter = tableFilter.toFilter();
         Progress progress = progress();
         if (afterLoad) {
-            if (source != null || schemaFromSource || migrations != null || deferIndexes || allowNonempty) {
+            if (connections.source != null || schemaFromSource || migrations != null || deferIndexes || allowNonempty) {
                 throw ToolException.usage("--after-load takes only --target, the table filters and the build settings: "
                         + "run the preparation and the after-load pass as two commands");
             }
@@ -102,19 +100,12 @@ public final class PrepareTargetCommand extends ToolCommand {
             PrepareText.print(ctx.out(), common.json(), r);
             return ExitCode.OK;
         }
-        if (schemaFromSource && source == null) {
+        if (schemaFromSource && connections.source == null) {
             throw ToolException.usage("--schema-from-source needs --source <conn>: the database whose table definitions to copy");
         }
-        ConnectionSpec sourceSpec = source == null ? null : ctx.credentials().resolve(ConnectionSpec.parse(source));
+        ConnectionSpec sourceSpec = ConnectionOptions.given(ctx, connections.source);
         Path dir = migrations == null ? null : ctx.cwd().resolve(migrations);
-        PgBinaries binaries = null;
-        if (schemaFromSource) {
-            try {
-                binaries = PgBinaries.locate(ctx.env());
-            } catch (ToolException e) {
-                // pg_dump may still be found among client-only installs when a table has to be created
-            }
-        }
+        PgBinaries binaries = schemaFromSource ? PgBinaries.locateOrNull(ctx.env()) : null;
         PrepareOptions options = new PrepareOptions(targetSpec, sourceSpec, schemaFromSource, dir, allowNonempty,
                 deferIndexes, filter, preset, binaries);
         PrepareResult r = TargetPreparer.prepare(options, progress);

@@ -5,7 +5,7 @@ import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.AwsStatus;
-import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.aws.dms.DmsHandlers;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
@@ -39,8 +39,7 @@ public final class StatusCommand extends ToolCommand {
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
             io.pgvectormigrate.aws.AwsProvider.checkRegion(journal, clients.region());
             AwsCalls calls = new AwsCalls(clients.pacing(), progress);
-            AwsStatus.Report r = AwsStatus.of(clients, calls, journal, discover,
-                    io.pgvectormigrate.aws.dms.DmsHandlers.forRun(clients, calls, journal.runId()));
+            AwsStatus.Report r = AwsStatus.of(clients, journal, discover, DmsHandlers.everything(clients, calls, journal.runId()));
             if (common.json()) {
                 ctx.out().println(Json.write(r));
                 return 0;

@@ -1,11 +1,8 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.core.ExitCode;
-import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.report.ReportFile;
 import io.pgvectormigrate.verify.Check;
 import io.pgvectormigrate.verify.ReportFormatter;
 import io.pgvectormigrate.verify.Verifier;
@@ -52,11 +49,8 @@ import java.util.Set;
                 "2 bad input, 3 differences found. See docs/verification.md."})
 public final class VerifyCommand extends ToolCommand {
 
-    @Option(names = "--source", required = true, paramLabel = "<conn>", description = "The database copied from.")
-    String source;
-
-    @Option(names = "--target", required = true, paramLabel = "<conn>", description = "The database copied to.")
-    String target;
+    @Mixin
+    ConnectionOptions connections = new ConnectionOptions();
 
     @Mixin
     TableFilterOptions tableFilter = new TableFilterOptions();
@@ -95,11 +89,11 @@ public final class VerifyCommand extends ToolCommand {
 
     @Override
     public Integer call() {
+        connections.requireBoth("verify compares two databases");
         Set<String> skipIds = new LinkedHashSet<>();
         for (String s : skip) skipIds.add(Check.parse(s).id());
-        ConnectionSpec src = ctx.credentials().resolve(ConnectionSpec.parse(source));
-        ConnectionSpec tgt = ctx.credentials().resolve(ConnectionSpec.parse(target));
-        VerifyOptions options = new VerifyOptions(src, tgt, tableFilter.toFilter(), skipIds, groupBy,
+        VerifyOptions options = new VerifyOptions(ConnectionOptions.given(ctx, connections.source),
+                ConnectionOptions.given(ctx, connections.target), tableFilter.toFilter(), skipIds, groupBy,
                 maxDiffs, annQueries, annK, jobs, chunkRows, ctx.prompt());
         Path reportFile = report.file(ctx.cwd());
         Progress progress = progress();
@@ -110,10 +104,7 @@ public final class VerifyCommand extends ToolCommand {
             ctx.out().print(ReportFormatter.text(r));
         }
         ctx.out().flush();
-        if (reportFile != null) {
-            ReportFile.write(reportFile, ReportFormatter.markdown(r));
-            progress.info("report written to " + reportFile);
-        }
-        return r.passed() ? ExitCode.OK : ExitCode.DIFFERENCES;
+        // a report that cannot be written makes a passing run exit 1, and never hides differences (exit 3)
+        return Outcomes.report(ctx, reportFile, ReportFormatter.markdown(r), r.passed() ? ExitCode.OK : ExitCode.DIFFERENCES);
     }
 }

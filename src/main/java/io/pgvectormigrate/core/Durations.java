@@ -18,15 +18,23 @@ public final class Durations {
 
     /**
      * @param what the option ({@code --timeout}) or configuration key ({@code dms.timeout}) it came from, for the message
-     * @throws ToolException bad input (exit 2) naming {@code what} when the text is not a duration
+     * @throws ToolException bad input (exit 2) naming {@code what} when the text is not a duration longer than zero
      */
     public static Duration parse(String text, String what) {
+        String problem = problem(text);
+        if (problem != null) throw ToolException.usage((what.startsWith("--") ? "invalid " : "") + what + ": " + problem);
+        return parseOrNull(text);
+    }
+
+    /**
+     * Why the text is not a duration the tool accepts, or null when it is one. Every duration the tool reads is a wait
+     * or an interval, so zero and negative ones are refused: a timeout of 0 would give up before the first look.
+     */
+    public static String problem(String text) {
         Duration d = parseOrNull(text);
-        if (d == null) {
-            throw ToolException.usage((what.startsWith("--") ? "invalid " : "") + what + ": cannot read '" + text
-                    + "' as a duration: write it like 90s, 30m, 1h30m, 2h or 500ms");
-        }
-        return d;
+        if (d == null) return "cannot read '" + text + "' as a duration: write it like 90s, 30m, 1h30m, 2h or 500ms";
+        if (d.isZero() || d.isNegative()) return "'" + text + "' is no time at all: give a duration longer than 0, like 90s or 30m";
+        return null;
     }
 
     /** The duration, or null when the text is not one. */

@@ -71,21 +71,4 @@ final class CopyTables {
         }
         return out;
     }
-
-    /** The target's table of the same schema and name: its columns (name -> type), or empty when it is missing. */
-    static Optional<Map<String, String>> targetColumns(Connection c, TableId table) throws SQLException {
-        if (!Pg.bool(c, "SELECT EXISTS (SELECT 1 FROM pg_class WHERE oid = to_regclass(?) AND relkind IN ('r', 'p'))",
-                table.sql())) {
-            return Optional.empty();
-        }
-        String sql = """
-                SELECT a.attname, format_type(a.atttypid, a.atttypmod)
-                FROM pg_attribute a WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped
-                ORDER BY a.attnum""";
-        Map<String, String> cols = new LinkedHashMap<>();
-        try (PreparedStatement ps = Pg.prepare(c, sql, table.sql()); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) cols.put(rs.getString(1), rs.getString(2));
-        }
-        return Optional.of(cols);
-    }
 }

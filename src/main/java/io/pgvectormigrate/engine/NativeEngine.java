@@ -5,6 +5,7 @@ import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Sequences;
+import io.pgvectormigrate.pg.SyncPoint;
 import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Endpoints;
@@ -118,7 +119,7 @@ public final class NativeEngine implements CopyEngine {
             Optional<Replication.Subscription> sub = Replication.subscription(tgt, n.subscription());
             Optional<Replication.Slot> slot = Replication.slot(src, n.slot());
             if (sub.isEmpty() && (j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.deleted()).orElse(false)
-                    || "complete".equals(j.output(Step.MIGRATE, INITIAL_COPY_OUTPUT).orElse("")))) {
+                    || copyComplete(ctx))) {
                 // copying again would empty tables the application may already write to
                 throw ToolException.usage("run " + ctx.runId() + " already finished its initial copy and its subscription is gone "
                         + "(cut over or torn down): start a new run with another --run-id (on emptied target tables)");
@@ -373,6 +374,11 @@ public final class NativeEngine implements CopyEngine {
                 throw ToolException.usage("nothing to cut over for run " + ctx.runId() + ": no subscription " + n.subscription()
                         + " on " + ep.target().display() + " and no publication or slot on the source: run migrate first (or check --run-id)");
             }
+            if (sub.isEmpty() && !copyComplete(ctx)) {
+                // a publication and slot without a subscription is what a snapshot copy killed half-way leaves
+                throw ToolException.usage("run " + ctx.runId() + " has no subscription " + n.subscription() + " and its initial copy "
+                        + "did not finish: run migrate with --run-id " + ctx.runId() + " again, or give the run up with cutover --abandon");
+            }
             Catalog.Selection selection = published(src, Catalog.select(src, ep.tables()), n, pub);
             List<TableInfo> tables = CopyTables.of(src, selection);
             p.info("cutover (native, run " + ctx.runId() + "): " + tables.size() + " table(s)");
@@ -416,13 +422,13 @@ public final class NativeEngine implements CopyEngine {
     }
 
     /**
-     * Without --max-lag: takes the source's current WAL position as the sync point and waits until the
-     * subscription confirmed it, i.e. every change committed before cutover began is on the target. With
+     * Without --max-lag: takes a sync point on the source ({@link SyncPoint}) and waits until the subscription
+     * confirmed it, i.e. every change committed before cutover began is on the target. With
      * --max-lag B: waits until the target is at most B bytes behind. Returns the lag when it stopped waiting.
      */
     private long waitForCatchUp(Connection src, Connection tgt, ReplicationNames n, Progress p)
             throws SQLException, InterruptedException {
-        String syncPoint = Replication.currentLsn(src);
+        String syncPoint = SyncPoint.take(src);
         long deadline = System.nanoTime() + options.timeout().toNanos();
         long lastReport = System.nanoTime();
         long baseErrors = Replication.errorCount(tgt, n.subscription());
@@ -434,7 +440,7 @@ public final class NativeEngine implements CopyEngine {
                             + "check whether someone dropped it (the target may lack recent changes)"));
             boolean done = options.maxLagBytes() > 0
                     ? lag.bytes() >= 0 && lag.bytes() <= options.maxLagBytes()
-                    : Replication.confirmedAtLeast(src, n.slot(), syncPoint);
+                    : SyncPoint.confirmed(src, n.slot(), syncPoint);
             if (done) {
                 p.info("  target caught up (" + Pg.bytes(Math.max(0, lag.bytes())) + " behind the source's current position)");
                 return Math.max(0, lag.bytes());
@@ -548,6 +554,12 @@ public final class NativeEngine implements CopyEngine {
 
     private static boolean copyStarted(RunContext ctx) {
         return ctx.journal().output(Step.MIGRATE, INITIAL_COPY_OUTPUT).isPresent();
+    }
+
+    /** The initial copy finished: journaled complete, or migrate done (its figures then name the copy mode instead). */
+    private static boolean copyComplete(RunContext ctx) {
+        return ctx.journal().isDone(Step.MIGRATE)
+                || "complete".equals(ctx.journal().output(Step.MIGRATE, INITIAL_COPY_OUTPUT).orElse(""));
     }
 
     private static void recordSubscriptionOid(Journal j, Connection tgt, ReplicationNames n, ConnectionSpec target)

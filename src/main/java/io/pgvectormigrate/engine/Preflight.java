@@ -122,7 +122,7 @@ final class Preflight {
         List<String> missingColumns = new ArrayList<>();
         List<String> nonEmpty = new ArrayList<>();
         for (TableInfo t : tables) {
-            Optional<Map<String, String>> cols = CopyTables.targetColumns(tgt, t.id());
+            Optional<Map<String, String>> cols = Catalog.columns(tgt, t.id());
             if (cols.isEmpty()) {
                 missing.add(t.display());
                 continue;

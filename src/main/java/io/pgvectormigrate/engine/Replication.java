@@ -4,6 +4,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.SyncPoint;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.ReplicationSlotInfo;
 
@@ -163,7 +164,7 @@ final class Replication {
         }
     }
 
-    /** WAL bytes between the end of the source's last change ({@link #currentLsn}) and what the slot's consumer confirmed. */
+    /** WAL bytes between the source's current WAL position and what the slot's consumer confirmed. */
     record Lag(long bytes, String currentLsn, String confirmedLsn) {}
 
     static Optional<Lag> lag(Connection src, String slot) throws SQLException {
@@ -173,46 +174,9 @@ final class Replication {
             if (!rs.next()) return Optional.empty();
             confirmed = rs.getString(1); // null: nothing confirmed yet
         }
-        String current = currentLsn(src);
-        return Optional.of(new Lag(confirmed == null ? -1 : Math.max(0, lsn(current) - lsn(confirmed)), current, confirmed));
-    }
-
-    /**
-     * The end of the last change written on the source, asynchronously committed ones included: the WAL insert
-     * position, not pg_current_wal_lsn() (the write position), because with synchronous_commit = off a committed
-     * transaction's commit record can still sit in the WAL buffers behind the write position, and must not count as
-     * carried. When the last record filled its page exactly, the insert position points past the next page's header,
-     * where no record ends; the slot's consumer can only ever confirm the page boundary, so that is the position
-     * returned (on a source at rest, as at cutover, nothing else would move the slot past it).
-     */
-    static String currentLsn(Connection src) throws SQLException {
-        long insert = lsn(Pg.string(src, "SELECT pg_current_wal_insert_lsn()::text").orElseThrow());
-        long block = Pg.number(src, "SELECT current_setting('wal_block_size')::bigint");
-        long segment = Pg.number(src, "SELECT pg_size_bytes(current_setting('wal_segment_size'))");
-        return lsnText(endOfLastRecord(insert, block, segment));
-    }
-
-    /** The insert position moved back over a page header it points just past (64-bit builds: 40 bytes first in a segment, 24 else). */
-    static long endOfLastRecord(long insert, long block, long segment) {
-        if (insert % segment == 40) return insert - 40;
-        if (insert % block == 24) return insert - 24;
-        return insert;
-    }
-
-    static String lsnText(long lsn) {
-        return Long.toHexString(lsn >>> 32).toUpperCase(java.util.Locale.ROOT) + "/"
-                + Long.toHexString(lsn & 0xFFFFFFFFL).toUpperCase(java.util.Locale.ROOT);
-    }
-
-    /** An LSN's text form ({@code 16/B374D848}) as a number. */
-    static long lsn(String text) {
-        int slash = text.indexOf('/');
-        return (Long.parseLong(text.substring(0, slash), 16) << 32) | Long.parseLong(text.substring(slash + 1), 16);
-    }
-
-    /** Whether the slot's consumer confirmed everything up to {@code lsn}. */
-    static boolean confirmedAtLeast(Connection src, String slot, String lsn) throws SQLException {
-        return Pg.bool(src, "SELECT confirmed_flush_lsn >= ?::pg_lsn FROM pg_replication_slots WHERE slot_name = ?", lsn, slot);
+        String current = Pg.string(src, "SELECT pg_current_wal_lsn()::text").orElseThrow();
+        return Optional.of(new Lag(confirmed == null ? -1 : Math.max(0, SyncPoint.lsn(current) - SyncPoint.lsn(confirmed)),
+                current, confirmed));
     }
 
     // ---- subscription (target)

@@ -3,6 +3,7 @@ package io.pgvectormigrate.local;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.SyncPoint;
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Pipeline;
 import io.pgvectormigrate.pipeline.RunContext;
@@ -39,8 +40,8 @@ public final class LiveWriter implements Pipeline.Listener {
     private final AtomicLong updates = new AtomicLong();
     private final AtomicLong deletes = new AtomicLong();
     private volatile boolean stop;
-    /** WAL insert position inside the last committed round: its commit lies after it. */
-    private volatile String lastWriteLsn;
+    /** Whether a round was committed (then the target must confirm it). */
+    private volatile boolean wrote;
     private volatile Throwable failure;
     private Thread thread;
 
@@ -85,10 +86,10 @@ public final class LiveWriter implements Pipeline.Listener {
         if (failure != null) {
             throw ToolException.runtime("the live writer failed on the temporary source: " + Database.firstLine(failure.getMessage()));
         }
-        if (lastWriteLsn == null) return;
+        if (!wrote) return;
         ctx.progress().info("live writes stopped after " + counts + "; waiting for the target to confirm the last change ...");
         Instant t0 = Instant.now();
-        String lsn = awaitReplication(endpoints.source(), lastWriteLsn);
+        String lsn = awaitReplication(endpoints.source());
         ctx.journal().putOutput(Step.MIGRATE, "live-writes-confirmed-lsn", lsn);
         ctx.progress().info("every replication slot on the source confirmed " + lsn + " in "
                 + io.pgvectormigrate.report.Progress.seconds(Duration.between(t0, Instant.now())));
@@ -124,8 +125,7 @@ public final class LiveWriter implements Pipeline.Listener {
             try (PreparedStatement ins = c.prepareStatement(
                     "INSERT INTO items (id, botid, content, source, embedding) VALUES (?, ?, ?, ?, ?::vector)");
                  PreparedStatement upd = c.prepareStatement("UPDATE items SET content = ?, embedding = ?::vector WHERE id = ?");
-                 PreparedStatement del = c.prepareStatement("DELETE FROM items WHERE id = ?");
-                 PreparedStatement lsnQuery = c.prepareStatement("SELECT pg_current_wal_insert_lsn()::text")) {
+                 PreparedStatement del = c.prepareStatement("DELETE FROM items WHERE id = ?")) {
                 long clock = System.currentTimeMillis();
                 while (!stop) {
                     // one transaction per round: a couple of new chunks, one rewritten, one removed
@@ -151,13 +151,8 @@ public final class LiveWriter implements Pipeline.Listener {
                         del.setString(1, d);
                         deletes.addAndGet(del.executeUpdate());
                     }
-                    String lsn;
-                    try (ResultSet rs = lsnQuery.executeQuery()) {
-                        rs.next();
-                        lsn = rs.getString(1);
-                    }
                     c.commit();
-                    lastWriteLsn = lsn;
+                    wrote = true;
                     Thread.sleep(PAUSE.toMillis());
                 }
             }
@@ -178,20 +173,16 @@ public final class LiveWriter implements Pipeline.Listener {
     }
 
     /**
-     * Waits until every logical slot of the source database has confirmed {@code lsn}, a position inside the last
-     * write's transaction (so its commit is confirmed too). Not the current end of WAL: a trailing record no
-     * subscriber is sent (a checkpoint, a running-transactions snapshot) is confirmed only at the next keepalive,
-     * seconds later. No slot means nothing streams, so nothing to wait for.
+     * Takes a sync point on the source once the writer stopped ({@link SyncPoint}: every write committed before lies
+     * behind it) and waits until every logical slot of the source database has confirmed it. No slot means nothing
+     * streams, so nothing to wait for. Returns the sync point.
      */
-    static String awaitReplication(ConnectionSpec source, String lsn) {
+    static String awaitReplication(ConnectionSpec source) {
         Instant deadline = Instant.now().plus(CATCH_UP_TIMEOUT);
-        try (Connection c = Database.connect(source, "temporary source", null); Statement st = c.createStatement()) {
+        try (Connection c = Database.connect(source, "temporary source", null)) {
+            String lsn = SyncPoint.take(c);
             while (true) {
-                try (ResultSet rs = st.executeQuery("SELECT count(*) FILTER (WHERE confirmed_flush_lsn IS NULL OR confirmed_flush_lsn < '"
-                        + lsn + "'::pg_lsn) FROM pg_replication_slots WHERE slot_type = 'logical' AND database = current_database()")) {
-                    rs.next();
-                    if (rs.getLong(1) == 0) return lsn;
-                }
+                if (SyncPoint.confirmations(c, "", lsn).stream().allMatch(SyncPoint.Confirmation::reached)) return lsn;
                 if (Instant.now().isAfter(deadline)) {
                     throw ToolException.runtime("the target did not confirm the live writes within " + CATCH_UP_TIMEOUT.toMinutes()
                             + " minutes (a replication slot on the source is behind " + lsn + "); check the target's log");

@@ -17,6 +17,15 @@ public record PgBinaries(Path binDir, int majorVersion) {
 
     public static final String SETUP_HINT = "run scripts/setup-postgres.sh (installs PostgreSQL 15 and pgvector on Debian/Ubuntu)";
 
+    /** The server binaries when installed here, or null: client-only installs may still carry pg_dump (schema copies). */
+    public static PgBinaries locateOrNull(Map<String, String> env) {
+        try {
+            return locate(env);
+        } catch (ToolException e) {
+            return null;
+        }
+    }
+
     public static PgBinaries locate(Map<String, String> env) {
         String explicit = env.get("PGVM_PG_BINDIR");
         if (explicit != null && !explicit.isBlank()) {

@@ -157,7 +157,7 @@ public final class Catalog {
 
         /** A filter naming exactly the selected roots (for work that must not pick up tables created since). */
         public TableFilter exactly() {
-            return new TableFilter(List.of(), tables.stream().map(t -> t.id().key()).toList(), List.of());
+            return TableFilter.exactly(roots());
         }
     }
 
@@ -244,7 +244,7 @@ public final class Catalog {
                 long owner = rs.getLong(4);
                 boolean owned = !rs.wasNull();
                 Long[] users = (Long[]) rs.getArray(8).getArray();
-                boolean selected = owned ? selectedTables.contains(owner) : filter.tables().isEmpty() && filter.selectsSchema(schema);
+                boolean selected = owned ? selectedTables.contains(owner) : !filter.namesTables() && filter.selectsSchema(schema);
                 if (!selected) selected = Arrays.stream(users).anyMatch(selectedTables::contains);
                 if (!selected) continue;
                 out.add(new Sequence(new TableId(schema, rs.getString(2)), rs.getLong(3),
@@ -350,6 +350,27 @@ public final class Catalog {
                 return rs.next() && rs.getBoolean(1);
             }
         }
+    }
+
+    /** A table's columns and their types in attribute order, or empty when no such table (plain or partitioned) exists. */
+    public static Optional<Map<String, String>> columns(Connection c, TableId table) throws SQLException {
+        String sql = """
+                SELECT a.attname, format_type(a.atttypid, a.atttypmod)
+                FROM pg_class r LEFT JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
+                WHERE r.oid = to_regclass(?) AND r.relkind IN ('r', 'p')
+                ORDER BY a.attnum""";
+        Map<String, String> cols = new LinkedHashMap<>();
+        boolean found = false;
+        try (PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, table.sql());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found = true;
+                    if (rs.getString(1) != null) cols.put(rs.getString(1), rs.getString(2)); // null: a table without columns
+                }
+            }
+        }
+        return found ? Optional.of(cols) : Optional.empty();
     }
 
     /** Whether a table (a partitioned one through its partitions) holds at least one row; stops at the first. */

@@ -8,9 +8,13 @@ import java.util.regex.Pattern;
  * patterns are {@code name} or {@code schema.name}, with {@code *} as a wildcard; matching is exact-case
  * (PostgreSQL folds unquoted names to lower case, so write them as the catalog stores them).
  *
+ * <p>{@code only}, when not empty, names the root tables exactly (no patterns, names as stored): how work that
+ * must not pick up tables created since says "exactly these tables" ({@link #exactly}). A name holding {@code .},
+ * {@code *} or {@code ,} is still that one table there, never a pattern.
+ *
  * <p>The tool's own bookkeeping schema and DMS leftovers are always excluded.
  */
-public record TableFilter(List<String> schemas, List<String> tables, List<String> excludes) {
+public record TableFilter(List<String> schemas, List<String> tables, List<String> excludes, List<TableId> only) {
     /** The schema the tool keeps its own tables in (Flyway history, markers). */
     public static final String TOOL_SCHEMA = "pgvector_migrate";
 
@@ -20,6 +24,18 @@ public record TableFilter(List<String> schemas, List<String> tables, List<String
         schemas = schemas == null ? List.of() : List.copyOf(schemas);
         tables = tables == null ? List.of() : List.copyOf(tables);
         excludes = excludes == null ? List.of() : List.copyOf(excludes);
+        only = only == null ? List.of() : List.copyOf(only);
+    }
+
+    /** The operator's filter: schemas, table patterns and exclude patterns. */
+    public TableFilter(List<String> schemas, List<String> tables, List<String> excludes) {
+        this(schemas, tables, excludes, List.of());
+    }
+
+    /** Exactly these root tables, whatever their names hold. */
+    public static TableFilter exactly(List<TableId> roots) {
+        if (roots.isEmpty()) throw new IllegalArgumentException("an exact selection names at least one table");
+        return new TableFilter(List.of(), List.of(), List.of(), roots);
     }
 
     public static boolean isSystemSchema(String schema) {
@@ -36,6 +52,7 @@ public record TableFilter(List<String> schemas, List<String> tables, List<String
 
     public boolean matches(String schema, String table) {
         if (isSystemSchema(schema) || isToolTable(table)) return false;
+        if (!only.isEmpty() && !only.contains(new TableId(schema, table))) return false;
         if (!schemas.isEmpty() && !schemas.contains(schema)) return false;
         if (!tables.isEmpty() && tables.stream().noneMatch(p -> matchesPattern(p, schema, table))) return false;
         return excludes.stream().noneMatch(p -> matchesPattern(p, schema, table));
@@ -47,7 +64,12 @@ public record TableFilter(List<String> schemas, List<String> tables, List<String
     }
 
     public boolean isEverything() {
-        return schemas.isEmpty() && tables.isEmpty() && excludes.isEmpty();
+        return schemas.isEmpty() && tables.isEmpty() && excludes.isEmpty() && only.isEmpty();
+    }
+
+    /** Names tables (patterns or exact names) rather than taking every table of the schemas. */
+    public boolean namesTables() {
+        return !tables.isEmpty() || !only.isEmpty();
     }
 
     private static boolean matchesPattern(String pattern, String schema, String table) {
@@ -73,6 +95,7 @@ public record TableFilter(List<String> schemas, List<String> tables, List<String
     public String describe() {
         if (isEverything()) return "all user tables";
         StringBuilder sb = new StringBuilder();
+        if (!only.isEmpty()) sb.append("exactly ").append(String.join(", ", only.stream().map(TableId::display).toList())).append("; ");
         if (!schemas.isEmpty()) sb.append("schemas ").append(String.join(",", schemas)).append("; ");
         if (!tables.isEmpty()) sb.append("tables ").append(String.join(",", tables)).append("; ");
         if (!excludes.isEmpty()) sb.append("excluding ").append(String.join(",", excludes)).append("; ");

@@ -17,7 +17,7 @@ public record Failure(int exitCode, String message) {
             return new Failure(ExitCode.RUNTIME_FAILURE, during != null
                     ? "connection lost during " + during + ": " + Database.firstLine(rootMessage(e))
                     : "connection lost mid-run: " + Database.firstLine(rootMessage(e))
-                    + " (nothing was changed by verify; re-run when the database is reachable)");
+                    + " (re-run the command when the database is reachable)");
         }
         return new Failure(ExitCode.RUNTIME_FAILURE, "unexpected " + e.getClass().getSimpleName()
                 + (during != null ? " during " + during : "") + ": " + Database.firstLine(e.getMessage()));

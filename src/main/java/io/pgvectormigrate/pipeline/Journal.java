@@ -35,7 +35,16 @@ public final class Journal {
 
     /** The persisted form. */
     public record Data(int formatVersion, String runId, String command, Instant createdAt, Instant updatedAt,
-                       Map<String, String> parameters, List<StepRecord> steps, List<Resource> resources) {}
+                       Map<String, String> parameters, List<StepRecord> steps, List<Resource> resources) {
+        /** Whether a resource of this kind is still live. */
+        public boolean hasLive(String kind) {
+            return resources != null && resources.stream().anyMatch(r -> r.kind().equals(kind) && !r.deleted());
+        }
+
+        public String parameter(String key) {
+            return parameters == null ? null : parameters.get(key);
+        }
+    }
 
     private final Path file;
     private final Clock clock;
@@ -61,10 +70,10 @@ public final class Journal {
     }
 
     /**
-     * The run under a work directory most recently updated that still has a live resource of this kind (e.g. a native
-     * subscription left to cut over); empty when there is none.
+     * The run under a work directory most recently updated whose journal matches (e.g. a migrate run between these two
+     * databases with a native subscription left to cut over); empty when there is none.
      */
-    public static Optional<String> latestWithLive(Path workDir, String kind) {
+    public static Optional<String> latest(Path workDir, java.util.function.Predicate<Data> matching) {
         Path runs = workDir.resolve("runs");
         if (!Files.isDirectory(runs)) return Optional.empty();
         String best = null;
@@ -74,8 +83,7 @@ public final class Journal {
                 Path f = d.resolve(FILE_NAME);
                 if (!Files.exists(f)) continue;
                 Data data = Json.mapper().readValue(f.toFile(), Data.class);
-                boolean live = data.resources() != null && data.resources().stream().anyMatch(r -> r.kind().equals(kind) && !r.deleted());
-                if (live && (bestAt == null || data.updatedAt().isAfter(bestAt))) {
+                if (matching.test(data) && (bestAt == null || data.updatedAt().isAfter(bestAt))) {
                     best = data.runId();
                     bestAt = data.updatedAt();
                 }
@@ -214,14 +222,19 @@ public final class Journal {
      * @param option how the operator gives it, for the message ("--rows", "the table filter")
      */
     public synchronized String settle(String key, String given, String dflt, boolean started, String option) {
+        String value = choice(key, given, dflt, started, option);
+        if (value != null && !value.equals(parameter(key).orElse(null))) putParameter(key, value);
+        return value;
+    }
+
+    /** What {@link #settle} would return, refusing the same way, without writing anything. */
+    public synchronized String choice(String key, String given, String dflt, boolean started, String option) {
         Optional<String> recorded = parameter(key);
         if (recorded.isPresent() && given != null && !recorded.get().equals(given) && started) {
             throw ToolException.usage("run " + runId + " was started with " + option + " '" + recorded.get()
                     + "': resume it with the same (or without " + option + "), or start a new run with another --run-id");
         }
-        String value = given != null ? given : recorded.orElse(dflt);
-        if (value != null && !value.equals(recorded.orElse(null))) putParameter(key, value);
-        return value;
+        return given != null ? given : recorded.orElse(dflt);
     }
 
     @JsonIgnore

@@ -48,6 +48,8 @@ import java.util.concurrent.Future;
 public final class Pipeline {
     /** Teardown's progress inside its own step, so a resumed teardown skips what it finished. */
     static final String TEARDOWN_ENGINE = "engine", TEARDOWN_TARGET = "target", TEARDOWN_SOURCE = "source";
+    /** Journal parameter: the engine of the run (settled: another one is refused once migrate or cutover began). */
+    public static final String P_ENGINE = "engine";
     /** File in the run directory holding the last verification report (for reports of resumed runs). */
     public static final String VERIFY_REPORT_FILE = "verify-report.json";
 
@@ -216,9 +218,17 @@ public final class Pipeline {
     /** Runs (or resumes) the run whose journal {@code ctx} holds. Exceptions other than Errors end as FAILED. */
     public Outcome run(RunContext ctx) {
         Journal j = ctx.journal();
+        Optional<String> refused = cutoverBeforeMigrate(j);
+        if (refused.isPresent()) { // bad input: nothing of the run changes
+            return new Outcome(Status.FAILED, ExitCode.USAGE, refused.get(), Step.CUTOVER, List.of(), null, false,
+                    ToolException.usage(refused.get()), Map.of());
+        }
+        if (engine != null) {
+            // the engine that made the run's objects is the one that finishes or removes them
+            j.settle(P_ENGINE, engine.name(), null, j.step(Step.MIGRATE).attempts() > 0 || j.step(Step.CUTOVER).attempts() > 0, "--engine");
+        }
         j.putParameter("provider", source.name());
         j.putParameter("target-provider", target.name());
-        if (engine != null) j.putParameter("engine", engine.name());
         Run run = new Run(ctx);
         if (options.forceTeardown() && options.steps().contains(Step.TEARDOWN) && begun(j) && !j.isDone(Step.CUTOVER)
                 && !j.isDone(Step.TEARDOWN)) {
@@ -276,6 +286,21 @@ public final class Pipeline {
         }
         return run.outcome(Status.COMPLETED, ExitCode.OK, "migration verified and cut over; everything the run created is removed"
                 + (options.keepSource() || options.keepTarget() ? " except what was kept" : ""), null, null);
+    }
+
+    /**
+     * Cutover finishes a copy: a pass that cuts over without migrating first may only continue a run whose migrate the
+     * journal has as done. Otherwise the replication it would remove carries a copy that never finished (a snapshot copy
+     * killed half-way, a DMS load still running), and the target would be declared ready with part of the rows.
+     */
+    private Optional<String> cutoverBeforeMigrate(Journal j) {
+        if (!options.steps().contains(Step.CUTOVER) || options.steps().contains(Step.MIGRATE)) return Optional.empty();
+        if (j.isDone(Step.MIGRATE) || j.isDone(Step.CUTOVER)) return Optional.empty();
+        String id = j.runId();
+        return Optional.of(j.step(Step.MIGRATE).attempts() == 0
+                ? "nothing to cut over for run " + id + ": migrate never ran for it: run migrate first (or check --run-id)"
+                : "migrate of run " + id + " did not finish, so there is nothing complete to cut over: run migrate with --run-id "
+                + id + " again (it resumes), or give the run up with cutover --abandon");
     }
 
     /** Whether an earlier process already worked on this run. */

@@ -41,7 +41,8 @@ public record RunSettings(String runId, Path workDir, String region, String prof
             return name().toLowerCase(Locale.ROOT);
         }
 
-        static Engine of(String s) {
+        /** The one reading of an engine name (--engine, migration.yaml's engine). */
+        public static Engine of(String s) {
             for (Engine e : values()) if (e.id().equalsIgnoreCase(s.trim())) return e;
             throw ToolException.usage("unknown engine '" + s + "': use dms or native");
         }

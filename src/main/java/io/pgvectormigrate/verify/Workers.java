@@ -69,7 +69,7 @@ final class Workers implements AutoCloseable {
                 try {
                     return task.run(s, t);
                 } catch (Exception e) {
-                    throw wrap("source or target", what, e);
+                    throw wrap(brokenSide(s, t), what, e);
                 } finally {
                     target.giveBack(t);
                 }
@@ -97,6 +97,22 @@ final class Workers implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while waiting for a " + side.role + " connection", e);
+        }
+    }
+
+    /** Which side a failed pair task lost: the message then names the database to look at. */
+    private String brokenSide(Connection s, Connection t) {
+        boolean sourceGone = gone(s);
+        boolean targetGone = gone(t);
+        if (sourceGone == targetGone) return "source or target";
+        return sourceGone ? source.role : target.role;
+    }
+
+    private static boolean gone(Connection c) {
+        try {
+            return c.isClosed() || !c.isValid(2);
+        } catch (java.sql.SQLException e) {
+            return true;
         }
     }
 

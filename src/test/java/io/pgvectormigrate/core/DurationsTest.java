@@ -63,6 +63,27 @@ class DurationsTest {
         assertEquals(Duration.ofMinutes(90), s.dms().applyTo(io.pgvectormigrate.aws.dms.DmsOptions.builder()).build().timeout());
     }
 
+    /** Every duration is a wait or an interval: 0 is refused everywhere the same way, not read as "time out at once". */
+    @Test
+    void zeroIsRefusedOnTheCommandLineAndInTheFile(@TempDir Path dir) throws Exception {
+        ToolException option = assertThrows(ToolException.class, () -> Durations.parse("0", "--wait-timeout"));
+        assertEquals(ExitCode.USAGE, option.exitCode());
+        assertTrue(option.getMessage().contains("'0' is no time at all"), option.getMessage());
+        CliRun.Result cleanup = CliRun.run(Map.of(), dir, "cleanup", "--run-id", "r0", "--wait-timeout", "0");
+        assertEquals(ExitCode.USAGE, cleanup.exitCode(), cleanup.toString());
+        assertTrue(cleanup.err().contains("'0' is no time at all"), cleanup.err());
+        CliRun.Result migrate = CliRun.run(Map.of(), dir, "migrate", "--timeout", "0s");
+        assertEquals(ExitCode.USAGE, migrate.exitCode(), migrate.toString());
+        assertTrue(migrate.err().contains("'0s' is no time at all"), migrate.err());
+        Path yaml = dir.resolve("zero.yaml");
+        Files.writeString(yaml, "snapshot: s\ndms:\n  timeout: 0\n");
+        ToolException file = assertThrows(ToolException.class, () -> io.pgvectormigrate.run.RunSettings.resolve(
+                new io.pgvectormigrate.run.RunSettings.Flags(yaml, null, null, null, null, "dms", "d0", null, "us-east-1", null, null,
+                        null, java.util.List.of(), java.util.List.of(), java.util.List.of(), null, null, null, null), dir));
+        assertEquals(ExitCode.USAGE, file.exitCode());
+        assertTrue(file.getMessage().contains("dms.timeout: '0' is no time at all"), file.getMessage());
+    }
+
     private static String[] append(String[] a, String last) {
         String[] out = java.util.Arrays.copyOf(a, a.length + 1);
         out[a.length] = last;

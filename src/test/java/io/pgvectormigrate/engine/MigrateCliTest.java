@@ -91,6 +91,61 @@ class MigrateCliTest {
         assertTrue(none.err().contains("no run in") && none.err().contains("pass --run-id"), none.err());
     }
 
+    /**
+     * Two migrations from one source into two targets, in one work directory. cutover without --run-id cuts over the
+     * run between the databases it is given, not the latest one; a run id whose databases, tables or engine differ from
+     * what the run started with is refused (exit 2) and nothing of that run is touched.
+     */
+    @Test
+    void aRunIsTiedToItsDatabasesTablesAndEngine(PgServers.DbPair db, @TempDir Path dir) throws Exception {
+        Fixture.schemaAndRows(db, 60, 10);
+        String second = db.name() + "_b";
+        Sql.exec(db.targetServer().connection("postgres"), "CREATE DATABASE " + second);
+        ConnectionSpec target2 = db.targetServer().connection(second);
+        Sql.exec(target2, Fixture.SCHEMA);
+        String src = url(db.source()), tgtA = url(db.target()), tgtB = url(target2);
+        assertEquals(0, CliRun.run(Map.of(), dir, "migrate", "--source", src, "--target", tgtA, "--run-id", "to-a").exitCode());
+        CliRun.Result b = CliRun.run(Map.of(), dir, "migrate", "--source", src, "--target", tgtB, "--run-id", "to-b",
+                "--initial-copy", "subscription");
+        assertEquals(0, b.exitCode(), b.toString());
+
+        // a finished run id with another target: refused, not "done in an earlier attempt"
+        CliRun.Result again = CliRun.run(Map.of(), dir, "migrate", "--source", src, "--target", tgtB, "--run-id", "to-a");
+        assertEquals(2, again.exitCode(), again.toString());
+        assertTrue(again.err().contains("run to-a was started with --target 'postgresql://postgres@") && again.err().contains("another --run-id"),
+                again.err());
+        // cutover of run to-b with to-a's target, a narrower table filter, or another engine: refused, to-b untouched
+        CliRun.Result wrongTarget = CliRun.run(Map.of(), dir, "cutover", "--source", src, "--target", tgtA, "--run-id", "to-b");
+        assertEquals(2, wrongTarget.exitCode(), wrongTarget.toString());
+        assertTrue(wrongTarget.err().contains("was started with --target"), wrongTarget.err());
+        CliRun.Result narrower = CliRun.run(Map.of(), dir, "cutover", "--source", src, "--target", tgtB, "--run-id", "to-b", "--table", "items");
+        assertEquals(2, narrower.exitCode(), narrower.toString());
+        assertTrue(narrower.err().contains("was started with the table filter"), narrower.err());
+        CliRun.Result dms = CliRun.run(Map.of(), dir, "cutover", "--engine", "dms", "--run-id", "to-b", "--region", "us-east-1");
+        assertEquals(2, dms.exitCode(), dms.toString());
+        assertTrue(dms.err().contains("was started with --engine 'native'"), dms.err());
+        assertEquals(2, Sql.count(db.source(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name IN ('pgvm_to_a', 'pgvm_to_b')"));
+
+        // without --run-id: the run between these two databases, although to-b was journaled last
+        CliRun.Result c = CliRun.run(Map.of(), dir, "cutover", "--source", src, "--target", tgtA);
+        assertEquals(0, c.exitCode(), c.toString());
+        assertTrue(c.out().contains("run to-a: cut over"), c.out());
+        Fixture.assertNoSecret("cutover output", c.out() + c.err(), db.source().password());
+        assertEquals(1, Sql.count(db.source(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pgvm_to_b'"), "to-b still replicates");
+        assertEquals(1, Sql.count(target2, "SELECT count(*) FROM pg_subscription WHERE subname = 'pgvm_to_b'"));
+        Journal jb = Journal.load(dir.resolve(".pgvector-migrate"), "to-b", Clock.systemUTC());
+        assertEquals(0, jb.step(Step.CUTOVER).attempts());
+        assertTrue(jb.liveResourcesNewestFirst().stream().anyMatch(r -> r.kind().equals(NativeEngine.SUBSCRIPTION)));
+
+        Fixture.writeRound(db.source(), "late", 3, new SplittableRandom(3));
+        CliRun.Result cb = CliRun.run(Map.of(), dir, "cutover", "--source", src, "--target", tgtB);
+        assertEquals(0, cb.exitCode(), cb.toString());
+        assertTrue(cb.out().contains("run to-b: cut over"), cb.out());
+        assertEquals(Fixture.itemsHash(db.source()), Fixture.itemsHash(target2));
+        Fixture.assertNoReplicationLeft(db, "to-b");
+        assertEquals(0, Sql.count(target2, "SELECT count(*) FROM pg_subscription WHERE subname = 'pgvm_to_b'"));
+    }
+
     @Test
     void migrateWithCutoverInOneGoAsJson(PgServers.DbPair db, @TempDir Path dir) throws Exception {
         Fixture.schemaAndRows(db, 80, 10);

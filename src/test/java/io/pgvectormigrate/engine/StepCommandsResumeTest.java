@@ -116,4 +116,53 @@ class StepCommandsResumeTest {
             Fixture.assertNoSecret("the journal", java.nio.file.Files.readString(j.file()), pw);
         }
     }
+
+    /**
+     * A snapshot copy killed half-way leaves a publication and a slot but no subscription. cutover must not take that
+     * for "already cut over": it refuses (exit 2), removes nothing, builds nothing, and the run resumes with migrate.
+     */
+    @Test
+    void cutoverOfACopyKilledHalfWayIsRefusedAndTheRunResumesWithMigrate(PgServers.DbPair db, @TempDir Path dir) throws Exception {
+        Fixture.schemaAndRows(db, 300, 40);
+        String runId = "killed-copy";
+        Path work = dir.resolve(".pgvector-migrate");
+        NativeOptions dying = NativeOptions.defaults().withJobs(2).withChunkBytes(16 * 1024).withHooks(new NativeOptions.Hooks() {
+            @Override
+            public void afterChunkCopied(String table, int chunk) {
+                throw new Kill("mid-copy");
+            }
+        });
+        assertThrows(Kill.class, () -> Standalone.nativeCopy(Standalone.Copy.migrate(runId, work, TableFilter.ALL, false),
+                db.source(), db.sourceFromTarget(), db.target(), dying, Progress.SILENT, Clock.systemUTC()));
+        long partial = Sql.count(db.target(), "SELECT count(*) FROM items");
+
+        CliRun.Result c = CliRun.run(Map.of(), dir, "cutover", "--source", url(db.source()), "--target", url(db.target()),
+                "--run-id", runId);
+        assertEquals(2, c.exitCode(), c.toString());
+        assertTrue(c.err().contains("migrate of run " + runId + " did not finish") && c.err().contains("--run-id " + runId + " again"), c.err());
+        assertFalse(c.out().contains("point the application"), c.out());
+        assertEquals(1, Sql.count(db.source(), "SELECT count(*) FROM pg_publication WHERE pubname = 'pgvm_killed_copy'"), "publication kept");
+        assertEquals(1, Sql.count(db.source(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pgvm_killed_copy'"), "slot kept");
+        assertEquals(partial, Sql.count(db.target(), "SELECT count(*) FROM items"));
+        Journal j = Journal.load(work, runId, Clock.systemUTC());
+        assertEquals(0, j.step(Step.CUTOVER).attempts(), "cutover did not begin");
+        assertTrue(j.resource(NativeEngine.PUBLICATION, "pgvm_killed_copy").map(r -> !r.deleted()).orElse(false));
+
+        // the engine itself refuses too, whoever calls it
+        Fixture.Run r = Fixture.run(work, runId);
+        io.pgvectormigrate.core.ToolException e = assertThrows(io.pgvectormigrate.core.ToolException.class, () -> new NativeEngine(
+                NativeOptions.defaults()).cutover(r.ctx(), new io.pgvectormigrate.pipeline.Endpoints(db.source(), db.target(),
+                db.sourceFromTarget(), TableFilter.ALL)));
+        assertEquals(2, e.exitCode());
+        assertTrue(e.getMessage().contains("initial copy did not finish"), e.getMessage());
+        assertEquals(1, Sql.count(db.source(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'pgvm_killed_copy'"));
+
+        // migrate resumes, then cutover finishes
+        CliRun.Result m = CliRun.run(Map.of(), dir, "migrate", "--source", url(db.source()), "--target", url(db.target()), "--run-id", runId);
+        assertEquals(0, m.exitCode(), m.toString());
+        CliRun.Result done = CliRun.run(Map.of(), dir, "cutover", "--source", url(db.source()), "--target", url(db.target()), "--run-id", runId);
+        assertEquals(0, done.exitCode(), done.toString());
+        assertEquals(Fixture.itemsHash(db.source()), Fixture.itemsHash(db.target()));
+        Fixture.assertNoReplicationLeft(db, runId);
+    }
 }

@@ -49,6 +49,27 @@ class CatalogTest {
         return s.sequences().stream().map(q -> q.id().key()).toList();
     }
 
+    /**
+     * "Exactly these tables" (what after-load works on) selects the same roots again, whatever their names hold: a name
+     * with a {@code *} is not a wildcard, a schema with a dot is not split, and no unowned sequence comes along.
+     */
+    @Test
+    void anExactSelectionSelectsTheSameTablesWhateverTheirNames(PgServers.DbPair db) throws Exception {
+        try (Connection c = db.openSource()) {
+            for (String sql : new String[]{"CREATE TABLE \"doc*\" (id int PRIMARY KEY)", "CREATE TABLE docs (id int PRIMARY KEY)",
+                    "CREATE SCHEMA \"x.y\"", "CREATE TABLE \"x.y\".t (id int PRIMARY KEY)", "CREATE TABLE \"a,b\" (id int PRIMARY KEY)",
+                    "CREATE SEQUENCE loose"}) {
+                c.createStatement().execute(sql);
+            }
+            Catalog.Selection chosen = select(c, List.of(), List.of(), List.of("public.docs"));
+            assertEquals(List.of("public.a,b", "public.doc*", "x.y.t"), keys(chosen.roots()));
+            Catalog.Selection again = Catalog.select(c, chosen.exactly());
+            assertEquals(chosen.roots(), again.roots(), "the same tables, no more, no fewer");
+            assertEquals(List.of(), sequences(again), "an exact selection takes no unowned sequence");
+            assertTrue(chosen.exactly().describe().contains("public.\"doc*\""), chosen.exactly().describe());
+        }
+    }
+
     @Test
     void rootsLeavesAndSequencesUnderEachFilter(PgServers.DbPair db) throws Exception {
         try (Connection c = db.openSource()) {

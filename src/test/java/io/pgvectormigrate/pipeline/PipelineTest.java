@@ -314,6 +314,36 @@ class PipelineTest {
         assertEquals(StepStatus.RUNNING, again.journal().step(Step.MIGRATE).status());
     }
 
+    /** A cutover pass (the cutover command) continues only a run whose migrate is done: a killed copy is never cut over. */
+    @Test
+    void aCutoverPassRefusesARunWhoseMigrateDidNotFinish() {
+        World w = new World();
+        w.crashAt = "engine.migrate";
+        Pipeline.Options migrate = Pipeline.Options.only(null, Step.PREPARE_TARGET, Step.MIGRATE);
+        assertThrows(SimulatedKill.class, () -> pipeline(w, migrate).run(ctx("run-cut")));
+        Pipeline.Options cutover = Pipeline.Options.only(null, Step.CUTOVER);
+        Pipeline.Outcome o = pipeline(w, cutover).run(ctx("run-cut"));
+        assertEquals(Pipeline.Status.FAILED, o.status());
+        assertEquals(ExitCode.USAGE, o.exitCode());
+        assertTrue(o.message().contains("migrate of run run-cut did not finish") && o.message().contains("--run-id run-cut again")
+                && o.message().contains("cutover --abandon"), o.message());
+        assertEquals(0, w.count("engine.cutover"), "nothing of the copy is cut over");
+        Journal j = ctx("run-cut").journal();
+        assertEquals(StepStatus.PENDING, j.step(Step.CUTOVER).status(), "refused before the step began");
+        assertEquals(0, j.step(Step.CUTOVER).attempts());
+        assertTrue(j.resource("fake.subscription", "sub").map(r -> !r.deleted()).orElse(false), "the copy's replication stays");
+
+        Pipeline.Outcome never = pipeline(w, cutover).run(ctx("run-never"));
+        assertEquals(ExitCode.USAGE, never.exitCode());
+        assertTrue(never.message().contains("nothing to cut over for run run-never") && never.message().contains("run migrate first"),
+                never.message());
+
+        // once migrate finished, the same cutover pass runs
+        assertEquals(ExitCode.OK, pipeline(w, migrate).run(ctx("run-cut")).exitCode());
+        assertEquals(ExitCode.OK, pipeline(w, cutover).run(ctx("run-cut")).exitCode());
+        assertEquals(1, w.count("engine.cutover"));
+    }
+
     @Test
     void forcedTeardownAfterAnEarlyFailureLeavesTheEngineAlone() {
         World w = new World();

@@ -107,6 +107,18 @@ class VerifyInputsTest {
         }
     }
 
+    /** A report that cannot be written is an error line, but never hides the differences: exit 3 stays exit 3. */
+    @Test
+    void aReportThatCannotBeWrittenKeepsTheDifferencesExitCode(PgServers.DbPair db, @TempDir Path dir) throws Exception {
+        bedrockItems(db, 20, 4);
+        Sql.exec(db.target(), "DELETE FROM items WHERE id IN (SELECT id FROM items LIMIT 1)");
+        // passes the up-front check (nothing there yet, a writable directory), fails when written: the link leads nowhere
+        Path report = Files.createSymbolicLink(dir.resolve("r.md"), dir.resolve("gone/r.md"));
+        CliRun.Result r = verify(db, "--report", report.toString());
+        assertEquals(3, r.exitCode(), r.toString());
+        assertTrue(r.err().contains("error: cannot write the report to " + report), r.err());
+    }
+
     @Test
     void passwordFromEnvironmentWorks(PgServers.DbPair db) throws Exception {
         bedrockItems(db, 10, 4);

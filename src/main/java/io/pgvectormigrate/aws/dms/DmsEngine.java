@@ -6,6 +6,7 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Sequences;
+import io.pgvectormigrate.pg.SyncPoint;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.CopyEngine;
@@ -131,7 +132,6 @@ public final class DmsEngine implements CopyEngine {
                         + "check with aws rds describe-db-clusters, reboot with aws rds reboot-db-instance), then re-run");
             }
             sourceVersion = Integer.parseInt(scalar(s, "SHOW server_version_num"));
-            selectOnSource(s, endpoints.tables());
         } catch (SQLException e) {
             throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
         }
@@ -144,6 +144,7 @@ public final class DmsEngine implements CopyEngine {
         } catch (SQLException e) {
             throw ToolException.runtime("cannot read the target's version: " + Database.firstLine(e.getMessage()), e);
         }
+        onBothSides(endpoints); // the same refusals as the native engine's preflight: tables, columns, sequences
     }
 
     /** DMS's rules for database users and passwords (stricter than PostgreSQL's); the password is never shown. */
@@ -186,7 +187,8 @@ public final class DmsEngine implements CopyEngine {
         new DmsNames(ctx.runId()).require();
         Journal journal = ctx.journal();
         Progress progress = ctx.progress();
-        List<TableId> tables = tablesOnBothSides(endpoints);
+        Catalog.Selection selection = onBothSides(endpoints);
+        List<TableId> tables = ids(selection.leaves());
         String rules = SelectionRules.forTables(tables);
         DmsObjects objects = new DmsObjects(dms, options, journal, progress, poller);
         return aws("migrate", () -> {
@@ -201,8 +203,8 @@ public final class DmsEngine implements CopyEngine {
             DataMigration done = runUntilLoaded(objects, dm, progress);
             // like the native engine, migrate leaves a target verify can compare: sequences and indexes as the source's
             // (cutover does both again, idempotently, after the last change)
-            int sequences = carrySequences(endpoints);
-            finisher.afterLoad(endpoints.target(), endpoints.tables(), progress);
+            int sequences = carrySequences(endpoints, selection);
+            finisher.afterLoad(endpoints.target(), selection.exactly(), progress);
             DataMigrationStatistics st = done.dataMigrationStatistics();
             Map<String, String> figures = new LinkedHashMap<>();
             figures.put("engine", "dms");
@@ -229,9 +231,10 @@ public final class DmsEngine implements CopyEngine {
 
     /**
      * The tables the data migration names (the selection's leaves: partitions one by one), each of which must exist on
-     * the target with every selected sequence (prepare-target made them).
+     * the target with every source column and every selected sequence (prepare-target made them). Asked by preflight
+     * and again by migrate, which may run later.
      */
-    private List<TableId> tablesOnBothSides(Endpoints endpoints) {
+    private Catalog.Selection onBothSides(Endpoints endpoints) {
         Catalog.Selection selection;
         try (Connection s = connect(endpoints.source(), "source")) {
             selection = selectOnSource(s, endpoints.tables());
@@ -239,19 +242,33 @@ public final class DmsEngine implements CopyEngine {
             throw ToolException.runtime("cannot list the source tables: " + Database.firstLine(e.getMessage()), e);
         }
         List<TableId> tables = ids(selection.leaves());
-        try (Connection t = connect(endpoints.target(), "target")) {
+        try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
             List<TableId> missing = new ArrayList<>();
-            for (TableId x : tables) if (!Catalog.exists(t, x)) missing.add(x);
+            List<String> missingColumns = new ArrayList<>();
+            for (TableId x : tables) {
+                Optional<Map<String, String>> onTarget = Catalog.columns(t, x);
+                if (onTarget.isEmpty()) {
+                    missing.add(x);
+                    continue;
+                }
+                for (String column : Catalog.columns(s, x).orElse(Map.of()).keySet()) {
+                    if (!onTarget.get().containsKey(column)) missingColumns.add(x.display() + "." + column);
+                }
+            }
             if (!missing.isEmpty()) {
                 throw ToolException.usage("table(s) " + missing.stream().map(TableId::key).toList() + " do not exist on the target: "
                         + "run prepare-target first (the DMS engine " + options.tablePreparation().api()
                         + "s existing tables and loads them; it does not create the schema)");
             }
+            if (!missingColumns.isEmpty()) {
+                throw ToolException.usage("the target lacks column(s) " + String.join(", ", missingColumns) + ": the target tables "
+                        + "must have every source column (prepare-target --schema-from-source copies them)");
+            }
             Sequences.requireOnTarget(t, selection.sequences());
         } catch (SQLException e) {
             throw ToolException.runtime("cannot list the target tables: " + Database.firstLine(e.getMessage()), e);
         }
-        return tables;
+        return selection;
     }
 
     /** Publications and slots named like DMS's that exist before DMS starts are not ours to drop later. */
@@ -399,12 +416,21 @@ public final class DmsEngine implements CopyEngine {
         DmsObjects objects = new DmsObjects(dms, options, journal, progress, poller);
         Map<String, String> figures = new LinkedHashMap<>();
         figures.put("engine", "dms");
+        Catalog.Selection selection;
+        try (Connection s = connect(endpoints.source(), "source")) {
+            selection = Catalog.select(s, endpoints.tables());
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
+        }
         aws("cutover", () -> {
             Optional<DataMigration> found = objects.runDataMigration();
             if (found.isPresent()) {
-                DataMigration dm = found.get();
-                if (options.migrationType().cdc() && DmsStatus.of(dm.dataMigrationStatus()).streaming()) {
-                    dm = waitForCatchUp(objects, dm, journal, endpoints.source(), progress, figures);
+                // a copy DMS has not finished (or cannot show it replicated everything) is never stopped and cut over
+                DataMigration dm = options.migrationType().cdc()
+                        ? caughtUp(objects, found.get(), journal, endpoints.source(), progress, figures)
+                        : fullLoadFinished(found.get(), objects.names().runId());
+                if (!options.migrationType().cdc() && completion(dm) == Completion.UNKNOWN) {
+                    rowCountsMatch(dm, endpoints, selection, progress, figures);
                 }
                 if (DmsStatus.of(dm.dataMigrationStatus()).active()) {
                     progress.info("dms: stopping " + dm.dataMigrationName());
@@ -417,9 +443,10 @@ public final class DmsEngine implements CopyEngine {
         });
         List<String> dropped = dropNewLeftovers(journal, endpoints.source(), progress, true);
         figures.put("leftoversDropped", String.valueOf(dropped.size()));
-        int sequences = carrySequences(endpoints);
+        int sequences = carrySequences(endpoints, selection);
         figures.put("sequencesSet", String.valueOf(sequences));
-        finisher.afterLoad(endpoints.target(), endpoints.tables(), progress);
+        // the selected tables exactly: never one created on the target since, whatever the filter's patterns match
+        if (!selection.isEmpty()) finisher.afterLoad(endpoints.target(), selection.exactly(), progress);
         List<String> removed = new ArrayList<>();
         if (figures.containsKey("stopped")) removed.add("data migration " + objects.names().dataMigration() + " (stopped)");
         removed.addAll(dropped);
@@ -429,70 +456,141 @@ public final class DmsEngine implements CopyEngine {
                 -1, figures);
     }
 
-    /** Sequences forward to the source's position, never back; returns how many are now in step with the source. */
-    private static int carrySequences(Endpoints endpoints) {
+    /**
+     * A full load at cutover: done only in Stopped, judged as migrate judges it (errored, queued or loading tables refuse);
+     * Failed is a failure; anything else is a load DMS has not finished, which cutover neither stops nor declares done.
+     */
+    /**
+     * A stopped full load without statistics may have been stopped halfway (by someone, in the console): nothing DMS
+     * sent says every table loaded. A full load copies a source the application no longer writes, so exact row counts
+     * of every selected table, on both sides, are the tool's own evidence before it calls the copy finished.
+     */
+    private void rowCountsMatch(DataMigration dm, Endpoints endpoints, Catalog.Selection selection, Progress progress,
+                                Map<String, String> figures) {
+        List<String> differ = new ArrayList<>();
         try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
-            return Sequences.carry(s, t, Catalog.select(s, endpoints.tables()).sequences()).size();
+            for (Catalog.Relation r : selection.leaves()) {
+                long onSource = Catalog.rowCount(s, r.id());
+                long onTarget = Catalog.rowCount(t, r.id());
+                if (onSource != onTarget) differ.add(r.id() + " (source " + onSource + ", target " + onTarget + ")");
+            }
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot carry sequence values to the target: " + Database.firstLine(e.getMessage()), e);
+            throw ToolException.runtime("cannot count rows to confirm DMS's full load: " + Database.firstLine(e.getMessage()), e);
         }
+        if (!differ.isEmpty()) {
+            throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " stopped" + StatusLine.stopDetails(dm)
+                    + " without statistics, and the row counts differ on " + differ.size() + " table(s): " + String.join(", ", differ)
+                    + ". Nothing was cut over. Load again from scratch with `aws dms start-data-migration --data-migration-identifier "
+                    + dm.dataMigrationArn() + " --start-type reload-target`, wait for it (the same migrate command), then cut over");
+        }
+        progress.info("dms: no statistics from DMS; the row counts of all " + selection.leaves().size()
+                + " table(s) match on source and target");
+        figures.put("rowCountsCompared", String.valueOf(selection.leaves().size()));
     }
+
+    private DataMigration fullLoadFinished(DataMigration dm, String runId) {
+        DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
+        if (status == DmsStatus.FAILED) throw failure(dm);
+        if (status == DmsStatus.STOPPED) return fullLoadStopped(dm);
+        throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " is '" + dm.dataMigrationStatus()
+                + "': its full load has not finished, so there is nothing complete to cut over and nothing was stopped. Wait until "
+                + "DMS shows it Stopped, then run cutover again; or give the run up with cutover --abandon --run-id " + runId);
+    }
+
+    /** Journal outputs of the cutover step, kept across its attempts: the CDC sync point, and DMS's slot position confirming it. */
+    static final String OUT_SYNC_POINT = "cdcSyncPoint", OUT_CONFIRMED = "cdcConfirmedPosition";
 
     /**
      * CDC catch-up, judged on the databases rather than on CDCLatency (no documented unit, optional, and not bound to
-     * reach exactly 0): the tool writes a sync point on the source (an empty transaction committed synchronously, then the
-     * WAL position), and waits until DMS's replication slot on the source has confirmed that position: everything
-     * committed before cutover began is then on the target. Never stops early: no slot, no catch-up.
+     * reach exactly 0): the tool takes a sync point on the source ({@link SyncPoint}) and waits until DMS's replication
+     * slot on the source has confirmed that position: everything committed before cutover began is then on the target.
+     * Only a confirmed sync point lets cutover go on. While DMS streams, each attempt takes a sync point of its own; a
+     * migration that stopped (by an earlier attempt, or by someone else) counts as caught up only when a sync point was
+     * confirmed before. Failed is a failure; any other status (Starting, Stopping, a label the guide does not list) is DMS
+     * still working: the wait goes on until {@code dms.timeout}.
      */
-    private DataMigration waitForCatchUp(DmsObjects objects, DataMigration initial, Journal journal, ConnectionSpec source,
-                                         Progress progress, Map<String, String> figures) {
+    private DataMigration caughtUp(DmsObjects objects, DataMigration initial, Journal journal, ConnectionSpec source,
+                                   Progress progress, Map<String, String> figures) {
         String arn = initial.dataMigrationArn();
         StatusLine line = new StatusLine(options.heartbeat());
         long started = System.nanoTime();
         long deadline = started + options.timeout().toNanos();
         List<String> preexisting = journal.output(Step.MIGRATE, OUT_PREEXISTING_SLOTS).map(DmsEngine::csv).orElse(List.of());
-        String sync;
-        try (Connection s = connect(source, "source")) {
-            sync = DmsLeftovers.writeSyncPoint(s);
-        } catch (SQLException e) {
-            throw ToolException.runtime("cannot write the cutover sync point on the source: " + Database.firstLine(e.getMessage()), e);
-        }
-        figures.put("cdcSyncPoint", sync);
-        progress.info("dms: waiting until DMS has replicated everything up to the source's WAL position " + sync);
+        Optional<String> confirmedEarlier = journal.output(Step.CUTOVER, OUT_CONFIRMED);
+        String sync = journal.output(Step.CUTOVER, OUT_SYNC_POINT).orElse(null);
+        boolean syncHere = false;
         DataMigration dm = initial;
         while (true) {
             String text = line.next(dm, Duration.ofNanos(System.nanoTime() - started));
             if (text != null) progress.info(text);
             DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
             if (status == DmsStatus.FAILED) throw failure(dm);
-            if (!status.streaming()) return dm;
-            List<DmsLeftovers.SlotPosition> slots;
-            try (Connection s = connect(source, "source")) {
-                slots = DmsLeftovers.positions(s, sync).stream().filter(p -> !preexisting.contains(p.name())).toList();
-            } catch (SQLException e) {
-                throw ToolException.runtime("cannot read the replication slots on the source: " + Database.firstLine(e.getMessage()), e);
+            if (!status.streaming() && confirmedEarlier.isPresent()) {
+                figures.put(OUT_SYNC_POINT, sync);
+                figures.put(OUT_CONFIRMED, confirmedEarlier.get());
+                progress.info("dms: an earlier cutover attempt confirmed DMS caught up (" + confirmedEarlier.get() + ")");
+                return dm;
             }
-            if (slots.isEmpty()) {
+            if (status.streaming() && !syncHere) {
+                try (Connection s = connect(source, "source")) {
+                    sync = SyncPoint.take(s);
+                } catch (SQLException e) {
+                    throw ToolException.runtime("cannot take the cutover sync point on the source: " + Database.firstLine(e.getMessage()), e);
+                }
+                syncHere = true;
+                journal.putOutput(Step.CUTOVER, OUT_SYNC_POINT, sync);
+                progress.info("dms: waiting until DMS has replicated everything up to the source's WAL position " + sync);
+            }
+            List<SyncPoint.Confirmation> slots = List.of();
+            if (sync != null) {
+                try (Connection s = connect(source, "source")) {
+                    slots = SyncPoint.confirmations(s, DmsLeftovers.SLOT_PREFIX, sync).stream()
+                            .filter(p -> !preexisting.contains(p.slot())).toList();
+                } catch (SQLException e) {
+                    throw ToolException.runtime("cannot read the replication slots on the source: " + Database.firstLine(e.getMessage()), e);
+                }
+            }
+            if (!slots.isEmpty() && slots.stream().allMatch(SyncPoint.Confirmation::reached)) {
+                journal.putOutput(Step.CUTOVER, OUT_CONFIRMED, slots.get(0).confirmed());
+                figures.put(OUT_SYNC_POINT, sync);
+                figures.put(OUT_CONFIRMED, slots.get(0).confirmed());
+                DataMigrationStatistics st = dm.dataMigrationStatistics();
+                if (st != null && st.cdcLatency() != null) figures.put("cdcLatencyReported", String.valueOf(st.cdcLatency()));
+                progress.info("dms: caught up: " + slots.stream().map(p -> p.slot() + " confirmed " + p.confirmed())
+                        .collect(java.util.stream.Collectors.joining(", ")) + " >= " + sync);
+                return dm;
+            }
+            if (slots.isEmpty() && status.streaming()) {
                 throw ToolException.runtime("cannot confirm that DMS caught up: no replication slot named " + DmsLeftovers.SLOT_PREFIX
                         + "* appeared on the source since DMS started, so the tool cannot check DMS's position. Stop "
                         + dm.dataMigrationName() + " yourself once nothing writes to the source and DMS shows no backlog, then re-run cutover");
             }
-            if (slots.stream().allMatch(DmsLeftovers.SlotPosition::reached)) {
-                figures.put("cdcConfirmedPosition", slots.get(0).confirmed());
-                DataMigrationStatistics st = dm.dataMigrationStatistics();
-                if (st != null && st.cdcLatency() != null) figures.put("cdcLatencyReported", String.valueOf(st.cdcLatency()));
-                progress.info("dms: caught up: " + slots.stream().map(p -> p.name() + " confirmed " + p.confirmed()).collect(java.util.stream.Collectors.joining(", "))
-                        + " >= " + sync);
-                return dm;
+            if (status == DmsStatus.STOPPED) {
+                throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " stopped" + StatusLine.stopDetails(dm)
+                        + " before cutover confirmed it replicated everything" + (sync == null ? "" : " up to " + sync)
+                        + ": changes made on the source since may be missing on the target, and nothing was removed. Resume it with "
+                        + "`aws dms start-data-migration --data-migration-identifier " + arn + " --start-type resume-processing`, "
+                        + "then run cutover again");
             }
             if (System.nanoTime() > deadline) {
-                throw ToolException.runtime("CDC of " + dm.dataMigrationName() + " did not reach the source's position " + sync + " within "
-                        + Poller.human(options.timeout()) + " (DMS's slot confirmed " + slots.stream().map(DmsLeftovers.SlotPosition::confirmed)
-                        .collect(java.util.stream.Collectors.joining(", ")) + "): is DMS still replicating? Re-run cutover to keep waiting");
+                throw ToolException.runtime("CDC of " + dm.dataMigrationName() + " did not " + (sync == null
+                        ? "stream changes (it is '" + dm.dataMigrationStatus() + "')" : "reach the source's position " + sync
+                        + " (DMS's slot confirmed " + (slots.isEmpty() ? "nothing" : slots.stream().map(SyncPoint.Confirmation::confirmed)
+                        .collect(java.util.stream.Collectors.joining(", "))) + ")") + " within " + Poller.human(options.timeout())
+                        + ": is DMS still replicating? Nothing was stopped or removed; re-run cutover to keep waiting");
             }
             poller.sleep();
             dm = objects.findDataMigration(arn).orElseThrow(() -> ToolException.runtime(
                     "DMS data migration " + initial.dataMigrationName() + " disappeared during cutover"));
+        }
+    }
+
+    /** Sequences forward to the source's position, never back; returns how many are now in step with the source. */
+    private static int carrySequences(Endpoints endpoints, Catalog.Selection selection) {
+        try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
+            return Sequences.carry(s, t, selection.sequences()).size();
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot carry sequence values to the target: " + Database.firstLine(e.getMessage()), e);
         }
     }
 
@@ -559,18 +657,6 @@ public final class DmsEngine implements CopyEngine {
         List<String> deleted = aws("teardown", () -> objects.deleteAll(options.timeout()));
         if (endpoints != null) dropNewLeftovers(ctx.journal(), endpoints.source(), ctx.progress(), false);
         ctx.progress().info(deleted.isEmpty() ? "dms: nothing left to delete" : "dms: teardown done, " + deleted.size() + " DMS object(s) deleted");
-    }
-
-    /**
-     * For {@code cleanup --discover} when the journal is lost: records the DMS objects tagged with the run id in
-     * the (new) journal, so {@link #teardown} deletes them. Returns what it found.
-     */
-    public List<String> discover(RunContext ctx) {
-        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), poller);
-        List<String> found = aws("discover", objects::discover);
-        ctx.progress().info(found.isEmpty() ? "dms: no DMS object tagged with run " + ctx.runId()
-                : "dms: found by tag: " + String.join(", ", found));
-        return found;
     }
 
     // ---------------------------------------------------------------- helpers

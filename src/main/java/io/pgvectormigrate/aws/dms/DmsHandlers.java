@@ -2,6 +2,7 @@ package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.aws.AwsCalls;
 import io.pgvectormigrate.aws.AwsClients;
+import io.pgvectormigrate.aws.AwsHandlers;
 import io.pgvectormigrate.aws.RdsOps;
 import io.pgvectormigrate.aws.ResourceHandler;
 import io.pgvectormigrate.aws.RunNames;
@@ -32,7 +33,18 @@ import java.util.function.Supplier;
 public final class DmsHandlers {
     private DmsHandlers() {}
 
-    /** The handlers for one run; DMS is only called when the journal lists DMS objects or discover asks. */
+    /**
+     * Every kind of resource a run can make, the DMS objects (DMS is called only when the journal lists some or discover
+     * asks) and the temporary cluster's ({@link AwsHandlers#standard}): what {@code cleanup} deletes, in each handler's
+     * order, and {@code status} shows.
+     */
+    public static List<ResourceHandler> everything(AwsClients aws, AwsCalls calls, String runId) {
+        List<ResourceHandler> out = new ArrayList<>(forRun(aws, calls, runId));
+        out.addAll(AwsHandlers.standard(aws, calls));
+        return out;
+    }
+
+    /** The handlers of the DMS objects of one run; DMS is only called when the journal lists DMS objects or discover asks. */
     public static List<ResourceHandler> forRun(AwsClients aws, AwsCalls calls, String runId) {
         Supplier<DmsObjects> objects = () -> new DmsObjects(aws.dms(), DmsOptions.builder().region(aws.region()).build(), runId,
                 null, calls.progress(), new Poller(aws.pacing().poll()));

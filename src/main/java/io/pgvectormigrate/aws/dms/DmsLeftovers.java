@@ -55,52 +55,6 @@ final class DmsLeftovers {
         return slots(c).stream().map(Slot::name).toList();
     }
 
-    /** A DMS slot's confirmed position against a sync point. */
-    record SlotPosition(String name, String confirmed, boolean reached) {}
-
-    /**
-     * Writes a sync point on the source and returns its WAL position: a transactional logical decoding message (which
-     * writes WAL, so the commit is really flushed; pgoutput does not forward such messages unless asked to), committed
-     * with synchronous_commit on, then {@code pg_current_wal_lsn()}. Every change committed before this call is in WAL
-     * before that position, so once the subscriber's slot confirms it, the subscriber has applied all of them. (An empty
-     * transaction would not do: its commit is not flushed, and the position read after it can lag an unflushed change.)
-     */
-    static String writeSyncPoint(Connection c) throws SQLException {
-        boolean auto = c.getAutoCommit();
-        c.setAutoCommit(false);
-        try (Statement st = c.createStatement()) {
-            st.execute("SET LOCAL synchronous_commit = on");
-            st.execute("SELECT pg_logical_emit_message(true, 'pgvector-migrate', 'cutover sync point')");
-            c.commit();
-        } catch (SQLException e) {
-            c.rollback();
-            throw e;
-        } finally {
-            c.setAutoCommit(auto);
-        }
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-            rs.next();
-            return rs.getString(1);
-        }
-    }
-
-    /** DMS's slots on this database with their confirmed position, and whether it reached {@code lsn}. */
-    static List<SlotPosition> positions(Connection c, String lsn) throws SQLException {
-        List<SlotPosition> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT slot_name, confirmed_flush_lsn::text, COALESCE(confirmed_flush_lsn >= ?::pg_lsn, false)
-                FROM pg_replication_slots
-                WHERE starts_with(slot_name, ?) AND slot_type = 'logical' AND database = current_database()
-                ORDER BY slot_name""")) {
-            ps.setString(1, lsn);
-            ps.setString(2, SLOT_PREFIX);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(new SlotPosition(rs.getString(1), rs.getString(2), rs.getBoolean(3)));
-            }
-        }
-        return out;
-    }
-
     /** Returns false when it was already gone. */
     static boolean dropPublication(Connection c, String name) throws SQLException {
         if (!publications(c).contains(name)) return false;

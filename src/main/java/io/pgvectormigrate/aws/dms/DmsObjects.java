@@ -384,47 +384,6 @@ final class DmsObjects {
         return findDataMigration(id);
     }
 
-    // ---------------------------------------------------------------- discover (journal lost)
-
-    /**
-     * Finds the run's DMS objects by their run-id tag (and the subnet group by its run-derived name) and records
-     * them in the journal, so teardown deletes them when the journal that created them is lost.
-     */
-    List<String> discover() {
-        List<String> found = new ArrayList<>();
-        for (DataMigration d : allDataMigrations()) adoptIfOurs(KIND_DATA_MIGRATION, d.dataMigrationName(), d.dataMigrationArn(), found);
-        for (MigrationProject p : pages(m -> DmsErrors.call("DescribeMigrationProjects", () -> dms.describeMigrationProjects(b -> b.marker(m))),
-                DescribeMigrationProjectsResponse::marker, DescribeMigrationProjectsResponse::migrationProjects)) {
-            adoptIfOurs(KIND_PROJECT, p.migrationProjectName(), p.migrationProjectArn(), found);
-        }
-        for (DataProvider p : pages(m -> DmsErrors.call("DescribeDataProviders", () -> dms.describeDataProviders(b -> b.marker(m))),
-                DescribeDataProvidersResponse::marker, DescribeDataProvidersResponse::dataProviders)) {
-            adoptIfOurs(KIND_DATA_PROVIDER, p.dataProviderName(), p.dataProviderArn(), found);
-        }
-        for (InstanceProfile p : pages(m -> DmsErrors.call("DescribeInstanceProfiles", () -> dms.describeInstanceProfiles(b -> b.marker(m))),
-                DescribeInstanceProfilesResponse::marker, DescribeInstanceProfilesResponse::instanceProfiles)) {
-            adoptIfOurs(KIND_INSTANCE_PROFILE, p.instanceProfileName(), p.instanceProfileArn(), found);
-        }
-        if (findSubnetGroup(names.subnetGroup()).isPresent()) {
-            journal.recordResource(KIND_SUBNET_GROUP, names.subnetGroup(), Map.of("state", "discovered", "region", region()));
-            found.add("replication-subnet-group " + names.subnetGroup());
-        }
-        return found;
-    }
-
-    private void adoptIfOurs(String kind, String name, String arn, List<String> found) {
-        List<Tag> tags;
-        try {
-            tags = DmsErrors.call("ListTagsForResource", () -> dms.listTagsForResource(b -> b.resourceArn(arn))).tagList();
-        } catch (ResourceNotFoundException e) {
-            return;
-        }
-        if (tags.stream().anyMatch(t -> DmsNames.TAG_RUN_ID.equals(t.key()) && names.runId().equals(t.value()))) {
-            journal.recordResource(kind, name, Map.of("arn", arn, "state", "discovered", "region", region()));
-            found.add(kind.substring(4) + " " + name);
-        }
-    }
-
     // ---------------------------------------------------------------- delete
 
     /** Deletes every live DMS object of the run in dependency order; tolerant of objects already gone. */

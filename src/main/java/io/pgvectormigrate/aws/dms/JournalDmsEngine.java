@@ -62,9 +62,14 @@ public final class JournalDmsEngine implements CopyEngine {
         this.regionSubnetZones = regionSubnetZones;
     }
 
-    /** The journal's defaults: network of the target, its secret, and the temporary cluster's tool-owned secret. */
+    /**
+     * The journal's defaults: network of the target, its secret, the temporary cluster's tool-owned secret, and the type
+     * of the data migration the run created (so cutover and teardown judge the migration that exists, whatever flags
+     * they are given).
+     */
     public static DmsOptions.Builder defaults(Journal j, String region) {
         DmsOptions.Builder b = DmsOptions.builder().region(region);
+        recordedType(j).ifPresent(b::migrationType);
         List<String> subnets = split(j.parameter(P_SUBNETS).orElse(null));
         if (!subnets.isEmpty()) b.subnetIds(subnets);
         b.subnetZones(io.pgvectormigrate.aws.SubnetZones.parse(j.parameter(io.pgvectormigrate.aws.TargetInfo.P_SUBNET_ZONES).orElse(null)));
@@ -77,7 +82,7 @@ public final class JournalDmsEngine implements CopyEngine {
         return b;
     }
 
-    /** The options for this run now. */
+    /** The options for this run now; a migration type other than the one the run's data migration has is bad input. */
     public DmsOptions options(Journal j) {
         DmsOptions.Builder b = settings.apply(defaults(j, region));
         if (b.missingZones()) {
@@ -85,7 +90,18 @@ public final class JournalDmsEngine implements CopyEngine {
             if (regionZones == null) regionZones = regionSubnetZones.get();
             b.addSubnetZones(regionZones);
         }
-        return b.build();
+        DmsOptions o = b.build();
+        recordedType(j).filter(t -> t != o.migrationType()).ifPresent(t -> {
+            throw ToolException.usage("run " + j.runId() + "'s DMS data migration is " + t.api() + ", not " + o.migrationType().api()
+                    + ": drop --dms-migration-type (or dms.migrationType) to continue it, or start a new run with another --run-id");
+        });
+        return o;
+    }
+
+    /** The type of the data migration the run created (recorded with it before the create call), if any. */
+    private static Optional<DmsOptions.MigrationType> recordedType(Journal j) {
+        return j.resourcesOfKind(DmsObjects.KIND_DATA_MIGRATION).stream().map(r -> r.attribute("type"))
+                .filter(java.util.Objects::nonNull).findFirst().map(DmsOptions.MigrationType::of);
     }
 
     private DmsEngine engine(RunContext ctx) {

@@ -84,7 +84,8 @@ class ModelCheckTest {
         client.describeDataMigrations(b -> b.maxRecords(20)); // the Consumer overload comes through the request overload
         assertEquals(1, seen.size());
         assertEquals(before + 1, ContractRecorder.counts().get("dms:DescribeDataMigrations"));
-        assertThrows(AssertionError.class, () -> client.describeDataMigrations(b -> b.marker("m".repeat(2000))));
+        assertThrows(AssertionError.class, () -> ContractRecorder.expectingViolation(
+                () -> client.describeDataMigrations(b -> b.marker("m".repeat(2000)))));
         assertEquals(1, seen.size(), "the refused request never reached the fake");
     }
 }

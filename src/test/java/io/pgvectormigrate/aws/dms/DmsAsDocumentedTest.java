@@ -77,7 +77,33 @@ class DmsAsDocumentedTest {
         // the same command again (a resumed run): the clean Stop is the end of the load, never a reason to reload
         f.engine().migrate(f.ctx("nostats"), f.endpoints());
         assertEquals(1, count(f, "StartDataMigration"), "no reload-target after a clean stop: " + f.fake.calls());
+        // cutover finds its own evidence: every table's row count, on both sides
+        f.engine().cutover(f.ctx("nostats"), f.endpoints());
+        assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("the row counts of all 1 table(s) match")), String.join("\n", f.progressLines));
         f.engine().teardown(f.ctx("nostats"), f.endpoints());
+    }
+
+    /** A full load someone stopped halfway, with no statistics to say so: cutover counts rows and refuses. */
+    @Test
+    void withoutStatisticsCutoverRefusesAFullLoadStoppedHalfway(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.fake.statistics(FakeDms.Statistics.NONE);
+        f.bedrockChat(40, 2);
+        db.both("CREATE TABLE notes(id int PRIMARY KEY)", "CREATE TABLE tags(id int PRIMARY KEY)");
+        Sql.exec(db.source(), "INSERT INTO notes SELECT generate_series(1, 10)", "INSERT INTO tags SELECT generate_series(1, 10)");
+        f.fake.crash("DescribeDataMigrations", FakeDms.When.AFTER, 5);
+        assertThrows(FakeDms.FakeCrash.class, () -> f.engine().migrate(f.ctx("halfnostats"), f.endpoints()));
+        f.fake.clearCrashes();
+        f.fake.stopDataMigration(b -> b.dataMigrationIdentifier("pgvm-halfnostats-dms"));
+        // Stopped without statistics: migrate cannot tell a finished load from a stopped one, and says verify judges
+        CopyEngine.Result r = f.engine().migrate(f.ctx("halfnostats"), f.endpoints());
+        assertTrue(r.summary().contains("verify judges"), r.summary());
+        ToolException e = assertThrows(ToolException.class, () -> f.engine().cutover(f.ctx("halfnostats"), f.endpoints()));
+        assertEquals(ExitCode.RUNTIME_FAILURE, e.exitCode());
+        assertTrue(e.getMessage().contains("the row counts differ") && e.getMessage().contains("public.tags (source 10, target 0)")
+                && e.getMessage().contains("Nothing was cut over"), e.getMessage());
+        assertEquals(1, count(f, "StartDataMigration"), "the tool does not reload by itself");
+        f.engine().teardown(f.ctx("halfnostats"), f.endpoints());
     }
 
     @Test

@@ -288,6 +288,16 @@ class DmsEngineTest {
         ToolException missing = assertThrows(ToolException.class, () -> f.engine().migrate(f.ctx("bad1"), f.endpoints()));
         assertEquals(ExitCode.USAGE, missing.exitCode());
         assertTrue(missing.getMessage().contains("run prepare-target first"), missing.getMessage());
+        ToolException missingInPreflight = assertThrows(ToolException.class, () -> f.engine().preflight(f.ctx("bad1"), f.endpoints()));
+        assertTrue(missingInPreflight.getMessage().contains("run prepare-target first"), missingInPreflight.getMessage());
+
+        // a column the target lacks is refused by preflight too, as the native engine's preflight refuses it
+        Sql.exec(db.source(), "ALTER TABLE items ADD COLUMN note text");
+        Sql.exec(db.target(), "CREATE TABLE items(id int PRIMARY KEY)");
+        ToolException column = assertThrows(ToolException.class, () -> f.engine().preflight(f.ctx("bad1"), f.endpoints()));
+        assertEquals(ExitCode.USAGE, column.exitCode());
+        assertTrue(column.getMessage().contains("the target lacks column(s) public.items.note"), column.getMessage());
+        Sql.exec(db.target(), "ALTER TABLE items ADD COLUMN note text");
 
         ToolException opts = assertThrows(ToolException.class, () -> f.engine(f.options().subnetIds(List.of()).securityGroupIds(List.of())
                 .sslMode(DmsOptions.SslMode.VERIFY_FULL).roleArn("not-an-arn").build()).preflight(f.ctx("bad1"), f.endpoints()));
@@ -373,6 +383,29 @@ class DmsEngineTest {
         assertTrue(ctx.journal().resourcesOfKind("dms.replication-subnet-group").isEmpty());
     }
 
+    /** After-load (deferred indexes, REINDEX, ANALYZE) works on exactly the run's tables, not on what the patterns match later. */
+    @Test
+    void afterLoadWorksOnExactlyTheSelectedTables(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.bedrockChat(10, 1);
+        db.both("CREATE TABLE notes (id int PRIMARY KEY)");
+        List<TableFilter> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        DmsEngine engine = new DmsEngine(f.client, f.options().build(), (target, tables, progress) -> seen.add(tables));
+        TableFilter patterns = new TableFilter(List.of(), List.of("items", "note*"), List.of());
+        RunContext ctx = f.ctx("exact1");
+        engine.migrate(ctx, f.endpoints(patterns));
+        Sql.exec(db.target(), "CREATE TABLE notes_archive (id int PRIMARY KEY)"); // made on the target since, matching note*
+        engine.cutover(ctx, f.endpoints(patterns));
+        assertEquals(2, seen.size());
+        for (TableFilter tables : seen) {
+            assertEquals(List.of(new io.pgvectormigrate.pg.TableId("public", "items"), new io.pgvectormigrate.pg.TableId("public", "notes")),
+                    tables.only(), tables.describe());
+            assertFalse(tables.matches("public", "notes_archive"));
+        }
+        engine.teardown(ctx, f.endpoints(patterns));
+    }
+
+    /** With the journal lost, cleanup's handlers (what operators run) find the run's objects by tag and delete only those. */
     @Test
     void withTheJournalLostDiscoverFindsTheRunsObjectsByTagAndTeardownDeletesOnlyThose(PgServers.DbPair db) throws Exception {
         DmsFixture f = new DmsFixture(db, work);
@@ -381,15 +414,28 @@ class DmsEngineTest {
         f.engine().migrate(f.ctx("other1"), f.endpoints());
         assertEquals(12, f.fake.inventory().size());
 
-        DmsFixture again = new DmsFixture(db, work.resolve("fresh-work-dir"));
-        RunContext fresh = again.ctx("lost1");
-        DmsEngine engine = new DmsEngine(f.client, f.options().build(), (t, x, p) -> { });
-        List<String> found = engine.discover(fresh);
+        io.pgvectormigrate.aws.AwsClients clients = new io.pgvectormigrate.aws.AwsClients() {
+            @Override public String region() { return FakeDms.REGION; }
+            @Override public software.amazon.awssdk.services.rds.RdsClient rds() {
+                return io.pgvectormigrate.aws.contract.ContractRecorder.wrap(software.amazon.awssdk.services.rds.RdsClient.class,
+                        new io.pgvectormigrate.aws.fake.FakeRds(FakeDms.REGION, new io.pgvectormigrate.aws.fake.Faults()));
+            }
+            @Override public software.amazon.awssdk.services.secretsmanager.SecretsManagerClient secretsManager() { throw new AssertionError(); }
+            @Override public software.amazon.awssdk.services.cloudformation.CloudFormationClient cloudFormation() { throw new AssertionError(); }
+            @Override public software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient dms() { return f.client; }
+            @Override public io.pgvectormigrate.aws.Pacing pacing() { return io.pgvectormigrate.aws.Pacing.immediate(); }
+        };
+        io.pgvectormigrate.aws.AwsCalls calls = new io.pgvectormigrate.aws.AwsCalls(clients.pacing(), f.progress());
+        io.pgvectormigrate.aws.AwsCleanup cleanup = new io.pgvectormigrate.aws.AwsCleanup(clients, calls, DmsHandlers.forRun(clients, calls, "lost1"));
+        List<io.pgvectormigrate.aws.AwsCleanup.Item> found = cleanup.inspect(null, "lost1", true);
         assertEquals(6, found.size(), found.toString());
-        engine.teardown(fresh, null);
+        assertTrue(found.stream().allMatch(i -> i.action() == io.pgvectormigrate.aws.AwsCleanup.Action.DELETE), found.toString());
+        Journal fresh = Journal.open(work.resolve("fresh-work-dir"), "lost1", "cleanup", java.time.Clock.systemUTC());
+        cleanup.execute(fresh, "lost1", "tags", found, new io.pgvectormigrate.aws.AwsCleanup.Options(true, false, false, Duration.ofSeconds(30)));
         assertEquals(6, f.fake.inventory().size());
         assertTrue(f.fake.inventory().stream().allMatch(i -> i.contains("pgvm-other1-dms")), f.fake.inventory().toString());
-        assertEquals(List.of(), engine.discover(again.ctx("lost1")));
+        assertTrue(fresh.liveResourcesNewestFirst().isEmpty(), "what was found and deleted is journaled as deleted");
+        assertEquals(List.of(), cleanup.inspect(null, "lost1", true));
         f.engine().teardown(f.ctx("other1"), f.endpoints());
         assertEquals(List.of(), f.fake.inventory());
     }

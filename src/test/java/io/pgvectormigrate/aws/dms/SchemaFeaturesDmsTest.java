@@ -98,7 +98,7 @@ class SchemaFeaturesDmsTest {
 
         RunContext ctx = f.ctx("features");
         // the real finisher: deferred indexes are rebuilt from their recorded definitions
-        DmsEngine engine = new DmsEngine(f.fake, f.options().migrationType(type).build());
+        DmsEngine engine = new DmsEngine(f.client, f.options().migrationType(type).build());
         engine.checkSource(ctx, ep);
         engine.preflight(ctx, ep);
         engine.migrate(ctx, ep);
