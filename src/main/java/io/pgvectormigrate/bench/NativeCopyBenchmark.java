@@ -5,6 +5,7 @@ import io.pgvectormigrate.engine.NativeOptions;
 import io.pgvectormigrate.local.LocalPostgres;
 import io.pgvectormigrate.local.PgBinaries;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Endpoints;
@@ -156,9 +157,9 @@ public final class NativeCopyBenchmark {
             ConnectionSpec source = pair.source.connection("bench");
             if (s.keep() && marker.equals(Bench.comment(pair.source, "bench"))) {
                 p.info(String.format(Locale.ROOT, "using the source database kept by an earlier run (%,d rows)", s.rows()));
-                dropTargets(pair);
+                dropLeftovers(pair);
             } else {
-                dropTargets(pair);
+                dropLeftovers(pair);
                 Bench.exec(pair.source.connection("postgres"), "DROP DATABASE IF EXISTS bench", "CREATE DATABASE bench");
                 p.info(String.format(Locale.ROOT, "generating %,d Bedrock Chat rows (%d bots) on the source", s.rows(), s.bots()));
                 try (Connection c = Bench.open(source)) {
@@ -270,13 +271,41 @@ public final class NativeCopyBenchmark {
         return Bench.median(m.copyRuns().stream().mapToDouble(Double::doubleValue).toArray());
     }
 
-    /** Target databases an earlier run left behind (a kept directory after an interrupted run). */
-    private static void dropTargets(Bench.Pair pair) throws SQLException {
+    /**
+     * What an earlier, interrupted run left behind in a kept directory: target databases (a subscription in one is
+     * detached from its slot first, or the database cannot be dropped) and, on the source, the replication slots and
+     * publications of the benchmark's runs, which would hold WAL.
+     */
+    private static void dropLeftovers(Bench.Pair pair) throws SQLException {
+        List<String> dbs = new ArrayList<>();
         try (Connection c = Bench.open(pair.target.connection("postgres")); var st = c.createStatement();
              var rs = st.executeQuery("SELECT datname FROM pg_database WHERE datname ~ '^(native|pgcopydb|pipe|dump)_'")) {
-            List<String> dbs = new ArrayList<>();
             while (rs.next()) dbs.add(rs.getString(1));
-            for (String db : dbs) st.execute("DROP DATABASE " + db);
+        }
+        for (String db : dbs) {
+            List<String> subs = new ArrayList<>();
+            try (Connection c = Bench.open(pair.target.connection(db)); var st = c.createStatement()) {
+                try (var rs = st.executeQuery("SELECT subname FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())")) {
+                    while (rs.next()) subs.add(Sql.ident(rs.getString(1)));
+                }
+                for (String sub : subs) {
+                    st.execute("ALTER SUBSCRIPTION " + sub + " DISABLE");
+                    st.execute("ALTER SUBSCRIPTION " + sub + " SET (slot_name = NONE)");
+                    st.execute("DROP SUBSCRIPTION " + sub);
+                }
+            }
+            Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + Sql.ident(db));
+        }
+        Bench.exec(pair.source.connection("postgres"),
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'pgvm\\_bench\\_%' AND NOT active");
+        if (Bench.comment(pair.source, "bench") != null) {
+            try (Connection c = Bench.open(pair.source.connection("bench")); var st = c.createStatement()) {
+                List<String> pubs = new ArrayList<>();
+                try (var rs = st.executeQuery("SELECT pubname FROM pg_publication WHERE pubname LIKE 'pgvm\\_bench\\_%'")) {
+                    while (rs.next()) pubs.add(Sql.ident(rs.getString(1)));
+                }
+                for (String pub : pubs) st.execute("DROP PUBLICATION " + pub);
+            }
         }
     }
 
@@ -709,7 +738,7 @@ public final class NativeCopyBenchmark {
             sb.append(String.format(Locale.ROOT, "%nWhere the native path's time went (median run, %.1f s, load average %s at its start):%n%n", b.total(), b.load()));
             sb.append("| phase | seconds | share |\n| --- | ---: | ---: |\n");
             row(sb, "prepare-target (Flyway, schema from the source, indexes deferred)", b.prepare(), b.total());
-            row(sb, "migrate: initial copy (" + b.streams() + " streams)", b.copy(), b.total());
+            row(sb, "migrate: initial copy (" + b.streams() + (b.streams() == 1 ? " stream)" : " streams)"), b.copy(), b.total());
             row(sb, "migrate: after-load (index builds, ANALYZE)", b.afterLoadInMigrate(), b.total());
             row(sb, "migrate: the rest (slot, publication, subscription, sequences, waits)", b.migrate() - b.copy() - b.afterLoadInMigrate(), b.total());
             row(sb, "cutover: after-load again (finds the indexes built)", b.afterLoadInCutover(), b.total());

@@ -32,7 +32,7 @@ class BenchmarkCopyTest {
         assertTrue(pgcopydb ? r.out().contains("whole native path / pgcopydb clone: **")
                 : r.out().contains("not installed: apt-get install pgcopydb"), r.out());
         // where the time went: phases, both sides' copy streams, the index builds, the JVM start
-        assertTrue(r.out().contains("| migrate: initial copy (1 streams) |"), r.out());
+        assertTrue(r.out().contains("| migrate: initial copy (1 stream) |"), r.out());
         assertTrue(r.out().contains("source stream 1 (COPY ... TO STDOUT)"), r.out());
         assertTrue(r.out().contains("public.idx_items_embedding (ivfflat): recreated in"), r.out());
         assertTrue(r.out().contains("three commands in three JVMs would add"), r.out());
