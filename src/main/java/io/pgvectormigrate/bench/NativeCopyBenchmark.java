@@ -354,7 +354,7 @@ public final class NativeCopyBenchmark {
 
                 @Override
                 public void again(ConnectionSpec t, TableFilter tables, Progress prog) {
-                    pass(t, tables, prog, TargetPreparer.AfterLoadOptions.again());
+                    pass(t, tables, prog, TargetPreparer.AfterLoadOptions.defaults());
                 }
 
                 private void pass(ConnectionSpec t, TableFilter tables, Progress prog, TargetPreparer.AfterLoadOptions o) {

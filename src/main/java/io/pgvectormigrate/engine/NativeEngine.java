@@ -325,7 +325,7 @@ public final class NativeEngine implements CopyEngine {
      */
     private void afterLoad(ConnectionSpec target, Catalog.Selection selection, Progress p, boolean again) {
         if (selection.isEmpty()) return;
-        p.info(again ? "  after load again: any index still missing, statistics the streamed changes made stale"
+        p.info(again ? "  after load again: any index still missing, statistics with the streamed changes"
                 : "  after load: building deferred indexes, rebuilding vector indexes, analyzing");
         long t0 = System.nanoTime();
         if (again) options.afterLoad().again(target, selection.exactly(), p);

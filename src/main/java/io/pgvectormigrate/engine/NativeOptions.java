@@ -101,21 +101,8 @@ public record NativeOptions(InitialCopy initialCopy, int jobs, long chunkBytes, 
             run(target, tables, progress);
         }
 
-        /**
-         * {@link TargetPreparer#afterLoad}; at cutover it finds the indexes built and analyzes only the tables whose
-         * statistics the changes streamed since migrate made stale (the copy's ANALYZE is not repeated for nothing).
-         */
-        AfterLoad TARGET_PREPARER = new AfterLoad() {
-            @Override
-            public void run(ConnectionSpec target, TableFilter tables, Progress progress) {
-                TargetPreparer.afterLoad(target, tables, progress);
-            }
-
-            @Override
-            public void again(ConnectionSpec target, TableFilter tables, Progress progress) {
-                TargetPreparer.afterLoad(target, tables, TargetPreparer.AfterLoadOptions.again(), progress);
-            }
-        };
+        /** {@link TargetPreparer#afterLoad}; at cutover it finds the indexes built and analyzes again (changes streamed since). */
+        AfterLoad TARGET_PREPARER = TargetPreparer::afterLoad;
     }
 
     /** Points where a test can interrupt a run as a crash would (throw from them). */

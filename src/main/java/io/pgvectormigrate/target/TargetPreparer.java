@@ -63,26 +63,16 @@ public final class TargetPreparer {
     public record AfterLoadResult(String summary, List<IndexAction> indexes, List<String> analyzed, double seconds) {}
 
     /**
-     * Settings for the after-load index builds; never lowers what the server already allows.
+     * Settings for the after-load index builds; never lowers what the server already allows. Every pass analyzes every
+     * selected table, cutover's too: the statistics counters of rows a subscription applied may not be reported yet
+     * when cutover looks, and an ANALYZE samples a bounded number of rows, so it costs little at any size.
      *
      * @param maintenanceWorkMem memory per build (ivfflat's k-means and hnsw's graph want plenty)
      * @param parallelWorkers    max_parallel_maintenance_workers for the builds (capped by the server's worker limits)
-     * @param onlyStaleStatistics analyze only the tables whose statistics went stale since their last ANALYZE (a pass
-     *                           after one that analyzed, such as cutover's); otherwise every table
      */
-    public record AfterLoadOptions(String maintenanceWorkMem, int parallelWorkers, boolean onlyStaleStatistics) {
-        public AfterLoadOptions(String maintenanceWorkMem, int parallelWorkers) {
-            this(maintenanceWorkMem, parallelWorkers, false);
-        }
-
+    public record AfterLoadOptions(String maintenanceWorkMem, int parallelWorkers) {
         public static AfterLoadOptions defaults() {
             return new AfterLoadOptions("1GB", 4);
-        }
-
-        /** For a pass after one that finished (cutover's): the defaults, analyzing only what went stale since. */
-        public static AfterLoadOptions again() {
-            AfterLoadOptions d = defaults();
-            return new AfterLoadOptions(d.maintenanceWorkMem(), d.parallelWorkers(), true);
         }
     }
 
@@ -333,20 +323,14 @@ public final class TargetPreparer {
                     return second;
                 }, progress);
                 List<String> analyzed = new ArrayList<>();
-                int current = 0;
                 try (Statement st = t.createStatement()) {
                     for (Catalog.Table tr : selected) {
-                        if (options.onlyStaleStatistics() && statisticsCurrent(t, tr)) {
-                            current++;
-                            continue;
-                        }
                         // a partitioned table's ANALYZE samples the whole table and recurses into every partition
                         st.execute("ANALYZE " + tr.id().sql());
                         analyzed.add(tr.id().display());
                     }
                 }
-                progress.info("  analyzed " + analyzed.size() + " table(s)" + (current == 0 ? ""
-                        : "; " + current + " table(s) changed too little since their last ANALYZE to need another"));
+                progress.info("  analyzed " + analyzed.size() + " table(s)");
                 long built = actions.stream().filter(a -> a.action() == IndexAction.Action.RECREATED
                         || a.action() == IndexAction.Action.REINDEXED).count();
                 double secs = (System.nanoTime() - started) / 1e9;
@@ -405,25 +389,6 @@ public final class TargetPreparer {
     private static void buildSettings(Connection c, AfterLoadOptions options) throws SQLException {
         raiseSetting(c, "maintenance_work_mem", options.maintenanceWorkMem(), true);
         raiseSetting(c, "max_parallel_maintenance_workers", String.valueOf(options.parallelWorkers()), false);
-    }
-
-    /**
-     * Whether a table's statistics are as current as autovacuum would keep them: analyzed (by hand or by autovacuum),
-     * and changed since by no more than autovacuum_analyze_threshold + autovacuum_analyze_scale_factor x its rows. A
-     * partitioned table is never judged current: autovacuum does not analyze it, and its own counters say little.
-     */
-    static boolean statisticsCurrent(Connection c, Catalog.Table table) throws SQLException {
-        if (table.partitioned()) return false;
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT coalesce(s.last_analyze, s.last_autoanalyze) IS NOT NULL
-                       AND s.n_mod_since_analyze <= current_setting('autovacuum_analyze_threshold')::float8
-                           + current_setting('autovacuum_analyze_scale_factor')::float8 * greatest(c.reltuples, 0)
-                FROM pg_class c JOIN pg_stat_all_tables s ON s.relid = c.oid WHERE c.oid = ?::regclass""")) {
-            ps.setString(1, table.id().sql());
-            try (java.sql.ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getBoolean(1);
-            }
-        }
     }
 
     /** Sets a session setting to {@code wanted} unless the session already has more. */
