@@ -21,9 +21,9 @@ import java.util.Locale;
  *       (a parallel scan), the target {@code 1 + max_parallel_maintenance_workers} (a parallel index build, its bulk
  *       write); and at most half of its free connections, so the application keeps the rest;</li>
  *   <li>this machine: every stream is a relay thread here, at most 2 per core; when a server runs on this machine (a
- *       loopback or local address, or a Unix socket) its backends share these cores: one stream per 2 cores, since a
- *       stream keeps the target's backend busy (the bottleneck, about one core) and the source's backend and the relay
- *       most of another. More streams than that only add contention: measured here on 2 cores, a second stream into the
+ *       loopback or local address, or a Unix socket, confirmed by the address the server sees) its backends share
+ *       these cores: one stream per 2 cores, since a stream keeps the target's backend busy (the bottleneck, about one
+ *       core) and the source's backend and the relay most of another. More streams than that only add contention: measured here on 2 cores, a second stream into the
  *       same table cost the target 20-28% more CPU (relation extension and buffer locks) and made the copy slower.</li>
  * </ul>
  *
@@ -77,7 +77,17 @@ record CopyStreams(int streams, String why) {
         int free = (int) Pg.number(c, """
                 SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
                        - (SELECT count(*) FROM pg_stat_activity WHERE coalesce(backend_type, 'client backend') = 'client backend')""");
-        return new Server(side, perOperation, perOperationSetting, free, onThisMachine(spec.host()));
+        String serverAddress = Pg.string(c, "SELECT host(inet_server_addr())").orElse(null);
+        return new Server(side, perOperation, perOperationSetting, free, onThisMachine(spec.host(), serverAddress));
+    }
+
+    /**
+     * Both ends agree the server is here: the host we connect to is local, and the server sees the connection arrive on
+     * a local address of its own, or on a Unix socket ({@code serverAddress} null). A port forward (SSM, a bastion's
+     * SSH tunnel) to {@code localhost} reaches a server that sees its own remote address: not this machine's cores.
+     */
+    static boolean onThisMachine(String host, String serverAddress) {
+        return onThisMachine(host) && (serverAddress == null || onThisMachine(serverAddress));
     }
 
     /** A Unix socket, a loopback address, or an address of one of this machine's interfaces. */

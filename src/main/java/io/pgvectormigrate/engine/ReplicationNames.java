@@ -9,7 +9,7 @@ import io.pgvectormigrate.pipeline.Journal;
  * valid run id (at most 42 characters) always fits.
  */
 public record ReplicationNames(String publication, String slot, String subscription) {
-    public static final String PREFIX = "pgvm_";
+    public static final String PREFIX = io.pgvectormigrate.pg.SyncPoint.TOOL_SLOT_PREFIX;
 
     public static ReplicationNames forRun(String runId) {
         Journal.validateRunId(runId);

@@ -15,6 +15,9 @@ import java.util.List;
  * has applied (and flushed) everything before it, so a confirmed sync point means the target has every such change.
  */
 public final class SyncPoint {
+    /** How the tool's own slots (and publications, subscriptions) begin: never another consumer's. */
+    public static final String TOOL_SLOT_PREFIX = "pgvm_";
+
     private SyncPoint() {}
 
     /** A logical slot of the source's database, the position its consumer confirmed, and whether that reached the sync point. */

@@ -166,7 +166,6 @@ public final class Standalone {
         }
     }
 
-    /** The run's copy began: from then on its engine, tables and databases are fixed. */
     /** A standalone pass's prepare-target step only checks: choices bind once migrate (or cutover) may have made something. */
     private static boolean began(Journal j) {
         return j.step(Step.MIGRATE).attempts() > 0 || j.step(Step.CUTOVER).attempts() > 0;

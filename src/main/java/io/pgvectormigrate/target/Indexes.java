@@ -223,7 +223,7 @@ public final class Indexes {
         // longest first: vector indexes, then the others in the order recorded
         together.sort(java.util.Comparator.comparing((Integer i) -> !isVector(pending.get(i))));
         java.util.concurrent.ConcurrentLinkedQueue<Integer> queue = new java.util.concurrent.ConcurrentLinkedQueue<>(together);
-        java.util.concurrent.atomic.AtomicReference<Exception> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
         List<Thread> helpers = new ArrayList<>();
         List<Connection> others = new ArrayList<>();
         try {
@@ -255,19 +255,21 @@ public final class Indexes {
                 }
             }
         }
-        Exception f = failure.get();
+        Throwable f = failure.get();
         if (f instanceof SQLException se) throw se;
         if (f instanceof RuntimeException re) throw re;
+        if (f instanceof Error err) throw err;
+        if (f != null) throw new IllegalStateException(f);
         return java.util.Arrays.asList(done);
     }
 
     private static void drain(Connection c, ConnectionSpec spec, List<DeferredIndex> pending,
                               java.util.Queue<Integer> queue, IndexAction[] done,
-                              java.util.concurrent.atomic.AtomicReference<Exception> failure, Progress progress) {
+                              java.util.concurrent.atomic.AtomicReference<Throwable> failure, Progress progress) {
         try {
             Integer i;
             while (failure.get() == null && (i = queue.poll()) != null) done[i] = recreate(c, spec, pending.get(i), progress);
-        } catch (SQLException | RuntimeException e) {
+        } catch (Throwable e) { // an Error in a helper thread must reach the caller, not die with the thread
             failure.compareAndSet(null, e);
         }
     }

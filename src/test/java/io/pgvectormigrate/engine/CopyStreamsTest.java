@@ -94,6 +94,16 @@ class CopyStreamsTest {
     }
 
     @Test
+    void aPortForwardToLocalhostReachesAServerElsewhere() {
+        // the server names the address it received the connection on: its own, remote one through a tunnel
+        assertFalse(CopyStreams.onThisMachine("localhost", "10.0.12.34"));
+        assertFalse(CopyStreams.onThisMachine("127.0.0.1", "192.0.2.10"));
+        assertTrue(CopyStreams.onThisMachine("127.0.0.1", "127.0.0.1"));
+        assertTrue(CopyStreams.onThisMachine("/var/run/postgresql", null), "a Unix socket: the server has no address to name");
+        assertFalse(CopyStreams.onThisMachine("192.0.2.10", null));
+    }
+
+    @Test
     void freeStreamsTakeATableNobodyIsWritingLargestFirst() {
         TableInfo big = table("big", 4L << 30, 4000);
         TableInfo mid = table("mid", 1L << 30, 1000);

@@ -424,13 +424,15 @@ public final class DmsEngine implements CopyEngine {
         }
         aws("cutover", () -> {
             Optional<DataMigration> found = objects.runDataMigration();
+            if (found.isEmpty()) goneBeforeCutover(objects, journal, endpoints, selection, progress, figures);
             if (found.isPresent()) {
                 // a copy DMS has not finished (or cannot show it replicated everything) is never stopped and cut over
                 DataMigration dm = options.migrationType().cdc()
                         ? caughtUp(objects, found.get(), journal, endpoints.source(), progress, figures)
                         : fullLoadFinished(found.get(), objects.names().runId());
                 if (!options.migrationType().cdc() && completion(dm) == Completion.UNKNOWN) {
-                    rowCountsMatch(dm, endpoints, selection, progress, figures);
+                    rowCountsMatch(dm.dataMigrationName() + " stopped" + StatusLine.stopDetails(dm) + " without statistics",
+                            dm.dataMigrationArn(), endpoints, selection, progress, figures);
                 }
                 if (DmsStatus.of(dm.dataMigrationStatus()).active()) {
                     progress.info("dms: stopping " + dm.dataMigrationName());
@@ -443,6 +445,12 @@ public final class DmsEngine implements CopyEngine {
         });
         List<String> dropped = dropNewLeftovers(journal, endpoints.source(), progress, true);
         figures.put("leftoversDropped", String.valueOf(dropped.size()));
+        if (figures.containsKey(FIG_UNRECOGNIZED_SLOTS)) {
+            // judged as DMS's only to be stricter: a slot not named as DMS's are observed to be is never dropped here
+            progress.info("dms: replication slot(s) " + figures.get(FIG_UNRECOGNIZED_SLOTS) + " on the source confirmed the sync point but "
+                    + "are not named as DMS's slots are (" + DmsLeftovers.SLOT_PREFIX + "*), so they were kept: if one is DMS's, it holds WAL "
+                    + "until dropped (SELECT pg_drop_replication_slot('NAME') on the source, once DMS is stopped)");
+        }
         int sequences = carrySequences(endpoints, selection);
         figures.put("sequencesSet", String.valueOf(sequences));
         // the selected tables exactly: never one created on the target since, whatever the filter's patterns match
@@ -465,7 +473,7 @@ public final class DmsEngine implements CopyEngine {
      * sent says every table loaded. A full load copies a source the application no longer writes, so exact row counts
      * of every selected table, on both sides, are the tool's own evidence before it calls the copy finished.
      */
-    private void rowCountsMatch(DataMigration dm, Endpoints endpoints, Catalog.Selection selection, Progress progress,
+    private void rowCountsMatch(String what, String arn, Endpoints endpoints, Catalog.Selection selection, Progress progress,
                                 Map<String, String> figures) {
         List<String> differ = new ArrayList<>();
         try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
@@ -478,14 +486,33 @@ public final class DmsEngine implements CopyEngine {
             throw ToolException.runtime("cannot count rows to confirm DMS's full load: " + Database.firstLine(e.getMessage()), e);
         }
         if (!differ.isEmpty()) {
-            throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " stopped" + StatusLine.stopDetails(dm)
-                    + " without statistics, and the row counts differ on " + differ.size() + " table(s): " + String.join(", ", differ)
-                    + ". Nothing was cut over. Load again from scratch with `aws dms start-data-migration --data-migration-identifier "
-                    + dm.dataMigrationArn() + " --start-type reload-target`, wait for it (the same migrate command), then cut over");
+            throw ToolException.runtime("DMS data migration " + what + ", and the row counts differ on " + differ.size() + " table(s): "
+                    + String.join(", ", differ) + ". Nothing was cut over. "
+                    + (arn == null ? "Start the run again with a new --run-id (its data migration is gone)"
+                    : "Load again from scratch with `aws dms start-data-migration --data-migration-identifier " + arn
+                    + " --start-type reload-target`, wait for it (the same migrate command), then cut over"));
         }
-        progress.info("dms: no statistics from DMS; the row counts of all " + selection.leaves().size()
-                + " table(s) match on source and target");
+        progress.info("dms: " + what + "; the row counts of all " + selection.leaves().size() + " table(s) match on source and target");
         figures.put("rowCountsCompared", String.valueOf(selection.leaves().size()));
+    }
+
+    /**
+     * The run's data migration is gone (cleanup, or deleted in the console) before cutover: nothing DMS can say any more.
+     * A full load is judged by the row counts; a CDC run only when an earlier attempt confirmed its sync point, since
+     * changes made after the load may never have reached the target.
+     */
+    private void goneBeforeCutover(DmsObjects objects, Journal journal, Endpoints endpoints, Catalog.Selection selection,
+                                   Progress progress, Map<String, String> figures) {
+        String name = objects.names().dataMigration();
+        if (!options.migrationType().cdc()) {
+            rowCountsMatch(name + " is gone (deleted before cutover)", null, endpoints, selection, progress, figures);
+            return;
+        }
+        if (journal.output(Step.CUTOVER, OUT_CONFIRMED).isPresent()) return; // an earlier attempt confirmed the sync point
+        throw ToolException.runtime("DMS data migration " + name + " is gone (deleted by cleanup or in the console) before cutover "
+                + "confirmed it replicated every change: changes made on the source after the load may be missing on the target, "
+                + "and nothing was removed. Compare the databases with `verify` while nothing writes to the source; to finish "
+                + "without DMS, give the run up (cutover --abandon --run-id " + objects.names().runId() + ") and run a new migration");
     }
 
     private DataMigration fullLoadFinished(DataMigration dm, String runId) {
@@ -499,6 +526,8 @@ public final class DmsEngine implements CopyEngine {
 
     /** Journal outputs of the cutover step, kept across its attempts: the CDC sync point, and DMS's slot position confirming it. */
     static final String OUT_SYNC_POINT = "cdcSyncPoint", OUT_CONFIRMED = "cdcConfirmedPosition";
+    /** Figure: slots that confirmed the sync point without DMS's usual name (kept on the source). */
+    static final String FIG_UNRECOGNIZED_SLOTS = "slotsKept";
 
     /**
      * CDC catch-up, judged on the databases rather than on CDCLatency (no documented unit, optional, and not bound to
@@ -546,12 +575,21 @@ public final class DmsEngine implements CopyEngine {
                 try (Connection s = connect(source, "source")) {
                     slots = SyncPoint.confirmations(s, DmsLeftovers.SLOT_PREFIX, sync).stream()
                             .filter(p -> !preexisting.contains(p.slot())).toList();
+                    if (slots.isEmpty()) {
+                        // the slot's name is not documented: without one named as observed, every other logical slot of
+                        // the database that is not this tool's must confirm the sync point (stricter, never looser)
+                        slots = SyncPoint.confirmations(s, "", sync).stream()
+                                .filter(p -> !preexisting.contains(p.slot()) && !p.slot().startsWith(SyncPoint.TOOL_SLOT_PREFIX)).toList();
+                    }
                 } catch (SQLException e) {
                     throw ToolException.runtime("cannot read the replication slots on the source: " + Database.firstLine(e.getMessage()), e);
                 }
             }
             if (!slots.isEmpty() && slots.stream().allMatch(SyncPoint.Confirmation::reached)) {
                 journal.putOutput(Step.CUTOVER, OUT_CONFIRMED, slots.get(0).confirmed());
+                List<String> unrecognized = slots.stream().map(SyncPoint.Confirmation::slot)
+                        .filter(n -> !n.startsWith(DmsLeftovers.SLOT_PREFIX)).toList();
+                if (!unrecognized.isEmpty()) figures.put(FIG_UNRECOGNIZED_SLOTS, String.join(",", unrecognized));
                 figures.put(OUT_SYNC_POINT, sync);
                 figures.put(OUT_CONFIRMED, slots.get(0).confirmed());
                 DataMigrationStatistics st = dm.dataMigrationStatistics();
@@ -561,9 +599,10 @@ public final class DmsEngine implements CopyEngine {
                 return dm;
             }
             if (slots.isEmpty() && status.streaming()) {
-                throw ToolException.runtime("cannot confirm that DMS caught up: no replication slot named " + DmsLeftovers.SLOT_PREFIX
-                        + "* appeared on the source since DMS started, so the tool cannot check DMS's position. Stop "
-                        + dm.dataMigrationName() + " yourself once nothing writes to the source and DMS shows no backlog, then re-run cutover");
+                throw ToolException.runtime("cannot confirm that DMS caught up: no logical replication slot of DMS is on the source "
+                        + "database, so the tool cannot check DMS's position. Nothing was stopped or removed. Re-run cutover once DMS "
+                        + "shows " + dm.dataMigrationName() + " replicating (its slot appears when CDC starts), or give the run up "
+                        + "with cutover --abandon --run-id " + objects.names().runId());
             }
             if (status == DmsStatus.STOPPED) {
                 throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " stopped" + StatusLine.stopDetails(dm)

@@ -126,6 +126,50 @@ class DmsAsDocumentedTest {
         f.engine().teardown(f.ctx("half"), f.endpoints());
     }
 
+    /** DMS's slot name is observed, not documented: a slot of another name that DMS made still has to confirm the sync point. */
+    @Test
+    void cdcCutoverConfirmsTheSyncPointOnDmsSlotWhateverItsName(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.fake.slotPrefix("dms_cdc_slot_");
+        f.bedrockChat(40, 2);
+        DmsEngine cdc = f.engine(f.options().migrationType(DmsOptions.MigrationType.FULL_LOAD_AND_CDC).build());
+        RunContext ctx = f.ctx("slotname");
+        cdc.migrate(ctx, f.endpoints());
+        Sql.exec(db.source(), "UPDATE items SET content = 'changed before cutover' WHERE id = (SELECT min(id) FROM items)");
+        cdc.cutover(ctx, f.endpoints());
+        assertEquals(f.digest(db.source()), f.digest(db.target()));
+        assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("dms: caught up: dms_cdc_slot_")), String.join("\n", f.progressLines));
+        // not named as DMS's are observed to be: kept, and said so, never dropped on a guess
+        assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("so they were kept")), String.join("\n", f.progressLines));
+        assertEquals(1, Sql.count(db.source(), "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'dms\\_cdc\\_slot\\_%'"));
+        cdc.teardown(ctx, f.endpoints());
+        Sql.exec(db.source(), "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'dms\\_cdc\\_slot\\_%'");
+    }
+
+    /** A data migration deleted before cutover says nothing any more: a full load is judged by row counts, CDC is refused. */
+    @Test
+    void aDataMigrationDeletedBeforeCutoverIsNeverTakenAsFinished(PgServers.DbPair db) throws Exception {
+        DmsFixture f = new DmsFixture(db, work);
+        f.bedrockChat(30, 2);
+        DmsEngine full = f.engine();
+        RunContext a = f.ctx("gone1");
+        full.migrate(a, f.endpoints());
+        full.teardown(a, f.endpoints()); // cleanup before cutover
+        full.cutover(a, f.endpoints());
+        assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("is gone (deleted before cutover); the row counts of all 1 table(s) match")),
+                String.join("\n", f.progressLines));
+
+        Sql.exec(db.target(), "TRUNCATE items");
+        DmsEngine cdc = f.engine(f.options().migrationType(DmsOptions.MigrationType.FULL_LOAD_AND_CDC).build());
+        RunContext b = f.ctx("gone2");
+        cdc.migrate(b, f.endpoints());
+        cdc.teardown(b, f.endpoints());
+        ToolException e = assertThrows(ToolException.class, () -> cdc.cutover(b, f.endpoints()));
+        assertEquals(ExitCode.RUNTIME_FAILURE, e.exitCode());
+        assertTrue(e.getMessage().contains("is gone") && e.getMessage().contains("before cutover confirmed it replicated every change"),
+                e.getMessage());
+    }
+
     /** Cutover waits for the source slot's confirmed position, not for CDCLatency, which may be missing or never 0. */
     @ParameterizedTest(name = "CDC latency {0}")
     @EnumSource(value = FakeDms.CdcLatency.class, names = {"ABSENT", "NEVER_ZERO"})

@@ -183,6 +183,7 @@ public final class FakeDms implements DatabaseMigrationClient {
     private Statistics statistics = Statistics.ALL;
     private CdcLatency cdcLatencyMode = CdcLatency.SECONDS_BEHIND;
     private int pageSize = 2;
+    private String slotPrefix = DmsLeftovers.SLOT_PREFIX;
     private final Set<String> acceptedDataMigrationFilters = new LinkedHashSet<>();
     private Function<String, String> subnetZones = s -> null;
 
@@ -238,6 +239,12 @@ public final class FakeDms implements DatabaseMigrationClient {
 
     public synchronized FakeDms cdcLatency(CdcLatency mode) {
         cdcLatencyMode = mode;
+        return this;
+    }
+
+    /** The name DMS's slot (and subscription) on the source gets: the prefix is observed, not documented. */
+    public synchronized FakeDms slotPrefix(String prefix) {
+        slotPrefix = prefix;
         return this;
     }
 
@@ -1066,7 +1073,7 @@ public final class FakeDms implements DatabaseMigrationClient {
     }
 
     private String subscription(Dm m) {
-        return DmsLeftovers.SLOT_PREFIX + m.suffix;
+        return slotPrefix + m.suffix;
     }
 
     private String streaming(Dm m) {
