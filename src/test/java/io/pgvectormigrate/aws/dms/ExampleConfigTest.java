@@ -120,7 +120,7 @@ class ExampleConfigTest {
         io.pgvectormigrate.run.MigrationConfig all = io.pgvectormigrate.run.MigrationConfig.parse(out.toString(), "example, uncommented");
         assertEquals("my-new-cluster", all.targetCluster());
         assertEquals("localhost:15433", all.tunnel().target());
-        assertEquals(4, all.nativeEngine().jobs());
+        assertEquals(2, all.nativeEngine().jobs());
         assertEquals(List.of("ann"), all.verify().skip());
         assertEquals("arn:aws:iam::123456789012:role/dms-service", all.dms().serviceAccessRoleArn());
 
