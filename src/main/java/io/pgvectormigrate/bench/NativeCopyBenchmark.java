@@ -526,13 +526,8 @@ public final class NativeCopyBenchmark {
         List<String> cmd = List.of(pgcopydb.toString(), "clone", "--source", uri(pair.source, "bench"), "--target", uri(pair.target, db),
                 "--table-jobs", "2", "--index-jobs", "2", "--dir", work.toString());
         p.info(PGCOPYDB);
-        Bench.Cpu cpu = new Bench.Cpu(pair);
-        double load1 = Bench.load1();
-        double cpu0 = cpu.all();
-        long t0 = System.nanoTime();
-        String output = runTool(cmd, env(bins, pgpass), PGCOPYDB);
-        double secs = Bench.secondsSince(t0);
-        double cpuSeconds = cpu.all() - cpu0;
+        Peer run = peer(pair, cmd, env(bins, pgpass), PGCOPYDB);
+        String output = run.output();
         check(p, pair.target.connection(db), expected, db);
         Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
         deleteTree(work);
@@ -545,7 +540,8 @@ public final class NativeCopyBenchmark {
                 if (in && !l.isBlank()) steps.add(l.stripTrailing());
             }
         }
-        return new Timing(PGCOPYDB, round, secs, Double.NaN, cpuSeconds, load1, "schema, data, primary key and both indexes, VACUUM ANALYZE");
+        return new Timing(PGCOPYDB, round, run.seconds(), Double.NaN, run.cpuSeconds(), run.load(),
+                "schema, data, primary key and both indexes, VACUUM ANALYZE");
     }
 
     private static Timing pipeRun(Progress p, Bench.Pair pair, PgBinaries bins, Path pgpass, int round, String expectedData)
@@ -561,16 +557,11 @@ public final class NativeCopyBenchmark {
                 + "-c 'COPY items TO STDOUT (FORMAT binary)' | \"" + psql + "\" -X -q -h 127.0.0.1 -p " + pair.target.port()
                 + " -U postgres -d " + db + " -c 'COPY items FROM STDIN (FORMAT binary)'";
         p.info(PIPE);
-        Bench.Cpu cpu = new Bench.Cpu(pair);
-        double load1 = Bench.load1();
-        double cpu0 = cpu.all();
-        long t0 = System.nanoTime();
-        runTool(List.of("bash", "-c", cmd), env(bins, pgpass), PIPE);
-        double secs = Bench.secondsSince(t0);
-        double cpuSeconds = cpu.all() - cpu0;
+        Peer run = peer(pair, List.of("bash", "-c", cmd), env(bins, pgpass), PIPE);
         check(p, target, expectedData, db, false);
         Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
-        return new Timing(PIPE, round, secs, secs, cpuSeconds, load1, "data only, into the table with its primary key");
+        return new Timing(PIPE, round, run.seconds(), run.seconds(), run.cpuSeconds(), run.load(),
+                "data only, into the table with its primary key");
     }
 
     private static Timing dumpRestore(Progress p, Bench.Pair pair, PgBinaries bins, Path pgpass, int round, boolean uncompressed,
@@ -586,16 +577,11 @@ public final class NativeCopyBenchmark {
                 + " | PGOPTIONS='-c maintenance_work_mem=1GB -c max_parallel_maintenance_workers=4'"
                 + " \"" + bins.tool("pg_restore") + "\" -h 127.0.0.1 -p " + pair.target.port() + " -U postgres -d " + db;
         p.info(label);
-        Bench.Cpu cpu = new Bench.Cpu(pair);
-        double load1 = Bench.load1();
-        double cpu0 = cpu.all();
-        long t0 = System.nanoTime();
-        runTool(List.of("bash", "-c", cmd), env(bins, pgpass), label);
-        double secs = Bench.secondsSince(t0);
-        double cpuSeconds = cpu.all() - cpu0;
+        Peer run = peer(pair, List.of("bash", "-c", cmd), env(bins, pgpass), label);
         check(p, target, expected, db);
         Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
-        return new Timing(label, round, secs, Double.NaN, cpuSeconds, load1, "data, primary key and both indexes (the after-load settings)");
+        return new Timing(label, round, run.seconds(), Double.NaN, run.cpuSeconds(), run.load(),
+                "data, primary key and both indexes (the after-load settings)");
     }
 
     /** A libpq password file for both instances, so no password appears on a command line or in a tool's log. */
@@ -622,6 +608,19 @@ public final class NativeCopyBenchmark {
 
     private static String uri(LocalPostgres pg, String db) {
         return "postgres://postgres@127.0.0.1:" + pg.port() + "/" + db;
+    }
+
+    /** A peer's timed run: wall seconds, CPU seconds of both instances and the tools, the load average at its start. */
+    private record Peer(String output, double seconds, double cpuSeconds, double load) {}
+
+    private static Peer peer(Bench.Pair pair, List<String> cmd, Map<String, String> env, String label) {
+        Bench.Cpu cpu = new Bench.Cpu(pair);
+        double load = Bench.load1();
+        double cpu0 = cpu.all();
+        long t0 = System.nanoTime();
+        String output = runTool(cmd, env, label);
+        double secs = Bench.secondsSince(t0);
+        return new Peer(output, secs, cpu.all() - cpu0, load);
     }
 
     private static String runTool(List<String> cmd, Map<String, String> env, String label) {

@@ -46,14 +46,7 @@ class StepCommandsResumeTest {
         Path work = dir.resolve(".pgvector-migrate");
 
         // 1. migrate dies mid-copy, after the first chunk is committed on the target
-        NativeOptions dying = NativeOptions.defaults().withJobs(2).withChunkBytes(16 * 1024).withHooks(new NativeOptions.Hooks() {
-            @Override
-            public void afterChunkCopied(String table, int chunk) {
-                throw new Kill("mid-copy");
-            }
-        });
-        assertThrows(Kill.class, () -> Standalone.nativeCopy(Standalone.Copy.migrate(runId, work, TableFilter.ALL, false),
-                db.source(), db.sourceFromTarget(), db.target(), dying, Progress.SILENT, Clock.systemUTC()));
+        migrateKilledMidCopy(db, runId, work);
         Journal afterKill = Journal.load(work, runId, Clock.systemUTC());
         assertEquals(StepStatus.DONE, afterKill.step(Step.PREPARE_TARGET).status());
         assertEquals(StepStatus.RUNNING, afterKill.step(Step.MIGRATE).status(), "the killed step stays RUNNING");
@@ -126,14 +119,7 @@ class StepCommandsResumeTest {
         Fixture.schemaAndRows(db, 300, 40);
         String runId = "killed-copy";
         Path work = dir.resolve(".pgvector-migrate");
-        NativeOptions dying = NativeOptions.defaults().withJobs(2).withChunkBytes(16 * 1024).withHooks(new NativeOptions.Hooks() {
-            @Override
-            public void afterChunkCopied(String table, int chunk) {
-                throw new Kill("mid-copy");
-            }
-        });
-        assertThrows(Kill.class, () -> Standalone.nativeCopy(Standalone.Copy.migrate(runId, work, TableFilter.ALL, false),
-                db.source(), db.sourceFromTarget(), db.target(), dying, Progress.SILENT, Clock.systemUTC()));
+        migrateKilledMidCopy(db, runId, work);
         long partial = Sql.count(db.target(), "SELECT count(*) FROM items");
 
         CliRun.Result c = CliRun.run(Map.of(), dir, "cutover", "--source", url(db.source()), "--target", url(db.target()),
@@ -164,5 +150,17 @@ class StepCommandsResumeTest {
         assertEquals(0, done.exitCode(), done.toString());
         assertEquals(Fixture.itemsHash(db.source()), Fixture.itemsHash(db.target()));
         Fixture.assertNoReplicationLeft(db, runId);
+    }
+
+    /** migrate dies mid-copy, after the first chunk is committed on the target. */
+    private static void migrateKilledMidCopy(PgServers.DbPair db, String runId, Path work) {
+        NativeOptions dying = NativeOptions.defaults().withJobs(2).withChunkBytes(16 * 1024).withHooks(new NativeOptions.Hooks() {
+            @Override
+            public void afterChunkCopied(String table, int chunk) {
+                throw new Kill("mid-copy");
+            }
+        });
+        assertThrows(Kill.class, () -> Standalone.nativeCopy(Standalone.Copy.migrate(runId, work, TableFilter.ALL, false),
+                db.source(), db.sourceFromTarget(), db.target(), dying, Progress.SILENT, Clock.systemUTC()));
     }
 }

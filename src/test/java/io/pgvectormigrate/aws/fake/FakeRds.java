@@ -757,17 +757,23 @@ public final class FakeRds implements RdsClient {
         return DescribeDbInstancesResponse.builder().dbInstances(out).build();
     }
 
-    @Override
-    public synchronized DeleteDbInstanceResponse deleteDBInstance(DeleteDbInstanceRequest r) {
-        enter("DeleteDBInstance");
-        Instance i = instances.get(r.dbInstanceIdentifier());
+    /** DeleteDBInstance and RebootDBInstance both refuse an unknown instance and one that is not available. */
+    private Instance availableInstance(String id) {
+        Instance i = instances.get(id);
         if (i == null) {
-            throw fault(DbInstanceNotFoundException.builder(), "DBInstanceNotFound", "DBInstance " + r.dbInstanceIdentifier() + " not found.", 404);
+            throw fault(DbInstanceNotFoundException.builder(), "DBInstanceNotFound", "DBInstance " + id + " not found.", 404);
         }
         if (!"available".equals(i.status)) {
             throw fault(InvalidDbInstanceStateException.builder(), "InvalidDBInstanceState",
                     "Instance " + i.id + " is not in available state (" + i.status + ").", 400);
         }
+        return i;
+    }
+
+    @Override
+    public synchronized DeleteDbInstanceResponse deleteDBInstance(DeleteDbInstanceRequest r) {
+        enter("DeleteDBInstance");
+        Instance i = availableInstance(r.dbInstanceIdentifier());
         i.status = "deleting";
         i.ticks = transitionPolls;
         faults.changed("DeleteDBInstance");
@@ -777,14 +783,7 @@ public final class FakeRds implements RdsClient {
     @Override
     public synchronized RebootDbInstanceResponse rebootDBInstance(RebootDbInstanceRequest r) {
         enter("RebootDBInstance");
-        Instance i = instances.get(r.dbInstanceIdentifier());
-        if (i == null) {
-            throw fault(DbInstanceNotFoundException.builder(), "DBInstanceNotFound", "DBInstance " + r.dbInstanceIdentifier() + " not found.", 404);
-        }
-        if (!"available".equals(i.status)) {
-            throw fault(InvalidDbInstanceStateException.builder(), "InvalidDBInstanceState",
-                    "Instance " + i.id + " is not in available state (" + i.status + ").", 400);
-        }
+        Instance i = availableInstance(r.dbInstanceIdentifier());
         if (Boolean.TRUE.equals(r.forceFailover())) {
             throw fault(RdsException.builder(), "InvalidParameterCombination", "ForceFailover needs a Multi-AZ instance", 400);
         }
