@@ -33,6 +33,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -53,6 +55,7 @@ import java.util.stream.Collectors;
  * servers ran (sampled from pg_stat_activity), and what three separate JVM starts (one per command) would add.
  */
 public final class NativeCopyBenchmark {
+    private static final Pattern COPYING_WITH = Pattern.compile("copying with (\\d+) stream");
     private NativeCopyBenchmark() {}
 
     static final String PGCOPYDB = "pgcopydb clone --table-jobs 2 --index-jobs 2";
@@ -407,13 +410,15 @@ public final class NativeCopyBenchmark {
                                        double cutover, double alCutover, double idle, List<ActivitySampler.Span> spans,
                                        List<TargetPreparer.AfterLoadResult> afterLoads, Timeline timeline, String load, double start) {
         List<String> streams = new ArrayList<>();
-        int readers = 0;
+        // the count the engine reported; the sampler can miss a stream that lived less than one sampling interval
+        int engineStreams = timeline.lines().stream().map(COPYING_WITH::matcher).filter(Matcher::find)
+                .mapToInt(m -> Integer.parseInt(m.group(1))).findFirst().orElse(0);
         for (String side : List.of("source", "target")) {
             String kind = side.equals("source") ? "COPY out: " : "COPY in: ";
+            String statement = side.equals("source") ? "COPY ... TO STDOUT" : "COPY ... FROM STDIN";
             Map<Integer, List<ActivitySampler.Span>> byPid = spans.stream()
                     .filter(x -> x.side().equals(side) && x.statement().startsWith(kind))
                     .collect(Collectors.groupingBy(ActivitySampler.Span::pid, LinkedHashMap::new, Collectors.toList()));
-            if (side.equals("source")) readers = byPid.size();
             int n = 0;
             for (List<ActivitySampler.Span> ss : byPid.values()) {
                 double busy = ss.stream().mapToDouble(ActivitySampler.Span::seconds).sum();
@@ -422,8 +427,12 @@ public final class NativeCopyBenchmark {
                 long waiting = ss.stream().mapToLong(ActivitySampler.Span::waitingSamples).sum();
                 long samples = ss.stream().mapToLong(ActivitySampler.Span::samples).sum();
                 streams.add(String.format(Locale.ROOT, "%s stream %d (%s): %d range(s), active %.1f s between %.1f s and %.1f s, "
-                                + "%.0f%% of that waiting (%s)", side, ++n, side.equals("source") ? "COPY ... TO STDOUT" : "COPY ... FROM STDIN",
+                                + "%.0f%% of that waiting (%s)", side, ++n, statement,
                         ss.size(), busy, from, to, samples == 0 ? 0 : 100.0 * waiting / samples, waits(ss)));
+            }
+            while (n < engineStreams) {
+                streams.add(String.format(Locale.ROOT, "%s stream %d (%s): not sampled (it ran less than %d ms)",
+                        side, ++n, statement, ActivitySampler.EVERY_MS));
             }
         }
         List<String> builds = new ArrayList<>();
@@ -445,7 +454,7 @@ public final class NativeCopyBenchmark {
                     ActivitySampler.shortStatement(x.statement()), workers.isEmpty() ? "" : String.format(Locale.ROOT,
                             " (+%d parallel workers for %.1f s)", workers.size(), workers.stream().mapToDouble(ActivitySampler.Span::seconds).max().orElse(0))));
         }
-        return new Breakdown(total, prepare, migrate, copy, alMigrate, cutover, alCutover, idle, readers, streams,
+        return new Breakdown(total, prepare, migrate, copy, alMigrate, cutover, alCutover, idle, engineStreams, streams,
                 builds, statements, timeline.lines(), Double.NaN, load);
     }
 
