@@ -137,6 +137,7 @@ final class Fixture {
         public void close() throws InterruptedException {
             stop.set(true);
             thread.join(30_000);
+            if (thread.isAlive()) throw new AssertionError("live writer still writing 30 s after it was told to stop");
             if (failure != null) throw new AssertionError("live writer failed", failure);
         }
     }

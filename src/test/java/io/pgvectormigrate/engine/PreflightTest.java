@@ -37,7 +37,7 @@ class PreflightTest {
     private static void assertNothingCreated(PgServers.DbPair db) throws Exception {
         assertEquals(0, Sql.count(db.source(), "SELECT count(*) FROM pg_publication"));
         assertEquals(0, Sql.count(db.source(), "SELECT count(*) FROM pg_replication_slots WHERE database = current_database()"));
-        assertEquals(0, Sql.count(db.target(), "SELECT count(*) FROM pg_subscription"));
+        assertEquals(0, Sql.count(db.target(), "SELECT count(*) FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"));
     }
 
     @Test

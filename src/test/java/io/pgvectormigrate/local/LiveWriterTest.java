@@ -58,7 +58,12 @@ class LiveWriterTest {
                 assertTrue(System.currentTimeMillis() < deadline, "initial sync did not finish");
                 Thread.sleep(100);
             }
-            Thread.sleep(500);
+            // at least one insert, update and delete before the writer is stopped
+            while (w.inserts() == 0 || w.updates() == 0 || w.deletes() == 0) {
+                assertTrue(System.currentTimeMillis() < deadline + 30_000, "the writer wrote nothing: "
+                        + w.inserts() + "/" + w.updates() + "/" + w.deletes());
+                Thread.sleep(50);
+            }
             w.afterStep(Step.MIGRATE, ctx, e, true);
 
             assertTrue(w.inserts() > 0 && w.updates() > 0 && w.deletes() > 0, w.inserts() + "/" + w.updates() + "/" + w.deletes());

@@ -168,7 +168,7 @@ class RehearseTest {
         assertEquals(ExitCode.OK, r.exitCode(), r.toString());
         assertTrue(r.out().contains("target: postgresql://postgres@127.0.0.1:" + t.port() + "/" + db.name()), r.out());
         assertEquals(300, Sql.count(t, "SELECT count(*) FROM items"));
-        assertEquals(0, Sql.count(t, "SELECT count(*) FROM pg_subscription WHERE subname LIKE 'pgvm_%'"), "no subscription left");
+        assertEquals(0, Sql.count(t, "SELECT count(*) FROM pg_subscription WHERE subname LIKE 'pgvm_%' AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"), "no subscription left");
         assertNothingLeft("mine");
         assertTrue(journal("mine").resourcesOfKind(LocalInstances.KIND).stream().noneMatch(x -> x.id().equals(LocalTarget.TARGET)),
                 "no local target was made");

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.sql.Connection;
 import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static io.pgvectormigrate.verify.VerifyFixtures.bedrockItems;
@@ -116,14 +117,21 @@ class VerifyTypesTest {
     void connectionLostMidRunExits1(PgServers.DbPair db) throws Exception {
         bedrockItems(db, 2000, 256);
         AtomicReference<Exception> killerFailure = new AtomicReference<>();
+        AtomicBoolean fired = new AtomicBoolean();
+        // verify's sessions on this database once they hold the shared snapshot: past connecting and importing it,
+        // so the kill lands while chunks are being read
+        String verifySessions = "FROM pg_stat_activity WHERE datname = current_database() "
+                + "AND application_name = 'pgvector-migrate' AND backend_xmin IS NOT NULL";
         Thread killer = new Thread(() -> {
             try (Connection c = db.openSource(); Statement st = c.createStatement()) {
-                for (int i = 0; i < 600; i++) {
-                    // once the worker connections are in (main + 1 worker), end every session of verify on the source
-                    try (var rs = st.executeQuery("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgvector-migrate'")) {
+                long deadline = System.nanoTime() + 60_000_000_000L;
+                while (System.nanoTime() < deadline) {
+                    // main + 1 worker
+                    try (var rs = st.executeQuery("SELECT count(*) " + verifySessions)) {
                         rs.next();
                         if (rs.getLong(1) >= 2) {
-                            st.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgvector-migrate'");
+                            st.execute("SELECT pg_terminate_backend(pid) " + verifySessions);
+                            fired.set(true);
                             return;
                         }
                     }
@@ -137,6 +145,7 @@ class VerifyTypesTest {
         CliRun.Result r = verify(db, "--chunk-rows", "10", "--jobs", "1");
         killer.join();
         assertEquals(null, killerFailure.get());
+        assertTrue(fired.get(), "the kill never found verify's two sessions holding the snapshot: " + r);
         assertEquals(1, r.exitCode(), r.toString());
         assertTrue(r.err().contains("connection to the source lost mid-run"), r.toString());
     }

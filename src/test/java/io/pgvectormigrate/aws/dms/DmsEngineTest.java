@@ -142,7 +142,8 @@ class DmsEngineTest {
         assertEquals("publication_before", Sql.scalar(db.source(), "SELECT string_agg(pubname, ',') FROM pg_publication"));
         assertEquals("migration_subscriber_before", Sql.scalar(db.source(),
                 "SELECT string_agg(slot_name, ',') FROM pg_replication_slots WHERE database = current_database()"));
-        assertEquals("0", Sql.scalar(db.target(), "SELECT count(*) FROM pg_subscription WHERE subname LIKE 'migration_subscriber_%'"));
+        assertEquals("0", Sql.scalar(db.target(), "SELECT count(*) FROM pg_subscription WHERE subname LIKE 'migration_subscriber_%' "
+                + "AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"));
         assertTrue(ctx.journal().resource("pg.publication", "publication_" + suffix).orElseThrow().deleted());
         assertTrue(ctx.journal().resource("pg.replication-slot", "migration_subscriber_" + suffix).orElseThrow().deleted());
         assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("keeping replication slot migration_subscriber_before")));

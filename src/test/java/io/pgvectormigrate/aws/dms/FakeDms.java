@@ -1141,8 +1141,25 @@ public final class FakeDms implements DatabaseMigrationClient {
     private void setSubscription(Dm m, boolean enabled) {
         try (Connection t = open(m.target); Statement st = t.createStatement()) {
             st.execute("ALTER SUBSCRIPTION " + subscription(m) + (enabled ? " ENABLE" : " DISABLE"));
+            // DISABLE returns before the apply worker notices; paused means nothing more is applied or confirmed
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!enabled && applyWorkerRunning(st, m)) {
+                if (System.nanoTime() > deadline) throw new IllegalStateException("the fake replication's apply worker did not stop in 30 s");
+                Thread.sleep(20);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while pausing the fake replication", e);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot " + (enabled ? "resume" : "pause") + " the fake replication: " + e.getMessage(), e);
+        }
+    }
+
+    private boolean applyWorkerRunning(Statement st, Dm m) throws SQLException {
+        try (ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_stat_subscription WHERE subname = '" + subscription(m)
+                + "' AND pid IS NOT NULL")) {
+            rs.next();
+            return rs.getLong(1) > 0;
         }
     }
 
