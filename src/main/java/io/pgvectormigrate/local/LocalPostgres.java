@@ -18,6 +18,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntSupplier;
 
 /**
  * A throwaway PostgreSQL instance run from the local binaries: own data directory, own socket directory,
@@ -31,6 +32,8 @@ public final class LocalPostgres implements AutoCloseable {
 
     private final PgBinaries binaries;
     private final Path dir;
+    /** Picks of a free port before giving up, when another process takes the picked one first. */
+    private static final int PORT_ATTEMPTS = 3;
     private final int port;
     private final String password;
     private final boolean deleteOnClose;
@@ -71,6 +74,11 @@ public final class LocalPostgres implements AutoCloseable {
      */
     public static LocalPostgres start(PgBinaries binaries, Path dir, int port, Map<String, String> settings,
                                       boolean deleteOnClose) {
+        return start(binaries, dir, port, settings, deleteOnClose, LocalPostgres::freePort);
+    }
+
+    static LocalPostgres start(PgBinaries binaries, Path dir, int port, Map<String, String> settings,
+                               boolean deleteOnClose, IntSupplier pickPort) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -84,7 +92,7 @@ public final class LocalPostgres implements AutoCloseable {
             Integer recorded = readPortFromConf(data);
             if (port == 0 && recorded != null) chosenPort = recorded;
         }
-        if (chosenPort == 0) chosenPort = freePort();
+        if (chosenPort == 0) chosenPort = pickPort.getAsInt();
         LocalPostgres pg;
         if (fresh) {
             String password = randomPassword();
@@ -94,15 +102,23 @@ public final class LocalPostgres implements AutoCloseable {
         } else {
             pg = new LocalPostgres(binaries, dir, chosenPort, readPassword(pwFile), deleteOnClose);
         }
-        if (!pg.isRunning()) {
-            if (!isPortFree(chosenPort)) {
-                throw ToolException.usage("port " + chosenPort + " is busy on 127.0.0.1: stop what uses it or pick another port");
+        if (pg.isRunning()) return pg;
+        // a port this call picked is known to nobody yet: if another process takes it first, pick again
+        boolean picked = fresh && port == 0;
+        for (int attempt = 1; ; attempt++) {
+            boolean busy = !isPortFree(pg.port);
+            if (!busy) {
+                pg.writePort(pg.port);
+                busy = !pg.pgCtlStart(picked && attempt < PORT_ATTEMPTS);
+                if (!busy) return pg;
             }
-            pg.writePort(chosenPort);
-            pg.pgCtlStart();
+            if (!picked || attempt >= PORT_ATTEMPTS) {
+                throw ToolException.usage("port " + pg.port + " is busy on 127.0.0.1: stop what uses it or pick another port");
+            }
+            pg = new LocalPostgres(binaries, dir, pickPort.getAsInt(), pg.password, deleteOnClose);
         }
-        return pg;
     }
+
 
     private void initdb(Map<String, String> settings) {
         Path data = dir.resolve("data");
@@ -164,24 +180,26 @@ public final class LocalPostgres implements AutoCloseable {
         return null;
     }
 
-    private void pgCtlStart() {
+    /** Starts the server; false when it could not bind its port and the caller will pick another. */
+    private boolean pgCtlStart(boolean mayRetryPort) {
         Path data = dir.resolve("data");
         Path log = dir.resolve("postgres.log");
         Proc.Result r = Proc.run(Proc.asPostgresUser(List.of(binaries.tool("pg_ctl").toString(), "-D", data.toString(),
                 "-l", log.toString(), "-w", "-t", "60", "start")), dir, Map.of(), Duration.ofSeconds(90));
-        if (!r.ok()) {
-            String logTail = "";
-            try {
-                List<String> lines = Files.readAllLines(log);
-                logTail = String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
-            } catch (IOException ignored) {
-                // no log yet
-            }
-            String hint = logTail.contains("No space left") ? "the disk is full: free space and retry"
-                    : logTail.contains("could not bind") ? "port " + port + " is busy: pick another port"
-                    : "see " + log;
-            throw ToolException.runtime("local PostgreSQL in " + dir + " did not start: " + logTail + " (" + hint + ")");
+        if (r.ok()) return true;
+        String logTail = "";
+        try {
+            List<String> lines = Files.readAllLines(log);
+            logTail = String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+        } catch (IOException ignored) {
+            // no log yet
         }
+        boolean portTaken = logTail.contains("could not bind");
+        if (portTaken && mayRetryPort) return false;
+        String hint = logTail.contains("No space left") ? "the disk is full: free space and retry"
+                : portTaken ? "port " + port + " is busy: pick another port"
+                : "see " + log;
+        throw ToolException.runtime("local PostgreSQL in " + dir + " did not start: " + logTail + " (" + hint + ")");
     }
 
     public boolean isRunning() {

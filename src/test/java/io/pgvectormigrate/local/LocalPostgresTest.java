@@ -9,6 +9,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -36,6 +38,23 @@ class LocalPostgresTest {
             pg.destroy();
         }
         assertFalse(Files.exists(dir), "destroy removes the instance directory");
+    }
+
+    @Test
+    void aPickedPortTakenBeforeTheServerBindsItIsPickedAgain() throws Exception {
+        Path dir = Files.createTempDirectory(LocalPostgres.defaultBaseDir(), "lp-race-");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Iterator<Integer> picks = List.of(taken.getLocalPort(), LocalPostgres.freePort()).iterator();
+            LocalPostgres pg = LocalPostgres.start(bins, dir, 0, LocalPostgres.throwawaySettings(), true, picks::next);
+            try {
+                assertTrue(pg.port() != taken.getLocalPort(), "started on the second pick");
+                assertEquals(String.valueOf(pg.port()), Sql.scalar(pg.connection("postgres"), "SHOW port"));
+            } finally {
+                pg.destroy();
+            }
+        } finally {
+            LocalPostgres.deleteTree(dir);
+        }
     }
 
     @Test
