@@ -119,7 +119,6 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
-
     private void initdb(Map<String, String> settings) {
         Path data = dir.resolve("data");
         Path socket = dir.resolve("socket");
