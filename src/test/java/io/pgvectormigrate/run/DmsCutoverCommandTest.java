@@ -32,15 +32,8 @@ class DmsCutoverCommandTest {
     @Test
     void thePrintedCutoverCommandWorksAndWaitsForCdcOfTheRunsMigration(PgServers.DbPair db) throws Exception {
         try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 120, 2)) {
-            Path config = w.config("migration.yaml", "").toAbsolutePath();
-            Files.writeString(config, Files.readString(config).replace("  pollInterval: 2ms", "  migrationType: full-load-and-cdc\n  pollInterval: 2ms"));
-            assertEquals(ExitCode.OK, w.run("restore", "--snapshot", RunWorld.SNAPSHOT, "--stack", RunWorld.STACK, "--run-id", "c1",
-                    "--region", RunWorld.REGION).exitCode());
-            var secret = io.pgvectormigrate.aws.DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/c1/temporary-source-credentials").value);
-            String password = w.sourcePassword("c1");
-            ConnectionSpec source = new ConnectionSpec(secret.host(), secret.port(), secret.dbname(), secret.username(),
-                    password, java.util.Map.of());
-            assertEquals(ExitCode.OK, w.run("prepare-target", "--target", RunWorld.url(db.target()), "--source", RunWorld.url(source)).exitCode());
+            Path config = w.cdcConfig("migration.yaml", "");
+            ConnectionSpec source = w.restoreAndPrepareTarget("c1");
             CliRun.Result m = w.run("migrate", "--engine", "dms", "--run-id", "c1", "--config", config.toString());
             assertEquals(ExitCode.OK, m.exitCode(), m.toString());
             String printed = m.out().lines().filter(l -> l.startsWith("next: then cut over")).findFirst().orElseThrow();
@@ -76,7 +69,7 @@ class DmsCutoverCommandTest {
 
             assertEquals(ExitCode.OK, w.run("cleanup", "--run-id", "c1", "--yes", "--no-final-snapshot").exitCode());
             assertEquals(List.of(), w.leftovers("c1"));
-            w.assertNoLeak(c, List.of(), password, RunWorld.OLD_PASSWORD);
+            w.assertNoLeak(c, List.of(), source.password(), RunWorld.OLD_PASSWORD);
             assertTrue(Arrays.stream(command.split(" ")).noneMatch(a -> a.contains(source.password())), command);
         }
     }

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -34,15 +33,9 @@ class DmsStepCommandsResumeTest {
     @Test
     void killedMigrateAndKilledCutoverResumeWithTheSameRunId(PgServers.DbPair db) throws Exception {
         try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 240, 3)) {
-            Path config = w.config("migration.yaml", "").toAbsolutePath();
-            Files.writeString(config, Files.readString(config).replace("  pollInterval: 2ms", "  migrationType: full-load-and-cdc\n  pollInterval: 2ms"));
-            assertEquals(ExitCode.OK, w.run("restore", "--snapshot", RunWorld.SNAPSHOT, "--stack", RunWorld.STACK, "--run-id", "k1",
-                    "--region", RunWorld.REGION).exitCode());
-            var secret = io.pgvectormigrate.aws.DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/k1/temporary-source-credentials").value);
-            String sourcePassword = w.sourcePassword("k1");
-            ConnectionSpec source = new ConnectionSpec(secret.host(), secret.port(), secret.dbname(), secret.username(),
-                    sourcePassword, java.util.Map.of());
-            assertEquals(ExitCode.OK, w.run("prepare-target", "--target", RunWorld.url(db.target()), "--source", RunWorld.url(source)).exitCode());
+            Path config = w.cdcConfig("migration.yaml", "");
+            ConnectionSpec source = w.restoreAndPrepareTarget("k1");
+            String sourcePassword = source.password();
 
             // 1. migrate dies right after DMS created the data migration, before the response reached the tool
             w.aws.dms.crash("CreateDataMigration", FakeDms.When.AFTER, 1);

@@ -38,15 +38,8 @@ class MigrateDmsAndCleanupTest {
     void stepByStepWithTheDmsEngineThenCleanupDeletesDmsObjectsFirst(PgServers.DbPair db) throws Exception {
         try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 200, 3)) {
             String config = w.config("migration.yaml", "").toString();
-            CliRun.Result restore = w.run("restore", "--snapshot", RunWorld.SNAPSHOT, "--stack", RunWorld.STACK, "--run-id", "m1",
-                    "--region", RunWorld.REGION);
-            assertEquals(ExitCode.OK, restore.exitCode(), restore.toString());
-            String sourcePassword = w.sourcePassword("m1");
-            var secret = io.pgvectormigrate.aws.DbSecret.parse("t", w.aws.secrets.secrets.get("pgvector-migrate/m1/temporary-source-credentials").value);
-            ConnectionSpec source = new ConnectionSpec(secret.host(), secret.port(), secret.dbname(), secret.username(), sourcePassword,
-                    java.util.Map.of());
-            CliRun.Result prepare = w.run("prepare-target", "--target", url(db.target()), "--source", url(source));
-            assertEquals(ExitCode.OK, prepare.exitCode(), prepare.toString());
+            ConnectionSpec source = w.restoreAndPrepareTarget("m1");
+            String sourcePassword = source.password();
 
             // everything else from the run's journal and the stack: source, target, network, both secrets
             CliRun.Result m = w.run("migrate", "--engine", "dms", "--run-id", "m1", "--config", config);
@@ -86,7 +79,7 @@ class MigrateDmsAndCleanupTest {
             CliRun.Result again = w.run("cleanup", "--run-id", "m1", "--yes");
             assertEquals(ExitCode.OK, again.exitCode(), again.toString());
             assertTrue(again.out().contains("nothing to delete"), again.out());
-            for (CliRun.Result r : List.of(restore, m, c, dry, clean)) w.assertNoLeak(r, List.of(), sourcePassword, RunWorld.OLD_PASSWORD);
+            for (CliRun.Result r : List.of(m, c, dry, clean)) w.assertNoLeak(r, List.of(), sourcePassword, RunWorld.OLD_PASSWORD);
             w.assertEveryCallIsGranted();
         }
     }

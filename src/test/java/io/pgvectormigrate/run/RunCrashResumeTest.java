@@ -113,9 +113,7 @@ class RunCrashResumeTest {
     })
     void crashAroundDmsCallsOfACdcRunThenResume(String operation, FakeDms.When when, int occurrence, PgServers.DbPair db) throws Exception {
         try (RunWorld w = world(db)) {
-            Path config = w.config("migration.yaml", "");
-            java.nio.file.Files.writeString(config, java.nio.file.Files.readString(config)
-                    .replace("  pollInterval: 2ms", "  migrationType: full-load-and-cdc\n  pollInterval: 2ms"));
+            Path config = w.cdcConfig("migration.yaml", "");
             w.aws.dms.crash(operation, when, occurrence);
             assertThrows(SimulatedCrash.class, () -> w.run("run", "--config", config.toString(), "--run-id", "crash"));
             w.aws.dms.clearCrashes();
@@ -138,7 +136,7 @@ class RunCrashResumeTest {
         assertEquals(List.of(), w.aws.dms.inventory());
         // one of each DMS object was ever made (a create the fake refused as a name clash made nothing)
         for (String create : List.of("CreateReplicationSubnetGroup", "CreateInstanceProfile", "CreateMigrationProject", "CreateDataMigration")) {
-            assertEquals(1, w.aws.dms.calls().stream().filter(create::equals).count(), create + " " + w.aws.dms.calls());
+            assertEquals(1, w.aws.dms.calls(create), create + " " + w.aws.dms.calls());
         }
         w.assertNoLeak(r, List.of(), RunWorld.OLD_PASSWORD, w.db.target().password());
     }

@@ -2,7 +2,6 @@ package io.pgvectormigrate.run;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgvectormigrate.core.ExitCode;
-import io.pgvectormigrate.pipeline.Resource;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.testing.CliRun;
@@ -79,8 +78,7 @@ class RunEndToEndTest {
     @Test
     void cdcRunKeepingTheTemporaryClusterLeavesNoReplicationBehindAndCleanupRemovesTheRest(PgServers.DbPair db) throws Exception {
         try (RunWorld w = new RunWorld(tmp.resolve("w"), db, 300, 4)) {
-            Path config = w.config("migration.yaml", "keepTemporary: true\n").toAbsolutePath();
-            Files.writeString(config, Files.readString(config).replace("  pollInterval: 2ms", "  migrationType: full-load-and-cdc\n  pollInterval: 2ms"));
+            Path config = w.cdcConfig("migration.yaml", "keepTemporary: true\n");
             CliRun.Result r = w.run("run", "--config", config.toString(), "--run-id", "cdc", "--format", "json");
             assertEquals(ExitCode.OK, r.exitCode(), r.toString());
             JsonNode report = Json.mapper().readTree(r.out());
@@ -88,10 +86,7 @@ class RunEndToEndTest {
             assertEquals(300, report.get("rowsMoved").asLong());
             assertTrue(report.get("verification").get("passed").asBoolean());
             // the kept temporary cluster: DMS's publication and slot are gone from it, its subscription from the target
-            io.pgvectormigrate.aws.DbSecret s = io.pgvectormigrate.aws.DbSecret.parse("t",
-                    w.aws.secrets.secrets.get("pgvector-migrate/cdc/temporary-source-credentials").value);
-            io.pgvectormigrate.pg.ConnectionSpec source = new io.pgvectormigrate.pg.ConnectionSpec(s.host(), s.port(), s.dbname(),
-                    s.username(), s.password(), java.util.Map.of());
+            io.pgvectormigrate.pg.ConnectionSpec source = w.temporarySource("cdc");
             assertEquals(0L, Sql.count(source, "SELECT count(*) FROM pg_publication"));
             assertEquals(0L, Sql.count(source, "SELECT count(*) FROM pg_replication_slots"));
             assertEquals(0L, Sql.count(db.target(), "SELECT count(*) FROM pg_subscription WHERE subname LIKE 'migration\\_subscriber\\_%'"));
@@ -107,7 +102,7 @@ class RunEndToEndTest {
             assertEquals(ExitCode.OK, c.exitCode(), c.toString());
             assertEquals(List.of(), w.leftovers("cdc"));
             assertTrue(w.journal("cdc").liveResourcesNewestFirst().isEmpty());
-            w.assertNoLeak(r, List.of(), RunWorld.OLD_PASSWORD, db.target().password(), s.password());
+            w.assertNoLeak(r, List.of(), RunWorld.OLD_PASSWORD, db.target().password(), source.password());
         }
     }
 

@@ -31,6 +31,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /**
@@ -130,6 +131,34 @@ final class RunWorld implements AutoCloseable {
                   groupBy: [items.botid]
                 """ + extra);
         return f;
+    }
+
+    /** The same migration.yaml with DMS's migration type full-load-and-cdc. */
+    Path cdcConfig(String name, String extra) throws IOException {
+        Path f = config(name, extra).toAbsolutePath();
+        Files.writeString(f, Files.readString(f).replace("  pollInterval: 2ms", "  migrationType: full-load-and-cdc\n  pollInterval: 2ms"));
+        return f;
+    }
+
+    /** The run's temporary cluster as its tool-owned secret describes it. */
+    ConnectionSpec temporarySource(String runId) {
+        var s = io.pgvectormigrate.aws.DbSecret.parse("t",
+                aws.secrets.secrets.get("pgvector-migrate/" + runId + "/temporary-source-credentials").value);
+        return new ConnectionSpec(s.host(), s.port(), s.dbname(), s.username(), s.password(), Map.of());
+    }
+
+    /**
+     * The first two step commands of a DMS run: restore, then prepare-target from that source, neither printing a
+     * password; returns the source.
+     */
+    ConnectionSpec restoreAndPrepareTarget(String runId) throws IOException {
+        CliRun.Result restore = run("restore", "--snapshot", SNAPSHOT, "--stack", STACK, "--run-id", runId, "--region", REGION);
+        assertEquals(0, restore.exitCode(), restore.toString());
+        ConnectionSpec source = temporarySource(runId);
+        CliRun.Result prepare = run("prepare-target", "--target", url(db.target()), "--source", url(source));
+        assertEquals(0, prepare.exitCode(), prepare.toString());
+        for (CliRun.Result r : List.of(restore, prepare)) assertNoLeak(r, List.of(), source.password(), OLD_PASSWORD);
+        return source;
     }
 
     /** A URI with the password in it, the way an operator might pass it. */

@@ -30,10 +30,6 @@ class DmsAsDocumentedTest {
     @TempDir
     Path work;
 
-    private static long count(DmsFixture f, String call) {
-        return f.fake.calls().stream().filter(call::equals).count();
-    }
-
     /** The wire casing of the status is not documented: the same runs pass in every casing (the suite's default is the guide's). */
     @ParameterizedTest(name = "statuses in {0} case")
     @EnumSource(FakeDms.StatusStyle.class)
@@ -76,7 +72,7 @@ class DmsAsDocumentedTest {
 
         // the same command again (a resumed run): the clean Stop is the end of the load, never a reason to reload
         f.engine().migrate(f.ctx("nostats"), f.endpoints());
-        assertEquals(1, count(f, "StartDataMigration"), "no reload-target after a clean stop: " + f.fake.calls());
+        assertEquals(1, f.fake.calls("StartDataMigration"), "no reload-target after a clean stop: " + f.fake.calls());
         // cutover finds its own evidence: every table's row count, on both sides
         f.engine().cutover(f.ctx("nostats"), f.endpoints());
         assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("the row counts of all 1 table(s) match")), String.join("\n", f.progressLines));
@@ -102,7 +98,7 @@ class DmsAsDocumentedTest {
         assertEquals(ExitCode.RUNTIME_FAILURE, e.exitCode());
         assertTrue(e.getMessage().contains("the row counts differ") && e.getMessage().contains("public.tags (source 10, target 0)")
                 && e.getMessage().contains("Nothing was cut over"), e.getMessage());
-        assertEquals(1, count(f, "StartDataMigration"), "the tool does not reload by itself");
+        assertEquals(1, f.fake.calls("StartDataMigration"), "the tool does not reload by itself");
         f.engine().teardown(f.ctx("halfnostats"), f.endpoints());
     }
 
@@ -122,7 +118,7 @@ class DmsAsDocumentedTest {
         assertEquals(ExitCode.RUNTIME_FAILURE, e.exitCode());
         assertTrue(e.getMessage().contains("stopped before its full load completed") && e.getMessage().contains("stop reason: Stopped by user request")
                 && e.getMessage().contains(", ended 20") && e.getMessage().contains("--start-type reload-target"), e.getMessage());
-        assertEquals(1, count(f, "StartDataMigration"), "the tool does not reload by itself");
+        assertEquals(1, f.fake.calls("StartDataMigration"), "the tool does not reload by itself");
         f.engine().teardown(f.ctx("half"), f.endpoints());
     }
 

@@ -32,10 +32,6 @@ class DmsCutoverTest {
     @TempDir
     Path work;
 
-    private static long count(DmsFixture f, String call) {
-        return f.fake.calls().stream().filter(call::equals).count();
-    }
-
     @Test
     void aFullLoadStillRunningIsNotStoppedNorCutOver(PgServers.DbPair db) throws Exception {
         DmsFixture f = new DmsFixture(db, work);
@@ -50,7 +46,7 @@ class DmsCutoverTest {
         ToolException e = assertThrows(ToolException.class, () -> f.engine().cutover(f.ctx("loading"), f.endpoints()));
         assertEquals(ExitCode.RUNTIME_FAILURE, e.exitCode());
         assertTrue(e.getMessage().contains("full load has not finished") && e.getMessage().contains("nothing was stopped"), e.getMessage());
-        assertEquals(0, count(f, "StopDataMigration"), "a load still running is not stopped: " + f.fake.calls());
+        assertEquals(0, f.fake.calls("StopDataMigration"), "a load still running is not stopped: " + f.fake.calls());
         assertTrue(f.finished.isEmpty(), "no index was built on a partial load");
         f.engine().teardown(f.ctx("loading"), f.endpoints());
     }

@@ -276,6 +276,11 @@ public final class FakeDms implements DatabaseMigrationClient {
         return this;
     }
 
+    /** How many times an operation was called. */
+    public synchronized long calls(String operation) {
+        return calls().stream().filter(operation::equals).count();
+    }
+
     /** Operation names in call order. */
     public synchronized List<String> calls() {
         return List.copyOf(calls);
