@@ -84,9 +84,7 @@ class DmsAsDocumentedTest {
     void withoutStatisticsCutoverRefusesAFullLoadStoppedHalfway(PgServers.DbPair db) throws Exception {
         DmsFixture f = new DmsFixture(db, work);
         f.fake.statistics(FakeDms.Statistics.NONE);
-        f.bedrockChat(40, 2);
-        db.both("CREATE TABLE notes(id int PRIMARY KEY)", "CREATE TABLE tags(id int PRIMARY KEY)");
-        Sql.exec(db.source(), "INSERT INTO notes SELECT generate_series(1, 10)", "INSERT INTO tags SELECT generate_series(1, 10)");
+        f.bedrockChatAndTwoMoreTables();
         f.fake.crash("DescribeDataMigrations", FakeDms.When.AFTER, 5);
         assertThrows(FakeDms.FakeCrash.class, () -> f.engine().migrate(f.ctx("halfnostats"), f.endpoints()));
         f.fake.clearCrashes();
@@ -105,9 +103,7 @@ class DmsAsDocumentedTest {
     @Test
     void aFullLoadStoppedHalfwayIsReportedWithItsStopReasonAndEndTimeAndNotReloaded(PgServers.DbPair db) throws Exception {
         DmsFixture f = new DmsFixture(db, work);
-        f.bedrockChat(40, 2);
-        db.both("CREATE TABLE notes(id int PRIMARY KEY)", "CREATE TABLE tags(id int PRIMARY KEY)");
-        Sql.exec(db.source(), "INSERT INTO notes SELECT generate_series(1, 10)", "INSERT INTO tags SELECT generate_series(1, 10)");
+        f.bedrockChatAndTwoMoreTables();
         // the process dies while the load runs; someone stops the migration in the console meanwhile
         f.fake.crash("DescribeDataMigrations", FakeDms.When.AFTER, 5);
         assertThrows(FakeDms.FakeCrash.class, () -> f.engine().migrate(f.ctx("half"), f.endpoints()));

@@ -35,9 +35,7 @@ class DmsCutoverTest {
     @Test
     void aFullLoadStillRunningIsNotStoppedNorCutOver(PgServers.DbPair db) throws Exception {
         DmsFixture f = new DmsFixture(db, work);
-        f.bedrockChat(40, 2);
-        db.both("CREATE TABLE notes(id int PRIMARY KEY)", "CREATE TABLE tags(id int PRIMARY KEY)");
-        Sql.exec(db.source(), "INSERT INTO notes SELECT generate_series(1, 10)", "INSERT INTO tags SELECT generate_series(1, 10)");
+        f.bedrockChatAndTwoMoreTables();
         f.fake.crash("DescribeDataMigrations", FakeDms.When.AFTER, 5); // the process dies while the load runs
         assertThrows(FakeDms.FakeCrash.class, () -> f.engine().migrate(f.ctx("loading"), f.endpoints()));
         f.fake.clearCrashes();

@@ -102,6 +102,13 @@ final class DmsFixture {
         }
     }
 
+    /** Bedrock Chat's items (40 rows, 2 bots) and two small tables after it, so a full load has tables still to load. */
+    void bedrockChatAndTwoMoreTables() throws Exception {
+        bedrockChat(40, 2);
+        db.both("CREATE TABLE notes(id int PRIMARY KEY)", "CREATE TABLE tags(id int PRIMARY KEY)");
+        Sql.exec(db.source(), "INSERT INTO notes SELECT generate_series(1, 10)", "INSERT INTO tags SELECT generate_series(1, 10)");
+    }
+
     /** Whole-table digest with the vectors in binary form, for comparing source and target. */
     static final String ITEMS_DIGEST = "SELECT count(*) || ':' || md5(string_agg(md5(id || '|' || botid || '|' || content || '|' || source || '|' "
             + "|| encode(vector_send(embedding), 'hex')), '' ORDER BY id)) FROM items";
