@@ -1,7 +1,7 @@
 package io.pgvectormigrate.bench;
 
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.engine.NativeOptions;
+import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.local.LocalPostgres;
 import io.pgvectormigrate.local.PgBinaries;
 import io.pgvectormigrate.pg.ConnectionSpec;
@@ -14,9 +14,9 @@ import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.run.Engines;
 import io.pgvectormigrate.sample.BedrockChatSample;
-import io.pgvectormigrate.target.Indexes.IndexAction;
-import io.pgvectormigrate.target.PrepareOptions;
-import io.pgvectormigrate.target.TargetPreparer;
+import io.pgvectormigrate.prepare.Indexes.IndexAction;
+import io.pgvectormigrate.prepare.PrepareOptions;
+import io.pgvectormigrate.prepare.TargetPreparer;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,9 +1,9 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.core.Durations;
-import io.pgvectormigrate.engine.NativeOptions;
+import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.pipeline.Step;
-import io.pgvectormigrate.target.PrepareOptions;
+import io.pgvectormigrate.prepare.PrepareOptions;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 

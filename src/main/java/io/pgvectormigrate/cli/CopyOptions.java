@@ -3,7 +3,7 @@ package io.pgvectormigrate.cli;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
-import io.pgvectormigrate.engine.NativeOptions;
+import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.run.Standalone;
 import picocli.CommandLine.Mixin;

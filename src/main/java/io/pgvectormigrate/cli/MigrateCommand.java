@@ -1,7 +1,7 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.core.ExitCode;
-import io.pgvectormigrate.engine.NativeOptions;
+import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.run.Standalone;

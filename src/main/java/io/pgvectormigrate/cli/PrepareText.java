@@ -1,10 +1,10 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.report.Json;
-import io.pgvectormigrate.target.Indexes.DeferredIndex;
-import io.pgvectormigrate.target.Indexes.IndexAction;
-import io.pgvectormigrate.target.TargetPreparer.AfterLoadResult;
-import io.pgvectormigrate.target.TargetPreparer.PrepareResult;
+import io.pgvectormigrate.prepare.Indexes.DeferredIndex;
+import io.pgvectormigrate.prepare.Indexes.IndexAction;
+import io.pgvectormigrate.prepare.TargetPreparer.AfterLoadResult;
+import io.pgvectormigrate.prepare.TargetPreparer.PrepareResult;
 
 import java.io.PrintWriter;
 

@@ -21,8 +21,8 @@ import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.pipeline.TargetRowCounter;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.target.PrepareOptions;
-import io.pgvectormigrate.target.TargetPreparer;
+import io.pgvectormigrate.prepare.PrepareOptions;
+import io.pgvectormigrate.prepare.TargetPreparer;
 
 import java.sql.Connection;
 import java.sql.ResultSet;

@@ -5,8 +5,8 @@ import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.SubnetZones;
 import io.pgvectormigrate.aws.dms.DmsOptions;
 import io.pgvectormigrate.aws.dms.JournalDmsEngine;
-import io.pgvectormigrate.engine.NativeEngine;
-import io.pgvectormigrate.engine.NativeOptions;
+import io.pgvectormigrate.replication.NativeEngine;
+import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.report.Progress;
 

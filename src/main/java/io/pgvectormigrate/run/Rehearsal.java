@@ -113,7 +113,7 @@ public final class Rehearsal {
         List<Pipeline.Listener> listeners = new ArrayList<>();
         if (o.liveWrites()) listeners.add(new LiveWriter(DEFAULT_SEED + runId.hashCode()));
         listeners.add(new TargetRowCounter());
-        CopyEngine copy = engine != null ? engine.get() : Engines.nativeEngine(io.pgvectormigrate.engine.NativeOptions.defaults());
+        CopyEngine copy = engine != null ? engine.get() : Engines.nativeEngine(io.pgvectormigrate.replication.NativeOptions.defaults());
         Pipeline pipeline = new Pipeline(source, target, copy, po, StandardStages.standard(), listeners);
         RunContext ctx = new RunContext(journal, progress, o.workDir(), clock);
         if (journal.isDone(Step.TEARDOWN) && o.forceTeardown()) removeKept(ctx, env);

@@ -6,7 +6,7 @@ import io.pgvectormigrate.aws.dms.DmsConfig;
 import io.pgvectormigrate.aws.dms.DmsOptions;
 import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.engine.NativeOptions;
+import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.report.ReportFile;

@@ -6,7 +6,7 @@ import io.pgvectormigrate.aws.AwsSourceOptions;
 import io.pgvectormigrate.aws.dms.DmsConfig;
 import io.pgvectormigrate.aws.dms.DmsOptions;
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.engine.NativeOptions;
+import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pipeline.CopyEngine;

@@ -1,8 +1,8 @@
 package io.pgvectormigrate.run;
 
 import io.pgvectormigrate.pipeline.Pipeline;
-import io.pgvectormigrate.target.PrepareOptions;
-import io.pgvectormigrate.target.TargetPreparer;
+import io.pgvectormigrate.prepare.PrepareOptions;
+import io.pgvectormigrate.prepare.TargetPreparer;
 import io.pgvectormigrate.verify.Verifier;
 import io.pgvectormigrate.verify.VerifyOptions;
 import io.pgvectormigrate.verify.VerifyReport;

@@ -31,12 +31,12 @@ class ArchitectureTest {
     @Test
     void theLowerPackagesDoNotReachTheAssembly() {
         Map<String, Set<String>> graph = PackageGraph.of(MAIN);
-        for (String low : List.of("core", "report", "pg", "pipeline", "verify", "target", "local", "engine", "aws", "aws.dms")) {
+        for (String low : List.of("core", "report", "pg", "pipeline", "verify", "prepare", "local", "replication", "aws", "aws.dms")) {
             for (String high : List.of("run", "cli")) {
                 assertTrue(!graph.getOrDefault(low, Set.of()).contains(high), low + " depends on " + high + ": " + graph.get(low));
             }
         }
-        assertTrue(!graph.get("pipeline").contains("target") && !graph.get("pipeline").contains("local"), graph.get("pipeline").toString());
+        assertTrue(!graph.get("pipeline").contains("prepare") && !graph.get("pipeline").contains("local"), graph.get("pipeline").toString());
         assertTrue(!graph.get("report").contains("pipeline"), graph.get("report").toString());
     }
 

@@ -1,7 +1,7 @@
 package io.pgvectormigrate.run;
 
 import io.pgvectormigrate.core.ExitCode;
-import io.pgvectormigrate.engine.NativeOptions;
+import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.pg.CredentialResolver;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.ExistingDatabase;

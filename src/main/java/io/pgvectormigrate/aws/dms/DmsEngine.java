@@ -16,7 +16,7 @@ import io.pgvectormigrate.pipeline.Resource;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.target.TargetPreparer;
+import io.pgvectormigrate.prepare.TargetPreparer;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
 import software.amazon.awssdk.services.databasemigration.model.DataMigration;

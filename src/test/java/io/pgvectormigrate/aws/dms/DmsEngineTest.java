@@ -449,8 +449,8 @@ class DmsEngineTest {
             io.pgvectormigrate.sample.BedrockChatSample.generate(s, 150, 3, 11, io.pgvectormigrate.report.Progress.SILENT);
         }
         RunContext ctx = f.ctx("prep1");
-        io.pgvectormigrate.target.TargetPreparer.prepare(
-                io.pgvectormigrate.target.PrepareOptions.forPipeline(db.target(), db.source(), TableFilter.ALL), ctx.progress());
+        io.pgvectormigrate.prepare.TargetPreparer.prepare(
+                io.pgvectormigrate.prepare.PrepareOptions.forPipeline(db.target(), db.source(), TableFilter.ALL), ctx.progress());
         String indexes = "SELECT string_agg(indexname, ',' ORDER BY indexname) FROM pg_indexes WHERE tablename = 'items'";
         assertEquals("items_pkey", Sql.scalar(db.target(), indexes), "prepare-target deferred the secondary indexes");
 

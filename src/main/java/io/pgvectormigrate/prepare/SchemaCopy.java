@@ -1,0 +1,223 @@
+package io.pgvectormigrate.prepare;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.local.PgBinaries;
+import io.pgvectormigrate.local.Proc;
+import io.pgvectormigrate.pg.Catalog;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.TableId;
+import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.prepare.SchemaInfo.Column;
+import io.pgvectormigrate.prepare.SchemaInfo.TableDef;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * --schema-from-source: compares source and target table definitions, and creates the tables (each with its whole
+ * partition tree) and the sequences the target lacks with pg_dump/pg_restore. pg_dump rather than DDL generated here, because it renders every feature a table may use
+ * (identity and serial columns with their sequences, defaults, generated columns, check and foreign keys, partitioning,
+ * storage options, comments) correctly for the source's version; a custom-format archive restored with pg_restore
+ * rather than a plain script run over JDBC, because plain scripts carry psql meta-commands ({@code \restrict} in
+ * current minor releases) and pg_restore can apply the whole archive in one transaction.
+ *
+ * <p>The schema section is dumped whole (pre-data and post-data): pre-data alone has no primary keys, and a
+ * subscription needs them to apply updates and deletes. Secondary indexes are then deferred like any other.
+ */
+final class SchemaCopy {
+    private SchemaCopy() {}
+
+    /** The differences between a source and a target definition, in words; empty when they are the same. */
+    static List<String> differences(TableDef source, TableDef target) {
+        List<String> out = new ArrayList<>();
+        for (Column s : source.columns().values()) {
+            Column t = target.columns().get(s.name());
+            if (t == null) {
+                out.add("column " + Sql.display(s.name()) + " " + s.type() + " is missing on the target");
+            } else if (!s.type().equals(t.type())) {
+                String what = s.type().startsWith("vector(") && t.type().startsWith("vector(") ? "vector dimension" : "type";
+                out.add("column " + Sql.display(s.name()) + " " + what + ": " + s.type() + " on the source, " + t.type() + " on the target");
+            } else if (s.notNull() != t.notNull()) {
+                out.add("column " + Sql.display(s.name()) + " is " + (s.notNull() ? "NOT NULL" : "nullable") + " on the source, "
+                        + (t.notNull() ? "NOT NULL" : "nullable") + " on the target");
+            }
+        }
+        for (Column t : target.columns().values()) {
+            if (!source.columns().containsKey(t.name())) {
+                out.add("column " + Sql.display(t.name()) + " " + t.type() + " exists only on the target");
+            }
+        }
+        if (!source.primaryKey().equals(target.primaryKey())) {
+            out.add("primary key " + pk(source.primaryKey()) + " on the source, " + pk(target.primaryKey()) + " on the target");
+        }
+        for (String p : source.partitions()) {
+            if (!target.partitions().contains(p)) out.add("partition " + p + " is missing on the target");
+        }
+        for (String p : target.partitions()) {
+            if (!source.partitions().contains(p)) out.add("partition " + p + " exists only on the target");
+        }
+        return out;
+    }
+
+    private static String pk(List<String> cols) {
+        return cols.isEmpty() ? "(none)" : "(" + String.join(", ", cols.stream().map(Sql::display).toList()) + ")";
+    }
+
+    /** One line for a table whose definitions differ, naming what to do. */
+    static String differenceMessage(TableId table, List<String> diffs, String targetOrigin) {
+        return "target table " + table.display() + targetOrigin + " differs from the source: " + String.join("; ", diffs)
+                + " (fix or drop the target table, or leave it out with --exclude " + table.display() + ")";
+    }
+
+    /**
+     * Creates the given source tables, each with every partition below it, and the given sequences on the target;
+     * the caller checked they are absent there. Sequences a created table's column owns come with their table.
+     */
+    static void copy(ConnectionSpec source, ConnectionSpec target, Connection targetConn, List<Catalog.Table> tables,
+                     List<Catalog.Sequence> sequences, PgBinaries binaries, int sourceMajor, Progress progress) {
+        if (tables.isEmpty() && sequences.isEmpty()) return;
+        PgBinaries tools = DumpTools.forSource(binaries, sourceMajor);
+        // pg_dump --table=root does not dump the partitions (before PostgreSQL 16's --table-and-children): name them all
+        List<TableId> members = new ArrayList<>();
+        tables.forEach(t -> t.relations().forEach(r -> members.add(r.id())));
+        sequences.forEach(s -> members.add(s.id()));
+        Set<String> schemas = new LinkedHashSet<>();
+        members.forEach(m -> schemas.add(m.schema()));
+        try (Statement st = targetConn.createStatement()) {
+            // pg_dump -t does not emit CREATE SCHEMA for the tables' schemas
+            for (String s : schemas) {
+                if (!SchemaInfo.schemaExists(targetConn, s)) st.execute("CREATE SCHEMA IF NOT EXISTS " + Sql.ident(s));
+            }
+        } catch (SQLException e) {
+            throw Failures.of("creating the tables' schemas", "target", e);
+        }
+        Path dir;
+        try {
+            dir = Files.createTempDirectory("pgvector-migrate-schema-");
+        } catch (IOException e) {
+            throw ToolException.runtime("cannot create a temporary directory for the schema dump: " + e.getMessage(), e);
+        }
+        try {
+            Path archive = dir.resolve("schema.dump");
+            List<String> dump = new ArrayList<>(List.of(tools.tool("pg_dump").toString(), "--schema-only", "--format=custom",
+                    "--strict-names", "--no-publications", "--no-subscriptions", "--no-security-labels",
+                    "--file=" + archive, "--dbname=" + conninfo(source)));
+            for (TableId m : members) dump.add("--table=" + pattern(m));
+            progress.info("  dumping the schema of " + tables.size() + " source table(s)"
+                    + (members.size() > tables.size() + sequences.size() ? " with their partitions" : "")
+                    + (sequences.isEmpty() ? "" : " and " + sequences.size() + " sequence(s)") + " with " + tools.tool("pg_dump"));
+            Proc.Result r = Proc.run(dump, dir, libpqEnv(source), Duration.ofMinutes(10));
+            if (!r.ok()) {
+                throw ToolException.runtime("pg_dump of the source schema failed: " + r.tail(3) + hintFor(r.output(), tools, sourceMajor));
+            }
+            List<String> restore = List.of(tools.tool("pg_restore").toString(), "--single-transaction", "--exit-on-error",
+                    "--no-owner", "--no-privileges", "--no-tablespaces", "--no-publications", "--no-subscriptions",
+                    "--no-security-labels", "--dbname=" + conninfo(target), archive.toString());
+            progress.info("  creating them on the target with pg_restore");
+            r = Proc.run(restore, dir, libpqEnv(target), Duration.ofMinutes(10));
+            if (!r.ok()) {
+                throw ToolException.usage("pg_restore of the source schema into the target failed, nothing was created: " + r.tail(3)
+                        + " (a type or table the schema depends on may be missing on the target: create it with --migrations DIR)");
+            }
+        } finally {
+            deleteTree(dir);
+        }
+    }
+
+    /** A pg_dump --table pattern matching exactly one table: quoted parts take every character literally. */
+    static String pattern(TableId t) {
+        return t.sql();
+    }
+
+    /** libpq connection string without the password (that goes in PGPASSWORD, never on a command line). */
+    static String conninfo(ConnectionSpec spec) {
+        StringBuilder sb = new StringBuilder();
+        kv(sb, "host", spec.host());
+        kv(sb, "port", String.valueOf(spec.port()));
+        kv(sb, "dbname", spec.database());
+        kv(sb, "user", spec.user());
+        for (String k : List.of("sslmode", "sslrootcert", "sslcert", "sslkey")) {
+            if (spec.params().containsKey(k)) kv(sb, k, spec.params().get(k));
+        }
+        kv(sb, "application_name", Database.APPLICATION_NAME);
+        kv(sb, "connect_timeout", "10");
+        return sb.toString().trim();
+    }
+
+    private static void kv(StringBuilder sb, String k, String v) {
+        if (v == null) return;
+        sb.append(k).append("='").append(v.replace("\\", "\\\\").replace("'", "\\'")).append("' ");
+    }
+
+    private static Map<String, String> libpqEnv(ConnectionSpec spec) {
+        Map<String, String> env = new HashMap<>();
+        // host, port, database and user are in the connection string, which overrides any PG* variable
+        if (spec.hasPassword()) env.put("PGPASSWORD", spec.password());
+        return env;
+    }
+
+    private static String hintFor(String output, PgBinaries tools, int sourceMajor) {
+        if (output.contains("server version mismatch") || output.contains("aborting because of server version mismatch")) {
+            return " (pg_dump " + tools.majorVersion() + " cannot dump PostgreSQL " + sourceMajor
+                    + ": install the PostgreSQL " + sourceMajor + " client tools, or point PGVM_PG_BINDIR at them)";
+        }
+        return "";
+    }
+
+    private static void deleteTree(Path root) {
+        try (var walk = Files.walk(root)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a leftover temporary schema dump holds no data and no secret
+        }
+    }
+
+    /** Finds pg_dump/pg_restore able to dump the source: the configured binaries, or another local major that is new enough. */
+    static final class DumpTools {
+        private DumpTools() {}
+
+        static PgBinaries forSource(PgBinaries preferred, int sourceMajor) {
+            if (preferred != null && preferred.majorVersion() >= sourceMajor && Files.isExecutable(preferred.tool("pg_dump"))) {
+                return preferred;
+            }
+            Path root = Path.of("/usr/lib/postgresql");
+            Optional<PgBinaries> found = Optional.empty();
+            if (Files.isDirectory(root)) {
+                try (var s = Files.list(root)) {
+                    found = s.filter(p -> Files.isExecutable(p.resolve("bin/pg_dump")) && Files.isExecutable(p.resolve("bin/pg_restore")))
+                            .map(p -> new PgBinaries(p.resolve("bin"), major(p)))
+                            .filter(b -> b.majorVersion() >= sourceMajor)
+                            .min(Comparator.comparingInt(PgBinaries::majorVersion));
+                } catch (IOException ignored) {
+                    // fall through to the message below
+                }
+            }
+            return found.orElseThrow(() -> ToolException.usage("no local pg_dump for PostgreSQL " + sourceMajor
+                    + " or newer (needed by --schema-from-source): install the PostgreSQL " + sourceMajor
+                    + " client tools, or point PGVM_PG_BINDIR at them; " + PgBinaries.SETUP_HINT));
+        }
+
+        private static int major(Path versionDir) {
+            try {
+                return Integer.parseInt(versionDir.getFileName().toString());
+            } catch (NumberFormatException e) {
+                return 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,595 @@
+package io.pgvectormigrate.replication;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.Catalog;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Sequences;
+import io.pgvectormigrate.pg.SyncPoint;
+import io.pgvectormigrate.pg.TableId;
+import io.pgvectormigrate.pipeline.CopyEngine;
+import io.pgvectormigrate.pipeline.Endpoints;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.RunContext;
+import io.pgvectormigrate.pipeline.Step;
+import io.pgvectormigrate.report.Progress;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Copies with PostgreSQL's own logical replication, driven by the tool: a publication on the source, a logical
+ * slot, a subscription on the target. The initial rows are copied either by the tool from the slot's exported
+ * snapshot (parallel binary COPY, {@link NativeOptions.InitialCopy#SNAPSHOT}) or by the subscription itself
+ * ({@link NativeOptions.InitialCopy#SUBSCRIPTION}); later changes stream through the subscription until cutover.
+ *
+ * <p>Idempotent: names come from the run id; a re-run reuses this run's publication and subscription, and an
+ * initial copy that was interrupted before its subscription existed is started again on emptied target tables
+ * (its snapshot died with the process, so no partial copy can be trusted to line up with the slot).
+ */
+public final class NativeEngine implements CopyEngine {
+    public static final String PUBLICATION = "pg.publication";
+    public static final String SLOT = "pg.slot";
+    public static final String SUBSCRIPTION = "pg.subscription";
+    /** Journal output of the migrate step: started | complete. */
+    public static final String INITIAL_COPY_OUTPUT = "initial-copy";
+
+    private static final Duration POLL = Duration.ofMillis(250);
+    private static final Duration REPORT_EVERY = Duration.ofSeconds(5);
+
+    private final NativeOptions options;
+
+    public NativeEngine(NativeOptions options) {
+        this.options = options;
+    }
+
+    @Override
+    public String name() {
+        return "native";
+    }
+
+    /** The selected tables' problems that need only the source (no key or replica identity, UNLOGGED, not owned). */
+    @Override
+    public void checkSource(RunContext ctx, Endpoints ep) {
+        try (Connection src = connect(ep.source(), "source")) {
+            Catalog.Selection selection = Catalog.select(src, ep.tables());
+            List<String> problems = Preflight.tableProblems(src, ep, selection, CopyTables.of(src, selection));
+            if (!problems.isEmpty()) throw ToolException.usage("preflight: " + String.join("; ", problems));
+        } catch (SQLException e) {
+            throw failure("checking the source", ctx.runId(), e);
+        }
+    }
+
+    @Override
+    public void preflight(RunContext ctx, Endpoints ep) {
+        ReplicationNames n = ReplicationNames.forRun(ctx.runId());
+        try (Connection src = connect(ep.source(), "source"); Connection tgt = connect(ep.target(), "target")) {
+            Catalog.Selection selection = Catalog.select(src, ep.tables());
+            List<TableInfo> tables = CopyTables.of(src, selection);
+            boolean resuming = Replication.subscription(tgt, n.subscription()).isPresent();
+            boolean slot = Replication.slot(src, n.slot()).isPresent();
+            Preflight.Plan plan = Preflight.check(src, tgt, ep, selection, tables, options, resuming, slot,
+                    !resuming && !slot && !copyStarted(ctx));
+            ctx.progress().info("preflight: " + plan.tables().size() + " table(s) ready for native replication from "
+                    + ep.source().display() + " to " + ep.target().display());
+        } catch (SQLException e) {
+            throw failure("checking the source and target", ctx.runId(), e);
+        }
+    }
+
+    /** What migrate did: the summary, the figures journaled and reported, and the typed detail commands print. */
+    private static Migrated migrated(List<TableCopy> tables, String initialCopy, boolean resumed, double copySeconds,
+                                     long lagBytes, List<String> sequences) {
+        long rows = tables.stream().mapToLong(TableCopy::rows).sum();
+        Map<String, String> figures = figures("engine", "native", "initial-copy", initialCopy, "tables", tables.size(),
+                "rows-copied", rows, "bytes-copied", tables.stream().mapToLong(TableCopy::bytes).sum(),
+                "copy-seconds", String.format(java.util.Locale.ROOT, "%.1f", copySeconds), "lag-bytes", lagBytes,
+                "sequences", sequences.size(), "resumed", resumed);
+        String copy = resumed
+                ? String.format(java.util.Locale.ROOT, "initial copy complete (%d table(s), %s rows on the target; "
+                + "reused the subscription of an earlier attempt)", tables.size(), Pg.count(rows))
+                : String.format(java.util.Locale.ROOT, "initial copy complete (%d table(s), %s rows in %.1f s, %s)",
+                tables.size(), Pg.count(rows), copySeconds, initialCopy);
+        String summary = copy + "; changes streaming, " + (lagBytes < 0 ? "lag unknown" : Pg.bytes(lagBytes) + " behind the source");
+        return new Migrated("native", summary, tables, sequences, lagBytes, figures);
+    }
+
+    /** Figures in the order given: key, value, key, value... */
+    private static Map<String, String> figures(Object... keysAndValues) {
+        Map<String, String> out = new LinkedHashMap<>();
+        for (int i = 0; i < keysAndValues.length; i += 2) out.put((String) keysAndValues[i], String.valueOf(keysAndValues[i + 1]));
+        return out;
+    }
+
+    @Override
+    public Migrated migrate(RunContext ctx, Endpoints ep) {
+        ReplicationNames n = ReplicationNames.forRun(ctx.runId());
+        Progress p = ctx.progress();
+        Journal j = ctx.journal();
+        try (Connection src = connect(ep.source(), "source"); Connection tgt = connect(ep.target(), "target")) {
+            Catalog.Selection selection = Catalog.select(src, ep.tables());
+            List<TableInfo> tables = CopyTables.of(src, selection);
+            Optional<Replication.Subscription> sub = Replication.subscription(tgt, n.subscription());
+            Optional<Replication.Slot> slot = Replication.slot(src, n.slot());
+            if (sub.isEmpty() && (j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.deleted()).orElse(false)
+                    || copyComplete(ctx))) {
+                // copying again would empty tables the application may already write to
+                throw ToolException.usage("run " + ctx.runId() + " already finished its initial copy and its subscription is gone "
+                        + "(cut over or torn down): start a new run with another --run-id (on emptied target tables)");
+            }
+            boolean interrupted = sub.isEmpty() && (slot.isPresent() || copyStarted(ctx));
+            Preflight.Plan plan = Preflight.check(src, tgt, ep, selection, tables, options, sub.isPresent(), slot.isPresent(),
+                    sub.isEmpty() && !interrupted);
+            p.info("migrate (native, run " + ctx.runId() + "): " + tables.size() + " table(s) from "
+                    + ep.source().display() + " to " + ep.target().display());
+            ensurePublication(j, src, ep.source(), n, tables, sub.isPresent());
+
+            List<TableCopy> copied = new ArrayList<>();
+            double copySeconds = 0;
+            String mode;
+            if (sub.isEmpty()) {
+                if (interrupted) {
+                    p.info("  an earlier attempt of run " + ctx.runId() + " stopped before its initial copy finished: "
+                            + "emptying the target tables and copying again from a fresh snapshot");
+                    truncate(tgt, tables);
+                    if (slot.isPresent()) dropSlot(j, src, n.slot(), p);
+                }
+                j.putOutput(Step.MIGRATE, INITIAL_COPY_OUTPUT, "started");
+                long t0 = System.nanoTime();
+                if (options.initialCopy() == NativeOptions.InitialCopy.SNAPSHOT) {
+                    mode = snapshotCopy(ctx, ep, n, plan, copied, copyStreams(src, tgt, ep));
+                } else {
+                    mode = "subscription table sync";
+                    j.recordResource(SLOT, n.slot(), attributes(ep.source()));
+                    j.recordResource(SUBSCRIPTION, n.subscription(), attributes(ep.target()));
+                    p.info("  creating subscription " + n.subscription() + " and its slot (waits for transactions already open on the source to end)");
+                    Replication.createSubscription(tgt, n.subscription(), ep.sourceFromTarget(), n.publication(), n.slot(),
+                            true, true, true, plan.subscriptionBinary());
+                    p.info("  created subscription " + n.subscription() + " on the target (PostgreSQL copies the tables)");
+                    recordSubscriptionOid(j, tgt, n, ep.target());
+                    options.hooks().afterSubscriptionCreated(n.subscription());
+                    copied.addAll(waitForSync(tgt, n, tables, p));
+                }
+                copySeconds = (System.nanoTime() - t0) / 1e9;
+            } else {
+                mode = "reused subscription";
+                p.info("  reusing subscription " + n.subscription() + " from an earlier attempt of this run");
+                recordSubscriptionOid(j, tgt, n, ep.target());
+                if (!sub.get().enabled()) {
+                    Replication.enable(tgt, n.subscription());
+                    p.info("  enabled subscription " + n.subscription());
+                }
+                long t0 = System.nanoTime();
+                copied.addAll(waitForSync(tgt, n, tables, p));
+                copySeconds = (System.nanoTime() - t0) / 1e9;
+            }
+            waitForApplyWorker(tgt, n, p);
+            j.putOutput(Step.MIGRATE, INITIAL_COPY_OUTPUT, "complete");
+
+            afterLoad(ep.target(), selection, p, false);
+            List<String> seqs = copySequences(src, tgt, selection, p);
+            long lag = Replication.lag(src, n.slot()).map(Replication.Lag::bytes).orElse(-1L);
+            p.info("  changes are streaming; the target is " + (lag < 0 ? "(not yet confirmed)" : Pg.bytes(lag)) + " behind the source");
+            return migrated(copied, mode, sub.isPresent(), copySeconds, lag, seqs);
+        } catch (SQLException e) {
+            throw failure("migrating", ctx.runId(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ToolException.runtime("interrupted; re-run with --run-id " + ctx.runId() + " to resume");
+        }
+    }
+
+    private String snapshotCopy(RunContext ctx, Endpoints ep, ReplicationNames n, Preflight.Plan plan,
+                                List<TableCopy> copied, CopyStreams wanted) throws SQLException {
+        Journal j = ctx.journal();
+        Progress p = ctx.progress();
+        j.recordResource(SLOT, n.slot(), attributes(ep.source()));
+        List<SnapshotCopy.TableCopy> result;
+        int streams;
+        p.info("  creating replication slot " + n.slot() + " (waits for transactions already open on the source to end)");
+        try (Replication.ExportedSlot slot = Replication.createSlotWithSnapshot(ep.source(), n.slot())) {
+            p.info("  created slot " + n.slot() + " at " + slot.consistentPoint() + "; copying the rows of that snapshot");
+            try (SnapshotCopy copy = SnapshotCopy.open(ep.source(), ep.target(), slot.snapshot(), plan.tables(),
+                    plan.binaryCopy(), wanted, options.chunkBytes(), plan.tidRangeScans())) {
+                slot.close(); // every reader holds the snapshot now; the slot waits for the subscription
+                streams = copy.streams();
+                p.info("  copying with " + streams + " stream" + (streams == 1 ? "" : "s") + " (" + copy.why() + ")");
+                result = copy.run(p, options.hooks(), ctx.runId());
+            }
+        }
+        for (SnapshotCopy.TableCopy t : result) copied.add(new TableCopy(t.table(), t.rows(), t.bytes()));
+        try (Connection tgt = connect(ep.target(), "target")) {
+            j.recordResource(SUBSCRIPTION, n.subscription(), attributes(ep.target()));
+            // created disabled and without a copy: it starts from the slot, i.e. right after the snapshot
+            Replication.createSubscription(tgt, n.subscription(), ep.sourceFromTarget(), n.publication(), n.slot(),
+                    false, false, false, plan.subscriptionBinary());
+            recordSubscriptionOid(j, tgt, n, ep.target());
+            options.hooks().afterSubscriptionCreated(n.subscription());
+            Replication.enable(tgt, n.subscription());
+            p.info("  created subscription " + n.subscription() + " on the target; it streams changes made after the snapshot");
+        }
+        boolean allBinary = result.stream().allMatch(SnapshotCopy.TableCopy::binary);
+        return "snapshot copy, " + streams + " stream(s), " + (allBinary ? "binary" : "text for some tables");
+    }
+
+    /** --jobs, or what both servers and this machine can take (see {@link CopyStreams}). */
+    private CopyStreams copyStreams(Connection src, Connection tgt, Endpoints ep) throws SQLException {
+        if (options.jobs() > 0) return CopyStreams.choose(options.jobs(), null, null, 0);
+        return CopyStreams.choose(0, CopyStreams.read(src, ep.source(), "source", "max_parallel_workers_per_gather"),
+                CopyStreams.read(tgt, ep.target(), "target", "max_parallel_maintenance_workers"),
+                Runtime.getRuntime().availableProcessors());
+    }
+
+    private void ensurePublication(Journal j, Connection src, ConnectionSpec source, ReplicationNames n,
+                                   List<TableInfo> tables, boolean subscribed) throws SQLException {
+        List<String> wanted = tables.stream().map(TableInfo::display).sorted().toList();
+        if (Replication.publicationExists(src, n.publication())) {
+            List<String> has = Replication.publicationTables(src, n.publication());
+            if (!has.equals(wanted)) {
+                if (subscribed) {
+                    throw ToolException.usage("run " + n.publication().substring(ReplicationNames.PREFIX.length()).replace('_', '-')
+                            + " already replicates " + has.size() + " table(s) (" + String.join(", ", has.subList(0, Math.min(3, has.size())))
+                            + (has.size() > 3 ? ", ..." : "") + ") and this invocation selects " + wanted.size()
+                            + ": pass the same --schema/--table/--exclude as the first attempt, or start a new run (--run-id)");
+                }
+                Replication.setPublicationTables(src, n.publication(), tables);
+            }
+            j.recordResource(PUBLICATION, n.publication(), attributes(source));
+            return;
+        }
+        j.recordResource(PUBLICATION, n.publication(), attributes(source));
+        Replication.createPublication(src, n.publication(), tables);
+    }
+
+    /** Waits until every table's sync state is ready, reporting per-table state and COPY progress. */
+    private List<TableCopy> waitForSync(Connection tgt, ReplicationNames n, List<TableInfo> tables, Progress p)
+            throws SQLException, InterruptedException {
+        long subOid = Replication.subscription(tgt, n.subscription()).orElseThrow(() -> ToolException.runtime(
+                "subscription " + n.subscription() + " vanished from the target while waiting for its initial copy")).oid();
+        long baseErrors = Replication.errorCount(tgt, n.subscription());
+        long lastReport = 0;
+        Map<String, Character> last = Map.of();
+        while (true) {
+            Map<String, Character> states = Replication.relationStates(tgt, subOid);
+            Map<String, Replication.CopyProgress> running = Replication.copyProgress(tgt);
+            boolean ready = !states.isEmpty() && states.values().stream().allMatch(s -> s == 'r');
+            boolean changed = !states.equals(last);
+            if (ready || changed || System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
+                lastReport = System.nanoTime();
+                last = states;
+                if (!ready) {
+                    String line = states.entrySet().stream().map(e -> e.getKey() + " " + stateName(e.getValue())
+                            + (running.containsKey(e.getKey()) ? " (" + Pg.count(running.get(e.getKey()).tuples()) + " rows, "
+                            + Pg.bytes(running.get(e.getKey()).bytes()) + ")" : "")).collect(Collectors.joining(", "));
+                    p.info("  table sync: " + line);
+                }
+            }
+            if (ready) break;
+            long errors = Replication.errorCount(tgt, n.subscription());
+            if (baseErrors >= 0 && errors - baseErrors >= 5) {
+                throw ToolException.runtime("the subscription's table sync failed " + (errors - baseErrors)
+                        + " times: see the target's server log; fix the cause and re-run with the same --run-id");
+            }
+            Thread.sleep(POLL.toMillis() * 2);
+        }
+        return onTarget(tgt, tables);
+    }
+
+    /** Rows and size of each table on the target: what a sync the tool did not stream itself left there. */
+    private static List<TableCopy> onTarget(Connection tgt, List<TableInfo> tables) throws SQLException {
+        List<TableCopy> out = new ArrayList<>();
+        for (TableInfo t : tables) {
+            out.add(new TableCopy(t.display(), Pg.number(tgt, "SELECT count(*) FROM " + t.quoted()),
+                    Pg.number(tgt, "SELECT pg_table_size(?::regclass)", t.quoted())));
+        }
+        return out;
+    }
+
+    private static String stateName(char s) {
+        return switch (s) {
+            case 'i' -> "waiting";
+            case 'd' -> "copying";
+            case 'f' -> "copied";
+            case 's' -> "catching up";
+            case 'r' -> "ready";
+            default -> String.valueOf(s);
+        };
+    }
+
+    /** Changes stream only once the apply worker runs; it starts within seconds of ENABLE unless something is wrong. */
+    private void waitForApplyWorker(Connection tgt, ReplicationNames n, Progress p) throws SQLException, InterruptedException {
+        long deadline = System.nanoTime() + Math.min(options.timeout().toNanos(), Duration.ofMinutes(2).toNanos());
+        while (true) {
+            Optional<Replication.Subscription> s = Replication.subscription(tgt, n.subscription());
+            if (s.isEmpty()) throw ToolException.runtime("subscription " + n.subscription() + " vanished from the target");
+            if (s.get().workerPid() != null) return;
+            if (System.nanoTime() > deadline) {
+                throw ToolException.runtime("the apply worker of subscription " + n.subscription() + " did not start: "
+                        + "see the target's server log (can it reach the source? max_logical_replication_workers?); "
+                        + "then re-run with the same --run-id");
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    /**
+     * Indexes and statistics of the selected root tables (a partitioned one's partitions with it); {@code again} at
+     * cutover, where an earlier pass already ran.
+     */
+    private void afterLoad(ConnectionSpec target, Catalog.Selection selection, Progress p, boolean again) {
+        if (selection.isEmpty()) return;
+        p.info(again ? "  after load again: any index still missing, statistics with the streamed changes"
+                : "  after load: building deferred indexes, rebuilding vector indexes, analyzing");
+        long t0 = System.nanoTime();
+        if (again) options.afterLoad().again(target, selection.exactly(), p);
+        else options.afterLoad().run(target, selection.exactly(), p);
+        p.info(String.format(java.util.Locale.ROOT, "  after load done in %.1f s", (System.nanoTime() - t0) / 1e9));
+    }
+
+    private static List<String> copySequences(Connection src, Connection tgt, Catalog.Selection selection, Progress p)
+            throws SQLException {
+        List<String> out = new ArrayList<>();
+        for (Sequences.Carried c : Sequences.carry(src, tgt, selection.sequences())) {
+            out.add(c.sequence().key());
+            p.info("  sequence " + c.sequence().display() + ": next value " + c.sourceNext()
+                    + (c.moved() ? " (was " + c.targetNextBefore() + " on the target)" : " (target already there)"));
+        }
+        return out;
+    }
+
+    private static void truncate(Connection tgt, List<TableInfo> tables) throws SQLException {
+        if (tables.isEmpty()) return;
+        Pg.exec(tgt, "TRUNCATE ONLY " + tables.stream().map(TableInfo::quoted).collect(Collectors.joining(", ")));
+    }
+
+    // ---- cutover
+
+    private static CutOver cutOver(long lagAtCutover, List<String> sequences, List<String> removed, double waitSeconds) {
+        Map<String, String> figures = figures("lag-bytes-at-cutover", lagAtCutover, "sequences", sequences.size(),
+                "removed", String.join(",", removed), "catch-up-seconds", String.format(java.util.Locale.ROOT, "%.1f", waitSeconds));
+        String summary = "cut over: target caught up (" + Pg.bytes(Math.max(0, lagAtCutover)) + " behind), "
+                + sequences.size() + " sequence(s) carried, "
+                + (removed.isEmpty() ? "no replication objects were left to remove" : "removed " + String.join(", ", removed));
+        return new CutOver("native", summary, sequences, removed, lagAtCutover, figures);
+    }
+
+    @Override
+    public CutOver cutover(RunContext ctx, Endpoints ep) {
+        ReplicationNames n = ReplicationNames.forRun(ctx.runId());
+        Progress p = ctx.progress();
+        Journal j = ctx.journal();
+        try (Connection src = connect(ep.source(), "source"); Connection tgt = connect(ep.target(), "target")) {
+            Optional<Replication.Subscription> sub = Replication.subscription(tgt, n.subscription());
+            boolean pub = Replication.publicationExists(src, n.publication());
+            boolean slot = Replication.slot(src, n.slot()).isPresent();
+            boolean recorded = j.resource(SUBSCRIPTION, n.subscription()).isPresent();
+            if (sub.isEmpty() && !pub && !slot && !recorded) {
+                throw ToolException.usage("nothing to cut over for run " + ctx.runId() + ": no subscription " + n.subscription()
+                        + " on " + ep.target().display() + " and no publication or slot on the source: run migrate first (or check --run-id)");
+            }
+            if (sub.isEmpty() && !copyComplete(ctx)) {
+                // a publication and slot without a subscription is what a snapshot copy killed half-way leaves
+                throw ToolException.usage("run " + ctx.runId() + " has no subscription " + n.subscription() + " and its initial copy "
+                        + "did not finish: run migrate with --run-id " + ctx.runId() + " again, or give the run up with cutover --abandon");
+            }
+            Catalog.Selection selection = published(src, Catalog.select(src, ep.tables()), n, pub);
+            List<TableInfo> tables = CopyTables.of(src, selection);
+            p.info("cutover (native, run " + ctx.runId() + "): " + tables.size() + " table(s)");
+            long lagAtCutover = 0;
+            double waited = 0;
+            if (sub.isPresent()) {
+                if (!sub.get().enabled()) {
+                    Replication.enable(tgt, n.subscription());
+                    p.info("  enabled subscription " + n.subscription() + " again (an earlier cutover stopped before finishing)");
+                }
+                waitForSync(tgt, n, tables, p);
+                waitForApplyWorker(tgt, n, p);
+                long t0 = System.nanoTime();
+                lagAtCutover = waitForCatchUp(src, tgt, n, p);
+                waited = (System.nanoTime() - t0) / 1e9;
+            } else {
+                p.info("  subscription " + n.subscription() + " already removed by an earlier attempt; finishing the clean-up");
+            }
+            List<String> seqs = copySequences(src, tgt, selection, p);
+            afterLoad(ep.target(), selection, p, true);
+            List<String> removed = removeReplication(j, src, tgt, ep, n, p);
+            assertNothingLeft(src, tgt, n);
+            p.info("  cutover complete: nothing holds WAL on the source for this run");
+            return cutOver(lagAtCutover, seqs, removed, waited);
+        } catch (SQLException e) {
+            throw failure("cutting over", ctx.runId(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ToolException.runtime("interrupted; run cutover again with --run-id " + ctx.runId());
+        }
+    }
+
+    /** The selected tables the publication carries; once the publication is gone, the whole selection. */
+    private static Catalog.Selection published(Connection src, Catalog.Selection selection, ReplicationNames n, boolean pub)
+            throws SQLException {
+        if (!pub) return selection;
+        java.util.Set<String> published = java.util.Set.copyOf(Replication.publicationTables(src, n.publication()));
+        return new Catalog.Selection(selection.tables().stream()
+                .filter(t -> t.leaves().stream().anyMatch(l -> published.contains(l.id().key()))).toList(),
+                selection.sequences());
+    }
+
+    /**
+     * Without --max-lag: takes a sync point on the source ({@link SyncPoint}) and waits until the subscription
+     * confirmed it, i.e. every change committed before cutover began is on the target. With
+     * --max-lag B: waits until the target is at most B bytes behind. Returns the lag when it stopped waiting.
+     */
+    private long waitForCatchUp(Connection src, Connection tgt, ReplicationNames n, Progress p)
+            throws SQLException, InterruptedException {
+        String syncPoint = SyncPoint.take(src);
+        long deadline = System.nanoTime() + options.timeout().toNanos();
+        long lastReport = System.nanoTime();
+        long baseErrors = Replication.errorCount(tgt, n.subscription());
+        p.info("  waiting for the target to catch up with the source (sync point " + syncPoint
+                + (options.maxLagBytes() > 0 ? ", or at most " + Pg.bytes(options.maxLagBytes()) + " behind" : "") + ")");
+        while (true) {
+            Replication.Lag lag = Replication.lag(src, n.slot()).orElseThrow(() -> ToolException.runtime(
+                    "replication slot " + n.slot() + " is missing on the source: the subscription cannot catch up; "
+                            + "check whether someone dropped it (the target may lack recent changes)"));
+            boolean done = options.maxLagBytes() > 0
+                    ? lag.bytes() >= 0 && lag.bytes() <= options.maxLagBytes()
+                    : SyncPoint.confirmed(src, n.slot(), syncPoint);
+            if (done) {
+                p.info("  target caught up (" + Pg.bytes(Math.max(0, lag.bytes())) + " behind the source's current position)");
+                return Math.max(0, lag.bytes());
+            }
+            if (System.nanoTime() > deadline) {
+                throw ToolException.runtime("the target is still " + (lag.bytes() < 0 ? "an unknown amount" : Pg.bytes(lag.bytes()))
+                        + " behind after " + options.timeout().toSeconds() + " s; nothing was removed: stop the writers "
+                        + "on the source or raise --timeout, and run cutover again");
+            }
+            if (System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
+                lastReport = System.nanoTime();
+                long errors = Replication.errorCount(tgt, n.subscription());
+                p.info("  catching up: " + (lag.bytes() < 0 ? "nothing confirmed yet" : Pg.bytes(lag.bytes()) + " behind")
+                        + (baseErrors >= 0 && errors > baseErrors ? "; the apply worker reported " + (errors - baseErrors)
+                        + " error(s), see the target's server log" : ""));
+            }
+            Thread.sleep(POLL.toMillis());
+        }
+    }
+
+    /** Subscription (detached), then its slots, then the publication; each tolerated when already gone. */
+    private static List<String> removeReplication(Journal j, Connection src, Connection tgt, Endpoints ep,
+                                                  ReplicationNames n, Progress p) throws SQLException, InterruptedException {
+        List<String> removed = new ArrayList<>();
+        Long subOid = Replication.subscription(tgt, n.subscription()).map(Replication.Subscription::oid)
+                .or(() -> j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.attribute("oid")).map(Long::valueOf))
+                .orElse(null);
+        if (Replication.dropSubscriptionDetached(tgt, n.subscription())) {
+            removed.add("subscription " + n.subscription());
+            p.info("  dropped subscription " + n.subscription() + " on the target");
+        }
+        j.markDeleted(SUBSCRIPTION, n.subscription());
+        if (subOid != null) {
+            for (String sync : Replication.slotsLike(src, ReplicationNames.syncSlotPattern(subOid))) {
+                if (Replication.dropSlot(src, sync, Duration.ofSeconds(10))) {
+                    removed.add("slot " + sync);
+                    p.info("  dropped table-sync slot " + sync + " on the source");
+                }
+            }
+        }
+        if (dropSlot(j, src, n.slot(), p)) removed.add("slot " + n.slot());
+        if (Replication.dropPublication(src, n.publication())) {
+            removed.add("publication " + n.publication());
+            p.info("  dropped publication " + n.publication() + " on the source");
+        }
+        j.markDeleted(PUBLICATION, n.publication());
+        return removed;
+    }
+
+    private static boolean dropSlot(Journal j, Connection src, String slot, Progress p) throws SQLException, InterruptedException {
+        boolean dropped = Replication.dropSlot(src, slot, Duration.ofSeconds(10));
+        if (dropped) p.info("  dropped replication slot " + slot + " on the source");
+        j.markDeleted(SLOT, slot);
+        return dropped;
+    }
+
+    private static void assertNothingLeft(Connection src, Connection tgt, ReplicationNames n) throws SQLException {
+        List<String> left = new ArrayList<>();
+        if (Replication.subscription(tgt, n.subscription()).isPresent()) left.add("subscription " + n.subscription());
+        if (Replication.slot(src, n.slot()).isPresent()) left.add("slot " + n.slot());
+        if (Replication.publicationExists(src, n.publication())) left.add("publication " + n.publication());
+        if (!left.isEmpty()) {
+            throw ToolException.runtime("still present after clean-up: " + String.join(", ", left)
+                    + " (something re-created or held them); run cutover again");
+        }
+    }
+
+    // ---- teardown
+
+    @Override
+    public void teardown(RunContext ctx, Endpoints ep) {
+        ReplicationNames n = ReplicationNames.forRun(ctx.runId());
+        Progress p = ctx.progress();
+        Journal j = ctx.journal();
+        List<String> problems = new ArrayList<>();
+        Long subOid = j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.attribute("oid")).map(Long::valueOf).orElse(null);
+        try (Connection tgt = connect(ep.target(), "target")) {
+            Optional<Replication.Subscription> sub = Replication.subscription(tgt, n.subscription());
+            if (sub.isPresent()) subOid = sub.get().oid();
+            if (Replication.dropSubscriptionDetached(tgt, n.subscription())) {
+                p.info("  dropped subscription " + n.subscription() + " on the target");
+            }
+            j.markDeleted(SUBSCRIPTION, n.subscription());
+        } catch (SQLException | RuntimeException e) {
+            problems.add("subscription " + n.subscription() + " on the target: " + Database.firstLine(e.getMessage()));
+        }
+        try (Connection src = connect(ep.source(), "source")) {
+            if (subOid != null) {
+                for (String sync : Replication.slotsLike(src, ReplicationNames.syncSlotPattern(subOid))) {
+                    Replication.dropSlot(src, sync, Duration.ofSeconds(10));
+                }
+            }
+            dropSlot(j, src, n.slot(), p);
+            if (Replication.dropPublication(src, n.publication())) {
+                p.info("  dropped publication " + n.publication() + " on the source");
+            }
+            j.markDeleted(PUBLICATION, n.publication());
+        } catch (SQLException | RuntimeException e) {
+            problems.add("slot/publication on the source: " + Database.firstLine(e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            problems.add("interrupted");
+        }
+        if (!problems.isEmpty()) {
+            throw ToolException.runtime("teardown could not remove everything: " + String.join("; ", problems)
+                    + " (run teardown again once both databases are reachable)");
+        }
+    }
+
+    // ---- helpers
+
+    private static boolean copyStarted(RunContext ctx) {
+        return ctx.journal().output(Step.MIGRATE, INITIAL_COPY_OUTPUT).isPresent();
+    }
+
+    /** The initial copy finished: journaled complete, or migrate done (its figures then name the copy mode instead). */
+    private static boolean copyComplete(RunContext ctx) {
+        return ctx.journal().isDone(Step.MIGRATE)
+                || "complete".equals(ctx.journal().output(Step.MIGRATE, INITIAL_COPY_OUTPUT).orElse(""));
+    }
+
+    private static void recordSubscriptionOid(Journal j, Connection tgt, ReplicationNames n, ConnectionSpec target)
+            throws SQLException {
+        Optional<Replication.Subscription> s = Replication.subscription(tgt, n.subscription());
+        if (s.isEmpty()) return;
+        Map<String, String> a = new LinkedHashMap<>(attributes(target));
+        a.put("oid", String.valueOf(s.get().oid()));
+        j.recordResource(SUBSCRIPTION, n.subscription(), a);
+    }
+
+    /** Where a resource lives; never credentials. */
+    static Map<String, String> attributes(ConnectionSpec spec) {
+        Map<String, String> a = new LinkedHashMap<>();
+        a.put("host", String.valueOf(spec.host()));
+        a.put("port", String.valueOf(spec.port()));
+        a.put("db", String.valueOf(spec.database()));
+        return a;
+    }
+
+    private static Connection connect(ConnectionSpec spec, String role) {
+        return Database.connect(spec, role, null);
+    }
+
+    private static ToolException failure(String doing, String runId, SQLException e) {
+        if (Database.isConnectionLoss(e)) {
+            return ToolException.runtime("lost the connection while " + doing + ": " + Database.firstLine(e.getMessage())
+                    + " (re-run with --run-id " + runId + " to resume)", e);
+        }
+        return ToolException.runtime(doing + " failed: " + Database.firstLine(e.getMessage())
+                + " (fix the cause, then re-run with --run-id " + runId + " to resume)", e);
+    }
+}
