@@ -126,11 +126,26 @@ public final class Main implements Runnable {
         }
     }
 
+    /** The version and the commit the build was made from (git.properties, written by the build). */
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            String v = Main.class.getPackage().getImplementationVersion();
-            return new String[]{"pgvector-migrate " + (v == null ? "dev" : v)};
+            java.util.Properties git = new java.util.Properties();
+            try (var in = Main.class.getResourceAsStream("/io/pgvectormigrate/git.properties")) {
+                if (in != null) {
+                    git.load(in);
+                }
+            } catch (java.io.IOException e) {
+                // an unreadable resource reads as a build without git
+            }
+            String version = git.getProperty("git.build.version", "dev");
+            String commit = git.getProperty("git.commit.id.abbrev");
+            if (commit == null || commit.isBlank()) {
+                return new String[]{"pgvector-migrate " + version + " (commit unknown: built outside a git checkout)"};
+            }
+            String dirty = "true".equals(git.getProperty("git.dirty")) ? ", with uncommitted changes" : "";
+            return new String[]{"pgvector-migrate " + version + " (commit " + commit + dirty + ", "
+                    + git.getProperty("git.commit.time", "") + ")"};
         }
     }
 }

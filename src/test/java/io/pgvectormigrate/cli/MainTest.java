@@ -23,6 +23,14 @@ class MainTest {
     }
 
     @Test
+    void versionNamesTheVersionAndTheCommitOfTheBuild() throws Exception {
+        CliRun.Result r = CliRun.run("--version");
+        assertEquals(ExitCode.OK, r.exitCode(), r::toString);
+        String head = new String(new ProcessBuilder("git", "rev-parse", "--short=7", "HEAD").start().getInputStream().readAllBytes()).strip();
+        assertTrue(r.out().matches("(?s)pgvector-migrate [0-9][^ ]* \\(commit " + head + "[ ,].*"), r::toString);
+    }
+
+    @Test
     void noCommandIsUsageError() {
         assertEquals(ExitCode.USAGE, CliRun.run().exitCode());
     }
