@@ -2,10 +2,14 @@ package io.pgvectormigrate.bench;
 
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.replication.NativeOptions;
+import io.pgvectormigrate.replication.ReplicationNames;
 import io.pgvectormigrate.local.LocalPostgres;
 import io.pgvectormigrate.local.PgBinaries;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Publications;
+import io.pgvectormigrate.pg.ReplicationSlots;
 import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.Subscriptions;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Endpoints;
@@ -280,34 +284,27 @@ public final class NativeCopyBenchmark {
      * publications of the benchmark's runs, which would hold WAL.
      */
     private static void dropLeftovers(Bench.Pair pair) throws SQLException {
+        // the runs' ids are bench-<database>, so their slots and publications are named pgvm_bench_<database>
+        String ours = ReplicationNames.PREFIX + "bench_";
         List<String> dbs = new ArrayList<>();
         try (Connection c = Bench.open(pair.target.connection("postgres")); var st = c.createStatement();
              var rs = st.executeQuery("SELECT datname FROM pg_database WHERE datname ~ '^(native|pgcopydb|pipe|dump)_'")) {
             while (rs.next()) dbs.add(rs.getString(1));
         }
         for (String db : dbs) {
-            List<String> subs = new ArrayList<>();
-            try (Connection c = Bench.open(pair.target.connection(db)); var st = c.createStatement()) {
-                try (var rs = st.executeQuery("SELECT subname FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())")) {
-                    while (rs.next()) subs.add(Sql.ident(rs.getString(1)));
-                }
-                for (String sub : subs) {
-                    st.execute("ALTER SUBSCRIPTION " + sub + " DISABLE");
-                    st.execute("ALTER SUBSCRIPTION " + sub + " SET (slot_name = NONE)");
-                    st.execute("DROP SUBSCRIPTION " + sub);
-                }
+            try (Connection c = Bench.open(pair.target.connection(db))) {
+                for (String sub : Subscriptions.names(c)) Subscriptions.dropDetached(c, sub);
             }
             Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + Sql.ident(db));
         }
-        Bench.exec(pair.source.connection("postgres"),
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name LIKE 'pgvm\\_bench\\_%' AND NOT active");
+        try (Connection c = Bench.open(pair.source.connection("postgres"))) {
+            for (ReplicationSlots.Slot slot : ReplicationSlots.inCluster(c, ours)) {
+                if (!slot.active()) ReplicationSlots.dropIfUnused(c, slot.name());
+            }
+        }
         if (Bench.comment(pair.source, "bench") != null) {
-            try (Connection c = Bench.open(pair.source.connection("bench")); var st = c.createStatement()) {
-                List<String> pubs = new ArrayList<>();
-                try (var rs = st.executeQuery("SELECT pubname FROM pg_publication WHERE pubname LIKE 'pgvm\\_bench\\_%'")) {
-                    while (rs.next()) pubs.add(Sql.ident(rs.getString(1)));
-                }
-                for (String pub : pubs) st.execute("DROP PUBLICATION " + pub);
+            try (Connection c = Bench.open(pair.source.connection("bench"))) {
+                for (String pub : Publications.startingWith(c, ours)) Publications.drop(c, pub);
             }
         }
     }

@@ -1,9 +1,11 @@
 package io.pgvectormigrate.local;
 
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.SyncPoint;
+import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Pipeline;
 import io.pgvectormigrate.pipeline.RunContext;
@@ -96,11 +98,9 @@ public final class LiveWriter implements Pipeline.Listener {
     }
 
     static boolean hasItemsTable(ConnectionSpec source) {
-        try (Connection c = Database.connect(source, "temporary source", null); Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' "
-                     + "AND table_name = 'items' AND column_name IN ('id','botid','content','source','embedding')")) {
-            rs.next();
-            return rs.getInt(1) == 5;
+        try (Connection c = Database.connect(source, "temporary source", null)) {
+            return Catalog.columns(c, new TableId("public", "items"))
+                    .map(cols -> cols.keySet().containsAll(List.of("id", "botid", "content", "source", "embedding"))).orElse(false);
         } catch (SQLException e) {
             throw ToolException.runtime("cannot inspect the temporary source: " + Database.firstLine(e.getMessage()), e);
         }

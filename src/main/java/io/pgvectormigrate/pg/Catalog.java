@@ -341,6 +341,21 @@ public final class Catalog {
         return out;
     }
 
+    // ---- schemas
+
+    /** Every schema of the database, the system ones included. */
+    public static List<String> schemas(Connection c) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT nspname FROM pg_namespace")) {
+            while (rs.next()) out.add(rs.getString(1));
+        }
+        return out;
+    }
+
+    public static boolean schemaExists(Connection c, String schema) throws SQLException {
+        return Queries.bool(c, "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ?)", schema);
+    }
+
     // ---- small questions about one table
 
     public static boolean exists(Connection c, TableId t) throws SQLException {
@@ -354,23 +369,11 @@ public final class Catalog {
 
     /** A table's columns and their types in attribute order, or empty when no such table (plain or partitioned) exists. */
     public static Optional<Map<String, String>> columns(Connection c, TableId table) throws SQLException {
-        String sql = """
-                SELECT a.attname, format_type(a.atttypid, a.atttypmod)
-                FROM pg_class r LEFT JOIN pg_attribute a ON a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped
-                WHERE r.oid = to_regclass(?) AND r.relkind IN ('r', 'p')
-                ORDER BY a.attnum""";
-        Map<String, String> cols = new LinkedHashMap<>();
-        boolean found = false;
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, table.sql());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    found = true;
-                    if (rs.getString(1) != null) cols.put(rs.getString(1), rs.getString(2)); // null: a table without columns
-                }
-            }
-        }
-        return found ? Optional.of(cols) : Optional.empty();
+        Optional<List<TableDefinitions.Column>> columns = TableDefinitions.columns(c, table);
+        if (columns.isEmpty()) return Optional.empty();
+        Map<String, String> out = new LinkedHashMap<>();
+        for (TableDefinitions.Column col : columns.get()) out.put(col.name(), col.type());
+        return Optional.of(out);
     }
 
     /** Whether a table (a partitioned one through its partitions) holds at least one row; stops at the first. */

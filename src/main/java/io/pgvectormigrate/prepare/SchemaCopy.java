@@ -101,7 +101,7 @@ final class SchemaCopy {
         try (Statement st = targetConn.createStatement()) {
             // pg_dump -t does not emit CREATE SCHEMA for the tables' schemas
             for (String s : schemas) {
-                if (!SchemaInfo.schemaExists(targetConn, s)) st.execute("CREATE SCHEMA IF NOT EXISTS " + Sql.ident(s));
+                if (!Catalog.schemaExists(targetConn, s)) st.execute("CREATE SCHEMA IF NOT EXISTS " + Sql.ident(s));
             }
         } catch (SQLException e) {
             throw Failures.of("creating the tables' schemas", "target", e);

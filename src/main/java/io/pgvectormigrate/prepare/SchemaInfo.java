@@ -1,6 +1,8 @@
 package io.pgvectormigrate.prepare;
 
 import io.pgvectormigrate.pg.Catalog;
+import io.pgvectormigrate.pg.Extensions;
+import io.pgvectormigrate.pg.TableDefinitions;
 import io.pgvectormigrate.pg.TableId;
 
 import java.sql.Connection;
@@ -16,7 +18,8 @@ import java.util.Optional;
 
 /**
  * Read-only questions prepare-target asks of either side about the server, its extensions and a table's definition.
- * Which tables, sequences and indexes there are is {@link Catalog}'s answer.
+ * Which tables, sequences and indexes there are is {@link Catalog}'s answer; what a table is made of,
+ * {@link TableDefinitions}'.
  */
 final class SchemaInfo {
     private SchemaInfo() {}
@@ -61,18 +64,7 @@ final class SchemaInfo {
                 }
             }
         }
-        ExtensionVersion installed = null;
-        String schema = null;
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT e.extversion, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = ?")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    installed = ExtensionVersion.of(rs.getString(1));
-                    schema = rs.getString(2);
-                }
-            }
-        }
+        Optional<Extensions.Installed> installed = Extensions.installed(c, name);
         List<ExtensionVersion> versions = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT version FROM pg_available_extension_versions WHERE name = ?")) {
             ps.setString(1, name);
@@ -81,7 +73,8 @@ final class SchemaInfo {
             }
         }
         versions.sort(null);
-        return new ExtensionState(name, available, def, installed, schema, List.copyOf(versions));
+        return new ExtensionState(name, available, def, installed.map(e -> ExtensionVersion.of(e.version())).orElse(null),
+                installed.map(Extensions.Installed::schema).orElse(null), List.copyOf(versions));
     }
 
     /** Whether the server knows a way to update an installed extension from one version to another. */
@@ -103,35 +96,13 @@ final class SchemaInfo {
      */
     static Optional<TableDef> definition(Connection c, TableId t) throws SQLException {
         Map<String, Column> columns = new LinkedHashMap<>();
-        withTypeSearchPath(c, () -> {
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull "
-                            + "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-                            + "WHERE n.nspname = ? AND c.relname = ? AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped "
-                            + "ORDER BY a.attnum")) {
-                ps.setString(1, t.schema());
-                ps.setString(2, t.name());
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        columns.put(rs.getString(1), new Column(rs.getString(1), rs.getString(2), rs.getBoolean(3)));
-                    }
-                }
+        Extensions.withTheirSchemasOnPath(c, () -> {
+            for (TableDefinitions.Column col : TableDefinitions.columns(c, t).orElse(List.of())) {
+                columns.put(col.name(), new Column(col.name(), col.type(), col.notNull()));
             }
         });
         if (columns.isEmpty() && !Catalog.exists(c, t)) return Optional.empty();
-        List<String> pk = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-                        + "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
-                        + "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = k.attnum "
-                        + "WHERE n.nspname = ? AND c.relname = ? AND i.indisprimary ORDER BY k.ord")) {
-            ps.setString(1, t.schema());
-            ps.setString(2, t.name());
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) pk.add(rs.getString(1));
-            }
-        }
-        return Optional.of(new TableDef(t, columns, List.copyOf(pk), List.of()));
+        return Optional.of(new TableDef(t, columns, TableDefinitions.primaryKey(c, t), List.of()));
     }
 
     /** The definition of a table the catalog selected on this side, its partitions included. */
@@ -142,26 +113,9 @@ final class SchemaInfo {
         return new TableDef(d.table(), d.columns(), d.primaryKey(), partitions);
     }
 
-    static boolean schemaExists(Connection c, String schema) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = ?)")) {
-            ps.setString(1, schema);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getBoolean(1);
-            }
-        }
-    }
-
     static String scalar(Connection c, String sql) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
             return rs.next() ? rs.getString(1) : null;
         }
-    }
-
-    /** Runs with pg_catalog plus every schema holding an extension, so extension types print unqualified. */
-    private static void withTypeSearchPath(Connection c, Catalog.SqlWork work) throws SQLException {
-        String path = scalar(c, "SELECT string_agg(DISTINCT quote_ident(n.nspname), ', ') FROM pg_extension e "
-                + "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE n.nspname <> 'pg_catalog'");
-        Catalog.withSearchPath(c, path == null ? "" : path, work);
     }
 }

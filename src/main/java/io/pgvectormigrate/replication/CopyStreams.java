@@ -1,6 +1,7 @@
 package io.pgvectormigrate.replication;
 
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Queries;
 
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -71,13 +72,13 @@ record CopyStreams(int streams, String why) {
 
     /** Reads a server's limits; {@code perOperationSetting} is the setting that sizes one of its own parallel operations. */
     static Server read(Connection c, ConnectionSpec spec, String side, String perOperationSetting) throws SQLException {
-        int perOperation = 1 + (int) Pg.number(c, "SELECT current_setting(?)::int", perOperationSetting);
+        int perOperation = 1 + (int) Queries.number(c, "SELECT current_setting(?)::int", perOperationSetting);
         // client backends: background workers and WAL senders have their own slots; without pg_read_all_stats another
         // user's sessions show no backend_type, so those count as clients (the estimate errs on the safe side)
-        int free = (int) Pg.number(c, """
+        int free = (int) Queries.number(c, """
                 SELECT current_setting('max_connections')::int - current_setting('superuser_reserved_connections')::int
                        - (SELECT count(*) FROM pg_stat_activity WHERE coalesce(backend_type, 'client backend') = 'client backend')""");
-        String serverAddress = Pg.string(c, "SELECT host(inet_server_addr())").orElse(null);
+        String serverAddress = Queries.string(c, "SELECT host(inet_server_addr())").orElse(null);
         return new Server(side, perOperation, perOperationSetting, free, onThisMachine(spec.host(), serverAddress));
     }
 

@@ -4,7 +4,11 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Publications;
+import io.pgvectormigrate.pg.Queries;
+import io.pgvectormigrate.pg.ReplicationSlots;
 import io.pgvectormigrate.pg.Sequences;
+import io.pgvectormigrate.pg.Subscriptions;
 import io.pgvectormigrate.pg.SyncPoint;
 import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.CopyEngine;
@@ -73,8 +77,8 @@ public final class NativeEngine implements CopyEngine {
         try (Connection src = connect(ep.source(), "source"); Connection tgt = connect(ep.target(), "target")) {
             Catalog.Selection selection = Catalog.select(src, ep.tables());
             List<TableInfo> tables = CopyTables.of(src, selection);
-            boolean resuming = Replication.subscription(tgt, n.subscription()).isPresent();
-            boolean slot = Replication.slot(src, n.slot()).isPresent();
+            boolean resuming = Subscriptions.find(tgt, n.subscription()).isPresent();
+            boolean slot = ReplicationSlots.find(src, n.slot()).isPresent();
             Preflight.Plan plan = Preflight.check(src, tgt, ep, selection, tables, options, resuming, slot,
                     !resuming && !slot && !copyStarted(ctx));
             ctx.progress().info("preflight: " + plan.tables().size() + " table(s) ready for native replication from "
@@ -94,10 +98,10 @@ public final class NativeEngine implements CopyEngine {
                 "sequences", sequences.size(), "resumed", resumed);
         String copy = resumed
                 ? String.format(java.util.Locale.ROOT, "initial copy complete (%d table(s), %s rows on the target; "
-                + "reused the subscription of an earlier attempt)", tables.size(), Pg.count(rows))
+                + "reused the subscription of an earlier attempt)", tables.size(), Progress.count(rows))
                 : String.format(java.util.Locale.ROOT, "initial copy complete (%d table(s), %s rows in %.1f s, %s)",
-                tables.size(), Pg.count(rows), copySeconds, initialCopy);
-        String summary = copy + "; changes streaming, " + (lagBytes < 0 ? "lag unknown" : Pg.bytes(lagBytes) + " behind the source");
+                tables.size(), Progress.count(rows), copySeconds, initialCopy);
+        String summary = copy + "; changes streaming, " + (lagBytes < 0 ? "lag unknown" : Progress.bytes(lagBytes) + " behind the source");
         return new Migrated("native", summary, tables, sequences, lagBytes, figures);
     }
 
@@ -116,8 +120,8 @@ public final class NativeEngine implements CopyEngine {
         try (Connection src = connect(ep.source(), "source"); Connection tgt = connect(ep.target(), "target")) {
             Catalog.Selection selection = Catalog.select(src, ep.tables());
             List<TableInfo> tables = CopyTables.of(src, selection);
-            Optional<Replication.Subscription> sub = Replication.subscription(tgt, n.subscription());
-            Optional<Replication.Slot> slot = Replication.slot(src, n.slot());
+            Optional<Subscriptions.Subscription> sub = Subscriptions.find(tgt, n.subscription());
+            Optional<ReplicationSlots.Slot> slot = ReplicationSlots.find(src, n.slot());
             if (sub.isEmpty() && (j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.deleted()).orElse(false)
                     || copyComplete(ctx))) {
                 // copying again would empty tables the application may already write to
@@ -150,7 +154,7 @@ public final class NativeEngine implements CopyEngine {
                     j.recordResource(SLOT, n.slot(), attributes(ep.source()));
                     j.recordResource(SUBSCRIPTION, n.subscription(), attributes(ep.target()));
                     p.info("  creating subscription " + n.subscription() + " and its slot (waits for transactions already open on the source to end)");
-                    Replication.createSubscription(tgt, n.subscription(), ep.sourceFromTarget(), n.publication(), n.slot(),
+                    Subscriptions.create(tgt, n.subscription(), ep.sourceFromTarget(), n.publication(), n.slot(),
                             true, true, true, plan.subscriptionBinary());
                     p.info("  created subscription " + n.subscription() + " on the target (PostgreSQL copies the tables)");
                     recordSubscriptionOid(j, tgt, n, ep.target());
@@ -163,7 +167,7 @@ public final class NativeEngine implements CopyEngine {
                 p.info("  reusing subscription " + n.subscription() + " from an earlier attempt of this run");
                 recordSubscriptionOid(j, tgt, n, ep.target());
                 if (!sub.get().enabled()) {
-                    Replication.enable(tgt, n.subscription());
+                    Subscriptions.enable(tgt, n.subscription());
                     p.info("  enabled subscription " + n.subscription());
                 }
                 long t0 = System.nanoTime();
@@ -175,8 +179,8 @@ public final class NativeEngine implements CopyEngine {
 
             afterLoad(ep.target(), selection, p, false);
             List<String> seqs = copySequences(src, tgt, selection, p);
-            long lag = Replication.lag(src, n.slot()).map(Replication.Lag::bytes).orElse(-1L);
-            p.info("  changes are streaming; the target is " + (lag < 0 ? "(not yet confirmed)" : Pg.bytes(lag)) + " behind the source");
+            long lag = ReplicationSlots.lag(src, n.slot()).map(ReplicationSlots.Lag::bytes).orElse(-1L);
+            p.info("  changes are streaming; the target is " + (lag < 0 ? "(not yet confirmed)" : Progress.bytes(lag)) + " behind the source");
             return migrated(copied, mode, sub.isPresent(), copySeconds, lag, seqs);
         } catch (SQLException e) {
             throw failure("migrating", ctx.runId(), e);
@@ -194,7 +198,7 @@ public final class NativeEngine implements CopyEngine {
         List<SnapshotCopy.TableCopy> result;
         int streams;
         p.info("  creating replication slot " + n.slot() + " (waits for transactions already open on the source to end)");
-        try (Replication.ExportedSlot slot = Replication.createSlotWithSnapshot(ep.source(), n.slot())) {
+        try (ReplicationSlots.Exported slot = ReplicationSlots.createWithSnapshot(ep.source(), n.slot())) {
             p.info("  created slot " + n.slot() + " at " + slot.consistentPoint() + "; copying the rows of that snapshot");
             try (SnapshotCopy copy = SnapshotCopy.open(ep.source(), ep.target(), slot.snapshot(), plan.tables(),
                     plan.binaryCopy(), wanted, options.chunkBytes(), plan.tidRangeScans())) {
@@ -208,11 +212,11 @@ public final class NativeEngine implements CopyEngine {
         try (Connection tgt = connect(ep.target(), "target")) {
             j.recordResource(SUBSCRIPTION, n.subscription(), attributes(ep.target()));
             // created disabled and without a copy: it starts from the slot, i.e. right after the snapshot
-            Replication.createSubscription(tgt, n.subscription(), ep.sourceFromTarget(), n.publication(), n.slot(),
+            Subscriptions.create(tgt, n.subscription(), ep.sourceFromTarget(), n.publication(), n.slot(),
                     false, false, false, plan.subscriptionBinary());
             recordSubscriptionOid(j, tgt, n, ep.target());
             options.hooks().afterSubscriptionCreated(n.subscription());
-            Replication.enable(tgt, n.subscription());
+            Subscriptions.enable(tgt, n.subscription());
             p.info("  created subscription " + n.subscription() + " on the target; it streams changes made after the snapshot");
         }
         boolean allBinary = result.stream().allMatch(SnapshotCopy.TableCopy::binary);
@@ -230,8 +234,8 @@ public final class NativeEngine implements CopyEngine {
     private void ensurePublication(Journal j, Connection src, ConnectionSpec source, ReplicationNames n,
                                    List<TableInfo> tables, boolean subscribed) throws SQLException {
         List<String> wanted = tables.stream().map(TableInfo::display).sorted().toList();
-        if (Replication.publicationExists(src, n.publication())) {
-            List<String> has = Replication.publicationTables(src, n.publication());
+        if (Publications.exists(src, n.publication())) {
+            List<String> has = Publications.tables(src, n.publication());
             if (!has.equals(wanted)) {
                 if (subscribed) {
                     throw ToolException.usage("run " + n.publication().substring(ReplicationNames.PREFIX.length()).replace('_', '-')
@@ -239,26 +243,26 @@ public final class NativeEngine implements CopyEngine {
                             + (has.size() > 3 ? ", ..." : "") + ") and this invocation selects " + wanted.size()
                             + ": pass the same --schema/--table/--exclude as the first attempt, or start a new run (--run-id)");
                 }
-                Replication.setPublicationTables(src, n.publication(), tables);
+                Publications.setTables(src, n.publication(), tables.stream().map(TableInfo::id).toList());
             }
             j.recordResource(PUBLICATION, n.publication(), attributes(source));
             return;
         }
         j.recordResource(PUBLICATION, n.publication(), attributes(source));
-        Replication.createPublication(src, n.publication(), tables);
+        Publications.create(src, n.publication(), tables.stream().map(TableInfo::id).toList());
     }
 
     /** Waits until every table's sync state is ready, reporting per-table state and COPY progress. */
     private List<TableCopy> waitForSync(Connection tgt, ReplicationNames n, List<TableInfo> tables, Progress p)
             throws SQLException, InterruptedException {
-        long subOid = Replication.subscription(tgt, n.subscription()).orElseThrow(() -> ToolException.runtime(
+        long subOid = Subscriptions.find(tgt, n.subscription()).orElseThrow(() -> ToolException.runtime(
                 "subscription " + n.subscription() + " vanished from the target while waiting for its initial copy")).oid();
-        long baseErrors = Replication.errorCount(tgt, n.subscription());
+        long baseErrors = Subscriptions.errorCount(tgt, n.subscription());
         long lastReport = 0;
         Map<String, Character> last = Map.of();
         while (true) {
-            Map<String, Character> states = Replication.relationStates(tgt, subOid);
-            Map<String, Replication.CopyProgress> running = Replication.copyProgress(tgt);
+            Map<String, Character> states = Subscriptions.relationStates(tgt, subOid);
+            Map<String, Subscriptions.CopyProgress> running = Subscriptions.copyProgress(tgt);
             boolean ready = !states.isEmpty() && states.values().stream().allMatch(s -> s == 'r');
             boolean changed = !states.equals(last);
             if (ready || changed || System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
@@ -266,13 +270,13 @@ public final class NativeEngine implements CopyEngine {
                 last = states;
                 if (!ready) {
                     String line = states.entrySet().stream().map(e -> e.getKey() + " " + stateName(e.getValue())
-                            + (running.containsKey(e.getKey()) ? " (" + Pg.count(running.get(e.getKey()).tuples()) + " rows, "
-                            + Pg.bytes(running.get(e.getKey()).bytes()) + ")" : "")).collect(Collectors.joining(", "));
+                            + (running.containsKey(e.getKey()) ? " (" + Progress.count(running.get(e.getKey()).tuples()) + " rows, "
+                            + Progress.bytes(running.get(e.getKey()).bytes()) + ")" : "")).collect(Collectors.joining(", "));
                     p.info("  table sync: " + line);
                 }
             }
             if (ready) break;
-            long errors = Replication.errorCount(tgt, n.subscription());
+            long errors = Subscriptions.errorCount(tgt, n.subscription());
             if (baseErrors >= 0 && errors - baseErrors >= 5) {
                 throw ToolException.runtime("the subscription's table sync failed " + (errors - baseErrors)
                         + " times: see the target's server log; fix the cause and re-run with the same --run-id");
@@ -286,8 +290,8 @@ public final class NativeEngine implements CopyEngine {
     private static List<TableCopy> onTarget(Connection tgt, List<TableInfo> tables) throws SQLException {
         List<TableCopy> out = new ArrayList<>();
         for (TableInfo t : tables) {
-            out.add(new TableCopy(t.display(), Pg.number(tgt, "SELECT count(*) FROM " + t.quoted()),
-                    Pg.number(tgt, "SELECT pg_table_size(?::regclass)", t.quoted())));
+            out.add(new TableCopy(t.display(), Queries.number(tgt, "SELECT count(*) FROM " + t.quoted()),
+                    Queries.number(tgt, "SELECT pg_table_size(?::regclass)", t.quoted())));
         }
         return out;
     }
@@ -307,7 +311,7 @@ public final class NativeEngine implements CopyEngine {
     private void waitForApplyWorker(Connection tgt, ReplicationNames n, Progress p) throws SQLException, InterruptedException {
         long deadline = System.nanoTime() + Math.min(options.timeout().toNanos(), Duration.ofMinutes(2).toNanos());
         while (true) {
-            Optional<Replication.Subscription> s = Replication.subscription(tgt, n.subscription());
+            Optional<Subscriptions.Subscription> s = Subscriptions.find(tgt, n.subscription());
             if (s.isEmpty()) throw ToolException.runtime("subscription " + n.subscription() + " vanished from the target");
             if (s.get().workerPid() != null) return;
             if (System.nanoTime() > deadline) {
@@ -346,7 +350,7 @@ public final class NativeEngine implements CopyEngine {
 
     private static void truncate(Connection tgt, List<TableInfo> tables) throws SQLException {
         if (tables.isEmpty()) return;
-        Pg.exec(tgt, "TRUNCATE ONLY " + tables.stream().map(TableInfo::quoted).collect(Collectors.joining(", ")));
+        Queries.exec(tgt, "TRUNCATE ONLY " + tables.stream().map(TableInfo::quoted).collect(Collectors.joining(", ")));
     }
 
     // ---- cutover
@@ -354,7 +358,7 @@ public final class NativeEngine implements CopyEngine {
     private static CutOver cutOver(long lagAtCutover, List<String> sequences, List<String> removed, double waitSeconds) {
         Map<String, String> figures = figures("lag-bytes-at-cutover", lagAtCutover, "sequences", sequences.size(),
                 "removed", String.join(",", removed), "catch-up-seconds", String.format(java.util.Locale.ROOT, "%.1f", waitSeconds));
-        String summary = "cut over: target caught up (" + Pg.bytes(Math.max(0, lagAtCutover)) + " behind), "
+        String summary = "cut over: target caught up (" + Progress.bytes(Math.max(0, lagAtCutover)) + " behind), "
                 + sequences.size() + " sequence(s) carried, "
                 + (removed.isEmpty() ? "no replication objects were left to remove" : "removed " + String.join(", ", removed));
         return new CutOver("native", summary, sequences, removed, lagAtCutover, figures);
@@ -366,9 +370,9 @@ public final class NativeEngine implements CopyEngine {
         Progress p = ctx.progress();
         Journal j = ctx.journal();
         try (Connection src = connect(ep.source(), "source"); Connection tgt = connect(ep.target(), "target")) {
-            Optional<Replication.Subscription> sub = Replication.subscription(tgt, n.subscription());
-            boolean pub = Replication.publicationExists(src, n.publication());
-            boolean slot = Replication.slot(src, n.slot()).isPresent();
+            Optional<Subscriptions.Subscription> sub = Subscriptions.find(tgt, n.subscription());
+            boolean pub = Publications.exists(src, n.publication());
+            boolean slot = ReplicationSlots.find(src, n.slot()).isPresent();
             boolean recorded = j.resource(SUBSCRIPTION, n.subscription()).isPresent();
             if (sub.isEmpty() && !pub && !slot && !recorded) {
                 throw ToolException.usage("nothing to cut over for run " + ctx.runId() + ": no subscription " + n.subscription()
@@ -386,7 +390,7 @@ public final class NativeEngine implements CopyEngine {
             double waited = 0;
             if (sub.isPresent()) {
                 if (!sub.get().enabled()) {
-                    Replication.enable(tgt, n.subscription());
+                    Subscriptions.enable(tgt, n.subscription());
                     p.info("  enabled subscription " + n.subscription() + " again (an earlier cutover stopped before finishing)");
                 }
                 waitForSync(tgt, n, tables, p);
@@ -415,7 +419,7 @@ public final class NativeEngine implements CopyEngine {
     private static Catalog.Selection published(Connection src, Catalog.Selection selection, ReplicationNames n, boolean pub)
             throws SQLException {
         if (!pub) return selection;
-        java.util.Set<String> published = java.util.Set.copyOf(Replication.publicationTables(src, n.publication()));
+        java.util.Set<String> published = java.util.Set.copyOf(Publications.tables(src, n.publication()));
         return new Catalog.Selection(selection.tables().stream()
                 .filter(t -> t.leaves().stream().anyMatch(l -> published.contains(l.id().key()))).toList(),
                 selection.sequences());
@@ -431,29 +435,29 @@ public final class NativeEngine implements CopyEngine {
         String syncPoint = SyncPoint.take(src);
         long deadline = System.nanoTime() + options.timeout().toNanos();
         long lastReport = System.nanoTime();
-        long baseErrors = Replication.errorCount(tgt, n.subscription());
+        long baseErrors = Subscriptions.errorCount(tgt, n.subscription());
         p.info("  waiting for the target to catch up with the source (sync point " + syncPoint
-                + (options.maxLagBytes() > 0 ? ", or at most " + Pg.bytes(options.maxLagBytes()) + " behind" : "") + ")");
+                + (options.maxLagBytes() > 0 ? ", or at most " + Progress.bytes(options.maxLagBytes()) + " behind" : "") + ")");
         while (true) {
-            Replication.Lag lag = Replication.lag(src, n.slot()).orElseThrow(() -> ToolException.runtime(
+            ReplicationSlots.Lag lag = ReplicationSlots.lag(src, n.slot()).orElseThrow(() -> ToolException.runtime(
                     "replication slot " + n.slot() + " is missing on the source: the subscription cannot catch up; "
                             + "check whether someone dropped it (the target may lack recent changes)"));
             boolean done = options.maxLagBytes() > 0
                     ? lag.bytes() >= 0 && lag.bytes() <= options.maxLagBytes()
                     : SyncPoint.confirmed(src, n.slot(), syncPoint);
             if (done) {
-                p.info("  target caught up (" + Pg.bytes(Math.max(0, lag.bytes())) + " behind the source's current position)");
+                p.info("  target caught up (" + Progress.bytes(Math.max(0, lag.bytes())) + " behind the source's current position)");
                 return Math.max(0, lag.bytes());
             }
             if (System.nanoTime() > deadline) {
-                throw ToolException.runtime("the target is still " + (lag.bytes() < 0 ? "an unknown amount" : Pg.bytes(lag.bytes()))
+                throw ToolException.runtime("the target is still " + (lag.bytes() < 0 ? "an unknown amount" : Progress.bytes(lag.bytes()))
                         + " behind after " + options.timeout().toSeconds() + " s; nothing was removed: stop the writers "
                         + "on the source or raise --timeout, and run cutover again");
             }
             if (System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
                 lastReport = System.nanoTime();
-                long errors = Replication.errorCount(tgt, n.subscription());
-                p.info("  catching up: " + (lag.bytes() < 0 ? "nothing confirmed yet" : Pg.bytes(lag.bytes()) + " behind")
+                long errors = Subscriptions.errorCount(tgt, n.subscription());
+                p.info("  catching up: " + (lag.bytes() < 0 ? "nothing confirmed yet" : Progress.bytes(lag.bytes()) + " behind")
                         + (baseErrors >= 0 && errors > baseErrors ? "; the apply worker reported " + (errors - baseErrors)
                         + " error(s), see the target's server log" : ""));
             }
@@ -465,24 +469,24 @@ public final class NativeEngine implements CopyEngine {
     private static List<String> removeReplication(Journal j, Connection src, Connection tgt, Endpoints ep,
                                                   ReplicationNames n, Progress p) throws SQLException, InterruptedException {
         List<String> removed = new ArrayList<>();
-        Long subOid = Replication.subscription(tgt, n.subscription()).map(Replication.Subscription::oid)
+        Long subOid = Subscriptions.find(tgt, n.subscription()).map(Subscriptions.Subscription::oid)
                 .or(() -> j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.attribute("oid")).map(Long::valueOf))
                 .orElse(null);
-        if (Replication.dropSubscriptionDetached(tgt, n.subscription())) {
+        if (Subscriptions.dropDetached(tgt, n.subscription())) {
             removed.add("subscription " + n.subscription());
             p.info("  dropped subscription " + n.subscription() + " on the target");
         }
         j.markDeleted(SUBSCRIPTION, n.subscription());
         if (subOid != null) {
-            for (String sync : Replication.slotsLike(src, ReplicationNames.syncSlotPattern(subOid))) {
-                if (Replication.dropSlot(src, sync, Duration.ofSeconds(10))) {
+            for (String sync : ReplicationSlots.names(src, ReplicationNames.syncSlotPrefix(subOid))) {
+                if (ReplicationSlots.drop(src, sync, Duration.ofSeconds(10))) {
                     removed.add("slot " + sync);
                     p.info("  dropped table-sync slot " + sync + " on the source");
                 }
             }
         }
         if (dropSlot(j, src, n.slot(), p)) removed.add("slot " + n.slot());
-        if (Replication.dropPublication(src, n.publication())) {
+        if (Publications.drop(src, n.publication())) {
             removed.add("publication " + n.publication());
             p.info("  dropped publication " + n.publication() + " on the source");
         }
@@ -491,7 +495,7 @@ public final class NativeEngine implements CopyEngine {
     }
 
     private static boolean dropSlot(Journal j, Connection src, String slot, Progress p) throws SQLException, InterruptedException {
-        boolean dropped = Replication.dropSlot(src, slot, Duration.ofSeconds(10));
+        boolean dropped = ReplicationSlots.drop(src, slot, Duration.ofSeconds(10));
         if (dropped) p.info("  dropped replication slot " + slot + " on the source");
         j.markDeleted(SLOT, slot);
         return dropped;
@@ -499,9 +503,9 @@ public final class NativeEngine implements CopyEngine {
 
     private static void assertNothingLeft(Connection src, Connection tgt, ReplicationNames n) throws SQLException {
         List<String> left = new ArrayList<>();
-        if (Replication.subscription(tgt, n.subscription()).isPresent()) left.add("subscription " + n.subscription());
-        if (Replication.slot(src, n.slot()).isPresent()) left.add("slot " + n.slot());
-        if (Replication.publicationExists(src, n.publication())) left.add("publication " + n.publication());
+        if (Subscriptions.find(tgt, n.subscription()).isPresent()) left.add("subscription " + n.subscription());
+        if (ReplicationSlots.find(src, n.slot()).isPresent()) left.add("slot " + n.slot());
+        if (Publications.exists(src, n.publication())) left.add("publication " + n.publication());
         if (!left.isEmpty()) {
             throw ToolException.runtime("still present after clean-up: " + String.join(", ", left)
                     + " (something re-created or held them); run cutover again");
@@ -518,9 +522,9 @@ public final class NativeEngine implements CopyEngine {
         List<String> problems = new ArrayList<>();
         Long subOid = j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.attribute("oid")).map(Long::valueOf).orElse(null);
         try (Connection tgt = connect(ep.target(), "target")) {
-            Optional<Replication.Subscription> sub = Replication.subscription(tgt, n.subscription());
+            Optional<Subscriptions.Subscription> sub = Subscriptions.find(tgt, n.subscription());
             if (sub.isPresent()) subOid = sub.get().oid();
-            if (Replication.dropSubscriptionDetached(tgt, n.subscription())) {
+            if (Subscriptions.dropDetached(tgt, n.subscription())) {
                 p.info("  dropped subscription " + n.subscription() + " on the target");
             }
             j.markDeleted(SUBSCRIPTION, n.subscription());
@@ -529,12 +533,12 @@ public final class NativeEngine implements CopyEngine {
         }
         try (Connection src = connect(ep.source(), "source")) {
             if (subOid != null) {
-                for (String sync : Replication.slotsLike(src, ReplicationNames.syncSlotPattern(subOid))) {
-                    Replication.dropSlot(src, sync, Duration.ofSeconds(10));
+                for (String sync : ReplicationSlots.names(src, ReplicationNames.syncSlotPrefix(subOid))) {
+                    ReplicationSlots.drop(src, sync, Duration.ofSeconds(10));
                 }
             }
             dropSlot(j, src, n.slot(), p);
-            if (Replication.dropPublication(src, n.publication())) {
+            if (Publications.drop(src, n.publication())) {
                 p.info("  dropped publication " + n.publication() + " on the source");
             }
             j.markDeleted(PUBLICATION, n.publication());
@@ -564,7 +568,7 @@ public final class NativeEngine implements CopyEngine {
 
     private static void recordSubscriptionOid(Journal j, Connection tgt, ReplicationNames n, ConnectionSpec target)
             throws SQLException {
-        Optional<Replication.Subscription> s = Replication.subscription(tgt, n.subscription());
+        Optional<Subscriptions.Subscription> s = Subscriptions.find(tgt, n.subscription());
         if (s.isEmpty()) return;
         Map<String, String> a = new LinkedHashMap<>(attributes(target));
         a.put("oid", String.valueOf(s.get().oid()));

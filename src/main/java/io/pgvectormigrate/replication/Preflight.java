@@ -2,7 +2,10 @@ package io.pgvectormigrate.replication;
 
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
+import io.pgvectormigrate.pg.Queries;
+import io.pgvectormigrate.pg.ReplicationSlots;
 import io.pgvectormigrate.pg.Sequences;
+import io.pgvectormigrate.pg.Subscriptions;
 import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.Endpoints;
 
@@ -46,17 +49,17 @@ final class Preflight {
             throw ToolException.usage("source and target are the same database (" + ep.target().display()
                     + "): pass the new cluster as --target");
         }
-        int srcVersion = (int) Pg.number(src, "SELECT current_setting('server_version_num')::int");
-        int tgtVersion = (int) Pg.number(tgt, "SELECT current_setting('server_version_num')::int");
+        int srcVersion = (int) Queries.number(src, "SELECT current_setting('server_version_num')::int");
+        int tgtVersion = (int) Queries.number(tgt, "SELECT current_setting('server_version_num')::int");
         if (srcVersion < 120000 || tgtVersion < 120000) {
             throw ToolException.usage("the native engine needs PostgreSQL 12 or later on both sides (source "
                     + srcVersion / 10000 + ", target " + tgtVersion / 10000 + "): use --engine dms");
         }
 
         // ---- source: logical decoding on
-        String walLevel = Pg.string(src, "SELECT current_setting('wal_level')").orElse("?");
+        String walLevel = Queries.string(src, "SELECT current_setting('wal_level')").orElse("?");
         if (!walLevel.equals("logical")) {
-            Optional<String> rds = Pg.string(src, "SELECT current_setting('rds.logical_replication', true)");
+            Optional<String> rds = Queries.string(src, "SELECT current_setting('rds.logical_replication', true)");
             if (rds.isPresent() && rds.get() != null) {
                 problems.add("the source has rds.logical_replication=" + rds.get() + " (wal_level=" + walLevel
                         + "): set rds.logical_replication=1 in the cluster parameter group and reboot the writer");
@@ -67,7 +70,7 @@ final class Preflight {
         }
 
         // ---- source: replication privilege
-        boolean canReplicate = Pg.bool(src, """
+        boolean canReplicate = Queries.bool(src, """
                 SELECT r.rolsuper OR r.rolreplication OR EXISTS (
                   SELECT 1 FROM pg_roles g WHERE g.rolname = 'rds_replication' AND pg_has_role(r.oid, g.oid, 'member'))
                 FROM pg_roles r WHERE r.rolname = current_user""");
@@ -78,18 +81,18 @@ final class Preflight {
 
         // ---- source: slots and WAL senders
         int syncWorkers = options.initialCopy() == NativeOptions.InitialCopy.SUBSCRIPTION
-                ? (int) Math.min(tables.size(), Pg.number(tgt, "SELECT current_setting('max_sync_workers_per_subscription')::int"))
+                ? (int) Math.min(tables.size(), Queries.number(tgt, "SELECT current_setting('max_sync_workers_per_subscription')::int"))
                 : 0;
         int needed = 1 + syncWorkers;
         if (!resuming) {
-            long maxSlots = Pg.number(src, "SELECT current_setting('max_replication_slots')::int");
-            long usedSlots = Pg.number(src, "SELECT count(*) FROM pg_replication_slots") - (slotExists ? 1 : 0);
+            long maxSlots = Queries.number(src, "SELECT current_setting('max_replication_slots')::int");
+            long usedSlots = ReplicationSlots.count(src) - (slotExists ? 1 : 0);
             if (maxSlots - usedSlots < needed) {
                 problems.add("the source has " + (maxSlots - usedSlots) + " free replication slot(s) of max_replication_slots="
                         + maxSlots + ", this copy needs " + needed + ": drop unused slots (pg_replication_slots) or raise max_replication_slots");
             }
-            long maxSenders = Pg.number(src, "SELECT current_setting('max_wal_senders')::int");
-            long usedSenders = Pg.number(src, "SELECT count(*) FROM pg_stat_replication");
+            long maxSenders = Queries.number(src, "SELECT current_setting('max_wal_senders')::int");
+            long usedSenders = ReplicationSlots.walSenders(src);
             if (maxSenders - usedSenders < needed) {
                 problems.add("the source has " + (maxSenders - usedSenders) + " free WAL sender(s) of max_wal_senders="
                         + maxSenders + ", this copy needs " + needed + ": raise max_wal_senders or stop other replication");
@@ -100,7 +103,7 @@ final class Preflight {
         problems.addAll(tableProblems(src, ep, selection, tables));
 
         // ---- target: may subscribe, has the tables
-        boolean tgtMaySubscribe = Pg.bool(tgt, """
+        boolean tgtMaySubscribe = Queries.bool(tgt, """
                 SELECT r.rolsuper OR EXISTS (
                   SELECT 1 FROM pg_roles g WHERE g.rolname IN ('rds_superuser', 'pg_create_subscription')
                   AND pg_has_role(r.oid, g.oid, 'member'))
@@ -110,8 +113,8 @@ final class Preflight {
                     + "(rds_superuser on RDS/Aurora; pg_create_subscription on PostgreSQL 16+)");
         }
         if (!resuming) {
-            long maxWorkers = Pg.number(tgt, "SELECT current_setting('max_logical_replication_workers')::int");
-            long busy = Pg.number(tgt, "SELECT count(*) FROM pg_stat_subscription WHERE pid IS NOT NULL");
+            long maxWorkers = Queries.number(tgt, "SELECT current_setting('max_logical_replication_workers')::int");
+            long busy = Subscriptions.runningWorkers(tgt);
             if (maxWorkers - busy < 1) {
                 problems.add("the target has no free logical replication worker (max_logical_replication_workers="
                         + maxWorkers + ", " + busy + " busy): raise max_logical_replication_workers (and max_worker_processes)");
@@ -146,7 +149,7 @@ final class Preflight {
         }
         if (!nonEmpty.isEmpty()) {
             List<String> otherRuns = new ArrayList<>();
-            for (String slot : Replication.slotsLike(src, ReplicationNames.PREFIX.replace("_", "\\_") + "%")) {
+            for (String slot : ReplicationSlots.names(src, ReplicationNames.PREFIX)) {
                 otherRuns.add(slot.substring(ReplicationNames.PREFIX.length()).replace('_', '-'));
             }
             problems.add(plural(nonEmpty, "target table", "holds", "hold") + " rows already: " + list(nonEmpty)
@@ -179,7 +182,7 @@ final class Preflight {
         if (tables.isEmpty()) {
             problems.add("no tables on the source match " + ep.tables().describe() + ": check --schema, --table and --exclude");
         }
-        boolean srcSuper = Pg.bool(src, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
+        boolean srcSuper = Queries.bool(src, "SELECT rolsuper FROM pg_roles WHERE rolname = current_user");
         List<String> unlogged = new ArrayList<>();
         List<String> notOwned = new ArrayList<>();
         for (TableInfo t : tables) {

@@ -19,9 +19,9 @@ public record ReplicationNames(String publication, String slot, String subscript
 
     /**
      * Slots PostgreSQL's table-sync workers create for a subscription ({@code pg_<suboid>_sync_<relid>_<sysid>});
-     * a subscription dropped with {@code slot_name = NONE} mid-sync leaves them behind. LIKE pattern.
+     * a subscription dropped with {@code slot_name = NONE} mid-sync leaves them behind. The names' common beginning.
      */
-    public static String syncSlotPattern(long subscriptionOid) {
-        return "pg\\_" + subscriptionOid + "\\_sync\\_%";
+    public static String syncSlotPrefix(long subscriptionOid) {
+        return "pg_" + subscriptionOid + "_sync_";
     }
 }

@@ -3,6 +3,7 @@ package io.pgvectormigrate.replication;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.report.Progress;
 import org.postgresql.PGConnection;
@@ -133,11 +134,11 @@ final class SnapshotCopy implements AutoCloseable {
             for (int i = 0; i < run.streams(); i++) {
                 Connection c = Database.connect(source, "source", null);
                 copy.readers.add(c);
-                Pg.exec(c, "SET statement_timeout = 0");
-                Pg.exec(c, "SET idle_in_transaction_session_timeout = 0");
+                Queries.exec(c, "SET statement_timeout = 0");
+                Queries.exec(c, "SET idle_in_transaction_session_timeout = 0");
                 c.setAutoCommit(false);
-                Pg.exec(c, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                Pg.exec(c, "SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
+                Queries.exec(c, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+                Queries.exec(c, "SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
             }
         } catch (SQLException e) {
             copy.close();
@@ -201,8 +202,8 @@ final class SnapshotCopy implements AutoCloseable {
                             bytes.get(c.table().display()).addAndGet(done[1]);
                             if (chunksLeft.get(c.table().display()).decrementAndGet() == 0) {
                                 progress.info(String.format(java.util.Locale.ROOT, "  copied %s: %s rows, %s (%s COPY)",
-                                        c.table().display(), Pg.count(rows.get(c.table().display()).get()),
-                                        Pg.bytes(bytes.get(c.table().display()).get()), c.binary() ? "binary" : "text"));
+                                        c.table().display(), Progress.count(rows.get(c.table().display()).get()),
+                                        Progress.bytes(bytes.get(c.table().display()).get()), c.binary() ? "binary" : "text"));
                             }
                             hooks.afterChunkCopied(c.table().display(), c.index());
                         }
@@ -221,8 +222,8 @@ final class SnapshotCopy implements AutoCloseable {
                     } catch (java.util.concurrent.TimeoutException e) {
                         if (System.nanoTime() - lastReport > Duration.ofSeconds(10).toNanos()) {
                             lastReport = System.nanoTime();
-                            progress.info("  copying: " + Pg.count(rowsSeen.get()) + (estimate > 0 ? " of ~" + Pg.count(estimate) : "")
-                                    + " rows, " + Pg.bytes(bytesSeen.get()) + " so far");
+                            progress.info("  copying: " + Progress.count(rowsSeen.get()) + (estimate > 0 ? " of ~" + Progress.count(estimate) : "")
+                                    + " rows, " + Progress.bytes(bytesSeen.get()) + " so far");
                         }
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
@@ -256,16 +257,16 @@ final class SnapshotCopy implements AutoCloseable {
                     chunks.stream().filter(c -> c.table() == t).allMatch(Chunk::binary)));
         }
         progress.info(String.format(java.util.Locale.ROOT, "  initial copy: %s rows, %s in %.1f s (%d stream%s)",
-                Pg.count(rowsSeen.get()), Pg.bytes(bytesSeen.get()), secs, readers.size(), readers.size() == 1 ? "" : "s"));
+                Progress.count(rowsSeen.get()), Progress.bytes(bytesSeen.get()), secs, readers.size(), readers.size() == 1 ? "" : "s"));
         return out;
     }
 
     private Connection openWriter() throws SQLException {
         Connection w = Database.connect(target, "target", null);
-        Pg.exec(w, "SET statement_timeout = 0");
+        Queries.exec(w, "SET statement_timeout = 0");
         try {
             // like the apply worker: no user triggers, no FK checks while ranges of related tables land in any order
-            Pg.exec(w, "SET session_replication_role = replica");
+            Queries.exec(w, "SET session_replication_role = replica");
         } catch (SQLException e) {
             // not a superuser: triggers fire; the subscription needs a superuser anyway, so preflight said so already
         }
@@ -345,7 +346,7 @@ final class SnapshotCopy implements AutoCloseable {
             } catch (SQLException ignored) {
                 // read-only snapshot transaction; nothing to keep
             }
-            Replication.closeQuietly(c);
+            Queries.closeQuietly(c);
         }
         readers.clear();
     }

@@ -1,9 +1,11 @@
 package io.pgvectormigrate.verify;
 
 import io.pgvectormigrate.pg.Sql;
-import io.pgvectormigrate.verify.Catalog.Column;
-import io.pgvectormigrate.verify.Catalog.Index;
-import io.pgvectormigrate.verify.Catalog.Table;
+import io.pgvectormigrate.pg.TableDefinitions;
+import io.pgvectormigrate.pg.TableId;
+import io.pgvectormigrate.verify.SideSchema.Column;
+import io.pgvectormigrate.verify.SideSchema.Index;
+import io.pgvectormigrate.verify.SideSchema.Table;
 import io.pgvectormigrate.verify.VerifyReport.AnnResult;
 
 import java.sql.Connection;
@@ -17,6 +19,7 @@ import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalDouble;
 import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -265,16 +268,9 @@ final class AnnCheck {
                 if (o.startsWith("lists=")) lists = Integer.parseInt(o.substring(6).replace("'", "").trim());
             }
         }
-        double indexRows;
-        try (PreparedStatement ps = c.prepareStatement("SELECT i.reltuples FROM pg_class i JOIN pg_namespace n ON n.oid = i.relnamespace "
-                + "WHERE n.nspname = ? AND i.relname = ? AND i.relkind = 'i'")) {
-            ps.setString(1, t.schema());
-            ps.setString(2, index.name());
-            try (ResultSet rs = ps.executeQuery()) {
-                if (!rs.next()) return null; // a partitioned index has no statistics of its own
-                indexRows = rs.getDouble(1);
-            }
-        }
+        OptionalDouble estimate = TableDefinitions.indexRowEstimate(c, new TableId(t.schema(), index.name()));
+        if (estimate.isEmpty()) return null; // a partitioned index has no statistics of its own
+        double indexRows = estimate.getAsDouble();
         boolean enough;
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM (SELECT 1 FROM " + t.sql()
                 + " WHERE " + Sql.ident(v) + " IS NOT NULL LIMIT " + lists + ") s")) {

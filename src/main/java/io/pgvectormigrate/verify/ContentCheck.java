@@ -392,10 +392,10 @@ final class ContentCheck {
     }
 
     private static String hashStreamSql(TablePlan p, boolean source) {
-        Catalog.Table t = p.table(source);
+        SideSchema.Table t = p.table(source);
         List<String> preview = new ArrayList<>();
         for (String n : p.hashed) {
-            Catalog.Column c = t.column(n);
+            SideSchema.Column c = t.column(n);
             if (c.vectorKind() == null && preview.size() < 3) preview.add("left(" + Sql.ident(n) + "::text, 40)");
         }
         String previewExpr = preview.isEmpty() ? "''" : "concat_ws(', ', " + String.join(", ", preview) + ")";

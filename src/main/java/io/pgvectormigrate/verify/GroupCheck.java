@@ -86,7 +86,7 @@ final class GroupCheck {
                 sourceGroups, targetGroups, differing, examples);
     }
 
-    private static String sql(Catalog.Table t, String column, String vectorColumn) {
+    private static String sql(SideSchema.Table t, String column, String vectorColumn) {
         String g = Sql.ident(column);
         return "SELECT " + g + "::text, count(*), " + (vectorColumn == null ? "0" : "count(" + Sql.ident(vectorColumn) + ")")
                 + " FROM " + t.sql() + " GROUP BY " + g + " ORDER BY " + g;

@@ -1,9 +1,9 @@
 package io.pgvectormigrate.verify;
 
 import io.pgvectormigrate.pg.Sql;
-import io.pgvectormigrate.verify.Catalog.Column;
-import io.pgvectormigrate.verify.Catalog.Index;
-import io.pgvectormigrate.verify.Catalog.Table;
+import io.pgvectormigrate.verify.SideSchema.Column;
+import io.pgvectormigrate.verify.SideSchema.Index;
+import io.pgvectormigrate.verify.SideSchema.Table;
 import io.pgvectormigrate.verify.VerifyReport.Difference;
 
 import java.util.ArrayList;
@@ -29,7 +29,7 @@ final class SchemaCompare {
         this.extensions = extensions;
     }
 
-    void compare(Catalog s, Catalog t) {
+    void compare(SideSchema s, SideSchema t) {
         if (schema) {
             if (!s.encoding().equals(t.encoding())) {
                 diff(Check.SCHEMA, "database", "encoding " + s.encoding() + " on source, " + t.encoding()
@@ -58,7 +58,7 @@ final class SchemaCompare {
         }
     }
 
-    private void compareExtensions(Catalog s, Catalog t) {
+    private void compareExtensions(SideSchema s, SideSchema t) {
         for (Map.Entry<String, String> e : s.extensions().entrySet()) {
             String tv = t.extensions().get(e.getKey());
             if (tv == null) {

@@ -1,7 +1,7 @@
 package io.pgvectormigrate.verify;
 
 import io.pgvectormigrate.pg.Sql;
-import io.pgvectormigrate.verify.Catalog.Sequence;
+import io.pgvectormigrate.verify.SideSchema.Sequence;
 import io.pgvectormigrate.verify.VerifyReport.SequenceResult;
 
 import java.math.BigDecimal;
@@ -24,7 +24,7 @@ import java.util.stream.Collectors;
 final class SequenceCheck {
     private SequenceCheck() {}
 
-    static List<SequenceResult> run(Connection sc, Connection tc, Catalog s, Catalog t) throws SQLException {
+    static List<SequenceResult> run(Connection sc, Connection tc, SideSchema s, SideSchema t) throws SQLException {
         Map<String, Sequence> onTarget = t.sequences().stream().collect(Collectors.toMap(Sequence::key, Function.identity()));
         List<SequenceResult> out = new ArrayList<>();
         for (Sequence seq : s.sequences()) {

@@ -1,8 +1,8 @@
 package io.pgvectormigrate.verify;
 
 import io.pgvectormigrate.pg.Sql;
-import io.pgvectormigrate.verify.Catalog.Column;
-import io.pgvectormigrate.verify.Catalog.Table;
+import io.pgvectormigrate.verify.SideSchema.Column;
+import io.pgvectormigrate.verify.SideSchema.Table;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -87,7 +87,7 @@ final class TablePlan {
 
     /** Dimension of a vector, read from its send form (header: int16 dim for vector/halfvec, int32 for sparsevec). */
     static String dimsOf(Column c, String bytes) {
-        if (c.vectorKind() == Catalog.VectorKind.SPARSEVEC) {
+        if (c.vectorKind() == SideSchema.VectorKind.SPARSEVEC) {
             return "((get_byte(" + bytes + ", 0)::bigint << 24) | (get_byte(" + bytes + ", 1) << 16) | (get_byte("
                     + bytes + ", 2) << 8) | get_byte(" + bytes + ", 3))::int";
         }
@@ -173,7 +173,7 @@ final class TablePlan {
                 String dims;
                 if (hash) {
                     dims = dimsOf(c, x); // from the send form the hash reads anyway
-                } else if (c.vectorKind() != Catalog.VectorKind.SPARSEVEC) {
+                } else if (c.vectorKind() != SideSchema.VectorKind.SPARSEVEC) {
                     // no hash to share the read with: vector_dims reads the vector once, without converting it
                     String schema = c.sendFunction().substring(0, c.sendFunction().lastIndexOf('.'));
                     inner.add(schema + ".vector_dims(" + Sql.ident(c.name()) + ") AS " + x);

@@ -5,7 +5,7 @@ import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.verify.Catalog.Table;
+import io.pgvectormigrate.verify.SideSchema.Table;
 import io.pgvectormigrate.verify.VerifyReport.AnnResult;
 import io.pgvectormigrate.verify.VerifyReport.CheckResult;
 import io.pgvectormigrate.verify.VerifyReport.ContentResult;
@@ -60,8 +60,8 @@ public final class Verifier {
             }
             progress.info("source: " + options.source().display() + " (PostgreSQL " + source.identity.version() + ")");
             progress.info("target: " + options.target().display() + " (PostgreSQL " + target.identity.version() + ")");
-            Catalog sc = readCatalog(source, options.tables());
-            Catalog tc = readCatalog(target, options.tables());
+            SideSchema sc = readSchema(source, options.tables());
+            SideSchema tc = readSchema(target, options.tables());
             checkInputs(options, sc, tc);
             int sourceJobs = jobs(options, source);
             int targetJobs = jobs(options, target);
@@ -88,15 +88,15 @@ public final class Verifier {
         return Math.max(2, Math.min(8, 1 + side.identity.parallelWorkersPerGather()));
     }
 
-    private static Catalog readCatalog(Side side, TableFilter filter) {
+    private static SideSchema readSchema(Side side, TableFilter filter) {
         try {
-            return Catalog.read(side.main, filter);
+            return SideSchema.read(side.main, filter);
         } catch (SQLException e) {
             throw sqlFailure(side.role, "cannot read the catalog", e);
         }
     }
 
-    private static void checkInputs(VerifyOptions o, Catalog s, Catalog t) {
+    private static void checkInputs(VerifyOptions o, SideSchema s, SideSchema t) {
         boolean sv = s.extensions().containsKey("vector");
         boolean tv = t.extensions().containsKey("vector");
         if (sv != tv) {
@@ -137,7 +137,7 @@ public final class Verifier {
         }
     }
 
-    private static String userSchemas(Catalog c) {
+    private static String userSchemas(SideSchema c) {
         Set<String> out = new TreeSet<>();
         for (String s : c.schemas()) if (!TableFilter.isSystemSchema(s)) out.add(s);
         return String.join(", ", out);
@@ -164,15 +164,15 @@ public final class Verifier {
         final Progress progress;
         final Side source;
         final Side target;
-        final Catalog sc;
-        final Catalog tc;
+        final SideSchema sc;
+        final SideSchema tc;
         final Workers workers;
         final Instant started;
         final List<Difference> differences = new ArrayList<>();
         final List<String> notes = new ArrayList<>();
         final Map<Check, String> detail = new EnumMap<>(Check.class);
 
-        Run(VerifyOptions o, Progress progress, Side source, Side target, Catalog sc, Catalog tc, Workers workers,
+        Run(VerifyOptions o, Progress progress, Side source, Side target, SideSchema sc, SideSchema tc, Workers workers,
             Instant started) {
             this.o = o;
             this.progress = progress;
@@ -255,7 +255,7 @@ public final class Verifier {
                 List<VectorResult> vr = new ArrayList<>();
                 for (int i = 0; i < p.vectorColumns.size(); i++) {
                     String col = p.vectorColumns.get(i);
-                    Catalog.Column c = p.src.column(col);
+                    SideSchema.Column c = p.src.column(col);
                     VectorStats s = out.stats(0, i);
                     VectorStats t = out.stats(1, i);
                     boolean ok = s.equals(t) && s.offDeclared() == 0 && t.offDeclared() == 0;

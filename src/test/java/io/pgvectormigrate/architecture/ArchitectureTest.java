@@ -53,6 +53,48 @@ class ArchitectureTest {
         assertEquals(List.of(), offenders);
     }
 
+    /**
+     * Catalog and replication SQL lives in pg: which tables there are and what they are made of (columns, keys,
+     * constraints, indexes, types, sequences, schemas, extensions), and the slots, publications and subscriptions of
+     * logical replication. Checked where SQL does it: a catalog relation read FROM or JOINed, a publication or
+     * subscription created, altered or dropped by name, a slot dropped by a bind parameter or column. Messages that
+     * tell an operator which view to look at, or what to run by hand, are not SQL the tool runs.
+     */
+    @Test
+    void catalogAndReplicationSqlOnlyInPg() throws IOException {
+        Pattern sql = Pattern.compile("(?i)\\b(?:FROM|JOIN)\\s+(?:pg_catalog\\.)?(pg_(?:class|attribute|attrdef|index|indexes"
+                + "|constraint|inherits|depend|type|am|opclass|collation|namespace|extension|sequence|sequences|tables"
+                + "|replication_slots|stat_replication|publication|publication_tables|publication_rel|subscription"
+                + "|subscription_rel|stat_subscription|stat_subscription_stats)|information_schema)\\b"
+                + "|\\b((?:CREATE|ALTER|DROP)\\s+(?:PUBLICATION|SUBSCRIPTION))\\s+(?:IF\\s+EXISTS\\s+)?\"\\s*\\+"
+                + "|\\b(pg_(?:drop|create_logical)_replication_slot)\\s*\\(\\s*(?:\\?|slot_name)");
+        // the modules outside pg that own a catalog query, and why; "file what"
+        Map<String, String> owners = Map.of(
+                "bench/Bench.java pg_extension", "the benchmark report's header names the pgvector version of the instances it"
+                        + " started; it moves with the benchmark's restructuring into fixture, runners and report",
+                "bench/NativeCopyBenchmark.java pg_indexes", "the benchmark's check of the table its own fixture built;"
+                        + " it moves with the same restructuring");
+        List<String> offenders = new ArrayList<>();
+        Set<String> used = new java.util.HashSet<>();
+        for (Path f : sources(ROOT)) {
+            String file = ROOT.relativize(f).toString().replace('\\', '/');
+            if (file.startsWith("pg/")) continue;
+            Matcher m = sql.matcher(PackageGraph.stripComments(Files.readString(f)));
+            while (m.find()) {
+                String what = m.group(1) != null ? m.group(1) : m.group(2) != null ? m.group(2) : m.group(3);
+                String key = file + " " + what.replaceAll("\\s+", " ");
+                if (owners.containsKey(key)) {
+                    used.add(key);
+                } else {
+                    offenders.add(key);
+                }
+            }
+        }
+        assertEquals(List.of(), offenders, "catalog or replication SQL outside pg: ask pg/Catalog, pg/TableDefinitions,"
+                + " pg/Extensions, pg/ReplicationSlots, pg/Publications or pg/Subscriptions, or name the owner here with a reason");
+        assertEquals(owners.keySet(), used, "an owner listed here no longer runs that query: take it off the list");
+    }
+
     /** Commands are thin: none names another command (Main lists them), none is much over 120 lines (help text included). */
     @Test
     void commandsDoNotImportEachOtherAndStayThin() throws IOException {

@@ -188,7 +188,7 @@ class VerifyScanTest {
 
     @Test
     void hintWordingFollowsTheEvidence() {
-        Catalog.Index ivf = new Catalog.Index("idx", "k", "ivfflat", "vector_l2_ops", "lists=100", true, false, false, List.of("e"));
+        SideSchema.Index ivf = new SideSchema.Index("idx", "k", "ivfflat", "vector_l2_ops", "lists=100", true, false, false, List.of("e"));
         AnnCheck.IvfflatStats trained = new AnnCheck.IvfflatStats("public.idx", 100, 5000, true);
         AnnCheck.IvfflatStats untrained = new AnnCheck.IvfflatStats("public.idx", 100, -1, true);
         AnnCheck.IvfflatStats tinyTable = new AnnCheck.IvfflatStats("public.idx", 100, 40, false);

@@ -1,20 +1,17 @@
 package io.pgvectormigrate.aws.dms;
 
-import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.Publications;
+import io.pgvectormigrate.pg.ReplicationSlots;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
  * The publication {@code publication_*} and logical replication slot {@code migration_subscriber_*} a DMS
  * homogeneous migration leaves on the source after it stops, fails or is deleted. The slot holds WAL on the
  * source until dropped, so cutover and teardown drop the ones that appeared after the engine started DMS,
- * and leave alone any that were there before.
+ * and leave alone any that were there before. The SQL is pg's ({@link Publications}, {@link ReplicationSlots}).
  */
 final class DmsLeftovers {
     static final String PUBLICATION_PREFIX = "publication_";
@@ -22,46 +19,19 @@ final class DmsLeftovers {
 
     private DmsLeftovers() {}
 
-    record Slot(String name, boolean active, Integer activePid) {}
-
     static List<String> publications(Connection c) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT pubname FROM pg_publication WHERE starts_with(pubname, ?) ORDER BY pubname")) {
-            ps.setString(1, PUBLICATION_PREFIX);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(rs.getString(1));
-            }
-        }
-        return out;
+        return Publications.startingWith(c, PUBLICATION_PREFIX);
     }
 
     /** Logical slots of this database named like DMS's subscriber slots. */
-    static List<Slot> slots(Connection c) throws SQLException {
-        List<Slot> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("""
-                SELECT slot_name, active, active_pid FROM pg_replication_slots
-                WHERE starts_with(slot_name, ?) AND slot_type = 'logical' AND database = current_database()
-                ORDER BY slot_name""")) {
-            ps.setString(1, SLOT_PREFIX);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(new Slot(rs.getString(1), rs.getBoolean(2), (Integer) rs.getObject(3)));
-            }
-        }
-        return out;
-    }
-
     static List<String> slotNames(Connection c) throws SQLException {
-        return slots(c).stream().map(Slot::name).toList();
+        return ReplicationSlots.names(c, SLOT_PREFIX);
     }
 
     /** Returns false when it was already gone. */
     static boolean dropPublication(Connection c, String name) throws SQLException {
         if (!publications(c).contains(name)) return false;
-        try (Statement st = c.createStatement()) {
-            st.execute("DROP PUBLICATION IF EXISTS " + Sql.ident(name));
-        }
-        return true;
+        return Publications.drop(c, name);
     }
 
     /**
@@ -71,26 +41,17 @@ final class DmsLeftovers {
     static boolean dropSlot(Connection c, String name, Poller poller, int waitPolls, java.time.Duration maxWait) throws SQLException {
         long deadline = System.nanoTime() + maxWait.toNanos();
         for (int i = 0; ; i++) {
-            Slot slot = slots(c).stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
+            ReplicationSlots.Slot slot = ReplicationSlots.inThisDatabase(c, SLOT_PREFIX).stream()
+                    .filter(s -> s.name().equals(name)).findFirst().orElse(null);
             if (slot == null) return false;
-            if (!slot.active()) break;
+            // IN_USE: it became active again between our look and the drop, so it is waited for like any active slot
+            if (!slot.active() && ReplicationSlots.dropIfUnused(c, name) != ReplicationSlots.Drop.IN_USE) return true;
             if (System.nanoTime() > deadline) {
                 throw new SQLException("replication slot " + name + " is still in use by process " + slot.activePid()
                         + " after " + Poller.human(maxWait) + ": stop that subscriber, then drop the slot with pg_drop_replication_slot('" + name + "')");
             }
-            if (i >= waitPolls && slot.activePid() != null) {
-                try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
-                    ps.setInt(1, slot.activePid());
-                    ps.execute();
-                }
-            }
+            if (i >= waitPolls && slot.activePid() != null) ReplicationSlots.terminateConsumer(c, slot.activePid());
             poller.sleep();
         }
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
-            ps.setString(1, name);
-            ps.execute();
-        }
-        return true;
     }
 }
