@@ -279,20 +279,16 @@ public final class AwsHandlers {
         @Override
         public List<Live> discover(String runId) {
             List<Live> out = new ArrayList<>();
-            String token = null;
-            do {
-                String t = token;
-                var page = calls.call("ListSecrets", () -> aws.secretsManager().listSecrets(b -> b.nextToken(t).filters(
-                        Filter.builder().key(FilterNameStringType.TAG_KEY).values(Tags.RUN_ID).build(),
-                        Filter.builder().key(FilterNameStringType.TAG_VALUE).values(runId).build())));
-                for (SecretListEntry e : page.secretList()) {
-                    Map<String, String> tags = Tags.fromSecrets(e.tags());
-                    if (e.deletedDate() == null && Tags.belongsTo(tags, runId)) {
-                        out.add(new Live(e.name(), "exists", tags, arn(e.arn())));
-                    }
+            var entries = aws.secretsManager().listSecretsPaginator(b -> b.filters(
+                    Filter.builder().key(FilterNameStringType.TAG_KEY).values(Tags.RUN_ID).build(),
+                    Filter.builder().key(FilterNameStringType.TAG_VALUE).values(runId).build())).stream()
+                    .flatMap(page -> page.secretList().stream()).toList();
+            for (SecretListEntry e : entries) {
+                Map<String, String> tags = Tags.fromSecrets(e.tags());
+                if (e.deletedDate() == null && Tags.belongsTo(tags, runId)) {
+                    out.add(new Live(e.name(), "exists", tags, arn(e.arn())));
                 }
-                token = page.nextToken();
-            } while (token != null);
+            }
             return out;
         }
 

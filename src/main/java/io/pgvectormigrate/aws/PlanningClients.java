@@ -119,6 +119,8 @@ public final class PlanningClients implements AwsClients {
 
     private <T> T proxy(Class<T> type, String service, java.util.function.Supplier<T> target, Overlay overlay) {
         InvocationHandler h = (p, m, args) -> {
+            // a paginator pages through this proxy: each page is recorded and answered like the call it is
+            if (m.isDefault() && m.getName().endsWith("Paginator")) return InvocationHandler.invokeDefault(p, m, args);
             if (args == null || args.length != 1 || !(args[0] instanceof SdkRequest req)) {
                 if (m.getName().equals("close")) return null;
                 if (m.isDefault()) return InvocationHandler.invokeDefault(p, m, args);

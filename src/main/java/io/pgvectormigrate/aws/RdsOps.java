@@ -10,7 +10,6 @@ import software.amazon.awssdk.services.rds.model.DbClusterSnapshotNotFoundExcept
 import software.amazon.awssdk.services.rds.model.DbInstanceNotFoundException;
 import software.amazon.awssdk.services.rds.model.DbParameterGroupNotFoundException;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -71,53 +70,22 @@ public final class RdsOps {
         }
     }
 
+    // the SDK's paginators follow Marker page by page (each page one call, retried by the client's strategy)
+
     public List<DBCluster> allClusters() {
-        List<DBCluster> out = new ArrayList<>();
-        String marker = null;
-        do {
-            String m = marker;
-            var page = calls.call("DescribeDBClusters", () -> rds.describeDBClusters(b -> b.marker(m)));
-            out.addAll(page.dbClusters());
-            marker = page.marker();
-        } while (marker != null);
-        return out;
+        return rds.describeDBClustersPaginator(b -> { }).dbClusters().stream().toList();
     }
 
     public List<DBInstance> allInstances() {
-        List<DBInstance> out = new ArrayList<>();
-        String marker = null;
-        do {
-            String m = marker;
-            var page = calls.call("DescribeDBInstances", () -> rds.describeDBInstances(b -> b.marker(m)));
-            out.addAll(page.dbInstances());
-            marker = page.marker();
-        } while (marker != null);
-        return out;
+        return rds.describeDBInstancesPaginator(b -> { }).dbInstances().stream().toList();
     }
 
     public List<DBClusterParameterGroup> allParameterGroups() {
-        List<DBClusterParameterGroup> out = new ArrayList<>();
-        String marker = null;
-        do {
-            String m = marker;
-            var page = calls.call("DescribeDBClusterParameterGroups", () -> rds.describeDBClusterParameterGroups(b -> b.marker(m)));
-            out.addAll(page.dbClusterParameterGroups());
-            marker = page.marker();
-        } while (marker != null);
-        return out;
+        return rds.describeDBClusterParameterGroupsPaginator(b -> { }).dbClusterParameterGroups().stream().toList();
     }
 
     public List<DBClusterSnapshot> allManualSnapshots() {
-        List<DBClusterSnapshot> out = new ArrayList<>();
-        String marker = null;
-        do {
-            String m = marker;
-            var page = calls.call("DescribeDBClusterSnapshots", () -> rds.describeDBClusterSnapshots(b -> b
-                    .snapshotType("manual").marker(m)));
-            out.addAll(page.dbClusterSnapshots());
-            marker = page.marker();
-        } while (marker != null);
-        return out;
+        return rds.describeDBClusterSnapshotsPaginator(b -> b.snapshotType("manual")).dbClusterSnapshots().stream().toList();
     }
 
     public Map<String, String> tags(String arn) {

@@ -2,7 +2,6 @@ package io.pgvectormigrate.aws;
 
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.rds.model.DBSubnetGroup;
-import software.amazon.awssdk.services.rds.model.DescribeDbSubnetGroupsResponse;
 import software.amazon.awssdk.services.rds.model.Subnet;
 
 import java.util.LinkedHashMap;
@@ -29,18 +28,9 @@ public final class SubnetZones {
         return out;
     }
 
-    /** Every DB subnet group of the region, page by page (MaxRecords 20-100, Marker). */
-    public static Map<String, String> ofRegion(AwsCalls calls, RdsClient rds) {
-        Map<String, String> out = new LinkedHashMap<>();
-        String marker = null;
-        do {
-            String m = marker;
-            DescribeDbSubnetGroupsResponse page = calls.call("DescribeDBSubnetGroups", () -> rds.describeDBSubnetGroups(b -> b
-                    .maxRecords(100).marker(m)));
-            out.putAll(of(page.dbSubnetGroups()));
-            marker = page.marker();
-        } while (marker != null && !marker.isEmpty());
-        return out;
+    /** Every DB subnet group of the region, through the SDK's paginator (MaxRecords 20-100, Marker). */
+    public static Map<String, String> ofRegion(RdsClient rds) {
+        return of(rds.describeDBSubnetGroupsPaginator(b -> b.maxRecords(100)).dbSubnetGroups().stream().toList());
     }
 
     public static String format(Map<String, String> zones) {

@@ -1,6 +1,5 @@
 package io.pgvectormigrate.run;
 
-import io.pgvectormigrate.aws.AwsCalls;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.SubnetZones;
 import io.pgvectormigrate.aws.dms.DmsOptions;
@@ -8,7 +7,6 @@ import io.pgvectormigrate.aws.dms.JournalDmsEngine;
 import io.pgvectormigrate.replication.NativeEngine;
 import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.pipeline.CopyEngine;
-import io.pgvectormigrate.report.Progress;
 
 import java.util.function.UnaryOperator;
 
@@ -35,6 +33,6 @@ public final class Engines {
      */
     public static CopyEngine dms(AwsClients aws, UnaryOperator<DmsOptions.Builder> settings) {
         return new JournalDmsEngine(aws.dms(), aws.iam(), aws.region(), settings, null,
-                () -> SubnetZones.ofRegion(new AwsCalls(aws.pacing(), Progress.SILENT), aws.rds()));
+                () -> SubnetZones.ofRegion(aws.rds()));
     }
 }

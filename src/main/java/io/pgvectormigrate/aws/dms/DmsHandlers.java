@@ -126,14 +126,14 @@ public final class DmsHandlers {
             switch (kind) {
                 case DmsObjects.KIND_DATA_MIGRATION -> objects().allDataMigrations()
                         .forEach((DataMigration d) -> ours(live(d.dataMigrationName(), d.dataMigrationArn(), d.dataMigrationStatus()), out));
-                case DmsObjects.KIND_PROJECT -> DmsObjects.pages(m -> DmsErrors.call("DescribeMigrationProjects",
-                        () -> dms.describeMigrationProjects(b -> b.marker(m))), r -> r.marker(), r -> r.migrationProjects())
+                case DmsObjects.KIND_PROJECT -> DmsObjects.all("DescribeMigrationProjects",
+                                () -> dms.describeMigrationProjectsPaginator(b -> { }), r -> r.migrationProjects())
                         .forEach((MigrationProject p) -> ours(live(p.migrationProjectName(), p.migrationProjectArn(), "exists"), out));
-                case DmsObjects.KIND_DATA_PROVIDER -> DmsObjects.pages(m -> DmsErrors.call("DescribeDataProviders",
-                        () -> dms.describeDataProviders(b -> b.marker(m))), r -> r.marker(), r -> r.dataProviders())
+                case DmsObjects.KIND_DATA_PROVIDER -> DmsObjects.all("DescribeDataProviders",
+                                () -> dms.describeDataProvidersPaginator(b -> { }), r -> r.dataProviders())
                         .forEach((DataProvider p) -> ours(live(p.dataProviderName(), p.dataProviderArn(), "exists"), out));
-                case DmsObjects.KIND_INSTANCE_PROFILE -> DmsObjects.pages(m -> DmsErrors.call("DescribeInstanceProfiles",
-                        () -> dms.describeInstanceProfiles(b -> b.marker(m))), r -> r.marker(), r -> r.instanceProfiles())
+                case DmsObjects.KIND_INSTANCE_PROFILE -> DmsObjects.all("DescribeInstanceProfiles",
+                                () -> dms.describeInstanceProfilesPaginator(b -> { }), r -> r.instanceProfiles())
                         .forEach((InstanceProfile p) -> ours(live(p.instanceProfileName(), p.instanceProfileArn(), "exists"), out));
                 case DmsObjects.KIND_SUBNET_GROUP -> objects().findSubnetGroup(new DmsNames(runId).subnetGroup())
                         .ifPresent(g -> out.add(subnetGroup(g.replicationSubnetGroupIdentifier(), g.subnetGroupStatus())));

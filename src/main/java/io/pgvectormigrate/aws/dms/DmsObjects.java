@@ -6,16 +6,12 @@ import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Resource;
 import io.pgvectormigrate.report.Progress;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.pagination.sync.SdkIterable;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
 import software.amazon.awssdk.services.databasemigration.model.DataMigration;
 import software.amazon.awssdk.services.databasemigration.model.DataProvider;
 import software.amazon.awssdk.services.databasemigration.model.DataProviderDescriptorDefinition;
 import software.amazon.awssdk.services.databasemigration.model.DataProviderSettings;
-import software.amazon.awssdk.services.databasemigration.model.DescribeDataMigrationsResponse;
-import software.amazon.awssdk.services.databasemigration.model.DescribeDataProvidersResponse;
-import software.amazon.awssdk.services.databasemigration.model.DescribeInstanceProfilesResponse;
-import software.amazon.awssdk.services.databasemigration.model.DescribeMigrationProjectsResponse;
-import software.amazon.awssdk.services.databasemigration.model.DescribeReplicationSubnetGroupsResponse;
 import software.amazon.awssdk.services.databasemigration.model.Filter;
 import software.amazon.awssdk.services.databasemigration.model.InstanceProfile;
 import software.amazon.awssdk.services.databasemigration.model.InvalidResourceStateException;
@@ -258,16 +254,16 @@ final class DmsObjects {
 
     // ---------------------------------------------------------------- describe
 
-    /** DMS's Describe calls page: at most MaxRecords (DMS may return fewer) and a Marker while more follow. */
-    static <R, T> List<T> pages(Function<String, R> call, Function<R, String> marker, Function<R, List<T>> items) {
-        List<T> out = new ArrayList<>();
-        String m = null;
-        do {
-            R r = call.apply(m);
-            out.addAll(items.apply(r));
-            m = marker.apply(r);
-        } while (m != null && !m.isEmpty());
-        return out;
+    /**
+     * Every item of a DMS Describe, through the SDK's paginator (MaxRecords, Marker); DMS answers a filter that matches
+     * nothing with ResourceNotFoundFault, which is an empty list here.
+     */
+    static <R, T> List<T> all(String operation, Supplier<? extends SdkIterable<R>> pages, Function<R, List<T>> items) {
+        try {
+            return DmsErrors.call(operation, () -> pages.get().stream().flatMap(r -> items.apply(r).stream()).toList());
+        } catch (ResourceNotFoundException e) {
+            return List.of();
+        }
     }
 
     /** The largest page the DMS API references document for their Describe calls (Minimum 20, maximum 100). */
@@ -283,48 +279,27 @@ final class DmsObjects {
     }
 
     Optional<ReplicationSubnetGroup> findSubnetGroup(String id) {
-        try {
-            List<ReplicationSubnetGroup> r = pages(m -> DmsErrors.call("DescribeReplicationSubnetGroups",
-                            () -> dms.describeReplicationSubnetGroups(b -> b.filters(filter("replication-subnet-group-id", id))
-                                    .maxRecords(MAX_RECORDS).marker(m))),
-                    DescribeReplicationSubnetGroupsResponse::marker, DescribeReplicationSubnetGroupsResponse::replicationSubnetGroups);
-            return r.stream().filter(g -> id.equalsIgnoreCase(g.replicationSubnetGroupIdentifier())).findFirst();
-        } catch (ResourceNotFoundException e) {
-            return Optional.empty();
-        }
+        return all("DescribeReplicationSubnetGroups", () -> dms.describeReplicationSubnetGroupsPaginator(b -> b
+                .filters(filter("replication-subnet-group-id", id)).maxRecords(MAX_RECORDS)), r -> r.replicationSubnetGroups())
+                .stream().filter(g -> id.equalsIgnoreCase(g.replicationSubnetGroupIdentifier())).findFirst();
     }
 
     Optional<InstanceProfile> findInstanceProfile(String nameOrArn) {
-        try {
-            List<InstanceProfile> r = pages(m -> DmsErrors.call("DescribeInstanceProfiles",
-                            () -> dms.describeInstanceProfiles(b -> b.filters(filter("instance-profile-identifier", nameOrArn)).marker(m))),
-                    DescribeInstanceProfilesResponse::marker, DescribeInstanceProfilesResponse::instanceProfiles);
-            return single(r, nameOrArn, InstanceProfile::instanceProfileName, InstanceProfile::instanceProfileArn);
-        } catch (ResourceNotFoundException e) {
-            return Optional.empty();
-        }
+        return single(all("DescribeInstanceProfiles", () -> dms.describeInstanceProfilesPaginator(b -> b
+                        .filters(filter("instance-profile-identifier", nameOrArn))), r -> r.instanceProfiles()),
+                nameOrArn, InstanceProfile::instanceProfileName, InstanceProfile::instanceProfileArn);
     }
 
     Optional<DataProvider> findDataProvider(String nameOrArn) {
-        try {
-            List<DataProvider> r = pages(m -> DmsErrors.call("DescribeDataProviders",
-                            () -> dms.describeDataProviders(b -> b.filters(filter("data-provider-identifier", nameOrArn)).marker(m))),
-                    DescribeDataProvidersResponse::marker, DescribeDataProvidersResponse::dataProviders);
-            return single(r, nameOrArn, DataProvider::dataProviderName, DataProvider::dataProviderArn);
-        } catch (ResourceNotFoundException e) {
-            return Optional.empty();
-        }
+        return single(all("DescribeDataProviders", () -> dms.describeDataProvidersPaginator(b -> b
+                        .filters(filter("data-provider-identifier", nameOrArn))), r -> r.dataProviders()),
+                nameOrArn, DataProvider::dataProviderName, DataProvider::dataProviderArn);
     }
 
     Optional<MigrationProject> findProject(String nameOrArn) {
-        try {
-            List<MigrationProject> r = pages(m -> DmsErrors.call("DescribeMigrationProjects",
-                            () -> dms.describeMigrationProjects(b -> b.filters(filter("migration-project-identifier", nameOrArn)).marker(m))),
-                    DescribeMigrationProjectsResponse::marker, DescribeMigrationProjectsResponse::migrationProjects);
-            return single(r, nameOrArn, MigrationProject::migrationProjectName, MigrationProject::migrationProjectArn);
-        } catch (ResourceNotFoundException e) {
-            return Optional.empty();
-        }
+        return single(all("DescribeMigrationProjects", () -> dms.describeMigrationProjectsPaginator(b -> b
+                        .filters(filter("migration-project-identifier", nameOrArn))), r -> r.migrationProjects()),
+                nameOrArn, MigrationProject::migrationProjectName, MigrationProject::migrationProjectArn);
     }
 
     /**
@@ -335,8 +310,8 @@ final class DmsObjects {
     Optional<DataMigration> findDataMigration(String nameOrArn) {
         if (!dataMigrationFilterRefused) {
             try {
-                List<DataMigration> r = pages(m -> dms.describeDataMigrations(b -> b.filters(filter(DATA_MIGRATION_FILTER, nameOrArn))
-                        .maxRecords(MAX_RECORDS).marker(m)), DescribeDataMigrationsResponse::marker, DescribeDataMigrationsResponse::dataMigrations);
+                List<DataMigration> r = dms.describeDataMigrationsPaginator(b -> b.filters(filter(DATA_MIGRATION_FILTER, nameOrArn))
+                        .maxRecords(MAX_RECORDS)).dataMigrations().stream().toList();
                 Optional<DataMigration> found = single(r, nameOrArn, DataMigration::dataMigrationName, DataMigration::dataMigrationArn);
                 if (found.isPresent()) return found;
             } catch (ResourceNotFoundException e) {
@@ -349,14 +324,9 @@ final class DmsObjects {
         return single(allDataMigrations(), nameOrArn, DataMigration::dataMigrationName, DataMigration::dataMigrationArn);
     }
 
-    /** Every data migration of the account and region, page by page. */
+    /** Every data migration of the account and region. */
     List<DataMigration> allDataMigrations() {
-        try {
-            return pages(m -> DmsErrors.call("DescribeDataMigrations", () -> dms.describeDataMigrations(b -> b.maxRecords(MAX_RECORDS).marker(m))),
-                    DescribeDataMigrationsResponse::marker, DescribeDataMigrationsResponse::dataMigrations);
-        } catch (ResourceNotFoundException e) {
-            return List.of();
-        }
+        return all("DescribeDataMigrations", () -> dms.describeDataMigrationsPaginator(b -> b.maxRecords(MAX_RECORDS)), r -> r.dataMigrations());
     }
 
     /** A client error about the request itself (an unknown filter name), not about access, throttling or the service. */

@@ -33,16 +33,27 @@ public final class FakeCloudFormation implements CloudFormationClient {
             throw (RuntimeException) CloudFormationException.builder().message("Rate exceeded")
                     .awsErrorDetails(Faults.details("CloudFormation", "Throttling", "Rate exceeded", 400)).statusCode(400).build();
         }
-        Map<String, String> outputs = stacks.get(r.stackName());
-        if (outputs == null) {
+        if (r.stackName() == null) {
+            // every stack of the region, a page at a time with a NextToken
+            Pages.Page<String> page = Pages.of(List.copyOf(stacks.keySet()), n -> n, r.nextToken(), null);
+            if (page == null) {
+                throw (RuntimeException) CloudFormationException.builder().message("Invalid NextToken")
+                        .awsErrorDetails(Faults.details("CloudFormation", "ValidationError", "Invalid NextToken", 400)).statusCode(400).build();
+            }
+            return DescribeStacksResponse.builder().stacks(page.items().stream().map(this::stack).toList()).nextToken(page.next()).build();
+        }
+        if (!stacks.containsKey(r.stackName())) {
             String msg = "Stack with id " + r.stackName() + " does not exist";
             throw (RuntimeException) CloudFormationException.builder().message(msg)
                     .awsErrorDetails(Faults.details("CloudFormation", "ValidationError", msg, 400)).statusCode(400).build();
         }
+        return DescribeStacksResponse.builder().stacks(stack(r.stackName())).build();
+    }
+
+    private Stack stack(String name) {
         List<Output> out = new ArrayList<>();
-        outputs.forEach((k, v) -> out.add(Output.builder().outputKey(k).outputValue(v).build()));
-        return DescribeStacksResponse.builder().stacks(Stack.builder().stackName(r.stackName())
-                .stackStatus(StackStatus.UPDATE_COMPLETE).outputs(out).build()).build();
+        stacks.get(name).forEach((k, v) -> out.add(Output.builder().outputKey(k).outputValue(v).build()));
+        return Stack.builder().stackName(name).stackStatus(StackStatus.UPDATE_COMPLETE).outputs(out).build();
     }
 
     @Override

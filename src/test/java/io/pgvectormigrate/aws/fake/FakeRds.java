@@ -204,6 +204,17 @@ public final class FakeRds implements RdsClient {
         }
     }
 
+    /** An RDS listing page: MaxRecords within the model's 20-100 (refused otherwise), small pages and a Marker. */
+    private <T> Pages.Page<T> page(List<T> all, java.util.function.Function<T, String> key, String marker, Integer maxRecords) {
+        if (Pages.outOfRange(maxRecords, 20, 100)) {
+            throw fault(RdsException.builder(), "InvalidParameterValue",
+                    "Invalid value " + maxRecords + " for MaxRecords. Must be between 20 and 100", 400);
+        }
+        Pages.Page<T> p = Pages.of(all, key, marker, maxRecords);
+        if (p == null) throw fault(RdsException.builder(), "InvalidParameterValue", "Invalid marker: " + marker, 400);
+        return p;
+    }
+
     private static RuntimeException clusterNotFound(String id) {
         return fault(DbClusterNotFoundException.builder(), "DBClusterNotFoundFault", "DBCluster " + id + " not found.", 404);
     }
@@ -309,6 +320,7 @@ public final class FakeRds implements RdsClient {
     @Override
     public synchronized DescribeDbClusterSnapshotsResponse describeDBClusterSnapshots(DescribeDbClusterSnapshotsRequest r) {
         enter("DescribeDBClusterSnapshots");
+        List<Snapshot> all = new ArrayList<>();
         if (r.dbClusterSnapshotIdentifier() != null) {
             Snapshot s = findSnapshot(r.dbClusterSnapshotIdentifier());
             // an automated snapshot is found by name only when SnapshotType=automated is given
@@ -320,17 +332,21 @@ public final class FakeRds implements RdsClient {
                 throw fault(DbClusterSnapshotNotFoundException.builder(), "DBClusterSnapshotNotFoundFault",
                         "DBClusterSnapshot " + r.dbClusterSnapshotIdentifier() + " not found.", 404);
             }
-            tick(s);
-            return DescribeDbClusterSnapshotsResponse.builder().dbClusterSnapshots(view(s)).build();
+            all.add(s);
+        } else {
+            for (Snapshot s : snapshots.values()) {
+                if (r.snapshotType() != null && !r.snapshotType().equals(s.type)) continue;
+                if (r.dbClusterIdentifier() != null && !r.dbClusterIdentifier().equals(s.cluster)) continue;
+                all.add(s);
+            }
         }
+        Pages.Page<Snapshot> page = page(all, s -> s.id, r.marker(), r.maxRecords());
         List<DBClusterSnapshot> out = new ArrayList<>();
-        for (Snapshot s : List.copyOf(snapshots.values())) {
-            if (r.snapshotType() != null && !r.snapshotType().equals(s.type)) continue;
-            if (r.dbClusterIdentifier() != null && !r.dbClusterIdentifier().equals(s.cluster)) continue;
+        for (Snapshot s : page.items()) {
             tick(s);
             out.add(view(s));
         }
-        return DescribeDbClusterSnapshotsResponse.builder().dbClusterSnapshots(out).build();
+        return DescribeDbClusterSnapshotsResponse.builder().dbClusterSnapshots(out).marker(page.next()).build();
     }
 
     private Snapshot findSnapshot(String idOrArn) {
@@ -341,6 +357,7 @@ public final class FakeRds implements RdsClient {
     @Override
     public synchronized DescribeDbEngineVersionsResponse describeDBEngineVersions(DescribeDbEngineVersionsRequest r) {
         enter("DescribeDBEngineVersions");
+        page(List.of(), v -> "", r.marker(), r.maxRecords()); // at most one version is asked for: MaxRecords is checked all the same
         if (!"aurora-postgresql".equals(r.engine()) || r.engineVersion() == null) {
             return DescribeDbEngineVersionsResponse.builder().build();
         }
@@ -464,9 +481,13 @@ public final class FakeRds implements RdsClient {
                 throw fault(DbParameterGroupNotFoundException.builder(), "DBParameterGroupNotFound",
                         "DBClusterParameterGroup not found: " + r.dbClusterParameterGroupName(), 404);
             }
-            return DescribeDbClusterParameterGroupsResponse.builder().dbClusterParameterGroups(view(g)).build();
+            Pages.Page<Group> one = page(List.of(g), x -> x.name, r.marker(), r.maxRecords());
+            return DescribeDbClusterParameterGroupsResponse.builder().dbClusterParameterGroups(one.items().stream().map(this::view).toList())
+                    .marker(one.next()).build();
         }
-        return DescribeDbClusterParameterGroupsResponse.builder().dbClusterParameterGroups(groups.values().stream().map(this::view).toList()).build();
+        Pages.Page<Group> page = page(List.copyOf(groups.values()), x -> x.name, r.marker(), r.maxRecords());
+        return DescribeDbClusterParameterGroupsResponse.builder().dbClusterParameterGroups(page.items().stream().map(this::view).toList())
+                .marker(page.next()).build();
     }
 
     @Override
@@ -635,14 +656,16 @@ public final class FakeRds implements RdsClient {
             if (c == null) throw clusterNotFound(r.dbClusterIdentifier());
             tick(c);
             if (!clusters.containsKey(c.id)) throw clusterNotFound(r.dbClusterIdentifier());
-            return DescribeDbClustersResponse.builder().dbClusters(view(c)).build();
+            Pages.Page<Cluster> one = page(List.of(c), x -> x.id, r.marker(), r.maxRecords());
+            return DescribeDbClustersResponse.builder().dbClusters(one.items().stream().map(this::view).toList()).marker(one.next()).build();
         }
+        Pages.Page<Cluster> page = page(List.copyOf(clusters.values()), x -> x.id, r.marker(), r.maxRecords());
         List<DBCluster> out = new ArrayList<>();
-        for (Cluster c : List.copyOf(clusters.values())) {
+        for (Cluster c : page.items()) {
             tick(c);
             if (clusters.containsKey(c.id)) out.add(view(c));
         }
-        return DescribeDbClustersResponse.builder().dbClusters(out).build();
+        return DescribeDbClustersResponse.builder().dbClusters(out).marker(page.next()).build();
     }
 
     private Cluster findCluster(String idOrArn) {
@@ -747,14 +770,16 @@ public final class FakeRds implements RdsClient {
             if (!instances.containsKey(i.id)) {
                 throw fault(DbInstanceNotFoundException.builder(), "DBInstanceNotFound", "DBInstance " + r.dbInstanceIdentifier() + " not found.", 404);
             }
-            return DescribeDbInstancesResponse.builder().dbInstances(view(i)).build();
+            Pages.Page<Instance> one = page(List.of(i), x -> x.id, r.marker(), r.maxRecords());
+            return DescribeDbInstancesResponse.builder().dbInstances(one.items().stream().map(this::view).toList()).marker(one.next()).build();
         }
+        Pages.Page<Instance> page = page(List.copyOf(instances.values()), x -> x.id, r.marker(), r.maxRecords());
         List<DBInstance> out = new ArrayList<>();
-        for (Instance i : List.copyOf(instances.values())) {
+        for (Instance i : page.items()) {
             tick(i);
             if (instances.containsKey(i.id)) out.add(view(i));
         }
-        return DescribeDbInstancesResponse.builder().dbInstances(out).build();
+        return DescribeDbInstancesResponse.builder().dbInstances(out).marker(page.next()).build();
     }
 
     /** DeleteDBInstance and RebootDBInstance both refuse an unknown instance and one that is not available. */
@@ -799,9 +824,6 @@ public final class FakeRds implements RdsClient {
     @Override
     public synchronized DescribeDbSubnetGroupsResponse describeDBSubnetGroups(DescribeDbSubnetGroupsRequest r) {
         enter("DescribeDBSubnetGroups");
-        if (r.maxRecords() != null && (r.maxRecords() < 20 || r.maxRecords() > 100)) {
-            throw fault(RdsException.builder(), "InvalidParameterValue", "MaxRecords must be between 20 and 100", 400);
-        }
         List<SubnetGroup> all;
         if (r.dbSubnetGroupName() != null) {
             SubnetGroup g = subnetGroups.get(r.dbSubnetGroupName());
@@ -813,17 +835,15 @@ public final class FakeRds implements RdsClient {
         } else {
             all = List.copyOf(subnetGroups.values());
         }
-        // small pages, as the service may return fewer than MaxRecords
-        int from = r.marker() == null ? 0 : Integer.parseInt(r.marker());
-        int to = Math.min(all.size(), from + 2);
+        Pages.Page<SubnetGroup> page = page(all, x -> x.name, r.marker(), r.maxRecords());
         List<DBSubnetGroup> out = new ArrayList<>();
-        for (SubnetGroup g : all.subList(from, to)) {
+        for (SubnetGroup g : page.items()) {
             List<Subnet> subnets = new ArrayList<>();
             g.subnets.forEach(s -> subnets.add(Subnet.builder().subnetIdentifier(s).subnetStatus("Active")
                     .subnetAvailabilityZone(az -> az.name(g.zones.get(s))).build()));
             out.add(DBSubnetGroup.builder().dbSubnetGroupName(g.name).vpcId(g.vpcId).subnets(subnets).build());
         }
-        return DescribeDbSubnetGroupsResponse.builder().dbSubnetGroups(out).marker(to < all.size() ? String.valueOf(to) : null).build();
+        return DescribeDbSubnetGroupsResponse.builder().dbSubnetGroups(out).marker(page.next()).build();
     }
 
     @Override

@@ -133,7 +133,11 @@ public final class FakeSecretsManager implements SecretsManagerClient {
     @Override
     public synchronized ListSecretsResponse listSecrets(ListSecretsRequest r) {
         enter("ListSecrets");
-        List<SecretListEntry> out = new ArrayList<>();
+        if (Pages.outOfRange(r.maxResults(), 1, 100)) {
+            throw fault(InvalidParameterException.builder(), "InvalidParameterException",
+                    "Invalid value " + r.maxResults() + " for MaxResults: must be between 1 and 100", 400);
+        }
+        List<Secret> matching = new ArrayList<>();
         for (Secret s : secrets.values()) {
             if (s.deletedDate != null && !Boolean.TRUE.equals(r.includePlannedDeletion())) continue;
             boolean match = true;
@@ -142,12 +146,17 @@ public final class FakeSecretsManager implements SecretsManagerClient {
                 else if (f.key() == FilterNameStringType.TAG_VALUE) match &= s.tags.values().stream().anyMatch(f.values()::contains);
                 else if (f.key() == FilterNameStringType.NAME) match &= f.values().stream().anyMatch(s.name::startsWith);
             }
-            if (!match) continue;
+            if (match) matching.add(s);
+        }
+        Pages.Page<Secret> page = Pages.of(matching, x -> x.name, r.nextToken(), r.maxResults());
+        if (page == null) throw fault(InvalidNextTokenException.builder(), "InvalidNextTokenException", "The NextToken value is invalid.", 400);
+        List<SecretListEntry> out = new ArrayList<>();
+        for (Secret s : page.items()) {
             List<Tag> tags = new ArrayList<>();
             s.tags.forEach((k, v) -> tags.add(Tag.builder().key(k).value(v).build()));
             out.add(SecretListEntry.builder().arn(s.arn).name(s.name).tags(tags).deletedDate(s.deletedDate).build());
         }
-        return ListSecretsResponse.builder().secretList(out).build();
+        return ListSecretsResponse.builder().secretList(out).nextToken(page.next()).build();
     }
 
     @Override
