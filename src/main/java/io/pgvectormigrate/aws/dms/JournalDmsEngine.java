@@ -152,7 +152,7 @@ public final class JournalDmsEngine implements CopyEngine {
             // what the region's subnet groups told, kept for the rest of the run
             j.putParameter(io.pgvectormigrate.aws.TargetInfo.P_SUBNET_ZONES, io.pgvectormigrate.aws.SubnetZones.format(o.subnetZones()));
         }
-        DmsEngine.checkDmsCredentialRules(target, "target");
+        DmsPreflight.checkDmsCredentialRules(target, "target");
         List<String> roles = DmsRole.check(iam, o);
         return List.of("DMS options; roles " + String.join(", ", roles));
     }

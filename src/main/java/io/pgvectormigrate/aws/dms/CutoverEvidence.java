@@ -1,0 +1,197 @@
+package io.pgvectormigrate.aws.dms;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.Catalog;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.SyncPoint;
+import io.pgvectormigrate.pipeline.Endpoints;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.Step;
+import io.pgvectormigrate.report.Progress;
+import software.amazon.awssdk.services.databasemigration.model.DataMigration;
+import software.amazon.awssdk.services.databasemigration.model.DataMigrationStatistics;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The DMS engine's third job: the evidence cutover needs before it stops DMS and calls the copy finished (a full load
+ * DMS reports done, or row counts when it reports nothing; for CDC, DMS's slot confirming the source's sync point).
+ */
+final class CutoverEvidence {
+    private final DmsOptions options;
+    private final LoadWatch load;
+    private final Poller poller;
+
+    CutoverEvidence(DmsOptions options, LoadWatch load, Poller poller) {
+        this.options = options;
+        this.load = load;
+        this.poller = poller;
+    }
+
+    /**
+     * A stopped full load without statistics may have been stopped halfway (by someone, in the console): nothing DMS
+     * sent says every table loaded. A full load copies a source the application no longer writes, so exact row counts
+     * of every selected table, on both sides, are the tool's own evidence before it calls the copy finished.
+     */
+    void rowCountsMatch(String what, String arn, Endpoints endpoints, Catalog.Selection selection, Progress progress,
+                                Map<String, String> figures) {
+        List<String> differ = new ArrayList<>();
+        try (Connection s = DmsEngine.connect(endpoints.source(), "source"); Connection t = DmsEngine.connect(endpoints.target(), "target")) {
+            for (Catalog.Relation r : selection.leaves()) {
+                long onSource = Catalog.rowCount(s, r.id());
+                long onTarget = Catalog.rowCount(t, r.id());
+                if (onSource != onTarget) differ.add(r.id() + " (source " + onSource + ", target " + onTarget + ")");
+            }
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot count rows to confirm DMS's full load: " + Database.firstLine(e.getMessage()), e);
+        }
+        if (!differ.isEmpty()) {
+            throw ToolException.runtime("DMS data migration " + what + ", and the row counts differ on " + differ.size() + " table(s): "
+                    + String.join(", ", differ) + ". Nothing was cut over. "
+                    + (arn == null ? "Start the run again with a new --run-id (its data migration is gone)"
+                    : "Load again from scratch with `aws dms start-data-migration --data-migration-identifier " + arn
+                    + " --start-type reload-target`, wait for it (the same migrate command), then cut over"));
+        }
+        progress.info("dms: " + what + "; the row counts of all " + selection.leaves().size() + " table(s) match on source and target");
+        figures.put("rowCountsCompared", String.valueOf(selection.leaves().size()));
+    }
+
+    /**
+     * The run's data migration is gone (cleanup, or deleted in the console) before cutover: nothing DMS can say any more.
+     * A full load is judged by the row counts; a CDC run only when an earlier attempt confirmed its sync point, since
+     * changes made after the load may never have reached the target.
+     */
+    void goneBeforeCutover(DmsObjects objects, Journal journal, Endpoints endpoints, Catalog.Selection selection,
+                                   Progress progress, Map<String, String> figures) {
+        String name = objects.names().dataMigration();
+        if (!options.migrationType().cdc()) {
+            rowCountsMatch(name + " is gone (deleted before cutover)", null, endpoints, selection, progress, figures);
+            return;
+        }
+        if (journal.output(Step.CUTOVER, OUT_CONFIRMED).isPresent()) return; // an earlier attempt confirmed the sync point
+        throw ToolException.runtime("DMS data migration " + name + " is gone (deleted by cleanup or in the console) before cutover "
+                + "confirmed it replicated every change: changes made on the source after the load may be missing on the target, "
+                + "and nothing was removed. Compare the databases with `verify` while nothing writes to the source; to finish "
+                + "without DMS, give the run up (cutover --abandon --run-id " + objects.names().runId() + ") and run a new migration");
+    }
+
+    /**
+     * A full load at cutover: done only in Stopped, judged as migrate judges it (errored, queued or loading tables refuse);
+     * Failed is a failure; anything else is a load DMS has not finished, which cutover neither stops nor declares done.
+     */
+    DataMigration fullLoadFinished(DataMigration dm, String runId) {
+        DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
+        if (status == DmsStatus.FAILED) throw load.failure(dm);
+        if (status == DmsStatus.STOPPED) return load.fullLoadStopped(dm);
+        throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " is '" + dm.dataMigrationStatus()
+                + "': its full load has not finished, so there is nothing complete to cut over and nothing was stopped. Wait until "
+                + "DMS shows it Stopped, then run cutover again; or give the run up with cutover --abandon --run-id " + runId);
+    }
+
+    /** Journal outputs of the cutover step, kept across its attempts: the CDC sync point, and DMS's slot position confirming it. */
+    static final String OUT_SYNC_POINT = "cdcSyncPoint", OUT_CONFIRMED = "cdcConfirmedPosition";
+    /** Figure: slots that confirmed the sync point without DMS's usual name (kept on the source). */
+    static final String FIG_UNRECOGNIZED_SLOTS = "slotsKept";
+
+    /**
+     * CDC catch-up, judged on the databases rather than on CDCLatency (no documented unit, optional, and not bound to
+     * reach exactly 0): the tool takes a sync point on the source ({@link SyncPoint}) and waits until DMS's replication
+     * slot on the source has confirmed that position: everything committed before cutover began is then on the target.
+     * Only a confirmed sync point lets cutover go on. While DMS streams, each attempt takes a sync point of its own; a
+     * migration that stopped (by an earlier attempt, or by someone else) counts as caught up only when a sync point was
+     * confirmed before. Failed is a failure; any other status (Starting, Stopping, a label the guide does not list) is DMS
+     * still working: the wait goes on until {@code dms.timeout}.
+     */
+    DataMigration caughtUp(DmsObjects objects, DataMigration initial, Journal journal, ConnectionSpec source,
+                                   Progress progress, Map<String, String> figures) {
+        String arn = initial.dataMigrationArn();
+        StatusLine line = new StatusLine(options.heartbeat());
+        long started = System.nanoTime();
+        long deadline = started + options.timeout().toNanos();
+        List<String> preexisting = journal.output(Step.MIGRATE, DmsEngine.OUT_PREEXISTING_SLOTS).map(DmsEngine::csv).orElse(List.of());
+        Optional<String> confirmedEarlier = journal.output(Step.CUTOVER, OUT_CONFIRMED);
+        String sync = journal.output(Step.CUTOVER, OUT_SYNC_POINT).orElse(null);
+        boolean syncHere = false;
+        DataMigration dm = initial;
+        while (true) {
+            String text = line.next(dm, Duration.ofNanos(System.nanoTime() - started));
+            if (text != null) progress.info(text);
+            DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
+            if (status == DmsStatus.FAILED) throw load.failure(dm);
+            if (!status.streaming() && confirmedEarlier.isPresent()) {
+                figures.put(OUT_SYNC_POINT, sync);
+                figures.put(OUT_CONFIRMED, confirmedEarlier.get());
+                progress.info("dms: an earlier cutover attempt confirmed DMS caught up (" + confirmedEarlier.get() + ")");
+                return dm;
+            }
+            if (status.streaming() && !syncHere) {
+                try (Connection s = DmsEngine.connect(source, "source")) {
+                    sync = SyncPoint.take(s);
+                } catch (SQLException e) {
+                    throw ToolException.runtime("cannot take the cutover sync point on the source: " + Database.firstLine(e.getMessage()), e);
+                }
+                syncHere = true;
+                journal.putOutput(Step.CUTOVER, OUT_SYNC_POINT, sync);
+                progress.info("dms: waiting until DMS has replicated everything up to the source's WAL position " + sync);
+            }
+            List<SyncPoint.Confirmation> slots = List.of();
+            if (sync != null) {
+                try (Connection s = DmsEngine.connect(source, "source")) {
+                    slots = SyncPoint.confirmations(s, DmsLeftovers.SLOT_PREFIX, sync).stream()
+                            .filter(p -> !preexisting.contains(p.slot())).toList();
+                    if (slots.isEmpty()) {
+                        // the slot's name is not documented: without one named as observed, every other logical slot of
+                        // the database that is not this tool's must confirm the sync point (stricter, never looser)
+                        slots = SyncPoint.confirmations(s, "", sync).stream()
+                                .filter(p -> !preexisting.contains(p.slot()) && !p.slot().startsWith(SyncPoint.TOOL_SLOT_PREFIX)).toList();
+                    }
+                } catch (SQLException e) {
+                    throw ToolException.runtime("cannot read the replication slots on the source: " + Database.firstLine(e.getMessage()), e);
+                }
+            }
+            if (!slots.isEmpty() && slots.stream().allMatch(SyncPoint.Confirmation::reached)) {
+                journal.putOutput(Step.CUTOVER, OUT_CONFIRMED, slots.get(0).confirmed());
+                List<String> unrecognized = slots.stream().map(SyncPoint.Confirmation::slot)
+                        .filter(n -> !n.startsWith(DmsLeftovers.SLOT_PREFIX)).toList();
+                if (!unrecognized.isEmpty()) figures.put(FIG_UNRECOGNIZED_SLOTS, String.join(",", unrecognized));
+                figures.put(OUT_SYNC_POINT, sync);
+                figures.put(OUT_CONFIRMED, slots.get(0).confirmed());
+                DataMigrationStatistics st = dm.dataMigrationStatistics();
+                if (st != null && st.cdcLatency() != null) figures.put("cdcLatencyReported", String.valueOf(st.cdcLatency()));
+                progress.info("dms: caught up: " + slots.stream().map(p -> p.slot() + " confirmed " + p.confirmed())
+                        .collect(java.util.stream.Collectors.joining(", ")) + " >= " + sync);
+                return dm;
+            }
+            if (slots.isEmpty() && status.streaming()) {
+                throw ToolException.runtime("cannot confirm that DMS caught up: no logical replication slot of DMS is on the source "
+                        + "database, so the tool cannot check DMS's position. Nothing was stopped or removed. Re-run cutover once DMS "
+                        + "shows " + dm.dataMigrationName() + " replicating (its slot appears when CDC starts), or give the run up "
+                        + "with cutover --abandon --run-id " + objects.names().runId());
+            }
+            if (status == DmsStatus.STOPPED) {
+                throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " stopped" + StatusLine.stopDetails(dm)
+                        + " before cutover confirmed it replicated everything" + (sync == null ? "" : " up to " + sync)
+                        + ": changes made on the source since may be missing on the target, and nothing was removed. Resume it with "
+                        + "`aws dms start-data-migration --data-migration-identifier " + arn + " --start-type resume-processing`, "
+                        + "then run cutover again");
+            }
+            if (System.nanoTime() > deadline) {
+                throw ToolException.runtime("CDC of " + dm.dataMigrationName() + " did not " + (sync == null
+                        ? "stream changes (it is '" + dm.dataMigrationStatus() + "')" : "reach the source's position " + sync
+                        + " (DMS's slot confirmed " + (slots.isEmpty() ? "nothing" : slots.stream().map(SyncPoint.Confirmation::confirmed)
+                        .collect(java.util.stream.Collectors.joining(", "))) + ")") + " within " + Poller.human(options.timeout())
+                        + ": is DMS still replicating? Nothing was stopped or removed; re-run cutover to keep waiting");
+            }
+            poller.sleep();
+            dm = objects.findDataMigration(arn).orElseThrow(() -> ToolException.runtime(
+                    "DMS data migration " + initial.dataMigrationName() + " disappeared during cutover"));
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package io.pgvectormigrate.aws.dms;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.report.Progress;
+import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
+import software.amazon.awssdk.services.databasemigration.model.DataMigration;
+import software.amazon.awssdk.services.databasemigration.model.DataMigrationStatistics;
+import software.amazon.awssdk.services.databasemigration.model.InvalidResourceStateException;
+import software.amazon.awssdk.services.databasemigration.model.StartReplicationMigrationTypeValue;
+
+import java.time.Duration;
+
+/**
+ * The DMS engine's second job: start the data migration and watch it until the full load is done (or CDC streams),
+ * judging completion, errored tables and failures from what DMS reports.
+ */
+final class LoadWatch {
+    private final DatabaseMigrationClient dms;
+    private final DmsOptions options;
+    private final Poller poller;
+
+    LoadWatch(DatabaseMigrationClient dms, DmsOptions options, Poller poller) {
+        this.dms = dms;
+        this.options = options;
+        this.poller = poller;
+    }
+
+    /**
+     * Starts the data migration (or continues one an earlier attempt started) and polls until the full load is done or,
+     * for full-load-and-cdc, changes are streaming. Completion is judged as DMS reports it: a full load that finished
+     * ends in Stopped (the guide lists no "Load complete" for it); statistics are optional. What happens to an earlier
+     * attempt's migration: Ready is started; Failed is started again from scratch (reload-target); Stopped is never
+     * reloaded: a full load is judged done, a CDC migration resumes replication (resume-processing).
+     */
+    DataMigration untilLoaded(DmsObjects objects, DataMigration initial, Progress progress) {
+        String arn = initial.dataMigrationArn();
+        String name = initial.dataMigrationName();
+        boolean cdc = options.migrationType().cdc();
+        StatusLine line = new StatusLine(options.heartbeat());
+        long started = System.nanoTime();
+        long deadline = started + options.timeout().toNanos();
+        boolean startedHere = false;
+        // a failure or stop seen after this call watched it run (or started it) is reported, never silently restarted
+        boolean watched = false;
+        DataMigration dm = initial;
+        while (true) {
+            DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
+            if (status.active()) watched = true;
+            String text = line.next(dm, Duration.ofNanos(System.nanoTime() - started));
+            if (text != null) progress.info(text);
+            if (!cdc && status == DmsStatus.STOPPED) return fullLoadStopped(dm);
+            if (cdc && status.streaming()) {
+                requireNoErroredTables(dm);
+                return dm;
+            }
+            if (status == DmsStatus.FAILED && (startedHere || watched)) throw failure(dm);
+            if (status == DmsStatus.STOPPED && (startedHere || watched)) {
+                throw ToolException.runtime("DMS data migration " + name + " was stopped before changes were streaming"
+                        + StatusLine.stopDetails(dm) + ": re-run the same command to resume replication (resume-processing; nothing is reloaded)");
+            }
+            if (status.startable() && !startedHere) {
+                StartReplicationMigrationTypeValue type = switch (status) {
+                    case READY -> StartReplicationMigrationTypeValue.START_REPLICATION;
+                    case STOPPED -> StartReplicationMigrationTypeValue.RESUME_PROCESSING;
+                    default -> StartReplicationMigrationTypeValue.RELOAD_TARGET;
+                };
+                if (type == StartReplicationMigrationTypeValue.RELOAD_TARGET) {
+                    progress.info("dms: restarting " + name + " from scratch (reload-target) after an earlier failed attempt"
+                            + (dm.lastFailureMessage() == null ? "" : ": " + dm.lastFailureMessage()));
+                } else if (type == StartReplicationMigrationTypeValue.RESUME_PROCESSING) {
+                    progress.info("dms: resuming replication of " + name + " (resume-processing), stopped earlier" + StatusLine.stopDetails(dm));
+                }
+                try {
+                    DataMigration afterStart = DmsErrors.call("StartDataMigration",
+                            () -> dms.startDataMigration(b -> b.dataMigrationIdentifier(arn).startType(type))).dataMigration();
+                    startedHere = true;
+                    if (afterStart != null && afterStart.dataMigrationStatus() != null) {
+                        // the start response's state, not the failure we just restarted from
+                        dm = afterStart;
+                        continue;
+                    }
+                } catch (InvalidResourceStateException e) {
+                    // its state moved on since we described it; look again
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw ToolException.runtime("DMS data migration " + name + " is still '" + dm.dataMigrationStatus() + "' after "
+                        + Poller.human(options.timeout()) + ": it keeps running on AWS; re-run the same command to keep waiting, "
+                        + "or `pgvector-migrate cleanup --run-id " + objects.names().runId() + "` to stop and delete it");
+            }
+            poller.sleep();
+            dm = objects.findDataMigration(arn).orElseThrow(() -> ToolException.runtime(
+                    "DMS data migration " + name + " disappeared while running (deleted outside the tool?): re-run the same command to recreate it"));
+        }
+    }
+
+    /** What DMS's statistics say about a stopped full load. */
+    enum Completion { COMPLETE, INCOMPLETE, UNKNOWN }
+
+    /** Statistics are optional in the model: judged only from the fields DMS sent. */
+    static Completion completion(DataMigration dm) {
+        DataMigrationStatistics s = dm.dataMigrationStatistics();
+        if (s == null) return Completion.UNKNOWN;
+        if (positive(s.tablesLoading()) || positive(s.tablesQueued())
+                || (s.fullLoadPercentage() != null && s.fullLoadPercentage() < 100)) {
+            return Completion.INCOMPLETE;
+        }
+        if (s.fullLoadPercentage() != null || s.tablesQueued() != null || s.tablesLoading() != null) return Completion.COMPLETE;
+        return Completion.UNKNOWN;
+    }
+
+    private static boolean positive(Integer i) {
+        return i != null && i > 0;
+    }
+
+    /**
+     * A full load in Stopped: done, unless what DMS reports says otherwise (errored, queued or loading tables, less than
+     * 100%). Never restarted by the tool: reload-target truncates the target and loads it again.
+     */
+    DataMigration fullLoadStopped(DataMigration dm) {
+        requireNoErroredTables(dm);
+        if (completion(dm) == Completion.INCOMPLETE) {
+            throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " stopped before its full load completed"
+                    + StatusLine.stopDetails(dm) + " (" + StatusLine.format(dm, null) + "). The tool does not reload a stopped migration by itself "
+                    + "(reload-target truncates the target tables): to load again from scratch, run `aws dms start-data-migration "
+                    + "--data-migration-identifier " + dm.dataMigrationArn() + " --start-type reload-target`, then re-run the same command to wait for it");
+        }
+        return dm;
+    }
+
+    private void requireNoErroredTables(DataMigration dm) {
+        DataMigrationStatistics s = dm.dataMigrationStatistics();
+        if (s != null && positive(s.tablesErrored())) {
+            throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " finished with " + s.tablesErrored()
+                    + " errored table(s)" + (dm.lastFailureMessage() == null ? "" : ": " + dm.lastFailureMessage())
+                    + StatusLine.stopDetails(dm) + " (likely cause: " + FailureHints.likelyCause(dm.lastFailureMessage(), options.region(), dm.dataMigrationName())
+                    + "); after fixing it, load again from scratch with `aws dms start-data-migration --data-migration-identifier "
+                    + dm.dataMigrationArn() + " --start-type reload-target` and re-run the same command");
+        }
+    }
+
+    ToolException failure(DataMigration dm) {
+        String msg = dm.lastFailureMessage() == null || dm.lastFailureMessage().isBlank() ? "no failure message from DMS" : dm.lastFailureMessage();
+        return ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " failed: " + msg + StatusLine.stopDetails(dm)
+                + " (likely cause: " + FailureHints.likelyCause(msg, options.region(), dm.dataMigrationName()) + "). "
+                + "Fix it and re-run the same command: the migration restarts from scratch"
+                + (options.tablePreparation() == DmsOptions.TablePreparation.TRUNCATE ? " and truncates the target tables first"
+                : "; with table preparation do-nothing, empty the target tables yourself first"));
+    }
+}
