@@ -1,6 +1,7 @@
 package io.pgvectormigrate.aws;
 
 import io.pgvectormigrate.core.ToolException;
+import software.amazon.awssdk.core.SdkRequest;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
 import software.amazon.awssdk.services.iam.IamClient;
@@ -42,6 +43,13 @@ public interface AwsClients extends AutoCloseable {
 
     @Override
     default void close() {
+    }
+
+    /**
+     * A change {@code plan} recorded instead of sending ({@link PlanningClients}). Clients that check what they are sent
+     * (the tests' contract recorder) check this request too, so a plan's requests meet the service models like a run's.
+     */
+    default void notSent(SdkRequest request) {
     }
 
     /**

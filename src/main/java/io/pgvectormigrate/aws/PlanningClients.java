@@ -63,10 +63,18 @@ import java.util.Set;
  * secret strings).
  */
 public final class PlanningClients implements AwsClients {
-    /** One call the run would make. */
-    public record Call(String service, String operation, boolean change, String parameters) {}
+    /**
+     * One call the run would make.
+     *
+     * @param during the work it belongs to when that runs next to its step (a head start during the restore), else null
+     */
+    public record Call(String service, String operation, boolean change, String parameters, String during) {
+        public Call(String service, String operation, boolean change, String parameters) {
+            this(service, operation, change, parameters, null);
+        }
+    }
 
-    private static final Object PASS = new Object();
+    private static final Object PASS = PlannedDms.PASS;
 
     private final AwsClients real;
     private final List<Call> calls = new ArrayList<>();
@@ -84,19 +92,33 @@ public final class PlanningClients implements AwsClients {
     private final Set<String> rebooted = new HashSet<>();
     private final Map<String, DescribeSecretResponse> plannedSecrets = new HashMap<>();
     private final Map<String, String> plannedSecretValues = new HashMap<>();
+    private final PlannedDms plannedDms;
+    /** The work the calls of this thread belong to (see {@link Call#during}). */
+    private final ThreadLocal<String> during = new ThreadLocal<>();
 
     public PlanningClients(AwsClients real) {
         this.real = real;
         this.rds = proxy(RdsClient.class, "rds", real::rds, this::rdsOverlay);
         this.secrets = proxy(SecretsManagerClient.class, "secretsmanager", real::secretsManager, this::secretsOverlay);
         this.cfn = proxy(CloudFormationClient.class, "cloudformation", real::cloudFormation, (name, req) -> PASS);
-        // reads pass through; DMS changes are recorded and answered with empty responses
-        this.dms = proxy(DatabaseMigrationClient.class, "dms", real::dms, (name, req) -> PASS);
+        this.plannedDms = new PlannedDms(real);
+        this.dms = proxy(DatabaseMigrationClient.class, "dms", real::dms, plannedDms::overlay);
         this.iam = proxy(IamClient.class, "iam", real::iam, (name, req) -> PASS);
     }
 
     public synchronized List<Call> calls() {
         return List.copyOf(calls);
+    }
+
+    /** Runs work whose calls are listed as {@code name}'s (work that runs on its own thread next to a step). */
+    public void during(String name, Runnable work) {
+        String before = during.get();
+        during.set(name);
+        try {
+            work.run();
+        } finally {
+            during.set(before);
+        }
     }
 
     @Override public String region() { return real.region(); }
@@ -127,6 +149,7 @@ public final class PlanningClients implements AwsClients {
                 return invoke(m, target.get(), args);
             }
             boolean change = isChange(m.getName());
+            if (change) real.notSent(req);
             Object o;
             try {
                 o = overlay.apply(m.getName(), req);
@@ -134,10 +157,10 @@ public final class PlanningClients implements AwsClients {
                 boolean exists = e.getClass().getSimpleName().endsWith("AlreadyExistsException")
                         || e.getClass().getSimpleName().equals("ResourceExistsException");
                 record(new Call(service, operation(req), change && !exists,
-                        (exists ? "(exists already: the run adopts it) " : "") + parameters(req)));
+                        (exists ? "(exists already: the run adopts it) " : "") + parameters(req), during.get()));
                 throw e;
             }
-            record(new Call(service, operation(req), change, parameters(req)));
+            record(new Call(service, operation(req), change, parameters(req), during.get()));
             if (o != PASS) return o;
             if (change) return emptyResponse(m.getReturnType());
             return invoke(m, target.get(), args);

@@ -4,72 +4,87 @@ import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.PlanningClients;
-import io.pgvectormigrate.aws.RestorePlan;
-import io.pgvectormigrate.aws.SourceOptions;
 import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.run.RunPlan;
+import io.pgvectormigrate.run.RunSettings;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
-import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 @Command(name = "plan", mixinStandardHelpOptions = true,
-        description = {"Print every AWS call that restore, credentials and teardown would make for a run, with the identifiers "
-                + "they would use, and change nothing.",
-                "It runs the same code as restore against clients that pass reads through to AWS and only record changes, "
-                + "so the plan cannot drift from what restore does. With the --run-id of an existing run it shows what a resume would still do."},
+        description = {"Print every AWS change `run` would make with the same options and migration.yaml, in the order it would "
+                + "make them, with the identifiers they would use, and change nothing.",
+                "It runs run's own code (restore, credentials, the engine's AWS objects, teardown) against clients that pass reads "
+                + "through to AWS and only record changes, so the plan cannot drift from what run does. Database work (Flyway, "
+                + "the copy, verify) is not part of it. With the --run-id of an existing run it shows what a resume would still do."},
         footer = {"", "Examples:",
-                "  pgvector-migrate plan --snapshot pgvm-upgrade-v1-capture --stack BedrockChatStack --run-id upgrade-v1 --region us-east-1",
-                "  pgvector-migrate plan --snapshot my-final-snapshot --target-cluster new-cluster --format json",
-                "", "Exit codes: 0 plan printed, 1 AWS failed, 2 bad input (the same checks restore makes)."})
+                "  pgvector-migrate plan --config migration.yaml",
+                "  pgvector-migrate plan --snapshot pgvm-upgrade-v1-capture --stack BedrockChatStack --run-id upgrade-v1 \\",
+                "      --dms-role-arn arn:aws:iam::123456789012:role/pgvector-migrate-dms --region us-east-1",
+                "  pgvector-migrate plan --config migration.yaml --engine native --format json",
+                "", "Exit codes: 0 plan printed, 1 AWS failed, 2 bad input (the same checks run makes before it changes anything)."})
 public final class PlanCommand extends ToolCommand {
 
     @Mixin AwsOptions aws;
-    @Mixin RunOptions run;
-    @Mixin SourceOptions source;
+    @Mixin CloudRunOptions cloudRun = new CloudRunOptions();
 
     @Override
     public Integer call() {
-        String runId = run.runIdOrNew("plan");
-        Path workDir = run.workDir(ctx.cwd());
-        var options = source.toOptions();
-        try (AwsClients real = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
-            print(runId, real.region(), RestorePlan.of(real, options, workDir, runId, progress()));
+        RunSettings s = cloudRun.resolve(aws, null, ctx.cwd());
+        try (AwsClients real = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), s.workDir(), s.runId())) {
+            print(s, real.region(), RunPlan.of(s, real, Clock.systemUTC()));
         }
         return 0;
     }
 
-    private void print(String runId, String region, List<RestorePlan.Phase> phases) {
+    private void print(RunSettings s, String region, List<RunPlan.Phase> phases) {
         long changes = phases.stream().flatMap(p -> p.calls().stream()).filter(PlanningClients.Call::change).count();
         long reads = phases.stream().mapToLong(p -> p.calls().size()).sum() - changes;
         if (common.json()) {
             Map<String, Object> out = new LinkedHashMap<>();
-            out.put("runId", runId);
+            out.put("runId", s.runId());
             out.put("region", region);
+            out.put("engine", s.engine().id());
             out.put("changes", changes);
             out.put("reads", reads);
             out.put("phases", phases);
             ctx.out().println(Json.write(out));
             return;
         }
-        ctx.out().println("plan for run " + runId + " in " + region + " (nothing was changed: reads went to AWS, changes are listed):");
-        for (RestorePlan.Phase p : phases) {
+        ctx.out().println("plan for run " + s.runId() + " in " + region + ", engine " + s.engine().id()
+                + ": nothing was changed. Reads went to AWS; these are the changes the run would make:");
+        for (RunPlan.Phase p : phases) {
             ctx.out().println(p.phase() + ":");
-            if (p.calls().isEmpty()) ctx.out().println("  (no calls)");
-            List<PlanningClients.Call> calls = p.calls();
-            for (int i = 0; i < calls.size(); i++) {
-                PlanningClients.Call c = calls.get(i);
-                int repeats = 0;
-                while (!c.change() && i + 1 < calls.size() && calls.get(i + 1).equals(c)) {
-                    repeats++;
-                    i++;
-                }
-                ctx.out().println("  " + (c.change() ? "CHANGE " : "read   ") + c.service() + " " + c.operation() + "  "
-                        + (c.parameters().isEmpty() ? "(all)" : c.parameters()) + (repeats > 0 ? "  (repeated while waiting)" : ""));
-            }
+            if (p.calls().isEmpty()) ctx.out().println("  (no AWS calls)");
+            // work that runs next to the step (a head start during the restore) is listed after the step's own calls
+            Map<String, List<PlanningClients.Call>> lanes = new LinkedHashMap<>();
+            for (PlanningClients.Call c : p.calls()) lanes.computeIfAbsent(Objects.toString(c.during(), ""), k -> new ArrayList<>()).add(c);
+            List<PlanningClients.Call> own = lanes.remove("");
+            if (own != null) printCalls(own, "  ");
+            lanes.forEach((name, calls) -> {
+                ctx.out().println("  meanwhile, " + name + ":");
+                printCalls(calls, "    ");
+            });
         }
-        ctx.out().println(changes + " changes, " + reads + " reads");
+        ctx.out().println(changes + " changes the run would make (none made), " + reads + " reads");
+    }
+
+    private void printCalls(List<PlanningClients.Call> calls, String indent) {
+        for (int i = 0; i < calls.size(); i++) {
+            PlanningClients.Call c = calls.get(i);
+            int repeats = 0;
+            while (!c.change() && i + 1 < calls.size() && calls.get(i + 1).equals(c)) {
+                repeats++;
+                i++;
+            }
+            ctx.out().println(indent + (c.change() ? "would call " : "read   ") + c.service() + " " + c.operation() + "  "
+                    + (c.parameters().isEmpty() ? "(all)" : c.parameters()) + (repeats > 0 ? "  (read " + (repeats + 1) + " times)" : ""));
+        }
     }
 }

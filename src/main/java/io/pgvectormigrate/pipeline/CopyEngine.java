@@ -49,6 +49,14 @@ public interface CopyEngine {
         return List.of();
     }
 
+    /**
+     * What {@code plan} runs in place of a step's engine work: the AWS changes the step would make, sent to clients that
+     * record changes instead of making them ({@code PlanningClients}), touching no database (the temporary source does
+     * not exist yet, so {@code endpoints} may name one that is only planned). Engines that change nothing on AWS (native)
+     * have nothing to do.
+     */
+    default void planAws(Step step, RunContext ctx, Endpoints endpoints) {}
+
     /** See {@link #headStart()}. */
     interface HeadStart {
         String name();

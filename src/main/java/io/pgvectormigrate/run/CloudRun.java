@@ -94,31 +94,19 @@ public final class CloudRun {
      */
     public static Result run(RunSettings s, AwsClients aws, Progress progress, Clock clock, List<Pipeline.Listener> extra) {
         boolean resuming = Journal.exists(s.workDir(), s.runId());
-        Journal j = Journal.open(s.workDir(), s.runId(), COMMAND, CONTINUES, clock);
-        AwsProvider.checkRegion(j, aws.region());
-        // preflight checks the snapshot once; a resumed run must not silently restore another one than it was asked
-        Optional<String> snapshotArn = j.parameter(AwsProvider.P_SNAPSHOT);
-        if (snapshotArn.isPresent() && !snapshotArn.get().equals(s.source().snapshot())
-                && !j.parameter("aws.snapshotId").orElse("").equals(s.source().snapshot())) {
-            throw ToolException.usage("run " + s.runId() + " restores snapshot " + snapshotArn.get() + ", not " + s.source().snapshot()
-                    + ": resume it with that snapshot, or start a new run with another --run-id");
-        }
-        j.settle(P_ENGINE, s.engine().id(), null, j.step(Step.MIGRATE).attempts() > 0, "--engine");
-        j.settle(P_TABLES, s.tables().describe(), null, j.step(Step.PREPARE_TARGET).attempts() > 0, "the table filter");
+        Journal j = openJournal(s, s.workDir(), aws.region(), clock);
         progress.info((resuming ? "resuming run " : "run ") + s.runId() + " in " + aws.region() + " (journal: " + j.file() + ")");
 
         AwsProvider provider = new AwsProvider(aws, s.source());
         SourceProvider source = s.tunnelSource() == null ? provider : new Tunneled(provider, s.tunnelSource());
         StackTarget target = new StackTarget(aws, s.targetSecretArn(), s.tunnelTarget());
-        CopyEngine engine = s.engine() == RunSettings.Engine.DMS
-                ? Engines.dms(aws, b -> s.dms().applyTo(realEndpoints(b, j, s)))
-                : Engines.nativeEngine(s.nativeOptions());
+        CopyEngine engine = engine(s, aws, j);
         List<Pipeline.DuringRestore> headStarts = new ArrayList<>();
         engine.headStart().ifPresent(h -> headStarts.add(headStart(h.name(), Step.MIGRATE, ctx -> h.run(ctx, target.spec(ctx)))));
         headStarts.add(headStart("flyway on the target", Step.PREPARE_TARGET,
                 ctx -> earlyPreparation(target.spec(ctx), s.tables(), ctx.progress())));
 
-        RunChecks checks = new RunChecks(aws, target, engine, s.tables());
+        RunChecks checks = new RunChecks(aws, target, engine, s.tables(), true);
         List<Pipeline.Listener> listeners = new ArrayList<>();
         listeners.add(checks);
         listeners.add(new TargetRowCounter());
@@ -126,14 +114,9 @@ public final class CloudRun {
         listeners.addAll(extra);
 
         Pipeline.Stages stages = new Pipeline.Stages(StandardStages.prepare(), StandardStages.verify(s.verify()::apply));
-        Pipeline.Options po = new Pipeline.Options(s.tables(), false, s.keepTemporary(), false, s.stopAfter());
-        Pipeline pipeline = new Pipeline(source, target, engine, po, stages, listeners, headStarts);
+        Pipeline pipeline = new Pipeline(source, target, engine, options(s), stages, listeners, headStarts);
         RunContext ctx = new RunContext(j, progress, s.workDir(), clock);
-
-        if (j.isDone(Step.PREFLIGHT) && j.output(Step.PREFLIGHT, RunChecks.OUTPUT).isEmpty() && !j.isDone(Step.MIGRATE)) {
-            progress.info("the journal's preflight was done by another command: running run's own checks now");
-            checks.check(ctx);
-        }
+        checkIfAnotherCommandDidPreflight(j, checks, ctx);
         Pipeline.Outcome outcome = pipeline.run(ctx);
 
         RunReport raw = RunReport.of(j, outcome, null, Map.of(), next(s, outcome, j));
@@ -153,6 +136,43 @@ public final class CloudRun {
         return new Result(s.runId(), outcome, report, List.copyOf(estimate));
     }
 
+    /**
+     * The run's journal under {@code dir} (plan passes a scratch copy), with the checks a run makes before anything else:
+     * its region, its snapshot, and the engine and tables its steps already used.
+     */
+    static Journal openJournal(RunSettings s, java.nio.file.Path dir, String region, Clock clock) {
+        Journal j = Journal.open(dir, s.runId(), COMMAND, CONTINUES, clock);
+        AwsProvider.checkRegion(j, region);
+        // preflight checks the snapshot once; a resumed run must not silently restore another one than it was asked
+        Optional<String> snapshotArn = j.parameter(AwsProvider.P_SNAPSHOT);
+        if (snapshotArn.isPresent() && !snapshotArn.get().equals(s.source().snapshot())
+                && !j.parameter("aws.snapshotId").orElse("").equals(s.source().snapshot())) {
+            throw ToolException.usage("run " + s.runId() + " restores snapshot " + snapshotArn.get() + ", not " + s.source().snapshot()
+                    + ": resume it with that snapshot, or start a new run with another --run-id");
+        }
+        j.settle(P_ENGINE, s.engine().id(), null, j.step(Step.MIGRATE).attempts() > 0, "--engine");
+        j.settle(P_TABLES, s.tables().describe(), null, j.step(Step.PREPARE_TARGET).attempts() > 0, "the table filter");
+        return j;
+    }
+
+    static CopyEngine engine(RunSettings s, AwsClients aws, Journal j) {
+        return s.engine() == RunSettings.Engine.DMS
+                ? Engines.dms(aws, b -> s.dms().applyTo(realEndpoints(b, j, s)))
+                : Engines.nativeEngine(s.nativeOptions());
+    }
+
+    static Pipeline.Options options(RunSettings s) {
+        return new Pipeline.Options(s.tables(), false, s.keepTemporary(), false, s.stopAfter());
+    }
+
+    /** A journal whose preflight another command did (restore, capture) gets run's own checks before it goes on. */
+    static void checkIfAnotherCommandDidPreflight(Journal j, RunChecks checks, RunContext ctx) {
+        if (j.isDone(Step.PREFLIGHT) && j.output(Step.PREFLIGHT, RunChecks.OUTPUT).isEmpty() && !j.isDone(Step.MIGRATE)) {
+            ctx.progress().info("the journal's preflight was done by another command: running run's own checks now");
+            checks.check(ctx);
+        }
+    }
+
     /** With port forwarding the tool's addresses are local; DMS, inside the VPC, gets the clusters' own endpoints. */
     private static DmsOptions.Builder realEndpoints(DmsOptions.Builder b, Journal j, RunSettings s) {
         if (s.tunnelSource() != null) {
@@ -166,7 +186,7 @@ public final class CloudRun {
         return b;
     }
 
-    private static Pipeline.DuringRestore headStart(String name, Step owner, java.util.function.Consumer<RunContext> work) {
+    static Pipeline.DuringRestore headStart(String name, Step owner, java.util.function.Consumer<RunContext> work) {
         return new Pipeline.DuringRestore() {
             @Override public String name() { return name; }
             @Override public Step ownedBy() { return owner; }

@@ -42,12 +42,15 @@ final class RunChecks implements Pipeline.Listener {
     private final StackTarget target;
     private final CopyEngine engine;
     private final TableFilter tables;
+    /** Whether the checks log in to the target (plan reads AWS only). */
+    private final boolean database;
 
-    RunChecks(AwsClients aws, StackTarget target, CopyEngine engine, TableFilter tables) {
+    RunChecks(AwsClients aws, StackTarget target, CopyEngine engine, TableFilter tables, boolean database) {
         this.aws = aws;
         this.target = target;
         this.engine = engine;
         this.tables = tables;
+        this.database = database;
     }
 
     @Override
@@ -71,12 +74,14 @@ final class RunChecks implements Pipeline.Listener {
         }
 
         ConnectionSpec t = target.spec(ctx);
-        List<String> nonEmpty = nonEmptyTables(t, tables);
-        if (!nonEmpty.isEmpty()) {
-            throw ToolException.usage("the target " + t.display() + " already holds rows in " + String.join(", ", nonEmpty)
-                    + ": the run loads into empty tables; empty them (or check --stack names the new cluster) and re-run");
+        if (database) {
+            List<String> nonEmpty = nonEmptyTables(t, tables);
+            if (!nonEmpty.isEmpty()) {
+                throw ToolException.usage("the target " + t.display() + " already holds rows in " + String.join(", ", nonEmpty)
+                        + ": the run loads into empty tables; empty them (or check --stack names the new cluster) and re-run");
+            }
+            passed.add("target reachable, selected tables empty");
         }
-        passed.add("target reachable, selected tables empty");
 
         Secrets secrets = new Secrets(new AwsCalls(aws.pacing(), ctx.progress()), aws.secretsManager());
         for (Resource r : j.resourcesOfKind(Kinds.SECRET)) {

@@ -182,6 +182,17 @@ public final class JournalDmsEngine implements CopyEngine {
         engine(ctx).teardown(ctx, endpoints);
     }
 
+    /** plan's DMS changes: migrate's objects and start, cutover's stop, teardown's deletes (which touch no database). */
+    @Override
+    public void planAws(Step step, RunContext ctx, Endpoints endpoints) {
+        switch (step) {
+            case MIGRATE -> DmsPlan.migrate(dms, options(ctx.journal()), ctx, endpoints);
+            case CUTOVER -> DmsPlan.cutover(dms, options(ctx.journal()), ctx);
+            case TEARDOWN -> teardown(ctx, null);
+            default -> { }
+        }
+    }
+
     static List<String> split(String s) {
         if (s == null || s.isBlank()) return List.of();
         return new ArrayList<>(Arrays.asList(s.split(",")));

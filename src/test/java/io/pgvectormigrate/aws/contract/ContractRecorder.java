@@ -91,6 +91,20 @@ public final class ContractRecorder {
         }
     }
 
+    /**
+     * Checks a request the tool did not send ({@code plan} records changes instead of sending them): it must meet the
+     * model as a sent one must. Not counted: an operation only planned has not been exercised against a fake.
+     */
+    public static void checkUnsent(SdkRequest request) {
+        List<ModelCheck.Violation> violations = ModelCheck.check(request);
+        synchronized (ContractRecorder.class) {
+            if (!EXPECTED.get()) violations.forEach(v -> VIOLATIONS.add(v.toString()));
+        }
+        if (!violations.isEmpty()) {
+            throw new AssertionError("plan recorded a request the AWS service model refuses: " + violations);
+        }
+    }
+
     /** Runs code that sends a request breaking a model on purpose: the AssertionError is thrown, the suite is not failed. */
     public static void expectingViolation(Runnable sendsABadRequest) {
         EXPECTED.set(true);

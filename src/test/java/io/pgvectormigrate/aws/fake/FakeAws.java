@@ -38,6 +38,8 @@ public final class FakeAws implements AwsClients {
     private final DatabaseMigrationClient dmsSeen;
     private final IamClient iamSeen;
     public Pacing pacing = Pacing.immediate();
+    /** The changes plan recorded instead of sending, as "service:Operation", each checked against its model. */
+    public final List<String> checkedNotSent = java.util.Collections.synchronizedList(new ArrayList<>());
     /** Regions the factory was asked for, to check the commands pass --region and the journal's region along. */
     public final List<String> requestedRegions = new ArrayList<>();
 
@@ -115,6 +117,13 @@ public final class FakeAws implements AwsClients {
     @Override public DatabaseMigrationClient dms() { return dmsSeen; }
     @Override public IamClient iam() { return iamSeen; }
     @Override public Pacing pacing() { return pacing; }
+
+    /** What plan records instead of sending is checked against the models like what the tool sends. */
+    @Override
+    public void notSent(software.amazon.awssdk.core.SdkRequest request) {
+        checkedNotSent.add(io.pgvectormigrate.aws.contract.ModelCheck.operationOf(request));
+        ContractRecorder.checkUnsent(request);
+    }
 
     @Override
     public void close() {
