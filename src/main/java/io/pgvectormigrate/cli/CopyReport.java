@@ -4,6 +4,7 @@ import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.run.Standalone;
+import io.pgvectormigrate.run.StandardStages;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,13 +29,25 @@ final class CopyReport {
             for (Step s : List.of(Step.MIGRATE, Step.CUTOVER, Step.TEARDOWN)) {
                 if (results.containsKey(s)) doc.put(s.id(), results.get(s));
             }
+            if (results.containsKey(Step.MIGRATE)) doc.put("deferredIndexes", deferredIndexes(r));
             if (!next.isEmpty()) doc.put("next", next);
             ctx.out().println(Json.write(doc));
             return;
         }
         for (Step s : List.of(Step.MIGRATE, Step.CUTOVER)) {
-            if (results.containsKey(s)) Outcomes.print(ctx.out(), r.runId(), results.get(s));
+            if (!results.containsKey(s)) continue;
+            Outcomes.print(ctx.out(), r.runId(), results.get(s));
+            List<String> deferred = deferredIndexes(r);
+            if (s == Step.MIGRATE && !deferred.isEmpty()) {
+                ctx.out().println("  indexes deferred during the load and built after it: " + String.join(", ", deferred));
+            }
         }
         next.forEach(ctx.out()::println);
+    }
+
+    /** The indexes the migrate step left out of the load (journaled, so a skipped step still shows them). */
+    private static List<String> deferredIndexes(Standalone.Result r) {
+        return r.journal().output(Step.MIGRATE, StandardStages.DEFERRED_INDEXES).filter(v -> !v.isEmpty())
+                .map(v -> List.of(v.split(","))).orElse(List.of());
     }
 }

@@ -33,6 +33,7 @@ import java.nio.file.Path;
                 "Examples:",
                 "  pgvector-migrate prepare-target --target postgresql://postgres@new-cluster:5432/postgres",
                 "  pgvector-migrate prepare-target --target $TARGET --source $SOURCE --schema-from-source --migrations ./db",
+                "  # migrate defers the empty tables' indexes for its load and builds them after it; for a load by another tool:",
                 "  pgvector-migrate prepare-target --target $TARGET --source $SOURCE --defer-indexes   # then load, then:",
                 "  pgvector-migrate prepare-target --target $TARGET --after-load",
                 "",
@@ -63,8 +64,9 @@ public final class PrepareTargetCommand extends ToolCommand {
     Preset preset;
 
     @Option(names = "--defer-indexes",
-            description = "Drop the secondary indexes of the empty target tables now (their definitions are kept on the target) so "
-                    + "the load is faster; run with --after-load once the data is in. The migrate pipeline does this itself.")
+            description = "Drop the secondary and vector indexes of the empty target tables now (their definitions are kept on the "
+                    + "target) so a load by another tool is faster; run with --after-load once the data is in. Not needed before "
+                    + "migrate, run or rehearse: they defer them for their load and build them after it.")
     boolean deferIndexes;
 
     @Option(names = "--after-load",

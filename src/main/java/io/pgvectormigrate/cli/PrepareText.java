@@ -30,7 +30,8 @@ final class PrepareText {
         if (!r.tablesCreated().isEmpty()) out.println("  tables created: " + String.join(", ", r.tablesCreated()));
         if (!r.tablesPresent().isEmpty()) out.println("  tables already present (same definition): " + String.join(", ", r.tablesPresent()));
         if (!r.deferredIndexes().isEmpty()) {
-            out.println("  indexes deferred until after the load (prepare-target --after-load rebuilds them):");
+            out.println("  indexes deferred until after the load (migrate builds them after its load; after another tool's load, "
+                    + "prepare-target --after-load):");
             for (DeferredIndex d : r.deferredIndexes()) out.println("    " + d.schema() + "." + d.name() + " (" + d.accessMethod() + ")");
         }
         for (String w : r.warnings()) out.println("  note: " + w);

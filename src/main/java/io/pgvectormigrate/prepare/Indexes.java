@@ -110,6 +110,25 @@ public final class Indexes {
     }
 
     /**
+     * The deferrable indexes ("schema.name") present on the given tables that no pass deferred: what a load into tables
+     * that already hold rows keeps maintaining. (One deferred and built again since is not counted: it was deferred.)
+     */
+    static List<String> keptInPlace(Connection c, List<Catalog.Table> tables) throws SQLException {
+        Set<String> recorded = new HashSet<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT schema_name, index_name FROM " + DEFERRED)) {
+            while (rs.next()) recorded.add(rs.getString(1) + "." + rs.getString(2));
+        }
+        List<String> kept = new ArrayList<>();
+        for (TableId t : relations(tables)) {
+            for (Index i : Catalog.indexes(c, t)) {
+                String name = t.schema() + "." + i.name();
+                if (i.deferrable() && !recorded.contains(name)) kept.add(name);
+            }
+        }
+        return kept;
+    }
+
+    /**
      * A new preparation means a new load follows: forget what the after-load pass of the previous load did to these
      * tables (rebuilt deferrals, reindexed vector indexes). Deferrals still pending stay: their indexes are still gone.
      */

@@ -249,21 +249,11 @@ public final class TargetPreparer {
             // ---- indexes: the tables the copy will load (the source's selection, or the target's), with their partitions
             List<DeferredIndex> deferred = new ArrayList<>();
             try {
-                List<TableId> sourceRoots = source.roots();
-                List<Catalog.Table> loadTables = Catalog.select(t, filter).tables().stream()
-                        .filter(lt -> s == null || sourceRoots.contains(lt.id())).toList();
+                List<Catalog.Table> loadTables = loadTables(t, filter, s == null ? null : source.roots());
                 Indexes.startNewLoad(t, loadTables);
                 if (o.deferIndexes()) {
-                    List<Catalog.Table> deferrable = new ArrayList<>();
-                    for (Catalog.Table lt : loadTables) {
-                        if (!Catalog.hasRows(t, lt.id())) deferrable.add(lt);
-                    }
-                    deferred.addAll(Indexes.defer(t, deferrable, progress));
-                    List<DeferredIndex> pending = Indexes.pending(t, deferrable);
-                    if (pending.size() > deferred.size()) {
-                        progress.info("  " + (pending.size() - deferred.size()) + " index(es) deferred by an earlier run are still pending");
-                        deferred = pending;
-                    }
+                    Deferral d = deferEmpty(t, loadTables, progress);
+                    deferred = d.pending().size() > d.deferred().size() ? d.pending() : d.deferred();
                 }
             } catch (SQLException e) {
                 throw Failures.of("deferring indexes", "target", e);
@@ -306,10 +296,7 @@ public final class TargetPreparer {
         progress.info("after-load: " + target.display());
         try (Connection t = Database.connect(target, "target", null)) {
             try {
-                if (!Migrations.coreInstalled(t)) {
-                    // a target prepared by something else: the bookkeeping tables make the rebuild idempotent
-                    runModule(target, Migrations.CORE, new ArrayList<>(), progress);
-                }
+                ensureBookkeeping(target, t, progress);
                 buildSettings(t, options);
                 List<Catalog.Table> selected = Catalog.select(t, filter).tables();
                 List<IndexAction> actions = Indexes.rebuild(t, target, selected, () -> {
@@ -322,6 +309,11 @@ public final class TargetPreparer {
                     }
                     return second;
                 }, progress);
+                List<String> rebuilt = actions.stream().filter(a -> a.action() == IndexAction.Action.RECREATED)
+                        .map(a -> a.schema() + "." + a.index()).toList();
+                if (!rebuilt.isEmpty()) {
+                    progress.info("  rebuilt " + rebuilt.size() + " index(es) deferred during the load: " + String.join(", ", rebuilt));
+                }
                 List<String> analyzed = new ArrayList<>();
                 try (Statement st = t.createStatement()) {
                     for (Catalog.Table tr : selected) {
@@ -344,6 +336,71 @@ public final class TargetPreparer {
         } catch (SQLException e) {
             throw Failures.of("closing the connection", "target", e);
         }
+    }
+
+    /**
+     * What deferring the indexes before a load did.
+     *
+     * @param deferred the indexes dropped now
+     * @param pending  every index of the load's tables recorded as deferred and not built again yet: those dropped now
+     *                 and any an earlier pass (prepare-target --defer-indexes, a killed migrate) dropped
+     * @param kept     the deferrable indexes ("schema.name") left in place because their table already holds rows
+     */
+    public record Deferral(List<DeferredIndex> deferred, List<DeferredIndex> pending, List<String> kept) {}
+
+    /**
+     * Before a load (migrate, whatever prepare-target did): defers the secondary and vector indexes of the load's empty
+     * tables, with the bookkeeping prepare-target uses, so the copy never maintains them row by row and the engine's
+     * after-load pass ({@link #afterLoad}) builds them from their recorded definitions. A table that already holds rows
+     * keeps its indexes. The load's tables are the source's selection, as the target has them. Idempotent: a resumed
+     * migrate finds the indexes already deferred and still recorded.
+     */
+    public static Deferral deferForLoad(ConnectionSpec target, ConnectionSpec source, TableFilter tables, Progress progress) {
+        TableFilter filter = tables == null ? TableFilter.ALL : tables;
+        List<TableId> roots;
+        try (Connection s = Database.connect(source, "source", null)) {
+            roots = Catalog.select(s, filter).roots();
+        } catch (SQLException e) {
+            throw Failures.of("reading the tables to load", "source", e);
+        }
+        try (Connection t = Database.connect(target, "target", null)) {
+            try {
+                ensureBookkeeping(target, t, progress);
+                return deferEmpty(t, loadTables(t, filter, roots), progress);
+            } catch (SQLException e) {
+                throw Failures.of("deferring indexes", "target", e);
+            }
+        } catch (SQLException e) {
+            throw Failures.of("closing the connection", "target", e);
+        }
+    }
+
+    /** The target's selected tables a load fills: those the source selects too (all of them without a source). */
+    private static List<Catalog.Table> loadTables(Connection t, TableFilter filter, List<TableId> sourceRoots) throws SQLException {
+        return Catalog.select(t, filter).tables().stream().filter(lt -> sourceRoots == null || sourceRoots.contains(lt.id())).toList();
+    }
+
+    /** Defers the indexes of the empty tables among {@code loadTables}; the others keep theirs (the one rule, see {@link Indexes}). */
+    private static Deferral deferEmpty(Connection t, List<Catalog.Table> loadTables, Progress progress) throws SQLException {
+        List<Catalog.Table> empty = new ArrayList<>();
+        List<Catalog.Table> holdingRows = new ArrayList<>();
+        for (Catalog.Table lt : loadTables) (Catalog.hasRows(t, lt.id()) ? holdingRows : empty).add(lt);
+        List<DeferredIndex> now = Indexes.defer(t, empty, progress);
+        List<DeferredIndex> pending = Indexes.pending(t, loadTables);
+        if (pending.size() > now.size()) {
+            progress.info("  " + (pending.size() - now.size()) + " index(es) deferred earlier are still pending");
+        }
+        List<String> kept = Indexes.keptInPlace(t, holdingRows);
+        if (!kept.isEmpty()) {
+            progress.info("  kept " + String.join(", ", kept) + " in place: " + (holdingRows.size() == 1 ? "its table holds" : "their tables hold")
+                    + " rows already (only an empty table's indexes are deferred)");
+        }
+        return new Deferral(List.copyOf(now), List.copyOf(pending), List.copyOf(kept));
+    }
+
+    /** The bookkeeping tables (core module) on a target prepared by something else, so deferral and rebuild stay idempotent. */
+    private static void ensureBookkeeping(ConnectionSpec target, Connection t, Progress progress) throws SQLException {
+        if (!Migrations.coreInstalled(t)) runModule(target, Migrations.CORE, new ArrayList<>(), progress);
     }
 
     // ---- helpers

@@ -234,7 +234,8 @@ public final class Standalone {
         Displays displays = new Displays();
         Pipeline.Options options = new Pipeline.Options(q.tables(), q.abandon(), false, false, null, q.steps(), false);
         Pipeline p = new Pipeline(source, target, engine, options,
-                new Pipeline.Stages(StandardStages.checkOnly(), StandardStages.verify(o -> o)), List.of(displays, new BeforeCreate(engine)));
+                new Pipeline.Stages(StandardStages.checkOnly(), StandardStages.verify(o -> o)),
+                List.of(displays, new BeforeCreate(engine), StandardStages.deferIndexesBeforeLoad()));
         Pipeline.Outcome o = p.run(new RunContext(j, progress, q.workDir(), clock));
         return new Result(q.runId(), j, o, j.parameter(P_SOURCE).orElse(displays.source), j.parameter(P_TARGET).orElse(displays.target));
     }
