@@ -10,7 +10,7 @@ import java.util.Map;
 /** Picocli mixin: where and as whom to call AWS. Shared by every command that talks to AWS. */
 public class AwsOptions {
     @Option(names = "--region", paramLabel = "REGION",
-            description = "AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, the profile's region, or the run's journal).")
+            description = "AWS region (default: the run's journal, else AWS_REGION, AWS_DEFAULT_REGION, the profile's region).")
     public String region;
 
     @Option(names = "--profile", paramLabel = "NAME",

@@ -12,14 +12,14 @@ import java.nio.file.Path;
 
 /** {@code benchmark copy}: see {@link NativeCopyBenchmark}. */
 @Command(name = "copy", mixinStandardHelpOptions = true,
-        description = {"Times the native path as an operator runs it (prepare-target with the schema",
-                "from the source, migrate --engine native, cutover: indexes built, target",
-                "analyzed; in one JVM) on a generated Bedrock Chat source, against, on the",
-                "same data in the same run:",
+        description = {"Times the native path on a generated Bedrock Chat source, against pgcopydb and a single COPY pipe.",
+                "The native path as an operator runs it: prepare-target with the schema from",
+                "the source, migrate --engine native, cutover (indexes built, target analyzed),",
+                "in one JVM. Against it, on the same data in the same run:",
                 "  pgcopydb clone --table-jobs 2 --index-jobs 2  (when pgcopydb is installed:",
                 "                                                 apt-get install pgcopydb)",
                 "  one binary COPY ... TO STDOUT | COPY ... FROM STDIN of the same table",
-                "and says where the native path's time goes (phases, copy streams, index builds,",
+                "It says where the native path's time goes (phases, copy streams, index builds,",
                 "idle time, JVM starts). Starts two local PostgreSQL instances.", ""},
         footer = {"", "Example: pgvector-migrate benchmark copy --rows 100000 --repeat 3"})
 final class BenchmarkCopy extends ToolCommand {

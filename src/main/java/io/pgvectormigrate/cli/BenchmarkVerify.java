@@ -14,8 +14,8 @@ import java.util.Map;
 
 /** {@code benchmark verify}: see {@link VerifyBenchmark}. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Times verify (checks 1-6) on a generated Bedrock-Chat-shaped source",
-                "and its copy against, in the same run and on both sides at once:",
+        description = {"Times verify (checks 1-6) on a generated Bedrock-Chat-shaped source and its copy.",
+                "Against, in the same run and on both sides at once:",
                 "  (a) SELECT count(1), sum(hashtext(t::text)) FROM items t",
                 "  (b) SELECT sum(vector_dims(embedding)) FROM items   (the bar)",
                 "  (c) the hash floor: every row read and hashed once, vector as bytes",

@@ -78,10 +78,7 @@ public final class Main implements Runnable {
 
     /** Runs with an explicit context (tests pass their own environment and home). */
     public static int run(CliContext ctx, String... args) {
-        CommandLine cl = new CommandLine(new Main(), new ContextFactory(ctx));
-        cl.setOut(ctx.out());
-        cl.setErr(ctx.err());
-        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        CommandLine cl = commandLine(ctx);
         cl.setParameterExceptionHandler((ex, a) -> {
             ctx.err().println("error: " + ex.getMessage());
             CommandLine sub = ex.getCommandLine();
@@ -102,6 +99,15 @@ public final class Main implements Runnable {
         ctx.out().flush();
         ctx.err().flush();
         return code;
+    }
+
+    /** The command tree as {@link #run} parses it (DocsMatchCliTest parses the documented command lines with it). */
+    static CommandLine commandLine(CliContext ctx) {
+        CommandLine cl = new CommandLine(new Main(), new ContextFactory(ctx));
+        cl.setOut(ctx.out());
+        cl.setErr(ctx.err());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        return cl;
     }
 
     private static boolean isVerbose(CommandLine.ParseResult pr) {

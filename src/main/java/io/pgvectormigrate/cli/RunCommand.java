@@ -22,8 +22,8 @@ import java.util.List;
                         + "network, the target's data provider and the target's Flyway preparation get a head start. Teardown runs "
                         + "only after verify passed.",
                 "Each step is journaled under --work-dir (identifiers only, never a password): the same command with the same "
-                        + "--run-id continues where a run stopped. Everything in migration.yaml (--config) can be given as a flag; "
-                        + "flags win."},
+                        + "--run-id continues where a run stopped. Flags override migration.yaml (--config); its temporaryCluster, "
+                        + "native, verify and cost sections, and the dms keys without a --dms-* flag, are set only in the file."},
         footer = {"",
                 "Examples:",
                 "  pgvector-migrate run --config migration.yaml",

@@ -19,9 +19,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * migration.yaml: what an operator would otherwise pass to {@code run} as flags (docs/migration.example.yaml is the
- * bound example). Read strictly: an unknown key or a value of the wrong type is bad input (exit 2) naming the key,
- * so a typo never silently falls back to a default. Every field is optional; flags override the file.
+ * migration.yaml: the settings of {@code run} (docs/migration.example.yaml is the bound example and says which keys
+ * have a flag). Read strictly: an unknown key or a value of the wrong type is bad input (exit 2) naming the key, so a
+ * typo never silently falls back to a default. Every field is optional; flags override the file.
  *
  * @param tunnel where this machine reaches the clusters when it goes through port forwarding
  */
