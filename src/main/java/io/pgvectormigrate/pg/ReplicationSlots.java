@@ -151,12 +151,9 @@ public final class ReplicationSlots {
     public record Lag(long bytes, String currentLsn, String confirmedLsn) {}
 
     public static Optional<Lag> lag(Connection src, String slot) throws SQLException {
-        String confirmed;
-        try (PreparedStatement ps = Queries.prepare(src, "SELECT confirmed_flush_lsn::text FROM pg_replication_slots "
-                + "WHERE slot_name = ?", slot); ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) return Optional.empty();
-            confirmed = rs.getString(1); // null: nothing confirmed yet
-        }
+        Optional<Slot> s = find(src, slot);
+        if (s.isEmpty()) return Optional.empty();
+        String confirmed = s.get().confirmedFlush(); // null: nothing confirmed yet
         String current = Queries.string(src, "SELECT pg_current_wal_lsn()::text").orElseThrow();
         return Optional.of(new Lag(confirmed == null ? -1 : Math.max(0, SyncPoint.lsn(current) - SyncPoint.lsn(confirmed)),
                 current, confirmed));

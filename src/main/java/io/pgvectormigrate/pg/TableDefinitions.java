@@ -179,16 +179,6 @@ public final class TableDefinitions {
         return out;
     }
 
-    /** The row estimates of these relations (by oid), 0 when never analyzed. */
-    public static Map<Long, Long> estimatedRows(Connection c, Collection<Long> relations) throws SQLException {
-        Map<Long, Long> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = Queries.prepare(c, "SELECT oid, greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = ANY (?)",
-                oidArray(c, relations)); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) out.put(rs.getLong(1), rs.getLong(2));
-        }
-        return out;
-    }
-
     /**
      * An index's own row estimate (reltuples), or empty when there is no such index with statistics of its own
      * (a partitioned index has none).

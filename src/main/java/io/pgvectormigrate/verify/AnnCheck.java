@@ -1,10 +1,10 @@
 package io.pgvectormigrate.verify;
 
 import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.TableDefinitions.IndexShape;
 import io.pgvectormigrate.pg.TableDefinitions;
 import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.verify.SideSchema.Column;
-import io.pgvectormigrate.verify.SideSchema.Index;
 import io.pgvectormigrate.verify.SideSchema.Table;
 import io.pgvectormigrate.verify.VerifyReport.AnnResult;
 
@@ -73,8 +73,8 @@ final class AnnCheck {
     }
 
     private static AnnResult column(Workers w, ScanRanges ranges, TablePlan p, String v, int queries, int k) {
-        Index si = annIndex(p.src, v);
-        Index ti = annIndex(p.tgt, v);
+        IndexShape si = annIndex(p.src, v);
+        IndexShape ti = annIndex(p.tgt, v);
         String op = operator(si != null ? si : ti);
         List<String> qs = Workers.await(w.on(true, "sampling ANN queries of " + p.display(), c -> sample(c, p, v, queries)));
         if (qs.isEmpty()) {
@@ -114,7 +114,7 @@ final class AnnCheck {
      * rows than it has lists and has not been counted since (REINDEX and a plain ANALYZE count it); low recall
      * without that evidence gets a "may".
      */
-    static String note(Double sr, Double tr, Index si, Index ti, IvfflatStats s, IvfflatStats t) {
+    static String note(Double sr, Double tr, IndexShape si, IndexShape ti, IvfflatStats s, IvfflatStats t) {
         List<String> notes = new ArrayList<>();
         for (IvfflatStats x : new IvfflatStats[]{s, t}) {
             if (x != null && x.untrained()) {
@@ -138,7 +138,7 @@ final class AnnCheck {
         return notes.isEmpty() ? null : String.join("; ", notes);
     }
 
-    private static String name(Index i) {
+    private static String name(IndexShape i) {
         return i == null ? null : Sql.display(i.name()) + " (" + i.method() + ")";
     }
 
@@ -146,8 +146,8 @@ final class AnnCheck {
         return Math.round(d * 1000) / 1000.0;
     }
 
-    private static Index annIndex(Table t, String column) {
-        for (Index i : t.indexes()) {
+    private static IndexShape annIndex(Table t, String column) {
+        for (IndexShape i : t.indexes()) {
             if (("ivfflat".equals(i.method()) || "hnsw".equals(i.method())) && i.valid()
                     && i.columns().size() == 1 && column.equals(i.columns().get(0))) {
                 return i;
@@ -156,9 +156,9 @@ final class AnnCheck {
         return null;
     }
 
-    private static String operator(Index i) {
-        if (i == null || i.opclasses() == null) return "<->";
-        String oc = i.opclasses().toLowerCase(Locale.ROOT);
+    private static String operator(IndexShape i) {
+        if (i == null || i.operatorClasses() == null) return "<->";
+        String oc = i.operatorClasses().toLowerCase(Locale.ROOT);
         if (oc.endsWith("_ip_ops")) return "<#>";
         if (oc.endsWith("_cosine_ops")) return "<=>";
         if (oc.endsWith("_l1_ops")) return "<+>";
@@ -239,7 +239,7 @@ final class AnnCheck {
 
     /** On one side, with the vector index forced on: its answer to every query, and what its statistics say. */
     private static IndexAnswers indexAnswers(Connection c, TablePlan p, boolean source, String v, String op,
-                                             List<String> qs, int k, Index index) throws SQLException {
+                                             List<String> qs, int k, IndexShape index) throws SQLException {
         if (index == null) return new IndexAnswers(null, null);
         Table t = p.table(source);
         String dist = Sql.ident(v) + " " + op + " ?::" + baseType(t.column(v));
@@ -261,7 +261,7 @@ final class AnnCheck {
         return new IndexAnswers(answers, "ivfflat".equals(index.method()) ? ivfflatStats(c, t, v, index) : null);
     }
 
-    private static IvfflatStats ivfflatStats(Connection c, Table t, String v, Index index) throws SQLException {
+    private static IvfflatStats ivfflatStats(Connection c, Table t, String v, IndexShape index) throws SQLException {
         int lists = 100; // pgvector's default
         if (index.options() != null) {
             for (String o : index.options().split(",")) {

@@ -1,8 +1,8 @@
 package io.pgvectormigrate.verify;
 
 import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.TableDefinitions.IndexShape;
 import io.pgvectormigrate.verify.SideSchema.Column;
-import io.pgvectormigrate.verify.SideSchema.Index;
 import io.pgvectormigrate.verify.SideSchema.Table;
 import io.pgvectormigrate.verify.VerifyReport.Difference;
 
@@ -126,11 +126,11 @@ final class SchemaCompare {
     /** Indexes match by definition (method, columns, operator classes, WITH parameters, predicate), not by name. */
     private void compareIndexes(Table s, Table t) {
         String name = s.display();
-        List<Index> unmatched = new ArrayList<>(t.indexes());
-        List<Index> missing = new ArrayList<>();
-        for (Index si : s.indexes()) {
+        List<IndexShape> unmatched = new ArrayList<>(t.indexes());
+        List<IndexShape> missing = new ArrayList<>();
+        for (IndexShape si : s.indexes()) {
             indexesCompared++;
-            Index match = unmatched.stream().filter(ti -> ti.key().equals(si.key())).findFirst().orElse(null);
+            IndexShape match = unmatched.stream().filter(ti -> ti.key().equals(si.key())).findFirst().orElse(null);
             if (match == null) {
                 missing.add(si);
                 continue;
@@ -144,10 +144,10 @@ final class SchemaCompare {
                         + "(a failed CREATE INDEX CONCURRENTLY?): REINDEX INDEX it");
             }
         }
-        Map<String, Index> extraByName = new LinkedHashMap<>();
-        for (Index ti : unmatched) extraByName.put(ti.name(), ti);
-        for (Index si : missing) {
-            Index same = extraByName.remove(si.name());
+        Map<String, IndexShape> extraByName = new LinkedHashMap<>();
+        for (IndexShape ti : unmatched) extraByName.put(ti.name(), ti);
+        for (IndexShape si : missing) {
+            IndexShape same = extraByName.remove(si.name());
             if (same != null) {
                 diff(Check.INDEXES, name, "index " + Sql.display(si.name()) + " differs: source " + describe(si)
                         + ", target " + describe(same));
@@ -155,13 +155,13 @@ final class SchemaCompare {
                 diff(Check.INDEXES, name, "index " + Sql.display(si.name()) + " missing on target: " + describe(si));
             }
         }
-        for (Index ti : extraByName.values()) {
+        for (IndexShape ti : extraByName.values()) {
             diff(Check.INDEXES, name, "index " + Sql.display(ti.name()) + " only on target: " + describe(ti));
         }
     }
 
-    static String describe(Index i) {
-        return i.key() + (i.opclasses() == null ? "" : " (operator class " + i.opclasses() + ")");
+    static String describe(IndexShape i) {
+        return i.key() + (i.operatorClasses() == null ? "" : " (operator class " + i.operatorClasses() + ")");
     }
 
     private void diff(Check c, String object, String message) {

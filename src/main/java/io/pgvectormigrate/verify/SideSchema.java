@@ -50,12 +50,8 @@ record SideSchema(String encoding, String collate, String ctype, Map<String, Str
         }
     }
 
-    /** columns: the indexed columns in order (null for an expression). */
-    record Index(String name, String key, String method, String opclasses, String options, boolean valid,
-                 boolean unique, boolean primary, List<String> columns) {}
-
     record Table(long oid, String schema, String name, boolean partitioned, long estimatedRows, List<Column> columns,
-                 List<String> primaryKey, List<Index> indexes, Map<String, String> constraints) {
+                 List<String> primaryKey, List<TableDefinitions.IndexShape> indexes, Map<String, String> constraints) {
         String display() {
             return Sql.display(schema, name);
         }
@@ -117,13 +113,13 @@ record SideSchema(String encoding, String collate, String ctype, Map<String, Str
         // which tables and sequences: the one catalog's selection (roots; a partitioned one reads through its partitions)
         Catalog.Selection selection = Catalog.select(c, filter);
         List<Long> oids = selection.tables().stream().map(t -> t.root().oid()).toList();
-        Map<Long, Long> estimates = Map.of();
+        Map<Long, TableDefinitions.Storage> storage = Map.of();
         Map<Long, List<TableDefinitions.Column>> columns = Map.of();
         Map<Long, List<String>> primaryKeys = Map.of();
         Map<Long, List<TableDefinitions.IndexShape>> indexes = Map.of();
         Map<Long, Map<String, String>> constraints = Map.of();
         if (!oids.isEmpty()) {
-            estimates = TableDefinitions.estimatedRows(c, oids);
+            storage = TableDefinitions.storage(c, oids);
             columns = TableDefinitions.columns(c, oids);
             primaryKeys = TableDefinitions.primaryKeys(c, oids);
             indexes = TableDefinitions.indexShapes(c, oids);
@@ -134,10 +130,11 @@ record SideSchema(String encoding, String collate, String ctype, Map<String, Str
             long oid = t.root().oid();
             List<Column> cols = new ArrayList<>();
             for (TableDefinitions.Column col : columns.getOrDefault(oid, List.of())) cols.add(column(col, vectorSchema));
-            List<Index> idx = indexes.getOrDefault(oid, List.of()).stream().map(i -> new Index(i.name(), i.key(),
-                    i.method(), i.operatorClasses(), i.options(), i.valid(), i.unique(), i.primary(), i.columns())).toList();
-            Table table = new Table(oid, t.id().schema(), t.id().name(), t.partitioned(), estimates.getOrDefault(oid, 0L),
-                    List.copyOf(cols), List.copyOf(primaryKeys.getOrDefault(oid, List.of())), idx,
+            TableDefinitions.Storage st = storage.get(oid);
+            long estimate = st == null ? 0 : Math.max(0, st.estimatedRows()); // -1: never analyzed
+            Table table = new Table(oid, t.id().schema(), t.id().name(), t.partitioned(), estimate,
+                    List.copyOf(cols), List.copyOf(primaryKeys.getOrDefault(oid, List.of())),
+                    List.copyOf(indexes.getOrDefault(oid, List.of())),
                     Collections.unmodifiableMap(new TreeMap<>(constraints.getOrDefault(oid, Map.of()))));
             tables.put(table.key(), table);
         }

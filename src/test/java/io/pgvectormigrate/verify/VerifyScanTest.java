@@ -1,6 +1,7 @@
 package io.pgvectormigrate.verify;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pgvectormigrate.pg.TableDefinitions;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.testing.CliRun;
 import io.pgvectormigrate.testing.PgServers;
@@ -188,7 +189,8 @@ class VerifyScanTest {
 
     @Test
     void hintWordingFollowsTheEvidence() {
-        SideSchema.Index ivf = new SideSchema.Index("idx", "k", "ivfflat", "vector_l2_ops", "lists=100", true, false, false, List.of("e"));
+        TableDefinitions.IndexShape ivf = new TableDefinitions.IndexShape("idx", "k", "ivfflat", "vector_l2_ops", "lists=100",
+                true, false, false, List.of("e"));
         AnnCheck.IvfflatStats trained = new AnnCheck.IvfflatStats("public.idx", 100, 5000, true);
         AnnCheck.IvfflatStats untrained = new AnnCheck.IvfflatStats("public.idx", 100, -1, true);
         AnnCheck.IvfflatStats tinyTable = new AnnCheck.IvfflatStats("public.idx", 100, 40, false);
