@@ -1,7 +1,6 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.aws.AwsClients;
-import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.report.Progress;
@@ -49,7 +48,7 @@ public class CopyOptions {
         if (Standalone.engine(workDir, run.runId, engine).equals("dms")) {
             Standalone.Copy q = copy.apply(runIds.dms());
             Standalone.DmsSettings settings = dms.settings(ctx.cwd(), q); // exit 2 before any AWS client exists
-            try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, q.runId())) {
+            try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws.settings(ctx), workDir, q.runId())) {
                 return Standalone.dmsCopy(q, settings, connections.sourceOrNull(ctx), connections.targetOrNull(ctx), clients,
                         progress, Clock.systemUTC());
             }

@@ -1,11 +1,9 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.aws.AwsClients;
-import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.PlanningClients;
 import io.pgvectormigrate.aws.RestorePlan;
-import io.pgvectormigrate.aws.SourceOptions;
 import io.pgvectormigrate.report.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -35,7 +33,7 @@ public final class PlanCommand extends ToolCommand {
         String runId = run.runIdOrNew("plan");
         Path workDir = run.workDir(ctx.cwd());
         var options = source.toOptions();
-        try (AwsClients real = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
+        try (AwsClients real = AwsSession.clients(ctx.awsClients(), aws.settings(ctx), workDir, runId)) {
             print(runId, real.region(), RestorePlan.of(real, options, workDir, runId, progress()));
         }
         return 0;

@@ -1,7 +1,6 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.aws.AwsClients;
-import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.report.Progress;
@@ -96,7 +95,7 @@ public final class RunCommand extends ToolCommand {
         if (aws.profile == null) aws.profile = s.profile();
         Progress progress = progress();
         CloudRun.Result r;
-        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), s.workDir(), s.runId())) {
+        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws.settings(ctx), s.workDir(), s.runId())) {
             r = Outcomes.resumable(ctx, "pgvector-migrate run --run-id " + s.runId() + " --work-dir " + s.workDir()
                             + (s.configFile() != null ? " --config " + s.configFile() : ""),
                     () -> CloudRun.run(s, clients, progress, Clock.systemUTC(), List.of()));
