@@ -4,7 +4,6 @@ import io.pgvectormigrate.pipeline.Journal;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Map;
 
 /** Helpers the AWS commands share: clients for a run (its journal's region when no flag says otherwise). */
 public final class AwsSession {
@@ -16,8 +15,8 @@ public final class AwsSession {
         return Journal.load(workDir, runId, Clock.systemUTC()).parameter(AwsProvider.P_REGION).orElse(null);
     }
 
-    public static AwsClients clients(AwsClients.Factory factory, AwsOptions options, Map<String, String> env, Path home,
-                                     Path workDir, String runId) {
-        return factory.create(options.settings(env, home, journalRegion(workDir, runId)));
+    /** Clients for a run: the settings' region, else the one the run's journal recorded, else the environment's. */
+    public static AwsClients clients(AwsClients.Factory factory, AwsSettings settings, Path workDir, String runId) {
+        return factory.create(settings.region() != null ? settings : settings.withRegion(journalRegion(workDir, runId)));
     }
 }

@@ -17,4 +17,8 @@ public record AwsSettings(String region, String profile, URI endpoint, Map<Strin
     public AwsSettings {
         env = env == null ? Map.of() : Map.copyOf(env);
     }
+
+    public AwsSettings withRegion(String region) {
+        return new AwsSettings(region, profile, endpoint, env, home);
+    }
 }

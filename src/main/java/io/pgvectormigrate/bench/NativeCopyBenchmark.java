@@ -37,8 +37,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
@@ -59,7 +57,6 @@ import java.util.stream.Collectors;
  * servers ran (sampled from pg_stat_activity), and what three separate JVM starts (one per command) would add.
  */
 public final class NativeCopyBenchmark {
-    private static final Pattern COPYING_WITH = Pattern.compile("copying with (\\d+) stream");
     private NativeCopyBenchmark() {}
 
     static final String PGCOPYDB = "pgcopydb clone --table-jobs 2 --index-jobs 2";
@@ -335,6 +332,7 @@ public final class NativeCopyBenchmark {
         double migrate;
         double cutover;
         double copySeconds;
+        CopyEngine.Copy copy;
         List<ActivitySampler.Span> spans;
         double idle;
         double start;
@@ -373,7 +371,8 @@ public final class NativeCopyBenchmark {
             TargetPreparer.prepare(PrepareOptions.forPipeline(target, source, TableFilter.ALL).withBinaries(pair.source.binaries()), timeline);
             prepare = timeline.now() - start;
             timeline.mark("migrate starts");
-            copySeconds = Double.parseDouble(engine.migrate(ctx, ep).figures().get("copy-seconds"));
+            copy = engine.migrate(ctx, ep).copy();
+            copySeconds = copy.seconds();
             migrate = timeline.now() - start - prepare;
             timeline.mark("cutover starts");
             engine.cutover(ctx, ep);
@@ -393,23 +392,20 @@ public final class NativeCopyBenchmark {
                 + "rest of migrate %.1f s, cutover %.1f s", prepare, copySeconds, alMigrate, migrate - copySeconds - alMigrate, cutover);
         if (breakdowns != null) {
             breakdowns.put(round, breakdown(total, prepare, migrate, copySeconds, alMigrate, cutover, alCutover, idle,
-                    spans, afterLoads, timeline, load, start));
+                    copy.streams(), spans, afterLoads, timeline, load, start));
         }
-        if (streams != null) {
-            String copying = "copying with ";
-            timeline.lines().stream().filter(l -> l.contains(copying)).findFirst()
-                    .ifPresent(l -> streams.put(label, l.substring(l.indexOf(copying) + copying.length())));
+        if (streams != null && copy.streams() > 0) {
+            streams.put(label, copy.streams() + " stream" + (copy.streams() == 1 ? "" : "s") + " (" + copy.streamsWhy() + ")");
         }
         return new Timing(label, round, total, copySeconds, cpuSeconds, load1, detail);
     }
 
     private static Breakdown breakdown(double total, double prepare, double migrate, double copy, double alMigrate,
-                                       double cutover, double alCutover, double idle, List<ActivitySampler.Span> spans,
+                                       double cutover, double alCutover, double idle, int engineStreams,
+                                       List<ActivitySampler.Span> spans,
                                        List<TargetPreparer.AfterLoadResult> afterLoads, Timeline timeline, String load, double start) {
         List<String> streams = new ArrayList<>();
-        // the count the engine reported; the sampler can miss a stream that lived less than one sampling interval
-        int engineStreams = timeline.lines().stream().map(COPYING_WITH::matcher).filter(Matcher::find)
-                .mapToInt(m -> Integer.parseInt(m.group(1))).findFirst().orElse(0);
+        // engineStreams: the count the engine reported; the sampler can miss a stream that lived less than one sampling interval
         for (String side : List.of("source", "target")) {
             String kind = side.equals("source") ? "COPY out: " : "COPY in: ";
             String statement = side.equals("source") ? "COPY ... TO STDOUT" : "COPY ... FROM STDIN";

@@ -1,7 +1,6 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.aws.AwsClients;
-import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.Capture;
 import io.pgvectormigrate.core.Durations;
@@ -54,7 +53,7 @@ public final class CaptureCommand extends ToolCommand {
         Path workDir = run.workDir(ctx.cwd());
         Progress progress = progress();
         Capture.Options o = new Capture.Options(cluster, secretId, stack, snapshot, Durations.parse(waitTimeout, "--wait-timeout"));
-        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
+        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws.settings(ctx), workDir, runId)) {
             Journal journal = Journal.open(workDir, runId, "capture", Clock.systemUTC());
             if (run.runId == null) progress.info("run id: " + runId + " (pass --run-id " + runId + " to restore, status and cleanup)");
             Capture.Result r = new Capture(clients).run(new RunContext(journal, progress, workDir, Clock.systemUTC()), o);

@@ -2,7 +2,6 @@ package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.aws.AwsCleanup;
 import io.pgvectormigrate.aws.AwsClients;
-import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.report.Json;
@@ -53,7 +52,7 @@ public final class CleanupCommand extends ToolCommand {
         String runId = run.requireRunId("which run to clean up");
         Path workDir = run.workDir(ctx.cwd());
         Cleanup.check(workDir, runId, discover); // exit 2 before any AWS client exists
-        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
+        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws.settings(ctx), workDir, runId)) {
             Cleanup.Found found = Cleanup.inspect(clients, progress(), workDir, runId, discover);
             long toDelete = found.count(AwsCleanup.Action.DELETE);
             if (!common.json()) {

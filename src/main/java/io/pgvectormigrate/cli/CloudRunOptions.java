@@ -1,6 +1,5 @@
 package io.pgvectormigrate.cli;
 
-import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.run.RunSettings;
 import picocli.CommandLine.Mixin;

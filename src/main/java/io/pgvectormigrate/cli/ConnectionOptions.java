@@ -4,6 +4,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.run.CopyPass;
 import picocli.CommandLine.Option;
 
 import java.sql.Connection;
@@ -20,9 +21,6 @@ public class ConnectionOptions {
             description = "The database copied to (JDBC URL or postgresql:// URI).")
     public String target;
 
-    /** Resolved connections, with the subscription's view of the source filled in. Passwords in memory only. */
-    public record Resolved(ConnectionSpec source, ConnectionSpec target, ConnectionSpec sourceFromTarget) {}
-
     /** Bad input naming what is missing when either connection is. */
     public void requireBoth(String why) {
         if (source == null || target == null) {
@@ -32,11 +30,11 @@ public class ConnectionOptions {
     }
 
     /**
-     * Both connections with a password the servers accept (asked for when needed: a subscription must carry it).
+     * Both connections, with the subscription's view of the source filled in and a password the servers accept (asked for when needed: a subscription must carry it).
      *
      * @param sourceFromTarget the source as the target server reaches it, or null for --source
      */
-    public Resolved resolve(CliContext ctx, String sourceFromTarget) {
+    public CopyPass.Databases.Resolved resolve(CliContext ctx, String sourceFromTarget) {
         ConnectionSpec s = sourceOrNull(ctx);
         ConnectionSpec t = targetOrNull(ctx);
         ConnectionSpec sft = s;
@@ -44,7 +42,7 @@ public class ConnectionOptions {
             sft = ctx.credentials().resolve(ConnectionSpec.parse(sourceFromTarget));
             if (!sft.hasPassword() && s.hasPassword() && Objects.equals(sft.user(), s.user())) sft = sft.withPassword(s.password());
         }
-        return new Resolved(s, t, sft);
+        return new CopyPass.Databases.Resolved(s, t, sft);
     }
 
     /** The connection as given, its password from the URL, PGPASSWORD or ~/.pgpass (a prompt is the caller's); null when absent. */

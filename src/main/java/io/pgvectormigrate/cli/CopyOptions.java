@@ -1,10 +1,9 @@
 package io.pgvectormigrate.cli;
 
-import io.pgvectormigrate.aws.AwsClients;
-import io.pgvectormigrate.aws.AwsOptions;
-import io.pgvectormigrate.aws.AwsSession;
+import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.run.CopyPass;
 import io.pgvectormigrate.run.Standalone;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -15,7 +14,7 @@ import java.util.function.Function;
 
 /**
  * Picocli mixin for the copy commands (migrate, cutover): the engine, the two databases, the run, the tables, how
- * long to wait for the target and, for DMS, AWS and the DMS settings; and their pass over the run's journal.
+ * long to wait for the target and, for DMS, AWS and the DMS settings. {@link CopyPass} chooses the engine and runs it.
  */
 public class CopyOptions {
     @Option(names = "--engine", paramLabel = "native|dms",
@@ -36,27 +35,18 @@ public class CopyOptions {
     @Mixin AwsOptions aws = new AwsOptions();
     @Mixin DmsRunOptions dms = new DmsRunOptions();
 
-    /** How a command names its run: for dms, and for native once both databases are resolved. */
-    interface RunIds {
-        String dms();
-
-        String nativeRun(ConnectionOptions.Resolved databases);
-    }
-
     /** @param copy the command's steps, for a run id */
-    Standalone.Result run(CliContext ctx, Progress progress, Path workDir, RunIds runIds, Function<String, Standalone.Copy> copy,
+    Standalone.Result run(CliContext ctx, Progress progress, Path workDir, CopyPass.RunIds runIds, Function<String, Standalone.Copy> copy,
                           NativeOptions nativeOptions) {
-        if (Standalone.engine(workDir, run.runId, engine).equals("dms")) {
-            Standalone.Copy q = copy.apply(runIds.dms());
-            Standalone.DmsSettings settings = dms.settings(ctx.cwd(), q); // exit 2 before any AWS client exists
-            try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, q.runId())) {
-                return Standalone.dmsCopy(q, settings, connections.sourceOrNull(ctx), connections.targetOrNull(ctx), clients,
-                        progress, Clock.systemUTC());
+        CopyPass.Request request = new CopyPass.Request(workDir, run.runId, engine, copy, runIds, nativeOptions, dms.inputs(ctx.cwd()),
+                ctx.awsClients(), () -> aws.settings(ctx));
+        return CopyPass.run(request, new CopyPass.Databases() {
+            @Override public CopyPass.Databases.Resolved both(String why) {
+                connections.requireBoth(why);
+                return connections.resolve(ctx, sourceFromTarget);
             }
-        }
-        connections.requireBoth("the native engine needs both connections");
-        ConnectionOptions.Resolved c = connections.resolve(ctx, sourceFromTarget);
-        return Standalone.nativeCopy(copy.apply(runIds.nativeRun(c)), c.source(), c.sourceFromTarget(), c.target(), nativeOptions,
-                progress, Clock.systemUTC());
+            @Override public ConnectionSpec sourceOrNull() { return connections.sourceOrNull(ctx); }
+            @Override public ConnectionSpec targetOrNull() { return connections.targetOrNull(ctx); }
+        }, progress, Clock.systemUTC());
     }
 }

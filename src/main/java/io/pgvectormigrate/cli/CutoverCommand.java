@@ -3,6 +3,8 @@ package io.pgvectormigrate.cli;
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.pipeline.Step;
+import io.pgvectormigrate.run.CopyPass;
+import io.pgvectormigrate.run.NativeCopy;
 import io.pgvectormigrate.run.Standalone;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,10 +50,10 @@ public final class CutoverCommand extends ToolCommand {
         Path dir = copy.run.workDir(ctx.cwd());
         NativeOptions options = new NativeOptions(NativeOptions.InitialCopy.SNAPSHOT, 1, NativeOptions.DEFAULT_CHUNK_BYTES,
                 copy.catchUp.maxLag, copy.catchUp.timeout, null, null);
-        Standalone.Result r = copy.run(ctx, progress(), dir, new CopyOptions.RunIds() {
+        Standalone.Result r = copy.run(ctx, progress(), dir, new CopyPass.RunIds() {
             @Override public String dms() { return copy.run.requireRunId("the run migrate --engine dms copied"); }
-            @Override public String nativeRun(ConnectionOptions.Resolved c) {
-                return copy.run.runId != null ? copy.run.runIdOrTimestamp("native") : Standalone.latestNativeRun(dir, c.source(), c.target());
+            @Override public String nativeRun(CopyPass.Databases.Resolved c) {
+                return copy.run.runId != null ? copy.run.runIdOrTimestamp("native") : NativeCopy.latestRun(dir, c.source(), c.target());
             }
         }, id -> Standalone.Copy.cutover(id, dir, copy.tableFilter.toFilter(), abandon), options);
         int code = Outcomes.exit(ctx, common, r.outcome());

@@ -1,6 +1,6 @@
 package io.pgvectormigrate.cli;
 
-import io.pgvectormigrate.run.Standalone;
+import io.pgvectormigrate.run.DmsCopy;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
@@ -22,9 +22,8 @@ public class DmsRunOptions {
             + "(default: the stack's DbConfigSecretArn).")
     String targetSecretArn;
 
-    /** Checked without AWS: a missing role (when the pass creates DMS objects) or a bad value is exit 2 before any client exists. */
-    Standalone.DmsSettings settings(Path cwd, Standalone.Copy pass) {
-        return Standalone.DmsSettings.of(config == null ? null : cwd.resolve(config), flags.toConfig(), sourceSecretArn, targetSecretArn,
-                pass.steps().contains(io.pgvectormigrate.pipeline.Step.MIGRATE));
+    /** The DMS options as given (CopyPass checks them, before any AWS client exists). */
+    DmsCopy.Inputs inputs(Path cwd) {
+        return new DmsCopy.Inputs(config == null ? null : cwd.resolve(config), flags.toConfig(), sourceSecretArn, targetSecretArn);
     }
 }

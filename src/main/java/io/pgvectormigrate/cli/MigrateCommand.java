@@ -4,6 +4,8 @@ import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Step;
+import io.pgvectormigrate.run.CopyPass;
+import io.pgvectormigrate.run.DmsCopy;
 import io.pgvectormigrate.run.Standalone;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -73,9 +75,9 @@ public final class MigrateCommand extends ToolCommand {
         Path dir = copy.run.workDir(ctx.cwd());
         NativeOptions options = new NativeOptions(initialCopy, jobs, NativeOptions.DEFAULT_CHUNK_BYTES, copy.catchUp.maxLag,
                 copy.catchUp.timeout, null, null);
-        Standalone.Result r = copy.run(ctx, progress(), dir, new CopyOptions.RunIds() {
+        Standalone.Result r = copy.run(ctx, progress(), dir, new CopyPass.RunIds() {
             @Override public String dms() { return copy.run.runIdOrTimestamp("dms"); }
-            @Override public String nativeRun(ConnectionOptions.Resolved c) { return copy.run.runIdOrTimestamp("native"); }
+            @Override public String nativeRun(CopyPass.Databases.Resolved c) { return copy.run.runIdOrTimestamp("native"); }
         }, id -> Standalone.Copy.migrate(id, dir, copy.tableFilter.toFilter(), cutover), options);
         int code = Outcomes.exit(ctx, common, r.outcome());
         if (code != ExitCode.OK) return code;
@@ -84,7 +86,7 @@ public final class MigrateCommand extends ToolCommand {
     }
 
     private List<String> next(Standalone.Result r, Path dir) {
-        if ("dms".equals(r.engine())) return Standalone.nextAfterDmsMigrate(r, cutover).stream().map(n -> "next: " + n).toList();
+        if ("dms".equals(r.engine())) return DmsCopy.nextAfterMigrate(r, cutover).stream().map(n -> "next: " + n).toList();
         if (cutover) return List.of();
         String wd = dir.equals(ctx.cwd().resolve(Journal.DEFAULT_WORK_DIR).toAbsolutePath().normalize()) ? "" : " --work-dir " + dir;
         return List.of("next, once the application is stopped: pgvector-migrate cutover --run-id " + r.runId()

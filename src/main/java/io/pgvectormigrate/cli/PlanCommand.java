@@ -1,7 +1,6 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.aws.AwsClients;
-import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.PlanningClients;
 import io.pgvectormigrate.report.Json;
@@ -37,7 +36,7 @@ public final class PlanCommand extends ToolCommand {
     @Override
     public Integer call() {
         RunSettings s = cloudRun.resolve(aws, null, ctx.cwd());
-        try (AwsClients real = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), s.workDir(), s.runId())) {
+        try (AwsClients real = AwsSession.clients(ctx.awsClients(), aws.settings(ctx), s.workDir(), s.runId())) {
             print(s, real.region(), RunPlan.of(s, real, Clock.systemUTC()));
         }
         return 0;

@@ -1,10 +1,8 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.aws.AwsClients;
-import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsProvider;
 import io.pgvectormigrate.aws.AwsSession;
-import io.pgvectormigrate.aws.SourceOptions;
 import io.pgvectormigrate.aws.TemporarySource;
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
@@ -12,6 +10,7 @@ import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.run.RestorePass;
 import io.pgvectormigrate.run.Standalone;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -46,10 +45,10 @@ public final class RestoreCommand extends ToolCommand {
         Progress progress = progress();
         var options = source.toOptions();
         Standalone.Result r;
-        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
+        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws.settings(ctx), workDir, runId)) {
             if (run.runId == null) progress.info("run id: " + runId + " (pass --run-id " + runId + " to resume, status and cleanup)");
             r = Outcomes.resumable(ctx, "pgvector-migrate restore --run-id " + runId + " --work-dir " + workDir + " (same options)",
-                    () -> Standalone.restore(runId, workDir, clients, options, progress, Clock.systemUTC()));
+                    () -> RestorePass.run(runId, workDir, clients, options, progress, Clock.systemUTC()));
         }
         int code = Outcomes.exit(ctx, common, r.outcome());
         if (code != ExitCode.OK) return code;

@@ -1,7 +1,6 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.aws.AwsClients;
-import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.run.CloudRun;
@@ -49,7 +48,7 @@ public final class RunCommand extends ToolCommand {
         RunSettings s = cloudRun.resolve(aws, report.report, ctx.cwd());
         Progress progress = progress();
         CloudRun.Result r;
-        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), s.workDir(), s.runId())) {
+        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws.settings(ctx), s.workDir(), s.runId())) {
             r = Outcomes.resumable(ctx, "pgvector-migrate run --run-id " + s.runId() + " --work-dir " + s.workDir()
                             + (s.configFile() != null ? " --config " + s.configFile() : ""),
                     () -> CloudRun.run(s, clients, progress, Clock.systemUTC(), List.of()));

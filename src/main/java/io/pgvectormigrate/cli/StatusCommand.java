@@ -2,7 +2,6 @@ package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.aws.AwsCalls;
 import io.pgvectormigrate.aws.AwsClients;
-import io.pgvectormigrate.aws.AwsOptions;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.AwsStatus;
 import io.pgvectormigrate.aws.dms.DmsHandlers;
@@ -36,7 +35,7 @@ public final class StatusCommand extends ToolCommand {
         Path workDir = run.workDir(ctx.cwd());
         Journal journal = Journal.load(workDir, runId, Clock.systemUTC());
         Progress progress = progress();
-        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws, ctx.env(), ctx.home(), workDir, runId)) {
+        try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws.settings(ctx), workDir, runId)) {
             io.pgvectormigrate.aws.AwsProvider.checkRegion(journal, clients.region());
             AwsCalls calls = new AwsCalls(clients.pacing(), progress);
             AwsStatus.Report r = AwsStatus.of(clients, journal, discover, DmsHandlers.everything(clients, calls, journal.runId()));

@@ -64,10 +64,14 @@ public interface CopyEngine {
         void run(RunContext ctx, ConnectionSpec target);
     }
 
-    /** What a step reports: a one-line summary and figures for the report and the journal (no secrets). */
+    /**
+     * What a step reports: a one-line summary, typed figures (the records below) for code to read, and the same
+     * figures as text for the journal and the reports (no secrets). Nothing reads a number back out of that text.
+     */
     sealed interface Result permits Done, Migrated, CutOver {
         String summary();
 
+        /** The figures as the journal records them and the reports list them, in order. */
         Map<String, String> figures();
 
         static Result of(String summary, Map<String, String> figures) {
@@ -91,28 +95,66 @@ public interface CopyEngine {
     record TableCopy(String table, long rows, long bytes) {}
 
     /**
+     * How the initial copy ran.
+     *
+     * @param mode       how the rows were copied, for people ("snapshot copy, 2 stream(s), binary", "subscription table
+     *                   sync", "reused subscription", DMS's migration type)
+     * @param streams    parallel COPY streams the engine ran itself; 0 when it ran none (the subscription's table sync, DMS)
+     * @param streamsWhy why that many streams (what limited them); empty when {@code streams} is 0
+     * @param seconds    how long the copy took; -1 when the engine does not measure it
+     * @param resumed    the copy of an earlier attempt was reused
+     */
+    record Copy(String mode, int streams, String streamsWhy, double seconds, boolean resumed) {
+        public Copy {
+            streamsWhy = streamsWhy == null ? "" : streamsWhy;
+        }
+
+        public Copy withSeconds(double s) {
+            return new Copy(mode, streams, streamsWhy, s, resumed);
+        }
+    }
+
+    /**
      * What migrate did.
      *
      * @param sequences sequences carried to the target (names; empty when the engine only counts them)
      * @param lagBytes  how far the target is behind the source once changes stream; -1 unknown or not streaming
+     * @param copy      how the initial copy ran
+     * @param figures   all of it as text, with what only this engine reports (see {@link Result#figures()})
      */
     record Migrated(String engine, String summary, List<TableCopy> tables, List<String> sequences, long lagBytes,
-                    Map<String, String> figures) implements Result {
+                    Copy copy, Map<String, String> figures) implements Result {
         public Migrated {
             tables = List.copyOf(tables);
             sequences = List.copyOf(sequences);
             figures = Done.copy(figures);
+        }
+
+        /** Rows copied, over every table; -1 when the engine does not measure them. */
+        public long rows() {
+            return sum(TableCopy::rows);
+        }
+
+        /** Bytes copied, over every table; -1 when the engine does not measure them. */
+        public long bytes() {
+            return sum(TableCopy::bytes);
+        }
+
+        private long sum(java.util.function.ToLongFunction<TableCopy> f) {
+            return tables.stream().anyMatch(t -> f.applyAsLong(t) < 0) ? -1 : tables.stream().mapToLong(f).sum();
         }
     }
 
     /**
      * What cutover did.
      *
-     * @param removed  replication objects removed ("subscription pgvm_x", "publication ...", "replication slot ...")
-     * @param lagBytes how far behind the target was when the engine stopped waiting
+     * @param removed        replication objects removed ("subscription pgvm_x", "publication ...", "replication slot ...")
+     * @param lagBytes       how far behind the target was when the engine stopped waiting
+     * @param catchUpSeconds how long the engine waited for the target to catch up; -1 when it does not measure it
+     * @param figures        all of it as text, with what only this engine reports (see {@link Result#figures()})
      */
     record CutOver(String engine, String summary, List<String> sequences, List<String> removed, long lagBytes,
-                   Map<String, String> figures) implements Result {
+                   double catchUpSeconds, Map<String, String> figures) implements Result {
         public CutOver {
             removed = List.copyOf(removed);
             sequences = List.copyOf(sequences);

@@ -89,20 +89,19 @@ public final class NativeEngine implements CopyEngine {
     }
 
     /** What migrate did: the summary, the figures journaled and reported, and the typed detail commands print. */
-    private static Migrated migrated(List<TableCopy> tables, String initialCopy, boolean resumed, double copySeconds,
-                                     long lagBytes, List<String> sequences) {
+    private static Migrated migrated(List<TableCopy> tables, CopyEngine.Copy how, long lagBytes, List<String> sequences) {
         long rows = tables.stream().mapToLong(TableCopy::rows).sum();
-        Map<String, String> figures = figures("engine", "native", "initial-copy", initialCopy, "tables", tables.size(),
+        Map<String, String> figures = figures("engine", "native", "initial-copy", how.mode(), "tables", tables.size(),
                 "rows-copied", rows, "bytes-copied", tables.stream().mapToLong(TableCopy::bytes).sum(),
-                "copy-seconds", String.format(java.util.Locale.ROOT, "%.1f", copySeconds), "lag-bytes", lagBytes,
-                "sequences", sequences.size(), "resumed", resumed);
-        String copy = resumed
+                "copy-seconds", String.format(java.util.Locale.ROOT, "%.1f", how.seconds()), "lag-bytes", lagBytes,
+                "sequences", sequences.size(), "resumed", how.resumed());
+        String copy = how.resumed()
                 ? String.format(java.util.Locale.ROOT, "initial copy complete (%d table(s), %s rows on the target; "
                 + "reused the subscription of an earlier attempt)", tables.size(), Progress.count(rows))
                 : String.format(java.util.Locale.ROOT, "initial copy complete (%d table(s), %s rows in %.1f s, %s)",
-                tables.size(), Progress.count(rows), copySeconds, initialCopy);
+                tables.size(), Progress.count(rows), how.seconds(), how.mode());
         String summary = copy + "; changes streaming, " + (lagBytes < 0 ? "lag unknown" : Progress.bytes(lagBytes) + " behind the source");
-        return new Migrated("native", summary, tables, sequences, lagBytes, figures);
+        return new Migrated("native", summary, tables, sequences, lagBytes, how, figures);
     }
 
     /** Figures in the order given: key, value, key, value... */
@@ -137,7 +136,7 @@ public final class NativeEngine implements CopyEngine {
 
             List<TableCopy> copied = new ArrayList<>();
             double copySeconds = 0;
-            String mode;
+            CopyEngine.Copy how;
             if (sub.isEmpty()) {
                 if (interrupted) {
                     p.info("  an earlier attempt of run " + ctx.runId() + " stopped before its initial copy finished: "
@@ -148,9 +147,9 @@ public final class NativeEngine implements CopyEngine {
                 j.putOutput(Step.MIGRATE, INITIAL_COPY_OUTPUT, "started");
                 long t0 = System.nanoTime();
                 if (options.initialCopy() == NativeOptions.InitialCopy.SNAPSHOT) {
-                    mode = snapshotCopy(ctx, ep, n, plan, copied, copyStreams(src, tgt, ep));
+                    how = snapshotCopy(ctx, ep, n, plan, copied, copyStreams(src, tgt, ep));
                 } else {
-                    mode = "subscription table sync";
+                    how = new CopyEngine.Copy("subscription table sync", 0, "", -1, false);
                     j.recordResource(SLOT, n.slot(), attributes(ep.source()));
                     j.recordResource(SUBSCRIPTION, n.subscription(), attributes(ep.target()));
                     p.info("  creating subscription " + n.subscription() + " and its slot (waits for transactions already open on the source to end)");
@@ -163,7 +162,7 @@ public final class NativeEngine implements CopyEngine {
                 }
                 copySeconds = (System.nanoTime() - t0) / 1e9;
             } else {
-                mode = "reused subscription";
+                how = new CopyEngine.Copy("reused subscription", 0, "", -1, true);
                 p.info("  reusing subscription " + n.subscription() + " from an earlier attempt of this run");
                 recordSubscriptionOid(j, tgt, n, ep.target());
                 if (!sub.get().enabled()) {
@@ -181,7 +180,7 @@ public final class NativeEngine implements CopyEngine {
             List<String> seqs = copySequences(src, tgt, selection, p);
             long lag = ReplicationSlots.lag(src, n.slot()).map(ReplicationSlots.Lag::bytes).orElse(-1L);
             p.info("  changes are streaming; the target is " + (lag < 0 ? "(not yet confirmed)" : Progress.bytes(lag)) + " behind the source");
-            return migrated(copied, mode, sub.isPresent(), copySeconds, lag, seqs);
+            return migrated(copied, how.withSeconds(copySeconds), lag, seqs);
         } catch (SQLException e) {
             throw failure("migrating", ctx.runId(), e);
         } catch (InterruptedException e) {
@@ -190,13 +189,14 @@ public final class NativeEngine implements CopyEngine {
         }
     }
 
-    private String snapshotCopy(RunContext ctx, Endpoints ep, ReplicationNames n, Preflight.Plan plan,
-                                List<TableCopy> copied, CopyStreams wanted) throws SQLException {
+    private CopyEngine.Copy snapshotCopy(RunContext ctx, Endpoints ep, ReplicationNames n, Preflight.Plan plan,
+                                         List<TableCopy> copied, CopyStreams wanted) throws SQLException {
         Journal j = ctx.journal();
         Progress p = ctx.progress();
         j.recordResource(SLOT, n.slot(), attributes(ep.source()));
         List<SnapshotCopy.TableCopy> result;
         int streams;
+        String why;
         p.info("  creating replication slot " + n.slot() + " (waits for transactions already open on the source to end)");
         try (ReplicationSlots.Exported slot = ReplicationSlots.createWithSnapshot(ep.source(), n.slot())) {
             p.info("  created slot " + n.slot() + " at " + slot.consistentPoint() + "; copying the rows of that snapshot");
@@ -204,7 +204,8 @@ public final class NativeEngine implements CopyEngine {
                     plan.binaryCopy(), wanted, options.chunkBytes(), plan.tidRangeScans())) {
                 slot.close(); // every reader holds the snapshot now; the slot waits for the subscription
                 streams = copy.streams();
-                p.info("  copying with " + streams + " stream" + (streams == 1 ? "" : "s") + " (" + copy.why() + ")");
+                why = copy.why();
+                p.info("  copying with " + streams + " stream" + (streams == 1 ? "" : "s") + " (" + why + ")");
                 result = copy.run(p, options.hooks(), ctx.runId());
             }
         }
@@ -220,7 +221,8 @@ public final class NativeEngine implements CopyEngine {
             p.info("  created subscription " + n.subscription() + " on the target; it streams changes made after the snapshot");
         }
         boolean allBinary = result.stream().allMatch(SnapshotCopy.TableCopy::binary);
-        return "snapshot copy, " + streams + " stream(s), " + (allBinary ? "binary" : "text for some tables");
+        return new CopyEngine.Copy("snapshot copy, " + streams + " stream(s), " + (allBinary ? "binary" : "text for some tables"),
+                streams, why, -1, false);
     }
 
     /** --jobs, or what both servers and this machine can take (see {@link CopyStreams}). */
@@ -361,7 +363,7 @@ public final class NativeEngine implements CopyEngine {
         String summary = "cut over: target caught up (" + Progress.bytes(Math.max(0, lagAtCutover)) + " behind), "
                 + sequences.size() + " sequence(s) carried, "
                 + (removed.isEmpty() ? "no replication objects were left to remove" : "removed " + String.join(", ", removed));
-        return new CutOver("native", summary, sequences, removed, lagAtCutover, figures);
+        return new CutOver("native", summary, sequences, removed, lagAtCutover, waitSeconds, figures);
     }
 
     @Override

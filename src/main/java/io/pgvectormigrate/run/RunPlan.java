@@ -124,13 +124,13 @@ public final class RunPlan {
         @Override
         public Migrated migrate(RunContext ctx, Endpoints endpoints) {
             engine.planAws(Step.MIGRATE, ctx, endpoints);
-            return new Migrated(engine.name(), "planned", List.of(), List.of(), -1, Map.of());
+            return new Migrated(engine.name(), "planned", List.of(), List.of(), -1, new CopyEngine.Copy("planned", 0, "", -1, false), Map.of());
         }
 
         @Override
         public CutOver cutover(RunContext ctx, Endpoints endpoints) {
             engine.planAws(Step.CUTOVER, ctx, endpoints);
-            return new CutOver(engine.name(), "planned", List.of(), List.of(), -1, Map.of());
+            return new CutOver(engine.name(), "planned", List.of(), List.of(), -1, -1, Map.of());
         }
 
         @Override

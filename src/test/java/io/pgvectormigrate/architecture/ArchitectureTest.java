@@ -40,6 +40,19 @@ class ArchitectureTest {
         assertTrue(!graph.get("report").contains("pipeline"), graph.get("report").toString());
     }
 
+    /** picocli is the command line's: the core takes plain settings records, which the cli mixins map the flags to. */
+    @Test
+    void picocliOnlyInCli() throws IOException {
+        Pattern picocli = Pattern.compile("\\bpicocli\\.");
+        List<String> offenders = new ArrayList<>();
+        for (Path f : sources(ROOT)) {
+            if (f.startsWith(ROOT.resolve("cli"))) continue;
+            if (picocli.matcher(PackageGraph.stripComments(Files.readString(f))).find()) offenders.add(MAIN.relativize(f).toString());
+        }
+        assertTrue(sources(ROOT.resolve("cli")).size() > 10, "the cli sources were read");
+        assertEquals(List.of(), offenders);
+    }
+
     /** Engines are made in one place and used through CopyEngine only. */
     @Test
     void onlyTheFactoryNamesAConcreteEngine() throws IOException {

@@ -67,13 +67,4 @@ class SdkAwsClientsTest {
         assertEquals(2, e.exitCode());
         assertTrue(e.getMessage().contains("AWS profile 'other' not found"), e.getMessage());
     }
-
-    @Test
-    void badEndpointUrlIsBadInput() {
-        AwsOptions o = new AwsOptions();
-        o.endpointUrl = "localhost:4566";
-        ToolException e = assertThrows(ToolException.class, () -> o.settings(Map.of(), home, null));
-        assertEquals(2, e.exitCode());
-        assertTrue(e.getMessage().contains("--endpoint-url"));
-    }
 }

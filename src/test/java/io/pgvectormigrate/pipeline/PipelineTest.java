@@ -132,14 +132,14 @@ class PipelineTest {
             // record first, as a real engine must: a crash after creating cannot orphan the subscription
             ctx.journal().recordResource("fake.subscription", "sub", Map.of());
             w.call("engine.migrate", ctx.journal());
-            return new Migrated("fake", "copied 5 rows", List.of(), List.of(), -1, Map.of("rows", "5"));
+            return new Migrated("fake", "copied 5 rows", List.of(), List.of(), -1, new Copy("fake", 0, "", -1, false), Map.of("rows", "5"));
         }
 
         @Override
         public CutOver cutover(RunContext ctx, Endpoints e) {
             w.call("engine.cutover", ctx.journal());
             ctx.journal().markDeleted("fake.subscription", "sub");
-            return new CutOver("fake", "caught up", List.of(), List.of(), 0, Map.of());
+            return new CutOver("fake", "caught up", List.of(), List.of(), 0, -1, Map.of());
         }
 
         @Override

@@ -56,6 +56,10 @@ class NativeEngineTest {
         assertTrue(run.output().contains("copying with 1 stream (automatic: the target's 1 + max_parallel_maintenance_workers)"),
                 run.output());
         assertTrue(migrated.figures().get("initial-copy").contains("1 stream(s)"), migrated.figures().toString());
+        CopyEngine.Copy how = ((CopyEngine.Migrated) migrated).copy();
+        assertEquals(1, how.streams(), how.toString());
+        assertEquals("automatic: the target's 1 + max_parallel_maintenance_workers", how.streamsWhy());
+        assertTrue(how.seconds() >= 0 && !how.resumed(), how.toString());
         engine.cutover(run.ctx(), endpoints(db));
         assertEquals(Fixture.itemsHash(db.source()), Fixture.itemsHash(db.target()), "items identical after cutover");
         assertEquals(Fixture.auditHash(db.source()), Fixture.auditHash(db.target()), "bot_audit identical after cutover");
@@ -93,6 +97,9 @@ class NativeEngineTest {
         assertTrue(Long.parseLong(migrated.figures().get("rows-copied")) >= 600, migrated.figures().toString());
         assertTrue(run.output().contains("binary"), "vectors copied in binary: " + run.output());
         assertTrue(migrated.figures().get("initial-copy").contains("2 stream(s)"), migrated.figures().toString());
+        CopyEngine.Migrated typed = (CopyEngine.Migrated) migrated;
+        assertEquals(2, typed.copy().streams(), typed.copy().toString());
+        assertEquals(Long.parseLong(migrated.figures().get("rows-copied")), typed.rows());
         Fixture.writeRound(db.source(), "after", 15, rnd);
 
         CopyEngine.Result cut = engine.cutover(run.ctx(), endpoints(db));
@@ -134,6 +141,7 @@ class NativeEngineTest {
         try (Fixture.LiveWriter writer = new Fixture.LiveWriter(db.source(), "s")) {
             CopyEngine.Result r = engine.migrate(run.ctx(), endpoints(db));
             assertEquals("subscription table sync", r.figures().get("initial-copy"));
+            assertEquals(0, ((CopyEngine.Migrated) r).copy().streams(), "the subscription copies, not the tool's streams");
         }
         Fixture.writeRound(db.source(), "after", 10, new SplittableRandom(3));
         engine.cutover(run.ctx(), endpoints(db));

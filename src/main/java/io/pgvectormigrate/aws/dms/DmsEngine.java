@@ -166,7 +166,9 @@ public final class DmsEngine implements CopyEngine {
             List<TableCopy> copied = tables.stream().map(t -> new TableCopy(t.schema() + "." + t.name(), -1, -1)).toList();
             return new Migrated("dms", "DMS " + options.migrationType().api() + " of " + tables.size() + " table(s) "
                     + (options.migrationType().cdc() ? "loaded, changes streaming" : "complete") + judged, copied, List.of(),
-                    -1, figures); // CDC latency has no documented unit: a figure when DMS reports it, never a byte lag
+                    -1, // CDC latency has no documented unit: a figure when DMS reports it, never a byte lag
+                    new Copy(options.migrationType().api(), 0, "", -1, false), // its elapsed time includes provisioning
+                    figures);
         });
     }
 
@@ -238,7 +240,7 @@ public final class DmsEngine implements CopyEngine {
         return new CutOver("dms", (figures.containsKey("stopped") ? "DMS stopped" : "DMS finished")
                 + (dropped.isEmpty() ? "" : ", dropped " + String.join(", ", dropped) + " on the source")
                 + ", " + sequences + " sequence(s) carried", List.of(), removed,
-                -1, figures);
+                -1, -1, figures);
     }
 
 

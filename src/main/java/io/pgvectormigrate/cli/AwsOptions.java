@@ -1,5 +1,6 @@
-package io.pgvectormigrate.aws;
+package io.pgvectormigrate.cli;
 
+import io.pgvectormigrate.aws.AwsSettings;
 import io.pgvectormigrate.core.ToolException;
 import picocli.CommandLine.Option;
 
@@ -7,7 +8,10 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Map;
 
-/** Picocli mixin: where and as whom to call AWS. Shared by every command that talks to AWS. */
+/**
+ * Picocli mixin: where and as whom to call AWS. Shared by every command that talks to AWS; the core gets the plain
+ * {@link AwsSettings} it maps to.
+ */
 public class AwsOptions {
     @Option(names = "--region", paramLabel = "REGION",
             description = "AWS region (default: the run's journal, else AWS_REGION, AWS_DEFAULT_REGION, the profile's region).")
@@ -21,10 +25,8 @@ public class AwsOptions {
             description = "Send AWS calls to this endpoint (an emulator such as LocalStack) instead of AWS.")
     public String endpointUrl;
 
-    /**
-     * @param journalRegion the region a run's journal recorded, used when no flag is given (may be null)
-     */
-    public AwsSettings settings(Map<String, String> env, Path home, String journalRegion) {
+    /** The flags as settings (no --region: null, for the run's journal, the environment or the profile to say). */
+    public AwsSettings settings(Map<String, String> env, Path home) {
         URI endpoint = null;
         if (endpointUrl != null) {
             try {
@@ -34,7 +36,10 @@ public class AwsOptions {
                 throw ToolException.usage("invalid --endpoint-url '" + endpointUrl + "': expected a URL like http://localhost:4566");
             }
         }
-        String r = region != null ? region : journalRegion;
-        return new AwsSettings(r, profile, endpoint, env, home);
+        return new AwsSettings(region, profile, endpoint, env, home);
+    }
+
+    AwsSettings settings(CliContext ctx) {
+        return settings(ctx.env(), ctx.home());
     }
 }

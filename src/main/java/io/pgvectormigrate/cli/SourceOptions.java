@@ -1,12 +1,14 @@
-package io.pgvectormigrate.aws;
+package io.pgvectormigrate.cli;
 
+import io.pgvectormigrate.aws.AwsSourceOptions;
+import io.pgvectormigrate.aws.TargetInfo;
 import io.pgvectormigrate.core.Durations;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
 import java.util.List;
 
-/** Picocli mixin: what to restore and where (restore, plan, and the pipeline's run command). */
+/** Picocli mixin: what to restore and where (restore, plan); the core gets the {@link AwsSourceOptions} it maps to. */
 public class SourceOptions {
     @Option(names = "--snapshot", required = true, paramLabel = "ID|ARN",
             description = "Aurora PostgreSQL cluster snapshot to restore (name or ARN).")

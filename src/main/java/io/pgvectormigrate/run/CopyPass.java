@@ -1,0 +1,89 @@
+package io.pgvectormigrate.run;
+
+import io.pgvectormigrate.aws.AwsClients;
+import io.pgvectormigrate.aws.AwsSession;
+import io.pgvectormigrate.aws.AwsSettings;
+import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.pipeline.Pipeline;
+import io.pgvectormigrate.pipeline.Step;
+import io.pgvectormigrate.replication.NativeOptions;
+import io.pgvectormigrate.report.Progress;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The copy commands (migrate, cutover): which engine copies, and what that engine needs. The engine decides the rest:
+ * the run id, which databases must be given, and for dms the AWS clients, opened only once its settings passed.
+ */
+public final class CopyPass {
+    private CopyPass() {}
+
+    /** How a command names its run: for dms, and for native once both databases are resolved. */
+    public interface RunIds {
+        String dms();
+
+        String nativeRun(Databases.Resolved databases);
+    }
+
+    /**
+     * The operator's databases. Resolving one may connect and ask for a password, so it happens only once the engine
+     * says which it needs.
+     */
+    public interface Databases {
+        /** Both (the source also as the target server reaches it); bad input naming what is missing. */
+        Resolved both(String why);
+
+        /** The source as given, or null (dms then takes the run's restored cluster). */
+        ConnectionSpec sourceOrNull();
+
+        /** The target as given, or null (dms then takes the stack's cluster). */
+        ConnectionSpec targetOrNull();
+
+        /** Resolved connections, passwords in memory only. */
+        record Resolved(ConnectionSpec source, ConnectionSpec target, ConnectionSpec sourceFromTarget) {}
+    }
+
+    /**
+     * A copy command as given.
+     *
+     * @param runId  --run-id, or null
+     * @param engine --engine, or null
+     * @param pass   the command's steps, for a run id
+     * @param aws    where and as whom to call AWS (dms only; read only then)
+     */
+    public record Request(Path workDir, String runId, String engine, Function<String, Standalone.Copy> pass, RunIds runIds,
+                          NativeOptions nativeOptions, DmsCopy.Inputs dms, AwsClients.Factory awsClients, Supplier<AwsSettings> aws) {}
+
+    public static Standalone.Result run(Request r, Databases databases, Progress progress, Clock clock) {
+        if (engine(r.workDir(), r.runId(), r.engine()).equals(RunSettings.Engine.DMS.id())) {
+            Standalone.Copy q = r.pass().apply(r.runIds().dms());
+            // exit 2 before any AWS client exists
+            DmsCopy.Settings settings = DmsCopy.Settings.of(r.dms(), q.steps().contains(Step.MIGRATE));
+            try (AwsClients clients = AwsSession.clients(r.awsClients(), r.aws().get(), r.workDir(), q.runId())) {
+                return DmsCopy.run(q, settings, databases.sourceOrNull(), databases.targetOrNull(), clients, progress, clock);
+            }
+        }
+        Databases.Resolved c = databases.both("the native engine needs both connections");
+        return NativeCopy.run(r.pass().apply(r.runIds().nativeRun(c)), c.source(), c.sourceFromTarget(), c.target(),
+                r.nativeOptions(), progress, clock);
+    }
+
+    /**
+     * The engine of a copy command: the one given, else the one the run recorded (cutover takes migrate's), else native.
+     * Another engine than the run's is bad input once its migrate began; nothing is written.
+     *
+     * @param runId the given run id, or null
+     */
+    static String engine(Path workDir, String runId, String given) {
+        String engine = given == null ? null : RunSettings.Engine.of(given).id();
+        String dflt = RunSettings.Engine.NATIVE.id();
+        if (runId != null) Journal.validateRunId(runId);
+        if (runId == null || !Journal.exists(workDir, runId)) return engine != null ? engine : dflt;
+        Journal j = Journal.load(workDir, runId, Clock.systemUTC());
+        return j.choice(Pipeline.P_ENGINE, engine, dflt, Standalone.began(j), "--engine");
+    }
+}
