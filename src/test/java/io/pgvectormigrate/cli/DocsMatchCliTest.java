@@ -159,7 +159,6 @@ class DocsMatchCliTest {
                 indents.add(indent);
                 path.add(key.group(3));
                 bound(new At(file, i + 1), path, String.join(".", path));
-                if (key.group(1) == null) continue; // a key line; a commented-out one may still end with a code span
             }
             int hash = line.indexOf('#');
             if (hash < 0) continue;
@@ -170,7 +169,7 @@ class DocsMatchCliTest {
                 Shown s = shown(at, comment.strip(), false);
                 if (s != null) context = check(s);
             } else {
-                spans(at, comment, context, List.of());
+                context = paragraph(file, lines, List.of(i), context); // the code spans of this comment
             }
         }
     }

@@ -133,6 +133,16 @@ final class Fixture {
             return rounds.get();
         }
 
+        /** Waits until the writer has committed at least {@code n} rounds; fails after {@code timeout}. */
+        void awaitRounds(int n, java.time.Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (rounds.get() < n) {
+                if (failure != null) throw new AssertionError("live writer failed", failure);
+                if (System.nanoTime() > deadline) throw new AssertionError("live writer made " + rounds.get() + " of " + n + " rounds in " + timeout);
+                Thread.sleep(10);
+            }
+        }
+
         @Override
         public void close() throws InterruptedException {
             stop.set(true);

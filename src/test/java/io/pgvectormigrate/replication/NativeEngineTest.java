@@ -14,6 +14,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -90,7 +91,10 @@ class NativeEngineTest {
         CopyEngine.Result migrated;
         try (Fixture.LiveWriter writer = new Fixture.LiveWriter(db.source(), "w")) {
             migrated = engine.migrate(run.ctx(), endpoints(db));
-            assertTrue(writer.rounds() >= 0);
+            int duringMigrate = writer.rounds();
+            assertTrue(duringMigrate > 0, "the live writer changed the source while migrate ran");
+            // and changes committed after migrate returned, which only the subscription carries
+            writer.awaitRounds(duringMigrate + 2, Duration.ofSeconds(30));
         }
         assertTrue(wroteDuringCopy.get(), "the hook wrote during the copy");
         assertTrue(migrated.summary().contains("changes streaming"), migrated.summary());

@@ -51,6 +51,12 @@ class AwsContractCoverage {
                     + "(is the recorder wired into FakeAws?)");
             return problems;
         }
+        Path writers = dir.resolve(ContractRecorder.WRITERS_FILE);
+        long jvms = !Files.exists(writers) ? 1 : Files.readAllLines(writers).stream().filter(l -> l.startsWith(build + "\t")).count();
+        if (jvms > 1) {
+            problems.add(jvms + " test JVMs of this build wrote " + file + ", each over the last, so it holds one JVM's requests: "
+                    + "keep surefire's forkCount at 1 with reused forks (pom.xml)");
+        }
         Path violations = dir.resolve(ContractRecorder.VIOLATIONS_FILE);
         if (Files.exists(violations)) {
             for (String v : Files.readAllLines(violations)) {

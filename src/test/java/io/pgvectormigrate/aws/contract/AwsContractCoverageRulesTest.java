@@ -43,6 +43,17 @@ class AwsContractCoverageRulesTest {
         assertEquals(List.of(), AwsContractCoverage.problems(dir, "b1", true), "no file at all: a filtered run is fine");
     }
 
+    /** Each test JVM overwrites the counts: two of one build mean the file holds only the last one's (forkCount above 1). */
+    @Test
+    void countsWrittenByMoreThanOneJvmOfTheBuildFail() throws Exception {
+        recorded("b1", "dms:DescribeDataMigrations\t3\n", "");
+        Files.writeString(dir.resolve(ContractRecorder.WRITERS_FILE), "b0\t11\nb0\t12\nb1\t13\n");
+        assertEquals(List.of(), AwsContractCoverage.problems(dir, "b1", true), "one JVM of this build; an earlier build's do not count");
+        Files.writeString(dir.resolve(ContractRecorder.WRITERS_FILE), "b1\t14\n", java.nio.file.StandardOpenOption.APPEND);
+        List<String> problems = AwsContractCoverage.problems(dir, "b1", true);
+        assertTrue(problems.stream().anyMatch(p -> p.contains("2 test JVMs of this build") && p.contains("forkCount")), problems.toString());
+    }
+
     @Test
     void aWholeRunStillEnforcesCoverage() throws Exception {
         recorded("b1", "dms:DescribeDataMigrations\t3\n", "");

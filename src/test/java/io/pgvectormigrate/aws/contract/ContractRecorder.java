@@ -25,7 +25,9 @@ import java.util.TreeMap;
  *
  * <p>At JVM exit the counts go to {@code <contract.dir>/requests.tsv} (one line per operation); the second surefire
  * execution ({@code AwsContractCoverage}) reads it and fails the build when an operation of the IAM catalogue was
- * never exercised.
+ * never exercised. That file is the whole suite's only because the suite runs in one JVM: pom.xml fixes surefire's
+ * forkCount to 1 with reused forks, and each writing JVM also appends itself to {@link #WRITERS_FILE}, so the coverage
+ * check fails rather than read one JVM's counts as the suite's if that ever changes.
  */
 public final class ContractRecorder {
     /** Written by this JVM at exit: operation TAB count. */
@@ -34,6 +36,8 @@ public final class ContractRecorder {
     public static final String VIOLATIONS_FILE = "violations.txt";
     /** Written with them: the build that wrote them ({@code contract.build}), so a later build never reads them as its own. */
     public static final String BUILD_FILE = "build.txt";
+    /** Appended by every JVM that writes the files: build TAB pid. More than one line of a build: counts were lost. */
+    public static final String WRITERS_FILE = "writers.tsv";
 
     private static final Map<String, Long> COUNTS = new TreeMap<>();
     private static final List<String> VIOLATIONS = new ArrayList<>();
@@ -130,6 +134,8 @@ public final class ContractRecorder {
             Files.writeString(dir().resolve(FILE), sb.toString());
             Files.writeString(dir().resolve(VIOLATIONS_FILE), String.join("\n", VIOLATIONS) + (VIOLATIONS.isEmpty() ? "" : "\n"));
             Files.writeString(dir().resolve(BUILD_FILE), build());
+            Files.writeString(dir().resolve(WRITERS_FILE), build() + "\t" + ProcessHandle.current().pid() + "\n",
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

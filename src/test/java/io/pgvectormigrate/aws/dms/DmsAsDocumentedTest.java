@@ -30,7 +30,7 @@ class DmsAsDocumentedTest {
     @TempDir
     Path work;
 
-    /** The wire casing of the status is not documented: the same runs pass in every casing (the suite's default is the guide's). */
+    /** The wire casing of the status is not documented: the same full-load and CDC runs pass in every casing (the suite's default is the guide's). */
     @ParameterizedTest(name = "statuses in {0} case")
     @EnumSource(FakeDms.StatusStyle.class)
     void fullLoadAndCdcInEveryStatusCasing(FakeDms.StatusStyle style, PgServers.DbPair db) throws Exception {
@@ -44,7 +44,8 @@ class DmsAsDocumentedTest {
         full.cutover(a, f.endpoints());
         full.teardown(a, f.endpoints());
 
-        if (style == FakeDms.StatusStyle.GUIDE || style == FakeDms.StatusStyle.LOWER) return; // CDC in these is covered elsewhere
+        // CDC in the same casing: "Load complete, replication ongoing" recognised whatever its case, a change made after
+        // the load carried, the stop judged (no other test runs CDC outside the guide's casing)
         Sql.exec(db.target(), "TRUNCATE items");
         DmsEngine cdc = f.engine(f.options().migrationType(DmsOptions.MigrationType.FULL_LOAD_AND_CDC).build());
         RunContext b = f.ctx("case2");

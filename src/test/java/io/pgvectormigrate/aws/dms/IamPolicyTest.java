@@ -20,6 +20,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** iam-policy prints valid IAM JSON that grants every call the code makes, and nothing the DMS engine never calls. */
@@ -147,16 +148,15 @@ class IamPolicyTest {
         RunContext streaming = f.ctx("iam2");
         cdc.migrate(streaming, f.endpoints());
         cdc.teardown(streaming, f.endpoints()); // stops the running migration first
-        // resume adoption looks at tags
+        // resume adoption looks at tags: the process dies right after DMS made the third run's instance profile
         f.fake.crash("CreateInstanceProfile", FakeDms.When.AFTER, 3);
         RunContext crashed = f.ctx("iam3");
-        try {
-            f.engine().migrate(crashed, f.endpoints());
-        } catch (FakeDms.FakeCrash expected) {
-            // resumed below
-        }
+        FakeDms.FakeCrash crash = assertThrows(FakeDms.FakeCrash.class, () -> f.engine().migrate(crashed, f.endpoints()));
+        assertTrue(crash.getMessage().contains("after CreateInstanceProfile #3"), crash.getMessage());
+        assertEquals(3, f.fake.calls("CreateInstanceProfile"), "the crash came after DMS made the profile");
         f.fake.clearCrashes();
         f.engine().migrate(f.ctx("iam3"), f.endpoints());
+        assertEquals(3, f.fake.calls("CreateInstanceProfile"), "the resumed run adopted the profile the crash left");
         f.engine().teardown(f.ctx("iam3"), f.endpoints());
         assertEquals(List.of(), f.fake.inventory());
 
