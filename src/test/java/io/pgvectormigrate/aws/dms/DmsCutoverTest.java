@@ -72,6 +72,11 @@ class DmsCutoverTest {
         RunContext ctx = f.ctx("stopped");
         cdc.migrate(ctx, f.endpoints());
         f.fake.stopDataMigration(b -> b.dataMigrationIdentifier("pgvm-stopped-dms")); // someone stops it in the console
+        // and changes a row once the console shows it Stopped: while it is Stopping, DMS may still apply changes
+        for (int i = 0; i < 20 && !"Stopped".equals(f.fake.statusOf("pgvm-stopped-dms")); i++) {
+            f.fake.describeDataMigrations(b -> { });
+        }
+        assertEquals("Stopped", f.fake.statusOf("pgvm-stopped-dms"));
         Sql.exec(db.source(), "UPDATE items SET source = 's3://after-the-stop' WHERE id = (SELECT min(id) FROM items)");
 
         ToolException e = assertThrows(ToolException.class, () -> cdc.cutover(f.ctx("stopped"), f.endpoints()));
@@ -103,7 +108,7 @@ class DmsCutoverTest {
         AtomicInteger describes = new AtomicInteger();
         DatabaseMigrationClient stopsDuringTheWait = (DatabaseMigrationClient) Proxy.newProxyInstance(
                 DatabaseMigrationClient.class.getClassLoader(), new Class<?>[]{DatabaseMigrationClient.class}, (p, m, args) -> {
-                    if (m.getName().equals("describeDataMigrations") && describes.incrementAndGet() == 4) {
+                    if (m.getName().startsWith("describeDataMigrations") && describes.incrementAndGet() == 4) { // the paginator too
                         f.fake.stopDataMigration(b -> b.dataMigrationIdentifier("pgvm-midwait-dms"));
                     }
                     try {
