@@ -56,9 +56,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The dry-run seam behind {@code plan}: the same provider code runs against these clients, which pass reads
- * through to the real ones and record every call; changes are recorded, not sent. What the plan "created" is
- * kept in a small overlay (available at once, deleted at once) so the code after a create proceeds as it would.
+ * The dry-run seam behind {@code plan}: the run's own code runs against these clients, which pass reads through to
+ * the real ones and record every call; changes are recorded, not sent (but shown to {@link AwsClients#notSent}). What
+ * the plan "created" is kept in a small overlay (available at once, deleted at once; DMS's in {@link PlannedDms}) so
+ * the code after a create proceeds as it would.
  * Request parameters are printed with the SDK's own toString, which redacts sensitive fields (passwords,
  * secret strings).
  */
@@ -68,11 +69,7 @@ public final class PlanningClients implements AwsClients {
      *
      * @param during the work it belongs to when that runs next to its step (a head start during the restore), else null
      */
-    public record Call(String service, String operation, boolean change, String parameters, String during) {
-        public Call(String service, String operation, boolean change, String parameters) {
-            this(service, operation, change, parameters, null);
-        }
-    }
+    public record Call(String service, String operation, boolean change, String parameters, String during) {}
 
     private static final Object PASS = PlannedDms.PASS;
 
@@ -145,6 +142,7 @@ public final class PlanningClients implements AwsClients {
             if (m.isDefault() && m.getName().endsWith("Paginator")) return InvocationHandler.invokeDefault(p, m, args);
             if (args == null || args.length != 1 || !(args[0] instanceof SdkRequest req)) {
                 if (m.getName().equals("close")) return null;
+                // builders come back through this proxy, so the overlay answers them too
                 if (m.isDefault()) return InvocationHandler.invokeDefault(p, m, args);
                 return invoke(m, target.get(), args);
             }

@@ -171,4 +171,17 @@ class AwsPlanTest {
         assertEquals(2, r.exitCode(), r.toString());
         assertTrue(r.err().contains("cluster snapshot 'missing' not found"), r.err());
     }
+
+    @Test
+    void paginatorsGoThroughThePlansOverlay() {
+        World w = new World(tmp);
+        PlanningClients plan = new PlanningClients(w.aws);
+        plan.rds().restoreDBClusterFromSnapshot(b -> b.dbClusterIdentifier("pgvm-pg-source").snapshotIdentifier(World.SNAPSHOT)
+                .engine("aurora-postgresql"));
+        // the paginator's pages are requests on the planning proxy: the planned cluster is there, and nothing was sent
+        assertEquals(List.of("pgvm-pg-source"), plan.rds().describeDBClustersPaginator(b -> b.dbClusterIdentifier("pgvm-pg-source"))
+                .dbClusters().stream().map(software.amazon.awssdk.services.rds.model.DBCluster::dbClusterIdentifier).toList());
+        assertEquals(List.of(), w.aws.faults.mutations());
+        assertEquals(List.of("rds:RestoreDBClusterFromSnapshot"), w.aws.checkedNotSent);
+    }
 }

@@ -57,6 +57,9 @@ final class World {
                 + "\",\"dbname\":\"postgres\",\"dbClusterIdentifier\":\"" + OLD_CLUSTER + "\"}").arn;
         stackSecretArn = aws.secrets.add("BedrockChatStackNewDbSecret", "{\"engine\":\"postgres\",\"host\":\"" + target.endpoint
                 + "\",\"port\":5432,\"username\":\"postgres\",\"password\":\"New-Target-Password-123\",\"dbname\":\"postgres\"}").arn;
+        // CloudFormation tags what it creates with the stack's name; the old secret was the stack's before the deploy
+        aws.secrets.secrets.get("BedrockChatStackNewDbSecret").tags.put("aws:cloudformation:stack-name", STACK);
+        aws.secrets.secrets.get("BedrockChatStackOldDbSecret").tags.put("aws:cloudformation:stack-name", "BedrockChatStackBeforeDeploy");
         Map<String, String> outputs = new LinkedHashMap<>();
         outputs.put("DbConfigSecretArn", stackSecretArn);
         outputs.put("DbConfigHostname", target.endpoint);

@@ -98,6 +98,8 @@ final class RunWorld implements AutoCloseable {
         stackSecretArn = aws.secrets.add("BedrockChatStackDbSecret", "{\"engine\":\"postgres\",\"host\":\"" + TARGET_HOST
                 + "\",\"port\":" + tgt.port() + ",\"username\":\"" + tgt.user() + "\",\"password\":\"" + tgt.password()
                 + "\",\"dbname\":\"" + tgt.database() + "\",\"dbClusterIdentifier\":\"" + TARGET + "\"}").arn;
+        // CloudFormation tags what it creates with the stack's name (the DMS role's policy reads the secret by it)
+        aws.secrets.secrets.get("BedrockChatStackDbSecret").tags.put("aws:cloudformation:stack-name", STACK);
         Map<String, String> outputs = new LinkedHashMap<>();
         outputs.put("DbConfigSecretArn", stackSecretArn);
         outputs.put("DbConfigHostname", TARGET_HOST);

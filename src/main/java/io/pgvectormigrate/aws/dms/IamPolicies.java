@@ -279,7 +279,9 @@ public final class IamPolicies {
         }
         // the secrets-access role (the same role unless dms.secretsAccessRoleArn says otherwise); DMS's secret guide grants GetSecretValue
         List<String> read = List.of("secretsmanager:GetSecretValue");
-        statement(st, "ReadToolOwnedSecrets", read, List.of(serviceResources("secretsmanager", t)),
+        // the temporary clusters' credentials only (RunNames.sourceSecret), never what capture keeps of the old cluster
+        statement(st, "ReadToolOwnedSecrets", read, List.of("arn:aws:secretsmanager:" + t.r() + ":" + t.a()
+                        + ":secret:pgvector-migrate/*/temporary-source-credentials-*"),
                 condition("Null", "aws:ResourceTag/" + TAG_KEY, "false"));
         stackSecretStatements(st, "ReadTargetSecret", read, t);
         statement(st, "DecryptSecretsWithCustomerManagedKey", List.of("kms:Decrypt"),

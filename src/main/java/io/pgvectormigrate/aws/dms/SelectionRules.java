@@ -9,7 +9,6 @@ import io.pgvectormigrate.report.Json;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /**
  * The selection rules JSON of a homogeneous data migration. Homogeneous migrations accept only the
@@ -25,21 +24,8 @@ import java.util.regex.Pattern;
 public final class SelectionRules {
     private SelectionRules() {}
 
-    /** One include rule: schema and table name, {@code %} matching any run of characters. */
-    public record Rule(String schema, String table) {
-        public boolean matches(String s, String t) {
-            return like(schema).matcher(s).matches() && like(table).matcher(t).matches();
-        }
-
-        private static Pattern like(String p) {
-            StringBuilder re = new StringBuilder();
-            for (String part : p.split("%", -1)) {
-                if (re.length() > 0) re.append(".*");
-                re.append(Pattern.quote(part));
-            }
-            return Pattern.compile(re.toString());
-        }
-    }
+    /** One include rule: schema and table name as written (how DMS matches them is DMS's: see the user guide). */
+    public record Rule(String schema, String table) {}
 
     /** Rules naming exactly these tables. */
     public static String forTables(List<TableId> tables) {
@@ -70,7 +56,7 @@ public final class SelectionRules {
         }
     }
 
-    /** Reads rules back (the fake DMS does, as DMS would); anything but selection/include is refused. */
+    /** Reads rules back (to compare an existing data migration's with the run's); anything but selection/include is refused. */
     public static List<Rule> parse(String json) {
         List<Rule> out = new ArrayList<>();
         JsonNode root;

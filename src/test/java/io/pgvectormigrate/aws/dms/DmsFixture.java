@@ -21,7 +21,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A fake DMS wired to a real source and target database, and the journal and progress of a run. */
 final class DmsFixture {
-    static final String SOURCE_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:pgvector-migrate/source-Ab12Cd";
+    static final String SOURCE_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:pgvector-migrate/fixture/temporary-source-credentials-Ab12Cd";
     static final String TARGET_SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:DbConfigSecret-Xy34Zw";
     static final String ROLE = "arn:aws:iam::123456789012:role/pgvector-migrate-dms";
 
@@ -48,6 +48,14 @@ final class DmsFixture {
         rolePolicies.put(ROLE, List.of(io.pgvectormigrate.aws.fake.PrintedPolicies.dmsPermissions(FakeDms.REGION)));
         this.fake = new FakeDms(secrets::get, rolePolicies::get);
         fake.subnetZones(subnetZones::get);
+        // the account's secrets as IAM sees them: the two DMS reads, and two it must not be able to read
+        fake.secretsOfAccount(() -> List.of(
+                new FakeDms.AccountSecret(SOURCE_SECRET, "pgvector-migrate/fixture/temporary-source-credentials",
+                        Map.of("pgvector-migrate:run-id", "fixture", "pgvector-migrate:role", "temporary-source-credentials")),
+                new FakeDms.AccountSecret(TARGET_SECRET, "DbConfigSecret", Map.of("aws:cloudformation:stack-name", "BedrockChatStack")),
+                new FakeDms.AccountSecret("arn:aws:secretsmanager:us-east-1:123456789012:secret:pgvector-migrate/fixture/captured-Qw12Er",
+                        "pgvector-migrate/fixture/captured", Map.of("pgvector-migrate:run-id", "fixture", "pgvector-migrate:role", "captured-credentials")),
+                new FakeDms.AccountSecret("arn:aws:secretsmanager:us-east-1:123456789012:secret:other-app-Zx98Cv", "other-app", Map.of())));
         this.client = io.pgvectormigrate.aws.contract.ContractRecorder.wrap(
                 software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient.class, fake);
     }

@@ -186,6 +186,14 @@ public final class FakeDms implements DatabaseMigrationClient {
     private String slotPrefix = DmsLeftovers.SLOT_PREFIX;
     private final Set<String> acceptedDataMigrationFilters = new LinkedHashSet<>();
     private Function<String, String> subnetZones = s -> null;
+    private Supplier<List<AccountSecret>> accountSecrets = List::of;
+
+    /** A secret of the account as IAM sees it when DMS's role reads it: its ARN, name and tags. */
+    public record AccountSecret(String arn, String name, Map<String, String> tags) {
+        boolean named(String id) {
+            return arn.equals(id) || name.equals(id);
+        }
+    }
 
     /**
      * @param secrets      secret id -> credentials (user, password); null or an exception when the role may not read it
@@ -261,6 +269,17 @@ public final class FakeDms implements DatabaseMigrationClient {
     }
 
     /** Subnet id -> its Availability Zone (null: no such subnet), as the account's VPC has them. */
+    /**
+     * The secrets of the account. DMS reads a data provider's secret as the descriptor's secrets-access role, so the
+     * role's policies must allow secretsmanager:GetSecretValue on that secret (its ARN and tags); and the fake checks the
+     * role reads exactly the two secrets of the migration, no other secret of the account (least privilege, docs/iam.md).
+     * Without any, no secret is readable.
+     */
+    public synchronized FakeDms secretsOfAccount(Supplier<List<AccountSecret>> secrets) {
+        this.accountSecrets = secrets;
+        return this;
+    }
+
     public synchronized FakeDms subnetZones(Function<String, String> zones) {
         subnetZones = zones;
         return this;
@@ -709,7 +728,7 @@ public final class FakeDms implements DatabaseMigrationClient {
             if (!List.of("do-nothing", "truncate", "drop-tables-on-target").contains(prep)) throw invalidParameter("Invalid TablePreparationMode " + prep);
             if (r.selectionRules() != null) {
                 try {
-                    SelectionRules.parse(r.selectionRules());
+                    GuideSelectionRules.read(r.selectionRules());
                 } catch (IllegalArgumentException e) {
                     throw invalidParameter("Invalid selection rules: " + e.getMessage());
                 }
@@ -936,6 +955,7 @@ public final class FakeDms implements DatabaseMigrationClient {
         try {
             m.source = endpoint(p.sourceDataProviderDescriptors().get(0), "source");
             m.target = endpoint(p.targetDataProviderDescriptors().get(0), "target");
+            readsExactlyTheTwoSecrets(p);
         } catch (IllegalStateException e) {
             fail(m, e.getMessage());
             return;
@@ -947,11 +967,11 @@ public final class FakeDms implements DatabaseMigrationClient {
                         + "'). Set rds.logical_replication to 1 in the DB cluster parameter group and reboot the writer.");
                 return;
             }
-            List<SelectionRules.Rule> rules = SelectionRules.parse(m.rules);
+            GuideSelectionRules rules = GuideSelectionRules.read(m.rules);
             List<String[]> tables = new ArrayList<>();
             // rules select among every table, partitions included (as pg_dump --table patterns do)
             for (String[] tb : userTables(s)) {
-                if (rules.stream().anyMatch(r -> r.matches(tb[0], tb[1]))) tables.add(tb);
+                if (rules.selects(tb[0], tb[1])) tables.add(tb);
             }
             if (tables.isEmpty()) {
                 fail(m, "No tables on the source match the selection rules.");
@@ -987,9 +1007,12 @@ public final class FakeDms implements DatabaseMigrationClient {
         if (d.secretsManagerAccessRoleArn() == null) {
             throw new IllegalStateException("Failed to retrieve secret " + d.secretsManagerSecretId() + ": no secrets access role.");
         }
+        AccountSecret secret = accountSecrets.get().stream().filter(x -> x.named(d.secretsManagerSecretId())).findFirst().orElse(null);
+        boolean mayRead = secret != null && PolicyEvaluator.allows(Objects.requireNonNullElse(rolePolicies.apply(d.secretsManagerAccessRoleArn()),
+                List.of()), "secretsmanager:GetSecretValue", secret.arn(), secret.tags());
         ConnectionSpec cred;
         try {
-            cred = secrets.apply(d.secretsManagerSecretId());
+            cred = mayRead ? secrets.apply(d.secretsManagerSecretId()) : null;
         } catch (RuntimeException e) {
             cred = null;
         }
@@ -1000,6 +1023,22 @@ public final class FakeDms implements DatabaseMigrationClient {
         }
         PostgreSqlDataProviderSettings pg = provider.settings().postgreSqlSettings();
         return new ConnectionSpec(pg.serverName(), pg.port(), pg.databaseName(), cred.user(), cred.password(), Map.of("connectTimeout", "5"));
+    }
+
+    /** The fake's least-privilege check: the secrets-access roles may read no secret of the account but the two. */
+    private void readsExactlyTheTwoSecrets(MigrationProject p) {
+        List<DataProviderDescriptor> both = List.of(p.sourceDataProviderDescriptors().get(0), p.targetDataProviderDescriptors().get(0));
+        for (DataProviderDescriptor d : both) {
+            List<String> policies = Objects.requireNonNullElse(rolePolicies.apply(d.secretsManagerAccessRoleArn()), List.of());
+            for (AccountSecret other : accountSecrets.get()) {
+                if (both.stream().anyMatch(x -> other.named(x.secretsManagerSecretId()))) continue;
+                if (PolicyEvaluator.allows(policies, "secretsmanager:GetSecretValue", other.arn(), other.tags())) {
+                    throw new IllegalStateException("FakeDms least-privilege check: the secrets access role "
+                            + d.secretsManagerAccessRoleArn() + " may also read secret " + other.name()
+                            + ", which is neither data provider's: the DMS role must read exactly the migration's two secrets");
+                }
+            }
+        }
     }
 
     private static Connection open(ConnectionSpec spec) throws SQLException {

@@ -51,6 +51,7 @@ public final class FakeAws implements AwsClients {
         this.iam = new FakeIam(faults);
         this.dms = new FakeDms(this::credentialsOf, iam::policiesOf);
         dms.subnetZones(rds::zoneOf);
+        dms.secretsOfAccount(secrets::live);
         this.rdsSeen = ContractRecorder.wrap(RdsClient.class, rds);
         this.secretsSeen = ContractRecorder.wrap(SecretsManagerClient.class, secrets);
         this.cfnSeen = ContractRecorder.wrap(CloudFormationClient.class, cfn);

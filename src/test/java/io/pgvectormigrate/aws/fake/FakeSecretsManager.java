@@ -1,5 +1,7 @@
 package io.pgvectormigrate.aws.fake;
 
+import io.pgvectormigrate.aws.dms.FakeDms;
+
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.*;
@@ -29,6 +31,12 @@ public final class FakeSecretsManager implements SecretsManagerClient {
         public String name, arn, value, description, kmsKeyId;
         public Map<String, String> tags = new LinkedHashMap<>();
         public Instant deletedDate;
+    }
+
+    /** The secrets not scheduled for deletion, as DMS's role would find them (FakeDms's least-privilege check). */
+    public synchronized List<FakeDms.AccountSecret> live() {
+        return secrets.values().stream().filter(s -> s.deletedDate == null)
+                .map(s -> new FakeDms.AccountSecret(s.arn, s.name, Map.copyOf(s.tags))).toList();
     }
 
     /** Adds a secret that exists before the test (e.g. the stack's database secret). */
