@@ -28,6 +28,32 @@ class ArchitectureTest {
         assertEquals(List.of(), PackageGraph.cycles(graph), "package cycles in " + graph);
     }
 
+    /** docs/architecture.md's "depends on" table is the graph of the code, row for row. */
+    @Test
+    void theDocumentedPackageTableIsTheCodesGraph() throws IOException {
+        Map<String, Set<String>> graph = PackageGraph.of(MAIN);
+        Map<String, Set<String>> documented = new java.util.TreeMap<>();
+        Pattern row = Pattern.compile("^\\| ([a-z.]+) \\| ([^|]*) \\|$");
+        boolean inTable = false;
+        for (String line : Files.readAllLines(Path.of("docs/architecture.md"))) {
+            if (line.equals("| package | depends on |")) {
+                inTable = true;
+            } else if (inTable && line.isBlank()) {
+                break;
+            } else if (inTable) {
+                Matcher m = row.matcher(line);
+                if (m.matches()) {
+                    String deps = m.group(2).strip();
+                    documented.put(m.group(1), deps.equals("nothing") ? Set.of()
+                            : new java.util.TreeSet<>(List.of(deps.replaceAll("\\s*\\([^)]*\\)", "").split(",\\s*"))));
+                }
+            }
+        }
+        Map<String, Set<String>> code = new java.util.TreeMap<>();
+        graph.forEach((pkg, deps) -> code.put(pkg, new java.util.TreeSet<>(deps)));
+        assertEquals(code, documented, "docs/architecture.md's package table differs from the code's imports");
+    }
+
     @Test
     void theLowerPackagesDoNotReachTheAssembly() {
         Map<String, Set<String>> graph = PackageGraph.of(MAIN);
