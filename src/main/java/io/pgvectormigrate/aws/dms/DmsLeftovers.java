@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.pg.Sql;
 
 import java.sql.Connection;
@@ -68,7 +69,7 @@ final class DmsLeftovers {
      * Drops a slot; one still in use (a subscriber that did not go away after DMS stopped) is given
      * {@code waitPolls} polls to let go, then its walsender is terminated; after {@code maxWait} it gives up.
      */
-    static boolean dropSlot(Connection c, String name, Poller poller, int waitPolls, java.time.Duration maxWait) throws SQLException {
+    static boolean dropSlot(Connection c, String name, AwsWaits waits, int waitPolls, java.time.Duration maxWait) throws SQLException {
         long deadline = System.nanoTime() + maxWait.toNanos();
         for (int i = 0; ; i++) {
             Slot slot = slots(c).stream().filter(s -> s.name().equals(name)).findFirst().orElse(null);
@@ -76,7 +77,7 @@ final class DmsLeftovers {
             if (!slot.active()) break;
             if (System.nanoTime() > deadline) {
                 throw new SQLException("replication slot " + name + " is still in use by process " + slot.activePid()
-                        + " after " + Poller.human(maxWait) + ": stop that subscriber, then drop the slot with pg_drop_replication_slot('" + name + "')");
+                        + " after " + AwsWaits.human(maxWait) + ": stop that subscriber, then drop the slot with pg_drop_replication_slot('" + name + "')");
             }
             if (i >= waitPolls && slot.activePid() != null) {
                 try (PreparedStatement ps = c.prepareStatement("SELECT pg_terminate_backend(?)")) {
@@ -84,7 +85,7 @@ final class DmsLeftovers {
                     ps.execute();
                 }
             }
-            poller.sleep();
+            waits.pause();
         }
         try (PreparedStatement ps = c.prepareStatement(
                 "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = ?")) {
