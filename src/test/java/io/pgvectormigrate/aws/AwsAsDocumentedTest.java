@@ -114,6 +114,25 @@ class AwsAsDocumentedTest {
         }
     }
 
+    /** Cleanup's second wait for the run's cluster (its parameter group still in use) is the SDK's RdsWaiter. */
+    @Test
+    void aParameterGroupStillUsedByTheRunsDeletingClusterIsDeletedOnceTheSdkWaiterSawTheClusterGo() {
+        RunNames n = new RunNames("pgw");
+        aws.rds().createDBClusterParameterGroup(b -> b.dbClusterParameterGroupName(n.parameterGroup())
+                .dbParameterGroupFamily("aurora-postgresql15").description("test"));
+        FakeRds.Cluster c = cluster(n.cluster());
+        c.parameterGroup = n.parameterGroup();
+        aws.rds().deleteDBCluster(b -> b.dbClusterIdentifier(n.cluster()).skipFinalSnapshot(true));
+        Journal j = Journal.open(tmp, "pgw", "restore", Clock.systemUTC());
+        ResourceHandler groups = AwsHandlers.standard(aws, calls).stream()
+                .filter(h -> h.kind().equals(Kinds.RDS_PARAMETER_GROUP)).findFirst().orElseThrow();
+        groups.delete(groups.inspect(n.parameterGroup(), Map.of()).orElseThrow(),
+                new ResourceHandler.DeleteContext(j, n, "us-east-1", false, Duration.ofSeconds(30)));
+        assertTrue(aws.rds.groups.isEmpty() && aws.rds.clusters.get(n.cluster()) == null);
+        assertEquals(2, aws.faults.log().stream().filter("rds:DeleteDBClusterParameterGroup"::equals).count(),
+                "refused while the cluster was there, deleted after the wait");
+    }
+
     // ---------------------------------------------------------------- parameter groups
 
     @Test
