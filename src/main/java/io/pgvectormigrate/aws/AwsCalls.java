@@ -6,20 +6,16 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Objects;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * Every AWS call and wait of the tool goes through here.
+ * Every AWS call of the tool goes through here, and every wait starts here ({@link #waits()}).
  *
  * <p>Calls: the SDK clients already retry in standard mode; a throttling or 5xx fault that outlasts those
  * attempts is retried again here with the SDK's backoff strategies, because a restore that takes 30 minutes
  * must not die on one throttled Describe. Other faults pass through unchanged so callers can match them.
  *
- * <p>Waits: poll a status until it is one we want, a failure state, or the deadline; each poll is one line
- * on the progress stream when the status changes, and a heartbeat line at least every {@link Pacing#heartbeat()}.
+ * <p>Waits: {@link AwsWaits}, the one polling helper, with this pacing and progress stream.
  */
 public final class AwsCalls {
     private final Pacing pacing;
@@ -36,6 +32,11 @@ public final class AwsCalls {
 
     public Progress progress() {
         return progress;
+    }
+
+    /** The one polling helper, paced and reporting as these calls are. */
+    public AwsWaits waits() {
+        return new AwsWaits(pacing, progress);
     }
 
     public <T> T call(String operation, Supplier<T> fn) {
@@ -66,54 +67,6 @@ public final class AwsCalls {
             return a.isThrottlingException() || a.statusCode() >= 500;
         }
         return false;
-    }
-
-    /**
-     * Waits until {@code status} returns a value accepted by {@code done}. A null status means "does not exist".
-     *
-     * @param what     what we wait for, e.g. "cluster pgvm-x-source to be available"
-     * @param failed   states from which the wanted state cannot come: fail at once instead of waiting out the timeout
-     * @param hint     what the operator can do when the wait times out or fails
-     * @return the final status (null when waiting for absence)
-     */
-    public String waitUntil(String what, Supplier<String> status, Predicate<String> done, Predicate<String> failed,
-                            Duration timeout, String hint) {
-        Instant start = pacing.clock().instant();
-        Instant deadline = start.plus(timeout);
-        String last = "\u0000";
-        Instant lastLine = start;
-        while (true) {
-            String s = call("wait for " + what, status);
-            Instant now = pacing.clock().instant();
-            if (done.test(s)) {
-                progress.info("  " + what + ": " + label(s) + " after " + minutes(Duration.between(start, now)));
-                return s;
-            }
-            if (s != null && failed.test(s)) {
-                throw ToolException.runtime("gave up waiting for " + what + ": it is '" + s + "'; " + hint);
-            }
-            if (!Objects.equals(s, last) || Duration.between(lastLine, now).compareTo(pacing.heartbeat()) >= 0) {
-                progress.info("  waiting for " + what + ": " + label(s) + " (" + minutes(Duration.between(start, now))
-                        + " of " + minutes(timeout) + ")");
-                last = s;
-                lastLine = now;
-            }
-            if (now.isAfter(deadline)) {
-                throw ToolException.runtime("timed out after " + minutes(timeout) + " waiting for " + what
-                        + " (still '" + label(s) + "'); " + hint);
-            }
-            sleep(pacing.poll());
-        }
-    }
-
-    private static String label(String s) {
-        return s == null ? "gone" : s;
-    }
-
-    static String minutes(Duration d) {
-        long s = d.toSeconds();
-        if (s < 60) return s + " s";
-        return (s / 60) + " min" + (s % 60 == 0 ? "" : " " + (s % 60) + " s");
     }
 
     private void sleep(Duration d) {

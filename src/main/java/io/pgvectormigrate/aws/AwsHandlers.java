@@ -5,6 +5,8 @@ import software.amazon.awssdk.services.rds.model.DBCluster;
 import software.amazon.awssdk.services.rds.model.DBClusterParameterGroup;
 import software.amazon.awssdk.services.rds.model.DBClusterSnapshot;
 import software.amazon.awssdk.services.rds.model.DBInstance;
+import software.amazon.awssdk.services.rds.model.DescribeDbClustersRequest;
+import software.amazon.awssdk.services.rds.waiters.RdsWaiter;
 import software.amazon.awssdk.services.rds.model.DbClusterNotFoundException;
 import software.amazon.awssdk.services.rds.model.DbClusterSnapshotAlreadyExistsException;
 import software.amazon.awssdk.services.rds.model.DbInstanceNotFoundException;
@@ -92,7 +94,7 @@ public final class AwsHandlers {
             String status = live.status();
             if (!"deleting".equals(status)) {
                 if (!instanceDeletable(status)) {
-                    status = calls.waitUntil("instance " + id + " to settle before deletion",
+                    status = calls.waits().until("instance " + id + " to settle before deletion",
                             () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
                             s -> s == null || "deleting".equals(s) || instanceDeletable(s), s -> false, ctx.timeout(), rerun(ctx));
                 }
@@ -108,7 +110,7 @@ public final class AwsHandlers {
                     }
                 }
             }
-            calls.waitUntil("instance " + id + " to be deleted", () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
+            calls.waits().until("instance " + id + " to be deleted", () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
                     s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
         }
     }
@@ -145,13 +147,13 @@ public final class AwsHandlers {
             String status = live.status();
             if (!"deleting".equals(status)) {
                 if (!clusterDeletable(status)) {
-                    status = calls.waitUntil("cluster " + id + " to settle before deletion",
+                    status = calls.waits().until("cluster " + id + " to settle before deletion",
                             () -> rds.cluster(id).map(DBCluster::status).orElse(null),
                             s -> s == null || "deleting".equals(s) || clusterDeletable(s), s -> false, ctx.timeout(), rerun(ctx));
                 }
                 if (status != null && !"deleting".equals(status)) issueDelete(id, ctx);
             }
-            calls.waitUntil("cluster " + id + " to be deleted", () -> rds.cluster(id).map(DBCluster::status).orElse(null),
+            calls.waits().until("cluster " + id + " to be deleted", () -> rds.cluster(id).map(DBCluster::status).orElse(null),
                     s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
         }
 
@@ -241,8 +243,9 @@ public final class AwsHandlers {
                     // still in use: by the run's own cluster while it finishes deleting, or by someone else's
                     String cluster = ctx.names().cluster();
                     if (attempt == 1 && rds.cluster(cluster).isPresent()) {
-                        calls.waitUntil("cluster " + cluster + " to be deleted", () -> rds.cluster(cluster).map(DBCluster::status).orElse(null),
-                                s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
+                        // the cluster handler's wait showed its progress: the SDK's waiter, silently
+                        calls.waits().sdk("cluster " + cluster + " to be deleted", c -> RdsWaiter.builder().client(rds.client()).build().waitUntilDBClusterDeleted(
+                                DescribeDbClustersRequest.builder().dbClusterIdentifier(cluster).build(), c), ctx.timeout(), rerun(ctx));
                         continue;
                     }
                     throw ToolException.runtime("cluster parameter group " + name + " is still in use (" + AwsErrors.message(e)
@@ -300,7 +303,7 @@ public final class AwsHandlers {
             } catch (ResourceNotFoundException e) {
                 return;
             }
-            calls.waitUntil("secret " + live.id() + " to be deleted",
+            calls.waits().until("secret " + live.id() + " to be deleted",
                     () -> secrets.describe(ref).map(d -> d.deletedDate() == null ? "exists" : null).orElse(null),
                     s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
         }

@@ -266,7 +266,7 @@ public final class AwsProvider implements SourceProvider {
             if (apply) j.putOutput(Step.CREDENTIALS, "passwordApplied", "false");
             Secrets.Ensured s = secrets.ensure(j, aws.region(), n.sourceSecret(), Kinds.PURPOSE_TEMPORARY_SOURCE,
                     Tags.ROLE_SOURCE_CREDENTIALS, description, value);
-            if (!s.created() && (current == null || !value.toJson().equals(current.toJson()))) secrets.put(s.arn(), value);
+            if (!s.created() && (current == null || !value.toJson().equals(current.toJson()))) secrets.put(s.arn(), value, n.runId());
             if (apply) {
                 ctx.progress().info("resetting the master password of " + clusterId);
                 new TemporaryCluster(calls, rds, options.waitTimeout()).resetMasterPassword(n, value.password());

@@ -132,7 +132,7 @@ public final class Capture {
                     + ": pick another --run-id");
         }
         if (s.dbClusterSnapshotArn() != null) j.recordResource(Kinds.RDS_SNAPSHOT, id, Map.of(Kinds.ATTR_ARN, s.dbClusterSnapshotArn()));
-        calls.waitUntil("snapshot " + id + " to be available",
+        calls.waits().until("snapshot " + id + " to be available",
                 () -> rds.snapshot(id).map(DBClusterSnapshot::status).orElse(null), "available"::equals,
                 st -> st == null || "failed".equals(st) || "deleting".equals(st), timeout,
                 "run capture again to keep waiting");

@@ -4,6 +4,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Journal;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretResponse;
+import software.amazon.awssdk.services.secretsmanager.model.InvalidRequestException;
 import software.amazon.awssdk.services.secretsmanager.model.ResourceExistsException;
 import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
 
@@ -60,6 +61,9 @@ public final class Secrets {
                     .secretString(value.toJson()).tags(Tags.secrets(Tags.of(runId, role))))).arn();
             journal.recordResource(Kinds.SECRET, name, Map.of(Kinds.ATTR_ARN, arn));
             return new Ensured(arn, true);
+        } catch (InvalidRequestException e) {
+            // Secrets Manager refuses a name whose secret is scheduled for deletion
+            throw describe(name).filter(d -> d.deletedDate() != null).map(d -> scheduledForDeletion(name, runId)).orElseThrow(() -> e);
         } catch (ResourceExistsException e) {
             DescribeSecretResponse d = describe(name).orElseThrow(() -> e);
             Map<String, String> tags = Tags.fromSecrets(d.tags());
@@ -67,16 +71,25 @@ public final class Secrets {
                 throw ToolException.usage("secret " + name + " already exists and is not tagged " + Tags.RUN_ID + "=" + runId
                         + ": pick another --run-id");
             }
-            if (d.deletedDate() != null) {
-                throw ToolException.usage("secret " + name + " of run " + runId + " is scheduled for deletion: "
-                        + "restore it (aws secretsmanager restore-secret --secret-id " + name + ") or pick another --run-id");
-            }
+            if (d.deletedDate() != null) throw scheduledForDeletion(name, runId);
             journal.recordResource(Kinds.SECRET, name, Map.of(Kinds.ATTR_ARN, d.arn()));
             return new Ensured(d.arn(), false);
         }
     }
 
-    public void put(String arn, DbSecret value) {
-        calls.run("PutSecretValue", () -> sm.putSecretValue(b -> b.secretId(arn).secretString(value.toJson())));
+    /** Writes a new value; a secret scheduled for deletion (since it was read) refuses writes, and is refused here as such. */
+    public void put(String arn, DbSecret value, String runId) {
+        try {
+            calls.run("PutSecretValue", () -> sm.putSecretValue(b -> b.secretId(arn).secretString(value.toJson())));
+        } catch (InvalidRequestException e) {
+            DescribeSecretResponse d = describe(arn).orElseThrow(() -> e);
+            if (d.deletedDate() == null) throw e;
+            throw scheduledForDeletion(d.name(), runId);
+        }
+    }
+
+    private static ToolException scheduledForDeletion(String name, String runId) {
+        return ToolException.usage("secret " + name + " of run " + runId + " is scheduled for deletion: "
+                + "restore it (aws secretsmanager restore-secret --secret-id " + name + ") or pick another --run-id");
     }
 }

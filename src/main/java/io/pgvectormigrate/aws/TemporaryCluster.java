@@ -24,6 +24,8 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * The restored cluster and its Serverless v2 writer: create (or adopt on resume), wait, reset the password.
@@ -47,7 +49,7 @@ public final class TemporaryCluster {
                        double minAcu, double maxAcu, String region) {}
 
     /** The cluster of the run, checked to be ours and restored from this snapshot; empty when it does not exist. */
-    public java.util.Optional<DBCluster> existing(RunNames names, SourceSnapshot snapshot) {
+    public Optional<DBCluster> existing(RunNames names, SourceSnapshot snapshot) {
         return rds.cluster(names.cluster()).map(c -> checkOurs(c, names.runId(), snapshot));
     }
 
@@ -118,7 +120,7 @@ public final class TemporaryCluster {
 
     public DBCluster waitAvailable(RunNames n) {
         String id = n.cluster();
-        calls.waitUntil("cluster " + id + " to be available", () -> rds.cluster(id).map(DBCluster::status).orElse(null),
+        calls.waits().until("cluster " + id + " to be available", () -> rds.cluster(id).map(DBCluster::status).orElse(null),
                 "available"::equals, s -> RdsOps.clusterFailed(s) || s == null, timeout, hint(n));
         return rds.cluster(id).orElseThrow(() -> ToolException.runtime("cluster " + id + " disappeared; " + hint(n)));
     }
@@ -148,7 +150,7 @@ public final class TemporaryCluster {
                     + ": pick another --run-id");
         }
         if (existing.dbInstanceArn() != null) journal.recordResource(Kinds.RDS_INSTANCE, id, Map.of(Kinds.ATTR_ARN, existing.dbInstanceArn()));
-        calls.waitUntil("writer " + id + " to be available", () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
+        calls.waits().until("writer " + id + " to be available", () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
                 "available"::equals, s -> RdsOps.instanceFailed(s) || s == null, timeout, hint(n));
         return rds.instance(id).orElseThrow(() -> ToolException.runtime("instance " + id + " disappeared; " + hint(n)));
     }
@@ -172,9 +174,9 @@ public final class TemporaryCluster {
         String writer = n.writer();
         int reboots = 0;
         while (true) {
-            calls.waitUntil("writer " + writer + " to be available", () -> rds.instance(writer).map(DBInstance::dbInstanceStatus).orElse(null),
+            calls.waits().until("writer " + writer + " to be available", () -> rds.instance(writer).map(DBInstance::dbInstanceStatus).orElse(null),
                     "available"::equals, s -> RdsOps.instanceFailed(s) || s == null, timeout, hint(n));
-            String status = calls.waitUntil("the parameter group status of writer " + writer, () -> memberStatus(n),
+            String status = calls.waits().until("the parameter group status of writer " + writer, () -> memberStatus(n),
                     s -> "in-sync".equals(s) || "pending-reboot".equals(s), s -> false, timeout, hint(n));
             if (status.equals("in-sync")) return reboots;
             if (reboots >= MAX_REBOOTS) {
@@ -189,10 +191,7 @@ public final class TemporaryCluster {
                 continue; // it left "available" meanwhile (a reboot of an earlier attempt?): wait again
             }
             reboots++;
-            // the status may still read "available" for a moment before the reboot shows
-            for (int i = 0; i < 3 && "available".equals(rds.instance(writer).map(DBInstance::dbInstanceStatus).orElse(null)); i++) {
-                pause();
-            }
+            startsShowing(n, "writer " + writer + " to start rebooting", () -> rds.instance(writer).map(DBInstance::dbInstanceStatus).orElse(null));
         }
     }
 
@@ -205,13 +204,18 @@ public final class TemporaryCluster {
                 .map(DBClusterMember::dbClusterParameterGroupStatus).orElse(null);
     }
 
-    private void pause() {
-        try {
-            calls.pacing().sleeper().sleep(calls.pacing().poll().dividedBy(3));
-        } catch (InterruptedException ie) {
-            Thread.currentThread().interrupt();
-            throw ToolException.runtime("interrupted while waiting for AWS", ie);
-        }
+    /** Looks this many times for a change RDS accepted to show in the status, before waiting on what the status says. */
+    static final int SHOW_POLLS = 3;
+
+    /**
+     * The status may still read "available" for a moment after RDS accepted a change (a reboot, a password reset):
+     * gives it {@link #SHOW_POLLS} looks to leave "available". A change that has come and gone between two looks
+     * shows as "available" again, so not seeing it is no failure.
+     */
+    private void startsShowing(RunNames n, String what, Supplier<String> status) {
+        int[] looks = {0};
+        calls.waits().poll(timeout, waited -> !"available".equals(status.get()) || ++looks[0] >= SHOW_POLLS
+                ? Optional.of(true) : Optional.empty(), () -> ToolException.runtime("timed out waiting for " + what + "; " + hint(n)));
     }
 
     /** Sets the master password of the temporary cluster and waits until the change is applied. */
@@ -223,10 +227,9 @@ public final class TemporaryCluster {
             waitAvailable(n);
             modifyPassword(id, password);
         }
-        // the status may still read "available" for a moment before the reset shows: give it a few polls to start
-        for (int i = 0; i < 3 && "available".equals(rds.cluster(id).map(DBCluster::status).orElse(null)); i++) {
-            pause();
-        }
+        // RDS applies a new master password asynchronously: the cluster reports resetting-master-credentials until
+        // it takes effect, and the old password works until then. So: wait for the reset to show, then for its end.
+        startsShowing(n, "cluster " + id + " to start resetting its master password", () -> rds.cluster(id).map(DBCluster::status).orElse(null));
         waitAvailable(n);
     }
 

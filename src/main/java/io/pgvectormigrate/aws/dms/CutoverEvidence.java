@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
@@ -27,12 +28,12 @@ import java.util.Optional;
 final class CutoverEvidence {
     private final DmsOptions options;
     private final LoadWatch load;
-    private final Poller poller;
+    private final AwsWaits waits;
 
-    CutoverEvidence(DmsOptions options, LoadWatch load, Poller poller) {
+    CutoverEvidence(DmsOptions options, LoadWatch load, AwsWaits waits) {
         this.options = options;
         this.load = load;
-        this.poller = poller;
+        this.waits = waits;
     }
 
     /**
@@ -113,61 +114,51 @@ final class CutoverEvidence {
                                    Progress progress, Map<String, String> figures) {
         String arn = initial.dataMigrationArn();
         StatusLine line = new StatusLine(options.heartbeat());
-        long started = System.nanoTime();
-        long deadline = started + options.timeout().toNanos();
         List<String> preexisting = journal.output(Step.MIGRATE, DmsEngine.OUT_PREEXISTING_SLOTS).map(DmsEngine::csv).orElse(List.of());
         Optional<String> confirmedEarlier = journal.output(Step.CUTOVER, OUT_CONFIRMED);
-        String sync = journal.output(Step.CUTOVER, OUT_SYNC_POINT).orElse(null);
-        boolean syncHere = false;
-        DataMigration dm = initial;
-        while (true) {
-            String text = line.next(dm, Duration.ofNanos(System.nanoTime() - started));
+        // what the looks saw so far, for the next look and the timeout's message
+        String[] sync = {journal.output(Step.CUTOVER, OUT_SYNC_POINT).orElse(null)};
+        boolean[] syncHere = {false};
+        DataMigration[] seen = {null};
+        List<List<SyncPoint.Confirmation>> lastSlots = new ArrayList<>(List.of(List.of()));
+        return waits.poll(options.timeout(), waited -> {
+            DataMigration dm = seen[0] == null ? initial : objects.findDataMigration(arn).orElseThrow(() -> ToolException.runtime(
+                    "DMS data migration " + initial.dataMigrationName() + " disappeared during cutover"));
+            seen[0] = dm;
+            String text = line.next(dm, waited);
             if (text != null) progress.info(text);
             DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
             if (status == DmsStatus.FAILED) throw load.failure(dm);
             if (!status.streaming() && confirmedEarlier.isPresent()) {
-                figures.put(OUT_SYNC_POINT, sync);
+                figures.put(OUT_SYNC_POINT, sync[0]);
                 figures.put(OUT_CONFIRMED, confirmedEarlier.get());
                 progress.info("dms: an earlier cutover attempt confirmed DMS caught up (" + confirmedEarlier.get() + ")");
-                return dm;
+                return Optional.of(dm);
             }
-            if (status.streaming() && !syncHere) {
+            if (status.streaming() && !syncHere[0]) {
                 try (Connection s = DmsEngine.connect(source, "source")) {
-                    sync = SyncPoint.take(s);
+                    sync[0] = SyncPoint.take(s);
                 } catch (SQLException e) {
                     throw ToolException.runtime("cannot take the cutover sync point on the source: " + Database.firstLine(e.getMessage()), e);
                 }
-                syncHere = true;
-                journal.putOutput(Step.CUTOVER, OUT_SYNC_POINT, sync);
-                progress.info("dms: waiting until DMS has replicated everything up to the source's WAL position " + sync);
+                syncHere[0] = true;
+                journal.putOutput(Step.CUTOVER, OUT_SYNC_POINT, sync[0]);
+                progress.info("dms: waiting until DMS has replicated everything up to the source's WAL position " + sync[0]);
             }
-            List<SyncPoint.Confirmation> slots = List.of();
-            if (sync != null) {
-                try (Connection s = DmsEngine.connect(source, "source")) {
-                    slots = SyncPoint.confirmations(s, DmsLeftovers.SLOT_PREFIX, sync).stream()
-                            .filter(p -> !preexisting.contains(p.slot())).toList();
-                    if (slots.isEmpty()) {
-                        // the slot's name is not documented: without one named as observed, every other logical slot of
-                        // the database that is not this tool's must confirm the sync point (stricter, never looser)
-                        slots = SyncPoint.confirmations(s, "", sync).stream()
-                                .filter(p -> !preexisting.contains(p.slot()) && !p.slot().startsWith(SyncPoint.TOOL_SLOT_PREFIX)).toList();
-                    }
-                } catch (SQLException e) {
-                    throw ToolException.runtime("cannot read the replication slots on the source: " + Database.firstLine(e.getMessage()), e);
-                }
-            }
+            List<SyncPoint.Confirmation> slots = sync[0] == null ? List.of() : confirmations(source, sync[0], preexisting);
+            lastSlots.set(0, slots);
             if (!slots.isEmpty() && slots.stream().allMatch(SyncPoint.Confirmation::reached)) {
                 journal.putOutput(Step.CUTOVER, OUT_CONFIRMED, slots.get(0).confirmed());
                 List<String> unrecognized = slots.stream().map(SyncPoint.Confirmation::slot)
                         .filter(n -> !n.startsWith(DmsLeftovers.SLOT_PREFIX)).toList();
                 if (!unrecognized.isEmpty()) figures.put(FIG_UNRECOGNIZED_SLOTS, String.join(",", unrecognized));
-                figures.put(OUT_SYNC_POINT, sync);
+                figures.put(OUT_SYNC_POINT, sync[0]);
                 figures.put(OUT_CONFIRMED, slots.get(0).confirmed());
                 DataMigrationStatistics st = dm.dataMigrationStatistics();
                 if (st != null && st.cdcLatency() != null) figures.put("cdcLatencyReported", String.valueOf(st.cdcLatency()));
                 progress.info("dms: caught up: " + slots.stream().map(p -> p.slot() + " confirmed " + p.confirmed())
-                        .collect(java.util.stream.Collectors.joining(", ")) + " >= " + sync);
-                return dm;
+                        .collect(java.util.stream.Collectors.joining(", ")) + " >= " + sync[0]);
+                return Optional.of(dm);
             }
             if (slots.isEmpty() && status.streaming()) {
                 throw ToolException.runtime("cannot confirm that DMS caught up: no logical replication slot of DMS is on the source "
@@ -177,21 +168,34 @@ final class CutoverEvidence {
             }
             if (status == DmsStatus.STOPPED) {
                 throw ToolException.runtime("DMS data migration " + dm.dataMigrationName() + " stopped" + StatusLine.stopDetails(dm)
-                        + " before cutover confirmed it replicated everything" + (sync == null ? "" : " up to " + sync)
+                        + " before cutover confirmed it replicated everything" + (sync[0] == null ? "" : " up to " + sync[0])
                         + ": changes made on the source since may be missing on the target, and nothing was removed. Resume it with "
                         + "`aws dms start-data-migration --data-migration-identifier " + arn + " --start-type resume-processing`, "
                         + "then run cutover again");
             }
-            if (System.nanoTime() > deadline) {
-                throw ToolException.runtime("CDC of " + dm.dataMigrationName() + " did not " + (sync == null
-                        ? "stream changes (it is '" + dm.dataMigrationStatus() + "')" : "reach the source's position " + sync
-                        + " (DMS's slot confirmed " + (slots.isEmpty() ? "nothing" : slots.stream().map(SyncPoint.Confirmation::confirmed)
-                        .collect(java.util.stream.Collectors.joining(", "))) + ")") + " within " + Poller.human(options.timeout())
-                        + ": is DMS still replicating? Nothing was stopped or removed; re-run cutover to keep waiting");
-            }
-            poller.sleep();
-            dm = objects.findDataMigration(arn).orElseThrow(() -> ToolException.runtime(
-                    "DMS data migration " + initial.dataMigrationName() + " disappeared during cutover"));
+            return Optional.empty();
+        }, () -> ToolException.runtime("CDC of " + seen[0].dataMigrationName() + " did not " + (sync[0] == null
+                ? "stream changes (it is '" + seen[0].dataMigrationStatus() + "')" : "reach the source's position " + sync[0]
+                + " (DMS's slot confirmed " + (lastSlots.get(0).isEmpty() ? "nothing" : lastSlots.get(0).stream()
+                .map(SyncPoint.Confirmation::confirmed).collect(java.util.stream.Collectors.joining(", "))) + ")")
+                + " within " + AwsWaits.human(options.timeout()) + ": is DMS still replicating? Nothing was stopped or removed; "
+                + "re-run cutover to keep waiting"));
+    }
+
+    /**
+     * The positions DMS's slots on the source confirmed. The slot's name is not documented: without one named as
+     * observed, every other logical slot of the database that is not this tool's must confirm the sync point
+     * (stricter, never looser).
+     */
+    private static List<SyncPoint.Confirmation> confirmations(ConnectionSpec source, String sync, List<String> preexisting) {
+        try (Connection s = DmsEngine.connect(source, "source")) {
+            List<SyncPoint.Confirmation> slots = SyncPoint.confirmations(s, DmsLeftovers.SLOT_PREFIX, sync).stream()
+                    .filter(p -> !preexisting.contains(p.slot())).toList();
+            if (!slots.isEmpty()) return slots;
+            return SyncPoint.confirmations(s, "", sync).stream()
+                    .filter(p -> !preexisting.contains(p.slot()) && !p.slot().startsWith(SyncPoint.TOOL_SLOT_PREFIX)).toList();
+        } catch (SQLException e) {
+            throw ToolException.runtime("cannot read the replication slots on the source: " + Database.firstLine(e.getMessage()), e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
@@ -23,6 +24,7 @@ import software.amazon.awssdk.services.databasemigration.model.DataMigrationStat
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -64,7 +66,7 @@ public final class DmsEngine implements CopyEngine {
     private final DatabaseMigrationClient dms;
     private final DmsOptions options;
     private final TargetFinisher finisher;
-    private final Poller poller;
+    private final AwsWaits waits;
     private final DmsPreflight preflight;
     private final LoadWatch load;
     private final CutoverEvidence evidence;
@@ -77,10 +79,11 @@ public final class DmsEngine implements CopyEngine {
         this.dms = dms;
         this.options = options;
         this.finisher = finisher;
-        this.poller = new Poller(options.pollInterval());
+        // DMS's waits print their own status line (StatusLine), never the helper's
+        this.waits = new AwsWaits(options.pollInterval(), options.heartbeat(), Clock.systemUTC(), Progress.SILENT);
         this.preflight = new DmsPreflight(options);
-        this.load = new LoadWatch(dms, options, poller);
-        this.evidence = new CutoverEvidence(options, load, poller);
+        this.load = new LoadWatch(dms, options, waits);
+        this.evidence = new CutoverEvidence(options, load, waits);
     }
 
     @Override
@@ -113,7 +116,7 @@ public final class DmsEngine implements CopyEngine {
      */
     public void headStart(RunContext ctx, ConnectionSpec target) {
         new DmsNames(ctx.runId()).require(); // the options were checked in the run's preflight (before the source secret exists)
-        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), poller);
+        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), waits);
         aws("head start", () -> {
             String subnetGroup = objects.ensureSubnetGroup();
             objects.ensureInstanceProfile(subnetGroup);
@@ -131,7 +134,7 @@ public final class DmsEngine implements CopyEngine {
         Catalog.Selection selection = preflight.onBothSides(endpoints);
         List<TableId> tables = DmsPreflight.ids(selection.leaves());
         String rules = SelectionRules.forTables(tables);
-        DmsObjects objects = new DmsObjects(dms, options, journal, progress, poller);
+        DmsObjects objects = new DmsObjects(dms, options, journal, progress, waits);
         return aws("migrate", () -> {
             String subnetGroup = objects.ensureSubnetGroup();
             String profile = objects.ensureInstanceProfile(subnetGroup);
@@ -192,7 +195,7 @@ public final class DmsEngine implements CopyEngine {
     public CutOver cutover(RunContext ctx, Endpoints endpoints) {
         Journal journal = ctx.journal();
         Progress progress = ctx.progress();
-        DmsObjects objects = new DmsObjects(dms, options, journal, progress, poller);
+        DmsObjects objects = new DmsObjects(dms, options, journal, progress, waits);
         Map<String, String> figures = new LinkedHashMap<>();
         figures.put("engine", "dms");
         Catalog.Selection selection;
@@ -287,7 +290,7 @@ public final class DmsEngine implements CopyEngine {
             }
             for (Resource r : journal.resourcesOfKind(KIND_SLOT)) {
                 if (r.deleted()) continue;
-                if (DmsLeftovers.dropSlot(s, r.id(), poller, 5, min(options.timeout(), Duration.ofMinutes(2)))) dropped.add("replication slot " + r.id());
+                if (DmsLeftovers.dropSlot(s, r.id(), waits, 5, min(options.timeout(), Duration.ofMinutes(2)))) dropped.add("replication slot " + r.id());
                 journal.markDeleted(KIND_SLOT, r.id());
             }
         } catch (SQLException e) {
@@ -312,7 +315,7 @@ public final class DmsEngine implements CopyEngine {
     /** Stops and deletes everything DMS-side the run made (and DMS's leftovers on the source when reachable). */
     @Override
     public void teardown(RunContext ctx, Endpoints endpoints) {
-        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), poller);
+        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), waits);
         List<String> deleted = aws("teardown", () -> objects.deleteAll(options.timeout()));
         if (endpoints != null) dropNewLeftovers(ctx.journal(), endpoints.source(), ctx.progress(), false);
         ctx.progress().info(deleted.isEmpty() ? "dms: nothing left to delete" : "dms: teardown done, " + deleted.size() + " DMS object(s) deleted");

@@ -47,7 +47,7 @@ public final class DmsHandlers {
     /** The handlers of the DMS objects of one run; DMS is only called when the journal lists DMS objects or discover asks. */
     public static List<ResourceHandler> forRun(AwsClients aws, AwsCalls calls, String runId) {
         Supplier<DmsObjects> objects = () -> new DmsObjects(aws.dms(), DmsOptions.builder().region(aws.region()).build(), runId,
-                null, calls.progress(), new Poller(aws.pacing().poll()));
+                null, calls.progress(), calls.waits());
         List<ResourceHandler> out = new ArrayList<>();
         out.add(new Kind(DmsObjects.KIND_DATA_MIGRATION, 1, objects, runId));
         out.add(new Kind(DmsObjects.KIND_PROJECT, 2, objects, runId));

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.pg.Publications;
 import io.pgvectormigrate.pg.ReplicationSlots;
 
@@ -38,7 +39,7 @@ final class DmsLeftovers {
      * Drops a slot; one still in use (a subscriber that did not go away after DMS stopped) is given
      * {@code waitPolls} polls to let go, then its walsender is terminated; after {@code maxWait} it gives up.
      */
-    static boolean dropSlot(Connection c, String name, Poller poller, int waitPolls, java.time.Duration maxWait) throws SQLException {
+    static boolean dropSlot(Connection c, String name, AwsWaits waits, int waitPolls, java.time.Duration maxWait) throws SQLException {
         long deadline = System.nanoTime() + maxWait.toNanos();
         for (int i = 0; ; i++) {
             ReplicationSlots.Slot slot = ReplicationSlots.inThisDatabase(c, SLOT_PREFIX).stream()
@@ -48,10 +49,10 @@ final class DmsLeftovers {
             if (!slot.active() && ReplicationSlots.dropIfUnused(c, name) != ReplicationSlots.Drop.IN_USE) return true;
             if (System.nanoTime() > deadline) {
                 throw new SQLException("replication slot " + name + " is still in use by process " + slot.activePid()
-                        + " after " + Poller.human(maxWait) + ": stop that subscriber, then drop the slot with pg_drop_replication_slot('" + name + "')");
+                        + " after " + AwsWaits.human(maxWait) + ": stop that subscriber, then drop the slot with pg_drop_replication_slot('" + name + "')");
             }
             if (i >= waitPolls && slot.activePid() != null) ReplicationSlots.terminateConsumer(c, slot.activePid());
-            poller.sleep();
+            waits.pause();
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pipeline.Journal;
@@ -56,20 +57,20 @@ final class DmsObjects {
     private final Journal journal;
     private final Progress progress;
     private final DmsNames names;
-    private final Poller poller;
+    private final AwsWaits waits;
 
-    DmsObjects(DatabaseMigrationClient dms, DmsOptions options, Journal journal, Progress progress, Poller poller) {
-        this(dms, options, journal.runId(), journal, progress, poller);
+    DmsObjects(DatabaseMigrationClient dms, DmsOptions options, Journal journal, Progress progress, AwsWaits waits) {
+        this(dms, options, journal.runId(), journal, progress, waits);
     }
 
     /** For cleanup, which may look before a journal exists: {@code journal} may then be null (finds and deletes only). */
-    DmsObjects(DatabaseMigrationClient dms, DmsOptions options, String runId, Journal journal, Progress progress, Poller poller) {
+    DmsObjects(DatabaseMigrationClient dms, DmsOptions options, String runId, Journal journal, Progress progress, AwsWaits waits) {
         this.dms = dms;
         this.options = options;
         this.journal = journal;
         this.progress = progress;
         this.names = new DmsNames(runId);
-        this.poller = poller;
+        this.waits = waits;
     }
 
     DmsNames names() {
@@ -383,7 +384,7 @@ final class DmsObjects {
                     stopAndWait(dm.get(), timeout);
                 }
                 retryWhileInUse("DeleteDataMigration", r, timeout, () -> dms.deleteDataMigration(b -> b.dataMigrationIdentifier(arn)));
-                poller.until("data migration " + r.id() + " to be deleted", timeout, () -> findDataMigration(arn).isEmpty());
+                until("data migration " + r.id() + " to be deleted", timeout, () -> findDataMigration(arn).isEmpty());
             }
             case KIND_PROJECT -> {
                 Optional<MigrationProject> p = findProject(id);
@@ -426,39 +427,35 @@ final class DmsObjects {
      */
     Optional<DataMigration> stopAndWait(DataMigration dm, Duration timeout) {
         String arn = dm.dataMigrationArn();
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int refused = 0;
-        String refusal = null;
-        Optional<DataMigration> now = Optional.of(dm);
-        while (now.isPresent() && DmsStatus.of(now.get().dataMigrationStatus()).active()) {
-            DmsStatus status = DmsStatus.of(now.get().dataMigrationStatus());
-            if (status != DmsStatus.STOPPING) {
+        int[] refused = {0};
+        String[] refusal = {null};
+        DataMigration[] seen = {null};
+        return waits.poll(timeout, waited -> {
+            Optional<DataMigration> now = seen[0] == null ? Optional.of(dm) : findDataMigration(arn);
+            if (now.isEmpty() || !DmsStatus.of(now.get().dataMigrationStatus()).active()) return Optional.of(now);
+            seen[0] = now.get();
+            if (DmsStatus.of(now.get().dataMigrationStatus()) != DmsStatus.STOPPING) {
                 try {
                     DmsErrors.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(arn)));
                 } catch (InvalidResourceStateException e) {
-                    refused++;
-                    refusal = DmsErrors.message(e);
-                    if (refused == 1) {
+                    refused[0]++;
+                    refusal[0] = DmsErrors.message(e);
+                    if (refused[0] == 1) {
                         progress.info("dms: DMS does not take the stop of " + dm.dataMigrationName() + " yet (" + now.get().dataMigrationStatus()
                                 + "): sending it again on each poll");
                     }
                 }
             }
-            if (System.nanoTime() > deadline) {
-                throw ToolException.runtime("data migration " + dm.dataMigrationName() + " is still '" + now.get().dataMigrationStatus()
-                        + "' after " + Poller.human(timeout) + (refused > 0 ? " (DMS refused StopDataMigration " + refused + " time(s): " + refusal + ")" : "")
-                        + ": stop it in the DMS console, then re-run the same command");
-            }
-            poller.sleep();
-            now = findDataMigration(arn);
-        }
-        return now;
+            return Optional.empty();
+        }, () -> ToolException.runtime("data migration " + dm.dataMigrationName() + " is still '" + seen[0].dataMigrationStatus()
+                + "' after " + AwsWaits.human(timeout) + (refused[0] > 0 ? " (DMS refused StopDataMigration " + refused[0] + " time(s): "
+                + refusal[0] + ")" : "") + ": stop it in the DMS console, then re-run the same command"));
     }
 
     /** DMS refuses to delete an object still in use for a while after its user went away: retry until the timeout. */
     private void retryWhileInUse(String operation, Resource r, Duration timeout, Runnable delete) {
         boolean[] done = {false};
-        poller.until(r.kind().substring(4) + " " + r.id() + " to be deletable", timeout, () -> {
+        until(r.kind().substring(4) + " " + r.id() + " to be deletable", timeout, () -> {
             try {
                 DmsErrors.call(operation, () -> {
                     delete.run();
@@ -472,5 +469,12 @@ final class DmsObjects {
             }
             return done[0];
         });
+    }
+
+    /** Looks until {@code condition} holds (DMS has no waiter for these objects). */
+    private void until(String what, Duration timeout, java.util.function.BooleanSupplier condition) {
+        waits.poll(timeout, waited -> condition.getAsBoolean() ? Optional.of(true) : Optional.empty(),
+                () -> ToolException.runtime("gave up waiting for " + what + " after " + AwsWaits.human(timeout)
+                        + ": check it in the DMS console and re-run the same command to continue"));
     }
 }

@@ -1,5 +1,7 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.aws.AwsWaits;
+
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.RunContext;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
@@ -19,7 +21,7 @@ final class DmsPlan {
     private DmsPlan() {}
 
     static void migrate(DatabaseMigrationClient dms, DmsOptions options, RunContext ctx, Endpoints endpoints) {
-        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), new Poller(options.pollInterval()));
+        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), new AwsWaits(options.pollInterval(), options.heartbeat(), java.time.Clock.systemUTC(), ctx.progress()));
         // a resumed run keeps its migration's rules; a new one names the tables the filter selects on the restored cluster
         Optional<DataMigration> earlier = objects.runDataMigration();
         String rules = earlier.map(dm -> dm.dataMigrationSettings() == null ? null : dm.dataMigrationSettings().selectionRules())
@@ -42,7 +44,7 @@ final class DmsPlan {
     }
 
     static void cutover(DatabaseMigrationClient dms, DmsOptions options, RunContext ctx) {
-        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), new Poller(options.pollInterval()));
+        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), new AwsWaits(options.pollInterval(), options.heartbeat(), java.time.Clock.systemUTC(), ctx.progress()));
         objects.runDataMigration().filter(dm -> DmsStatus.of(dm.dataMigrationStatus()).active()).ifPresent(dm ->
                 DmsErrors.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(dm.dataMigrationArn()))));
     }

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.report.Progress;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
@@ -8,7 +9,7 @@ import software.amazon.awssdk.services.databasemigration.model.DataMigrationStat
 import software.amazon.awssdk.services.databasemigration.model.InvalidResourceStateException;
 import software.amazon.awssdk.services.databasemigration.model.StartReplicationMigrationTypeValue;
 
-import java.time.Duration;
+import java.util.Optional;
 
 /**
  * The DMS engine's second job: start the data migration and watch it until the full load is done (or CDC streams),
@@ -17,12 +18,12 @@ import java.time.Duration;
 final class LoadWatch {
     private final DatabaseMigrationClient dms;
     private final DmsOptions options;
-    private final Poller poller;
+    private final AwsWaits waits;
 
-    LoadWatch(DatabaseMigrationClient dms, DmsOptions options, Poller poller) {
+    LoadWatch(DatabaseMigrationClient dms, DmsOptions options, AwsWaits waits) {
         this.dms = dms;
         this.options = options;
-        this.poller = poller;
+        this.waits = waits;
     }
 
     /**
@@ -37,61 +38,60 @@ final class LoadWatch {
         String name = initial.dataMigrationName();
         boolean cdc = options.migrationType().cdc();
         StatusLine line = new StatusLine(options.heartbeat());
-        long started = System.nanoTime();
-        long deadline = started + options.timeout().toNanos();
-        boolean startedHere = false;
+        boolean[] startedHere = {false};
         // a failure or stop seen after this call watched it run (or started it) is reported, never silently restarted
-        boolean watched = false;
-        DataMigration dm = initial;
-        while (true) {
-            DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
-            if (status.active()) watched = true;
-            String text = line.next(dm, Duration.ofNanos(System.nanoTime() - started));
-            if (text != null) progress.info(text);
-            if (!cdc && status == DmsStatus.STOPPED) return fullLoadStopped(dm);
-            if (cdc && status.streaming()) {
-                requireNoErroredTables(dm);
-                return dm;
-            }
-            if (status == DmsStatus.FAILED && (startedHere || watched)) throw failure(dm);
-            if (status == DmsStatus.STOPPED && (startedHere || watched)) {
-                throw ToolException.runtime("DMS data migration " + name + " was stopped before changes were streaming"
-                        + StatusLine.stopDetails(dm) + ": re-run the same command to resume replication (resume-processing; nothing is reloaded)");
-            }
-            if (status.startable() && !startedHere) {
-                StartReplicationMigrationTypeValue type = switch (status) {
-                    case READY -> StartReplicationMigrationTypeValue.START_REPLICATION;
-                    case STOPPED -> StartReplicationMigrationTypeValue.RESUME_PROCESSING;
-                    default -> StartReplicationMigrationTypeValue.RELOAD_TARGET;
-                };
-                if (type == StartReplicationMigrationTypeValue.RELOAD_TARGET) {
-                    progress.info("dms: restarting " + name + " from scratch (reload-target) after an earlier failed attempt"
-                            + (dm.lastFailureMessage() == null ? "" : ": " + dm.lastFailureMessage()));
-                } else if (type == StartReplicationMigrationTypeValue.RESUME_PROCESSING) {
-                    progress.info("dms: resuming replication of " + name + " (resume-processing), stopped earlier" + StatusLine.stopDetails(dm));
-                }
-                try {
-                    DataMigration afterStart = DmsErrors.call("StartDataMigration",
-                            () -> dms.startDataMigration(b -> b.dataMigrationIdentifier(arn).startType(type))).dataMigration();
-                    startedHere = true;
-                    if (afterStart != null && afterStart.dataMigrationStatus() != null) {
-                        // the start response's state, not the failure we just restarted from
-                        dm = afterStart;
-                        continue;
-                    }
-                } catch (InvalidResourceStateException e) {
-                    // its state moved on since we described it; look again
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw ToolException.runtime("DMS data migration " + name + " is still '" + dm.dataMigrationStatus() + "' after "
-                        + Poller.human(options.timeout()) + ": it keeps running on AWS; re-run the same command to keep waiting, "
-                        + "or `pgvector-migrate cleanup --run-id " + objects.names().runId() + "` to stop and delete it");
-            }
-            poller.sleep();
-            dm = objects.findDataMigration(arn).orElseThrow(() -> ToolException.runtime(
+        boolean[] watched = {false};
+        DataMigration[] seen = {null};
+        return waits.poll(options.timeout(), waited -> {
+            // the first look judges the caller's description; every later one describes again
+            DataMigration dm = seen[0] == null ? initial : objects.findDataMigration(arn).orElseThrow(() -> ToolException.runtime(
                     "DMS data migration " + name + " disappeared while running (deleted outside the tool?): re-run the same command to recreate it"));
-        }
+            while (true) {
+                seen[0] = dm;
+                DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
+                if (status.active()) watched[0] = true;
+                String text = line.next(dm, waited);
+                if (text != null) progress.info(text);
+                if (!cdc && status == DmsStatus.STOPPED) return Optional.of(fullLoadStopped(dm));
+                if (cdc && status.streaming()) {
+                    requireNoErroredTables(dm);
+                    return Optional.of(dm);
+                }
+                if (status == DmsStatus.FAILED && (startedHere[0] || watched[0])) throw failure(dm);
+                if (status == DmsStatus.STOPPED && (startedHere[0] || watched[0])) {
+                    throw ToolException.runtime("DMS data migration " + name + " was stopped before changes were streaming"
+                            + StatusLine.stopDetails(dm) + ": re-run the same command to resume replication (resume-processing; nothing is reloaded)");
+                }
+                if (status.startable() && !startedHere[0]) {
+                    StartReplicationMigrationTypeValue type = switch (status) {
+                        case READY -> StartReplicationMigrationTypeValue.START_REPLICATION;
+                        case STOPPED -> StartReplicationMigrationTypeValue.RESUME_PROCESSING;
+                        default -> StartReplicationMigrationTypeValue.RELOAD_TARGET;
+                    };
+                    if (type == StartReplicationMigrationTypeValue.RELOAD_TARGET) {
+                        progress.info("dms: restarting " + name + " from scratch (reload-target) after an earlier failed attempt"
+                                + (dm.lastFailureMessage() == null ? "" : ": " + dm.lastFailureMessage()));
+                    } else if (type == StartReplicationMigrationTypeValue.RESUME_PROCESSING) {
+                        progress.info("dms: resuming replication of " + name + " (resume-processing), stopped earlier" + StatusLine.stopDetails(dm));
+                    }
+                    try {
+                        DataMigration afterStart = DmsErrors.call("StartDataMigration",
+                                () -> dms.startDataMigration(b -> b.dataMigrationIdentifier(arn).startType(type))).dataMigration();
+                        startedHere[0] = true;
+                        if (afterStart != null && afterStart.dataMigrationStatus() != null) {
+                            // the start response's state, not the failure we just restarted from
+                            dm = afterStart;
+                            continue;
+                        }
+                    } catch (InvalidResourceStateException e) {
+                        // its state moved on since we described it; look again
+                    }
+                }
+                return Optional.empty();
+            }
+        }, () -> ToolException.runtime("DMS data migration " + name + " is still '" + seen[0].dataMigrationStatus() + "' after "
+                + AwsWaits.human(options.timeout()) + ": it keeps running on AWS; re-run the same command to keep waiting, "
+                + "or `pgvector-migrate cleanup --run-id " + objects.names().runId() + "` to stop and delete it"));
     }
 
     /** What DMS's statistics say about a stopped full load. */

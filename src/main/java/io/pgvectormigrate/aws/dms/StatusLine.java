@@ -38,7 +38,7 @@ final class StatusLine {
             if (s.cdcLatency() != null) sb.append(", CDC latency ").append(s.cdcLatency());
         }
         sb.append(stopDetails(dm));
-        if (waited != null) sb.append(" (").append(Poller.human(waited)).append(')');
+        if (waited != null) sb.append(" (").append(io.pgvectormigrate.aws.AwsWaits.human(waited)).append(')');
         return sb.toString();
     }
 

@@ -72,11 +72,9 @@ class DmsCutoverTest {
         RunContext ctx = f.ctx("stopped");
         cdc.migrate(ctx, f.endpoints());
         f.fake.stopDataMigration(b -> b.dataMigrationIdentifier("pgvm-stopped-dms")); // someone stops it in the console
-        // and changes a row once the console shows it Stopped: while it is Stopping, DMS may still apply changes
-        for (int i = 0; i < 20 && !"Stopped".equals(f.fake.statusOf("pgvm-stopped-dms")); i++) {
-            f.fake.describeDataMigrations(b -> { });
-        }
-        assertEquals("Stopped", f.fake.statusOf("pgvm-stopped-dms"));
+        // ... and it reached Stopped before the change below (while Stopping, DMS may still replicate it)
+        f.fake.describeDataMigrations(b -> b.maxRecords(100));
+        assertEquals(FakeDms.STOPPED, f.fake.statusOf("pgvm-stopped-dms"));
         Sql.exec(db.source(), "UPDATE items SET source = 's3://after-the-stop' WHERE id = (SELECT min(id) FROM items)");
 
         ToolException e = assertThrows(ToolException.class, () -> cdc.cutover(f.ctx("stopped"), f.endpoints()));

@@ -54,6 +54,26 @@ public final class FakeRds implements RdsClient {
      * its member status {@code pending-reboot}; RebootDBInstance brings the group's values in. False: in-sync at once.
      */
     public boolean newWritersPendingReboot = true;
+    /**
+     * ModifyDBCluster(MasterUserPassword) is applied asynchronously: the cluster may still read "available" for this many
+     * Describe calls, then reports {@code resetting-master-credentials} for {@link #transitionPolls} of them, and only then
+     * takes the new password (the old one works until then).
+     */
+    public int passwordResetShowsAfterPolls = 1;
+
+    /**
+     * The apply type (AWS's ApplyType: static or dynamic) of each cluster parameter the fake knows, as the Aurora
+     * PostgreSQL parameter reference lists them: the ones the tool sets (all static: PostgreSQL reads them at server
+     * start) and two dynamic ones for the tests. Any other name is refused, as RDS refuses a parameter of no family.
+     */
+    public static final Map<String, String> PARAMETER_APPLY_TYPES = Map.of(
+            "rds.logical_replication", "static",
+            "max_replication_slots", "static",
+            "max_wal_senders", "static",
+            "max_logical_replication_workers", "static",
+            "max_worker_processes", "static",
+            "log_min_duration_statement", "dynamic",
+            "work_mem", "dynamic");
 
     public FakeRds(String region, Faults faults) {
         this.region = region;
@@ -72,6 +92,8 @@ public final class FakeRds implements RdsClient {
         public Map<String, String> tags = new LinkedHashMap<>();
         public LocalPostgres local;
         public String secretArn;
+        /** A new master password RDS accepted but has not applied yet. */
+        public String pendingPassword;
     }
 
     public static final class Instance {
@@ -232,7 +254,21 @@ public final class FakeRds implements RdsClient {
                 if (!stuckClusters.contains(c.id)) c.status = "available";
                 else c.ticks = 1;
             }
-            case "resetting-master-credentials", "modifying" -> c.status = "available";
+            case "available" -> {
+                if (c.pendingPassword != null) {
+                    c.status = "resetting-master-credentials";
+                    c.ticks = transitionPolls;
+                }
+            }
+            case "resetting-master-credentials" -> {
+                // only now does the new password take effect
+                String before = c.masterPassword;
+                c.masterPassword = c.pendingPassword;
+                if (c.local != null) setPassword(c.local, before, c.pendingPassword);
+                c.pendingPassword = null;
+                c.status = "available";
+            }
+            case "modifying" -> c.status = "available";
             case "deleting" -> {
                 clusters.remove(c.id);
                 if (c.local != null) {
@@ -457,6 +493,14 @@ public final class FakeRds implements RdsClient {
         boolean changed = false;
         for (Parameter p : r.parameters()) {
             if (p.applyMethod() == null) throw fault(RdsException.builder(), "InvalidParameterCombination", "ApplyMethod is required", 400);
+            String applyType = PARAMETER_APPLY_TYPES.get(p.parameterName());
+            if (applyType == null) {
+                throw fault(RdsException.builder(), "InvalidParameterValue", "Could not find parameter with name: " + p.parameterName(), 400);
+            }
+            if (p.applyMethod() == ApplyMethod.IMMEDIATE && applyType.equals("static")) {
+                throw fault(RdsException.builder(), "InvalidParameterCombination",
+                        "cannot use immediate apply method for static parameter " + p.parameterName(), 400);
+            }
             changed |= !p.parameterValue().equals(g.parameters.get(p.parameterName()));
             g.parameters.put(p.parameterName(), p.parameterValue());
             g.applyMethods.put(p.parameterName(), p.applyMethodAsString());
@@ -684,11 +728,8 @@ public final class FakeRds implements RdsClient {
             if (pw.length() < 8 || pw.length() > 41 || pw.contains("/") || pw.contains("\"") || pw.contains("@")) {
                 throw fault(RdsException.builder(), "InvalidParameterValue", "The parameter MasterUserPassword is not a valid password.", 400);
             }
-            String before = c.masterPassword;
-            c.masterPassword = pw;
-            if (c.local != null) setPassword(c.local, before, pw);
-            c.status = "resetting-master-credentials";
-            c.ticks = 1;
+            c.pendingPassword = pw;
+            c.ticks = passwordResetShowsAfterPolls + 1;
         }
         faults.changed("ModifyDBCluster");
         return ModifyDbClusterResponse.builder().dbCluster(view(c)).build();
@@ -708,6 +749,12 @@ public final class FakeRds implements RdsClient {
             throw invalidClusterState("Cluster cannot be deleted, it still contains DB instances in non-deleting state.");
         }
         boolean skip = Boolean.TRUE.equals(r.skipFinalSnapshot());
+        if (skip && r.finalDBSnapshotIdentifier() != null) {
+            // the model: "If you specify this parameter and also skip the creation of a final DB cluster snapshot ...,
+            // the request results in an error."
+            throw fault(RdsException.builder(), "InvalidParameterCombination",
+                    "FinalDBSnapshotIdentifier can not be specified when deleting a cluster with SkipFinalSnapshot enabled.", 400);
+        }
         if (!skip) {
             if (r.finalDBSnapshotIdentifier() == null) {
                 throw fault(RdsException.builder(), "InvalidParameterCombination",

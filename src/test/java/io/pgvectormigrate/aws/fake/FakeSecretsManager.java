@@ -122,6 +122,11 @@ public final class FakeSecretsManager implements SecretsManagerClient {
         enter("PutSecretValue");
         Secret s = find(r.secretId());
         if (s == null) throw notFound(r.secretId());
+        if (s.deletedDate != null) {
+            // InvalidRequestException's documented causes: "The secret is scheduled for deletion."
+            throw fault(InvalidRequestException.builder(), "InvalidRequestException",
+                    "You can't perform this operation on the secret because it was marked for deletion.", 400);
+        }
         s.value = r.secretString();
         faults.changed("PutSecretValue");
         return PutSecretValueResponse.builder().arn(s.arn).name(s.name).build();

@@ -1,0 +1,181 @@
+package io.pgvectormigrate.aws;
+
+import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.report.Progress;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.waiters.Waiter;
+import software.amazon.awssdk.core.waiters.WaiterAcceptor;
+import software.amazon.awssdk.core.waiters.WaiterOverrideConfiguration;
+import software.amazon.awssdk.core.waiters.WaiterResponse;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * Every wait of the tool on AWS. The loop is the SDK's generic {@link Waiter} (a fixed delay of {@code poll} between
+ * looks, given up when the next look would pass the timeout); what this class adds is the progress line the SDK's
+ * service waiters cannot print, and one-line failures that say what to do.
+ *
+ * <ul>
+ *   <li>{@link #until}: a status, a line on the progress stream when it changes and at least every {@code heartbeat}
+ *       (an Aurora restore takes many minutes and must never look hung);</li>
+ *   <li>{@link #poll}: a poll whose caller prints its own progress and may act on each look (DMS's status line,
+ *       a stop DMS refuses while Starting sent again);</li>
+ *   <li>{@link #sdk}: the SDK's service waiters (RdsWaiter ...), for waits that need no progress line, with this
+ *       pacing and timeout.</li>
+ * </ul>
+ */
+public final class AwsWaits {
+    private final Duration poll;
+    private final Duration heartbeat;
+    private final Progress progress;
+    private final java.time.Clock clock;
+
+    public AwsWaits(Pacing pacing, Progress progress) {
+        this(pacing.poll(), pacing.heartbeat(), pacing.clock(), progress);
+    }
+
+    public AwsWaits(Duration poll, Duration heartbeat, java.time.Clock clock, Progress progress) {
+        this.poll = poll;
+        this.heartbeat = heartbeat;
+        this.clock = clock;
+        this.progress = progress;
+    }
+
+    public Progress progress() {
+        return progress;
+    }
+
+    /** One look of {@link #poll}: a value ends the wait; empty looks again; an exception ends it as it is. */
+    @FunctionalInterface
+    public interface Look<T> {
+        Optional<T> next(Duration waited);
+    }
+
+    /**
+     * Looks until {@code look} returns a value. Its exceptions end the wait unchanged; at the timeout {@code timedOut}
+     * is thrown instead.
+     */
+    public <T> T poll(Duration timeout, Look<T> look, Supplier<? extends RuntimeException> timedOut) {
+        Instant start = clock.instant();
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        Waiter<Outcome<T>> waiter = Waiter.builder((Class<Outcome<T>>) (Class) Outcome.class)
+                .addAcceptor(WaiterAcceptor.successOnResponseAcceptor(Outcome::finished))
+                .addAcceptor(WaiterAcceptor.retryOnResponseAcceptor(o -> true))
+                .overrideConfiguration(configuration(timeout))
+                .build();
+        Outcome<T> outcome;
+        try {
+            outcome = waiter.run(() -> {
+                try {
+                    return new Outcome<>(look.next(Duration.between(start, clock.instant())), null);
+                } catch (RuntimeException e) {
+                    return new Outcome<>(Optional.empty(), e); // carried out of the SDK's loop, thrown below as it was
+                }
+            }).matched().response().orElseThrow();
+        } catch (SdkClientException e) {
+            if (Thread.currentThread().isInterrupted()) throw ToolException.runtime("interrupted while waiting for AWS", e);
+            throw timedOut.get(); // the SDK waiter gave up at the timeout
+        }
+        if (outcome.failure() != null) throw outcome.failure();
+        return outcome.value().orElseThrow();
+    }
+
+    private record Outcome<T>(Optional<T> value, RuntimeException failure) {
+        boolean finished() {
+            return failure != null || value.isPresent();
+        }
+    }
+
+    /**
+     * Waits until {@code status} returns a value accepted by {@code done}. A null status means "does not exist".
+     *
+     * @param what     what we wait for, e.g. "cluster pgvm-x-source to be available"
+     * @param failed   states from which the wanted state cannot come: fail at once instead of waiting out the timeout
+     * @param hint     what the operator can do when the wait times out or fails
+     * @return the final status (null when waiting for absence)
+     */
+    public String until(String what, Supplier<String> status, Predicate<String> done, Predicate<String> failed,
+                        Duration timeout, String hint) {
+        String[] last = {"\u0000"};
+        Duration[] lastLine = {Duration.ZERO};
+        return poll(timeout, waited -> {
+            String s = status.get();
+            if (done.test(s)) {
+                progress.info("  " + what + ": " + label(s) + " after " + human(waited));
+                return Optional.of(new Status(s));
+            }
+            if (s != null && failed.test(s)) {
+                throw ToolException.runtime("gave up waiting for " + what + ": it is '" + s + "'; " + hint);
+            }
+            if (!Objects.equals(s, last[0]) || waited.minus(lastLine[0]).compareTo(heartbeat) >= 0) {
+                progress.info("  waiting for " + what + ": " + label(s) + " (" + human(waited) + " of " + human(timeout) + ")");
+                last[0] = s;
+                lastLine[0] = waited;
+            }
+            return Optional.empty();
+        }, () -> ToolException.runtime("timed out after " + human(timeout) + " waiting for " + what
+                + " (still '" + label(last[0]) + "'); " + hint)).value();
+    }
+
+    /** A status that may be null (gone), as a value of {@link #poll}. */
+    private record Status(String value) {}
+
+    /**
+     * Runs one of the SDK's service waiters with this pacing and timeout (for waits that need no progress line);
+     * a waiter that gives up (timeout, or a state it names as failure) becomes one line saying what to do.
+     */
+    public <T> T sdk(String what, java.util.function.Function<WaiterOverrideConfiguration, WaiterResponse<T>> waiter,
+                     Duration timeout, String hint) {
+        try {
+            WaiterResponse<T> r = waiter.apply(configuration(timeout));
+            if (r.matched().exception().isPresent()) {
+                // a "success on error" acceptor (e.g. DBClusterNotFoundFault for Deleted): the wait is over
+                return null;
+            }
+            return r.matched().response().orElse(null);
+        } catch (SdkClientException e) {
+            if (Thread.currentThread().isInterrupted()) throw ToolException.runtime("interrupted while waiting for AWS", e);
+            throw ToolException.runtime("gave up waiting for " + what + " after at most " + human(timeout) + " ("
+                    + e.getMessage() + "); " + hint, e);
+        }
+    }
+
+    /** The SDK waiter configuration: look every {@code poll}, give up at the timeout, never on a count of looks. */
+    public WaiterOverrideConfiguration configuration(Duration timeout) {
+        return WaiterOverrideConfiguration.builder()
+                .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(poll.isZero() ? Duration.ofMillis(1) : poll))
+                .waitTimeout(timeout)
+                .maxAttempts(Integer.MAX_VALUE)
+                .build();
+    }
+
+    /** One poll interval, for a wait outside AWS that keeps its own loop (a replication slot letting go). */
+    public void pause() {
+        try {
+            Thread.sleep(Math.max(1, poll.toMillis()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ToolException.runtime("interrupted while waiting", e);
+        }
+    }
+
+    private static String label(String s) {
+        return s == null ? "gone" : s;
+    }
+
+    /** "45 s", "3 min 20 s", "2.5 h": how long a wait took or may take. */
+    public static String human(Duration d) {
+        long s = d.toSeconds();
+        if (s < 1 && !d.isZero()) return d.toMillis() + " ms";
+        if (s < 60) return s + " s";
+        if (s < 7200) return (s / 60) + " min" + (s % 60 == 0 ? "" : " " + (s % 60) + " s");
+        return String.format(Locale.ROOT, "%.1f h", s / 3600.0);
+    }
+}
