@@ -2,8 +2,6 @@ package io.pgvectormigrate.aws;
 
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.report.Progress;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.core.exception.SdkException;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -12,11 +10,8 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * Every AWS call and wait of the tool goes through here.
- *
- * <p>Calls: the SDK clients already retry in standard mode; a throttling or 5xx fault that outlasts those
- * attempts is retried again here with the SDK's backoff strategies, because a restore that takes 30 minutes
- * must not die on one throttled Describe. Other faults pass through unchanged so callers can match them.
+ * The tool's waits. Calls go to the clients directly: their one retry strategy ({@link SdkAwsClients#retryStrategy()})
+ * is the only retry layer, and a fault that outlasts it reaches the caller unchanged (then {@link AwsErrors}).
  *
  * <p>Waits: poll a status until it is one we want, a failure state, or the deadline; each poll is one line
  * on the progress stream when the status changes, and a heartbeat line at least every {@link Pacing#heartbeat()}.
@@ -38,36 +33,6 @@ public final class AwsCalls {
         return progress;
     }
 
-    public <T> T call(String operation, Supplier<T> fn) {
-        int retry = 0;
-        while (true) {
-            try {
-                return fn.get();
-            } catch (SdkException e) {
-                if (!isTransient(e) || retry >= pacing.maxRetries()) throw e;
-                retry++;
-                Duration delay = pacing.backoff().computeDelay(retry);
-                progress.info("  " + operation + ": " + AwsErrors.code(e) + ", retry " + retry + "/" + pacing.maxRetries()
-                        + " in " + Progress.seconds(delay));
-                sleep(delay);
-            }
-        }
-    }
-
-    public void run(String operation, Runnable fn) {
-        call(operation, () -> {
-            fn.run();
-            return null;
-        });
-    }
-
-    static boolean isTransient(SdkException e) {
-        if (e instanceof AwsServiceException a) {
-            return a.isThrottlingException() || a.statusCode() >= 500;
-        }
-        return false;
-    }
-
     /**
      * Waits until {@code status} returns a value accepted by {@code done}. A null status means "does not exist".
      *
@@ -83,7 +48,7 @@ public final class AwsCalls {
         String last = "\u0000";
         Instant lastLine = start;
         while (true) {
-            String s = call("wait for " + what, status);
+            String s = status.get();
             Instant now = pacing.clock().instant();
             if (done.test(s)) {
                 progress.info("  " + what + ": " + label(s) + " after " + minutes(Duration.between(start, now)));

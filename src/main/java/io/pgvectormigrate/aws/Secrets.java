@@ -13,11 +13,9 @@ import java.util.Optional;
 
 /** Tool-owned secrets: create (recorded in the journal first), adopt on resume, read, delete. */
 public final class Secrets {
-    private final AwsCalls calls;
     private final SecretsManagerClient sm;
 
-    public Secrets(AwsCalls calls, SecretsManagerClient sm) {
-        this.calls = calls;
+    public Secrets(SecretsManagerClient sm) {
         this.sm = sm;
     }
 
@@ -26,7 +24,7 @@ public final class Secrets {
 
     public Optional<DescribeSecretResponse> describe(String id) {
         try {
-            return Optional.of(calls.call("DescribeSecret", () -> sm.describeSecret(b -> b.secretId(id))));
+            return Optional.of(sm.describeSecret(b -> b.secretId(id)));
         } catch (ResourceNotFoundException e) {
             return Optional.empty();
         }
@@ -36,7 +34,7 @@ public final class Secrets {
     public DbSecret read(String id) {
         String json;
         try {
-            json = calls.call("GetSecretValue", () -> sm.getSecretValue(b -> b.secretId(id))).secretString();
+            json = sm.getSecretValue(b -> b.secretId(id)).secretString();
         } catch (ResourceNotFoundException e) {
             throw ToolException.usage("secret " + id + " not found: check the secret id or ARN and --region");
         }
@@ -56,8 +54,8 @@ public final class Secrets {
         attrs.put(Kinds.ATTR_PURPOSE, purpose);
         journal.recordResource(Kinds.SECRET, name, attrs);
         try {
-            String arn = calls.call("CreateSecret", () -> sm.createSecret(b -> b.name(name).description(description)
-                    .secretString(value.toJson()).tags(Tags.secrets(Tags.of(runId, role))))).arn();
+            String arn = sm.createSecret(b -> b.name(name).description(description)
+                    .secretString(value.toJson()).tags(Tags.secrets(Tags.of(runId, role)))).arn();
             journal.recordResource(Kinds.SECRET, name, Map.of(Kinds.ATTR_ARN, arn));
             return new Ensured(arn, true);
         } catch (ResourceExistsException e) {
@@ -77,6 +75,6 @@ public final class Secrets {
     }
 
     public void put(String arn, DbSecret value) {
-        calls.run("PutSecretValue", () -> sm.putSecretValue(b -> b.secretId(arn).secretString(value.toJson())));
+        sm.putSecretValue(b -> b.secretId(arn).secretString(value.toJson()));
     }
 }
