@@ -176,7 +176,7 @@ public final class AwsProvider implements SourceProvider {
                         Double.parseDouble(p.get(P_MAX_ACU)), aws.region()), n.parameterGroup());
             } catch (ToolException e) {
                 if (e.exitCode() == ExitCode.USAGE && groupCreatedNow && rds.cluster(n.cluster()).isEmpty()) {
-                    rollBackParameterGroup(calls, rds, j, n, ctx);
+                    rollBackParameterGroup(rds, j, n, ctx);
                 }
                 throw e;
             }
@@ -199,7 +199,7 @@ public final class AwsProvider implements SourceProvider {
         });
     }
 
-    private static void rollBackParameterGroup(AwsCalls calls, RdsOps rds, Journal j, RunNames n, RunContext ctx) {
+    private static void rollBackParameterGroup(RdsOps rds, Journal j, RunNames n, RunContext ctx) {
         try {
             rds.client().deleteDBClusterParameterGroup(b -> b
                     .dbClusterParameterGroupName(n.parameterGroup()));
