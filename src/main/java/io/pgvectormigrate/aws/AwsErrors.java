@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws;
 
+import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -9,13 +10,36 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * Turns SDK faults nobody handled into one-line messages with the exit code the house rules give them:
- * denied permissions and rejected credentials are the operator's to fix (exit 2); the rest is a runtime
- * failure (exit 1). AWS error messages carry identifiers, never secret values.
+ * The one translation of AWS faults nobody handled (RDS, Secrets Manager, CloudFormation, IAM and DMS alike) into the
+ * tool's failure classes, each with its exit code and what to do (docs/architecture.md, "AWS failures"). Faults a
+ * caller handles (not found, invalid state, already exists) never get here. AWS error messages carry identifiers,
+ * never secret values.
  */
 public final class AwsErrors {
-    private static final Set<String> DENIED = Set.of("AccessDenied", "AccessDeniedException", "UnauthorizedOperation",
-            "AuthorizationError", "NotAuthorized", "UnauthorizedException");
+    /** The failure classes; a test drives each through each command that calls AWS. */
+    public enum Kind {
+        /** The credentials lack a permission: the operator grants it (exit 2). */
+        DENIED(ExitCode.USAGE),
+        /** The credentials were refused (expired, unknown key, bad signature): the operator renews them (exit 2). */
+        CREDENTIALS(ExitCode.USAGE),
+        /** Still throttled once the SDK's retry strategy gave up: wait and re-run (exit 1). */
+        THROTTLED(ExitCode.RUNTIME_FAILURE),
+        /** An account quota is reached: free some or ask AWS for more, then re-run (exit 1). */
+        QUOTA(ExitCode.RUNTIME_FAILURE),
+        /** No answer from AWS (network, DNS, endpoint, timeouts): re-run when it is reachable (exit 1). */
+        UNREACHABLE(ExitCode.RUNTIME_FAILURE),
+        /** Anything else AWS or the SDK reports: exit 1 with AWS's own message. */
+        FAILED(ExitCode.RUNTIME_FAILURE);
+
+        public final int exitCode;
+
+        Kind(int exitCode) {
+            this.exitCode = exitCode;
+        }
+    }
+
+    private static final Set<String> DENIED = Set.of("AccessDenied", "AccessDeniedException", "AccessDeniedFault",
+            "UnauthorizedOperation", "AuthorizationError", "NotAuthorized", "UnauthorizedException");
     private static final Set<String> BAD_CREDENTIALS = Set.of("ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId",
             "UnrecognizedClientException", "SignatureDoesNotMatch", "InvalidSignatureException", "IncompleteSignature",
             "MissingAuthenticationToken", "InvalidAccessKeyId", "RequestExpired");
@@ -38,26 +62,61 @@ public final class AwsErrors {
         });
     }
 
+    /**
+     * One call whose IAM action is known ({@code dms:ListDataProviders}): the faults of {@code handled} reach the caller
+     * as they are, any other is translated, a denial naming the action.
+     */
+    @SafeVarargs
+    public static <T> T call(String action, Supplier<T> call, Class<? extends SdkException>... handled) {
+        try {
+            return call.get();
+        } catch (SdkException e) {
+            for (Class<? extends SdkException> c : handled) {
+                if (c.isInstance(e)) throw e;
+            }
+            throw translate(e, action);
+        }
+    }
+
     public static ToolException translate(SdkException e) {
+        return translate(e, null);
+    }
+
+    /** @param action the IAM action of the call that failed, when the caller knows it (else null) */
+    public static ToolException translate(SdkException e, String action) {
+        Kind kind = kind(e);
+        if (!(e instanceof AwsServiceException a)) {
+            return kind == Kind.UNREACHABLE
+                    ? new ToolException(kind.exitCode, "cannot reach AWS" + (action == null ? "" : " for " + action) + ": "
+                            + oneLine(e.getMessage()) + " (check the network, --region and --endpoint-url, then re-run)", e)
+                    : new ToolException(kind.exitCode, "AWS SDK error: " + oneLine(e.getMessage()), e);
+        }
+        String service = a.awsErrorDetails() == null || a.awsErrorDetails().serviceName() == null ? "AWS" : a.awsErrorDetails().serviceName();
+        String call = action == null ? "" : " " + action;
+        String msg = codeAndMessage(a);
+        return new ToolException(kind.exitCode, switch (kind) {
+            case DENIED -> "AWS " + service + " denied " + (action == null ? "the call" : action) + " (" + msg + "): grant it to the "
+                    + "credentials in use (`pgvector-migrate iam-policy` prints the policy the tool needs; docs/iam.md)";
+            case CREDENTIALS -> "AWS rejected the credentials (" + msg + "): refresh them (aws sso login, new keys) or pass another --profile";
+            case THROTTLED -> "AWS " + service + " kept throttling" + call + " (" + msg + ") through the SDK's "
+                    + SdkAwsClients.SDK_MAX_ATTEMPTS + " attempts: wait a minute and re-run the same command";
+            case QUOTA -> "AWS " + service + " quota reached" + call + " (" + msg + "): delete unused resources or ask AWS for a "
+                    + "higher quota, then re-run the same command";
+            default -> "AWS " + service + call + " failed (" + msg + ")";
+        }, e);
+    }
+
+    /** The failure class of an SDK fault. */
+    public static Kind kind(SdkException e) {
         if (e instanceof AwsServiceException a) {
             String code = code(a);
-            String service = a.awsErrorDetails() == null ? "AWS" : a.awsErrorDetails().serviceName();
-            String msg = message(a);
-            if (DENIED.contains(code) || a.statusCode() == 403 && !BAD_CREDENTIALS.contains(code)) {
-                return ToolException.usage("AWS " + service + " denied the call (" + code + "): " + msg
-                        + ": grant the permission to the credentials in use (docs/aws.md lists what the tool needs)", e);
-            }
-            if (BAD_CREDENTIALS.contains(code)) {
-                return ToolException.usage("AWS rejected the credentials (" + code + "): " + msg
-                        + ": refresh them (aws sso login, new keys) or pass another --profile", e);
-            }
-            return ToolException.runtime("AWS " + service + " failed (" + code + "): " + msg, e);
+            if (BAD_CREDENTIALS.contains(code)) return Kind.CREDENTIALS;
+            if (DENIED.contains(code) || a.statusCode() == 403) return Kind.DENIED;
+            if (a.isThrottlingException()) return Kind.THROTTLED;
+            if (code.contains("QuotaExceeded") || code.startsWith("LimitExceeded")) return Kind.QUOTA;
+            return Kind.FAILED;
         }
-        if (e instanceof SdkClientException) {
-            return ToolException.runtime("cannot reach AWS: " + oneLine(e.getMessage())
-                    + " (check the network, --region and --endpoint-url)", e);
-        }
-        return ToolException.runtime("AWS SDK error: " + oneLine(e.getMessage()), e);
+        return e instanceof SdkClientException ? Kind.UNREACHABLE : Kind.FAILED;
     }
 
     /** The AWS error code, or the class name when there is none. */
@@ -66,6 +125,11 @@ public final class AwsErrors {
             return a.awsErrorDetails().errorCode();
         }
         return e.getClass().getSimpleName();
+    }
+
+    /** "Code: message", for lines that quote AWS's refusal. */
+    public static String codeAndMessage(AwsServiceException a) {
+        return code(a) + ": " + message(a);
     }
 
     /** The AWS message without the SDK's request-id suffix. */

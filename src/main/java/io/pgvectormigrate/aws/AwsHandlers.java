@@ -31,8 +31,8 @@ public final class AwsHandlers {
     private AwsHandlers() {}
 
     public static List<ResourceHandler> standard(AwsClients aws, AwsCalls calls) {
-        RdsOps rds = new RdsOps(calls, aws.rds());
-        Secrets secrets = new Secrets(calls, aws.secretsManager());
+        RdsOps rds = new RdsOps(aws.rds());
+        Secrets secrets = new Secrets(aws.secretsManager());
         return List.of(new InstanceHandler(calls, rds), new ClusterHandler(calls, rds), new ParameterGroupHandler(calls, rds),
                 new SecretHandler(calls, aws, secrets), new SnapshotHandler(rds));
     }
@@ -100,8 +100,8 @@ public final class AwsHandlers {
                 }
                 if (status != null && !"deleting".equals(status)) {
                     try {
-                        calls.run("DeleteDBInstance", () -> rds.client().deleteDBInstance(b -> b.dbInstanceIdentifier(id)
-                                .skipFinalSnapshot(true)));
+                        rds.client().deleteDBInstance(b -> b.dbInstanceIdentifier(id)
+                                .skipFinalSnapshot(true));
                     } catch (DbInstanceNotFoundException e) {
                         return;
                     } catch (InvalidDbInstanceStateException e) {
@@ -170,11 +170,11 @@ public final class AwsHandlers {
                     ctx.journal().recordResource(Kinds.RDS_SNAPSHOT, snap, a);
                 }
                 try {
-                    calls.run("DeleteDBCluster", () -> rds.client().deleteDBCluster(b -> {
+                    rds.client().deleteDBCluster(b -> {
                         b.dbClusterIdentifier(id);
                         if (ctx.finalSnapshot()) b.skipFinalSnapshot(false).finalDBSnapshotIdentifier(snap);
                         else b.skipFinalSnapshot(true);
-                    }));
+                    });
                     return;
                 } catch (DbClusterNotFoundException e) {
                     if (ctx.finalSnapshot()) ctx.journal().markDeleted(Kinds.RDS_SNAPSHOT, snap);
@@ -234,8 +234,8 @@ public final class AwsHandlers {
             String name = live.id();
             for (int attempt = 1; ; attempt++) {
                 try {
-                    calls.run("DeleteDBClusterParameterGroup", () -> rds.client().deleteDBClusterParameterGroup(b -> b
-                            .dbClusterParameterGroupName(name)));
+                    rds.client().deleteDBClusterParameterGroup(b -> b
+                            .dbClusterParameterGroupName(name));
                     return;
                 } catch (DbParameterGroupNotFoundException e) {
                     return;
@@ -299,7 +299,7 @@ public final class AwsHandlers {
         public void delete(Live live, DeleteContext ctx) {
             String ref = live.attributes().getOrDefault(Kinds.ATTR_ARN, live.id());
             try {
-                calls.run("DeleteSecret", () -> aws.secretsManager().deleteSecret(b -> b.secretId(ref).forceDeleteWithoutRecovery(true)));
+                aws.secretsManager().deleteSecret(b -> b.secretId(ref).forceDeleteWithoutRecovery(true));
             } catch (ResourceNotFoundException e) {
                 return;
             }

@@ -81,7 +81,7 @@ public final class AwsProvider implements SourceProvider {
     public void preflight(RunContext ctx) {
         AwsErrors.guard(() -> {
             AwsCalls calls = calls(ctx);
-            RdsOps rds = new RdsOps(calls, aws.rds());
+            RdsOps rds = new RdsOps(aws.rds());
             Journal j = ctx.journal();
             RunNames n = new RunNames(ctx.runId());
             checkRegion(j, aws.region());
@@ -103,10 +103,10 @@ public final class AwsProvider implements SourceProvider {
             TargetInfo target;
             if (options.targetClusterId() != null) {
                 ctx.progress().info("checking target cluster " + options.targetClusterId());
-                target = TargetInfo.fromCluster(calls, rds, options.targetClusterId());
+                target = TargetInfo.fromCluster(rds, options.targetClusterId());
             } else {
                 ctx.progress().info("reading the outputs of stack " + options.stackName());
-                target = TargetInfo.fromStack(calls, aws, rds, options.stackName());
+                target = TargetInfo.fromStack(aws, rds, options.stackName());
             }
             String subnetGroup = options.dbSubnetGroup() != null ? options.dbSubnetGroup() : target.subnetGroup();
             if (subnetGroup == null) {
@@ -158,14 +158,14 @@ public final class AwsProvider implements SourceProvider {
             Journal j = ctx.journal();
             if (j.parameter(P_SNAPSHOT).isEmpty() || j.parameter(P_SUBNET_GROUP).isEmpty()) preflight(ctx);
             AwsCalls calls = calls(ctx);
-            RdsOps rds = new RdsOps(calls, aws.rds());
+            RdsOps rds = new RdsOps(aws.rds());
             RunNames n = new RunNames(ctx.runId());
             SourceSnapshot snap = snapshotFromJournal(j);
             Map<String, String> p = j.parameters();
             TemporaryCluster tc = new TemporaryCluster(calls, rds, options.waitTimeout());
 
             ctx.progress().info("parameter group " + n.parameterGroup() + " (" + snap.family() + ", rds.logical_replication=1)");
-            boolean groupCreatedNow = new ParameterGroupStep(calls, rds).ensure(j, aws.region(), n.parameterGroup(), snap.family());
+            boolean groupCreatedNow = new ParameterGroupStep(rds).ensure(j, aws.region(), n.parameterGroup(), snap.family());
 
             ctx.progress().info("restoring " + snap.id() + " to cluster " + n.cluster() + " (Serverless v2 "
                     + p.get(P_MIN_ACU) + "-" + p.get(P_MAX_ACU) + " ACU); this usually takes 5-20 minutes");
@@ -176,7 +176,7 @@ public final class AwsProvider implements SourceProvider {
                         Double.parseDouble(p.get(P_MAX_ACU)), aws.region()), n.parameterGroup());
             } catch (ToolException e) {
                 if (e.exitCode() == ExitCode.USAGE && groupCreatedNow && rds.cluster(n.cluster()).isEmpty()) {
-                    rollBackParameterGroup(calls, rds, j, n, ctx);
+                    rollBackParameterGroup(rds, j, n, ctx);
                 }
                 throw e;
             }
@@ -199,10 +199,10 @@ public final class AwsProvider implements SourceProvider {
         });
     }
 
-    private static void rollBackParameterGroup(AwsCalls calls, RdsOps rds, Journal j, RunNames n, RunContext ctx) {
+    private static void rollBackParameterGroup(RdsOps rds, Journal j, RunNames n, RunContext ctx) {
         try {
-            calls.run("DeleteDBClusterParameterGroup", () -> rds.client().deleteDBClusterParameterGroup(b -> b
-                    .dbClusterParameterGroupName(n.parameterGroup())));
+            rds.client().deleteDBClusterParameterGroup(b -> b
+                    .dbClusterParameterGroupName(n.parameterGroup()));
             j.markDeleted(Kinds.RDS_PARAMETER_GROUP, n.parameterGroup());
             ctx.progress().info("rolled back: deleted parameter group " + n.parameterGroup());
         } catch (SdkException e) {
@@ -216,8 +216,8 @@ public final class AwsProvider implements SourceProvider {
         return AwsErrors.guard(() -> {
             Journal j = ctx.journal();
             AwsCalls calls = calls(ctx);
-            RdsOps rds = new RdsOps(calls, aws.rds());
-            Secrets secrets = new Secrets(calls, aws.secretsManager());
+            RdsOps rds = new RdsOps(aws.rds());
+            Secrets secrets = new Secrets(aws.secretsManager());
             RunNames n = new RunNames(ctx.runId());
             String endpoint = j.output(Step.RESTORE, "endpoint").orElseThrow(() -> ToolException.usage(
                     "run " + n.runId() + " has no restored cluster yet: run 'pgvector-migrate restore --run-id " + n.runId() + " ...' first"));

@@ -37,8 +37,8 @@ public final class Capture {
     public Result run(RunContext ctx, Options o) {
         return AwsErrors.guard(() -> {
             AwsCalls calls = new AwsCalls(aws.pacing(), ctx.progress());
-            RdsOps rds = new RdsOps(calls, aws.rds());
-            Secrets secrets = new Secrets(calls, aws.secretsManager());
+            RdsOps rds = new RdsOps(aws.rds());
+            Secrets secrets = new Secrets(aws.secretsManager());
             Journal j = ctx.journal();
             RunNames n = new RunNames(ctx.runId());
             AwsProvider.checkRegion(j, aws.region());
@@ -51,7 +51,7 @@ public final class Capture {
             }
             String from = o.secretId();
             if (from == null && o.stackName() != null) {
-                from = stackSecret(calls, o.stackName());
+                from = stackSecret(o.stackName());
             }
             if (from == null && cluster.masterUserSecret() != null) from = cluster.masterUserSecret().secretArn();
             if (from == null) {
@@ -88,15 +88,8 @@ public final class Capture {
         });
     }
 
-    private String stackSecret(AwsCalls calls, String stackName) {
-        var stack = calls.call("DescribeStacks", () -> {
-            try {
-                return aws.cloudFormation().describeStacks(b -> b.stackName(stackName)).stacks().stream().findFirst().orElse(null);
-            } catch (software.amazon.awssdk.services.cloudformation.model.CloudFormationException e) {
-                if (TargetInfo.isStackMissing(e)) return null;
-                throw e;
-            }
-        });
+    private String stackSecret(String stackName) {
+        var stack = TargetInfo.stack(aws.cloudFormation(), stackName).orElse(null);
         if (stack == null) {
             throw ToolException.usage("CloudFormation stack '" + stackName + "' not found in " + aws.region() + ": check --stack and --region");
         }
@@ -116,9 +109,9 @@ public final class Capture {
         if (s == null) {
             calls.progress().info("taking manual snapshot " + id + " of " + cluster.dbClusterIdentifier());
             try {
-                s = calls.call("CreateDBClusterSnapshot", () -> rds.client().createDBClusterSnapshot(b -> b
+                s = rds.client().createDBClusterSnapshot(b -> b
                         .dbClusterSnapshotIdentifier(id).dbClusterIdentifier(cluster.dbClusterIdentifier())
-                        .tags(Tags.rds(Tags.of(n.runId(), Tags.ROLE_CAPTURE_SNAPSHOT))))).dbClusterSnapshot();
+                        .tags(Tags.rds(Tags.of(n.runId(), Tags.ROLE_CAPTURE_SNAPSHOT)))).dbClusterSnapshot();
             } catch (DbClusterSnapshotAlreadyExistsException e) {
                 s = rds.snapshot(id).orElseThrow(() -> e);
             } catch (InvalidDbClusterStateException e) {

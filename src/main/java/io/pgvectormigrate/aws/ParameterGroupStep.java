@@ -31,11 +31,9 @@ public final class ParameterGroupStep {
         PARAMETERS = java.util.Collections.unmodifiableMap(p);
     }
 
-    private final AwsCalls calls;
     private final RdsOps rds;
 
-    public ParameterGroupStep(AwsCalls calls, RdsOps rds) {
-        this.calls = calls;
+    public ParameterGroupStep(RdsOps rds) {
         this.rds = rds;
     }
 
@@ -46,10 +44,10 @@ public final class ParameterGroupStep {
         boolean created;
         String arn;
         try {
-            arn = calls.call("CreateDBClusterParameterGroup", () -> rds.client().createDBClusterParameterGroup(b -> b
+            arn = rds.client().createDBClusterParameterGroup(b -> b
                     .dbClusterParameterGroupName(name).dbParameterGroupFamily(family)
                     .description("pgvector-migrate run " + runId + ": logical replication for the temporary source")
-                    .tags(Tags.rds(Tags.of(runId, Tags.ROLE_PARAMETERS))))).dbClusterParameterGroup().dbClusterParameterGroupArn();
+                    .tags(Tags.rds(Tags.of(runId, Tags.ROLE_PARAMETERS)))).dbClusterParameterGroup().dbClusterParameterGroupArn();
             created = true;
         } catch (DbParameterGroupAlreadyExistsException e) {
             DBClusterParameterGroup g = rds.parameterGroup(name).orElseThrow(() -> e);
@@ -68,8 +66,8 @@ public final class ParameterGroupStep {
         List<Parameter> params = new ArrayList<>();
         PARAMETERS.forEach((k, v) -> params.add(Parameter.builder().parameterName(k).parameterValue(v)
                 .applyMethod(ApplyMethod.PENDING_REBOOT).build()));
-        calls.run("ModifyDBClusterParameterGroup", () -> rds.client().modifyDBClusterParameterGroup(b -> b
-                .dbClusterParameterGroupName(name).parameters(params)));
+        rds.client().modifyDBClusterParameterGroup(b -> b
+                .dbClusterParameterGroupName(name).parameters(params));
         return created;
     }
 }

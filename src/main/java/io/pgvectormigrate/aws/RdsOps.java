@@ -14,13 +14,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** RDS lookups by identifier, with "not found" as an empty Optional. */
+/**
+ * RDS lookups, with "not found" as an empty Optional. Every Describe goes through the SDK's paginator (a lookup by
+ * identifier is one page); retries are the client's own strategy.
+ */
 public final class RdsOps {
-    private final AwsCalls calls;
     private final RdsClient rds;
 
-    public RdsOps(AwsCalls calls, RdsClient rds) {
-        this.calls = calls;
+    public RdsOps(RdsClient rds) {
         this.rds = rds;
     }
 
@@ -30,8 +31,7 @@ public final class RdsOps {
 
     public Optional<DBCluster> cluster(String id) {
         try {
-            return calls.call("DescribeDBClusters", () -> rds.describeDBClusters(b -> b.dbClusterIdentifier(id)))
-                    .dbClusters().stream().findFirst();
+            return rds.describeDBClustersPaginator(b -> b.dbClusterIdentifier(id)).dbClusters().stream().findFirst();
         } catch (DbClusterNotFoundException e) {
             return Optional.empty();
         }
@@ -39,8 +39,7 @@ public final class RdsOps {
 
     public Optional<DBInstance> instance(String id) {
         try {
-            return calls.call("DescribeDBInstances", () -> rds.describeDBInstances(b -> b.dbInstanceIdentifier(id)))
-                    .dbInstances().stream().findFirst();
+            return rds.describeDBInstancesPaginator(b -> b.dbInstanceIdentifier(id)).dbInstances().stream().findFirst();
         } catch (DbInstanceNotFoundException e) {
             return Optional.empty();
         }
@@ -48,8 +47,7 @@ public final class RdsOps {
 
     public Optional<DBClusterParameterGroup> parameterGroup(String name) {
         try {
-            return calls.call("DescribeDBClusterParameterGroups",
-                            () -> rds.describeDBClusterParameterGroups(b -> b.dbClusterParameterGroupName(name)))
+            return rds.describeDBClusterParameterGroupsPaginator(b -> b.dbClusterParameterGroupName(name))
                     .dbClusterParameterGroups().stream().findFirst();
         } catch (DbParameterGroupNotFoundException e) {
             return Optional.empty();
@@ -59,18 +57,16 @@ public final class RdsOps {
     /** A cluster snapshot by name or ARN (shared snapshots of other accounts by ARN). */
     public Optional<DBClusterSnapshot> snapshot(String idOrArn) {
         try {
-            return calls.call("DescribeDBClusterSnapshots", () -> rds.describeDBClusterSnapshots(b -> {
+            return rds.describeDBClusterSnapshotsPaginator(b -> {
                 b.dbClusterSnapshotIdentifier(idOrArn);
                 if (idOrArn.startsWith("arn:")) b.includeShared(true);
                 // automated snapshots (rds:cluster-date) are only found when their type is named
                 if (idOrArn.startsWith("rds:")) b.snapshotType("automated");
-            })).dbClusterSnapshots().stream().findFirst();
+            }).dbClusterSnapshots().stream().findFirst();
         } catch (DbClusterSnapshotNotFoundException e) {
             return Optional.empty();
         }
     }
-
-    // the SDK's paginators follow Marker page by page (each page one call, retried by the client's strategy)
 
     public List<DBCluster> allClusters() {
         return rds.describeDBClustersPaginator(b -> { }).dbClusters().stream().toList();
@@ -89,7 +85,7 @@ public final class RdsOps {
     }
 
     public Map<String, String> tags(String arn) {
-        return Tags.fromRds(calls.call("ListTagsForResource", () -> rds.listTagsForResource(b -> b.resourceName(arn))).tagList());
+        return Tags.fromRds(rds.listTagsForResource(b -> b.resourceName(arn)).tagList());
     }
 
     /** Cluster states from which "available" will not come without someone acting. */

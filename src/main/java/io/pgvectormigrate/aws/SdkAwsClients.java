@@ -12,6 +12,7 @@ import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.profiles.Profile;
 import software.amazon.awssdk.profiles.ProfileFile;
@@ -39,8 +40,11 @@ import java.util.concurrent.TimeoutException;
  * in the order the AWS CLI uses, and checked before any call so a missing one fails in seconds with exit 2.
  */
 public final class SdkAwsClients implements AwsClients {
-    /** Attempts per call inside the SDK (standard retry mode: exponential backoff with jitter on throttling). */
-    static final int SDK_MAX_ATTEMPTS = 6;
+    /**
+     * Attempts per call, the first included (docs/aws.md states it). The SDK's default of 3 is short for a run of hours
+     * whose every poll must get through a throttled minute; 6 attempts of standard-mode backoff cover about half a minute.
+     */
+    public static final int SDK_MAX_ATTEMPTS = 6;
     static final Duration CREDENTIALS_CHECK_TIMEOUT = Duration.ofSeconds(10);
 
     private static final String CREDENTIALS_HELP = "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
@@ -78,7 +82,7 @@ public final class SdkAwsClients implements AwsClients {
 
         Region r = Region.of(region);
         ClientOverrideConfiguration override = ClientOverrideConfiguration.builder()
-                .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(SDK_MAX_ATTEMPTS).build())
+                .retryStrategy(retryStrategy())
                 .apiCallAttemptTimeout(Duration.ofSeconds(30))
                 .apiCallTimeout(Duration.ofMinutes(3))
                 .build();
@@ -88,6 +92,15 @@ public final class SdkAwsClients implements AwsClients {
                 configure(CloudFormationClient.builder(), r, credentials, override, s).build(),
                 configure(DatabaseMigrationClient.builder(), r, credentials, override, s).build(),
                 configure(IamClient.builder(), iamRegion(region), credentials, override, s).build());
+    }
+
+    /**
+     * The tool's one retry layer, set once on every client: the SDK's standard mode (exponential backoff with jitter,
+     * longer for throttling, and the retry quota that stops retrying when most calls of the client fail), with
+     * {@link #SDK_MAX_ATTEMPTS} attempts. Nothing retries on top of it; a fault that outlasts it reaches the command.
+     */
+    public static RetryStrategy retryStrategy() {
+        return AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(SDK_MAX_ATTEMPTS).build();
     }
 
     /** IAM is a global service: its signing region is the partition's global one. */
@@ -123,6 +136,10 @@ public final class SdkAwsClients implements AwsClients {
     }
 
     // ---- credentials: environment keys, profile, web identity, container role, instance role
+    // Built from the SDK's own providers rather than DefaultCredentialsProvider: that one reads the JVM's process
+    // environment and system properties, while the tool reads only the command's environment (AwsSettings.env, what
+    // Main.run is given; tests and embedding callers pass their own), as docs/aws.md promises. With --profile the
+    // SDK's ProfileCredentialsProvider is used as it is.
 
     static AwsCredentialsProvider credentialsChain(AwsSettings s, ProfileFile profiles, String profileName, boolean profileExists) {
         Map<String, String> env = s.env();

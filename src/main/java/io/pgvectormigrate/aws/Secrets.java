@@ -14,11 +14,9 @@ import java.util.Optional;
 
 /** Tool-owned secrets: create (recorded in the journal first), adopt on resume, read, delete. */
 public final class Secrets {
-    private final AwsCalls calls;
     private final SecretsManagerClient sm;
 
-    public Secrets(AwsCalls calls, SecretsManagerClient sm) {
-        this.calls = calls;
+    public Secrets(SecretsManagerClient sm) {
         this.sm = sm;
     }
 
@@ -27,7 +25,7 @@ public final class Secrets {
 
     public Optional<DescribeSecretResponse> describe(String id) {
         try {
-            return Optional.of(calls.call("DescribeSecret", () -> sm.describeSecret(b -> b.secretId(id))));
+            return Optional.of(sm.describeSecret(b -> b.secretId(id)));
         } catch (ResourceNotFoundException e) {
             return Optional.empty();
         }
@@ -37,7 +35,7 @@ public final class Secrets {
     public DbSecret read(String id) {
         String json;
         try {
-            json = calls.call("GetSecretValue", () -> sm.getSecretValue(b -> b.secretId(id))).secretString();
+            json = sm.getSecretValue(b -> b.secretId(id)).secretString();
         } catch (ResourceNotFoundException e) {
             throw ToolException.usage("secret " + id + " not found: check the secret id or ARN and --region");
         }
@@ -57,8 +55,8 @@ public final class Secrets {
         attrs.put(Kinds.ATTR_PURPOSE, purpose);
         journal.recordResource(Kinds.SECRET, name, attrs);
         try {
-            String arn = calls.call("CreateSecret", () -> sm.createSecret(b -> b.name(name).description(description)
-                    .secretString(value.toJson()).tags(Tags.secrets(Tags.of(runId, role))))).arn();
+            String arn = sm.createSecret(b -> b.name(name).description(description)
+                    .secretString(value.toJson()).tags(Tags.secrets(Tags.of(runId, role)))).arn();
             journal.recordResource(Kinds.SECRET, name, Map.of(Kinds.ATTR_ARN, arn));
             return new Ensured(arn, true);
         } catch (InvalidRequestException e) {
@@ -80,7 +78,7 @@ public final class Secrets {
     /** Writes a new value; a secret scheduled for deletion (since it was read) refuses writes, and is refused here as such. */
     public void put(String arn, DbSecret value, String runId) {
         try {
-            calls.run("PutSecretValue", () -> sm.putSecretValue(b -> b.secretId(arn).secretString(value.toJson())));
+            sm.putSecretValue(b -> b.secretId(arn).secretString(value.toJson()));
         } catch (InvalidRequestException e) {
             DescribeSecretResponse d = describe(arn).orElseThrow(() -> e);
             if (d.deletedDate() == null) throw e;

@@ -69,8 +69,7 @@ public record SourceSnapshot(String id, String arn, String engine, String engine
             version = engineVersion;
         }
         String v = version;
-        DBEngineVersion ev = calls.call("DescribeDBEngineVersions", () -> rds.client().describeDBEngineVersions(b -> b
-                        .engine(ENGINE).engineVersion(v)))
+        DBEngineVersion ev = rds.client().describeDBEngineVersionsPaginator(b -> b.engine(ENGINE).engineVersion(v))
                 .dbEngineVersions().stream().filter(e -> e.dbParameterGroupFamily() != null && !e.dbParameterGroupFamily().isBlank())
                 .findFirst().orElse(null);
         String family = ev == null ? null : ev.dbParameterGroupFamily();

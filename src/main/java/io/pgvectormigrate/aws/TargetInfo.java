@@ -2,6 +2,7 @@ package io.pgvectormigrate.aws;
 
 import io.pgvectormigrate.core.ToolException;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
 import software.amazon.awssdk.services.cloudformation.model.Output;
 import software.amazon.awssdk.services.cloudformation.model.Stack;
@@ -14,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The new (target) cluster, found by id or through the application's CloudFormation stack outputs. The
@@ -42,22 +44,15 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
         subnetZones = subnetZones == null ? Map.of() : Map.copyOf(subnetZones);
     }
 
-    public static TargetInfo fromCluster(AwsCalls calls, RdsOps rds, String clusterId) {
+    public static TargetInfo fromCluster(RdsOps rds, String clusterId) {
         DBCluster c = rds.cluster(clusterId).orElseThrow(() -> ToolException.usage("target cluster '" + clusterId
                 + "' not found in " + "this region: check --target-cluster and --region (list them with: aws rds describe-db-clusters)"));
-        return fromCluster(calls, rds, c, null, null, null, List.of());
+        return fromCluster(rds, c, null, null, null, List.of());
     }
 
     /** Reads the stack's outputs and finds the cluster whose endpoint is DbConfigHostname. */
-    public static TargetInfo fromStack(AwsCalls calls, AwsClients aws, RdsOps rds, String stackName) {
-        Stack stack;
-        try {
-            stack = calls.call("DescribeStacks", () -> aws.cloudFormation().describeStacks(b -> b.stackName(stackName)))
-                    .stacks().stream().findFirst().orElse(null);
-        } catch (CloudFormationException e) {
-            if (isStackMissing(e)) stack = null;
-            else throw e;
-        }
+    public static TargetInfo fromStack(AwsClients aws, RdsOps rds, String stackName) {
+        Stack stack = stack(aws.cloudFormation(), stackName).orElse(null);
         if (stack == null) {
             throw ToolException.usage("CloudFormation stack '" + stackName + "' not found in " + aws.region()
                     + ": check --stack and --region, or name the new cluster with --target-cluster");
@@ -79,8 +74,18 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
                     + stackName + "'): check --region, or pass --target-cluster");
         }
         List<String> subnets = List.of(outputs.get("PrivateSubnetId0"), outputs.get("PrivateSubnetId1"));
-        return fromCluster(calls, rds, target, stackName, outputs.get("DbConfigSecretArn"), outputs.get("DbSecurityGroupId"), subnets)
+        return fromCluster(rds, target, stackName, outputs.get("DbConfigSecretArn"), outputs.get("DbSecurityGroupId"), subnets)
                 .withVpc(outputs.get("VpcId"));
+    }
+
+    /** The stack of that name, through the SDK's paginator; empty when CloudFormation says it does not exist. */
+    static Optional<Stack> stack(CloudFormationClient cfn, String stackName) {
+        try {
+            return cfn.describeStacksPaginator(b -> b.stackName(stackName)).stacks().stream().findFirst();
+        } catch (CloudFormationException e) {
+            if (isStackMissing(e)) return Optional.empty();
+            throw e;
+        }
     }
 
     static boolean isStackMissing(AwsServiceException e) {
@@ -89,7 +94,7 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
         return "ValidationError".equals(code) && msg.contains("does not exist");
     }
 
-    private static TargetInfo fromCluster(AwsCalls calls, RdsOps rds, DBCluster c, String stack, String secretArn,
+    private static TargetInfo fromCluster(RdsOps rds, DBCluster c, String stack, String secretArn,
                                           String stackSg, List<String> stackSubnets) {
         List<String> sgs = new ArrayList<>();
         for (VpcSecurityGroupMembership m : c.vpcSecurityGroups()) sgs.add(m.vpcSecurityGroupId());
@@ -98,8 +103,8 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
         Map<String, String> zones = new LinkedHashMap<>();
         if (c.dbSubnetGroup() != null) {
             try {
-                DBSubnetGroup g = calls.call("DescribeDBSubnetGroups", () -> rds.client().describeDBSubnetGroups(b -> b
-                        .dbSubnetGroupName(c.dbSubnetGroup()))).dbSubnetGroups().stream().findFirst().orElse(null);
+                DBSubnetGroup g = rds.client().describeDBSubnetGroupsPaginator(b -> b.dbSubnetGroupName(c.dbSubnetGroup()))
+                        .dbSubnetGroups().stream().findFirst().orElse(null);
                 if (g != null) {
                     vpc = g.vpcId();
                     if (subnets.isEmpty()) g.subnets().forEach(s -> subnets.add(s.subnetIdentifier()));

@@ -81,7 +81,7 @@ public final class TemporaryCluster {
             tags.put(Tags.SOURCE_SNAPSHOT, spec.snapshot().arn());
             SourceSnapshot s = spec.snapshot();
             try {
-                c = calls.call("RestoreDBClusterFromSnapshot", () -> rds.client().restoreDBClusterFromSnapshot(b -> {
+                c = rds.client().restoreDBClusterFromSnapshot(b -> {
                     b.dbClusterIdentifier(id).snapshotIdentifier(s.arn()).engine(s.engine()).engineVersion(s.engineVersion())
                             .dbClusterParameterGroupName(parameterGroup)
                             .serverlessV2ScalingConfiguration(sc -> sc.minCapacity(spec.minAcu()).maxCapacity(spec.maxAcu()))
@@ -90,7 +90,7 @@ public final class TemporaryCluster {
                     if (!spec.securityGroupIds().isEmpty()) b.vpcSecurityGroupIds(spec.securityGroupIds());
                     if (s.encrypted() && s.kmsKeyId() != null) b.kmsKeyId(s.kmsKeyId());
                     if (s.port() != null) b.port(s.port());
-                })).dbCluster();
+                }).dbCluster();
             } catch (DbClusterAlreadyExistsException e) {
                 c = existing(n, spec.snapshot()).orElseThrow(() -> e);
             } catch (KmsKeyNotAccessibleException e) {
@@ -156,9 +156,9 @@ public final class TemporaryCluster {
     }
 
     private DBInstance createWriter(RunNames n, String id) {
-        return calls.call("CreateDBInstance", () -> rds.client().createDBInstance(b -> b.dbInstanceIdentifier(id)
+        return rds.client().createDBInstance(b -> b.dbInstanceIdentifier(id)
                 .dbClusterIdentifier(n.cluster()).dbInstanceClass(INSTANCE_CLASS).engine(SourceSnapshot.ENGINE)
-                .publiclyAccessible(false).tags(Tags.rds(Tags.of(n.runId(), Tags.ROLE_TEMPORARY_SOURCE))))).dbInstance();
+                .publiclyAccessible(false).tags(Tags.rds(Tags.of(n.runId(), Tags.ROLE_TEMPORARY_SOURCE)))).dbInstance();
     }
 
     /**
@@ -186,7 +186,7 @@ public final class TemporaryCluster {
             }
             calls.progress().info("  writer " + writer + ": parameter group status '" + status + "', rebooting it so logical replication takes effect");
             try {
-                calls.run("RebootDBInstance", () -> rds.client().rebootDBInstance(b -> b.dbInstanceIdentifier(writer)));
+                rds.client().rebootDBInstance(b -> b.dbInstanceIdentifier(writer));
             } catch (InvalidDbInstanceStateException e) {
                 continue; // it left "available" meanwhile (a reboot of an earlier attempt?): wait again
             }
@@ -234,8 +234,8 @@ public final class TemporaryCluster {
     }
 
     private void modifyPassword(String id, String password) {
-        calls.run("ModifyDBCluster", () -> rds.client().modifyDBCluster(b -> b.dbClusterIdentifier(id)
-                .masterUserPassword(password).applyImmediately(true)));
+        rds.client().modifyDBCluster(b -> b.dbClusterIdentifier(id)
+                .masterUserPassword(password).applyImmediately(true));
     }
 
     static String hint(RunNames n) {

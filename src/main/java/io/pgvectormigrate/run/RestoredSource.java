@@ -1,6 +1,5 @@
 package io.pgvectormigrate.run;
 
-import io.pgvectormigrate.aws.AwsCalls;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsErrors;
 import io.pgvectormigrate.aws.AwsProvider;
@@ -50,7 +49,7 @@ final class RestoredSource implements SourceProvider {
     @Override
     public ConnectionSpec credentials(RunContext ctx) {
         TemporarySource ts = restored(ctx.journal());
-        DbSecret s = AwsErrors.guard(() -> new Secrets(new AwsCalls(aws.pacing(), ctx.progress()), aws.secretsManager()).read(ts.secretArn()));
+        DbSecret s = AwsErrors.guard(() -> new Secrets(aws.secretsManager()).read(ts.secretArn()));
         return new ConnectionSpec(ts.endpoint(), ts.port(), ts.database(), s.username(), s.password(), Map.of());
     }
 

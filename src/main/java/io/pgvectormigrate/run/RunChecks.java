@@ -1,6 +1,5 @@
 package io.pgvectormigrate.run;
 
-import io.pgvectormigrate.aws.AwsCalls;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsErrors;
 import io.pgvectormigrate.aws.Kinds;
@@ -83,7 +82,7 @@ final class RunChecks implements Pipeline.Listener {
             passed.add("target reachable, selected tables empty");
         }
 
-        Secrets secrets = new Secrets(new AwsCalls(aws.pacing(), ctx.progress()), aws.secretsManager());
+        Secrets secrets = new Secrets(aws.secretsManager());
         for (Resource r : j.resourcesOfKind(Kinds.SECRET)) {
             if (r.deleted() || !Kinds.PURPOSE_CAPTURED.equals(r.attribute(Kinds.ATTR_PURPOSE))) continue;
             String id = r.attribute(Kinds.ATTR_ARN) != null ? r.attribute(Kinds.ATTR_ARN) : r.id();

@@ -1,6 +1,5 @@
 package io.pgvectormigrate.run;
 
-import io.pgvectormigrate.aws.AwsCalls;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsErrors;
 import io.pgvectormigrate.aws.DbSecret;
@@ -68,7 +67,7 @@ public final class StackTarget implements TargetProvider {
         Journal j = ctx.journal();
         String secret = secretId(j);
         ConnectionSpec where = endpoint(j);
-        DbSecret s = AwsErrors.guard(() -> new Secrets(new AwsCalls(aws.pacing(), ctx.progress()), aws.secretsManager()).read(secret));
+        DbSecret s = AwsErrors.guard(() -> new Secrets(aws.secretsManager()).read(secret));
         ConnectionSpec spec = new ConnectionSpec(where.host(), where.port(), s.dbname() != null ? s.dbname() : "postgres",
                 s.username(), s.password(), Map.of());
         return via == null ? spec : via.apply(spec);

@@ -75,7 +75,7 @@ class AwsAsDocumentedTest {
             RunNames n = new RunNames(runId);
             FakeRds.Cluster c = cluster(n.cluster());
             aws.rds.passwordResetShowsAfterPolls = showsAfter;
-            new TemporaryCluster(calls, new RdsOps(calls, aws.rds()), Duration.ofSeconds(30)).resetMasterPassword(n, "New-Passw0rd-2");
+            new TemporaryCluster(calls, new RdsOps(aws.rds()), Duration.ofSeconds(30)).resetMasterPassword(n, "New-Passw0rd-2");
             assertEquals("New-Passw0rd-2", c.masterPassword, "returned before the reset took effect (shows after " + showsAfter + ")");
             assertNull(c.pendingPassword);
             assertEquals("available", c.status);
@@ -158,7 +158,7 @@ class AwsAsDocumentedTest {
     @Test
     void theToolSetsOnlyKnownParametersAndStaticOnesAtTheNextReboot() {
         Journal j = Journal.open(tmp, "pg1", "restore", Clock.systemUTC());
-        new ParameterGroupStep(calls, new RdsOps(calls, aws.rds())).ensure(j, "us-east-1", "pgvm-pg1-params", "aurora-postgresql15");
+        new ParameterGroupStep(new RdsOps(aws.rds())).ensure(j, "us-east-1", "pgvm-pg1-params", "aurora-postgresql15");
         FakeRds.Group g = aws.rds.groups.get("pgvm-pg1-params");
         assertEquals(ParameterGroupStep.PARAMETERS, g.parameters);
         for (String name : ParameterGroupStep.PARAMETERS.keySet()) {
@@ -178,7 +178,7 @@ class AwsAsDocumentedTest {
         assertEquals("InvalidRequestException", refused.awsErrorDetails().errorCode());
         assertEquals("{\"username\":\"postgres\"}", aws.secrets.secrets.get("pgvector-migrate/sd1/temporary-source-credentials").value);
 
-        Secrets secrets = new Secrets(calls, aws.secretsManager());
+        Secrets secrets = new Secrets(aws.secretsManager());
         DbSecret value = new DbSecret("postgres", "h", 5432, "postgres", "Some-Passw0rd-3", "postgres", "c");
         ToolException put = assertThrows(ToolException.class, () -> secrets.put(arn, value, "sd1"));
         assertEquals(ExitCode.USAGE, put.exitCode());

@@ -31,7 +31,7 @@ class PagingTest {
     void rdsListingsReadEveryPage() {
         int n = 3 * Pages.SIZE + 1;
         IntStream.range(0, n).forEach(i -> aws.rds.addCluster("c" + i, "16.4", null, List.of()));
-        List<DBCluster> all = new RdsOps(new AwsCalls(aws.pacing(), io.pgvectormigrate.report.Progress.SILENT), aws.rds()).allClusters();
+        List<DBCluster> all = new RdsOps(aws.rds()).allClusters();
         assertEquals(n, all.size());
         assertEquals(n, all.stream().map(DBCluster::dbClusterIdentifier).distinct().count(), "no page read twice");
         assertEquals(4, calls("rds:DescribeDBClusters"), "one call per page");

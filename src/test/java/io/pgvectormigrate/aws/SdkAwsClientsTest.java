@@ -55,6 +55,56 @@ class SdkAwsClientsTest {
         }
     }
 
+    /** A loopback Secrets Manager that answers each request with the next of {@code answers} (the last one repeats). */
+    private static com.sun.net.httpserver.HttpServer secretsManager(java.util.concurrent.atomic.AtomicInteger requests, String... answers)
+            throws java.io.IOException {
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", ex -> {
+            int n = requests.getAndIncrement();
+            String[] a = answers[Math.min(n, answers.length - 1)].split(" ", 2);
+            byte[] body = a[1].getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            ex.getRequestBody().readAllBytes();
+            ex.getResponseHeaders().add("Content-Type", "application/x-amz-json-1.1");
+            ex.sendResponseHeaders(Integer.parseInt(a[0]), body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        return server;
+    }
+
+    private AwsClients clients(com.sun.net.httpserver.HttpServer server) {
+        return SdkAwsClients.create(new AwsSettings("eu-west-1", null,
+                URI.create("http://127.0.0.1:" + server.getAddress().getPort()), KEYS, home));
+    }
+
+    @Test
+    void aFaultThatOutlastsTheRetryStrategyCostsItsAttemptsAndNoMore() throws Exception {
+        var requests = new java.util.concurrent.atomic.AtomicInteger();
+        var server = secretsManager(requests, "500 {\"__type\":\"InternalServiceError\",\"message\":\"boom\"}");
+        try (AwsClients c = clients(server)) {
+            var e = assertThrows(software.amazon.awssdk.services.secretsmanager.model.InternalServiceErrorException.class,
+                    () -> c.secretsManager().describeSecret(b -> b.secretId("x")));
+            assertEquals(500, e.statusCode());
+            assertEquals(SdkAwsClients.SDK_MAX_ATTEMPTS, requests.get(), "one retry layer: the strategy's attempts, not more");
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aThrottledCallIsSentAgainByTheClient() throws Exception {
+        var requests = new java.util.concurrent.atomic.AtomicInteger();
+        var server = secretsManager(requests, "400 {\"__type\":\"ThrottlingException\",\"message\":\"Rate exceeded\"}",
+                "200 {\"ARN\":\"arn:aws:secretsmanager:eu-west-1:123456789012:secret:x-AbCdEf\",\"Name\":\"x\"}");
+        try (AwsClients c = clients(server)) {
+            assertEquals("x", c.secretsManager().describeSecret(b -> b.secretId("x")).name());
+            assertEquals(2, requests.get());
+        } finally {
+            server.stop(0);
+        }
+    }
+
     @Test
     void aStaticProfileWorksAndAMissingOneIsBadInput() throws Exception {
         Files.createDirectories(home.resolve(".aws"));

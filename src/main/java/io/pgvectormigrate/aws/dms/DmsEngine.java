@@ -1,6 +1,7 @@
 package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.aws.AwsWaits;
+import io.pgvectormigrate.aws.AwsErrors;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
@@ -323,12 +324,12 @@ public final class DmsEngine implements CopyEngine {
 
     // ---------------------------------------------------------------- helpers
 
-    /** Maps AWS faults nobody handled below to one-line messages (exit 1), keeping ToolExceptions as they are. */
+    /** AWS faults nobody handled below go through the one AWS translation; ToolExceptions stay as they are. */
     private static <T> T aws(String what, Supplier<T> body) {
         try {
             return body.get();
         } catch (AwsServiceException e) {
-            throw ToolException.runtime("DMS " + what + " failed: " + DmsErrors.message(e), e);
+            throw AwsErrors.translate(e, "dms " + what);
         }
     }
 

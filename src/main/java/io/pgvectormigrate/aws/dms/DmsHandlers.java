@@ -54,7 +54,7 @@ public final class DmsHandlers {
         out.add(new Kind(DmsObjects.KIND_DATA_PROVIDER, 3, objects, runId));
         out.add(new Kind(DmsObjects.KIND_INSTANCE_PROFILE, 4, objects, runId));
         out.add(new Kind(DmsObjects.KIND_SUBNET_GROUP, 5, objects, runId));
-        RdsOps rds = new RdsOps(calls, aws.rds());
+        RdsOps rds = new RdsOps(aws.rds());
         out.add(new SourceLeftover(DmsEngine.KIND_PUBLICATION, rds, runId));
         out.add(new SourceLeftover(DmsEngine.KIND_SLOT, rds, runId));
         return out;

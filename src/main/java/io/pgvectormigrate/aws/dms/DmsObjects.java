@@ -1,6 +1,7 @@
 package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.aws.AwsWaits;
+import io.pgvectormigrate.aws.AwsErrors;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pipeline.Journal;
@@ -94,7 +95,7 @@ final class DmsObjects {
         }
         journal.recordResource(KIND_SUBNET_GROUP, name, Map.of("state", "creating", "region", region()));
         try {
-            DmsErrors.call("CreateReplicationSubnetGroup", () -> dms.createReplicationSubnetGroup(b -> b
+            DmsCalls.call("CreateReplicationSubnetGroup", () -> dms.createReplicationSubnetGroup(b -> b
                     .replicationSubnetGroupIdentifier(name)
                     .replicationSubnetGroupDescription("pgvector-migrate run " + names.runId() + ": DMS network in the target's subnets")
                     .subnetIds(options.subnetIds())
@@ -110,7 +111,7 @@ final class DmsObjects {
     String ensureInstanceProfile(String subnetGroup) {
         String name = names.instanceProfile();
         return ensure(KIND_INSTANCE_PROFILE, name, Map.of(), () -> findInstanceProfile(name).map(InstanceProfile::instanceProfileArn),
-                () -> DmsErrors.call("CreateInstanceProfile", () -> dms.createInstanceProfile(b -> b
+                () -> DmsCalls.call("CreateInstanceProfile", () -> dms.createInstanceProfile(b -> b
                         .instanceProfileName(name)
                         .description("pgvector-migrate run " + names.runId())
                         .subnetGroupIdentifier(subnetGroup)
@@ -133,7 +134,7 @@ final class DmsObjects {
         if (options.certificateArn() != null) pg.certificateArn(options.certificateArn());
         return ensure(KIND_DATA_PROVIDER, name, Map.of("side", side, "server", server + ":" + port + "/" + database),
                 () -> findDataProvider(name).map(DataProvider::dataProviderArn),
-                () -> DmsErrors.call("CreateDataProvider", () -> dms.createDataProvider(b -> b
+                () -> DmsCalls.call("CreateDataProvider", () -> dms.createDataProvider(b -> b
                         .dataProviderName(name)
                         .description("pgvector-migrate run " + names.runId() + " " + side)
                         .engine(PROVIDER_ENGINE)
@@ -145,7 +146,7 @@ final class DmsObjects {
     String ensureProject(String profileArn, String sourceProviderArn, String targetProviderArn) {
         String name = names.project();
         return ensure(KIND_PROJECT, name, Map.of(), () -> findProject(name).map(MigrationProject::migrationProjectArn),
-                () -> DmsErrors.call("CreateMigrationProject", () -> dms.createMigrationProject(b -> b
+                () -> DmsCalls.call("CreateMigrationProject", () -> dms.createMigrationProject(b -> b
                         .migrationProjectName(name)
                         .description("pgvector-migrate run " + names.runId())
                         .instanceProfileIdentifier(profileArn)
@@ -165,7 +166,7 @@ final class DmsObjects {
         String name = names.dataMigration();
         String arn = ensure(KIND_DATA_MIGRATION, name, Map.of("type", options.migrationType().api()),
                 () -> findDataMigration(name).map(DataMigration::dataMigrationArn),
-                () -> DmsErrors.call("CreateDataMigration", () -> dms.createDataMigration(b -> {
+                () -> DmsCalls.call("CreateDataMigration", () -> dms.createDataMigration(b -> {
                     b.dataMigrationName(name)
                             .migrationProjectIdentifier(projectArn)
                             .dataMigrationType(options.migrationType().api())
@@ -227,12 +228,12 @@ final class DmsObjects {
 
     /** The run-id tag of a DMS object (null when it has none). */
     String runTag(String arn) {
-        List<Tag> tags = DmsErrors.call("ListTagsForResource", () -> dms.listTagsForResource(b -> b.resourceArn(arn))).tagList();
+        List<Tag> tags = DmsCalls.call("ListTagsForResource", () -> dms.listTagsForResource(b -> b.resourceArn(arn))).tagList();
         return tags.stream().filter(t -> DmsNames.TAG_RUN_ID.equals(t.key())).map(Tag::value).findFirst().orElse(null);
     }
 
     private void requireOurTag(String arn, String kind, String name) {
-        List<Tag> tags = DmsErrors.call("ListTagsForResource", () -> dms.listTagsForResource(b -> b.resourceArn(arn))).tagList();
+        List<Tag> tags = DmsCalls.call("ListTagsForResource", () -> dms.listTagsForResource(b -> b.resourceArn(arn))).tagList();
         String owner = tags.stream().filter(t -> DmsNames.TAG_RUN_ID.equals(t.key())).map(Tag::value).findFirst().orElse(null);
         if (!names.runId().equals(owner)) {
             throw ToolException.usage("a DMS " + kind.substring(4) + " named " + name + " already exists but "
@@ -261,7 +262,7 @@ final class DmsObjects {
      */
     static <R, T> List<T> all(String operation, Supplier<? extends SdkIterable<R>> pages, Function<R, List<T>> items) {
         try {
-            return DmsErrors.call(operation, () -> pages.get().stream().flatMap(r -> items.apply(r).stream()).toList());
+            return DmsCalls.call(operation, () -> pages.get().stream().flatMap(r -> items.apply(r).stream()).toList());
         } catch (ResourceNotFoundException e) {
             return List.of();
         }
@@ -318,7 +319,7 @@ final class DmsObjects {
             } catch (ResourceNotFoundException e) {
                 // nothing matched the filter: page through below
             } catch (AwsServiceException e) {
-                if (!refusedFilter(e)) throw DmsErrors.translate("DescribeDataMigrations", e);
+                if (!refusedFilter(e)) throw AwsErrors.translate(e, IamPolicies.iamActionFor("dms", "DescribeDataMigrations"));
                 dataMigrationFilterRefused = true;
             }
         }
@@ -332,7 +333,7 @@ final class DmsObjects {
 
     /** A client error about the request itself (an unknown filter name), not about access, throttling or the service. */
     private static boolean refusedFilter(AwsServiceException e) {
-        String code = DmsErrors.code(e);
+        String code = AwsErrors.code(e);
         return e.statusCode() == 400 && !e.isThrottlingException() && !(e instanceof InvalidResourceStateException)
                 && !(code != null && code.startsWith("AccessDenied"));
     }
@@ -436,10 +437,10 @@ final class DmsObjects {
             seen[0] = now.get();
             if (DmsStatus.of(now.get().dataMigrationStatus()) != DmsStatus.STOPPING) {
                 try {
-                    DmsErrors.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(arn)));
+                    DmsCalls.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(arn)));
                 } catch (InvalidResourceStateException e) {
                     refused[0]++;
-                    refusal[0] = DmsErrors.message(e);
+                    refusal[0] = AwsErrors.codeAndMessage(e);
                     if (refused[0] == 1) {
                         progress.info("dms: DMS does not take the stop of " + dm.dataMigrationName() + " yet (" + now.get().dataMigrationStatus()
                                 + "): sending it again on each poll");
@@ -457,7 +458,7 @@ final class DmsObjects {
         boolean[] done = {false};
         until(r.kind().substring(4) + " " + r.id() + " to be deletable", timeout, () -> {
             try {
-                DmsErrors.call(operation, () -> {
+                DmsCalls.call(operation, () -> {
                     delete.run();
                     return null;
                 });
@@ -465,7 +466,7 @@ final class DmsObjects {
             } catch (ResourceNotFoundException e) {
                 done[0] = true;
             } catch (InvalidResourceStateException e) {
-                progress.info("dms: " + r.kind().substring(4) + " " + r.id() + " still in use (" + DmsErrors.message(e) + "), retrying");
+                progress.info("dms: " + r.kind().substring(4) + " " + r.id() + " still in use (" + AwsErrors.codeAndMessage(e) + "), retrying");
             }
             return done[0];
         });

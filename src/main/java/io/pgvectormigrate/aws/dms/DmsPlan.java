@@ -40,12 +40,12 @@ final class DmsPlan {
             case STOPPED -> StartReplicationMigrationTypeValue.RESUME_PROCESSING;
             default -> StartReplicationMigrationTypeValue.RELOAD_TARGET;
         };
-        DmsErrors.call("StartDataMigration", () -> dms.startDataMigration(b -> b.dataMigrationIdentifier(dm.dataMigrationArn()).startType(type)));
+        DmsCalls.call("StartDataMigration", () -> dms.startDataMigration(b -> b.dataMigrationIdentifier(dm.dataMigrationArn()).startType(type)));
     }
 
     static void cutover(DatabaseMigrationClient dms, DmsOptions options, RunContext ctx) {
         DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), new AwsWaits(options.pollInterval(), options.heartbeat(), java.time.Clock.systemUTC(), ctx.progress()));
         objects.runDataMigration().filter(dm -> DmsStatus.of(dm.dataMigrationStatus()).active()).ifPresent(dm ->
-                DmsErrors.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(dm.dataMigrationArn()))));
+                DmsCalls.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(dm.dataMigrationArn()))));
     }
 }

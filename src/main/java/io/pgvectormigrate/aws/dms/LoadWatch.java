@@ -75,7 +75,7 @@ final class LoadWatch {
                         progress.info("dms: resuming replication of " + name + " (resume-processing), stopped earlier" + StatusLine.stopDetails(dm));
                     }
                     try {
-                        DataMigration afterStart = DmsErrors.call("StartDataMigration",
+                        DataMigration afterStart = DmsCalls.call("StartDataMigration",
                                 () -> dms.startDataMigration(b -> b.dataMigrationIdentifier(arn).startType(type))).dataMigration();
                         startedHere[0] = true;
                         if (afterStart != null && afterStart.dataMigrationStatus() != null) {

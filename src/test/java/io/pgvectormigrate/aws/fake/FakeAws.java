@@ -3,9 +3,11 @@ package io.pgvectormigrate.aws.fake;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.DbSecret;
 import io.pgvectormigrate.aws.Pacing;
+import io.pgvectormigrate.aws.SdkAwsClients;
 import io.pgvectormigrate.aws.contract.ContractRecorder;
 import io.pgvectormigrate.aws.dms.FakeDms;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
 import software.amazon.awssdk.services.iam.IamClient;
@@ -19,7 +21,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One fake AWS region: the stateful fakes sharing a fault log, with polls that do not wait. DMS resolves its data
+ * One fake AWS region: the stateful fakes sharing a fault log, with polls that do not wait, behind the production
+ * retry strategy as a real client is ({@link SdkRetries}). DMS resolves its data
  * providers' secrets from this region's Secrets Manager, as the role DMS assumes would; its simulated crashes are
  * process deaths here ({@link SimulatedCrash}), like the other fakes'.
  */
@@ -52,11 +55,16 @@ public final class FakeAws implements AwsClients {
         this.dms = new FakeDms(this::credentialsOf, iam::policiesOf);
         dms.subnetZones(rds::zoneOf);
         dms.secretsOfAccount(secrets::live);
-        this.rdsSeen = ContractRecorder.wrap(RdsClient.class, rds);
-        this.secretsSeen = ContractRecorder.wrap(SecretsManagerClient.class, secrets);
-        this.cfnSeen = ContractRecorder.wrap(CloudFormationClient.class, cfn);
-        this.dmsSeen = ContractRecorder.wrap(DatabaseMigrationClient.class, crashesAreDeaths(dms));
-        this.iamSeen = ContractRecorder.wrap(IamClient.class, iam);
+        // as a real client: the production retry strategy around each request, each attempt checked and sent to the fake
+        RetryStrategy retries = SdkAwsClients.retryStrategy();
+        this.rdsSeen = SdkRetries.wrap(RdsClient.class, "rds", ContractRecorder.wrap(RdsClient.class, rds), retries, () -> pacing, faults);
+        this.secretsSeen = SdkRetries.wrap(SecretsManagerClient.class, "secretsmanager",
+                ContractRecorder.wrap(SecretsManagerClient.class, secrets), retries, () -> pacing, faults);
+        this.cfnSeen = SdkRetries.wrap(CloudFormationClient.class, "cloudformation",
+                ContractRecorder.wrap(CloudFormationClient.class, cfn), retries, () -> pacing, faults);
+        this.dmsSeen = SdkRetries.wrap(DatabaseMigrationClient.class, "dms",
+                ContractRecorder.wrap(DatabaseMigrationClient.class, crashesAreDeaths(dms)), retries, () -> pacing, faults);
+        this.iamSeen = SdkRetries.wrap(IamClient.class, "iam", ContractRecorder.wrap(IamClient.class, iam), retries, () -> pacing, faults);
     }
 
     /** What DMS finds in a secret: the login of the RDS-format JSON (the server comes from the data provider). */
