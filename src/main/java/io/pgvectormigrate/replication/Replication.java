@@ -4,6 +4,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.SqlErrors;
 import io.pgvectormigrate.pg.SyncPoint;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.ReplicationSlotInfo;
@@ -123,8 +124,8 @@ final class Replication {
             return new ExportedSlot(c, info.getSnapshotName(), info.getConsistentPoint().asString());
         } catch (SQLException e) {
             closeQuietly(c);
-            throw ToolException.runtime("cannot create replication slot " + name + " on the source: "
-                    + Database.firstLine(e.getMessage()), e);
+            throw SqlErrors.of("source", "creating replication slot " + name, e,
+                    new SqlErrors.Advice("re-run with the same --run-id", NativeEngine.GRANT));
         } catch (RuntimeException e) {
             closeQuietly(c);
             throw e;

@@ -6,6 +6,7 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Sequences;
+import io.pgvectormigrate.pg.SqlErrors;
 import io.pgvectormigrate.pg.SyncPoint;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pg.TableId;
@@ -91,7 +92,7 @@ public final class DmsEngine implements CopyEngine {
         try (Connection s = connect(endpoints.source(), "source")) {
             selectOnSource(s, endpoints.tables());
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
+            throw sqlFailure("source", "reading the catalog", e);
         }
     }
 
@@ -133,7 +134,7 @@ public final class DmsEngine implements CopyEngine {
             }
             sourceVersion = Integer.parseInt(scalar(s, "SHOW server_version_num"));
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
+            throw sqlFailure("source", "reading the catalog", e);
         }
         try (Connection t = connect(endpoints.target(), "target")) {
             int targetVersion = Integer.parseInt(scalar(t, "SHOW server_version_num"));
@@ -142,7 +143,7 @@ public final class DmsEngine implements CopyEngine {
                         + version(sourceVersion) + ": DMS homogeneous migrations need a target at least as new as the source; upgrade the target");
             }
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the target's version: " + Database.firstLine(e.getMessage()), e);
+            throw sqlFailure("target", "reading the server version", e);
         }
         onBothSides(endpoints); // the same refusals as the native engine's preflight: tables, columns, sequences
     }
@@ -239,7 +240,7 @@ public final class DmsEngine implements CopyEngine {
         try (Connection s = connect(endpoints.source(), "source")) {
             selection = selectOnSource(s, endpoints.tables());
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot list the source tables: " + Database.firstLine(e.getMessage()), e);
+            throw sqlFailure("source", "listing the tables", e);
         }
         List<TableId> tables = ids(selection.leaves());
         try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
@@ -266,7 +267,7 @@ public final class DmsEngine implements CopyEngine {
             }
             Sequences.requireOnTarget(t, selection.sequences());
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot list the target tables: " + Database.firstLine(e.getMessage()), e);
+            throw sqlFailure("source or target", "comparing the tables", e);
         }
         return selection;
     }
@@ -280,7 +281,7 @@ public final class DmsEngine implements CopyEngine {
             journal.putOutput(Step.MIGRATE, OUT_PREEXISTING_PUBLICATIONS, String.join(",", pubs));
             journal.putOutput(Step.MIGRATE, OUT_PREEXISTING_SLOTS, String.join(",", slots));
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the source's publications and slots: " + Database.firstLine(e.getMessage()), e);
+            throw sqlFailure("source", "reading the publications and slots", e);
         }
     }
 
@@ -420,7 +421,7 @@ public final class DmsEngine implements CopyEngine {
         try (Connection s = connect(endpoints.source(), "source")) {
             selection = Catalog.select(s, endpoints.tables());
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
+            throw sqlFailure("source", "reading the catalog", e);
         }
         aws("cutover", () -> {
             Optional<DataMigration> found = objects.runDataMigration();
@@ -483,7 +484,7 @@ public final class DmsEngine implements CopyEngine {
                 if (onSource != onTarget) differ.add(r.id() + " (source " + onSource + ", target " + onTarget + ")");
             }
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot count rows to confirm DMS's full load: " + Database.firstLine(e.getMessage()), e);
+            throw sqlFailure("source or target", "counting rows to confirm DMS's full load", e);
         }
         if (!differ.isEmpty()) {
             throw ToolException.runtime("DMS data migration " + what + ", and the row counts differ on " + differ.size() + " table(s): "
@@ -564,7 +565,7 @@ public final class DmsEngine implements CopyEngine {
                 try (Connection s = connect(source, "source")) {
                     sync = SyncPoint.take(s);
                 } catch (SQLException e) {
-                    throw ToolException.runtime("cannot take the cutover sync point on the source: " + Database.firstLine(e.getMessage()), e);
+                    throw sqlFailure("source", "taking the cutover sync point", e);
                 }
                 syncHere = true;
                 journal.putOutput(Step.CUTOVER, OUT_SYNC_POINT, sync);
@@ -582,7 +583,7 @@ public final class DmsEngine implements CopyEngine {
                                 .filter(p -> !preexisting.contains(p.slot()) && !p.slot().startsWith(SyncPoint.TOOL_SLOT_PREFIX)).toList();
                     }
                 } catch (SQLException e) {
-                    throw ToolException.runtime("cannot read the replication slots on the source: " + Database.firstLine(e.getMessage()), e);
+                    throw sqlFailure("source", "reading the replication slots", e);
                 }
             }
             if (!slots.isEmpty() && slots.stream().allMatch(SyncPoint.Confirmation::reached)) {
@@ -629,7 +630,7 @@ public final class DmsEngine implements CopyEngine {
         try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
             return Sequences.carry(s, t, selection.sequences()).size();
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot carry sequence values to the target: " + Database.firstLine(e.getMessage()), e);
+            throw sqlFailure("source or target", "carrying sequence values to the target", e);
         }
     }
 
@@ -671,8 +672,8 @@ public final class DmsEngine implements CopyEngine {
                 journal.markDeleted(KIND_SLOT, r.id());
             }
         } catch (SQLException e) {
-            if (required) throw ToolException.runtime("cannot drop DMS's publication and slot on the source: " + Database.firstLine(e.getMessage())
-                    + " (they hold WAL on the source: drop them by hand with DROP PUBLICATION / pg_drop_replication_slot)", e);
+            if (required) throw SqlErrors.of("source", "dropping DMS's publication and slot", e, new SqlErrors.Advice(
+                    "they hold WAL on the source: re-run, or drop them by hand with DROP PUBLICATION / pg_drop_replication_slot", SQL_GRANT));
             progress.info("dms: could not drop DMS's publication and slot on the source (" + Database.firstLine(e.getMessage())
                     + "); they go away with the temporary cluster");
         } catch (ToolException e) {
@@ -711,6 +712,15 @@ public final class DmsEngine implements CopyEngine {
 
     private static Connection connect(ConnectionSpec spec, String role) {
         return Database.connect(spec, role, PasswordPrompt.NONE);
+    }
+
+    /** What the engine's own connections need (reading, counting, sequences, dropping DMS's slot). */
+    private static final String SQL_GRANT = "the source user needs SELECT on the selected tables and REPLICATION "
+            + "(rds_replication) to drop DMS's slot, the target user UPDATE on the sequences: the master user has all of it";
+
+    /** The engine's part of the one SQL failure rule ({@link SqlErrors}): every step resumes with the same run id. */
+    private static ToolException sqlFailure(String role, String doing, SQLException e) {
+        return SqlErrors.of(role, doing, e, new SqlErrors.Advice("re-run the same command with the same --run-id to resume", SQL_GRANT));
     }
 
     private static String scalar(Connection c, String sql) throws SQLException {
