@@ -589,8 +589,9 @@ public final class NativeEngine implements CopyEngine {
     private static final String BOTH = "source or target";
 
     /** What each side needs, for a permission error anywhere in the engine (preflight checks most of it first). */
-    static final String GRANT = "the source user needs REPLICATION (rds_replication on RDS/Aurora) and SELECT on the selected "
-            + "tables, which it must own, and their sequences; the target user must be a superuser (rds_superuser on RDS/Aurora)";
+    static final String GRANT = "the source user needs REPLICATION (rds_replication on RDS/Aurora), CREATE on the database, "
+            + "and to own the selected tables with SELECT on them and their sequences; the target user must be a superuser "
+            + "(rds_superuser on RDS/Aurora)";
 
     /** The engine's part of the one SQL failure rule ({@link SqlErrors}): every step resumes by run id. */
     private static ToolException failure(String role, String doing, String runId, SQLException e) {
