@@ -50,7 +50,7 @@ public final class SqlErrors {
      */
     public record Advice(String rerun, String grant) {}
 
-    /** The class of a failure: the first SQLSTATE in its cause chain that has one, else a broken socket, else OTHER. */
+    /** The class of a failure: the first SQLSTATE (or broken socket) in its cause chain that names one, else OTHER. */
     public static Kind kind(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof java.net.SocketException || c instanceof java.io.EOFException) return Kind.LOST;
@@ -90,7 +90,7 @@ public final class SqlErrors {
             case READ_ONLY -> side + " is read-only (" + msg + ") while " + doing
                     + ": connect to the primary, on Aurora the cluster (writer) endpoint, not a reader or replica";
             case CANCELLED -> "a statement on " + side + " was cancelled while " + doing + ": " + msg
-                    + " (statement_timeout, or an administrator cancelled it: raise statement_timeout for this user if set, then "
+                    + " (statement_timeout or an administrator cancelled it: raise statement_timeout for this user if it is set; "
                     + advice.rerun() + ")";
             case OTHER -> doing + " failed on " + side + ": " + msg + " (" + advice.rerun() + ")";
         };

@@ -157,7 +157,7 @@ class SqlFailureClassesTest {
                     + "EXECUTE FUNCTION cancel_on_ddl()");
             CliRun.Result cancelled = migrate(db, dir, source, "cancelled");
             assertOneLine(cancelled, ExitCode.RUNTIME_FAILURE, "a statement on the source or target was cancelled while migrating: ",
-                    "raise statement_timeout for this user if set, then re-run with --run-id cancelled");
+                    "raise statement_timeout for this user if it is set; re-run with --run-id cancelled");
             Sql.exec(db.source(), "DROP EVENT TRIGGER cancels");
             abandon(db, dir, source, "cancelled");
 
