@@ -70,11 +70,6 @@ public final class SqlErrors {
         return Kind.OTHER;
     }
 
-    /** True when a failure during work means the session went away (exit 1, re-run). */
-    public static boolean isConnectionLoss(Throwable t) {
-        return kind(t) == Kind.LOST;
-    }
-
     /**
      * A failure while {@code doing} on {@code role} ("source", "target"; null when the command cannot tell which
      * connection failed) as the exception the command throws. Never includes connection secrets: the
@@ -120,7 +115,8 @@ public final class SqlErrors {
         } else if (state.equals("3D000")) {
             msg = "database '" + spec.database() + "' does not exist on " + role + " " + spec.host() + ":" + spec.port()
                     + ": check the database name in the connection string";
-        } else if (state.startsWith("08") || e.getCause() instanceof java.net.ConnectException
+        } else if (state.startsWith("08") || state.equals("57P01") || state.equals("57P02") || state.equals("57P03")
+                || e.getCause() instanceof java.net.ConnectException
                 || e.getCause() instanceof java.net.UnknownHostException
                 || e.getCause() instanceof java.net.SocketTimeoutException) {
             msg = "cannot reach " + where + " (" + Database.firstLine(e.getMessage()) + "): check the host and port, that the server is running and accepts TCP connections";

@@ -45,6 +45,17 @@ class SqlErrorsTest {
     }
 
     @Test
+    void aServerNotTakingConnectionsReadsAsUnreachableAtConnect() {
+        ConnectionSpec spec = ConnectionSpec.parse("postgresql://app@db.example:5432/chat");
+        ToolException starting = SqlErrors.atConnect(new SQLException("FATAL: the database system is starting up", "57P03"), spec, "target");
+        assertEquals(ExitCode.USAGE, starting.exitCode());
+        assertTrue(starting.getMessage().startsWith("cannot reach target ") && starting.getMessage().contains("the database system is starting up"),
+                starting.getMessage());
+        ToolException noConnect = SqlErrors.atConnect(new SQLException("FATAL: permission denied for database \"chat\"", "42501"), spec, "source");
+        assertTrue(noConnect.getMessage().contains("GRANT CONNECT ON DATABASE chat TO app"), noConnect.getMessage());
+    }
+
+    @Test
     void theLineNamesTheSideTheWorkTheServersFirstLineAndWhatToDo() {
         ToolException lost = SqlErrors.of("source", "counting rows", new SQLException("FATAL: terminating connection\n  detail", "57P01"), ADVICE);
         assertEquals(ExitCode.RUNTIME_FAILURE, lost.exitCode());
