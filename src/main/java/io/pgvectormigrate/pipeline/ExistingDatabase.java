@@ -3,6 +3,7 @@ package io.pgvectormigrate.pipeline;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.SqlErrors;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -53,7 +54,7 @@ public final class ExistingDatabase implements SourceProvider, TargetProvider {
         try (Connection c = Database.connect(spec, role, null)) {
             c.isValid(5);
         } catch (SQLException e) {
-            throw Database.classify(e, spec, role);
+            throw SqlErrors.atConnect(e, spec, role);
         }
     }
 

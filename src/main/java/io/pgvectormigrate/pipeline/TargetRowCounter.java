@@ -1,9 +1,9 @@
 package io.pgvectormigrate.pipeline;
 
-import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.SqlErrors;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pg.TableId;
 
@@ -31,7 +31,7 @@ public final class TargetRowCounter implements Pipeline.Listener {
         try (Connection c = Database.connect(spec, role, null)) {
             for (TableId t : Catalog.select(c, filter).roots()) out.put(t.key(), Catalog.rowCount(c, t));
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot count rows on " + role + " " + spec.display() + ": " + Database.firstLine(e.getMessage()), e);
+            throw SqlErrors.of(role, "counting rows on " + spec.display(), e, Failure.ADVICE);
         }
         return out;
     }

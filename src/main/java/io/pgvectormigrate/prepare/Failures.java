@@ -1,28 +1,20 @@
 package io.pgvectormigrate.prepare;
 
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.SqlErrors;
 
 import java.sql.SQLException;
 
-/** Error mapping for prepare-target's work. */
+/** prepare-target's part of the one SQL failure rule ({@link SqlErrors}): how to go on, what to grant. */
 final class Failures {
     private Failures() {}
 
-    /**
-     * Turns a failure while working on {@code role} into the project's exit codes: a lost connection is a runtime
-     * failure (re-run: every step is idempotent), a missing privilege is bad input (the operator must grant it).
-     */
+    private static final SqlErrors.Advice ADVICE = new SqlErrors.Advice(
+            "every step of prepare-target is idempotent: re-run it when the database is reachable",
+            "connect as the database owner, a superuser or rds_superuser");
+
+    /** A failure while doing {@code what} on {@code role}, by the one rule. */
     static ToolException of(String what, String role, SQLException e) {
-        String msg = Database.firstLine(e.getMessage());
-        if (Database.isConnectionLoss(e)) {
-            return ToolException.runtime("connection to the " + role + " lost while " + what + ": " + msg
-                    + " (every step of prepare-target is idempotent: re-run it when the database is reachable)", e);
-        }
-        if ("42501".equals(e.getSQLState())) {
-            return ToolException.usage("the " + role + " user lacks a privilege for " + what + ": " + msg
-                    + " (connect as the database owner, a superuser or rds_superuser)", e);
-        }
-        return ToolException.runtime(what + " failed on the " + role + ": " + msg, e);
+        return SqlErrors.of(role, what, e, ADVICE);
     }
 }

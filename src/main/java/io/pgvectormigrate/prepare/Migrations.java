@@ -3,6 +3,7 @@ package io.pgvectormigrate.prepare;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.SqlErrors;
 import io.pgvectormigrate.pg.TableFilter;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.FlywayException;
@@ -125,15 +126,16 @@ final class Migrations {
     }
 
     /**
-     * A failed module: a lost connection is a runtime failure; a missing privilege, a broken or edited operator
-     * migration, or a failed validation is input to fix (exit 2); the tool's own SQL failing is a runtime failure.
+     * A failed module: a lost session, a missing privilege, a read-only or cancelled session go by the one SQL rule
+     * ({@link SqlErrors}); a broken or edited operator migration, or a failed validation is input to fix (exit 2); the
+     * tool's own SQL failing is a runtime failure.
      * Each migration runs in a transaction, so a failed one leaves nothing behind and a re-run retries it.
      */
     private static ToolException explain(Module module, FlywayException e) {
         String what = module.name() + " migrations";
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof SQLException se) {
-                if (Database.isConnectionLoss(se) || "42501".equals(se.getSQLState())) {
+                if (SqlErrors.kind(se) != SqlErrors.Kind.OTHER) {
                     return Failures.of("applying the " + what, "target", se);
                 }
                 String line = fieldOf(e.getMessage(), "Line");

@@ -8,6 +8,7 @@ import io.pgvectormigrate.pg.Publications;
 import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.ReplicationSlots;
 import io.pgvectormigrate.pg.Sequences;
+import io.pgvectormigrate.pg.SqlErrors;
 import io.pgvectormigrate.pg.Subscriptions;
 import io.pgvectormigrate.pg.SyncPoint;
 import io.pgvectormigrate.pg.TableId;
@@ -67,7 +68,7 @@ public final class NativeEngine implements CopyEngine {
             List<String> problems = Preflight.tableProblems(src, ep, selection, CopyTables.of(src, selection));
             if (!problems.isEmpty()) throw ToolException.usage("preflight: " + String.join("; ", problems));
         } catch (SQLException e) {
-            throw failure("checking the source", ctx.runId(), e);
+            throw failure("source", "checking the source", ctx.runId(), e);
         }
     }
 
@@ -84,7 +85,7 @@ public final class NativeEngine implements CopyEngine {
             ctx.progress().info("preflight: " + plan.tables().size() + " table(s) ready for native replication from "
                     + ep.source().display() + " to " + ep.target().display());
         } catch (SQLException e) {
-            throw failure("checking the source and target", ctx.runId(), e);
+            throw failure(BOTH, "checking the source and target", ctx.runId(), e);
         }
     }
 
@@ -182,7 +183,7 @@ public final class NativeEngine implements CopyEngine {
             p.info("  changes are streaming; the target is " + (lag < 0 ? "(not yet confirmed)" : Progress.bytes(lag)) + " behind the source");
             return migrated(copied, how.withSeconds(copySeconds), lag, seqs);
         } catch (SQLException e) {
-            throw failure("migrating", ctx.runId(), e);
+            throw failure(BOTH, "migrating", ctx.runId(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ToolException.runtime("interrupted; re-run with --run-id " + ctx.runId() + " to resume");
@@ -410,7 +411,7 @@ public final class NativeEngine implements CopyEngine {
             p.info("  cutover complete: nothing holds WAL on the source for this run");
             return cutOver(lagAtCutover, seqs, removed, waited);
         } catch (SQLException e) {
-            throw failure("cutting over", ctx.runId(), e);
+            throw failure(BOTH, "cutting over", ctx.runId(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ToolException.runtime("interrupted; run cutover again with --run-id " + ctx.runId());
@@ -590,12 +591,16 @@ public final class NativeEngine implements CopyEngine {
         return Database.connect(spec, role, null);
     }
 
-    private static ToolException failure(String doing, String runId, SQLException e) {
-        if (Database.isConnectionLoss(e)) {
-            return ToolException.runtime("lost the connection while " + doing + ": " + Database.firstLine(e.getMessage())
-                    + " (re-run with --run-id " + runId + " to resume)", e);
-        }
-        return ToolException.runtime(doing + " failed: " + Database.firstLine(e.getMessage())
-                + " (fix the cause, then re-run with --run-id " + runId + " to resume)", e);
+    /** A step on both connections: they are closed before its catch runs, so the message cannot tell which failed. */
+    private static final String BOTH = "source or target";
+
+    /** What each side needs, for a permission error anywhere in the engine (preflight checks most of it first). */
+    static final String GRANT = "the source user needs REPLICATION (rds_replication on RDS/Aurora), CREATE on the database, "
+            + "and to own the selected tables with SELECT on them and their sequences; the target user must be a superuser "
+            + "(rds_superuser on RDS/Aurora)";
+
+    /** The engine's part of the one SQL failure rule ({@link SqlErrors}): every step resumes by run id. */
+    private static ToolException failure(String role, String doing, String runId, SQLException e) {
+        return SqlErrors.of(role, doing, e, new SqlErrors.Advice("re-run with --run-id " + runId + " to resume", GRANT));
     }
 }

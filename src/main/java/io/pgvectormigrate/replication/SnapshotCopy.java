@@ -1,10 +1,10 @@
 package io.pgvectormigrate.replication;
 
-import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.SqlErrors;
 import io.pgvectormigrate.report.Progress;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -142,7 +142,8 @@ final class SnapshotCopy implements AutoCloseable {
             }
         } catch (SQLException e) {
             copy.close();
-            throw ToolException.runtime("cannot read the source at the slot's snapshot: " + Database.firstLine(e.getMessage()), e);
+            throw SqlErrors.of("source", "opening the readers at the slot's snapshot", e, new SqlErrors.Advice(
+                    "re-run with the same --run-id: the copy starts again from a fresh snapshot", NativeEngine.GRANT));
         } catch (RuntimeException e) {
             copy.close();
             throw e;
@@ -242,12 +243,9 @@ final class SnapshotCopy implements AutoCloseable {
         if (f != null) {
             if (f instanceof RuntimeException re) throw re;
             if (f instanceof Error err) throw err;
-            if (f instanceof SQLException se && Database.isConnectionLoss(se)) {
-                throw ToolException.runtime("lost a connection during the initial copy: " + Database.firstLine(se.getMessage())
-                        + " (re-run with --run-id " + runId + ": the copy starts again from a fresh snapshot)", se);
-            }
-            throw ToolException.runtime("initial copy failed: " + Database.firstLine(f.getMessage())
-                    + " (re-run with --run-id " + runId + ": the copy starts again from a fresh snapshot)", f);
+            // a reader (source) or a writer (target) failed: the one SQL rule says which class and what to do
+            throw SqlErrors.of("source or target", "copying the initial rows", f, new SqlErrors.Advice(
+                    "re-run with --run-id " + runId + ": the copy starts again from a fresh snapshot", NativeEngine.GRANT));
         }
         double secs = (System.nanoTime() - started) / 1e9;
         List<TableCopy> out = new ArrayList<>();

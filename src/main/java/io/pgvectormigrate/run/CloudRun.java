@@ -8,6 +8,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.SqlErrors;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.CopyEngine;
@@ -207,7 +208,7 @@ public final class CloudRun {
             rs.next();
             items = rs.getBoolean(1) && tables.matches("public", "items");
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the target's catalog: " + Database.firstLine(e.getMessage()), e);
+            throw SqlErrors.of("target", "reading the catalog", e, RunChecks.SQL_ADVICE);
         }
         TargetPreparer.prepare(new PrepareOptions(target, null, false, null, false, true, tables,
                 items ? PrepareOptions.Preset.BEDROCK_CHAT : PrepareOptions.Preset.NONE, null), progress);

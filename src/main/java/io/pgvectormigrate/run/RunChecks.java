@@ -9,6 +9,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.SqlErrors;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.CopyEngine;
@@ -36,6 +37,9 @@ import java.util.List;
 final class RunChecks implements Pipeline.Listener {
     /** Preflight output saying these checks passed for the run. */
     static final String OUTPUT = "run-checks";
+    /** run's part of the one SQL failure rule ({@link SqlErrors}) for the target's catalog reads. */
+    static final SqlErrors.Advice SQL_ADVICE = new SqlErrors.Advice("re-run with the same --run-id to resume",
+            "connect as the stack's database owner or master user");
 
     private final AwsClients aws;
     private final StackTarget target;
@@ -103,7 +107,7 @@ final class RunChecks implements Pipeline.Listener {
                 if (Catalog.hasRows(c, t)) out.add(t.key());
             }
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the target's tables: " + Database.firstLine(e.getMessage()), e);
+            throw SqlErrors.of("target", "reading the tables", e, SQL_ADVICE);
         }
         return out;
     }

@@ -7,6 +7,7 @@ import io.pgvectormigrate.aws.Secrets;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.SqlErrors;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.TargetProvider;
@@ -90,7 +91,7 @@ public final class StackTarget implements TargetProvider {
         try (Connection c = Database.connect(spec, "target", null)) {
             c.isValid(5);
         } catch (SQLException e) {
-            throw Database.classify(e, spec, "target");
+            throw SqlErrors.atConnect(e, spec, "target");
         }
     }
 

@@ -76,7 +76,7 @@ final class Side implements AutoCloseable {
             return new Side(role, spec, c, id, snap, once);
         } catch (SQLException e) {
             closeQuietly(c);
-            throw Verifier.sqlFailure(role, "cannot start a read-only snapshot", e);
+            throw Verifier.sqlFailure(role, "starting a read-only snapshot", e);
         } catch (RuntimeException e) {
             closeQuietly(c);
             throw e;
@@ -107,7 +107,7 @@ final class Side implements AutoCloseable {
             assertReadOnly(c, role);
             return c;
         } catch (SQLException e) {
-            throw Verifier.sqlFailure(role, "cannot share the snapshot with a worker connection", e);
+            throw Verifier.sqlFailure(role, "sharing the snapshot with a worker connection", e);
         }
     }
 

@@ -1,8 +1,8 @@
 package io.pgvectormigrate.verify;
 
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.SqlErrors;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.verify.SideSchema.Table;
@@ -92,7 +92,7 @@ public final class Verifier {
         try {
             return SideSchema.read(side.main, filter);
         } catch (SQLException e) {
-            throw sqlFailure(side.role, "cannot read the catalog", e);
+            throw sqlFailure(side.role, "reading the catalog", e);
         }
     }
 
@@ -143,19 +143,14 @@ public final class Verifier {
         return String.join(", ", out);
     }
 
-    /** Maps a failed query to an exit code and a one-line message; never includes connection secrets. */
+    /** Verify's part of the one SQL failure rule ({@link SqlErrors}): it changes nothing, so a re-run is always safe. */
+    private static final SqlErrors.Advice ADVICE = new SqlErrors.Advice(
+            "verify changed nothing; re-run when the database is reachable",
+            "grant the user SELECT on every selected table and sequence, or connect as one that has it");
+
+    /** A failed query as the exception verify throws (exit code and one line, by the one rule). */
     static RuntimeException sqlFailure(String role, String what, SQLException e) {
-        String state = e.getSQLState() == null ? "" : e.getSQLState();
-        // 57P01-57P03: the server terminated the session (admin command, shutdown, crash)
-        if (Database.isConnectionLoss(e) || state.startsWith("57P")) {
-            return ToolException.runtime("connection to the " + role + " lost mid-run while " + what + ": "
-                    + Database.firstLine(e.getMessage()) + " (verify changed nothing; re-run when the database is reachable)", e);
-        }
-        if (state.equals("42501")) {
-            return ToolException.usage("permission denied on the " + role + " while " + what + ": "
-                    + Database.firstLine(e.getMessage()) + " (connect as a user that can read every selected table and sequence)", e);
-        }
-        return ToolException.runtime(role + ": " + what + ": " + Database.firstLine(e.getMessage()), e);
+        return SqlErrors.of(role, what, e, ADVICE);
     }
 
     /** One verification in progress. */

@@ -4,7 +4,6 @@ import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
-import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.SyncPoint;
 import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
@@ -51,7 +50,7 @@ final class CutoverEvidence {
                 if (onSource != onTarget) differ.add(r.id() + " (source " + onSource + ", target " + onTarget + ")");
             }
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot count rows to confirm DMS's full load: " + Database.firstLine(e.getMessage()), e);
+            throw DmsEngine.sqlFailure("source or target", "counting rows to confirm DMS's full load", e);
         }
         if (!differ.isEmpty()) {
             throw ToolException.runtime("DMS data migration " + what + ", and the row counts differ on " + differ.size() + " table(s): "
@@ -139,7 +138,7 @@ final class CutoverEvidence {
                 try (Connection s = DmsEngine.connect(source, "source")) {
                     sync[0] = SyncPoint.take(s);
                 } catch (SQLException e) {
-                    throw ToolException.runtime("cannot take the cutover sync point on the source: " + Database.firstLine(e.getMessage()), e);
+                    throw DmsEngine.sqlFailure("source", "taking the cutover sync point", e);
                 }
                 syncHere[0] = true;
                 journal.putOutput(Step.CUTOVER, OUT_SYNC_POINT, sync[0]);
@@ -195,7 +194,7 @@ final class CutoverEvidence {
             return SyncPoint.confirmations(s, "", sync).stream()
                     .filter(p -> !preexisting.contains(p.slot()) && !p.slot().startsWith(SyncPoint.TOOL_SLOT_PREFIX)).toList();
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the replication slots on the source: " + Database.firstLine(e.getMessage()), e);
+            throw DmsEngine.sqlFailure("source", "reading the replication slots", e);
         }
     }
 }

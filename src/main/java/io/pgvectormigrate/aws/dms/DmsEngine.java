@@ -3,6 +3,7 @@ package io.pgvectormigrate.aws.dms;
 import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.aws.AwsErrors;
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.SqlErrors;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
@@ -186,7 +187,7 @@ public final class DmsEngine implements CopyEngine {
             journal.putOutput(Step.MIGRATE, OUT_PREEXISTING_PUBLICATIONS, String.join(",", pubs));
             journal.putOutput(Step.MIGRATE, OUT_PREEXISTING_SLOTS, String.join(",", slots));
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the source's publications and slots: " + Database.firstLine(e.getMessage()), e);
+            throw sqlFailure("source", "reading the publications and slots", e);
         }
     }
 
@@ -203,7 +204,7 @@ public final class DmsEngine implements CopyEngine {
         try (Connection s = connect(endpoints.source(), "source")) {
             selection = Catalog.select(s, endpoints.tables());
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
+            throw sqlFailure("source", "reading the catalog", e);
         }
         aws("cutover", () -> {
             Optional<DataMigration> found = objects.runDataMigration();
@@ -253,7 +254,7 @@ public final class DmsEngine implements CopyEngine {
         try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
             return Sequences.carry(s, t, selection.sequences()).size();
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot carry sequence values to the target: " + Database.firstLine(e.getMessage()), e);
+            throw sqlFailure("source or target", "carrying sequence values to the target", e);
         }
     }
 
@@ -295,8 +296,8 @@ public final class DmsEngine implements CopyEngine {
                 journal.markDeleted(KIND_SLOT, r.id());
             }
         } catch (SQLException e) {
-            if (required) throw ToolException.runtime("cannot drop DMS's publication and slot on the source: " + Database.firstLine(e.getMessage())
-                    + " (they hold WAL on the source: drop them by hand with DROP PUBLICATION / pg_drop_replication_slot)", e);
+            if (required) throw SqlErrors.of("source", "dropping DMS's publication and slot", e, new SqlErrors.Advice(
+                    "they hold WAL on the source: re-run, or drop them by hand with DROP PUBLICATION / pg_drop_replication_slot", SQL_GRANT));
             progress.info("dms: could not drop DMS's publication and slot on the source (" + Database.firstLine(e.getMessage())
                     + "); they go away with the temporary cluster");
         } catch (ToolException e) {
@@ -335,6 +336,15 @@ public final class DmsEngine implements CopyEngine {
 
     static Connection connect(ConnectionSpec spec, String role) {
         return Database.connect(spec, role, PasswordPrompt.NONE);
+    }
+
+    /** What the engine's own connections need (reading, counting, sequences, dropping DMS's slot). */
+    static final String SQL_GRANT = "the source user needs SELECT on the selected tables and REPLICATION "
+            + "(rds_replication) to drop DMS's slot, the target user UPDATE on the sequences: the master user has all of it";
+
+    /** The engine's part of the one SQL failure rule ({@link SqlErrors}): every step resumes with the same run id. */
+    static ToolException sqlFailure(String role, String doing, SQLException e) {
+        return SqlErrors.of(role, doing, e, new SqlErrors.Advice("re-run the same command with the same --run-id to resume", SQL_GRANT));
     }
 
 

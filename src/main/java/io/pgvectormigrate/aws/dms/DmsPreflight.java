@@ -3,7 +3,6 @@ package io.pgvectormigrate.aws.dms;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
-import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Sequences;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pg.TableId;
@@ -36,7 +35,7 @@ final class DmsPreflight {
         try (Connection s = DmsEngine.connect(endpoints.source(), "source")) {
             selectOnSource(s, endpoints.tables());
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
+            throw DmsEngine.sqlFailure("source", "reading the catalog", e);
         }
     }
 
@@ -77,7 +76,7 @@ final class DmsPreflight {
             }
             sourceVersion = Integer.parseInt(scalar(s, "SHOW server_version_num"));
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the source catalog: " + Database.firstLine(e.getMessage()), e);
+            throw DmsEngine.sqlFailure("source", "reading the catalog", e);
         }
         try (Connection t = DmsEngine.connect(endpoints.target(), "target")) {
             int targetVersion = Integer.parseInt(scalar(t, "SHOW server_version_num"));
@@ -86,7 +85,7 @@ final class DmsPreflight {
                         + version(sourceVersion) + ": DMS homogeneous migrations need a target at least as new as the source; upgrade the target");
             }
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot read the target's version: " + Database.firstLine(e.getMessage()), e);
+            throw DmsEngine.sqlFailure("target", "reading the server version", e);
         }
         onBothSides(endpoints); // the same refusals as the native engine's preflight: tables, columns, sequences
     }
@@ -115,7 +114,7 @@ final class DmsPreflight {
         try (Connection s = DmsEngine.connect(endpoints.source(), "source")) {
             selection = selectOnSource(s, endpoints.tables());
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot list the source tables: " + Database.firstLine(e.getMessage()), e);
+            throw DmsEngine.sqlFailure("source", "listing the tables", e);
         }
         List<TableId> tables = ids(selection.leaves());
         try (Connection s = DmsEngine.connect(endpoints.source(), "source"); Connection t = DmsEngine.connect(endpoints.target(), "target")) {
@@ -142,7 +141,7 @@ final class DmsPreflight {
             }
             Sequences.requireOnTarget(t, selection.sequences());
         } catch (SQLException e) {
-            throw ToolException.runtime("cannot list the target tables: " + Database.firstLine(e.getMessage()), e);
+            throw DmsEngine.sqlFailure("source or target", "comparing the tables", e);
         }
         return selection;
     }
