@@ -15,7 +15,7 @@ public final class CopyBenchmarkReport {
 
     public static String markdown(Result r, String command) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "%,d rows (%d bots), source table %s; %s; %s.%n%n",
+        sb.append(String.format(Locale.ROOT, "%,d Bedrock Chat rows (%d bots), %s; %s; %s.%n%n",
                 r.rows(), r.bots(), r.sourceSize(), r.versions(), r.machine()));
         sb.append("    ").append(command).append("\n\n");
         sb.append("Each native step ran as its own process (`").append(r.toolCommand()).append(" <command>`, JVM start included):\n\n");
@@ -37,8 +37,8 @@ public final class CopyBenchmarkReport {
     }
 
     private static void series(StringBuilder sb, Result r, Series s, boolean headline) {
-        sb.append("### ").append(s.durability().label()).append(headline ? " (the headline)" : " (beside the headline, not what operators run)")
-                .append("\n\n");
+        sb.append("### ").append(s.durability().label()).append(s.durability() == Durability.DURABLE ? headline ? " (the headline)" : ""
+                : " (" + (headline ? "" : "beside the headline, ") + "not the servers operators migrate between)").append("\n\n");
         sb.append("Both servers: ").append(s.settings()).append(". Load average ").append(s.loadBefore()).append(" before, ")
                 .append(s.loadAfter()).append(" after.\n\n");
         sb.append("Order of the methods per round (round 0: the warm-up, untimed):\n\n");

@@ -42,6 +42,7 @@ public final class NativeCopyBenchmark {
     static final String PIPE = PeerRunners.PIPE;
 
     /**
+     * @param shape        the source's tables: Bedrock Chat's alone, or with three tables of other shapes
      * @param jobs         the native engine's --jobs, one native method per value (0: its automatic choice); the
      *                     first is the one the ratios and the breakdown are about
      * @param durabilities the servers' durability per series of rounds; the first is the headline
@@ -54,7 +55,7 @@ public final class NativeCopyBenchmark {
      *                     directory, rows and bots uses them again
      * @param inProcess    runs a command in this JVM, to measure the live heap during one more (untimed) native run; null: not measured
      */
-    public record Settings(long rows, int bots, List<Integer> jobs, int repeats, List<Durability> durabilities,
+    public record Settings(long rows, int bots, CopyFixture.Shape shape, List<Integer> jobs, int repeats, List<Durability> durabilities,
                            boolean withDump, boolean uncompressed, boolean subscription, Path pgcopydb, Path workDir,
                            String mainClass, boolean keep, NativeRunner.InProcess inProcess) {
         public Settings {
@@ -125,7 +126,7 @@ public final class NativeCopyBenchmark {
     public static Result run(Settings s, Map<String, String> env, Progress p) {
         PgBinaries bins = PgBinaries.locate(env).requirePgvector();
         Path base = s.workDir() != null ? s.workDir() : LocalPostgres.defaultBaseDir();
-        CopyFixture fixture = new CopyFixture(s.rows(), s.bots());
+        CopyFixture fixture = new CopyFixture(s.rows(), s.bots(), s.shape());
         Path dir;
         try {
             Files.createDirectories(base);
@@ -158,13 +159,13 @@ public final class NativeCopyBenchmark {
                 Durability.REHEARSAL.apply(pair);
                 fixture.generate(pair, p);
             }
-            size = CopyFixture.size(source);
+            size = fixture.size(source);
             versions = Bench.versions(source);
-            String expected = CopyFixture.fingerprint(source, true);
-            String expectedData = CopyFixture.fingerprint(source, false);
+            String expected = fixture.fingerprint(source, true);
+            String expectedData = fixture.fingerprint(source, false);
             Map<String, String> toolEnv = toolEnv(env, bins, pgpass(dir, pair));
-            NativeRunner natives = new NativeRunner(pair, tool, toolEnv, dir);
-            PeerRunners peers = new PeerRunners(pair, bins, toolEnv, dir);
+            NativeRunner natives = new NativeRunner(pair, fixture, tool, toolEnv, dir);
+            PeerRunners peers = new PeerRunners(pair, fixture, bins, toolEnv, dir);
             for (Durability d : s.durabilities()) {
                 series.add(series(s, d, pair, natives, peers, pgcopydb, expected, expectedData, p));
             }

@@ -45,9 +45,11 @@ public final class NativeRunner {
     private final ToolProcess tool;
     private final Map<String, String> env;
     private final Path dir;
+    private final CopyFixture fixture;
 
-    NativeRunner(Bench.Pair pair, ToolProcess tool, Map<String, String> env, Path dir) {
+    NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<String, String> env, Path dir) {
         this.pair = pair;
+        this.fixture = fixture;
         this.tool = tool;
         this.env = env;
         this.dir = dir;
@@ -123,7 +125,7 @@ public final class NativeRunner {
             spans = sampler.finish();
             idle = sampler.idleSeconds(starts[0], starts[2] + walls[2]);
         }
-        CopyFixture.check(p, target, expected, db, true);
+        fixture.check(p, target, expected, db, true);
         Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
         NativeCopyBenchmark.deleteTree(work);
 
@@ -164,7 +166,7 @@ public final class NativeRunner {
                 if (code != 0) throw ToolException.runtime(args.get(0) + " failed (exit " + code + "): " + err.toString().strip());
             }
         });
-        CopyFixture.check(p, pair.target.connection(db), expected, db, true);
+        fixture.check(p, pair.target.connection(db), expected, db, true);
         Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
         NativeCopyBenchmark.deleteTree(work);
         return heap;

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,10 +41,12 @@ final class PeerRunners {
     private final PgBinaries bins;
     private final Map<String, String> env;
     private final Path dir;
+    private final CopyFixture fixture;
 
     /** @param env the environment every tool runs with (the caller's, the instances' binaries first on PATH, a password file) */
-    PeerRunners(Bench.Pair pair, PgBinaries bins, Map<String, String> env, Path dir) {
+    PeerRunners(Bench.Pair pair, CopyFixture fixture, PgBinaries bins, Map<String, String> env, Path dir) {
         this.pair = pair;
+        this.fixture = fixture;
         this.bins = bins;
         this.env = env;
         this.dir = dir;
@@ -66,7 +69,7 @@ final class PeerRunners {
         Map<String, String> e = new LinkedHashMap<>(env);
         e.put("PGOPTIONS", PGCOPYDB_OPTIONS);
         Peer run = peer(cmd, e, PGCOPYDB);
-        CopyFixture.check(p, pair.target.connection(db), expected, db, true);
+        fixture.check(p, pair.target.connection(db), expected, db, true);
         Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
         NativeCopyBenchmark.deleteTree(work);
         // pgcopydb ends with a table of its steps and their durations: keep the first timed round's
@@ -86,14 +89,19 @@ final class PeerRunners {
         String db = "pipe_" + round;
         Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
         ConnectionSpec target = pair.target.connection(db);
-        CopyFixture.createEmptyTable(target);
+        fixture.createEmptyTables(target);
         String psql = bins.tool("psql").toString();
-        String cmd = "set -o pipefail; \"" + psql + "\" -X -q -h 127.0.0.1 -p " + pair.source.port() + " -U postgres -d "
-                + CopyFixture.DATABASE + " -c 'COPY items TO STDOUT (FORMAT binary)' | \"" + psql + "\" -X -q -h 127.0.0.1 -p "
-                + pair.target.port() + " -U postgres -d " + db + " -c 'COPY items FROM STDIN (FORMAT binary)'";
+        // one table after the other, each through its own pipe
+        List<String> pipes = new ArrayList<>();
+        for (String[] copy : fixture.copyStatements()) {
+            pipes.add("\"" + psql + "\" -X -q -h 127.0.0.1 -p " + pair.source.port() + " -U postgres -d " + CopyFixture.DATABASE
+                    + " -c '" + copy[0] + "' | \"" + psql + "\" -X -q -h 127.0.0.1 -p " + pair.target.port() + " -U postgres -d " + db
+                    + " -c '" + copy[1] + "'");
+        }
+        String cmd = "set -o pipefail; " + String.join(" && ", pipes);
         p.info(PIPE);
         Peer run = peer(List.of("bash", "-c", cmd), env, PIPE);
-        CopyFixture.check(p, target, expectedData, db, false);
+        fixture.check(p, target, expectedData, db, false);
         Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
         return new NativeCopyBenchmark.Timing(PIPE, round, run.seconds(), run.seconds(), run.cpuSeconds(), run.load(),
                 "data only, into the table with its primary key");
@@ -107,12 +115,13 @@ final class PeerRunners {
         Bench.exec(target, "CREATE EXTENSION vector");
         String label = dumpLabel(uncompressed);
         String cmd = "set -o pipefail; \"" + bins.tool("pg_dump") + "\" -h 127.0.0.1 -p " + pair.source.port()
-                + " -U postgres -Fc" + (uncompressed ? " -Z0" : "") + " -t public.items " + CopyFixture.DATABASE
+                + " -U postgres -Fc" + (uncompressed ? " -Z0" : "") + " " + fixture.dumpTables().stream().map(a -> "'" + a + "'")
+                .collect(Collectors.joining(" ")) + " " + CopyFixture.DATABASE
                 + " | PGOPTIONS='" + RESTORE_OPTIONS + "'"
                 + " \"" + bins.tool("pg_restore") + "\" -h 127.0.0.1 -p " + pair.target.port() + " -U postgres -d " + db;
         p.info(label);
         Peer run = peer(List.of("bash", "-c", cmd), env, label);
-        CopyFixture.check(p, target, expected, db, true);
+        fixture.check(p, target, expected, db, true);
         Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
         return new NativeCopyBenchmark.Timing(label, round, run.seconds(), Double.NaN, run.cpuSeconds(), run.load(),
                 "data, primary key and both indexes (the after-load settings)");

@@ -1,6 +1,7 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.bench.CopyBenchmarkReport;
+import io.pgvectormigrate.bench.CopyFixture;
 import io.pgvectormigrate.bench.Durability;
 import io.pgvectormigrate.bench.NativeCopyBenchmark;
 import io.pgvectormigrate.bench.NativeRunner;
@@ -48,6 +49,11 @@ final class BenchmarkCopy extends ToolCommand {
     @Option(names = "--repeat", defaultValue = "3", description = "Rounds; methods take turns in each, medians are reported (default: ${DEFAULT-VALUE}).")
     int repeat;
 
+    @Option(names = "--fixture", defaultValue = "bedrock-chat", paramLabel = "bedrock-chat|mixed",
+            description = "The source's tables: Bedrock Chat's items alone, or mixed: items plus a hash-partitioned table of "
+                    + "text, a narrow table with jsonb and a table of vector(384) with an ivfflat index (default: ${DEFAULT-VALUE}).")
+    String fixture;
+
     @Option(names = "--durability", defaultValue = "durable", paramLabel = "durable|rehearsal|both",
             description = "The servers' fsync, full_page_writes and synchronous_commit: durable (on, PostgreSQL's defaults, "
                     + "the headline), rehearsal (off, as rehearse runs), or both, durable first (default: ${DEFAULT-VALUE}).")
@@ -88,10 +94,15 @@ final class BenchmarkCopy extends ToolCommand {
             case "both" -> List.of(Durability.DURABLE, Durability.REHEARSAL);
             default -> throw ToolException.usage("--durability must be durable, rehearsal or both, not " + durability);
         };
+        CopyFixture.Shape shape = switch (fixture.toLowerCase(Locale.ROOT)) {
+            case "bedrock-chat" -> CopyFixture.Shape.BEDROCK_CHAT;
+            case "mixed" -> CopyFixture.Shape.MIXED;
+            default -> throw ToolException.usage("--fixture must be bedrock-chat or mixed, not " + fixture);
+        };
         // the heap run: the same commands in this JVM, with this context's home and no prompt
         NativeRunner.InProcess inProcess = skipHeap ? null : (env, cwd, out, err, args) ->
                 Main.run(new CliContext(out, err, env, ctx.home(), cwd, PasswordPrompt.NONE, false), args);
-        NativeCopyBenchmark.Result r = NativeCopyBenchmark.run(new NativeCopyBenchmark.Settings(rows, bots, jobs, repeat,
+        NativeCopyBenchmark.Result r = NativeCopyBenchmark.run(new NativeCopyBenchmark.Settings(rows, bots, shape, jobs, repeat,
                 durabilities, withDump, uncompressed, subscription, pgcopydb == null ? null : ctx.cwd().resolve(pgcopydb),
                 dir == null ? null : ctx.cwd().resolve(dir), Main.class.getName(), keep, inProcess), ctx.env(), progress);
         if (common.json()) {

@@ -40,6 +40,20 @@ class BenchmarkCopyTest {
     }
 
     @Test
+    void mixedFixtureCopiesFourTablesOfOtherShapes() {
+        CliRun.Result r = CliRun.run("benchmark", "copy", "--rows", "1000", "--repeat", "1", "--bots", "3", "--fixture", "mixed",
+                "--durability", "rehearsal", "--skip-heap");
+        assertEquals(0, r.exitCode(), r.toString());
+        // every method's copy holds all four tables, every column of every row, the partitions' rows included
+        String tables = "1000 rows, -?\\d+; documents 500 rows, -?\\d+; events 2000 rows, -?\\d+; bot_embeddings 250 rows, -?\\d+";
+        for (String db : List.of("native_1", "pipe_1")) {
+            assertTrue(Pattern.compile(db + ": identical to the source \\(" + tables).matcher(r.err()).find(), db + ": " + r.err());
+        }
+        assertTrue(r.out().contains("plus documents (hash-partitioned in 4, N/2 rows)"), r.out());
+        assertTrue(r.out().contains("### rehearsal settings (not the servers operators migrate between)"), r.out());
+    }
+
+    @Test
     void comparesTheNativePathWithItsPeers() {
         CliRun.Result r = CliRun.run("benchmark", "copy", "--rows", "2000", "--repeat", "1", "--bots", "3", "--durability", "both");
         assertEquals(0, r.exitCode(), r.toString());
