@@ -19,17 +19,18 @@ import java.util.Locale;
 
 /** {@code benchmark copy}: see {@link NativeCopyBenchmark}. */
 @Command(name = "copy", mixinStandardHelpOptions = true,
-        description = {"Times the native path as an operator runs it (prepare-target --schema-from-source,",
-                "migrate --engine native, cutover: each its own process and JVM, as the docs show",
-                "them) on a generated Bedrock Chat source between two durable local servers, against,",
-                "on the same data in the same run, each at its best:",
+        description = {"Times the native path as operators run it, against pgcopydb and a single COPY pipe.",
+                "The native path: prepare-target --schema-from-source, migrate --engine native and",
+                "cutover, each its own process and JVM, as the docs show them, on a generated",
+                "Bedrock Chat source between two durable local servers. Against it, on the same",
+                "data in the same run, each at its best:",
                 "  pgcopydb clone --table-jobs 2 --index-jobs 2  (when pgcopydb is installed:",
                 "                                                 apt-get install pgcopydb)",
                 "  one binary COPY ... TO STDOUT | COPY ... FROM STDIN of the same table",
                 "Every method gets the same warm-up round, the order rotates every round, and every",
-                "copy is checked over all columns. Says where the native path's time goes (phases,",
-                "copy streams, index builds, idle time, JVM starts). Starts two local PostgreSQL",
-                "instances.", ""},
+                "copy is checked over all columns. It says where the native path's time goes",
+                "(phases, copy streams, index builds, idle time, JVM starts). Starts two local",
+                "PostgreSQL instances.", ""},
         footer = {"", "Example: pgvector-migrate benchmark copy --rows 100000 --repeat 3 --durability both"})
 final class BenchmarkCopy extends ToolCommand {
     @CommandLine.Spec
