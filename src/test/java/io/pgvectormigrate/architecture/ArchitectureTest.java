@@ -111,7 +111,7 @@ class ArchitectureTest {
         Map<String, String> owners = Map.of(
                 "bench/Bench.java pg_extension", "the benchmark report's header names the pgvector version of the instances it"
                         + " started; it moves with the benchmark's restructuring into fixture, runners and report",
-                "bench/NativeCopyBenchmark.java pg_indexes", "the benchmark's check of the table its own fixture built;"
+                "bench/CopyFixture.java pg_indexes", "the benchmark's check of the table its own fixture built;"
                         + " it moves with the same restructuring");
         List<String> offenders = new ArrayList<>();
         Set<String> used = new java.util.HashSet<>();
