@@ -142,6 +142,9 @@ public final class AwsWaits {
             return r.matched().response().orElse(null);
         } catch (SdkClientException e) {
             if (Thread.currentThread().isInterrupted()) throw ToolException.runtime("interrupted while waiting for AWS", e);
+            // the waiter wraps a fault no acceptor names (a denial, the network) with it as the cause: that fault is
+            // the failure, classified as every other AWS fault; the waiter's own give-up has no AWS cause
+            if (e.getCause() instanceof software.amazon.awssdk.core.exception.SdkException fault) throw AwsErrors.translate(fault);
             throw ToolException.runtime("gave up waiting for " + what + " after at most " + human(timeout) + " ("
                     + e.getMessage() + "); " + hint, e);
         }

@@ -72,7 +72,7 @@ public final class ReplicationSlots {
      * Creates a logical slot over a replication connection and keeps that connection open: the snapshot it
      * exports stays importable (SET TRANSACTION SNAPSHOT) until the connection runs another command or closes.
      */
-    public static Exported createWithSnapshot(ConnectionSpec source, String name) {
+    public static Exported createWithSnapshot(ConnectionSpec source, String name, SqlErrors.Advice advice) {
         ConnectionSpec replication = source.withParam("replication", "database")
                 .withParam("assumeMinServerVersion", "10").withParam("preferQueryMode", "simple");
         Connection c = Database.connect(replication, "source (replication connection)", null);
@@ -85,8 +85,7 @@ public final class ReplicationSlots {
             return new Exported(c, info.getSnapshotName(), info.getConsistentPoint().asString());
         } catch (SQLException e) {
             Queries.closeQuietly(c);
-            throw ToolException.runtime("cannot create replication slot " + name + " on the source: "
-                    + Database.firstLine(e.getMessage()), e);
+            throw SqlErrors.of("source", "creating replication slot " + name, e, advice);
         } catch (RuntimeException e) {
             Queries.closeQuietly(c);
             throw e;

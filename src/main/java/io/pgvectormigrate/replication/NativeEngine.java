@@ -199,7 +199,8 @@ public final class NativeEngine implements CopyEngine {
         int streams;
         String why;
         p.info("  creating replication slot " + n.slot() + " (waits for transactions already open on the source to end)");
-        try (ReplicationSlots.Exported slot = ReplicationSlots.createWithSnapshot(ep.source(), n.slot())) {
+        try (ReplicationSlots.Exported slot = ReplicationSlots.createWithSnapshot(ep.source(), n.slot(),
+                new SqlErrors.Advice("re-run with --run-id " + ctx.runId() + " to resume", GRANT))) {
             p.info("  created slot " + n.slot() + " at " + slot.consistentPoint() + "; copying the rows of that snapshot");
             try (SnapshotCopy copy = SnapshotCopy.open(ep.source(), ep.target(), slot.snapshot(), plan.tables(),
                     plan.binaryCopy(), wanted, options.chunkBytes(), plan.tidRangeScans())) {

@@ -35,7 +35,11 @@ class ReleaseArchiveIT {
 
     @Test
     void unpackedArchiveRunsWithoutJavaAndVerifiesTwoDatabases(PgServers.DbPair db) throws Exception {
-        Path launcher = unpack(archive(), dir.resolve("unpacked")).resolve("bin/pgvector-migrate");
+        Path zip = archive();
+        String sums = Files.readString(zip.resolveSibling("checksums_sha256.txt"));
+        String sha = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(zip)));
+        assertTrue(sums.contains(sha + " *" + zip.getFileName()), "checksums_sha256.txt lists the archive's SHA-256: " + sums);
+        Path launcher = unpack(zip, dir.resolve("unpacked")).resolve("bin/pgvector-migrate");
         Path path = pathWithoutJava(dir.resolve("path"));
         Map<String, String> env = new HashMap<>();
         env.put("PATH", path.toString());
@@ -78,7 +82,7 @@ class ReleaseArchiveIT {
 
     /** The archive the package phase assembled (failsafe passes its folder). */
     private static Path archive() throws IOException {
-        Path folder = Path.of(System.getProperty("release.archive.dir", "target/jreleaser/assemble/pgvector-migrate/jlink"));
+        Path folder = Path.of(System.getProperty("release.archive.dir", "target/release"));
         try (Stream<Path> files = Files.list(folder)) {
             List<Path> zips = files.filter(p -> p.getFileName().toString().endsWith("-linux-x86_64.zip")).toList();
             assertEquals(1, zips.size(), "one linux-x86_64 archive in " + folder + ": " + zips);

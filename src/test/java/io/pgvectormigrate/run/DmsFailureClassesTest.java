@@ -54,6 +54,12 @@ class DmsFailureClassesTest {
                 if (kind == AwsErrors.Kind.DENIED) assertTrue(r.err().contains("dms:CreateDataProvider"), "names the action: " + r.err());
             }
             w.aws.faults.fail("CreateDataProvider", 0, () -> null);
+            // the data migration looked up while migrate watches DMS (paginated describes): the same classes
+            for (AwsErrors.Kind kind : AwsErrors.Kind.values()) {
+                String says = inject(w, "DescribeDataMigrations", kind, "DatabaseMigration", "ResourceQuotaExceededFault");
+                assertClass(kind, says, w.run("migrate", "--engine", "dms", "--run-id", "fm", "--config", config));
+            }
+            w.aws.faults.fail("DescribeDataMigrations", 0, () -> null);
 
             for (AwsErrors.Kind kind : AwsErrors.Kind.values()) {
                 String says = inject(w, "DeleteInstanceProfile", kind, "DatabaseMigration", "ResourceQuotaExceededFault");

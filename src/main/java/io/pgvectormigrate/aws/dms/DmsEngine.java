@@ -20,6 +20,7 @@ import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.prepare.TargetPreparer;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
 import software.amazon.awssdk.services.databasemigration.model.DataMigration;
 import software.amazon.awssdk.services.databasemigration.model.DataMigrationStatistics;
@@ -329,7 +330,7 @@ public final class DmsEngine implements CopyEngine {
     private static <T> T aws(String what, Supplier<T> body) {
         try {
             return body.get();
-        } catch (AwsServiceException e) {
+        } catch (SdkException e) { // a fault AWS sent, or none (network): both are AwsErrors' to classify
             throw AwsErrors.translate(e, "dms " + what);
         }
     }
