@@ -14,7 +14,6 @@ import software.amazon.awssdk.services.databasemigration.model.DataMigrationStat
 
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -24,16 +23,7 @@ import java.util.Optional;
  * The DMS engine's third job: the evidence cutover needs before it stops DMS and calls the copy finished (a full load
  * DMS reports done, or row counts when it reports nothing; for CDC, DMS's slot confirming the source's sync point).
  */
-final class CutoverEvidence {
-    private final DmsOptions options;
-    private final LoadWatch load;
-    private final AwsWaits waits;
-
-    CutoverEvidence(DmsOptions options, LoadWatch load, AwsWaits waits) {
-        this.options = options;
-        this.load = load;
-        this.waits = waits;
-    }
+record CutoverEvidence(DmsOptions options, LoadWatch load, AwsWaits waits) {
 
     /**
      * A stopped full load without statistics may have been stopped halfway (by someone, in the console): nothing DMS
@@ -124,8 +114,7 @@ final class CutoverEvidence {
             DataMigration dm = seen[0] == null ? initial : objects.findDataMigration(arn).orElseThrow(() -> ToolException.runtime(
                     "DMS data migration " + initial.dataMigrationName() + " disappeared during cutover"));
             seen[0] = dm;
-            String text = line.next(dm, waited);
-            if (text != null) progress.info(text);
+            line.print(dm, waited, progress);
             DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
             if (status == DmsStatus.FAILED) throw load.failure(dm);
             if (!status.streaming() && confirmedEarlier.isPresent()) {

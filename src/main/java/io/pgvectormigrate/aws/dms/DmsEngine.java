@@ -8,6 +8,7 @@ import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Publications;
 import io.pgvectormigrate.pg.Sequences;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pg.TableId;
@@ -19,7 +20,6 @@ import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.prepare.TargetPreparer;
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
 import software.amazon.awssdk.services.databasemigration.model.DataMigration;
@@ -30,7 +30,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -139,12 +139,7 @@ public final class DmsEngine implements CopyEngine {
         String rules = SelectionRules.forTables(tables);
         DmsObjects objects = new DmsObjects(dms, options, journal, progress, waits);
         return aws("migrate", () -> {
-            String subnetGroup = objects.ensureSubnetGroup();
-            String profile = objects.ensureInstanceProfile(subnetGroup);
-            String source = objects.ensureDataProvider("source", options.source(), endpoints.source());
-            String target = objects.ensureDataProvider("target", options.target(), endpoints.target());
-            String project = objects.ensureProject(profile, source, target);
-            DataMigration dm = objects.ensureDataMigration(project, rules);
+            DataMigration dm = objects.ensureAll(endpoints, rules);
             journal.putOutput(Step.MIGRATE, OUT_ARN, dm.dataMigrationArn());
             rememberPreexistingLeftovers(journal, endpoints.source());
             DataMigration done = load.untilLoaded(objects, dm, progress);
@@ -177,7 +172,6 @@ public final class DmsEngine implements CopyEngine {
                     figures);
         });
     }
-
 
     /** Publications and slots named like DMS's that exist before DMS starts are not ours to drop later. */
     private void rememberPreexistingLeftovers(Journal journal, ConnectionSpec source) {
@@ -249,7 +243,6 @@ public final class DmsEngine implements CopyEngine {
                 -1, -1, figures);
     }
 
-
     /** Sequences forward to the source's position, never back; returns how many are now in step with the source. */
     private static int carrySequences(Endpoints endpoints, Catalog.Selection selection) {
         try (Connection s = connect(endpoints.source(), "source"); Connection t = connect(endpoints.target(), "target")) {
@@ -288,12 +281,13 @@ public final class DmsEngine implements CopyEngine {
             }
             for (Resource r : journal.resourcesOfKind(KIND_PUBLICATION)) {
                 if (r.deleted()) continue;
-                if (DmsLeftovers.dropPublication(s, r.id())) dropped.add("publication " + r.id());
+                if (Publications.drop(s, r.id())) dropped.add("publication " + r.id());
                 journal.markDeleted(KIND_PUBLICATION, r.id());
             }
+            Duration slotWait = Collections.min(List.of(options.timeout(), Duration.ofMinutes(2)));
             for (Resource r : journal.resourcesOfKind(KIND_SLOT)) {
                 if (r.deleted()) continue;
-                if (DmsLeftovers.dropSlot(s, r.id(), waits, 5, min(options.timeout(), Duration.ofMinutes(2)))) dropped.add("replication slot " + r.id());
+                if (DmsLeftovers.dropSlot(s, r.id(), waits, 5, slotWait)) dropped.add("replication slot " + r.id());
                 journal.markDeleted(KIND_SLOT, r.id());
             }
         } catch (SQLException e) {
@@ -309,8 +303,9 @@ public final class DmsEngine implements CopyEngine {
         return dropped;
     }
 
+    /** A comma-separated list the journal holds; none for null or blank. */
     static List<String> csv(String s) {
-        return s.isBlank() ? List.of() : Arrays.asList(s.split(","));
+        return s == null || s.isBlank() ? List.of() : List.of(s.split(","));
     }
 
     // ---------------------------------------------------------------- teardown
@@ -346,11 +341,6 @@ public final class DmsEngine implements CopyEngine {
     /** The engine's part of the one SQL failure rule ({@link SqlErrors}): every step resumes with the same run id. */
     static ToolException sqlFailure(String role, String doing, SQLException e) {
         return SqlErrors.of(role, doing, e, new SqlErrors.Advice("re-run the same command with the same --run-id to resume", SQL_GRANT));
-    }
-
-
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
     }
 
 }

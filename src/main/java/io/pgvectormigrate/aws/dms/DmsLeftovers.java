@@ -29,12 +29,6 @@ final class DmsLeftovers {
         return ReplicationSlots.names(c, SLOT_PREFIX);
     }
 
-    /** Returns false when it was already gone. */
-    static boolean dropPublication(Connection c, String name) throws SQLException {
-        if (!publications(c).contains(name)) return false;
-        return Publications.drop(c, name);
-    }
-
     /**
      * Drops a slot; one still in use (a subscriber that did not go away after DMS stopped) is given
      * {@code waitPolls} polls to let go, then its walsender is terminated; after {@code maxWait} it gives up.

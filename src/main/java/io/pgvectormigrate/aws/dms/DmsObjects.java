@@ -4,6 +4,7 @@ import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.aws.AwsErrors;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Resource;
 import io.pgvectormigrate.report.Progress;
@@ -190,6 +191,14 @@ final class DmsObjects {
         return dm;
     }
 
+    /** The run's objects in the order each needs the one before (migrate makes them, plan lists them). */
+    DataMigration ensureAll(Endpoints endpoints, String selectionRules) {
+        String profile = ensureInstanceProfile(ensureSubnetGroup());
+        String source = ensureDataProvider("source", options.source(), endpoints.source());
+        String target = ensureDataProvider("target", options.target(), endpoints.target());
+        return ensureDataMigration(ensureProject(profile, source, target), selectionRules);
+    }
+
     /**
      * The common create-or-find: reuse what the journal or a name lookup finds (checking the run tag), else
      * record the intent, create, and record the ARN.
@@ -233,8 +242,7 @@ final class DmsObjects {
     }
 
     private void requireOurTag(String arn, String kind, String name) {
-        List<Tag> tags = DmsCalls.call("ListTagsForResource", () -> dms.listTagsForResource(b -> b.resourceArn(arn))).tagList();
-        String owner = tags.stream().filter(t -> DmsNames.TAG_RUN_ID.equals(t.key())).map(Tag::value).findFirst().orElse(null);
+        String owner = runTag(arn);
         if (!names.runId().equals(owner)) {
             throw ToolException.usage("a DMS " + kind.substring(4) + " named " + name + " already exists but "
                     + (owner == null ? "is not tagged by pgvector-migrate" : "belongs to run '" + owner + "'")

@@ -3,6 +3,7 @@ package io.pgvectormigrate.aws.dms;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sequences;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pg.TableId;
@@ -10,9 +11,7 @@ import io.pgvectormigrate.pipeline.Endpoints;
 import io.pgvectormigrate.pipeline.RunContext;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,12 +22,7 @@ import java.util.Optional;
  * (options, names, credentials DMS cannot use, logical replication off, a target older than the source, tables,
  * columns or sequences missing on the target).
  */
-final class DmsPreflight {
-    private final DmsOptions options;
-
-    DmsPreflight(DmsOptions options) {
-        this.options = options;
-    }
+record DmsPreflight(DmsOptions options) {
 
     /** The selection on the source: tables DMS can name, and for CDC, tables logical replication can carry. */
     void checkSource(Endpoints endpoints) {
@@ -67,19 +61,19 @@ final class DmsPreflight {
         checkDmsCredentialRules(endpoints.target(), "target");
         int sourceVersion;
         try (Connection s = DmsEngine.connect(endpoints.source(), "source")) {
-            String walLevel = scalar(s, "SHOW wal_level");
+            String walLevel = Queries.string(s, "SELECT current_setting('wal_level')").orElseThrow();
             if (!"logical".equals(walLevel)) {
                 throw ToolException.usage("logical replication is off on the source " + endpoints.source().display()
                         + " (wal_level=" + walLevel + "): DMS needs rds.logical_replication=1 in the cluster parameter group, in effect on the "
                         + "writer (the restore step sets it and reboots a writer whose parameter group status is not in-sync; "
                         + "check with aws rds describe-db-clusters, reboot with aws rds reboot-db-instance), then re-run");
             }
-            sourceVersion = Integer.parseInt(scalar(s, "SHOW server_version_num"));
+            sourceVersion = (int) Queries.number(s, "SELECT current_setting('server_version_num')::int");
         } catch (SQLException e) {
             throw DmsEngine.sqlFailure("source", "reading the catalog", e);
         }
         try (Connection t = DmsEngine.connect(endpoints.target(), "target")) {
-            int targetVersion = Integer.parseInt(scalar(t, "SHOW server_version_num"));
+            int targetVersion = (int) Queries.number(t, "SELECT current_setting('server_version_num')::int");
             if (targetVersion < sourceVersion) {
                 throw ToolException.usage("the target runs PostgreSQL " + version(targetVersion) + ", older than the source's "
                         + version(sourceVersion) + ": DMS homogeneous migrations need a target at least as new as the source; upgrade the target");
@@ -144,13 +138,6 @@ final class DmsPreflight {
             throw DmsEngine.sqlFailure("source or target", "comparing the tables", e);
         }
         return selection;
-    }
-
-    private static String scalar(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            rs.next();
-            return rs.getString(1);
-        }
     }
 
     private static String version(int num) {

@@ -15,16 +15,7 @@ import java.util.Optional;
  * The DMS engine's second job: start the data migration and watch it until the full load is done (or CDC streams),
  * judging completion, errored tables and failures from what DMS reports.
  */
-final class LoadWatch {
-    private final DatabaseMigrationClient dms;
-    private final DmsOptions options;
-    private final AwsWaits waits;
-
-    LoadWatch(DatabaseMigrationClient dms, DmsOptions options, AwsWaits waits) {
-        this.dms = dms;
-        this.options = options;
-        this.waits = waits;
-    }
+record LoadWatch(DatabaseMigrationClient dms, DmsOptions options, AwsWaits waits) {
 
     /**
      * Starts the data migration (or continues one an earlier attempt started) and polls until the full load is done or,
@@ -50,8 +41,7 @@ final class LoadWatch {
                 seen[0] = dm;
                 DmsStatus status = DmsStatus.of(dm.dataMigrationStatus());
                 if (status.active()) watched[0] = true;
-                String text = line.next(dm, waited);
-                if (text != null) progress.info(text);
+                line.print(dm, waited, progress);
                 if (!cdc && status == DmsStatus.STOPPED) return Optional.of(fullLoadStopped(dm));
                 if (cdc && status.streaming()) {
                     requireNoErroredTables(dm);
@@ -62,12 +52,8 @@ final class LoadWatch {
                     throw ToolException.runtime("DMS data migration " + name + " was stopped before changes were streaming"
                             + StatusLine.stopDetails(dm) + ": re-run the same command to resume replication (resume-processing; nothing is reloaded)");
                 }
-                if (status.startable() && !startedHere[0]) {
-                    StartReplicationMigrationTypeValue type = switch (status) {
-                        case READY -> StartReplicationMigrationTypeValue.START_REPLICATION;
-                        case STOPPED -> StartReplicationMigrationTypeValue.RESUME_PROCESSING;
-                        default -> StartReplicationMigrationTypeValue.RELOAD_TARGET;
-                    };
+                StartReplicationMigrationTypeValue type = startedHere[0] ? null : startType(status, cdc).orElse(null);
+                if (type != null) {
                     if (type == StartReplicationMigrationTypeValue.RELOAD_TARGET) {
                         progress.info("dms: restarting " + name + " from scratch (reload-target) after an earlier failed attempt"
                                 + (dm.lastFailureMessage() == null ? "" : ": " + dm.lastFailureMessage()));
@@ -92,6 +78,16 @@ final class LoadWatch {
         }, () -> ToolException.runtime("DMS data migration " + name + " is still '" + seen[0].dataMigrationStatus() + "' after "
                 + AwsWaits.human(options.timeout()) + ": it keeps running on AWS; re-run the same command to keep waiting, "
                 + "or `pgvector-migrate cleanup --run-id " + objects.names().runId() + "` to stop and delete it"));
+    }
+
+    /** The start type a migration in this state gets (see {@link #untilLoaded}; plan asks too), or none. */
+    static Optional<StartReplicationMigrationTypeValue> startType(DmsStatus status, boolean cdc) {
+        if (!status.startable() || (!cdc && status == DmsStatus.STOPPED)) return Optional.empty();
+        return Optional.of(switch (status) {
+            case READY -> StartReplicationMigrationTypeValue.START_REPLICATION;
+            case STOPPED -> StartReplicationMigrationTypeValue.RESUME_PROCESSING;
+            default -> StartReplicationMigrationTypeValue.RELOAD_TARGET;
+        });
     }
 
     /** What DMS's statistics say about a stopped full load. */

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.report.Progress;
 import software.amazon.awssdk.services.databasemigration.model.DataMigration;
 import software.amazon.awssdk.services.databasemigration.model.DataMigrationStatistics;
 
@@ -58,13 +59,13 @@ final class StatusLine {
         sb.append(n).append(' ').append(what);
     }
 
-    /** The line to print now, or null when nothing changed and the heartbeat is not due. */
-    String next(DataMigration dm, Duration waited) {
+    /** Prints the line when something changed or the heartbeat is due. */
+    void print(DataMigration dm, Duration waited, Progress progress) {
         String core = format(dm, null);
         long now = System.nanoTime();
-        if (core.equals(last) && now - lastPrintedNanos < heartbeat.toNanos()) return null;
+        if (core.equals(last) && now - lastPrintedNanos < heartbeat.toNanos()) return;
         last = core;
         lastPrintedNanos = now;
-        return format(dm, waited);
+        progress.info(format(dm, waited));
     }
 }
