@@ -32,7 +32,7 @@ public final class Engines {
      * @param settings migration.yaml's {@code dms:} section, then flags, applied over the journal's defaults
      */
     public static CopyEngine dms(AwsClients aws, UnaryOperator<DmsOptions.Builder> settings) {
-        return new JournalDmsEngine(aws.dms(), aws.iam(), aws.region(), settings, null,
+        return new JournalDmsEngine(aws.dms(), aws.iam(), aws.region(), settings,
                 () -> SubnetZones.ofRegion(aws.rds()));
     }
 }

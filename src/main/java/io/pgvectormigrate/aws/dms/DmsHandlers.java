@@ -20,7 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -46,14 +45,17 @@ public final class DmsHandlers {
 
     /** The handlers of the DMS objects of one run; DMS is only called when the journal lists DMS objects or discover asks. */
     public static List<ResourceHandler> forRun(AwsClients aws, AwsCalls calls, String runId) {
-        Supplier<DmsObjects> objects = () -> new DmsObjects(aws.dms(), DmsOptions.builder().region(aws.region()).build(), runId,
-                null, calls.progress(), calls.waits());
+        DmsObjects[] made = {null}; // one for every kind, made on first use
+        Supplier<DmsObjects> objects = () -> {
+            if (made[0] == null) {
+                made[0] = new DmsObjects(aws.dms(), DmsOptions.builder().region(aws.region()).build(), runId, null,
+                        calls.progress(), calls.waits());
+            }
+            return made[0];
+        };
         List<ResourceHandler> out = new ArrayList<>();
-        out.add(new Kind(DmsObjects.KIND_DATA_MIGRATION, 1, objects, runId));
-        out.add(new Kind(DmsObjects.KIND_PROJECT, 2, objects, runId));
-        out.add(new Kind(DmsObjects.KIND_DATA_PROVIDER, 3, objects, runId));
-        out.add(new Kind(DmsObjects.KIND_INSTANCE_PROFILE, 4, objects, runId));
-        out.add(new Kind(DmsObjects.KIND_SUBNET_GROUP, 5, objects, runId));
+        // in teardown's order: each object before what it uses
+        for (String kind : DmsObjects.DELETE_ORDER) out.add(new Kind(kind, out.size() + 1, objects, runId));
         RdsOps rds = new RdsOps(aws.rds());
         out.add(new SourceLeftover(DmsEngine.KIND_PUBLICATION, rds, runId));
         out.add(new SourceLeftover(DmsEngine.KIND_SLOT, rds, runId));
@@ -61,32 +63,11 @@ public final class DmsHandlers {
     }
 
     /** One DMS object kind. */
-    private static final class Kind implements ResourceHandler {
-        private final String kind;
-        private final int order;
-        private final Supplier<DmsObjects> objects;
-        private final String runId;
-        private DmsObjects made;
-
-        Kind(String kind, int order, Supplier<DmsObjects> objects, String runId) {
-            this.kind = kind;
-            this.order = order;
-            this.objects = objects;
-            this.runId = runId;
-        }
-
-        private DmsObjects objects() {
-            if (made == null) made = objects.get();
-            return made;
-        }
-
-        @Override public String kind() { return kind; }
-        @Override public int order() { return order; }
-
+    private record Kind(String kind, int order, Supplier<DmsObjects> objects, String runId) implements ResourceHandler {
         @Override
         public Optional<Live> inspect(String id, Map<String, String> attrs) {
             String key = attrs.get("arn") != null ? attrs.get("arn") : id;
-            DmsObjects o = objects();
+            DmsObjects o = objects.get();
             return switch (kind) {
                 case DmsObjects.KIND_DATA_MIGRATION -> o.findDataMigration(key)
                         .map(d -> live(d.dataMigrationName(), d.dataMigrationArn(), d.dataMigrationStatus()));
@@ -104,7 +85,7 @@ public final class DmsHandlers {
             Map<String, String> tags = new LinkedHashMap<>();
             String owner;
             try {
-                owner = objects().runTag(arn);
+                owner = objects.get().runTag(arn);
             } catch (ResourceNotFoundException e) {
                 owner = null;
             }
@@ -121,10 +102,10 @@ public final class DmsHandlers {
 
         @Override
         public List<Live> discover(String runId) {
-            DatabaseMigrationClient dms = objects().client();
+            DatabaseMigrationClient dms = objects.get().client();
             List<Live> out = new ArrayList<>();
             switch (kind) {
-                case DmsObjects.KIND_DATA_MIGRATION -> objects().allDataMigrations()
+                case DmsObjects.KIND_DATA_MIGRATION -> objects.get().allDataMigrations()
                         .forEach((DataMigration d) -> ours(live(d.dataMigrationName(), d.dataMigrationArn(), d.dataMigrationStatus()), out));
                 case DmsObjects.KIND_PROJECT -> DmsObjects.all("DescribeMigrationProjects",
                                 () -> dms.describeMigrationProjectsPaginator(b -> { }), r -> r.migrationProjects())
@@ -135,7 +116,7 @@ public final class DmsHandlers {
                 case DmsObjects.KIND_INSTANCE_PROFILE -> DmsObjects.all("DescribeInstanceProfiles",
                                 () -> dms.describeInstanceProfilesPaginator(b -> { }), r -> r.instanceProfiles())
                         .forEach((InstanceProfile p) -> ours(live(p.instanceProfileName(), p.instanceProfileArn(), "exists"), out));
-                case DmsObjects.KIND_SUBNET_GROUP -> objects().findSubnetGroup(new DmsNames(runId).subnetGroup())
+                case DmsObjects.KIND_SUBNET_GROUP -> objects.get().findSubnetGroup(new DmsNames(runId).subnetGroup())
                         .ifPresent(g -> out.add(subnetGroup(g.replicationSubnetGroupIdentifier(), g.subnetGroupStatus())));
                 default -> throw new IllegalStateException(kind);
             }
@@ -148,7 +129,7 @@ public final class DmsHandlers {
 
         @Override
         public void delete(Live live, DeleteContext ctx) {
-            objects().delete(new Resource(kind, live.id(), live.attributes(), null, null), ctx.timeout());
+            objects.get().delete(new Resource(kind, live.id(), live.attributes(), null, null), ctx.timeout());
         }
     }
 
@@ -157,19 +138,11 @@ public final class DmsHandlers {
      * They live in the temporary cluster: cleanup cannot log in there, and they go away with it, so they are listed
      * while the cluster exists and counted gone once it does not.
      */
-    private static final class SourceLeftover implements ResourceHandler {
-        private final String kind;
-        private final RdsOps rds;
-        private final String runId;
-
-        SourceLeftover(String kind, RdsOps rds, String runId) {
-            this.kind = kind;
-            this.rds = rds;
-            this.runId = runId;
+    private record SourceLeftover(String kind, RdsOps rds, String runId) implements ResourceHandler {
+        @Override
+        public int order() {
+            return 25;
         }
-
-        @Override public String kind() { return kind; }
-        @Override public int order() { return 25; }
 
         @Override
         public Optional<Live> inspect(String id, Map<String, String> attrs) {

@@ -10,8 +10,6 @@ import io.pgvectormigrate.pipeline.Step;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
 import software.amazon.awssdk.services.iam.IamClient;
 
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,31 +32,21 @@ public final class JournalDmsEngine implements CopyEngine {
     private final IamClient iam;
     private final String region;
     private final UnaryOperator<DmsOptions.Builder> settings;
-    private final DmsEngine.TargetFinisher finisher;
     private final Supplier<Map<String, String>> regionSubnetZones;
     private Map<String, String> regionZones;
 
     /**
-     * @param iam      checks the roles DMS assumes before anything is created
-     * @param settings the operator's settings, applied over the journal's defaults (config, then flags)
-     * @param finisher the after-load pass (null: prepare-target's)
-     */
-    public JournalDmsEngine(DatabaseMigrationClient dms, IamClient iam, String region, UnaryOperator<DmsOptions.Builder> settings,
-                            DmsEngine.TargetFinisher finisher) {
-        this(dms, iam, region, settings, finisher, Map::of);
-    }
-
-    /**
+     * @param iam               checks the roles DMS assumes before anything is created
+     * @param settings          the operator's settings, applied over the journal's defaults (config, then flags)
      * @param regionSubnetZones the zones of every subnet of the region's DB subnet groups (DescribeDBSubnetGroups), asked
      *                          only when a DMS subnet is not in the target's subnet group the journal recorded
      */
     public JournalDmsEngine(DatabaseMigrationClient dms, IamClient iam, String region, UnaryOperator<DmsOptions.Builder> settings,
-                            DmsEngine.TargetFinisher finisher, Supplier<Map<String, String>> regionSubnetZones) {
+                            Supplier<Map<String, String>> regionSubnetZones) {
         this.dms = dms;
         this.iam = iam;
         this.region = region;
         this.settings = settings == null ? b -> b : settings;
-        this.finisher = finisher;
         this.regionSubnetZones = regionSubnetZones;
     }
 
@@ -70,12 +58,12 @@ public final class JournalDmsEngine implements CopyEngine {
     public static DmsOptions.Builder defaults(Journal j, String region) {
         DmsOptions.Builder b = DmsOptions.builder().region(region);
         recordedType(j).ifPresent(b::migrationType);
-        List<String> subnets = split(j.parameter(P_SUBNETS).orElse(null));
+        List<String> subnets = DmsEngine.csv(j.parameter(P_SUBNETS).orElse(null));
         if (!subnets.isEmpty()) b.subnetIds(subnets);
         b.subnetZones(io.pgvectormigrate.aws.SubnetZones.parse(j.parameter(io.pgvectormigrate.aws.TargetInfo.P_SUBNET_ZONES).orElse(null)));
         // the stack's database security group (both clusters use it); else the target cluster's own groups
-        List<String> sgs = split(j.parameter(P_STACK_SG).orElse(null));
-        if (sgs.isEmpty()) sgs = split(j.parameter(P_TARGET_SGS).orElse(null));
+        List<String> sgs = DmsEngine.csv(j.parameter(P_STACK_SG).orElse(null));
+        if (sgs.isEmpty()) sgs = DmsEngine.csv(j.parameter(P_TARGET_SGS).orElse(null));
         if (!sgs.isEmpty()) b.securityGroupIds(sgs);
         j.parameter(P_TARGET_SECRET).ifPresent(b::targetSecretId);
         j.output(Step.CREDENTIALS, "secretArn").ifPresent(b::sourceSecretId);
@@ -105,8 +93,7 @@ public final class JournalDmsEngine implements CopyEngine {
     }
 
     private DmsEngine engine(RunContext ctx) {
-        DmsOptions o = options(ctx.journal());
-        return finisher == null ? new DmsEngine(dms, o) : new DmsEngine(dms, o, finisher);
+        return new DmsEngine(dms, options(ctx.journal()));
     }
 
     @Override
@@ -142,10 +129,10 @@ public final class JournalDmsEngine implements CopyEngine {
             throw ToolException.usage("DMS cannot log in to the temporary cluster as its master user '" + user
                     + "': DMS user names are 2-64 letters, digits or underscores starting with a letter; use --engine native");
         }
-        DmsOptions.Builder b = options(j).toBuilder();
+        DmsOptions options = options(j);
         // the credentials step makes the source secret later; its name is the run's
-        DmsOptions o = b.sourceSecretId(b.build().sourceSecretId() != null ? b.build().sourceSecretId()
-                : new io.pgvectormigrate.aws.RunNames(j.runId()).sourceSecret()).build();
+        DmsOptions o = options.sourceSecretId() != null ? options
+                : options.toBuilder().sourceSecretId(new io.pgvectormigrate.aws.RunNames(j.runId()).sourceSecret()).build();
         o.validate();
         new DmsNames(j.runId()).require();
         if (!o.subnetZones().isEmpty()) {
@@ -191,10 +178,5 @@ public final class JournalDmsEngine implements CopyEngine {
             case TEARDOWN -> teardown(ctx, null);
             default -> { }
         }
-    }
-
-    static List<String> split(String s) {
-        if (s == null || s.isBlank()) return List.of();
-        return new ArrayList<>(Arrays.asList(s.split(",")));
     }
 }
