@@ -21,25 +21,17 @@ import java.util.Set;
  * {@code dms-vpc-role} DMS needs to place a replication subnet group. Every failure is exit 2.
  */
 public final class DmsRole {
-    public static final String DATA_MIGRATIONS_PRINCIPAL = "dms-data-migrations.amazonaws.com";
     public static final String VPC_ROLE = "dms-vpc-role";
 
     private DmsRole() {}
-
-    public static String regionalPrincipal(String region) {
-        return "dms." + region + ".amazonaws.com";
-    }
 
     /** Checks every role the options name, and dms-vpc-role when the engine will create a subnet group. */
     public static List<String> check(IamClient iam, DmsOptions options) {
         Set<String> roles = new LinkedHashSet<>();
         if (options.secretsAccessRoleArn() != null) roles.add(options.secretsAccessRoleArn());
         if (options.serviceAccessRoleArn() != null) roles.add(options.serviceAccessRoleArn());
-        List<String> checked = new ArrayList<>();
-        for (String arn : roles) {
-            checkTrust(iam, arn, options.region());
-            checked.add(arn);
-        }
+        roles.forEach(arn -> checkTrust(iam, arn, options.region()));
+        List<String> checked = new ArrayList<>(roles);
         if (options.subnetGroupId() == null) {
             get(iam, VPC_ROLE).orElseThrow(() -> ToolException.usage("the account has no IAM role " + VPC_ROLE
                     + ", which DMS needs to create the replication subnet group: create it with the managed policy "
@@ -55,10 +47,7 @@ public final class DmsRole {
         Role role = get(iam, name).orElseThrow(() -> ToolException.usage("the DMS role " + roleArn + " does not exist: create it "
                 + "(`pgvector-migrate iam-policy --document dms-trust` prints its trust policy, docs/iam.md how) or fix dms.roleArn"));
         Set<String> trusted = trustedServices(role.assumeRolePolicyDocument());
-        List<String> missing = new ArrayList<>();
-        for (String p : List.of(DATA_MIGRATIONS_PRINCIPAL, regionalPrincipal(region))) {
-            if (!trusted.contains(p)) missing.add(p);
-        }
+        List<String> missing = IamPolicies.dmsPrincipals(region).stream().filter(p -> !trusted.contains(p)).toList();
         if (!missing.isEmpty()) {
             throw ToolException.usage("the DMS role " + roleArn + " does not trust " + String.join(" and ", missing)
                     + " (it trusts " + (trusted.isEmpty() ? "no service" : String.join(", ", trusted)) + "): replace its trust policy with "
@@ -99,9 +88,8 @@ public final class DmsRole {
             return out;
         }
         JsonNode statements = root.path("Statement");
-        List<JsonNode> list = new ArrayList<>();
-        if (statements.isArray()) statements.forEach(list::add);
-        else if (statements.isObject()) list.add(statements);
+        // one statement may stand alone; iterating an object would give its fields
+        Iterable<JsonNode> list = statements.isObject() ? List.of(statements) : statements;
         for (JsonNode s : list) {
             if (!"Allow".equals(s.path("Effect").asText())) continue;
             if (!values(s.path("Action")).contains("sts:AssumeRole")) continue;

@@ -4,12 +4,11 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgvectormigrate.report.Json;
 
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The IAM documents the tool needs, built from one catalogue of the AWS calls it makes ({@link #OPERATOR}):
@@ -166,31 +165,20 @@ public final class IamPolicies {
         ObjectNode doc = document();
         ArrayNode st = doc.withArray("Statement");
         for (String service : services()) {
-            List<String> any = actions(service, Scope.ANY);
-            if (!any.isEmpty()) statement(st, sid("Read", service), any, List.of("*"), null);
-            List<String> create = actions(service, Scope.CREATE_TAGGED);
-            if (!create.isEmpty()) {
-                statement(st, sid("CreateTagged", service), create, List.of(serviceResources(service, t)),
-                        condition("Null", "aws:RequestTag/" + TAG_KEY, "false"));
-            }
-            List<String> own = actions(service, Scope.OWN_TAGGED);
-            if (!own.isEmpty()) {
-                statement(st, sid("ChangeOwnTagged", service), own, List.of(serviceResources(service, t)),
-                        condition("Null", "aws:ResourceTag/" + TAG_KEY, "false"));
-            }
-        }
-        List<String> stackCfn = actions("cloudformation", Scope.STACK);
-        if (!stackCfn.isEmpty()) {
-            statement(st, "ReadApplicationStack", stackCfn,
-                    List.of("arn:aws:cloudformation:" + t.r() + ":" + t.a() + ":stack/" + t.stack() + "/*"), null);
-        }
-        List<String> stackSecret = actions("secretsmanager", Scope.STACK);
-        if (!stackSecret.isEmpty()) {
-            stackSecretStatements(st, "ReadStackSecret", stackSecret, t);
-            // the tool-owned secrets are read back by the tool too (resume, verify)
-            statement(st, "ReadOwnSecrets", stackSecret, List.of(serviceResources("secretsmanager", t)),
+            // statement() leaves out a scope the service has no actions in
+            statement(st, sid("Read", service), actions(service, Scope.ANY), List.of("*"), null);
+            statement(st, sid("CreateTagged", service), actions(service, Scope.CREATE_TAGGED), List.of(serviceResources(service, t)),
+                    condition("Null", "aws:RequestTag/" + TAG_KEY, "false"));
+            statement(st, sid("ChangeOwnTagged", service), actions(service, Scope.OWN_TAGGED), List.of(serviceResources(service, t)),
                     condition("Null", "aws:ResourceTag/" + TAG_KEY, "false"));
         }
+        statement(st, "ReadApplicationStack", actions("cloudformation", Scope.STACK),
+                List.of("arn:aws:cloudformation:" + t.r() + ":" + t.a() + ":stack/" + t.stack() + "/*"), null);
+        List<String> stackSecret = actions("secretsmanager", Scope.STACK);
+        stackSecretStatements(st, "ReadStackSecret", stackSecret, t);
+        // the tool-owned secrets are read back by the tool too (resume, verify)
+        statement(st, "ReadOwnSecrets", stackSecret, List.of(serviceResources("secretsmanager", t)),
+                condition("Null", "aws:ResourceTag/" + TAG_KEY, "false"));
         statement(st, "PassDmsRoleToDms", actions("iam", Scope.PASS_ROLE), List.of(t.roleArn()),
                 condition("StringEquals", "iam:PassedToService", "dms.amazonaws.com"));
         statement(st, "CheckDmsRole", actions("iam", Scope.DMS_ROLE), List.of(t.roleArn(),
@@ -212,8 +200,7 @@ public final class IamPolicies {
         ObjectNode s = doc.withArray("Statement").addObject();
         s.put("Sid", "DmsDataMigrationsAssumeRole");
         s.put("Effect", "Allow");
-        ArrayNode services = s.putObject("Principal").putArray("Service");
-        for (String p : dmsPrincipals(region)) services.add(p);
+        dmsPrincipals(region).forEach(s.putObject("Principal").putArray("Service")::add);
         s.put("Action", "sts:AssumeRole");
         return doc;
     }
@@ -301,9 +288,7 @@ public final class IamPolicies {
 
     /** Every IAM action the operator policy grants, for tests and docs. */
     public static Set<String> operatorActions() {
-        Set<String> out = new LinkedHashSet<>();
-        OPERATOR.forEach(p -> out.add(p.action()));
-        return out;
+        return OPERATOR.stream().map(Permission::action).collect(Collectors.toCollection(LinkedHashSet::new));
     }
 
     // ------------------------------------------------------------- helpers
@@ -319,17 +304,12 @@ public final class IamPolicies {
     }
 
     private static List<String> services() {
-        List<String> out = new ArrayList<>();
-        for (Permission p : OPERATOR) if (!out.contains(p.service())) out.add(p.service());
-        return out;
+        return OPERATOR.stream().map(Permission::service).distinct().toList();
     }
 
     private static List<String> actions(String service, Scope scope) {
-        List<String> out = new ArrayList<>();
-        for (Permission p : OPERATOR) {
-            if (p.service().equals(service) && p.scope() == scope && !out.contains(p.action())) out.add(p.action());
-        }
-        return out;
+        return OPERATOR.stream().filter(p -> p.service().equals(service) && p.scope() == scope).map(Permission::action)
+                .distinct().toList();
     }
 
     private static String serviceResources(String service, Target t) {
@@ -362,9 +342,7 @@ public final class IamPolicies {
     }
 
     private static Map<String, Map<String, String>> condition(String operator, String key, String value) {
-        Map<String, Map<String, String>> c = new LinkedHashMap<>();
-        c.put(operator, Map.of(key, value));
-        return c;
+        return Map.of(operator, Map.of(key, value));
     }
 
     private static void statement(ArrayNode st, String sid, List<String> actions, List<String> resources,
