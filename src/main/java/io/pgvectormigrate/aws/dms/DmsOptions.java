@@ -3,8 +3,11 @@ package io.pgvectormigrate.aws.dms;
 import io.pgvectormigrate.core.ToolException;
 
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Everything the DMS engine needs besides the two databases: where the serverless migration runs (network),
@@ -45,16 +48,10 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
     }
 
     public enum MigrationType {
-        FULL_LOAD("full-load"), FULL_LOAD_AND_CDC("full-load-and-cdc");
-
-        private final String api;
-
-        MigrationType(String api) {
-            this.api = api;
-        }
+        FULL_LOAD, FULL_LOAD_AND_CDC;
 
         public String api() {
-            return api;
+            return apiName(this);
         }
 
         public boolean cdc() {
@@ -62,49 +59,46 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
         }
 
         public static MigrationType of(String s) {
-            for (MigrationType t : values()) if (t.api.equalsIgnoreCase(s) || t.name().equalsIgnoreCase(s)) return t;
-            throw ToolException.usage("unknown DMS migration type '" + s + "': use full-load or full-load-and-cdc");
+            return parse(values(), s).orElseThrow(() ->
+                    ToolException.usage("unknown DMS migration type '" + s + "': use full-load or full-load-and-cdc"));
         }
     }
 
     /** drop-tables-on-target is left out on purpose: it would drop the schema prepare-target made (indexes, Flyway history). */
     public enum TablePreparation {
-        TRUNCATE("truncate"), DO_NOTHING("do-nothing");
-
-        private final String api;
-
-        TablePreparation(String api) {
-            this.api = api;
-        }
+        TRUNCATE, DO_NOTHING;
 
         public String api() {
-            return api;
+            return apiName(this);
         }
 
         public static TablePreparation of(String s) {
-            for (TablePreparation t : values()) if (t.api.equalsIgnoreCase(s) || t.name().equalsIgnoreCase(s)) return t;
-            throw ToolException.usage("unknown table preparation '" + s + "': use truncate or do-nothing "
-                    + "(drop-tables-on-target is refused: it would drop the schema prepare-target created)");
+            return parse(values(), s).orElseThrow(() -> ToolException.usage("unknown table preparation '" + s
+                    + "': use truncate or do-nothing (drop-tables-on-target is refused: it would drop the schema prepare-target created)"));
         }
     }
 
     public enum SslMode {
-        REQUIRE("require"), VERIFY_FULL("verify-full");
-
-        private final String api;
-
-        SslMode(String api) {
-            this.api = api;
-        }
+        REQUIRE, VERIFY_FULL;
 
         public String api() {
-            return api;
+            return apiName(this);
         }
 
         public static SslMode of(String s) {
-            for (SslMode m : values()) if (m.api.equalsIgnoreCase(s) || m.name().equalsIgnoreCase(s)) return m;
-            throw ToolException.usage("unknown SSL mode '" + s + "' for DMS: use require or verify-full");
+            return parse(values(), s).orElseThrow(() ->
+                    ToolException.usage("unknown SSL mode '" + s + "' for DMS: use require or verify-full"));
         }
+    }
+
+    /** How the DMS API spells an option value: FULL_LOAD_AND_CDC is full-load-and-cdc. */
+    private static String apiName(Enum<?> value) {
+        return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /** The value spelled as the API does or as the constant is named, in any case. */
+    private static <E extends Enum<E>> Optional<E> parse(E[] values, String s) {
+        return Arrays.stream(values).filter(v -> apiName(v).equalsIgnoreCase(s) || v.name().equalsIgnoreCase(s)).findFirst();
     }
 
     public DmsOptions {

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -13,21 +14,11 @@ public enum DmsStatus {
     CREATING, READY, STARTING, LOAD_RUNNING, LOAD_COMPLETE_REPLICATION_ONGOING, REPLICATION_ONGOING, RELOADING_TARGET,
     STOPPING, STOPPED, FAILED, UNKNOWN;
 
+    /** The constant named as the label, with underscores for its spaces; UNKNOWN for a label the guide does not list. */
     public static DmsStatus of(String status) {
         if (status == null) return UNKNOWN;
-        return switch (normalize(status)) {
-            case "creating" -> CREATING;
-            case "ready" -> READY;
-            case "starting" -> STARTING;
-            case "load running" -> LOAD_RUNNING;
-            case "load complete replication ongoing" -> LOAD_COMPLETE_REPLICATION_ONGOING;
-            case "replication ongoing" -> REPLICATION_ONGOING;
-            case "reloading target" -> RELOADING_TARGET;
-            case "stopping" -> STOPPING;
-            case "stopped" -> STOPPED;
-            case "failed" -> FAILED;
-            default -> UNKNOWN;
-        };
+        String name = normalize(status).replace(' ', '_').toUpperCase(Locale.ROOT);
+        return Arrays.stream(values()).filter(s -> s.name().equals(name)).findFirst().orElse(UNKNOWN);
     }
 
     static String normalize(String status) {
