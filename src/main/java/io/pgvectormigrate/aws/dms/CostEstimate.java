@@ -1,11 +1,11 @@
 package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.pg.Catalog;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pg.TableId;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -109,13 +109,7 @@ public final class CostEstimate {
         for (TableId t : selection.roots()) rows += Catalog.rowCount(c, t);
         // sizes live in the leaves: a partitioned table has no storage of its own
         for (Catalog.Relation leaf : selection.leaves()) {
-            try (PreparedStatement ps = c.prepareStatement("SELECT pg_total_relation_size(?::regclass)")) {
-                ps.setString(1, leaf.id().sql());
-                try (ResultSet rs = ps.executeQuery()) {
-                    rs.next();
-                    bytes += rs.getLong(1);
-                }
-            }
+            bytes += Queries.number(c, "SELECT pg_total_relation_size(?::regclass)", leaf.id().sql());
         }
         long groups = 0;
         long chars = 0;

@@ -49,11 +49,7 @@ public final class SelectionRules {
             r.putArray("filters");
             id++;
         }
-        try {
-            return Json.mapper().writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(root);
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return root.toString(); // compact JSON
     }
 
     /** Reads rules back (to compare an existing data migration's with the run's); anything but selection/include is refused. */
