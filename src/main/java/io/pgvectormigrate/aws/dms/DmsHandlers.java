@@ -9,18 +9,14 @@ import io.pgvectormigrate.aws.RunNames;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Resource;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
-import software.amazon.awssdk.services.databasemigration.model.DataMigration;
-import software.amazon.awssdk.services.databasemigration.model.DataProvider;
-import software.amazon.awssdk.services.databasemigration.model.InstanceProfile;
-import software.amazon.awssdk.services.databasemigration.model.MigrationProject;
 import software.amazon.awssdk.services.databasemigration.model.ResourceNotFoundException;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 
 /**
  * Cleanup's handlers for what the DMS engine makes, so {@code cleanup} lists, checks and deletes DMS objects with the
@@ -82,14 +78,13 @@ public final class DmsHandlers {
         }
 
         private Live live(String name, String arn, String status) {
-            Map<String, String> tags = new LinkedHashMap<>();
             String owner;
             try {
                 owner = objects.get().runTag(arn);
             } catch (ResourceNotFoundException e) {
-                owner = null;
+                owner = null; // deleted since it was listed
             }
-            if (owner != null) tags.put(DmsNames.TAG_RUN_ID, owner);
+            Map<String, String> tags = owner == null ? Map.of() : Map.of(DmsNames.TAG_RUN_ID, owner);
             return new Live(name, status == null ? "exists" : status, tags, Map.of("arn", arn));
         }
 
@@ -102,29 +97,28 @@ public final class DmsHandlers {
 
         @Override
         public List<Live> discover(String runId) {
-            DatabaseMigrationClient dms = objects.get().client();
-            List<Live> out = new ArrayList<>();
-            switch (kind) {
-                case DmsObjects.KIND_DATA_MIGRATION -> objects.get().allDataMigrations()
-                        .forEach((DataMigration d) -> ours(live(d.dataMigrationName(), d.dataMigrationArn(), d.dataMigrationStatus()), out));
+            DmsObjects o = objects.get();
+            if (kind.equals(DmsObjects.KIND_SUBNET_GROUP)) {
+                return o.findSubnetGroup(new DmsNames(runId).subnetGroup()).stream()
+                        .map(g -> subnetGroup(g.replicationSubnetGroupIdentifier(), g.subnetGroupStatus())).toList();
+            }
+            DatabaseMigrationClient dms = o.client();
+            Stream<Live> all = switch (kind) {
+                case DmsObjects.KIND_DATA_MIGRATION -> o.allDataMigrations().stream()
+                        .map(d -> live(d.dataMigrationName(), d.dataMigrationArn(), d.dataMigrationStatus()));
                 case DmsObjects.KIND_PROJECT -> DmsObjects.all("DescribeMigrationProjects",
                                 () -> dms.describeMigrationProjectsPaginator(b -> { }), r -> r.migrationProjects())
-                        .forEach((MigrationProject p) -> ours(live(p.migrationProjectName(), p.migrationProjectArn(), "exists"), out));
+                        .stream().map(p -> live(p.migrationProjectName(), p.migrationProjectArn(), "exists"));
                 case DmsObjects.KIND_DATA_PROVIDER -> DmsObjects.all("DescribeDataProviders",
                                 () -> dms.describeDataProvidersPaginator(b -> { }), r -> r.dataProviders())
-                        .forEach((DataProvider p) -> ours(live(p.dataProviderName(), p.dataProviderArn(), "exists"), out));
+                        .stream().map(p -> live(p.dataProviderName(), p.dataProviderArn(), "exists"));
                 case DmsObjects.KIND_INSTANCE_PROFILE -> DmsObjects.all("DescribeInstanceProfiles",
                                 () -> dms.describeInstanceProfilesPaginator(b -> { }), r -> r.instanceProfiles())
-                        .forEach((InstanceProfile p) -> ours(live(p.instanceProfileName(), p.instanceProfileArn(), "exists"), out));
-                case DmsObjects.KIND_SUBNET_GROUP -> objects.get().findSubnetGroup(new DmsNames(runId).subnetGroup())
-                        .ifPresent(g -> out.add(subnetGroup(g.replicationSubnetGroupIdentifier(), g.subnetGroupStatus())));
+                        .stream().map(p -> live(p.instanceProfileName(), p.instanceProfileArn(), "exists"));
                 default -> throw new IllegalStateException(kind);
-            }
-            return out;
-        }
-
-        private void ours(Live l, List<Live> out) {
-            if (runId.equals(l.tags().get(DmsNames.TAG_RUN_ID))) out.add(l);
+            };
+            // DMS lists every object of the account and region: the run's are the ones tagged with its id
+            return all.filter(l -> this.runId.equals(l.tags().get(DmsNames.TAG_RUN_ID))).toList();
         }
 
         @Override
