@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sql;
@@ -87,7 +88,7 @@ public final class CostEstimate {
                 throw io.pgvectormigrate.core.ToolException.usage("cost estimate needs " + String.join(", ", missing)
                         + " in migration.yaml (see docs/runbook-bedrock-chat-v0-v1.md, \"What the run costs\")");
             }
-            return new Prices(dmsPerHour, dmsStartup == null ? null : DmsConfig.duration("cost.dmsStartup", dmsStartup),
+            return new Prices(dmsPerHour, dmsStartup == null ? null : Durations.parse(dmsStartup, "cost.dmsStartup"),
                     dmsMegabytesPerSecond * 1_000_000, embedPer1kTokens, charsPerToken == null ? 4.0 : charsPerToken,
                     fargateVcpuPerHour, fargateGbPerHour, taskVcpu, taskMemoryGb, taskHoursPerBot, acuPerHour,
                     temporaryClusterAcu, restoreAndVerifyHours);

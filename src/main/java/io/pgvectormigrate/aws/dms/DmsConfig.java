@@ -2,7 +2,6 @@ package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.core.Durations;
 
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -31,15 +30,10 @@ public record DmsConfig(String roleArn, String secretsAccessRoleArn, String serv
         // DMS connects from inside the VPC: when the tool reaches the databases through a tunnel, give DMS the real endpoints
         if (sourceServerName != null || sourcePort != null) b.source(new DmsOptions.Location(sourceServerName, sourcePort, null));
         if (targetServerName != null || targetPort != null) b.target(new DmsOptions.Location(targetServerName, targetPort, null));
-        if (pollInterval != null) b.pollInterval(duration("dms.pollInterval", pollInterval));
-        if (heartbeat != null) b.heartbeat(duration("dms.heartbeat", heartbeat));
-        if (timeout != null) b.timeout(duration("dms.timeout", timeout));
+        if (pollInterval != null) b.pollInterval(Durations.parse(pollInterval, "dms.pollInterval"));
+        if (heartbeat != null) b.heartbeat(Durations.parse(heartbeat, "dms.heartbeat"));
+        if (timeout != null) b.timeout(Durations.parse(timeout, "dms.timeout"));
         if (tags != null) b.extraTags(tags);
         return b;
-    }
-
-    /** A duration of the configuration file, read by the tool's one duration parser ({@link Durations}). */
-    public static Duration duration(String key, String text) {
-        return Durations.parse(text, key);
     }
 }

@@ -3,6 +3,7 @@ package io.pgvectormigrate.aws.dms;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
+import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.report.Json;
 import org.junit.jupiter.api.Test;
@@ -63,10 +64,10 @@ class ExampleConfigTest {
 
     @Test
     void durationsReadTheWayTheExampleWritesThem() {
-        assertEquals(Duration.ofMillis(500), DmsConfig.duration("k", "500ms"));
-        assertEquals(Duration.ofMinutes(15), DmsConfig.duration("k", "15m"));
-        assertEquals(Duration.ofSeconds(30), DmsConfig.duration("k", "PT30S"));
-        ToolException e = assertThrows(ToolException.class, () -> DmsConfig.duration("dms.timeout", "soon"));
+        assertEquals(Duration.ofMillis(500), Durations.parse("500ms", "k"));
+        assertEquals(Duration.ofMinutes(15), Durations.parse("15m", "k"));
+        assertEquals(Duration.ofSeconds(30), Durations.parse("PT30S", "k"));
+        ToolException e = assertThrows(ToolException.class, () -> Durations.parse("soon", "dms.timeout"));
         assertTrue(e.getMessage().startsWith("dms.timeout: cannot read 'soon'"));
     }
 
