@@ -74,7 +74,8 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
 
         public static TablePreparation of(String s) {
             return parse(values(), s).orElseThrow(() -> ToolException.usage("unknown table preparation '" + s
-                    + "': use truncate or do-nothing (drop-tables-on-target is refused: it would drop the schema prepare-target created)"));
+                    + "': use truncate or do-nothing (drop-tables-on-target is refused: "
+                    + "it would drop the schema prepare-target created)"));
         }
     }
 
@@ -98,7 +99,8 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
 
     /** The value spelled as the API does or as the constant is named, in any case. */
     private static <E extends Enum<E>> Optional<E> parse(E[] values, String s) {
-        return Arrays.stream(values).filter(v -> apiName(v).equalsIgnoreCase(s) || v.name().equalsIgnoreCase(s)).findFirst();
+        return Arrays.stream(values).filter(v -> apiName(v).equalsIgnoreCase(s) || v.name().equalsIgnoreCase(s))
+                .findFirst();
     }
 
     public DmsOptions {

@@ -26,14 +26,16 @@ final class DmsPlan {
                 .map(dm -> dm.dataMigrationSettings() == null ? null : dm.dataMigrationSettings().selectionRules())
                 .orElse("(one include rule per table that " + endpoints.tables().describe() + " selects on the restored cluster)");
         DataMigration dm = objects.ensureAll(endpoints, rules);
-        LoadWatch.startType(DmsStatus.of(dm.dataMigrationStatus()), options.migrationType().cdc())
-                .ifPresent(type -> DmsCalls.call("StartDataMigration",
-                        () -> dms.startDataMigration(b -> b.dataMigrationIdentifier(dm.dataMigrationArn()).startType(type))));
+        String arn = dm.dataMigrationArn();
+        LoadWatch.startType(DmsStatus.of(dm.dataMigrationStatus()), options.migrationType().cdc()).ifPresent(type ->
+                DmsCalls.call("StartDataMigration",
+                        () -> dms.startDataMigration(b -> b.dataMigrationIdentifier(arn).startType(type))));
     }
 
     static void cutover(DatabaseMigrationClient dms, DmsOptions options, RunContext ctx) {
-        objects(dms, options, ctx).runDataMigration().filter(dm -> DmsStatus.of(dm.dataMigrationStatus()).active()).ifPresent(dm ->
-                DmsCalls.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(dm.dataMigrationArn()))));
+        objects(dms, options, ctx).runDataMigration().filter(dm -> DmsStatus.of(dm.dataMigrationStatus()).active())
+                .ifPresent(dm -> DmsCalls.call("StopDataMigration",
+                        () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(dm.dataMigrationArn()))));
     }
 
     private static DmsObjects objects(DatabaseMigrationClient dms, DmsOptions options, RunContext ctx) {

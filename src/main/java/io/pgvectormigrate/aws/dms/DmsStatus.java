@@ -14,7 +14,7 @@ public enum DmsStatus {
     CREATING, READY, STARTING, LOAD_RUNNING, LOAD_COMPLETE_REPLICATION_ONGOING, REPLICATION_ONGOING, RELOADING_TARGET,
     STOPPING, STOPPED, FAILED, UNKNOWN;
 
-    /** The constant named as the label, with underscores for its spaces; UNKNOWN for a label the guide does not list. */
+    /** The constant named as the label with underscores for spaces; UNKNOWN for a label the guide does not list. */
     public static DmsStatus of(String status) {
         if (status == null) return UNKNOWN;
         String name = normalize(status).replace(' ', '_').toUpperCase(Locale.ROOT);

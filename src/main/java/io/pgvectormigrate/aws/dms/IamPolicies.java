@@ -167,9 +167,10 @@ public final class IamPolicies {
         for (String service : services()) {
             // statement() leaves out a scope the service has no actions in
             statement(st, sid("Read", service), actions(service, Scope.ANY), List.of("*"), null);
-            statement(st, sid("CreateTagged", service), actions(service, Scope.CREATE_TAGGED), List.of(serviceResources(service, t)),
+            List<String> resources = List.of(serviceResources(service, t));
+            statement(st, sid("CreateTagged", service), actions(service, Scope.CREATE_TAGGED), resources,
                     condition("Null", "aws:RequestTag/" + TAG_KEY, "false"));
-            statement(st, sid("ChangeOwnTagged", service), actions(service, Scope.OWN_TAGGED), List.of(serviceResources(service, t)),
+            statement(st, sid("ChangeOwnTagged", service), actions(service, Scope.OWN_TAGGED), resources,
                     condition("Null", "aws:ResourceTag/" + TAG_KEY, "false"));
         }
         statement(st, "ReadApplicationStack", actions("cloudformation", Scope.STACK),

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.aws.RunNames;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pipeline.CopyEngine;
@@ -132,7 +133,7 @@ public final class JournalDmsEngine implements CopyEngine {
         DmsOptions options = options(j);
         // the credentials step makes the source secret later; its name is the run's
         DmsOptions o = options.sourceSecretId() != null ? options
-                : options.toBuilder().sourceSecretId(new io.pgvectormigrate.aws.RunNames(j.runId()).sourceSecret()).build();
+                : options.toBuilder().sourceSecretId(new RunNames(j.runId()).sourceSecret()).build();
         o.validate();
         new DmsNames(j.runId()).require();
         if (!o.subnetZones().isEmpty()) {
