@@ -38,17 +38,17 @@ public final class AwsCleanup {
     }
 
     private final AwsClients aws;
-    private final AwsCalls calls;
+    private final AwsWaits waits;
     private final List<ResourceHandler> handlers;
 
-    public AwsCleanup(AwsClients aws, AwsCalls calls) {
-        this(aws, calls, AwsHandlers.standard(aws, calls));
+    public AwsCleanup(AwsClients aws, AwsWaits waits) {
+        this(aws, waits, AwsHandlers.standard(aws, waits));
     }
 
     /** With extra handlers (e.g. for DMS kinds) in addition to or instead of the standard ones. */
-    public AwsCleanup(AwsClients aws, AwsCalls calls, List<ResourceHandler> handlers) {
+    public AwsCleanup(AwsClients aws, AwsWaits waits, List<ResourceHandler> handlers) {
         this.aws = aws;
-        this.calls = calls;
+        this.waits = waits;
         this.handlers = List.copyOf(handlers);
     }
 
@@ -153,7 +153,7 @@ public final class AwsCleanup {
                 result.set(i, it.with(Action.REFUSE, "not tagged " + Tags.RUN_ID + "=" + runId + ": left in place"));
                 continue;
             }
-            calls.progress().info("deleting " + it.kind() + " " + it.id() + " (" + live.get().status() + ")");
+            waits.progress().info("deleting " + it.kind() + " " + it.id() + " (" + live.get().status() + ")");
             try {
                 h.delete(live.get(), ctx);
             } catch (ToolException e) {

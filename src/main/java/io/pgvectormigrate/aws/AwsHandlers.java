@@ -30,11 +30,11 @@ import java.util.Optional;
 public final class AwsHandlers {
     private AwsHandlers() {}
 
-    public static List<ResourceHandler> standard(AwsClients aws, AwsCalls calls) {
+    public static List<ResourceHandler> standard(AwsClients aws, AwsWaits waits) {
         RdsOps rds = new RdsOps(aws.rds());
         Secrets secrets = new Secrets(aws.secretsManager());
-        return List.of(new InstanceHandler(calls, rds), new ClusterHandler(calls, rds), new ParameterGroupHandler(calls, rds),
-                new SecretHandler(calls, aws, secrets), new SnapshotHandler(rds));
+        return List.of(new InstanceHandler(waits, rds), new ClusterHandler(waits, rds), new ParameterGroupHandler(waits, rds),
+                new SecretHandler(waits, aws, secrets), new SnapshotHandler(rds));
     }
 
     private static Map<String, String> arn(String arn) {
@@ -61,11 +61,11 @@ public final class AwsHandlers {
     }
 
     static final class InstanceHandler implements ResourceHandler {
-        private final AwsCalls calls;
+        private final AwsWaits waits;
         private final RdsOps rds;
 
-        InstanceHandler(AwsCalls calls, RdsOps rds) {
-            this.calls = calls;
+        InstanceHandler(AwsWaits waits, RdsOps rds) {
+            this.waits = waits;
             this.rds = rds;
         }
 
@@ -94,7 +94,7 @@ public final class AwsHandlers {
             String status = live.status();
             if (!"deleting".equals(status)) {
                 if (!instanceDeletable(status)) {
-                    status = calls.waits().until("instance " + id + " to settle before deletion",
+                    status = waits.until("instance " + id + " to settle before deletion",
                             () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
                             s -> s == null || "deleting".equals(s) || instanceDeletable(s), s -> false, ctx.timeout(), rerun(ctx));
                 }
@@ -110,17 +110,17 @@ public final class AwsHandlers {
                     }
                 }
             }
-            calls.waits().until("instance " + id + " to be deleted", () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
+            waits.until("instance " + id + " to be deleted", () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
                     s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
         }
     }
 
     static final class ClusterHandler implements ResourceHandler {
-        private final AwsCalls calls;
+        private final AwsWaits waits;
         private final RdsOps rds;
 
-        ClusterHandler(AwsCalls calls, RdsOps rds) {
-            this.calls = calls;
+        ClusterHandler(AwsWaits waits, RdsOps rds) {
+            this.waits = waits;
             this.rds = rds;
         }
 
@@ -147,13 +147,13 @@ public final class AwsHandlers {
             String status = live.status();
             if (!"deleting".equals(status)) {
                 if (!clusterDeletable(status)) {
-                    status = calls.waits().until("cluster " + id + " to settle before deletion",
+                    status = waits.until("cluster " + id + " to settle before deletion",
                             () -> rds.cluster(id).map(DBCluster::status).orElse(null),
                             s -> s == null || "deleting".equals(s) || clusterDeletable(s), s -> false, ctx.timeout(), rerun(ctx));
                 }
                 if (status != null && !"deleting".equals(status)) issueDelete(id, ctx);
             }
-            calls.waits().until("cluster " + id + " to be deleted", () -> rds.cluster(id).map(DBCluster::status).orElse(null),
+            waits.until("cluster " + id + " to be deleted", () -> rds.cluster(id).map(DBCluster::status).orElse(null),
                     s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
         }
 
@@ -196,11 +196,11 @@ public final class AwsHandlers {
     }
 
     static final class ParameterGroupHandler implements ResourceHandler {
-        private final AwsCalls calls;
+        private final AwsWaits waits;
         private final RdsOps rds;
 
-        ParameterGroupHandler(AwsCalls calls, RdsOps rds) {
-            this.calls = calls;
+        ParameterGroupHandler(AwsWaits waits, RdsOps rds) {
+            this.waits = waits;
             this.rds = rds;
         }
 
@@ -244,7 +244,7 @@ public final class AwsHandlers {
                     String cluster = ctx.names().cluster();
                     if (attempt == 1 && rds.cluster(cluster).isPresent()) {
                         // the cluster handler's wait showed its progress: the SDK's waiter, silently
-                        calls.waits().sdk("cluster " + cluster + " to be deleted", c -> RdsWaiter.builder().client(rds.client()).build().waitUntilDBClusterDeleted(
+                        waits.sdk("cluster " + cluster + " to be deleted", c -> RdsWaiter.builder().client(rds.client()).build().waitUntilDBClusterDeleted(
                                 DescribeDbClustersRequest.builder().dbClusterIdentifier(cluster).build(), c), ctx.timeout(), rerun(ctx));
                         continue;
                     }
@@ -256,12 +256,12 @@ public final class AwsHandlers {
     }
 
     static final class SecretHandler implements ResourceHandler {
-        private final AwsCalls calls;
+        private final AwsWaits waits;
         private final AwsClients aws;
         private final Secrets secrets;
 
-        SecretHandler(AwsCalls calls, AwsClients aws, Secrets secrets) {
-            this.calls = calls;
+        SecretHandler(AwsWaits waits, AwsClients aws, Secrets secrets) {
+            this.waits = waits;
             this.aws = aws;
             this.secrets = secrets;
         }
@@ -303,7 +303,7 @@ public final class AwsHandlers {
             } catch (ResourceNotFoundException e) {
                 return;
             }
-            calls.waits().until("secret " + live.id() + " to be deleted",
+            waits.until("secret " + live.id() + " to be deleted",
                     () -> secrets.describe(ref).map(d -> d.deletedDate() == null ? "exists" : null).orElse(null),
                     s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
         }

@@ -64,8 +64,8 @@ public final class AwsProvider implements SourceProvider {
         return "aws";
     }
 
-    private AwsCalls calls(RunContext ctx) {
-        return new AwsCalls(aws.pacing(), ctx.progress());
+    private AwsWaits waits(RunContext ctx) {
+        return new AwsWaits(aws.pacing(), ctx.progress());
     }
 
     /** Fails (exit 2) when the journal says the run belongs to another region. */
@@ -80,7 +80,7 @@ public final class AwsProvider implements SourceProvider {
     @Override
     public void preflight(RunContext ctx) {
         AwsErrors.guard(() -> {
-            AwsCalls calls = calls(ctx);
+            AwsWaits waits = waits(ctx);
             RdsOps rds = new RdsOps(aws.rds());
             Journal j = ctx.journal();
             RunNames n = new RunNames(ctx.runId());
@@ -90,7 +90,7 @@ public final class AwsProvider implements SourceProvider {
                 throw ToolException.usage("run " + n.runId() + " was cleaned up already: start a new run with another --run-id");
             }
             ctx.progress().info("checking snapshot " + options.snapshot() + " in " + aws.region());
-            SourceSnapshot snap = SourceSnapshot.check(calls, rds, options.snapshot(), aws.region(), options.engineVersion());
+            SourceSnapshot snap = SourceSnapshot.check(waits, rds, options.snapshot(), aws.region(), options.engineVersion());
             snap.capacityProblem(options.minAcu(), options.maxAcu()).ifPresent(problem -> {
                 throw ToolException.usage(problem + " (nothing was created)");
             });
@@ -99,7 +99,7 @@ public final class AwsProvider implements SourceProvider {
                 throw ToolException.usage("run id " + n.runId() + " was already used with snapshot " + used.get()
                         + ": pick another --run-id for snapshot " + snap.arn());
             }
-            new TemporaryCluster(calls, rds, options.waitTimeout()).existing(n, snap);
+            new TemporaryCluster(waits, rds, options.waitTimeout()).existing(n, snap);
             TargetInfo target;
             if (options.targetClusterId() != null) {
                 ctx.progress().info("checking target cluster " + options.targetClusterId());
@@ -157,12 +157,12 @@ public final class AwsProvider implements SourceProvider {
         AwsErrors.guard(() -> {
             Journal j = ctx.journal();
             if (j.parameter(P_SNAPSHOT).isEmpty() || j.parameter(P_SUBNET_GROUP).isEmpty()) preflight(ctx);
-            AwsCalls calls = calls(ctx);
+            AwsWaits waits = waits(ctx);
             RdsOps rds = new RdsOps(aws.rds());
             RunNames n = new RunNames(ctx.runId());
             SourceSnapshot snap = snapshotFromJournal(j);
             Map<String, String> p = j.parameters();
-            TemporaryCluster tc = new TemporaryCluster(calls, rds, options.waitTimeout());
+            TemporaryCluster tc = new TemporaryCluster(waits, rds, options.waitTimeout());
 
             ctx.progress().info("parameter group " + n.parameterGroup() + " (" + snap.family() + ", rds.logical_replication=1)");
             boolean groupCreatedNow = new ParameterGroupStep(rds).ensure(j, aws.region(), n.parameterGroup(), snap.family());
@@ -215,7 +215,7 @@ public final class AwsProvider implements SourceProvider {
     public ConnectionSpec credentials(RunContext ctx) {
         return AwsErrors.guard(() -> {
             Journal j = ctx.journal();
-            AwsCalls calls = calls(ctx);
+            AwsWaits waits = waits(ctx);
             RdsOps rds = new RdsOps(aws.rds());
             Secrets secrets = new Secrets(aws.secretsManager());
             RunNames n = new RunNames(ctx.runId());
@@ -269,7 +269,7 @@ public final class AwsProvider implements SourceProvider {
             if (!s.created() && (current == null || !value.toJson().equals(current.toJson()))) secrets.put(s.arn(), value, n.runId());
             if (apply) {
                 ctx.progress().info("resetting the master password of " + clusterId);
-                new TemporaryCluster(calls, rds, options.waitTimeout()).resetMasterPassword(n, value.password());
+                new TemporaryCluster(waits, rds, options.waitTimeout()).resetMasterPassword(n, value.password());
                 j.putOutput(Step.CREDENTIALS, "passwordApplied", "true");
             }
             j.putOutput(Step.CREDENTIALS, "secretArn", s.arn());
@@ -281,8 +281,8 @@ public final class AwsProvider implements SourceProvider {
     @Override
     public void teardown(RunContext ctx) {
         AwsErrors.guard(() -> {
-            AwsCalls calls = calls(ctx);
-            AwsCleanup cleanup = new AwsCleanup(aws, calls);
+            AwsWaits waits = waits(ctx);
+            AwsCleanup cleanup = new AwsCleanup(aws, waits);
             List<AwsCleanup.Item> items = cleanup.inspect(ctx.journal(), ctx.runId(), false);
             AwsCleanup.Report r = cleanup.execute(ctx.journal(), ctx.runId(), "journal", items,
                     new AwsCleanup.Options(false, options.finalSnapshot(), false, options.waitTimeout()));

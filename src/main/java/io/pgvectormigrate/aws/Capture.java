@@ -36,7 +36,7 @@ public final class Capture {
 
     public Result run(RunContext ctx, Options o) {
         return AwsErrors.guard(() -> {
-            AwsCalls calls = new AwsCalls(aws.pacing(), ctx.progress());
+            AwsWaits waits = new AwsWaits(aws.pacing(), ctx.progress());
             RdsOps rds = new RdsOps(aws.rds());
             Secrets secrets = new Secrets(aws.secretsManager());
             Journal j = ctx.journal();
@@ -82,7 +82,7 @@ public final class Capture {
             String snapArn = null;
             if (o.snapshot()) {
                 snapId = n.captureSnapshot();
-                snapArn = snapshot(calls, rds, j, n, cluster, o.waitTimeout());
+                snapArn = snapshot(waits, rds, j, n, cluster, o.waitTimeout());
             }
             return new Result(n.runId(), aws.region(), o.clusterId(), from, n.capturedSecret(), s.arn(), snapId, snapArn);
         });
@@ -97,7 +97,7 @@ public final class Capture {
                 .findFirst().orElseThrow(() -> ToolException.usage("stack '" + stackName + "' has no output DbConfigSecretArn: pass --secret-id"));
     }
 
-    private static String snapshot(AwsCalls calls, RdsOps rds, Journal j, RunNames n, DBCluster cluster, Duration timeout) {
+    private static String snapshot(AwsWaits waits, RdsOps rds, Journal j, RunNames n, DBCluster cluster, Duration timeout) {
         String id = n.captureSnapshot();
         Map<String, String> attrs = new LinkedHashMap<>();
         attrs.put(Kinds.ATTR_REGION, j.parameter(AwsProvider.P_REGION).orElse(""));
@@ -107,7 +107,7 @@ public final class Capture {
         j.recordResource(Kinds.RDS_SNAPSHOT, id, attrs);
         DBClusterSnapshot s = rds.snapshot(id).orElse(null);
         if (s == null) {
-            calls.progress().info("taking manual snapshot " + id + " of " + cluster.dbClusterIdentifier());
+            waits.progress().info("taking manual snapshot " + id + " of " + cluster.dbClusterIdentifier());
             try {
                 s = rds.client().createDBClusterSnapshot(b -> b
                         .dbClusterSnapshotIdentifier(id).dbClusterIdentifier(cluster.dbClusterIdentifier())
@@ -125,7 +125,7 @@ public final class Capture {
                     + ": pick another --run-id");
         }
         if (s.dbClusterSnapshotArn() != null) j.recordResource(Kinds.RDS_SNAPSHOT, id, Map.of(Kinds.ATTR_ARN, s.dbClusterSnapshotArn()));
-        calls.waits().until("snapshot " + id + " to be available",
+        waits.until("snapshot " + id + " to be available",
                 () -> rds.snapshot(id).map(DBClusterSnapshot::status).orElse(null), "available"::equals,
                 st -> st == null || "failed".equals(st) || "deleting".equals(st), timeout,
                 "run capture again to keep waiting");
