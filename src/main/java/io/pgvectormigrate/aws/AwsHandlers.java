@@ -18,13 +18,14 @@ import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretRespon
 import software.amazon.awssdk.services.secretsmanager.model.Filter;
 import software.amazon.awssdk.services.secretsmanager.model.FilterNameStringType;
 import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
-import software.amazon.awssdk.services.secretsmanager.model.SecretListEntry;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /** The handlers of the AWS provider's resource kinds. */
 public final class AwsHandlers {
@@ -60,15 +61,24 @@ public final class AwsHandlers {
         };
     }
 
-    static final class InstanceHandler implements ResourceHandler {
-        private final AwsWaits waits;
-        private final RdsOps rds;
-
-        InstanceHandler(AwsWaits waits, RdsOps rds) {
-            this.waits = waits;
-            this.rds = rds;
+    /**
+     * Deletes an instance or a cluster: unless it is being deleted already, waits for a state that accepts the delete
+     * and sends it ({@code delete} says false when it found the resource gone), then waits until it is gone.
+     */
+    private static void deleteAndWait(AwsWaits waits, String what, ResourceHandler.Live live, Supplier<String> status,
+                                      Predicate<String> deletable, BooleanSupplier delete, ResourceHandler.DeleteContext ctx) {
+        String s = live.status();
+        if (!"deleting".equals(s)) {
+            if (!deletable.test(s)) {
+                s = waits.until(what + " to settle before deletion", status,
+                        x -> x == null || "deleting".equals(x) || deletable.test(x), x -> false, ctx.timeout(), rerun(ctx));
+            }
+            if (s != null && !"deleting".equals(s) && !delete.getAsBoolean()) return;
         }
+        waits.until(what + " to be deleted", status, x -> x == null, x -> false, ctx.timeout(), rerun(ctx));
+    }
 
+    record InstanceHandler(AwsWaits waits, RdsOps rds) implements ResourceHandler {
         @Override public String kind() { return Kinds.RDS_INSTANCE; }
         @Override public int order() { return 10; }
 
@@ -91,39 +101,23 @@ public final class AwsHandlers {
         @Override
         public void delete(Live live, DeleteContext ctx) {
             String id = live.id();
-            String status = live.status();
-            if (!"deleting".equals(status)) {
-                if (!instanceDeletable(status)) {
-                    status = waits.until("instance " + id + " to settle before deletion",
-                            () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
-                            s -> s == null || "deleting".equals(s) || instanceDeletable(s), s -> false, ctx.timeout(), rerun(ctx));
-                }
-                if (status != null && !"deleting".equals(status)) {
-                    try {
-                        rds.client().deleteDBInstance(b -> b.dbInstanceIdentifier(id)
-                                .skipFinalSnapshot(true));
-                    } catch (DbInstanceNotFoundException e) {
-                        return;
-                    } catch (InvalidDbInstanceStateException e) {
-                        // already being deleted by an earlier attempt, or busy: the wait below tells which
-                        if (!"deleting".equals(rds.instance(id).map(DBInstance::dbInstanceStatus).orElse("deleting"))) throw e;
-                    }
-                }
-            }
-            waits.until("instance " + id + " to be deleted", () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
-                    s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
+            deleteAndWait(waits, "instance " + id, live, () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
+                    AwsHandlers::instanceDeletable, () -> {
+                        try {
+                            rds.client().deleteDBInstance(b -> b.dbInstanceIdentifier(id).skipFinalSnapshot(true));
+                        } catch (DbInstanceNotFoundException e) {
+                            return false;
+                        } catch (InvalidDbInstanceStateException e) {
+                            // already being deleted by an earlier attempt, or busy: the wait below tells which
+                            String now = rds.instance(id).map(DBInstance::dbInstanceStatus).orElse("deleting");
+                            if (!"deleting".equals(now)) throw e;
+                        }
+                        return true;
+                    }, ctx);
         }
     }
 
-    static final class ClusterHandler implements ResourceHandler {
-        private final AwsWaits waits;
-        private final RdsOps rds;
-
-        ClusterHandler(AwsWaits waits, RdsOps rds) {
-            this.waits = waits;
-            this.rds = rds;
-        }
-
+    record ClusterHandler(AwsWaits waits, RdsOps rds) implements ResourceHandler {
         @Override public String kind() { return Kinds.RDS_CLUSTER; }
         @Override public int order() { return 20; }
 
@@ -144,17 +138,11 @@ public final class AwsHandlers {
         @Override
         public void delete(Live live, DeleteContext ctx) {
             String id = live.id();
-            String status = live.status();
-            if (!"deleting".equals(status)) {
-                if (!clusterDeletable(status)) {
-                    status = waits.until("cluster " + id + " to settle before deletion",
-                            () -> rds.cluster(id).map(DBCluster::status).orElse(null),
-                            s -> s == null || "deleting".equals(s) || clusterDeletable(s), s -> false, ctx.timeout(), rerun(ctx));
-                }
-                if (status != null && !"deleting".equals(status)) issueDelete(id, ctx);
-            }
-            waits.until("cluster " + id + " to be deleted", () -> rds.cluster(id).map(DBCluster::status).orElse(null),
-                    s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
+            deleteAndWait(waits, "cluster " + id, live, () -> rds.cluster(id).map(DBCluster::status).orElse(null),
+                    AwsHandlers::clusterDeletable, () -> {
+                        issueDelete(id, ctx);
+                        return true;
+                    }, ctx);
         }
 
         private void issueDelete(String id, DeleteContext ctx) {
@@ -195,15 +183,7 @@ public final class AwsHandlers {
         }
     }
 
-    static final class ParameterGroupHandler implements ResourceHandler {
-        private final AwsWaits waits;
-        private final RdsOps rds;
-
-        ParameterGroupHandler(AwsWaits waits, RdsOps rds) {
-            this.waits = waits;
-            this.rds = rds;
-        }
-
+    record ParameterGroupHandler(AwsWaits waits, RdsOps rds) implements ResourceHandler {
         @Override public String kind() { return Kinds.RDS_PARAMETER_GROUP; }
         @Override public int order() { return 30; }
 
@@ -219,14 +199,9 @@ public final class AwsHandlers {
 
         @Override
         public List<Live> discover(String runId) {
-            List<Live> out = new ArrayList<>();
-            for (DBClusterParameterGroup g : rds.allParameterGroups()) {
-                // only the tool's names: listing tags of every group in the account would be slow and pointless
-                if (!g.dbClusterParameterGroupName().startsWith("pgvm-")) continue;
-                Live l = live(g);
-                if (Tags.belongsTo(l.tags(), runId)) out.add(l);
-            }
-            return out;
+            // only the tool's names: listing tags of every group in the account would be slow and pointless
+            return rds.allParameterGroups().stream().filter(g -> g.dbClusterParameterGroupName().startsWith("pgvm-"))
+                    .map(this::live).filter(l -> Tags.belongsTo(l.tags(), runId)).toList();
         }
 
         @Override
@@ -255,17 +230,7 @@ public final class AwsHandlers {
         }
     }
 
-    static final class SecretHandler implements ResourceHandler {
-        private final AwsWaits waits;
-        private final AwsClients aws;
-        private final Secrets secrets;
-
-        SecretHandler(AwsWaits waits, AwsClients aws, Secrets secrets) {
-            this.waits = waits;
-            this.aws = aws;
-            this.secrets = secrets;
-        }
-
+    record SecretHandler(AwsWaits waits, AwsClients aws, Secrets secrets) implements ResourceHandler {
         @Override public String kind() { return Kinds.SECRET; }
         @Override public int order() { return 40; }
 
@@ -281,18 +246,12 @@ public final class AwsHandlers {
 
         @Override
         public List<Live> discover(String runId) {
-            List<Live> out = new ArrayList<>();
-            var entries = aws.secretsManager().listSecretsPaginator(b -> b.filters(
+            return aws.secretsManager().listSecretsPaginator(b -> b.filters(
                     Filter.builder().key(FilterNameStringType.TAG_KEY).values(Tags.RUN_ID).build(),
                     Filter.builder().key(FilterNameStringType.TAG_VALUE).values(runId).build())).stream()
-                    .flatMap(page -> page.secretList().stream()).toList();
-            for (SecretListEntry e : entries) {
-                Map<String, String> tags = Tags.fromSecrets(e.tags());
-                if (e.deletedDate() == null && Tags.belongsTo(tags, runId)) {
-                    out.add(new Live(e.name(), "exists", tags, arn(e.arn())));
-                }
-            }
-            return out;
+                    .flatMap(page -> page.secretList().stream())
+                    .filter(e -> e.deletedDate() == null && Tags.belongsTo(Tags.fromSecrets(e.tags()), runId))
+                    .map(e -> new Live(e.name(), "exists", Tags.fromSecrets(e.tags()), arn(e.arn()))).toList();
         }
 
         @Override
@@ -310,13 +269,7 @@ public final class AwsHandlers {
     }
 
     /** Snapshots are listed, never deleted: the capture snapshot and final snapshots hold production data. */
-    static final class SnapshotHandler implements ResourceHandler {
-        private final RdsOps rds;
-
-        SnapshotHandler(RdsOps rds) {
-            this.rds = rds;
-        }
-
+    record SnapshotHandler(RdsOps rds) implements ResourceHandler {
         @Override public String kind() { return Kinds.RDS_SNAPSHOT; }
         @Override public int order() { return 90; }
         @Override public boolean keep() { return true; }
