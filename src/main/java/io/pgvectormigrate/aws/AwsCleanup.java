@@ -11,7 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Deletes exactly what a run created: the resources its journal lists (or, with discover, those tagged with
@@ -109,12 +112,9 @@ public final class AwsCleanup {
     }
 
     private static Set<String> protectedIds(Map<String, String> p) {
-        Set<String> s = new java.util.HashSet<>();
-        for (String k : List.of("aws.snapshot", "aws.snapshotId", "aws.target.cluster", "aws.target.clusterArn",
-                "aws.capture.cluster", "aws.capture.sourceSecret", "aws.target.secretArn")) {
-            if (p.get(k) != null) s.add(p.get(k));
-        }
-        return s;
+        return Stream.of("aws.snapshot", "aws.snapshotId", "aws.target.cluster", "aws.target.clusterArn",
+                "aws.capture.cluster", "aws.capture.sourceSecret", "aws.target.secretArn")
+                .map(p::get).filter(Objects::nonNull).collect(Collectors.toSet());
     }
 
     /**

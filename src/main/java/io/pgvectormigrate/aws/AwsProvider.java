@@ -117,23 +117,21 @@ public final class AwsProvider implements SourceProvider {
                 ctx.progress().info("warning: the target runs " + target.engineVersion() + ", older than the snapshot's "
                         + snap.engineVersion() + "; DMS needs a target at least as new as the source");
             }
-            Map<String, String> p = new LinkedHashMap<>();
-            p.put(P_REGION, aws.region());
-            p.put(P_SNAPSHOT, snap.arn());
-            p.put(P_SNAPSHOT_ID, snap.id());
-            p.put(P_ENGINE_VERSION, snap.engineVersion());
-            p.put(P_FAMILY, snap.family());
-            if (snap.kmsKeyId() != null) p.put(P_KMS, snap.kmsKeyId());
-            p.put(P_ENCRYPTED, String.valueOf(snap.encrypted()));
-            if (snap.masterUsername() != null) p.put(P_MASTER_USER, snap.masterUsername());
-            if (snap.port() != null) p.put(P_SNAPSHOT_PORT, String.valueOf(snap.port()));
-            if (snap.sourceCluster() != null) p.put(P_SNAPSHOT_CLUSTER, snap.sourceCluster());
-            p.put(P_SUBNET_GROUP, subnetGroup);
-            p.put(P_SECURITY_GROUPS, String.join(",", sgs));
-            p.put(P_MIN_ACU, acu(options.minAcu()));
-            p.put(P_MAX_ACU, acu(options.maxAcu()));
-            p.putAll(target.journalParameters());
-            p.forEach(j::putParameter);
+            j.putParameter(P_REGION, aws.region());
+            j.putParameter(P_SNAPSHOT, snap.arn());
+            j.putParameter(P_SNAPSHOT_ID, snap.id());
+            j.putParameter(P_ENGINE_VERSION, snap.engineVersion());
+            j.putParameter(P_FAMILY, snap.family());
+            if (snap.kmsKeyId() != null) j.putParameter(P_KMS, snap.kmsKeyId());
+            j.putParameter(P_ENCRYPTED, String.valueOf(snap.encrypted()));
+            if (snap.masterUsername() != null) j.putParameter(P_MASTER_USER, snap.masterUsername());
+            if (snap.port() != null) j.putParameter(P_SNAPSHOT_PORT, String.valueOf(snap.port()));
+            if (snap.sourceCluster() != null) j.putParameter(P_SNAPSHOT_CLUSTER, snap.sourceCluster());
+            j.putParameter(P_SUBNET_GROUP, subnetGroup);
+            j.putParameter(P_SECURITY_GROUPS, String.join(",", sgs));
+            j.putParameter(P_MIN_ACU, acu(options.minAcu()));
+            j.putParameter(P_MAX_ACU, acu(options.maxAcu()));
+            target.journalParameters().forEach(j::putParameter);
             ctx.progress().info("snapshot " + snap.id() + ": aurora-postgresql " + snap.engineVersion()
                     + (snap.encrypted() ? ", encrypted" : "") + "; target " + target.clusterId() + " (subnet group " + subnetGroup
                     + ", security groups " + String.join(",", sgs) + ")");
@@ -186,16 +184,16 @@ public final class AwsProvider implements SourceProvider {
             if (reboots > 0) j.putOutput(Step.RESTORE, "writerReboots", String.valueOf(reboots));
             String database = options.database() != null ? options.database()
                     : cluster.databaseName() != null ? cluster.databaseName() : "postgres";
-            Map<String, String> out = new LinkedHashMap<>();
-            out.put("clusterId", cluster.dbClusterIdentifier());
-            out.put("clusterArn", cluster.dbClusterArn());
-            out.put("instanceId", writer.dbInstanceIdentifier());
-            out.put("endpoint", cluster.endpoint());
-            out.put("port", String.valueOf(cluster.port() == null ? 5432 : cluster.port()));
-            out.put("database", database);
-            out.put("username", cluster.masterUsername() != null ? cluster.masterUsername() : snap.masterUsername());
-            out.put("engineVersion", cluster.engineVersion() != null ? cluster.engineVersion() : snap.engineVersion());
-            out.forEach((k, v) -> j.putOutput(Step.RESTORE, k, v));
+            j.putOutput(Step.RESTORE, "clusterId", cluster.dbClusterIdentifier());
+            j.putOutput(Step.RESTORE, "clusterArn", cluster.dbClusterArn());
+            j.putOutput(Step.RESTORE, "instanceId", writer.dbInstanceIdentifier());
+            j.putOutput(Step.RESTORE, "endpoint", cluster.endpoint());
+            j.putOutput(Step.RESTORE, "port", String.valueOf(cluster.port() == null ? 5432 : cluster.port()));
+            j.putOutput(Step.RESTORE, "database", database);
+            j.putOutput(Step.RESTORE, "username",
+                    cluster.masterUsername() != null ? cluster.masterUsername() : snap.masterUsername());
+            j.putOutput(Step.RESTORE, "engineVersion",
+                    cluster.engineVersion() != null ? cluster.engineVersion() : snap.engineVersion());
         });
     }
 

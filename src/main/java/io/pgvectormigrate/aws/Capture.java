@@ -65,12 +65,10 @@ public final class Capture {
                     old.port() != null ? old.port() : cluster.port(), old.username(), old.password(),
                     old.dbname() != null ? old.dbname() : cluster.databaseName() != null ? cluster.databaseName() : "postgres",
                     o.clusterId());
-            Map<String, String> params = new LinkedHashMap<>();
-            params.put(AwsProvider.P_REGION, aws.region());
-            params.put("aws.capture.cluster", o.clusterId());
-            if (cluster.dbClusterArn() != null) params.put("aws.capture.clusterArn", cluster.dbClusterArn());
-            params.put("aws.capture.sourceSecret", from);
-            params.forEach(j::putParameter);
+            j.putParameter(AwsProvider.P_REGION, aws.region());
+            j.putParameter("aws.capture.cluster", o.clusterId());
+            if (cluster.dbClusterArn() != null) j.putParameter("aws.capture.clusterArn", cluster.dbClusterArn());
+            j.putParameter("aws.capture.sourceSecret", from);
             Secrets.Ensured s = secrets.ensure(j, aws.region(), n.capturedSecret(), Kinds.PURPOSE_CAPTURED,
                     Tags.ROLE_CAPTURED_CREDENTIALS, "pgvector-migrate run " + n.runId() + ": credentials of " + o.clusterId()
                             + " copied before the cluster is replaced", copy);

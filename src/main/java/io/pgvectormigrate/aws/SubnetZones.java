@@ -7,6 +7,7 @@ import software.amazon.awssdk.services.rds.model.Subnet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The Availability Zone of each subnet, as DescribeDBSubnetGroups reports it (Subnet.SubnetAvailabilityZone), for the
@@ -34,9 +35,7 @@ public final class SubnetZones {
     }
 
     public static String format(Map<String, String> zones) {
-        StringBuilder sb = new StringBuilder();
-        zones.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ",").append(k).append('=').append(v));
-        return sb.toString();
+        return zones.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
     }
 
     public static Map<String, String> parse(String text) {
