@@ -150,12 +150,7 @@ public final class AwsHandlers {
             for (int attempt = 2; ; attempt++) {
                 String snap = finalId;
                 if (ctx.finalSnapshot()) {
-                    Map<String, String> a = new LinkedHashMap<>();
-                    a.put(Kinds.ATTR_REGION, ctx.region());
-                    a.put(Kinds.ATTR_PURPOSE, Kinds.PURPOSE_FINAL);
-                    a.put(Kinds.ATTR_KEEP, "true");
-                    a.put(Kinds.ATTR_CLUSTER, id);
-                    ctx.journal().recordResource(Kinds.RDS_SNAPSHOT, snap, a);
+                    ctx.journal().recordResource(Kinds.RDS_SNAPSHOT, snap, Kinds.keptSnapshot(ctx.region(), Kinds.PURPOSE_FINAL, id));
                 }
                 try {
                     rds.client().deleteDBCluster(b -> {

@@ -9,7 +9,6 @@ import software.amazon.awssdk.services.rds.model.DbClusterSnapshotAlreadyExistsE
 import software.amazon.awssdk.services.rds.model.InvalidDbClusterStateException;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -97,12 +96,8 @@ public final class Capture {
 
     private static String snapshot(AwsWaits waits, RdsOps rds, Journal j, RunNames n, DBCluster cluster, Duration timeout) {
         String id = n.captureSnapshot();
-        Map<String, String> attrs = new LinkedHashMap<>();
-        attrs.put(Kinds.ATTR_REGION, j.parameter(AwsProvider.P_REGION).orElse(""));
-        attrs.put(Kinds.ATTR_PURPOSE, Kinds.PURPOSE_CAPTURE);
-        attrs.put(Kinds.ATTR_KEEP, "true");
-        attrs.put(Kinds.ATTR_CLUSTER, cluster.dbClusterIdentifier());
-        j.recordResource(Kinds.RDS_SNAPSHOT, id, attrs);
+        j.recordResource(Kinds.RDS_SNAPSHOT, id, Kinds.keptSnapshot(j.parameter(AwsProvider.P_REGION).orElse(""),
+                Kinds.PURPOSE_CAPTURE, cluster.dbClusterIdentifier()));
         DBClusterSnapshot s = rds.snapshot(id).orElse(null);
         if (s == null) {
             waits.progress().info("taking manual snapshot " + id + " of " + cluster.dbClusterIdentifier());

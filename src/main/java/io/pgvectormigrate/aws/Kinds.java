@@ -1,5 +1,8 @@
 package io.pgvectormigrate.aws;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
+
 /**
  * Journal resource kinds of the AWS provider, and the attribute keys it stores with them (never secrets).
  */
@@ -24,4 +27,14 @@ public final class Kinds {
     public static final String PURPOSE_FINAL = "final";
 
     private Kinds() {}
+
+    /** The journal attributes of a snapshot the run takes of {@code cluster}: kept by cleanup. */
+    public static Map<String, String> keptSnapshot(String region, String purpose, String cluster) {
+        Map<String, String> a = new LinkedHashMap<>();
+        a.put(ATTR_REGION, region);
+        a.put(ATTR_PURPOSE, purpose);
+        a.put(ATTR_KEEP, "true");
+        a.put(ATTR_CLUSTER, cluster);
+        return a;
+    }
 }

@@ -363,13 +363,9 @@ public final class PlanningClients implements AwsClients {
 
         /** The planned object of this kind the identifier names (name or ARN), or null. */
         <T> T find(String id, Class<T> type) {
-            if (id == null) return null;
-            for (Map.Entry<String, Object> e : objects.entrySet()) {
-                if (type.isInstance(e.getValue()) && (e.getKey().equals(id) || names.get(e.getKey()).equals(id))) {
-                    return type.cast(e.getValue());
-                }
-            }
-            return null;
+            return objects.entrySet().stream().filter(e -> type.isInstance(e.getValue())
+                    && (e.getKey().equals(id) || names.get(e.getKey()).equals(id))).map(e -> type.cast(e.getValue()))
+                    .findFirst().orElse(null);
         }
 
         <T> List<T> all(Class<T> type) {
