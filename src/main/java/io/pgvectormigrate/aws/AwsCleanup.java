@@ -127,14 +127,12 @@ public final class AwsCleanup {
                 o.waitTimeout());
         List<Item> result = new ArrayList<>(items);
         if (o.dryRun()) return new Report(runId, aws.region(), source, true, result);
-        for (int i = 0; i < result.size(); i++) {
-            Item it = result.get(i);
+        for (Item it : result) {
             if (it.action() == Action.GONE) {
                 journal.markDeleted(it.kind(), it.id());
-            } else if (it.action() == Action.DELETE || it.action() == Action.KEEP) {
-                if (journal.resource(it.kind(), it.id()).isEmpty()) {
-                    journal.recordResource(it.kind(), it.id(), Map.of(Kinds.ATTR_REGION, aws.region()));
-                }
+            } else if ((it.action() == Action.DELETE || it.action() == Action.KEEP)
+                    && journal.resource(it.kind(), it.id()).isEmpty()) {
+                journal.recordResource(it.kind(), it.id(), Map.of(Kinds.ATTR_REGION, aws.region()));
             }
         }
         for (int i = 0; i < result.size(); i++) {

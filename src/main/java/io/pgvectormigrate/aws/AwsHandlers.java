@@ -66,12 +66,13 @@ public final class AwsHandlers {
      * and sends it ({@code delete} says false when it found the resource gone), then waits until it is gone.
      */
     private static void deleteAndWait(AwsWaits waits, String what, ResourceHandler.Live live, Supplier<String> status,
-                                      Predicate<String> deletable, BooleanSupplier delete, ResourceHandler.DeleteContext ctx) {
+                                      Predicate<String> deletable, BooleanSupplier delete,
+                                      ResourceHandler.DeleteContext ctx) {
         String s = live.status();
         if (!"deleting".equals(s)) {
             if (!deletable.test(s)) {
-                s = waits.until(what + " to settle before deletion", status,
-                        x -> x == null || "deleting".equals(x) || deletable.test(x), x -> false, ctx.timeout(), rerun(ctx));
+                s = waits.until(what + " to settle before deletion", status, x -> x == null || "deleting".equals(x)
+                        || deletable.test(x), x -> false, ctx.timeout(), rerun(ctx));
             }
             if (s != null && !"deleting".equals(s) && !delete.getAsBoolean()) return;
         }
@@ -101,8 +102,8 @@ public final class AwsHandlers {
         @Override
         public void delete(Live live, DeleteContext ctx) {
             String id = live.id();
-            deleteAndWait(waits, "instance " + id, live, () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
-                    AwsHandlers::instanceDeletable, () -> {
+            Supplier<String> status = () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null);
+            deleteAndWait(waits, "instance " + id, live, status, AwsHandlers::instanceDeletable, () -> {
                         try {
                             rds.client().deleteDBInstance(b -> b.dbInstanceIdentifier(id).skipFinalSnapshot(true));
                         } catch (DbInstanceNotFoundException e) {
@@ -150,7 +151,8 @@ public final class AwsHandlers {
             for (int attempt = 2; ; attempt++) {
                 String snap = finalId;
                 if (ctx.finalSnapshot()) {
-                    ctx.journal().recordResource(Kinds.RDS_SNAPSHOT, snap, Kinds.keptSnapshot(ctx.region(), Kinds.PURPOSE_FINAL, id));
+                    ctx.journal().recordResource(Kinds.RDS_SNAPSHOT, snap,
+                            Kinds.keptSnapshot(ctx.region(), Kinds.PURPOSE_FINAL, id));
                 }
                 try {
                     rds.client().deleteDBCluster(b -> {

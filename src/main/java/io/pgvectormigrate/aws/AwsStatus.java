@@ -50,9 +50,10 @@ public final class AwsStatus {
                     }
                 }
             }
-            List<Step> steps = j.snapshot().steps().stream()
-                    .map(s -> new Step(s.step().id(), s.status().name().toLowerCase(java.util.Locale.ROOT), s.message())).toList();
-            return new Report(j.runId(), j.parameter(AwsProvider.P_REGION).orElse(aws.region()), j.snapshot().command(), steps, rows);
+            List<Step> steps = j.snapshot().steps().stream().map(s -> new Step(s.step().id(),
+                    s.status().name().toLowerCase(java.util.Locale.ROOT), s.message())).toList();
+            return new Report(j.runId(), j.parameter(AwsProvider.P_REGION).orElse(aws.region()), j.snapshot().command(),
+                    steps, rows);
         });
     }
 }

@@ -45,7 +45,8 @@ public record DbSecret(String engine, String host, Integer port, String username
 
     /** The secret string to store: the fields that have a value, the engine postgres unless it is set. */
     public String toJson() {
-        DbSecret out = engine != null ? this : new DbSecret("postgres", host, port, username, password, dbname, dbClusterIdentifier);
+        DbSecret out = engine != null ? this
+                : new DbSecret("postgres", host, port, username, password, dbname, dbClusterIdentifier);
         try {
             return Json.mapper().writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out);
         } catch (JsonProcessingException e) {

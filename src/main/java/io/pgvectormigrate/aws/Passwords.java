@@ -46,6 +46,7 @@ public final class Passwords {
 
     /** DMS endpoint and secret password rules. */
     public static boolean meetsDms(String pw) {
-        return pw != null && !pw.isEmpty() && pw.length() <= 128 && pw.chars().noneMatch(ch -> "'\"; ".indexOf(ch) >= 0);
+        return pw != null && !pw.isEmpty() && pw.length() <= 128
+                && pw.chars().noneMatch(ch -> ch == '\'' || ch == '"' || ch == ';' || ch == ' ');
     }
 }

@@ -73,8 +73,8 @@ final class PlannedDms {
 
     /** A create: DMS refuses a second object of a kind and name. */
     private void plan(String arn, String name, Object object, List<Tag> tagList) {
-        planned.create(arn, name, object, tagList, () -> false,
-                () -> ResourceAlreadyExistsException.builder().message(name + " already exists").statusCode(400).build());
+        planned.create(arn, name, object, tagList, () -> false, () -> ResourceAlreadyExistsException.builder()
+                .message(name + " already exists").statusCode(400).build());
     }
 
     private static String filtered(List<Filter> filters) {
@@ -192,11 +192,16 @@ final class PlannedDms {
                 List<Tag> t = planned.tags(((ListTagsForResourceRequest) req).resourceArn());
                 return t == null ? PASS : ListTagsForResourceResponse.builder().tagList(t).build();
             }
-            case "deleteReplicationSubnetGroup" -> planned.delete(((DeleteReplicationSubnetGroupRequest) req).replicationSubnetGroupIdentifier(), ReplicationSubnetGroup.class);
-            case "deleteInstanceProfile" -> planned.delete(((DeleteInstanceProfileRequest) req).instanceProfileIdentifier(), InstanceProfile.class);
-            case "deleteDataProvider" -> planned.delete(((DeleteDataProviderRequest) req).dataProviderIdentifier(), DataProvider.class);
-            case "deleteMigrationProject" -> planned.delete(((DeleteMigrationProjectRequest) req).migrationProjectIdentifier(), MigrationProject.class);
-            case "deleteDataMigration" -> planned.delete(((DeleteDataMigrationRequest) req).dataMigrationIdentifier(), DataMigration.class);
+            case "deleteReplicationSubnetGroup" -> planned.delete(
+                    ((DeleteReplicationSubnetGroupRequest) req).replicationSubnetGroupIdentifier(), ReplicationSubnetGroup.class);
+            case "deleteInstanceProfile" -> planned.delete(
+                    ((DeleteInstanceProfileRequest) req).instanceProfileIdentifier(), InstanceProfile.class);
+            case "deleteDataProvider" -> planned.delete(
+                    ((DeleteDataProviderRequest) req).dataProviderIdentifier(), DataProvider.class);
+            case "deleteMigrationProject" -> planned.delete(
+                    ((DeleteMigrationProjectRequest) req).migrationProjectIdentifier(), MigrationProject.class);
+            case "deleteDataMigration" -> planned.delete(
+                    ((DeleteDataMigrationRequest) req).dataMigrationIdentifier(), DataMigration.class);
             default -> {
                 return PASS;
             }

@@ -136,7 +136,8 @@ public final class PlanningClients implements AwsClients {
     }
 
     /** @param overlay answers a call (by method name) on what the plan did, or says {@link #PASS} */
-    private <T> T proxy(Class<T> type, String service, Supplier<T> target, BiFunction<String, SdkRequest, Object> overlay) {
+    private <T> T proxy(Class<T> type, String service, Supplier<T> target,
+                        BiFunction<String, SdkRequest, Object> overlay) {
         InvocationHandler h = (p, m, args) -> {
             // a paginator pages through this proxy: each page is recorded and answered like the call it is
             if (m.isDefault() && m.getName().endsWith("Paginator")) return InvocationHandler.invokeDefault(p, m, args);
@@ -221,36 +222,42 @@ public final class PlanningClients implements AwsClients {
                         .tagList(r.tags()).build();
                 planned.create(c.dbClusterArn(), id, c, r.tags(),
                         () -> exists(() -> real.rds().describeDBClusters(b -> b.dbClusterIdentifier(id))),
-                        () -> DbClusterAlreadyExistsException.builder().message("DB Cluster already exists").statusCode(400).build());
+                        () -> DbClusterAlreadyExistsException.builder().message("DB Cluster already exists").statusCode(400)
+                                .build());
                 return RestoreDbClusterFromSnapshotResponse.builder().dbCluster(c).build();
             }
             case "describeDBClusters" -> {
                 String id = ((DescribeDbClustersRequest) req).dbClusterIdentifier();
-                Object answer = planned.describe(id, DBCluster.class,
-                        c -> DescribeDbClustersResponse.builder().dbClusters(c.toBuilder().dbClusterMembers(plannedWriters(id)).build()).build(),
-                        () -> DbClusterNotFoundException.builder().message("DBCluster " + id + " not found (plan)").build());
+                Object answer = planned.describe(id, DBCluster.class, c -> DescribeDbClustersResponse.builder()
+                                .dbClusters(c.toBuilder().dbClusterMembers(plannedWriters(id)).build()).build(),
+                        () -> DbClusterNotFoundException.builder().message("DBCluster " + id + " not found (plan)")
+                                .build());
                 if (answer != PASS || id == null || rebooted.isEmpty()) return answer;
                 // an existing cluster whose writer the plan rebooted: show it as the run would then see it
                 DescribeDbClustersResponse account = real.rds().describeDBClusters((DescribeDbClustersRequest) req);
-                return account.toBuilder().dbClusters(account.dbClusters().stream().map(x -> x.toBuilder().dbClusterMembers(
-                        x.dbClusterMembers().stream().map(m -> rebooted.contains(m.dbInstanceIdentifier())
-                                ? m.toBuilder().dbClusterParameterGroupStatus("in-sync").build() : m).toList()).build()).toList()).build();
+                return account.toBuilder().dbClusters(account.dbClusters().stream().map(c -> c.toBuilder()
+                        .dbClusterMembers(c.dbClusterMembers().stream().map(m -> rebooted.contains(m.dbInstanceIdentifier())
+                                ? m.toBuilder().dbClusterParameterGroupStatus("in-sync").build() : m).toList())
+                        .build()).toList()).build();
             }
             case "createDBInstance" -> {
                 CreateDbInstanceRequest r = (CreateDbInstanceRequest) req;
                 String id = r.dbInstanceIdentifier();
                 DBInstance i = DBInstance.builder().dbInstanceIdentifier(id).dbInstanceStatus("available")
-                        .dbClusterIdentifier(r.dbClusterIdentifier()).dbInstanceClass(r.dbInstanceClass()).engine(r.engine())
-                        .dbInstanceArn(planned.arn("rds", "db", id)).tagList(r.tags()).build();
+                        .dbClusterIdentifier(r.dbClusterIdentifier()).dbInstanceClass(r.dbInstanceClass())
+                        .engine(r.engine()).dbInstanceArn(planned.arn("rds", "db", id)).tagList(r.tags()).build();
                 planned.create(i.dbInstanceArn(), id, i, r.tags(),
                         () -> exists(() -> real.rds().describeDBInstances(b -> b.dbInstanceIdentifier(id))),
-                        () -> DbInstanceAlreadyExistsException.builder().message("DB instance already exists").statusCode(400).build());
+                        () -> DbInstanceAlreadyExistsException.builder().message("DB instance already exists").statusCode(400)
+                                .build());
                 return CreateDbInstanceResponse.builder().dbInstance(i).build();
             }
             case "describeDBInstances" -> {
                 String id = ((DescribeDbInstancesRequest) req).dbInstanceIdentifier();
-                return planned.describe(id, DBInstance.class, i -> DescribeDbInstancesResponse.builder().dbInstances(i).build(),
-                        () -> DbInstanceNotFoundException.builder().message("DBInstance " + id + " not found (plan)").build());
+                return planned.describe(id, DBInstance.class,
+                        i -> DescribeDbInstancesResponse.builder().dbInstances(i).build(),
+                        () -> DbInstanceNotFoundException.builder().message("DBInstance " + id + " not found (plan)")
+                                .build());
             }
             case "createDBClusterParameterGroup" -> {
                 CreateDbClusterParameterGroupRequest r = (CreateDbClusterParameterGroupRequest) req;
@@ -259,17 +266,18 @@ public final class PlanningClients implements AwsClients {
                         .dbParameterGroupFamily(r.dbParameterGroupFamily()).description(r.description())
                         .dbClusterParameterGroupArn(planned.arn("rds", "cluster-pg", name)).build();
                 planned.create(g.dbClusterParameterGroupArn(), name, g, r.tags(),
-                        () -> exists(() -> real.rds().describeDBClusterParameterGroups(b -> b.dbClusterParameterGroupName(name))),
-                        () -> DbParameterGroupAlreadyExistsException.builder().message("Parameter group " + name + " already exists")
-                                .statusCode(400).build());
+                        () -> exists(() -> real.rds().describeDBClusterParameterGroups(
+                                b -> b.dbClusterParameterGroupName(name))),
+                        () -> DbParameterGroupAlreadyExistsException.builder()
+                                .message("Parameter group " + name + " already exists").statusCode(400).build());
                 return CreateDbClusterParameterGroupResponse.builder().dbClusterParameterGroup(g).build();
             }
             case "describeDBClusterParameterGroups" -> {
                 String name = ((DescribeDbClusterParameterGroupsRequest) req).dbClusterParameterGroupName();
                 return planned.describe(name, DBClusterParameterGroup.class,
                         g -> DescribeDbClusterParameterGroupsResponse.builder().dbClusterParameterGroups(g).build(),
-                        () -> DbParameterGroupNotFoundException.builder().message("DBClusterParameterGroup " + name + " not found (plan)")
-                                .build());
+                        () -> DbParameterGroupNotFoundException.builder()
+                                .message("DBClusterParameterGroup " + name + " not found (plan)").build());
             }
             case "listTagsForResource" -> {
                 List<Tag> tags = planned.tags(((ListTagsForResourceRequest) req).resourceName());
@@ -279,10 +287,13 @@ public final class PlanningClients implements AwsClients {
                 String id = ((RebootDbInstanceRequest) req).dbInstanceIdentifier();
                 rebooted.add(id);
                 DBInstance i = planned.find(id, DBInstance.class);
-                return i == null ? PASS : RebootDbInstanceResponse.builder().dbInstance(i).build(); // else an existing writer
+                // an existing writer's reboot: recorded, not sent
+                return i == null ? PASS : RebootDbInstanceResponse.builder().dbInstance(i).build();
             }
-            case "deleteDBInstance" -> planned.delete(((DeleteDbInstanceRequest) req).dbInstanceIdentifier(), DBInstance.class);
-            case "deleteDBCluster" -> planned.delete(((DeleteDbClusterRequest) req).dbClusterIdentifier(), DBCluster.class);
+            case "deleteDBInstance" -> planned.delete(
+                    ((DeleteDbInstanceRequest) req).dbInstanceIdentifier(), DBInstance.class);
+            case "deleteDBCluster" -> planned.delete(
+                    ((DeleteDbClusterRequest) req).dbClusterIdentifier(), DBCluster.class);
             case "deleteDBClusterParameterGroup" -> planned.delete(((DeleteDbClusterParameterGroupRequest) req)
                     .dbClusterParameterGroupName(), DBClusterParameterGroup.class);
             default -> {
@@ -299,8 +310,8 @@ public final class PlanningClients implements AwsClients {
     private List<DBClusterMember> plannedWriters(String clusterId) {
         return planned.all(DBInstance.class).stream().filter(i -> clusterId.equals(i.dbClusterIdentifier()))
                 .map(i -> DBClusterMember.builder().dbInstanceIdentifier(i.dbInstanceIdentifier()).isClusterWriter(true)
-                        .dbClusterParameterGroupStatus(rebooted.contains(i.dbInstanceIdentifier()) ? "in-sync" : "pending-reboot")
-                        .build()).toList();
+                        .dbClusterParameterGroupStatus(rebooted.contains(i.dbInstanceIdentifier())
+                                ? "in-sync" : "pending-reboot").build()).toList();
     }
 
     /** Answers the plan's Secrets Manager calls on the secrets it created (and their values) and deleted. */
@@ -309,9 +320,11 @@ public final class PlanningClients implements AwsClients {
             case "createSecret" -> {
                 CreateSecretRequest r = (CreateSecretRequest) req;
                 String arn = planned.arn("secretsmanager", "secret", r.name() + "-planned");
-                planned.create(arn, r.name(), DescribeSecretResponse.builder().name(r.name()).arn(arn).tags(r.tags()).build(), r.tags(),
+                DescribeSecretResponse d = DescribeSecretResponse.builder().name(r.name()).arn(arn).tags(r.tags()).build();
+                planned.create(arn, r.name(), d, r.tags(),
                         () -> exists(() -> real.secretsManager().describeSecret(b -> b.secretId(r.name()))),
-                        () -> ResourceExistsException.builder().message("The secret " + r.name() + " already exists.").statusCode(400).build());
+                        () -> ResourceExistsException.builder().message("The secret " + r.name() + " already exists.")
+                                .statusCode(400).build());
                 secretValues.put(arn, r.secretString());
                 return CreateSecretResponse.builder().arn(arn).name(r.name()).build();
             }
@@ -321,8 +334,8 @@ public final class PlanningClients implements AwsClients {
             }
             case "getSecretValue" -> {
                 String id = ((GetSecretValueRequest) req).secretId();
-                return planned.describe(id, DescribeSecretResponse.class, d -> GetSecretValueResponse.builder().arn(d.arn())
-                        .name(d.name()).secretString(secretValues.get(d.arn())).build(), () -> secretNotFound(id));
+                return planned.describe(id, DescribeSecretResponse.class, d -> GetSecretValueResponse.builder()
+                        .arn(d.arn()).name(d.name()).secretString(secretValues.get(d.arn())).build(), () -> secretNotFound(id));
             }
             case "putSecretValue" -> {
                 PutSecretValueRequest r = (PutSecretValueRequest) req;
@@ -418,7 +431,8 @@ public final class PlanningClients implements AwsClients {
         }
 
         /** A describe by identifier: the planned object's answer, AWS's not-found once the plan deleted it, else PASS. */
-        <T> Object describe(String id, Class<T> type, Function<T, Object> answer, Supplier<? extends AwsServiceException> notFound) {
+        <T> Object describe(String id, Class<T> type, Function<T, Object> answer,
+                            Supplier<? extends AwsServiceException> notFound) {
             if (id == null) return PASS;
             if (isDeleted(type, id)) throw notFound.get();
             T t = find(id, type);
