@@ -68,8 +68,7 @@ public final class AwsCleanup {
      * kinds no handler knows (another engine's) are left out.
      */
     public List<Item> inspect(Journal journal, String runId, boolean discover) {
-        Map<String, String> params = journal == null ? Map.of() : journal.parameters();
-        Set<String> protectedIds = protectedIds(params);
+        Set<String> protectedIds = protectedIds(journal == null ? Map.of() : journal.parameters());
         Map<String, Candidate> candidates = new LinkedHashMap<>();
         if (journal != null) {
             for (Resource r : journal.liveResourcesNewestFirst()) {

@@ -49,9 +49,7 @@ public final class Capture {
                 throw ToolException.usage("cluster " + o.clusterId() + " is " + cluster.engine() + ": capture works on aurora-postgresql clusters");
             }
             String from = o.secretId();
-            if (from == null && o.stackName() != null) {
-                from = stackSecret(o.stackName());
-            }
+            if (from == null && o.stackName() != null) from = stackSecret(o.stackName());
             if (from == null && cluster.masterUserSecret() != null) from = cluster.masterUserSecret().secretArn();
             if (from == null) {
                 throw ToolException.usage("no credentials secret for cluster " + o.clusterId()
@@ -86,10 +84,8 @@ public final class Capture {
     }
 
     private String stackSecret(String stackName) {
-        var stack = TargetInfo.stack(aws.cloudFormation(), stackName).orElse(null);
-        if (stack == null) {
-            throw ToolException.usage("CloudFormation stack '" + stackName + "' not found in " + aws.region() + ": check --stack and --region");
-        }
+        var stack = TargetInfo.stack(aws.cloudFormation(), stackName).orElseThrow(() -> ToolException.usage(
+                "CloudFormation stack '" + stackName + "' not found in " + aws.region() + ": check --stack and --region"));
         return stack.outputs().stream().filter(out -> "DbConfigSecretArn".equals(out.outputKey())).map(out -> out.outputValue())
                 .findFirst().orElseThrow(() -> ToolException.usage("stack '" + stackName + "' has no output DbConfigSecretArn: pass --secret-id"));
     }

@@ -89,11 +89,8 @@ final class PlannedDms {
         if (found != null) return response.apply(List.of(found));
         if (planned.isDeleted(type, id)) return response.apply(List.of());
         if (id != null && !planned.deletedAny() && status.isEmpty()) return PASS;
-        List<T> out = new ArrayList<>();
-        for (T t : account.get()) {
-            if (planned.isDeleted(type, name.apply(t)) || planned.isDeleted(type, arn.apply(t))) continue;
-            out.add(t);
-        }
+        List<T> out = new ArrayList<>(account.get().stream()
+                .filter(t -> !planned.isDeleted(type, name.apply(t)) && !planned.isDeleted(type, arn.apply(t))).toList());
         if (id == null) out.addAll(planned.all(type));
         return response.apply(out);
     }

@@ -222,8 +222,8 @@ public final class PlanningClients implements AwsClients {
                         .tagList(r.tags()).build();
                 planned.create(c.dbClusterArn(), id, c, r.tags(),
                         () -> exists(() -> real.rds().describeDBClusters(b -> b.dbClusterIdentifier(id))),
-                        () -> DbClusterAlreadyExistsException.builder().message("DB Cluster already exists").statusCode(400)
-                                .build());
+                        () -> DbClusterAlreadyExistsException.builder().message("DB Cluster already exists")
+                                .statusCode(400).build());
                 return RestoreDbClusterFromSnapshotResponse.builder().dbCluster(c).build();
             }
             case "describeDBClusters" -> {
@@ -236,9 +236,8 @@ public final class PlanningClients implements AwsClients {
                 // an existing cluster whose writer the plan rebooted: show it as the run would then see it
                 DescribeDbClustersResponse account = real.rds().describeDBClusters((DescribeDbClustersRequest) req);
                 return account.toBuilder().dbClusters(account.dbClusters().stream().map(c -> c.toBuilder()
-                        .dbClusterMembers(c.dbClusterMembers().stream().map(m -> rebooted.contains(m.dbInstanceIdentifier())
-                                ? m.toBuilder().dbClusterParameterGroupStatus("in-sync").build() : m).toList())
-                        .build()).toList()).build();
+                        .dbClusterMembers(c.dbClusterMembers().stream().map(this::afterReboot).toList()).build())
+                        .toList()).build();
             }
             case "createDBInstance" -> {
                 CreateDbInstanceRequest r = (CreateDbInstanceRequest) req;
@@ -248,8 +247,8 @@ public final class PlanningClients implements AwsClients {
                         .engine(r.engine()).dbInstanceArn(planned.arn("rds", "db", id)).tagList(r.tags()).build();
                 planned.create(i.dbInstanceArn(), id, i, r.tags(),
                         () -> exists(() -> real.rds().describeDBInstances(b -> b.dbInstanceIdentifier(id))),
-                        () -> DbInstanceAlreadyExistsException.builder().message("DB instance already exists").statusCode(400)
-                                .build());
+                        () -> DbInstanceAlreadyExistsException.builder().message("DB instance already exists")
+                                .statusCode(400).build());
                 return CreateDbInstanceResponse.builder().dbInstance(i).build();
             }
             case "describeDBInstances" -> {
@@ -303,6 +302,12 @@ public final class PlanningClients implements AwsClients {
         return PASS;
     }
 
+    /** A writer the plan rebooted has its parameter group in effect. */
+    private DBClusterMember afterReboot(DBClusterMember m) {
+        if (!rebooted.contains(m.dbInstanceIdentifier())) return m;
+        return m.toBuilder().dbClusterParameterGroupStatus("in-sync").build();
+    }
+
     /**
      * The members of a planned cluster: its planned writer comes up as RDS may bring it, its new parameter group not in
      * effect yet (the run then reboots it).
@@ -310,8 +315,7 @@ public final class PlanningClients implements AwsClients {
     private List<DBClusterMember> plannedWriters(String clusterId) {
         return planned.all(DBInstance.class).stream().filter(i -> clusterId.equals(i.dbClusterIdentifier()))
                 .map(i -> DBClusterMember.builder().dbInstanceIdentifier(i.dbInstanceIdentifier()).isClusterWriter(true)
-                        .dbClusterParameterGroupStatus(rebooted.contains(i.dbInstanceIdentifier())
-                                ? "in-sync" : "pending-reboot").build()).toList();
+                        .dbClusterParameterGroupStatus("pending-reboot").build()).map(this::afterReboot).toList();
     }
 
     /** Answers the plan's Secrets Manager calls on the secrets it created (and their values) and deleted. */
@@ -320,8 +324,8 @@ public final class PlanningClients implements AwsClients {
             case "createSecret" -> {
                 CreateSecretRequest r = (CreateSecretRequest) req;
                 String arn = planned.arn("secretsmanager", "secret", r.name() + "-planned");
-                DescribeSecretResponse d = DescribeSecretResponse.builder().name(r.name()).arn(arn).tags(r.tags()).build();
-                planned.create(arn, r.name(), d, r.tags(),
+                planned.create(arn, r.name(), DescribeSecretResponse.builder().name(r.name()).arn(arn).tags(r.tags())
+                                .build(), r.tags(),
                         () -> exists(() -> real.secretsManager().describeSecret(b -> b.secretId(r.name()))),
                         () -> ResourceExistsException.builder().message("The secret " + r.name() + " already exists.")
                                 .statusCode(400).build());
@@ -335,7 +339,8 @@ public final class PlanningClients implements AwsClients {
             case "getSecretValue" -> {
                 String id = ((GetSecretValueRequest) req).secretId();
                 return planned.describe(id, DescribeSecretResponse.class, d -> GetSecretValueResponse.builder()
-                        .arn(d.arn()).name(d.name()).secretString(secretValues.get(d.arn())).build(), () -> secretNotFound(id));
+                        .arn(d.arn()).name(d.name()).secretString(secretValues.get(d.arn())).build(),
+                        () -> secretNotFound(id));
             }
             case "putSecretValue" -> {
                 PutSecretValueRequest r = (PutSecretValueRequest) req;
@@ -430,7 +435,7 @@ public final class PlanningClients implements AwsClients {
             return (List<T>) tags.get(arn);
         }
 
-        /** A describe by identifier: the planned object's answer, AWS's not-found once the plan deleted it, else PASS. */
+        /** A describe by identifier: the planned object's answer, not found once the plan deleted it, else PASS. */
         <T> Object describe(String id, Class<T> type, Function<T, Object> answer,
                             Supplier<? extends AwsServiceException> notFound) {
             if (id == null) return PASS;

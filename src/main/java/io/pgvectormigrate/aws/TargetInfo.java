@@ -52,11 +52,9 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
 
     /** Reads the stack's outputs and finds the cluster whose endpoint is DbConfigHostname. */
     public static TargetInfo fromStack(AwsClients aws, RdsOps rds, String stackName) {
-        Stack stack = stack(aws.cloudFormation(), stackName).orElse(null);
-        if (stack == null) {
-            throw ToolException.usage("CloudFormation stack '" + stackName + "' not found in " + aws.region()
-                    + ": check --stack and --region, or name the new cluster with --target-cluster");
-        }
+        Stack stack = stack(aws.cloudFormation(), stackName).orElseThrow(() -> ToolException.usage("CloudFormation stack '"
+                + stackName + "' not found in " + aws.region() + ": check --stack and --region, or name the new cluster with "
+                + "--target-cluster"));
         Map<String, String> outputs = new LinkedHashMap<>();
         for (Output o : stack.outputs()) outputs.put(o.outputKey(), o.outputValue());
         List<String> missing = STACK_OUTPUTS.stream().filter(k -> outputs.get(k) == null || outputs.get(k).isBlank()).toList();
@@ -65,14 +63,11 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
                     + ": is it the Bedrock Chat stack after the upgrade (cdk deploy finished)? Otherwise pass --target-cluster");
         }
         String host = outputs.get("DbConfigHostname");
-        DBCluster target = null;
-        for (DBCluster c : rds.allClusters()) {
-            if (host.equalsIgnoreCase(c.endpoint()) || host.equalsIgnoreCase(c.readerEndpoint())) target = c;
-        }
-        if (target == null) {
-            throw ToolException.usage("no cluster in " + aws.region() + " has the endpoint " + host + " (output DbConfigHostname of stack '"
-                    + stackName + "'): check --region, or pass --target-cluster");
-        }
+        DBCluster target = rds.allClusters().stream()
+                .filter(c -> host.equalsIgnoreCase(c.endpoint()) || host.equalsIgnoreCase(c.readerEndpoint()))
+                .reduce((first, last) -> last).orElseThrow(() -> ToolException.usage("no cluster in " + aws.region()
+                        + " has the endpoint " + host + " (output DbConfigHostname of stack '" + stackName
+                        + "'): check --region, or pass --target-cluster"));
         List<String> subnets = List.of(outputs.get("PrivateSubnetId0"), outputs.get("PrivateSubnetId1"));
         return fromCluster(rds, target, stackName, outputs.get("DbConfigSecretArn"), outputs.get("DbSecurityGroupId"), subnets,
                 outputs.get("VpcId"));
