@@ -1,6 +1,5 @@
 package io.pgvectormigrate.aws;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -30,11 +29,6 @@ public final class Kinds {
 
     /** The journal attributes of a snapshot the run takes of {@code cluster}: kept by cleanup. */
     public static Map<String, String> keptSnapshot(String region, String purpose, String cluster) {
-        Map<String, String> a = new LinkedHashMap<>();
-        a.put(ATTR_REGION, region);
-        a.put(ATTR_PURPOSE, purpose);
-        a.put(ATTR_KEEP, "true");
-        a.put(ATTR_CLUSTER, cluster);
-        return a;
+        return Map.of(ATTR_REGION, region, ATTR_PURPOSE, purpose, ATTR_KEEP, "true", ATTR_CLUSTER, cluster);
     }
 }

@@ -21,7 +21,6 @@ import software.amazon.awssdk.services.rds.model.RdsException;
 import software.amazon.awssdk.services.rds.model.StorageQuotaExceededException;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -73,10 +72,8 @@ public final class TemporaryCluster {
         String id = n.cluster();
         DBCluster c = existing(n, spec.snapshot()).orElse(null);
         if (c == null) {
-            Map<String, String> attrs = new LinkedHashMap<>();
-            attrs.put(Kinds.ATTR_REGION, spec.region());
-            attrs.put("snapshot", spec.snapshot().arn());
-            journal.recordResource(Kinds.RDS_CLUSTER, id, attrs);
+            journal.recordResource(Kinds.RDS_CLUSTER, id,
+                    Map.of(Kinds.ATTR_REGION, spec.region(), "snapshot", spec.snapshot().arn()));
             Map<String, String> tags = Tags.of(n.runId(), Tags.ROLE_TEMPORARY_SOURCE);
             tags.put(Tags.SOURCE_SNAPSHOT, spec.snapshot().arn());
             SourceSnapshot s = spec.snapshot();
