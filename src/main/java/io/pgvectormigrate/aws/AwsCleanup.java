@@ -11,7 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Deletes exactly what a run created: the resources its journal lists (or, with discover, those tagged with
@@ -38,17 +41,17 @@ public final class AwsCleanup {
     }
 
     private final AwsClients aws;
-    private final AwsCalls calls;
+    private final AwsWaits waits;
     private final List<ResourceHandler> handlers;
 
-    public AwsCleanup(AwsClients aws, AwsCalls calls) {
-        this(aws, calls, AwsHandlers.standard(aws, calls));
+    public AwsCleanup(AwsClients aws, AwsWaits waits) {
+        this(aws, waits, AwsHandlers.standard(aws, waits));
     }
 
     /** With extra handlers (e.g. for DMS kinds) in addition to or instead of the standard ones. */
-    public AwsCleanup(AwsClients aws, AwsCalls calls, List<ResourceHandler> handlers) {
+    public AwsCleanup(AwsClients aws, AwsWaits waits, List<ResourceHandler> handlers) {
         this.aws = aws;
-        this.calls = calls;
+        this.waits = waits;
         this.handlers = List.copyOf(handlers);
     }
 
@@ -65,8 +68,7 @@ public final class AwsCleanup {
      * kinds no handler knows (another engine's) are left out.
      */
     public List<Item> inspect(Journal journal, String runId, boolean discover) {
-        Map<String, String> params = journal == null ? Map.of() : journal.parameters();
-        Set<String> protectedIds = protectedIds(params);
+        Set<String> protectedIds = protectedIds(journal == null ? Map.of() : journal.parameters());
         Map<String, Candidate> candidates = new LinkedHashMap<>();
         if (journal != null) {
             for (Resource r : journal.liveResourcesNewestFirst()) {
@@ -109,12 +111,9 @@ public final class AwsCleanup {
     }
 
     private static Set<String> protectedIds(Map<String, String> p) {
-        Set<String> s = new java.util.HashSet<>();
-        for (String k : List.of("aws.snapshot", "aws.snapshotId", "aws.target.cluster", "aws.target.clusterArn",
-                "aws.capture.cluster", "aws.capture.sourceSecret", "aws.target.secretArn")) {
-            if (p.get(k) != null) s.add(p.get(k));
-        }
-        return s;
+        return Stream.of("aws.snapshot", "aws.snapshotId", "aws.target.cluster", "aws.target.clusterArn",
+                "aws.capture.cluster", "aws.capture.sourceSecret", "aws.target.secretArn")
+                .map(p::get).filter(Objects::nonNull).collect(Collectors.toSet());
     }
 
     /**
@@ -127,14 +126,12 @@ public final class AwsCleanup {
                 o.waitTimeout());
         List<Item> result = new ArrayList<>(items);
         if (o.dryRun()) return new Report(runId, aws.region(), source, true, result);
-        for (int i = 0; i < result.size(); i++) {
-            Item it = result.get(i);
+        for (Item it : result) {
             if (it.action() == Action.GONE) {
                 journal.markDeleted(it.kind(), it.id());
-            } else if (it.action() == Action.DELETE || it.action() == Action.KEEP) {
-                if (journal.resource(it.kind(), it.id()).isEmpty()) {
-                    journal.recordResource(it.kind(), it.id(), Map.of(Kinds.ATTR_REGION, aws.region()));
-                }
+            } else if ((it.action() == Action.DELETE || it.action() == Action.KEEP)
+                    && journal.resource(it.kind(), it.id()).isEmpty()) {
+                journal.recordResource(it.kind(), it.id(), Map.of(Kinds.ATTR_REGION, aws.region()));
             }
         }
         for (int i = 0; i < result.size(); i++) {
@@ -153,7 +150,7 @@ public final class AwsCleanup {
                 result.set(i, it.with(Action.REFUSE, "not tagged " + Tags.RUN_ID + "=" + runId + ": left in place"));
                 continue;
             }
-            calls.progress().info("deleting " + it.kind() + " " + it.id() + " (" + live.get().status() + ")");
+            waits.progress().info("deleting " + it.kind() + " " + it.id() + " (" + live.get().status() + ")");
             try {
                 h.delete(live.get(), ctx);
             } catch (ToolException e) {

@@ -2,7 +2,6 @@ package io.pgvectormigrate.aws;
 
 import io.pgvectormigrate.core.ToolException;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -112,9 +111,7 @@ public final class AwsConstraints {
     }
 
     public static List<String> tags(TagService service, Map<String, String> tags) {
-        List<String> out = new ArrayList<>();
-        tags.forEach((k, v) -> tag(service, k, v).ifPresent(out::add));
-        return out;
+        return tags.entrySet().stream().flatMap(e -> tag(service, e.getKey(), e.getValue()).stream()).toList();
     }
 
     /** Serverless v2 capacities come in half steps (ServerlessV2ScalingConfiguration MinCapacity/MaxCapacity). */

@@ -18,23 +18,24 @@ import software.amazon.awssdk.services.secretsmanager.model.DescribeSecretRespon
 import software.amazon.awssdk.services.secretsmanager.model.Filter;
 import software.amazon.awssdk.services.secretsmanager.model.FilterNameStringType;
 import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
-import software.amazon.awssdk.services.secretsmanager.model.SecretListEntry;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /** The handlers of the AWS provider's resource kinds. */
 public final class AwsHandlers {
     private AwsHandlers() {}
 
-    public static List<ResourceHandler> standard(AwsClients aws, AwsCalls calls) {
+    public static List<ResourceHandler> standard(AwsClients aws, AwsWaits waits) {
         RdsOps rds = new RdsOps(aws.rds());
         Secrets secrets = new Secrets(aws.secretsManager());
-        return List.of(new InstanceHandler(calls, rds), new ClusterHandler(calls, rds), new ParameterGroupHandler(calls, rds),
-                new SecretHandler(calls, aws, secrets), new SnapshotHandler(rds));
+        return List.of(new InstanceHandler(waits, rds), new ClusterHandler(waits, rds), new ParameterGroupHandler(waits, rds),
+                new SecretHandler(waits, aws, secrets), new SnapshotHandler(rds));
     }
 
     private static Map<String, String> arn(String arn) {
@@ -60,15 +61,25 @@ public final class AwsHandlers {
         };
     }
 
-    static final class InstanceHandler implements ResourceHandler {
-        private final AwsCalls calls;
-        private final RdsOps rds;
-
-        InstanceHandler(AwsCalls calls, RdsOps rds) {
-            this.calls = calls;
-            this.rds = rds;
+    /**
+     * Deletes an instance or a cluster: unless it is being deleted already, waits for a state that accepts the delete
+     * and sends it ({@code delete} says false when it found the resource gone), then waits until it is gone.
+     */
+    private static void deleteAndWait(AwsWaits waits, String what, ResourceHandler.Live live, Supplier<String> status,
+                                      Predicate<String> deletable, BooleanSupplier delete,
+                                      ResourceHandler.DeleteContext ctx) {
+        String s = live.status();
+        if (!"deleting".equals(s)) {
+            if (!deletable.test(s)) {
+                s = waits.until(what + " to settle before deletion", status, x -> x == null || "deleting".equals(x)
+                        || deletable.test(x), x -> false, ctx.timeout(), rerun(ctx));
+            }
+            if (s != null && !"deleting".equals(s) && !delete.getAsBoolean()) return;
         }
+        waits.until(what + " to be deleted", status, x -> x == null, x -> false, ctx.timeout(), rerun(ctx));
+    }
 
+    record InstanceHandler(AwsWaits waits, RdsOps rds) implements ResourceHandler {
         @Override public String kind() { return Kinds.RDS_INSTANCE; }
         @Override public int order() { return 10; }
 
@@ -91,39 +102,23 @@ public final class AwsHandlers {
         @Override
         public void delete(Live live, DeleteContext ctx) {
             String id = live.id();
-            String status = live.status();
-            if (!"deleting".equals(status)) {
-                if (!instanceDeletable(status)) {
-                    status = calls.waits().until("instance " + id + " to settle before deletion",
-                            () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
-                            s -> s == null || "deleting".equals(s) || instanceDeletable(s), s -> false, ctx.timeout(), rerun(ctx));
-                }
-                if (status != null && !"deleting".equals(status)) {
-                    try {
-                        rds.client().deleteDBInstance(b -> b.dbInstanceIdentifier(id)
-                                .skipFinalSnapshot(true));
-                    } catch (DbInstanceNotFoundException e) {
-                        return;
-                    } catch (InvalidDbInstanceStateException e) {
-                        // already being deleted by an earlier attempt, or busy: the wait below tells which
-                        if (!"deleting".equals(rds.instance(id).map(DBInstance::dbInstanceStatus).orElse("deleting"))) throw e;
-                    }
-                }
-            }
-            calls.waits().until("instance " + id + " to be deleted", () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
-                    s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
+            Supplier<String> status = () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null);
+            deleteAndWait(waits, "instance " + id, live, status, AwsHandlers::instanceDeletable, () -> {
+                        try {
+                            rds.client().deleteDBInstance(b -> b.dbInstanceIdentifier(id).skipFinalSnapshot(true));
+                        } catch (DbInstanceNotFoundException e) {
+                            return false;
+                        } catch (InvalidDbInstanceStateException e) {
+                            // already being deleted by an earlier attempt, or busy: the wait below tells which
+                            String now = rds.instance(id).map(DBInstance::dbInstanceStatus).orElse("deleting");
+                            if (!"deleting".equals(now)) throw e;
+                        }
+                        return true;
+                    }, ctx);
         }
     }
 
-    static final class ClusterHandler implements ResourceHandler {
-        private final AwsCalls calls;
-        private final RdsOps rds;
-
-        ClusterHandler(AwsCalls calls, RdsOps rds) {
-            this.calls = calls;
-            this.rds = rds;
-        }
-
+    record ClusterHandler(AwsWaits waits, RdsOps rds) implements ResourceHandler {
         @Override public String kind() { return Kinds.RDS_CLUSTER; }
         @Override public int order() { return 20; }
 
@@ -144,17 +139,11 @@ public final class AwsHandlers {
         @Override
         public void delete(Live live, DeleteContext ctx) {
             String id = live.id();
-            String status = live.status();
-            if (!"deleting".equals(status)) {
-                if (!clusterDeletable(status)) {
-                    status = calls.waits().until("cluster " + id + " to settle before deletion",
-                            () -> rds.cluster(id).map(DBCluster::status).orElse(null),
-                            s -> s == null || "deleting".equals(s) || clusterDeletable(s), s -> false, ctx.timeout(), rerun(ctx));
-                }
-                if (status != null && !"deleting".equals(status)) issueDelete(id, ctx);
-            }
-            calls.waits().until("cluster " + id + " to be deleted", () -> rds.cluster(id).map(DBCluster::status).orElse(null),
-                    s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
+            deleteAndWait(waits, "cluster " + id, live, () -> rds.cluster(id).map(DBCluster::status).orElse(null),
+                    AwsHandlers::clusterDeletable, () -> {
+                        issueDelete(id, ctx);
+                        return true;
+                    }, ctx);
         }
 
         private void issueDelete(String id, DeleteContext ctx) {
@@ -162,12 +151,8 @@ public final class AwsHandlers {
             for (int attempt = 2; ; attempt++) {
                 String snap = finalId;
                 if (ctx.finalSnapshot()) {
-                    Map<String, String> a = new LinkedHashMap<>();
-                    a.put(Kinds.ATTR_REGION, ctx.region());
-                    a.put(Kinds.ATTR_PURPOSE, Kinds.PURPOSE_FINAL);
-                    a.put(Kinds.ATTR_KEEP, "true");
-                    a.put(Kinds.ATTR_CLUSTER, id);
-                    ctx.journal().recordResource(Kinds.RDS_SNAPSHOT, snap, a);
+                    ctx.journal().recordResource(Kinds.RDS_SNAPSHOT, snap,
+                            Kinds.keptSnapshot(ctx.region(), Kinds.PURPOSE_FINAL, id));
                 }
                 try {
                     rds.client().deleteDBCluster(b -> {
@@ -195,15 +180,7 @@ public final class AwsHandlers {
         }
     }
 
-    static final class ParameterGroupHandler implements ResourceHandler {
-        private final AwsCalls calls;
-        private final RdsOps rds;
-
-        ParameterGroupHandler(AwsCalls calls, RdsOps rds) {
-            this.calls = calls;
-            this.rds = rds;
-        }
-
+    record ParameterGroupHandler(AwsWaits waits, RdsOps rds) implements ResourceHandler {
         @Override public String kind() { return Kinds.RDS_PARAMETER_GROUP; }
         @Override public int order() { return 30; }
 
@@ -219,14 +196,9 @@ public final class AwsHandlers {
 
         @Override
         public List<Live> discover(String runId) {
-            List<Live> out = new ArrayList<>();
-            for (DBClusterParameterGroup g : rds.allParameterGroups()) {
-                // only the tool's names: listing tags of every group in the account would be slow and pointless
-                if (!g.dbClusterParameterGroupName().startsWith("pgvm-")) continue;
-                Live l = live(g);
-                if (Tags.belongsTo(l.tags(), runId)) out.add(l);
-            }
-            return out;
+            // only the tool's names: listing tags of every group in the account would be slow and pointless
+            return rds.allParameterGroups().stream().filter(g -> g.dbClusterParameterGroupName().startsWith("pgvm-"))
+                    .map(this::live).filter(l -> Tags.belongsTo(l.tags(), runId)).toList();
         }
 
         @Override
@@ -244,7 +216,7 @@ public final class AwsHandlers {
                     String cluster = ctx.names().cluster();
                     if (attempt == 1 && rds.cluster(cluster).isPresent()) {
                         // the cluster handler's wait showed its progress: the SDK's waiter, silently
-                        calls.waits().sdk("cluster " + cluster + " to be deleted", c -> RdsWaiter.builder().client(rds.client()).build().waitUntilDBClusterDeleted(
+                        waits.sdk("cluster " + cluster + " to be deleted", c -> RdsWaiter.builder().client(rds.client()).build().waitUntilDBClusterDeleted(
                                 DescribeDbClustersRequest.builder().dbClusterIdentifier(cluster).build(), c), ctx.timeout(), rerun(ctx));
                         continue;
                     }
@@ -255,17 +227,7 @@ public final class AwsHandlers {
         }
     }
 
-    static final class SecretHandler implements ResourceHandler {
-        private final AwsCalls calls;
-        private final AwsClients aws;
-        private final Secrets secrets;
-
-        SecretHandler(AwsCalls calls, AwsClients aws, Secrets secrets) {
-            this.calls = calls;
-            this.aws = aws;
-            this.secrets = secrets;
-        }
-
+    record SecretHandler(AwsWaits waits, AwsClients aws, Secrets secrets) implements ResourceHandler {
         @Override public String kind() { return Kinds.SECRET; }
         @Override public int order() { return 40; }
 
@@ -281,18 +243,12 @@ public final class AwsHandlers {
 
         @Override
         public List<Live> discover(String runId) {
-            List<Live> out = new ArrayList<>();
-            var entries = aws.secretsManager().listSecretsPaginator(b -> b.filters(
+            return aws.secretsManager().listSecretsPaginator(b -> b.filters(
                     Filter.builder().key(FilterNameStringType.TAG_KEY).values(Tags.RUN_ID).build(),
                     Filter.builder().key(FilterNameStringType.TAG_VALUE).values(runId).build())).stream()
-                    .flatMap(page -> page.secretList().stream()).toList();
-            for (SecretListEntry e : entries) {
-                Map<String, String> tags = Tags.fromSecrets(e.tags());
-                if (e.deletedDate() == null && Tags.belongsTo(tags, runId)) {
-                    out.add(new Live(e.name(), "exists", tags, arn(e.arn())));
-                }
-            }
-            return out;
+                    .flatMap(page -> page.secretList().stream())
+                    .filter(e -> e.deletedDate() == null && Tags.belongsTo(Tags.fromSecrets(e.tags()), runId))
+                    .map(e -> new Live(e.name(), "exists", Tags.fromSecrets(e.tags()), arn(e.arn()))).toList();
         }
 
         @Override
@@ -303,20 +259,14 @@ public final class AwsHandlers {
             } catch (ResourceNotFoundException e) {
                 return;
             }
-            calls.waits().until("secret " + live.id() + " to be deleted",
+            waits.until("secret " + live.id() + " to be deleted",
                     () -> secrets.describe(ref).map(d -> d.deletedDate() == null ? "exists" : null).orElse(null),
                     s -> s == null, s -> false, ctx.timeout(), rerun(ctx));
         }
     }
 
     /** Snapshots are listed, never deleted: the capture snapshot and final snapshots hold production data. */
-    static final class SnapshotHandler implements ResourceHandler {
-        private final RdsOps rds;
-
-        SnapshotHandler(RdsOps rds) {
-            this.rds = rds;
-        }
-
+    record SnapshotHandler(RdsOps rds) implements ResourceHandler {
         @Override public String kind() { return Kinds.RDS_SNAPSHOT; }
         @Override public int order() { return 90; }
         @Override public boolean keep() { return true; }

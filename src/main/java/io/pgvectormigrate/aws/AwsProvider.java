@@ -13,7 +13,6 @@ import software.amazon.awssdk.services.rds.model.DBCluster;
 import software.amazon.awssdk.services.rds.model.DBInstance;
 
 import java.security.SecureRandom;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -64,8 +63,8 @@ public final class AwsProvider implements SourceProvider {
         return "aws";
     }
 
-    private AwsCalls calls(RunContext ctx) {
-        return new AwsCalls(aws.pacing(), ctx.progress());
+    private AwsWaits waits(RunContext ctx) {
+        return new AwsWaits(aws.pacing(), ctx.progress());
     }
 
     /** Fails (exit 2) when the journal says the run belongs to another region. */
@@ -80,7 +79,7 @@ public final class AwsProvider implements SourceProvider {
     @Override
     public void preflight(RunContext ctx) {
         AwsErrors.guard(() -> {
-            AwsCalls calls = calls(ctx);
+            AwsWaits waits = waits(ctx);
             RdsOps rds = new RdsOps(aws.rds());
             Journal j = ctx.journal();
             RunNames n = new RunNames(ctx.runId());
@@ -90,7 +89,7 @@ public final class AwsProvider implements SourceProvider {
                 throw ToolException.usage("run " + n.runId() + " was cleaned up already: start a new run with another --run-id");
             }
             ctx.progress().info("checking snapshot " + options.snapshot() + " in " + aws.region());
-            SourceSnapshot snap = SourceSnapshot.check(calls, rds, options.snapshot(), aws.region(), options.engineVersion());
+            SourceSnapshot snap = SourceSnapshot.check(waits, rds, options.snapshot(), aws.region(), options.engineVersion());
             snap.capacityProblem(options.minAcu(), options.maxAcu()).ifPresent(problem -> {
                 throw ToolException.usage(problem + " (nothing was created)");
             });
@@ -99,7 +98,7 @@ public final class AwsProvider implements SourceProvider {
                 throw ToolException.usage("run id " + n.runId() + " was already used with snapshot " + used.get()
                         + ": pick another --run-id for snapshot " + snap.arn());
             }
-            new TemporaryCluster(calls, rds, options.waitTimeout()).existing(n, snap);
+            new TemporaryCluster(waits, rds, options.waitTimeout()).existing(n, snap);
             TargetInfo target;
             if (options.targetClusterId() != null) {
                 ctx.progress().info("checking target cluster " + options.targetClusterId());
@@ -117,23 +116,21 @@ public final class AwsProvider implements SourceProvider {
                 ctx.progress().info("warning: the target runs " + target.engineVersion() + ", older than the snapshot's "
                         + snap.engineVersion() + "; DMS needs a target at least as new as the source");
             }
-            Map<String, String> p = new LinkedHashMap<>();
-            p.put(P_REGION, aws.region());
-            p.put(P_SNAPSHOT, snap.arn());
-            p.put(P_SNAPSHOT_ID, snap.id());
-            p.put(P_ENGINE_VERSION, snap.engineVersion());
-            p.put(P_FAMILY, snap.family());
-            if (snap.kmsKeyId() != null) p.put(P_KMS, snap.kmsKeyId());
-            p.put(P_ENCRYPTED, String.valueOf(snap.encrypted()));
-            if (snap.masterUsername() != null) p.put(P_MASTER_USER, snap.masterUsername());
-            if (snap.port() != null) p.put(P_SNAPSHOT_PORT, String.valueOf(snap.port()));
-            if (snap.sourceCluster() != null) p.put(P_SNAPSHOT_CLUSTER, snap.sourceCluster());
-            p.put(P_SUBNET_GROUP, subnetGroup);
-            p.put(P_SECURITY_GROUPS, String.join(",", sgs));
-            p.put(P_MIN_ACU, acu(options.minAcu()));
-            p.put(P_MAX_ACU, acu(options.maxAcu()));
-            p.putAll(target.journalParameters());
-            p.forEach(j::putParameter);
+            j.putParameter(P_REGION, aws.region());
+            j.putParameter(P_SNAPSHOT, snap.arn());
+            j.putParameter(P_SNAPSHOT_ID, snap.id());
+            j.putParameter(P_ENGINE_VERSION, snap.engineVersion());
+            j.putParameter(P_FAMILY, snap.family());
+            if (snap.kmsKeyId() != null) j.putParameter(P_KMS, snap.kmsKeyId());
+            j.putParameter(P_ENCRYPTED, String.valueOf(snap.encrypted()));
+            if (snap.masterUsername() != null) j.putParameter(P_MASTER_USER, snap.masterUsername());
+            if (snap.port() != null) j.putParameter(P_SNAPSHOT_PORT, String.valueOf(snap.port()));
+            if (snap.sourceCluster() != null) j.putParameter(P_SNAPSHOT_CLUSTER, snap.sourceCluster());
+            j.putParameter(P_SUBNET_GROUP, subnetGroup);
+            j.putParameter(P_SECURITY_GROUPS, String.join(",", sgs));
+            j.putParameter(P_MIN_ACU, acu(options.minAcu()));
+            j.putParameter(P_MAX_ACU, acu(options.maxAcu()));
+            target.journalParameters().forEach(j::putParameter);
             ctx.progress().info("snapshot " + snap.id() + ": aurora-postgresql " + snap.engineVersion()
                     + (snap.encrypted() ? ", encrypted" : "") + "; target " + target.clusterId() + " (subnet group " + subnetGroup
                     + ", security groups " + String.join(",", sgs) + ")");
@@ -157,12 +154,12 @@ public final class AwsProvider implements SourceProvider {
         AwsErrors.guard(() -> {
             Journal j = ctx.journal();
             if (j.parameter(P_SNAPSHOT).isEmpty() || j.parameter(P_SUBNET_GROUP).isEmpty()) preflight(ctx);
-            AwsCalls calls = calls(ctx);
+            AwsWaits waits = waits(ctx);
             RdsOps rds = new RdsOps(aws.rds());
             RunNames n = new RunNames(ctx.runId());
             SourceSnapshot snap = snapshotFromJournal(j);
             Map<String, String> p = j.parameters();
-            TemporaryCluster tc = new TemporaryCluster(calls, rds, options.waitTimeout());
+            TemporaryCluster tc = new TemporaryCluster(waits, rds, options.waitTimeout());
 
             ctx.progress().info("parameter group " + n.parameterGroup() + " (" + snap.family() + ", rds.logical_replication=1)");
             boolean groupCreatedNow = new ParameterGroupStep(rds).ensure(j, aws.region(), n.parameterGroup(), snap.family());
@@ -186,16 +183,16 @@ public final class AwsProvider implements SourceProvider {
             if (reboots > 0) j.putOutput(Step.RESTORE, "writerReboots", String.valueOf(reboots));
             String database = options.database() != null ? options.database()
                     : cluster.databaseName() != null ? cluster.databaseName() : "postgres";
-            Map<String, String> out = new LinkedHashMap<>();
-            out.put("clusterId", cluster.dbClusterIdentifier());
-            out.put("clusterArn", cluster.dbClusterArn());
-            out.put("instanceId", writer.dbInstanceIdentifier());
-            out.put("endpoint", cluster.endpoint());
-            out.put("port", String.valueOf(cluster.port() == null ? 5432 : cluster.port()));
-            out.put("database", database);
-            out.put("username", cluster.masterUsername() != null ? cluster.masterUsername() : snap.masterUsername());
-            out.put("engineVersion", cluster.engineVersion() != null ? cluster.engineVersion() : snap.engineVersion());
-            out.forEach((k, v) -> j.putOutput(Step.RESTORE, k, v));
+            j.putOutput(Step.RESTORE, "clusterId", cluster.dbClusterIdentifier());
+            j.putOutput(Step.RESTORE, "clusterArn", cluster.dbClusterArn());
+            j.putOutput(Step.RESTORE, "instanceId", writer.dbInstanceIdentifier());
+            j.putOutput(Step.RESTORE, "endpoint", cluster.endpoint());
+            j.putOutput(Step.RESTORE, "port", String.valueOf(cluster.port() == null ? 5432 : cluster.port()));
+            j.putOutput(Step.RESTORE, "database", database);
+            j.putOutput(Step.RESTORE, "username",
+                    cluster.masterUsername() != null ? cluster.masterUsername() : snap.masterUsername());
+            j.putOutput(Step.RESTORE, "engineVersion",
+                    cluster.engineVersion() != null ? cluster.engineVersion() : snap.engineVersion());
         });
     }
 
@@ -215,7 +212,7 @@ public final class AwsProvider implements SourceProvider {
     public ConnectionSpec credentials(RunContext ctx) {
         return AwsErrors.guard(() -> {
             Journal j = ctx.journal();
-            AwsCalls calls = calls(ctx);
+            AwsWaits waits = waits(ctx);
             RdsOps rds = new RdsOps(aws.rds());
             Secrets secrets = new Secrets(aws.secretsManager());
             RunNames n = new RunNames(ctx.runId());
@@ -269,7 +266,7 @@ public final class AwsProvider implements SourceProvider {
             if (!s.created() && (current == null || !value.toJson().equals(current.toJson()))) secrets.put(s.arn(), value, n.runId());
             if (apply) {
                 ctx.progress().info("resetting the master password of " + clusterId);
-                new TemporaryCluster(calls, rds, options.waitTimeout()).resetMasterPassword(n, value.password());
+                new TemporaryCluster(waits, rds, options.waitTimeout()).resetMasterPassword(n, value.password());
                 j.putOutput(Step.CREDENTIALS, "passwordApplied", "true");
             }
             j.putOutput(Step.CREDENTIALS, "secretArn", s.arn());
@@ -281,8 +278,8 @@ public final class AwsProvider implements SourceProvider {
     @Override
     public void teardown(RunContext ctx) {
         AwsErrors.guard(() -> {
-            AwsCalls calls = calls(ctx);
-            AwsCleanup cleanup = new AwsCleanup(aws, calls);
+            AwsWaits waits = waits(ctx);
+            AwsCleanup cleanup = new AwsCleanup(aws, waits);
             List<AwsCleanup.Item> items = cleanup.inspect(ctx.journal(), ctx.runId(), false);
             AwsCleanup.Report r = cleanup.execute(ctx.journal(), ctx.runId(), "journal", items,
                     new AwsCleanup.Options(false, options.finalSnapshot(), false, options.waitTimeout()));

@@ -9,14 +9,12 @@ import java.time.Clock;
 public final class AwsSession {
     private AwsSession() {}
 
-    /** The region a run recorded, or null when the run has no journal (or no region yet). */
-    public static String journalRegion(Path workDir, String runId) {
-        if (runId == null || !Journal.exists(workDir, runId)) return null;
-        return Journal.load(workDir, runId, Clock.systemUTC()).parameter(AwsProvider.P_REGION).orElse(null);
-    }
-
     /** Clients for a run: the settings' region, else the one the run's journal recorded, else the environment's. */
     public static AwsClients clients(AwsClients.Factory factory, AwsSettings settings, Path workDir, String runId) {
-        return factory.create(settings.region() != null ? settings : settings.withRegion(journalRegion(workDir, runId)));
+        if (settings.region() != null || runId == null || !Journal.exists(workDir, runId)) {
+            return factory.create(settings);
+        }
+        Journal journal = Journal.load(workDir, runId, Clock.systemUTC());
+        return factory.create(settings.withRegion(journal.parameter(AwsProvider.P_REGION).orElse(null)));
     }
 }

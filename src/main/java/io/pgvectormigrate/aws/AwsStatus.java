@@ -2,12 +2,10 @@ package io.pgvectormigrate.aws;
 
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Resource;
-import io.pgvectormigrate.pipeline.StepRecord;
 
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -52,12 +50,10 @@ public final class AwsStatus {
                     }
                 }
             }
-            List<Step> steps = new ArrayList<>();
-            for (StepRecord s : j.snapshot().steps()) {
-                steps.add(new Step(s.step().id(), s.status().name().toLowerCase(java.util.Locale.ROOT), s.message()));
-            }
-            Map<String, String> p = j.parameters();
-            return new Report(j.runId(), p.getOrDefault(AwsProvider.P_REGION, aws.region()), j.snapshot().command(), steps, rows);
+            List<Step> steps = j.snapshot().steps().stream().map(s -> new Step(s.step().id(),
+                    s.status().name().toLowerCase(java.util.Locale.ROOT), s.message())).toList();
+            return new Report(j.runId(), j.parameter(AwsProvider.P_REGION).orElse(aws.region()), j.snapshot().command(),
+                    steps, rows);
         });
     }
 }

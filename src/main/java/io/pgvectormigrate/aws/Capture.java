@@ -9,7 +9,6 @@ import software.amazon.awssdk.services.rds.model.DbClusterSnapshotAlreadyExistsE
 import software.amazon.awssdk.services.rds.model.InvalidDbClusterStateException;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -36,7 +35,7 @@ public final class Capture {
 
     public Result run(RunContext ctx, Options o) {
         return AwsErrors.guard(() -> {
-            AwsCalls calls = new AwsCalls(aws.pacing(), ctx.progress());
+            AwsWaits waits = new AwsWaits(aws.pacing(), ctx.progress());
             RdsOps rds = new RdsOps(aws.rds());
             Secrets secrets = new Secrets(aws.secretsManager());
             Journal j = ctx.journal();
@@ -50,9 +49,7 @@ public final class Capture {
                 throw ToolException.usage("cluster " + o.clusterId() + " is " + cluster.engine() + ": capture works on aurora-postgresql clusters");
             }
             String from = o.secretId();
-            if (from == null && o.stackName() != null) {
-                from = stackSecret(o.stackName());
-            }
+            if (from == null && o.stackName() != null) from = stackSecret(o.stackName());
             if (from == null && cluster.masterUserSecret() != null) from = cluster.masterUserSecret().secretArn();
             if (from == null) {
                 throw ToolException.usage("no credentials secret for cluster " + o.clusterId()
@@ -65,12 +62,10 @@ public final class Capture {
                     old.port() != null ? old.port() : cluster.port(), old.username(), old.password(),
                     old.dbname() != null ? old.dbname() : cluster.databaseName() != null ? cluster.databaseName() : "postgres",
                     o.clusterId());
-            Map<String, String> params = new LinkedHashMap<>();
-            params.put(AwsProvider.P_REGION, aws.region());
-            params.put("aws.capture.cluster", o.clusterId());
-            if (cluster.dbClusterArn() != null) params.put("aws.capture.clusterArn", cluster.dbClusterArn());
-            params.put("aws.capture.sourceSecret", from);
-            params.forEach(j::putParameter);
+            j.putParameter(AwsProvider.P_REGION, aws.region());
+            j.putParameter("aws.capture.cluster", o.clusterId());
+            if (cluster.dbClusterArn() != null) j.putParameter("aws.capture.clusterArn", cluster.dbClusterArn());
+            j.putParameter("aws.capture.sourceSecret", from);
             Secrets.Ensured s = secrets.ensure(j, aws.region(), n.capturedSecret(), Kinds.PURPOSE_CAPTURED,
                     Tags.ROLE_CAPTURED_CREDENTIALS, "pgvector-migrate run " + n.runId() + ": credentials of " + o.clusterId()
                             + " copied before the cluster is replaced", copy);
@@ -82,32 +77,26 @@ public final class Capture {
             String snapArn = null;
             if (o.snapshot()) {
                 snapId = n.captureSnapshot();
-                snapArn = snapshot(calls, rds, j, n, cluster, o.waitTimeout());
+                snapArn = snapshot(waits, rds, j, n, cluster, o.waitTimeout());
             }
             return new Result(n.runId(), aws.region(), o.clusterId(), from, n.capturedSecret(), s.arn(), snapId, snapArn);
         });
     }
 
     private String stackSecret(String stackName) {
-        var stack = TargetInfo.stack(aws.cloudFormation(), stackName).orElse(null);
-        if (stack == null) {
-            throw ToolException.usage("CloudFormation stack '" + stackName + "' not found in " + aws.region() + ": check --stack and --region");
-        }
+        var stack = TargetInfo.stack(aws.cloudFormation(), stackName).orElseThrow(() -> ToolException.usage(
+                "CloudFormation stack '" + stackName + "' not found in " + aws.region() + ": check --stack and --region"));
         return stack.outputs().stream().filter(out -> "DbConfigSecretArn".equals(out.outputKey())).map(out -> out.outputValue())
                 .findFirst().orElseThrow(() -> ToolException.usage("stack '" + stackName + "' has no output DbConfigSecretArn: pass --secret-id"));
     }
 
-    private static String snapshot(AwsCalls calls, RdsOps rds, Journal j, RunNames n, DBCluster cluster, Duration timeout) {
+    private static String snapshot(AwsWaits waits, RdsOps rds, Journal j, RunNames n, DBCluster cluster, Duration timeout) {
         String id = n.captureSnapshot();
-        Map<String, String> attrs = new LinkedHashMap<>();
-        attrs.put(Kinds.ATTR_REGION, j.parameter(AwsProvider.P_REGION).orElse(""));
-        attrs.put(Kinds.ATTR_PURPOSE, Kinds.PURPOSE_CAPTURE);
-        attrs.put(Kinds.ATTR_KEEP, "true");
-        attrs.put(Kinds.ATTR_CLUSTER, cluster.dbClusterIdentifier());
-        j.recordResource(Kinds.RDS_SNAPSHOT, id, attrs);
+        j.recordResource(Kinds.RDS_SNAPSHOT, id, Kinds.keptSnapshot(j.parameter(AwsProvider.P_REGION).orElse(""),
+                Kinds.PURPOSE_CAPTURE, cluster.dbClusterIdentifier()));
         DBClusterSnapshot s = rds.snapshot(id).orElse(null);
         if (s == null) {
-            calls.progress().info("taking manual snapshot " + id + " of " + cluster.dbClusterIdentifier());
+            waits.progress().info("taking manual snapshot " + id + " of " + cluster.dbClusterIdentifier());
             try {
                 s = rds.client().createDBClusterSnapshot(b -> b
                         .dbClusterSnapshotIdentifier(id).dbClusterIdentifier(cluster.dbClusterIdentifier())
@@ -125,7 +114,7 @@ public final class Capture {
                     + ": pick another --run-id");
         }
         if (s.dbClusterSnapshotArn() != null) j.recordResource(Kinds.RDS_SNAPSHOT, id, Map.of(Kinds.ATTR_ARN, s.dbClusterSnapshotArn()));
-        calls.waits().until("snapshot " + id + " to be available",
+        waits.until("snapshot " + id + " to be available",
                 () -> rds.snapshot(id).map(DBClusterSnapshot::status).orElse(null), "available"::equals,
                 st -> st == null || "failed".equals(st) || "deleting".equals(st), timeout,
                 "run capture again to keep waiting");

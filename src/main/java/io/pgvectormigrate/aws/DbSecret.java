@@ -1,7 +1,9 @@
 package io.pgvectormigrate.aws;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.report.Json;
 
@@ -9,6 +11,7 @@ import io.pgvectormigrate.report.Json;
  * Database credentials in the RDS secret JSON format
  * ({@code engine, host, port, username, password, dbname, dbClusterIdentifier}). toString never shows the password.
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record DbSecret(String engine, String host, Integer port, String username, String password, String dbname,
                        String dbClusterIdentifier) {
 
@@ -40,19 +43,13 @@ public record DbSecret(String engine, String host, Integer port, String username
         return n.hasNonNull(f) ? n.get(f).asText() : null;
     }
 
-    /** The secret string to store. */
+    /** The secret string to store: the fields that have a value, the engine postgres unless it is set. */
     public String toJson() {
-        ObjectNode o = Json.mapper().createObjectNode();
-        o.put("engine", engine == null ? "postgres" : engine);
-        if (host != null) o.put("host", host);
-        if (port != null) o.put("port", port);
-        o.put("username", username);
-        o.put("password", password);
-        if (dbname != null) o.put("dbname", dbname);
-        if (dbClusterIdentifier != null) o.put("dbClusterIdentifier", dbClusterIdentifier);
+        DbSecret out = engine != null ? this
+                : new DbSecret("postgres", host, port, username, password, dbname, dbClusterIdentifier);
         try {
-            return Json.mapper().writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT).writeValueAsString(o);
-        } catch (Exception e) {
+            return Json.mapper().writer().without(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out);
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write secret JSON", e);
         }
     }

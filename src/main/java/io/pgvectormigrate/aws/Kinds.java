@@ -1,5 +1,7 @@
 package io.pgvectormigrate.aws;
 
+import java.util.Map;
+
 /**
  * Journal resource kinds of the AWS provider, and the attribute keys it stores with them (never secrets).
  */
@@ -24,4 +26,9 @@ public final class Kinds {
     public static final String PURPOSE_FINAL = "final";
 
     private Kinds() {}
+
+    /** The journal attributes of a snapshot the run takes of {@code cluster}: kept by cleanup. */
+    public static Map<String, String> keptSnapshot(String region, String purpose, String cluster) {
+        return Map.of(ATTR_REGION, region, ATTR_PURPOSE, purpose, ATTR_KEEP, "true", ATTR_CLUSTER, cluster);
+    }
 }

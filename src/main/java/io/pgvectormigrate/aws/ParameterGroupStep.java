@@ -7,7 +7,6 @@ import software.amazon.awssdk.services.rds.model.DBClusterParameterGroup;
 import software.amazon.awssdk.services.rds.model.DbParameterGroupAlreadyExistsException;
 import software.amazon.awssdk.services.rds.model.Parameter;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,9 +62,8 @@ public final class ParameterGroupStep {
             created = false;
         }
         if (arn != null) journal.recordResource(Kinds.RDS_PARAMETER_GROUP, name, Map.of(Kinds.ATTR_ARN, arn));
-        List<Parameter> params = new ArrayList<>();
-        PARAMETERS.forEach((k, v) -> params.add(Parameter.builder().parameterName(k).parameterValue(v)
-                .applyMethod(ApplyMethod.PENDING_REBOOT).build()));
+        List<Parameter> params = PARAMETERS.entrySet().stream().map(e -> Parameter.builder().parameterName(e.getKey())
+                .parameterValue(e.getValue()).applyMethod(ApplyMethod.PENDING_REBOOT).build()).toList();
         rds.client().modifyDBClusterParameterGroup(b -> b
                 .dbClusterParameterGroupName(name).parameters(params));
         return created;

@@ -1,6 +1,10 @@
 package io.pgvectormigrate.aws;
 
 import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * Master passwords for the temporary cluster. A generated one must pass both rule sets it meets:
@@ -18,31 +22,16 @@ public final class Passwords {
     private Passwords() {}
 
     public static String generate(SecureRandom random) {
-        char[] c = new char[LENGTH];
-        // one of each class at fixed random positions, the rest from the whole alphabet
-        c[0] = pick(UPPER, random);
-        c[1] = pick(LOWER, random);
-        c[2] = pick(DIGITS, random);
-        c[3] = pick(SYMBOLS, random);
-        for (int i = 4; i < LENGTH; i++) c[i] = pick(ALL, random);
-        for (int i = LENGTH - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            char t = c[i];
-            c[i] = c[j];
-            c[j] = t;
-        }
+        // one of each class, the rest from the whole alphabet, in random order
+        List<Character> c = new ArrayList<>();
+        for (String alphabet : List.of(UPPER, LOWER, DIGITS, SYMBOLS)) c.add(pick(alphabet, random));
+        while (c.size() < LENGTH) c.add(pick(ALL, random));
+        Collections.shuffle(c, random);
         // a leading letter keeps tools that parse "-x" as an option away from it
-        if (!Character.isLetter(c[0])) {
-            for (int i = 1; i < LENGTH; i++) {
-                if (Character.isLetter(c[i])) {
-                    char t = c[0];
-                    c[0] = c[i];
-                    c[i] = t;
-                    break;
-                }
-            }
-        }
-        return new String(c);
+        int letter = 0;
+        while (!Character.isLetter(c.get(letter))) letter++;
+        Collections.swap(c, 0, letter);
+        return c.stream().map(String::valueOf).collect(Collectors.joining());
     }
 
     private static char pick(String alphabet, SecureRandom r) {
@@ -51,19 +40,13 @@ public final class Passwords {
 
     /** RDS master password rules. */
     public static boolean meetsRds(String pw) {
-        if (pw == null || pw.length() < 8 || pw.length() > 41) return false;
-        for (char ch : pw.toCharArray()) {
-            if (ch < 0x20 || ch > 0x7e || ch == '/' || ch == '"' || ch == '@') return false;
-        }
-        return true;
+        return pw != null && pw.length() >= 8 && pw.length() <= 41
+                && pw.chars().allMatch(ch -> ch >= 0x20 && ch <= 0x7e && ch != '/' && ch != '"' && ch != '@');
     }
 
     /** DMS endpoint and secret password rules. */
     public static boolean meetsDms(String pw) {
-        if (pw == null || pw.isEmpty() || pw.length() > 128) return false;
-        for (char ch : pw.toCharArray()) {
-            if (ch == '\'' || ch == '"' || ch == ';' || ch == ' ') return false;
-        }
-        return true;
+        return pw != null && !pw.isEmpty() && pw.length() <= 128
+                && pw.chars().noneMatch(ch -> ch == '\'' || ch == '"' || ch == ';' || ch == ' ');
     }
 }

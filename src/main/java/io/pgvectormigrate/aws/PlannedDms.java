@@ -43,11 +43,10 @@ import software.amazon.awssdk.services.databasemigration.model.Tag;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * {@link PlanningClients}' DMS overlay: what the plan "created" (answered at once, named and tagged as asked), what it
@@ -56,60 +55,26 @@ import java.util.function.Function;
  * Objects are looked up by the identifiers the engine filters on (name or ARN).
  */
 final class PlannedDms {
-    /** Answer from the account: the overlay has nothing to say about this call. */
-    static final Object PASS = new Object();
+    private static final Object PASS = PlanningClients.PASS;
 
     private final AwsClients real;
-    /** Planned objects by ARN; their names and tags alongside. */
-    private final Map<String, Object> objects = new HashMap<>();
-    private final Map<String, String> names = new HashMap<>();
-    private final Map<String, List<Tag>> tags = new HashMap<>();
-    /** Names and ARNs the plan deleted. */
-    private final Set<String> deleted = new HashSet<>();
+    private final PlanningClients.Planned planned;
     /** Data migrations of the account whose status the plan changed (start, stop), by ARN. */
     private final Map<String, String> status = new HashMap<>();
 
     PlannedDms(AwsClients real) {
         this.real = real;
+        this.planned = new PlanningClients.Planned(real.region());
     }
 
     private String arn(String kind, String name) {
-        return "arn:aws:dms:" + real.region() + ":planned:" + kind + ":" + name;
+        return planned.arn("dms", kind, name);
     }
 
-    /** The planned object of this type the identifier names (name or ARN), or null (kinds may share a name). */
-    private <T> T find(String id, Class<T> type) {
-        if (id == null) return null;
-        for (Map.Entry<String, Object> e : objects.entrySet()) {
-            if (type.isInstance(e.getValue()) && (e.getKey().equals(id) || names.get(e.getKey()).equals(id))) return type.cast(e.getValue());
-        }
-        return null;
-    }
-
+    /** A create: DMS refuses a second object of a kind and name. */
     private void plan(String arn, String name, Object object, List<Tag> tagList) {
-        if (find(name, object.getClass()) != null) {
-            throw ResourceAlreadyExistsException.builder().message(name + " already exists").statusCode(400).build();
-        }
-        objects.put(arn, object);
-        names.put(arn, name);
-        tags.put(arn, tagList);
-        deleted.remove(object.getClass().getSimpleName() + ":" + arn);
-        deleted.remove(object.getClass().getSimpleName() + ":" + name);
-    }
-
-    private void delete(String id, Class<?> type) {
-        deleted.add(type.getSimpleName() + ":" + id);
-        Object o = find(id, type);
-        objects.entrySet().removeIf(e -> {
-            if (e.getValue() != o) return false;
-            deleted.add(type.getSimpleName() + ":" + e.getKey());
-            deleted.add(type.getSimpleName() + ":" + names.get(e.getKey()));
-            return true;
-        });
-    }
-
-    private boolean isDeleted(Class<?> type, String id) {
-        return id != null && deleted.contains(type.getSimpleName() + ":" + id);
+        planned.create(arn, name, object, tagList, () -> false, () -> ResourceAlreadyExistsException.builder()
+                .message(name + " already exists").statusCode(400).build());
     }
 
     private static String filtered(List<Filter> filters) {
@@ -118,18 +83,15 @@ final class PlannedDms {
 
     /** A describe: the planned object, nothing once deleted, else the account's answer without what the plan deleted. */
     private <T> Object describe(List<Filter> filters, Class<T> type, Function<List<T>, Object> response,
-                                java.util.function.Supplier<List<T>> account, Function<T, String> name, Function<T, String> arn) {
+                                Supplier<List<T>> account, Function<T, String> name, Function<T, String> arn) {
         String id = filtered(filters);
-        T planned = find(id, type);
-        if (planned != null) return response.apply(List.of(planned));
-        if (isDeleted(type, id)) return response.apply(List.of());
-        if (id != null && deleted.isEmpty() && status.isEmpty()) return PASS;
-        List<T> out = new ArrayList<>();
-        for (T t : account.get()) {
-            if (isDeleted(type, name.apply(t)) || isDeleted(type, arn.apply(t))) continue;
-            out.add(t);
-        }
-        if (id == null) objects.values().stream().filter(type::isInstance).map(type::cast).forEach(out::add);
+        T found = planned.find(id, type);
+        if (found != null) return response.apply(List.of(found));
+        if (planned.isDeleted(type, id)) return response.apply(List.of());
+        if (id != null && !planned.deletedAny() && status.isEmpty()) return PASS;
+        List<T> out = new ArrayList<>(account.get().stream()
+                .filter(t -> !planned.isDeleted(type, name.apply(t)) && !planned.isDeleted(type, arn.apply(t))).toList());
+        if (id == null) out.addAll(planned.all(type));
         return response.apply(out);
     }
 
@@ -224,14 +186,19 @@ final class PlannedDms {
                 return StopDataMigrationResponse.builder().dataMigration(setStatus(id, dataMigration(id), "Stopped")).build();
             }
             case "listTagsForResource" -> {
-                List<Tag> t = tags.get(((ListTagsForResourceRequest) req).resourceArn());
+                List<Tag> t = planned.tags(((ListTagsForResourceRequest) req).resourceArn());
                 return t == null ? PASS : ListTagsForResourceResponse.builder().tagList(t).build();
             }
-            case "deleteReplicationSubnetGroup" -> delete(((DeleteReplicationSubnetGroupRequest) req).replicationSubnetGroupIdentifier(), ReplicationSubnetGroup.class);
-            case "deleteInstanceProfile" -> delete(((DeleteInstanceProfileRequest) req).instanceProfileIdentifier(), InstanceProfile.class);
-            case "deleteDataProvider" -> delete(((DeleteDataProviderRequest) req).dataProviderIdentifier(), DataProvider.class);
-            case "deleteMigrationProject" -> delete(((DeleteMigrationProjectRequest) req).migrationProjectIdentifier(), MigrationProject.class);
-            case "deleteDataMigration" -> delete(((DeleteDataMigrationRequest) req).dataMigrationIdentifier(), DataMigration.class);
+            case "deleteReplicationSubnetGroup" -> planned.delete(
+                    ((DeleteReplicationSubnetGroupRequest) req).replicationSubnetGroupIdentifier(), ReplicationSubnetGroup.class);
+            case "deleteInstanceProfile" -> planned.delete(
+                    ((DeleteInstanceProfileRequest) req).instanceProfileIdentifier(), InstanceProfile.class);
+            case "deleteDataProvider" -> planned.delete(
+                    ((DeleteDataProviderRequest) req).dataProviderIdentifier(), DataProvider.class);
+            case "deleteMigrationProject" -> planned.delete(
+                    ((DeleteMigrationProjectRequest) req).migrationProjectIdentifier(), MigrationProject.class);
+            case "deleteDataMigration" -> planned.delete(
+                    ((DeleteDataMigrationRequest) req).dataMigrationIdentifier(), DataMigration.class);
             default -> {
                 return PASS;
             }
@@ -240,7 +207,7 @@ final class PlannedDms {
     }
 
     private DataMigration dataMigration(String id) {
-        return find(id, DataMigration.class);
+        return planned.find(id, DataMigration.class);
     }
 
     /** The status after a planned start or stop: the planned migration's own, or an override on the account's. */
@@ -250,7 +217,7 @@ final class PlannedDms {
             return null;
         }
         DataMigration updated = planned.toBuilder().dataMigrationStatus(now).build();
-        objects.put(planned.dataMigrationArn(), updated);
+        this.planned.update(planned.dataMigrationArn(), updated);
         return updated;
     }
 }

@@ -11,6 +11,7 @@ import software.amazon.awssdk.services.rds.model.CreateDbClusterParameterGroupRe
 import software.amazon.awssdk.services.rds.model.CreateDbInstanceRequest;
 import software.amazon.awssdk.services.rds.model.CreateDbInstanceResponse;
 import software.amazon.awssdk.services.rds.model.DBCluster;
+import software.amazon.awssdk.services.rds.model.DBClusterMember;
 import software.amazon.awssdk.services.rds.model.DBClusterParameterGroup;
 import software.amazon.awssdk.services.rds.model.DBInstance;
 import software.amazon.awssdk.services.rds.model.DbClusterAlreadyExistsException;
@@ -30,8 +31,11 @@ import software.amazon.awssdk.services.rds.model.DescribeDbInstancesRequest;
 import software.amazon.awssdk.services.rds.model.DescribeDbInstancesResponse;
 import software.amazon.awssdk.services.rds.model.ListTagsForResourceRequest;
 import software.amazon.awssdk.services.rds.model.ListTagsForResourceResponse;
+import software.amazon.awssdk.services.rds.model.RebootDbInstanceRequest;
+import software.amazon.awssdk.services.rds.model.RebootDbInstanceResponse;
 import software.amazon.awssdk.services.rds.model.RestoreDbClusterFromSnapshotRequest;
 import software.amazon.awssdk.services.rds.model.RestoreDbClusterFromSnapshotResponse;
+import software.amazon.awssdk.services.rds.model.Tag;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 import software.amazon.awssdk.services.secretsmanager.model.CreateSecretRequest;
 import software.amazon.awssdk.services.secretsmanager.model.CreateSecretResponse;
@@ -48,12 +52,16 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The dry-run seam behind {@code plan}: the run's own code runs against these clients, which pass reads through to
@@ -71,39 +79,35 @@ public final class PlanningClients implements AwsClients {
      */
     public record Call(String service, String operation, boolean change, String parameters, String during) {}
 
-    private static final Object PASS = PlannedDms.PASS;
+    /** Answer from the account: the overlay has nothing to say about this call. */
+    static final Object PASS = new Object();
 
     private final AwsClients real;
-    private final List<Call> calls = new ArrayList<>();
+    private final List<Call> calls = new CopyOnWriteArrayList<>();
     private final RdsClient rds;
     private final SecretsManagerClient secrets;
     private final CloudFormationClient cfn;
     private final DatabaseMigrationClient dms;
     private final IamClient iam;
 
-    private final Map<String, DBCluster> clusters = new HashMap<>();
-    private final Map<String, DBInstance> instances = new HashMap<>();
-    private final Map<String, DBClusterParameterGroup> groups = new HashMap<>();
-    private final Map<String, List<software.amazon.awssdk.services.rds.model.Tag>> rdsTags = new HashMap<>();
-    private final Set<String> deleted = new HashSet<>();
+    /** What the plan made and deleted of RDS and Secrets Manager, the values of its secrets (by ARN), its reboots. */
+    private final Planned planned;
+    private final Map<String, String> secretValues = new HashMap<>();
     private final Set<String> rebooted = new HashSet<>();
-    private final Map<String, DescribeSecretResponse> plannedSecrets = new HashMap<>();
-    private final Map<String, String> plannedSecretValues = new HashMap<>();
-    private final PlannedDms plannedDms;
     /** The work the calls of this thread belong to (see {@link Call#during}). */
     private final ThreadLocal<String> during = new ThreadLocal<>();
 
     public PlanningClients(AwsClients real) {
         this.real = real;
+        this.planned = new Planned(real.region());
         this.rds = proxy(RdsClient.class, "rds", real::rds, this::rdsOverlay);
         this.secrets = proxy(SecretsManagerClient.class, "secretsmanager", real::secretsManager, this::secretsOverlay);
         this.cfn = proxy(CloudFormationClient.class, "cloudformation", real::cloudFormation, (name, req) -> PASS);
-        this.plannedDms = new PlannedDms(real);
-        this.dms = proxy(DatabaseMigrationClient.class, "dms", real::dms, plannedDms::overlay);
+        this.dms = proxy(DatabaseMigrationClient.class, "dms", real::dms, new PlannedDms(real)::overlay);
         this.iam = proxy(IamClient.class, "iam", real::iam, (name, req) -> PASS);
     }
 
-    public synchronized List<Call> calls() {
+    public List<Call> calls() {
         return List.copyOf(calls);
     }
 
@@ -131,12 +135,9 @@ public final class PlanningClients implements AwsClients {
         // the real clients belong to the caller
     }
 
-    @FunctionalInterface
-    private interface Overlay {
-        Object apply(String method, SdkRequest request);
-    }
-
-    private <T> T proxy(Class<T> type, String service, java.util.function.Supplier<T> target, Overlay overlay) {
+    /** @param overlay answers a call (by method name) on what the plan did, or says {@link #PASS} */
+    private <T> T proxy(Class<T> type, String service, Supplier<T> target,
+                        BiFunction<String, SdkRequest, Object> overlay) {
         InvocationHandler h = (p, m, args) -> {
             // a paginator pages through this proxy: each page is recorded and answered like the call it is
             if (m.isDefault() && m.getName().endsWith("Paginator")) return InvocationHandler.invokeDefault(p, m, args);
@@ -154,20 +155,16 @@ public final class PlanningClients implements AwsClients {
             } catch (AwsServiceException e) {
                 boolean exists = e.getClass().getSimpleName().endsWith("AlreadyExistsException")
                         || e.getClass().getSimpleName().equals("ResourceExistsException");
-                record(new Call(service, operation(req), change && !exists,
+                calls.add(new Call(service, operation(req), change && !exists,
                         (exists ? "(exists already: the run adopts it) " : "") + parameters(req), during.get()));
                 throw e;
             }
-            record(new Call(service, operation(req), change, parameters(req), during.get()));
+            calls.add(new Call(service, operation(req), change, parameters(req), during.get()));
             if (o != PASS) return o;
             if (change) return emptyResponse(m.getReturnType());
             return invoke(m, target.get(), args);
         };
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[]{type}, h));
-    }
-
-    private synchronized void record(Call c) {
-        calls.add(c);
     }
 
     /** Whether the real account has it (creates of existing resources fail there; the code then adopts them). */
@@ -211,185 +208,240 @@ public final class PlanningClients implements AwsClients {
         return ((software.amazon.awssdk.utils.builder.SdkBuilder<?, ?>) builder).build();
     }
 
-    private String arn(String kind, String id) {
-        return "arn:aws:rds:" + real.region() + ":planned:" + kind + ":" + id;
-    }
-
+    /** Answers the plan's RDS calls on what it created, deleted and rebooted; passes the rest to the account. */
     private synchronized Object rdsOverlay(String method, SdkRequest req) {
         switch (method) {
             case "restoreDBClusterFromSnapshot" -> {
                 RestoreDbClusterFromSnapshotRequest r = (RestoreDbClusterFromSnapshotRequest) req;
                 String id = r.dbClusterIdentifier();
-                if (!deleted.contains("cluster:" + id) && (clusters.containsKey(id)
-                        || exists(() -> real.rds().describeDBClusters(b -> b.dbClusterIdentifier(id))))) {
-                    throw DbClusterAlreadyExistsException.builder().message("DB Cluster already exists").statusCode(400).build();
-                }
                 DBCluster c = DBCluster.builder().dbClusterIdentifier(id).status("available").engine(r.engine())
-                        .engineVersion(r.engineVersion()).dbClusterArn(arn("cluster", id))
+                        .engineVersion(r.engineVersion()).dbClusterArn(planned.arn("rds", "cluster", id))
                         .endpoint(id + ".cluster-planned." + real.region() + ".rds.amazonaws.com")
                         .port(r.port() == null ? 5432 : r.port()).dbSubnetGroup(r.dbSubnetGroupName())
                         .dbClusterParameterGroup(r.dbClusterParameterGroupName()).databaseName(r.databaseName())
                         .tagList(r.tags()).build();
-                clusters.put(id, c);
-                deleted.remove("cluster:" + id);
+                planned.create(c.dbClusterArn(), id, c, r.tags(),
+                        () -> exists(() -> real.rds().describeDBClusters(b -> b.dbClusterIdentifier(id))),
+                        () -> DbClusterAlreadyExistsException.builder().message("DB Cluster already exists")
+                                .statusCode(400).build());
                 return RestoreDbClusterFromSnapshotResponse.builder().dbCluster(c).build();
             }
             case "describeDBClusters" -> {
                 String id = ((DescribeDbClustersRequest) req).dbClusterIdentifier();
-                if (id == null) return PASS;
-                if (deleted.contains("cluster:" + id)) throw DbClusterNotFoundException.builder().message("DBCluster " + id + " not found (plan)").build();
-                DBCluster c = clusters.get(id);
-                if (c == null && rebooted.isEmpty()) return PASS;
-                if (c == null) {
-                    // an existing cluster whose writer the plan rebooted: show it as the run would then see it
-                    DescribeDbClustersResponse real = this.real.rds().describeDBClusters((DescribeDbClustersRequest) req);
-                    return real.toBuilder().dbClusters(real.dbClusters().stream().map(x -> x.toBuilder().dbClusterMembers(
-                            x.dbClusterMembers().stream().map(m -> rebooted.contains(m.dbInstanceIdentifier())
-                                    ? m.toBuilder().dbClusterParameterGroupStatus("in-sync").build() : m).toList()).build()).toList()).build();
-                }
-                // a planned writer comes up as RDS may bring it: its new parameter group not in effect yet (the run then reboots it)
-                List<software.amazon.awssdk.services.rds.model.DBClusterMember> members = new ArrayList<>();
-                instances.values().stream().filter(i -> id.equals(i.dbClusterIdentifier())).forEach(i -> members.add(
-                        software.amazon.awssdk.services.rds.model.DBClusterMember.builder().dbInstanceIdentifier(i.dbInstanceIdentifier())
-                                .isClusterWriter(true).dbClusterParameterGroupStatus(rebooted.contains(i.dbInstanceIdentifier())
-                                        ? "in-sync" : "pending-reboot").build()));
-                return DescribeDbClustersResponse.builder().dbClusters(c.toBuilder().dbClusterMembers(members).build()).build();
+                Object answer = planned.describe(id, DBCluster.class, c -> DescribeDbClustersResponse.builder()
+                                .dbClusters(c.toBuilder().dbClusterMembers(plannedWriters(id)).build()).build(),
+                        () -> DbClusterNotFoundException.builder().message("DBCluster " + id + " not found (plan)")
+                                .build());
+                if (answer != PASS || id == null || rebooted.isEmpty()) return answer;
+                // an existing cluster whose writer the plan rebooted: show it as the run would then see it
+                DescribeDbClustersResponse account = real.rds().describeDBClusters((DescribeDbClustersRequest) req);
+                return account.toBuilder().dbClusters(account.dbClusters().stream().map(c -> c.toBuilder()
+                        .dbClusterMembers(c.dbClusterMembers().stream().map(this::afterReboot).toList()).build())
+                        .toList()).build();
             }
             case "createDBInstance" -> {
                 CreateDbInstanceRequest r = (CreateDbInstanceRequest) req;
                 String id = r.dbInstanceIdentifier();
-                if (!deleted.contains("instance:" + id) && (instances.containsKey(id)
-                        || exists(() -> real.rds().describeDBInstances(b -> b.dbInstanceIdentifier(id))))) {
-                    throw DbInstanceAlreadyExistsException.builder().message("DB instance already exists").statusCode(400).build();
-                }
                 DBInstance i = DBInstance.builder().dbInstanceIdentifier(id).dbInstanceStatus("available")
-                        .dbClusterIdentifier(r.dbClusterIdentifier()).dbInstanceClass(r.dbInstanceClass()).engine(r.engine())
-                        .dbInstanceArn(arn("db", id)).tagList(r.tags()).build();
-                instances.put(id, i);
-                deleted.remove("instance:" + id);
+                        .dbClusterIdentifier(r.dbClusterIdentifier()).dbInstanceClass(r.dbInstanceClass())
+                        .engine(r.engine()).dbInstanceArn(planned.arn("rds", "db", id)).tagList(r.tags()).build();
+                planned.create(i.dbInstanceArn(), id, i, r.tags(),
+                        () -> exists(() -> real.rds().describeDBInstances(b -> b.dbInstanceIdentifier(id))),
+                        () -> DbInstanceAlreadyExistsException.builder().message("DB instance already exists")
+                                .statusCode(400).build());
                 return CreateDbInstanceResponse.builder().dbInstance(i).build();
             }
             case "describeDBInstances" -> {
                 String id = ((DescribeDbInstancesRequest) req).dbInstanceIdentifier();
-                if (id == null) return PASS;
-                if (deleted.contains("instance:" + id)) throw DbInstanceNotFoundException.builder().message("DBInstance " + id + " not found (plan)").build();
-                DBInstance i = instances.get(id);
-                return i == null ? PASS : DescribeDbInstancesResponse.builder().dbInstances(i).build();
+                return planned.describe(id, DBInstance.class,
+                        i -> DescribeDbInstancesResponse.builder().dbInstances(i).build(),
+                        () -> DbInstanceNotFoundException.builder().message("DBInstance " + id + " not found (plan)")
+                                .build());
             }
             case "createDBClusterParameterGroup" -> {
                 CreateDbClusterParameterGroupRequest r = (CreateDbClusterParameterGroupRequest) req;
                 String name = r.dbClusterParameterGroupName();
-                if (!deleted.contains("group:" + name) && (groups.containsKey(name)
-                        || exists(() -> real.rds().describeDBClusterParameterGroups(b -> b.dbClusterParameterGroupName(name))))) {
-                    throw DbParameterGroupAlreadyExistsException.builder().message("Parameter group " + name + " already exists").statusCode(400).build();
-                }
                 DBClusterParameterGroup g = DBClusterParameterGroup.builder().dbClusterParameterGroupName(name)
                         .dbParameterGroupFamily(r.dbParameterGroupFamily()).description(r.description())
-                        .dbClusterParameterGroupArn(arn("cluster-pg", name)).build();
-                groups.put(name, g);
-                rdsTags.put(g.dbClusterParameterGroupArn(), r.tags());
-                deleted.remove("group:" + name);
+                        .dbClusterParameterGroupArn(planned.arn("rds", "cluster-pg", name)).build();
+                planned.create(g.dbClusterParameterGroupArn(), name, g, r.tags(),
+                        () -> exists(() -> real.rds().describeDBClusterParameterGroups(
+                                b -> b.dbClusterParameterGroupName(name))),
+                        () -> DbParameterGroupAlreadyExistsException.builder()
+                                .message("Parameter group " + name + " already exists").statusCode(400).build());
                 return CreateDbClusterParameterGroupResponse.builder().dbClusterParameterGroup(g).build();
             }
             case "describeDBClusterParameterGroups" -> {
                 String name = ((DescribeDbClusterParameterGroupsRequest) req).dbClusterParameterGroupName();
-                if (name == null) return PASS;
-                if (deleted.contains("group:" + name)) throw DbParameterGroupNotFoundException.builder().message("DBClusterParameterGroup " + name + " not found (plan)").build();
-                DBClusterParameterGroup g = groups.get(name);
-                return g == null ? PASS : DescribeDbClusterParameterGroupsResponse.builder().dbClusterParameterGroups(g).build();
+                return planned.describe(name, DBClusterParameterGroup.class,
+                        g -> DescribeDbClusterParameterGroupsResponse.builder().dbClusterParameterGroups(g).build(),
+                        () -> DbParameterGroupNotFoundException.builder()
+                                .message("DBClusterParameterGroup " + name + " not found (plan)").build());
             }
             case "listTagsForResource" -> {
-                var tags = rdsTags.get(((ListTagsForResourceRequest) req).resourceName());
+                List<Tag> tags = planned.tags(((ListTagsForResourceRequest) req).resourceName());
                 return tags == null ? PASS : ListTagsForResourceResponse.builder().tagList(tags).build();
             }
             case "rebootDBInstance" -> {
-                String id = ((software.amazon.awssdk.services.rds.model.RebootDbInstanceRequest) req).dbInstanceIdentifier();
+                String id = ((RebootDbInstanceRequest) req).dbInstanceIdentifier();
                 rebooted.add(id);
-                if (!instances.containsKey(id)) return PASS; // an existing writer: recorded, not sent
-                return software.amazon.awssdk.services.rds.model.RebootDbInstanceResponse.builder().dbInstance(instances.get(id)).build();
+                DBInstance i = planned.find(id, DBInstance.class);
+                // an existing writer's reboot: recorded, not sent
+                return i == null ? PASS : RebootDbInstanceResponse.builder().dbInstance(i).build();
             }
-            case "deleteDBInstance" -> {
-                String id = ((DeleteDbInstanceRequest) req).dbInstanceIdentifier();
-                instances.remove(id);
-                deleted.add("instance:" + id);
-                return PASS;
-            }
-            case "deleteDBCluster" -> {
-                String id = ((DeleteDbClusterRequest) req).dbClusterIdentifier();
-                clusters.remove(id);
-                deleted.add("cluster:" + id);
-                return PASS;
-            }
-            case "deleteDBClusterParameterGroup" -> {
-                String name = ((DeleteDbClusterParameterGroupRequest) req).dbClusterParameterGroupName();
-                groups.remove(name);
-                deleted.add("group:" + name);
-                return PASS;
-            }
+            case "deleteDBInstance" -> planned.delete(
+                    ((DeleteDbInstanceRequest) req).dbInstanceIdentifier(), DBInstance.class);
+            case "deleteDBCluster" -> planned.delete(
+                    ((DeleteDbClusterRequest) req).dbClusterIdentifier(), DBCluster.class);
+            case "deleteDBClusterParameterGroup" -> planned.delete(((DeleteDbClusterParameterGroupRequest) req)
+                    .dbClusterParameterGroupName(), DBClusterParameterGroup.class);
             default -> {
                 return PASS;
             }
         }
+        return PASS;
     }
 
-    private DescribeSecretResponse plannedSecret(String id) {
-        for (DescribeSecretResponse d : plannedSecrets.values()) {
-            if (d.name().equals(id) || d.arn().equals(id)) return d;
-        }
-        return null;
+    /** A writer the plan rebooted has its parameter group in effect. */
+    private DBClusterMember afterReboot(DBClusterMember m) {
+        if (!rebooted.contains(m.dbInstanceIdentifier())) return m;
+        return m.toBuilder().dbClusterParameterGroupStatus("in-sync").build();
     }
 
-    private boolean secretDeleted(String id) {
-        return deleted.contains("secret:" + id);
+    /**
+     * The members of a planned cluster: its planned writer comes up as RDS may bring it, its new parameter group not in
+     * effect yet (the run then reboots it).
+     */
+    private List<DBClusterMember> plannedWriters(String clusterId) {
+        return planned.all(DBInstance.class).stream().filter(i -> clusterId.equals(i.dbClusterIdentifier()))
+                .map(i -> DBClusterMember.builder().dbInstanceIdentifier(i.dbInstanceIdentifier()).isClusterWriter(true)
+                        .dbClusterParameterGroupStatus("pending-reboot").build()).map(this::afterReboot).toList();
     }
 
+    /** Answers the plan's Secrets Manager calls on the secrets it created (and their values) and deleted. */
     private synchronized Object secretsOverlay(String method, SdkRequest req) {
         switch (method) {
             case "createSecret" -> {
                 CreateSecretRequest r = (CreateSecretRequest) req;
-                if (!deleted.contains("secret:" + r.name()) && (plannedSecret(r.name()) != null
-                        || exists(() -> real.secretsManager().describeSecret(b -> b.secretId(r.name()))))) {
-                    throw ResourceExistsException.builder().message("The secret " + r.name() + " already exists.").statusCode(400).build();
-                }
-                String arn = "arn:aws:secretsmanager:" + real.region() + ":planned:secret:" + r.name() + "-planned";
-                plannedSecrets.put(r.name(), DescribeSecretResponse.builder().name(r.name()).arn(arn).tags(r.tags()).build());
-                plannedSecretValues.put(r.name(), r.secretString());
-                deleted.remove("secret:" + r.name());
-                deleted.remove("secret:" + arn);
+                String arn = planned.arn("secretsmanager", "secret", r.name() + "-planned");
+                planned.create(arn, r.name(), DescribeSecretResponse.builder().name(r.name()).arn(arn).tags(r.tags())
+                                .build(), r.tags(),
+                        () -> exists(() -> real.secretsManager().describeSecret(b -> b.secretId(r.name()))),
+                        () -> ResourceExistsException.builder().message("The secret " + r.name() + " already exists.")
+                                .statusCode(400).build());
+                secretValues.put(arn, r.secretString());
                 return CreateSecretResponse.builder().arn(arn).name(r.name()).build();
             }
             case "describeSecret" -> {
                 String id = ((DescribeSecretRequest) req).secretId();
-                if (secretDeleted(id)) throw ResourceNotFoundException.builder().message("secret " + id + " not found (plan)").build();
-                DescribeSecretResponse d = plannedSecret(id);
-                return d == null ? PASS : d;
+                return planned.describe(id, DescribeSecretResponse.class, d -> d, () -> secretNotFound(id));
             }
             case "getSecretValue" -> {
                 String id = ((GetSecretValueRequest) req).secretId();
-                if (secretDeleted(id)) throw ResourceNotFoundException.builder().message("secret " + id + " not found (plan)").build();
-                DescribeSecretResponse d = plannedSecret(id);
-                return d == null ? PASS : GetSecretValueResponse.builder().arn(d.arn()).name(d.name())
-                        .secretString(plannedSecretValues.get(d.name())).build();
+                return planned.describe(id, DescribeSecretResponse.class, d -> GetSecretValueResponse.builder()
+                        .arn(d.arn()).name(d.name()).secretString(secretValues.get(d.arn())).build(),
+                        () -> secretNotFound(id));
             }
             case "putSecretValue" -> {
                 PutSecretValueRequest r = (PutSecretValueRequest) req;
-                DescribeSecretResponse d = plannedSecret(r.secretId());
-                if (d != null) plannedSecretValues.put(d.name(), r.secretString());
-                return PASS;
+                DescribeSecretResponse d = planned.find(r.secretId(), DescribeSecretResponse.class);
+                if (d != null) secretValues.put(d.arn(), r.secretString());
             }
-            case "deleteSecret" -> {
-                String id = ((DeleteSecretRequest) req).secretId();
-                DescribeSecretResponse d = plannedSecret(id);
-                deleted.add("secret:" + id);
-                if (d != null) {
-                    deleted.add("secret:" + d.name());
-                    deleted.add("secret:" + d.arn());
-                }
-                return PASS;
-            }
+            case "deleteSecret" -> planned.delete(((DeleteSecretRequest) req).secretId(), DescribeSecretResponse.class);
             default -> {
                 return PASS;
             }
+        }
+        return PASS;
+    }
+
+    private static ResourceNotFoundException secretNotFound(String id) {
+        return ResourceNotFoundException.builder().message("secret " + id + " not found (plan)").build();
+    }
+
+    /**
+     * What the plan made and deleted of one service: objects by ARN, with their names and tags, and the names and
+     * ARNs of what it deleted (gone from later describes, the account's included). An object's kind is its model
+     * class (kinds may share a name); it is found by name or ARN.
+     */
+    static final class Planned {
+        private final String region;
+        private final Map<String, Object> objects = new HashMap<>();
+        private final Map<String, String> names = new HashMap<>();
+        private final Map<String, List<?>> tags = new HashMap<>();
+        private final Set<String> deleted = new HashSet<>();
+
+        Planned(String region) {
+            this.region = region;
+        }
+
+        String arn(String service, String kind, String name) {
+            return "arn:aws:" + service + ":" + region + ":planned:" + kind + ":" + name;
+        }
+
+        /** The planned object of this kind the identifier names (name or ARN), or null. */
+        <T> T find(String id, Class<T> type) {
+            return objects.entrySet().stream().filter(e -> type.isInstance(e.getValue())
+                    && (e.getKey().equals(id) || names.get(e.getKey()).equals(id))).map(e -> type.cast(e.getValue()))
+                    .findFirst().orElse(null);
+        }
+
+        <T> List<T> all(Class<T> type) {
+            return objects.values().stream().filter(type::isInstance).map(type::cast).toList();
+        }
+
+        /**
+         * A create, refused as AWS refuses it ({@code exists}) when the plan made it already, or the account has it
+         * ({@code inAccount}, asked only then) and the plan did not delete it.
+         */
+        void create(String arn, String name, Object object, List<?> tagList, BooleanSupplier inAccount,
+                    Supplier<? extends AwsServiceException> exists) {
+            Class<?> type = object.getClass();
+            if (find(name, type) != null || !isDeleted(type, name) && inAccount.getAsBoolean()) throw exists.get();
+            objects.put(arn, object);
+            names.put(arn, name);
+            tags.put(arn, tagList);
+            deleted.remove(type.getSimpleName() + ":" + arn);
+            deleted.remove(type.getSimpleName() + ":" + name);
+        }
+
+        /** A planned object changed by a later call (a status). */
+        void update(String arn, Object object) {
+            objects.put(arn, object);
+        }
+
+        void delete(String id, Class<?> type) {
+            deleted.add(type.getSimpleName() + ":" + id);
+            Object o = find(id, type);
+            objects.entrySet().removeIf(e -> {
+                if (e.getValue() != o) return false;
+                deleted.add(type.getSimpleName() + ":" + e.getKey());
+                deleted.add(type.getSimpleName() + ":" + names.get(e.getKey()));
+                return true;
+            });
+        }
+
+        boolean isDeleted(Class<?> type, String id) {
+            return id != null && deleted.contains(type.getSimpleName() + ":" + id);
+        }
+
+        boolean deletedAny() {
+            return !deleted.isEmpty();
+        }
+
+        /** The tags a planned object was created with, or null when the plan did not create it. */
+        @SuppressWarnings("unchecked")
+        <T> List<T> tags(String arn) {
+            return (List<T>) tags.get(arn);
+        }
+
+        /** A describe by identifier: the planned object's answer, not found once the plan deleted it, else PASS. */
+        <T> Object describe(String id, Class<T> type, Function<T, Object> answer,
+                            Supplier<? extends AwsServiceException> notFound) {
+            if (id == null) return PASS;
+            if (isDeleted(type, id)) throw notFound.get();
+            T t = find(id, type);
+            return t == null ? PASS : answer.apply(t);
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws;
 
+import software.amazon.awssdk.core.pagination.sync.SdkIterable;
 import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.rds.model.DBCluster;
 import software.amazon.awssdk.services.rds.model.DBClusterParameterGroup;
@@ -9,10 +10,12 @@ import software.amazon.awssdk.services.rds.model.DbClusterNotFoundException;
 import software.amazon.awssdk.services.rds.model.DbClusterSnapshotNotFoundException;
 import software.amazon.awssdk.services.rds.model.DbInstanceNotFoundException;
 import software.amazon.awssdk.services.rds.model.DbParameterGroupNotFoundException;
+import software.amazon.awssdk.services.rds.model.RdsException;
 
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * RDS lookups, with "not found" as an empty Optional. Every Describe goes through the SDK's paginator (a lookup by
@@ -30,41 +33,37 @@ public final class RdsOps {
     }
 
     public Optional<DBCluster> cluster(String id) {
-        try {
-            return rds.describeDBClustersPaginator(b -> b.dbClusterIdentifier(id)).dbClusters().stream().findFirst();
-        } catch (DbClusterNotFoundException e) {
-            return Optional.empty();
-        }
+        return first(() -> rds.describeDBClustersPaginator(b -> b.dbClusterIdentifier(id)).dbClusters(),
+                DbClusterNotFoundException.class);
     }
 
     public Optional<DBInstance> instance(String id) {
-        try {
-            return rds.describeDBInstancesPaginator(b -> b.dbInstanceIdentifier(id)).dbInstances().stream().findFirst();
-        } catch (DbInstanceNotFoundException e) {
-            return Optional.empty();
-        }
+        return first(() -> rds.describeDBInstancesPaginator(b -> b.dbInstanceIdentifier(id)).dbInstances(),
+                DbInstanceNotFoundException.class);
     }
 
     public Optional<DBClusterParameterGroup> parameterGroup(String name) {
-        try {
-            return rds.describeDBClusterParameterGroupsPaginator(b -> b.dbClusterParameterGroupName(name))
-                    .dbClusterParameterGroups().stream().findFirst();
-        } catch (DbParameterGroupNotFoundException e) {
-            return Optional.empty();
-        }
+        return first(() -> rds.describeDBClusterParameterGroupsPaginator(b -> b.dbClusterParameterGroupName(name))
+                .dbClusterParameterGroups(), DbParameterGroupNotFoundException.class);
     }
 
     /** A cluster snapshot by name or ARN (shared snapshots of other accounts by ARN). */
     public Optional<DBClusterSnapshot> snapshot(String idOrArn) {
+        return first(() -> rds.describeDBClusterSnapshotsPaginator(b -> {
+            b.dbClusterSnapshotIdentifier(idOrArn);
+            if (idOrArn.startsWith("arn:")) b.includeShared(true);
+            // automated snapshots (rds:cluster-date) are only found when their type is named
+            if (idOrArn.startsWith("rds:")) b.snapshotType("automated");
+        }).dbClusterSnapshots(), DbClusterSnapshotNotFoundException.class);
+    }
+
+    /** The first item a describe by identifier lists; empty when RDS answers that it does not exist. */
+    private static <T> Optional<T> first(Supplier<SdkIterable<T>> describe, Class<? extends RdsException> notFound) {
         try {
-            return rds.describeDBClusterSnapshotsPaginator(b -> {
-                b.dbClusterSnapshotIdentifier(idOrArn);
-                if (idOrArn.startsWith("arn:")) b.includeShared(true);
-                // automated snapshots (rds:cluster-date) are only found when their type is named
-                if (idOrArn.startsWith("rds:")) b.snapshotType("automated");
-            }).dbClusterSnapshots().stream().findFirst();
-        } catch (DbClusterSnapshotNotFoundException e) {
-            return Optional.empty();
+            return describe.get().stream().findFirst();
+        } catch (RdsException e) {
+            if (notFound.isInstance(e)) return Optional.empty();
+            throw e;
         }
     }
 

@@ -3,8 +3,9 @@ package io.pgvectormigrate.aws;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Journal;
 
-import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Identifiers of everything a run creates, derived from the run id alone, so a resumed run (or cleanup with
@@ -29,15 +30,13 @@ public record RunNames(String runId) {
 
     /** Every name the run may create, against AWS's rules for it (see {@link AwsConstraints}); empty when all are fine. */
     public List<String> problems() {
-        List<String> out = new ArrayList<>();
-        AwsConstraints.rdsIdentifier("cluster identifier", cluster(), 63).ifPresent(out::add);
-        AwsConstraints.rdsIdentifier("instance identifier", writer(), 63).ifPresent(out::add);
-        AwsConstraints.rdsIdentifier("cluster parameter group name", parameterGroup(), 255).ifPresent(out::add);
-        AwsConstraints.rdsIdentifier("snapshot identifier", captureSnapshot(), 63).ifPresent(out::add);
-        // cleanup may add "-2", "-3" to the final snapshot's name when one of that name exists
-        AwsConstraints.rdsIdentifier("final snapshot identifier", finalSnapshot() + "-99", 255).ifPresent(out::add);
-        AwsConstraints.secretName(sourceSecret()).ifPresent(out::add);
-        AwsConstraints.secretName(capturedSecret()).ifPresent(out::add);
-        return out;
+        return Stream.of(AwsConstraints.rdsIdentifier("cluster identifier", cluster(), 63),
+                AwsConstraints.rdsIdentifier("instance identifier", writer(), 63),
+                AwsConstraints.rdsIdentifier("cluster parameter group name", parameterGroup(), 255),
+                AwsConstraints.rdsIdentifier("snapshot identifier", captureSnapshot(), 63),
+                // cleanup may add "-2", "-3" to the final snapshot's name when one of that name exists
+                AwsConstraints.rdsIdentifier("final snapshot identifier", finalSnapshot() + "-99", 255),
+                AwsConstraints.secretName(sourceSecret()),
+                AwsConstraints.secretName(capturedSecret())).flatMap(Optional::stream).toList();
     }
 }

@@ -39,7 +39,9 @@ import java.util.concurrent.TimeoutException;
  * The real SDK clients. Region and credentials are resolved from the command's own environment (not the JVM's),
  * in the order the AWS CLI uses, and checked before any call so a missing one fails in seconds with exit 2.
  */
-public final class SdkAwsClients implements AwsClients {
+public record SdkAwsClients(String region, RdsClient rds, SecretsManagerClient secretsManager,
+                            CloudFormationClient cloudFormation, DatabaseMigrationClient dms, IamClient iam)
+        implements AwsClients {
     /**
      * Attempts per call, the first included (docs/aws.md states it). The SDK's default of 3 is short for a run of hours
      * whose every poll must get through a throttled minute; 6 attempts of standard-mode backoff cover about half a minute.
@@ -50,23 +52,6 @@ public final class SdkAwsClients implements AwsClients {
     private static final String CREDENTIALS_HELP = "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "
             + "or pass --profile NAME for a profile in ~/.aws/config (run 'aws sso login --profile NAME' first for SSO), "
             + "or run where an instance or container role is available";
-
-    private final String region;
-    private final RdsClient rds;
-    private final SecretsManagerClient secrets;
-    private final CloudFormationClient cloudFormation;
-    private final DatabaseMigrationClient dms;
-    private final IamClient iam;
-
-    private SdkAwsClients(String region, RdsClient rds, SecretsManagerClient secrets, CloudFormationClient cfn,
-                          DatabaseMigrationClient dms, IamClient iam) {
-        this.region = region;
-        this.rds = rds;
-        this.secrets = secrets;
-        this.cloudFormation = cfn;
-        this.dms = dms;
-        this.iam = iam;
-    }
 
     public static AwsClients create(AwsSettings s) {
         ProfileFile profiles = profileFile(s);
@@ -224,17 +209,10 @@ public final class SdkAwsClients implements AwsClients {
         return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
     }
 
-    @Override public String region() { return region; }
-    @Override public RdsClient rds() { return rds; }
-    @Override public SecretsManagerClient secretsManager() { return secrets; }
-    @Override public CloudFormationClient cloudFormation() { return cloudFormation; }
-    @Override public DatabaseMigrationClient dms() { return dms; }
-    @Override public IamClient iam() { return iam; }
-
     @Override
     public void close() {
         rds.close();
-        secrets.close();
+        secretsManager.close();
         cloudFormation.close();
         dms.close();
         iam.close();

@@ -8,7 +8,6 @@ import software.amazon.awssdk.services.secretsmanager.model.InvalidRequestExcept
 import software.amazon.awssdk.services.secretsmanager.model.ResourceExistsException;
 import software.amazon.awssdk.services.secretsmanager.model.ResourceNotFoundException;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -50,10 +49,7 @@ public final class Secrets {
     public Ensured ensure(Journal journal, String region, String name, String purpose, String role, String description,
                           DbSecret value) {
         String runId = journal.runId();
-        Map<String, String> attrs = new LinkedHashMap<>();
-        attrs.put(Kinds.ATTR_REGION, region);
-        attrs.put(Kinds.ATTR_PURPOSE, purpose);
-        journal.recordResource(Kinds.SECRET, name, attrs);
+        journal.recordResource(Kinds.SECRET, name, Map.of(Kinds.ATTR_REGION, region, Kinds.ATTR_PURPOSE, purpose));
         try {
             String arn = sm.createSecret(b -> b.name(name).description(description)
                     .secretString(value.toJson()).tags(Tags.secrets(Tags.of(runId, role)))).arn();

@@ -47,7 +47,7 @@ public record SourceSnapshot(String id, String arn, String engine, String engine
      *
      * @param engineVersion restore to this version instead of the snapshot's (same major, not older); null = the snapshot's
      */
-    public static SourceSnapshot check(AwsCalls calls, RdsOps rds, String idOrArn, String region, String engineVersion) {
+    public static SourceSnapshot check(AwsWaits waits, RdsOps rds, String idOrArn, String region, String engineVersion) {
         DBClusterSnapshot s = rds.snapshot(idOrArn).orElseThrow(() -> ToolException.usage("cluster snapshot '" + idOrArn
                 + "' not found in " + region + ": check --snapshot and --region (list them with: aws rds "
                 + "describe-db-cluster-snapshots --region " + region + ")"));
@@ -76,7 +76,7 @@ public record SourceSnapshot(String id, String arn, String engine, String engine
         ServerlessLimits limits = ev == null || ev.serverlessV2FeaturesSupport() == null ? null
                 : new ServerlessLimits(ev.serverlessV2FeaturesSupport().minCapacity(), ev.serverlessV2FeaturesSupport().maxCapacity());
         if (family == null) {
-            calls.progress().info("warning: aurora-postgresql " + version + " is not listed as available in " + region
+            waits.progress().info("warning: aurora-postgresql " + version + " is not listed as available in " + region
                     + "; if AWS refuses the restore, pass --engine-version with a newer " + major(version) + ".x");
             family = ENGINE + major(version);
         }

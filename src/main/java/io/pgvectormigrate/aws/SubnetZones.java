@@ -4,9 +4,11 @@ import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.rds.model.DBSubnetGroup;
 import software.amazon.awssdk.services.rds.model.Subnet;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * The Availability Zone of each subnet, as DescribeDBSubnetGroups reports it (Subnet.SubnetAvailabilityZone), for the
@@ -17,15 +19,10 @@ public final class SubnetZones {
     private SubnetZones() {}
 
     public static Map<String, String> of(List<DBSubnetGroup> groups) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (DBSubnetGroup g : groups) {
-            for (Subnet s : g.subnets()) {
-                if (s.subnetIdentifier() != null && s.subnetAvailabilityZone() != null && s.subnetAvailabilityZone().name() != null) {
-                    out.put(s.subnetIdentifier(), s.subnetAvailabilityZone().name());
-                }
-            }
-        }
-        return out;
+        return groups.stream().flatMap(g -> g.subnets().stream()).filter(s -> s.subnetIdentifier() != null
+                        && s.subnetAvailabilityZone() != null && s.subnetAvailabilityZone().name() != null)
+                .collect(Collectors.toMap(Subnet::subnetIdentifier, s -> s.subnetAvailabilityZone().name(),
+                        (first, last) -> last, LinkedHashMap::new));
     }
 
     /** Every DB subnet group of the region, through the SDK's paginator (MaxRecords 20-100, Marker). */
@@ -34,18 +31,13 @@ public final class SubnetZones {
     }
 
     public static String format(Map<String, String> zones) {
-        StringBuilder sb = new StringBuilder();
-        zones.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : ",").append(k).append('=').append(v));
-        return sb.toString();
+        return zones.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
     }
 
     public static Map<String, String> parse(String text) {
-        Map<String, String> out = new LinkedHashMap<>();
-        if (text == null || text.isBlank()) return out;
-        for (String pair : text.split(",")) {
-            int eq = pair.indexOf('=');
-            if (eq > 0) out.put(pair.substring(0, eq), pair.substring(eq + 1));
-        }
-        return out;
+        if (text == null || text.isBlank()) return new LinkedHashMap<>();
+        return Arrays.stream(text.split(",")).filter(pair -> pair.indexOf('=') > 0).collect(Collectors.toMap(
+                pair -> pair.substring(0, pair.indexOf('=')), pair -> pair.substring(pair.indexOf('=') + 1),
+                (first, last) -> last, LinkedHashMap::new));
     }
 }

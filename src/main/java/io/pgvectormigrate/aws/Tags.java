@@ -1,6 +1,5 @@
 package io.pgvectormigrate.aws;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,15 +37,13 @@ public final class Tags {
     }
 
     public static List<software.amazon.awssdk.services.rds.model.Tag> rds(Map<String, String> tags) {
-        List<software.amazon.awssdk.services.rds.model.Tag> out = new ArrayList<>();
-        tags.forEach((k, v) -> out.add(software.amazon.awssdk.services.rds.model.Tag.builder().key(k).value(v).build()));
-        return out;
+        return tags.entrySet().stream().map(e -> software.amazon.awssdk.services.rds.model.Tag.builder()
+                .key(e.getKey()).value(e.getValue()).build()).toList();
     }
 
     public static List<software.amazon.awssdk.services.secretsmanager.model.Tag> secrets(Map<String, String> tags) {
-        List<software.amazon.awssdk.services.secretsmanager.model.Tag> out = new ArrayList<>();
-        tags.forEach((k, v) -> out.add(software.amazon.awssdk.services.secretsmanager.model.Tag.builder().key(k).value(v).build()));
-        return out;
+        return tags.entrySet().stream().map(e -> software.amazon.awssdk.services.secretsmanager.model.Tag.builder()
+                .key(e.getKey()).value(e.getValue()).build()).toList();
     }
 
     public static Map<String, String> fromRds(List<software.amazon.awssdk.services.rds.model.Tag> tags) {

@@ -47,16 +47,14 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
     public static TargetInfo fromCluster(RdsOps rds, String clusterId) {
         DBCluster c = rds.cluster(clusterId).orElseThrow(() -> ToolException.usage("target cluster '" + clusterId
                 + "' not found in " + "this region: check --target-cluster and --region (list them with: aws rds describe-db-clusters)"));
-        return fromCluster(rds, c, null, null, null, List.of());
+        return fromCluster(rds, c, null, null, null, List.of(), null);
     }
 
     /** Reads the stack's outputs and finds the cluster whose endpoint is DbConfigHostname. */
     public static TargetInfo fromStack(AwsClients aws, RdsOps rds, String stackName) {
-        Stack stack = stack(aws.cloudFormation(), stackName).orElse(null);
-        if (stack == null) {
-            throw ToolException.usage("CloudFormation stack '" + stackName + "' not found in " + aws.region()
-                    + ": check --stack and --region, or name the new cluster with --target-cluster");
-        }
+        Stack stack = stack(aws.cloudFormation(), stackName).orElseThrow(() -> ToolException.usage("CloudFormation stack '"
+                + stackName + "' not found in " + aws.region() + ": check --stack and --region, or name the new cluster with "
+                + "--target-cluster"));
         Map<String, String> outputs = new LinkedHashMap<>();
         for (Output o : stack.outputs()) outputs.put(o.outputKey(), o.outputValue());
         List<String> missing = STACK_OUTPUTS.stream().filter(k -> outputs.get(k) == null || outputs.get(k).isBlank()).toList();
@@ -65,17 +63,14 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
                     + ": is it the Bedrock Chat stack after the upgrade (cdk deploy finished)? Otherwise pass --target-cluster");
         }
         String host = outputs.get("DbConfigHostname");
-        DBCluster target = null;
-        for (DBCluster c : rds.allClusters()) {
-            if (host.equalsIgnoreCase(c.endpoint()) || host.equalsIgnoreCase(c.readerEndpoint())) target = c;
-        }
-        if (target == null) {
-            throw ToolException.usage("no cluster in " + aws.region() + " has the endpoint " + host + " (output DbConfigHostname of stack '"
-                    + stackName + "'): check --region, or pass --target-cluster");
-        }
+        DBCluster target = rds.allClusters().stream()
+                .filter(c -> host.equalsIgnoreCase(c.endpoint()) || host.equalsIgnoreCase(c.readerEndpoint()))
+                .reduce((first, last) -> last).orElseThrow(() -> ToolException.usage("no cluster in " + aws.region()
+                        + " has the endpoint " + host + " (output DbConfigHostname of stack '" + stackName
+                        + "'): check --region, or pass --target-cluster"));
         List<String> subnets = List.of(outputs.get("PrivateSubnetId0"), outputs.get("PrivateSubnetId1"));
-        return fromCluster(rds, target, stackName, outputs.get("DbConfigSecretArn"), outputs.get("DbSecurityGroupId"), subnets)
-                .withVpc(outputs.get("VpcId"));
+        return fromCluster(rds, target, stackName, outputs.get("DbConfigSecretArn"), outputs.get("DbSecurityGroupId"), subnets,
+                outputs.get("VpcId"));
     }
 
     /** The stack of that name, through the SDK's paginator; empty when CloudFormation says it does not exist. */
@@ -94,11 +89,11 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
         return "ValidationError".equals(code) && msg.contains("does not exist");
     }
 
+    /** The stack's outputs, when there is a stack, win over what the cluster's subnet group says. */
     private static TargetInfo fromCluster(RdsOps rds, DBCluster c, String stack, String secretArn,
-                                          String stackSg, List<String> stackSubnets) {
-        List<String> sgs = new ArrayList<>();
-        for (VpcSecurityGroupMembership m : c.vpcSecurityGroups()) sgs.add(m.vpcSecurityGroupId());
-        String vpc = null;
+                                          String stackSg, List<String> stackSubnets, String stackVpc) {
+        List<String> sgs = c.vpcSecurityGroups().stream().map(VpcSecurityGroupMembership::vpcSecurityGroupId).toList();
+        String vpc = stackVpc;
         List<String> subnets = new ArrayList<>(stackSubnets);
         Map<String, String> zones = new LinkedHashMap<>();
         if (c.dbSubnetGroup() != null) {
@@ -106,7 +101,7 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
                 DBSubnetGroup g = rds.client().describeDBSubnetGroupsPaginator(b -> b.dbSubnetGroupName(c.dbSubnetGroup()))
                         .dbSubnetGroups().stream().findFirst().orElse(null);
                 if (g != null) {
-                    vpc = g.vpcId();
+                    if (vpc == null) vpc = g.vpcId();
                     if (subnets.isEmpty()) g.subnets().forEach(s -> subnets.add(s.subnetIdentifier()));
                     zones.putAll(SubnetZones.of(List.of(g)));
                 }
@@ -117,11 +112,6 @@ public record TargetInfo(String clusterId, String clusterArn, String endpoint, i
         }
         return new TargetInfo(c.dbClusterIdentifier(), c.dbClusterArn(), c.endpoint(), c.port() == null ? 5432 : c.port(),
                 c.engineVersion(), c.dbSubnetGroup(), sgs, vpc, subnets, stack, secretArn, stackSg, zones);
-    }
-
-    private TargetInfo withVpc(String vpc) {
-        return new TargetInfo(clusterId, clusterArn, endpoint, port, engineVersion, subnetGroup, securityGroupIds,
-                vpc != null ? vpc : vpcId, privateSubnetIds, stackName, secretArn, stackSecurityGroupId, subnetZones);
     }
 
     /** The parameters the journal keeps (no secrets: the secret is referenced by ARN). */

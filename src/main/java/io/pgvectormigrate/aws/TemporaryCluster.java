@@ -21,7 +21,6 @@ import software.amazon.awssdk.services.rds.model.RdsException;
 import software.amazon.awssdk.services.rds.model.StorageQuotaExceededException;
 
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,12 +33,12 @@ import java.util.function.Supplier;
 public final class TemporaryCluster {
     public static final String INSTANCE_CLASS = "db.serverless";
 
-    private final AwsCalls calls;
+    private final AwsWaits waits;
     private final RdsOps rds;
     private final Duration timeout;
 
-    public TemporaryCluster(AwsCalls calls, RdsOps rds, Duration timeout) {
-        this.calls = calls;
+    public TemporaryCluster(AwsWaits waits, RdsOps rds, Duration timeout) {
+        this.waits = waits;
         this.rds = rds;
         this.timeout = timeout;
     }
@@ -73,10 +72,8 @@ public final class TemporaryCluster {
         String id = n.cluster();
         DBCluster c = existing(n, spec.snapshot()).orElse(null);
         if (c == null) {
-            Map<String, String> attrs = new LinkedHashMap<>();
-            attrs.put(Kinds.ATTR_REGION, spec.region());
-            attrs.put("snapshot", spec.snapshot().arn());
-            journal.recordResource(Kinds.RDS_CLUSTER, id, attrs);
+            journal.recordResource(Kinds.RDS_CLUSTER, id,
+                    Map.of(Kinds.ATTR_REGION, spec.region(), "snapshot", spec.snapshot().arn()));
             Map<String, String> tags = Tags.of(n.runId(), Tags.ROLE_TEMPORARY_SOURCE);
             tags.put(Tags.SOURCE_SNAPSHOT, spec.snapshot().arn());
             SourceSnapshot s = spec.snapshot();
@@ -120,7 +117,7 @@ public final class TemporaryCluster {
 
     public DBCluster waitAvailable(RunNames n) {
         String id = n.cluster();
-        calls.waits().until("cluster " + id + " to be available", () -> rds.cluster(id).map(DBCluster::status).orElse(null),
+        waits.until("cluster " + id + " to be available", () -> rds.cluster(id).map(DBCluster::status).orElse(null),
                 "available"::equals, s -> RdsOps.clusterFailed(s) || s == null, timeout, hint(n));
         return rds.cluster(id).orElseThrow(() -> ToolException.runtime("cluster " + id + " disappeared; " + hint(n)));
     }
@@ -150,7 +147,7 @@ public final class TemporaryCluster {
                     + ": pick another --run-id");
         }
         if (existing.dbInstanceArn() != null) journal.recordResource(Kinds.RDS_INSTANCE, id, Map.of(Kinds.ATTR_ARN, existing.dbInstanceArn()));
-        calls.waits().until("writer " + id + " to be available", () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
+        waits.until("writer " + id + " to be available", () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
                 "available"::equals, s -> RdsOps.instanceFailed(s) || s == null, timeout, hint(n));
         return rds.instance(id).orElseThrow(() -> ToolException.runtime("instance " + id + " disappeared; " + hint(n)));
     }
@@ -174,9 +171,9 @@ public final class TemporaryCluster {
         String writer = n.writer();
         int reboots = 0;
         while (true) {
-            calls.waits().until("writer " + writer + " to be available", () -> rds.instance(writer).map(DBInstance::dbInstanceStatus).orElse(null),
+            waits.until("writer " + writer + " to be available", () -> rds.instance(writer).map(DBInstance::dbInstanceStatus).orElse(null),
                     "available"::equals, s -> RdsOps.instanceFailed(s) || s == null, timeout, hint(n));
-            String status = calls.waits().until("the parameter group status of writer " + writer, () -> memberStatus(n),
+            String status = waits.until("the parameter group status of writer " + writer, () -> memberStatus(n),
                     s -> "in-sync".equals(s) || "pending-reboot".equals(s), s -> false, timeout, hint(n));
             if (status.equals("in-sync")) return reboots;
             if (reboots >= MAX_REBOOTS) {
@@ -184,7 +181,7 @@ public final class TemporaryCluster {
                         + " after " + reboots + " reboot(s): check it with aws rds describe-db-clusters --db-cluster-identifier " + n.cluster()
                         + " and reboot the writer yourself (aws rds reboot-db-instance --db-instance-identifier " + writer + "), then re-run; " + hint(n));
             }
-            calls.progress().info("  writer " + writer + ": parameter group status '" + status + "', rebooting it so logical replication takes effect");
+            waits.progress().info("  writer " + writer + ": parameter group status '" + status + "', rebooting it so logical replication takes effect");
             try {
                 rds.client().rebootDBInstance(b -> b.dbInstanceIdentifier(writer));
             } catch (InvalidDbInstanceStateException e) {
@@ -214,7 +211,7 @@ public final class TemporaryCluster {
      */
     private void startsShowing(RunNames n, String what, Supplier<String> status) {
         int[] looks = {0};
-        calls.waits().poll(timeout, waited -> !"available".equals(status.get()) || ++looks[0] >= SHOW_POLLS
+        waits.poll(timeout, waited -> !"available".equals(status.get()) || ++looks[0] >= SHOW_POLLS
                 ? Optional.of(true) : Optional.empty(), () -> ToolException.runtime("timed out waiting for " + what + "; " + hint(n)));
     }
 

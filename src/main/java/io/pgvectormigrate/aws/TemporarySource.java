@@ -13,8 +13,4 @@ import java.util.List;
  */
 public record TemporarySource(String region, String clusterId, String clusterArn, String instanceId, String endpoint,
                               int port, String database, String username, String engineVersion, String secretArn,
-                              String subnetGroup, List<String> securityGroupIds, TargetInfo target) {
-    public TemporarySource {
-        securityGroupIds = List.copyOf(securityGroupIds);
-    }
-}
+                              String subnetGroup, List<String> securityGroupIds, TargetInfo target) {}

@@ -1,6 +1,6 @@
 package io.pgvectormigrate.cli;
 
-import io.pgvectormigrate.aws.AwsCalls;
+import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.AwsStatus;
@@ -37,8 +37,8 @@ public final class StatusCommand extends ToolCommand {
         Progress progress = progress();
         try (AwsClients clients = AwsSession.clients(ctx.awsClients(), aws.settings(ctx), workDir, runId)) {
             io.pgvectormigrate.aws.AwsProvider.checkRegion(journal, clients.region());
-            AwsCalls calls = new AwsCalls(clients.pacing(), progress);
-            AwsStatus.Report r = AwsStatus.of(clients, journal, discover, DmsHandlers.everything(clients, calls, journal.runId()));
+            AwsWaits waits = new AwsWaits(clients.pacing(), progress);
+            AwsStatus.Report r = AwsStatus.of(clients, journal, discover, DmsHandlers.everything(clients, waits, journal.runId()));
             if (common.json()) {
                 ctx.out().println(Json.write(r));
                 return 0;

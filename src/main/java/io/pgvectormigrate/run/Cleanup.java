@@ -1,6 +1,6 @@
 package io.pgvectormigrate.run;
 
-import io.pgvectormigrate.aws.AwsCalls;
+import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.aws.AwsCleanup;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsErrors;
@@ -49,8 +49,8 @@ public final class Cleanup {
     /** Lists what cleanup would do with each resource of the run; changes nothing. */
     public static Found inspect(AwsClients clients, Progress progress, Path workDir, String runId, boolean discover) {
         check(workDir, runId, discover);
-        AwsCalls calls = new AwsCalls(clients.pacing(), progress);
-        AwsCleanup cleanup = new AwsCleanup(clients, calls, DmsHandlers.everything(clients, calls, runId));
+        AwsWaits waits = new AwsWaits(clients.pacing(), progress);
+        AwsCleanup cleanup = new AwsCleanup(clients, waits, DmsHandlers.everything(clients, waits, runId));
         Journal journal = Journal.exists(workDir, runId) ? Journal.load(workDir, runId, Clock.systemUTC()) : null;
         if (journal != null) AwsProvider.checkRegion(journal, clients.region());
         String source = journal != null ? (discover ? "journal and tags" : "journal") : "tags";

@@ -37,7 +37,7 @@ class AwsAsDocumentedTest {
     Path tmp;
 
     private final FakeAws aws = new FakeAws("us-east-1");
-    private final AwsCalls calls = new AwsCalls(Pacing.immediate(), Progress.SILENT);
+    private final AwsWaits waits = new AwsWaits(Pacing.immediate(), Progress.SILENT);
 
     private FakeRds.Cluster cluster(String id) {
         FakeRds.Cluster c = aws.rds.addCluster(id, "15.5", null, List.of("sg-1"));
@@ -75,7 +75,7 @@ class AwsAsDocumentedTest {
             RunNames n = new RunNames(runId);
             FakeRds.Cluster c = cluster(n.cluster());
             aws.rds.passwordResetShowsAfterPolls = showsAfter;
-            new TemporaryCluster(calls, new RdsOps(aws.rds()), Duration.ofSeconds(30)).resetMasterPassword(n, "New-Passw0rd-2");
+            new TemporaryCluster(waits, new RdsOps(aws.rds()), Duration.ofSeconds(30)).resetMasterPassword(n, "New-Passw0rd-2");
             assertEquals("New-Passw0rd-2", c.masterPassword, "returned before the reset took effect (shows after " + showsAfter + ")");
             assertNull(c.pendingPassword);
             assertEquals("available", c.status);
@@ -105,7 +105,7 @@ class AwsAsDocumentedTest {
             RunNames n = new RunNames(runId);
             cluster(n.cluster());
             Journal j = Journal.open(tmp, runId, "restore", Clock.systemUTC());
-            ResourceHandler clusters = AwsHandlers.standard(aws, calls).stream()
+            ResourceHandler clusters = AwsHandlers.standard(aws, waits).stream()
                     .filter(h -> h.kind().equals(Kinds.RDS_CLUSTER)).findFirst().orElseThrow();
             ResourceHandler.Live live = clusters.inspect(n.cluster(), Map.of()).orElseThrow();
             clusters.delete(live, new ResourceHandler.DeleteContext(j, n, "us-east-1", finalSnapshot, Duration.ofSeconds(30)));
@@ -124,7 +124,7 @@ class AwsAsDocumentedTest {
         c.parameterGroup = n.parameterGroup();
         aws.rds().deleteDBCluster(b -> b.dbClusterIdentifier(n.cluster()).skipFinalSnapshot(true));
         Journal j = Journal.open(tmp, "pgw", "restore", Clock.systemUTC());
-        ResourceHandler groups = AwsHandlers.standard(aws, calls).stream()
+        ResourceHandler groups = AwsHandlers.standard(aws, waits).stream()
                 .filter(h -> h.kind().equals(Kinds.RDS_PARAMETER_GROUP)).findFirst().orElseThrow();
         groups.delete(groups.inspect(n.parameterGroup(), Map.of()).orElseThrow(),
                 new ResourceHandler.DeleteContext(j, n, "us-east-1", false, Duration.ofSeconds(30)));

@@ -1,6 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
-import io.pgvectormigrate.aws.AwsCalls;
+import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsHandlers;
 import io.pgvectormigrate.aws.RdsOps;
@@ -33,19 +33,19 @@ public final class DmsHandlers {
      * asks) and the temporary cluster's ({@link AwsHandlers#standard}): what {@code cleanup} deletes, in each handler's
      * order, and {@code status} shows.
      */
-    public static List<ResourceHandler> everything(AwsClients aws, AwsCalls calls, String runId) {
-        List<ResourceHandler> out = new ArrayList<>(forRun(aws, calls, runId));
-        out.addAll(AwsHandlers.standard(aws, calls));
+    public static List<ResourceHandler> everything(AwsClients aws, AwsWaits waits, String runId) {
+        List<ResourceHandler> out = new ArrayList<>(forRun(aws, waits, runId));
+        out.addAll(AwsHandlers.standard(aws, waits));
         return out;
     }
 
     /** The handlers of the DMS objects of one run; DMS is only called when the journal lists DMS objects or discover asks. */
-    public static List<ResourceHandler> forRun(AwsClients aws, AwsCalls calls, String runId) {
+    public static List<ResourceHandler> forRun(AwsClients aws, AwsWaits waits, String runId) {
         DmsObjects[] made = {null}; // one for every kind, made on first use
         Supplier<DmsObjects> objects = () -> {
             if (made[0] == null) {
                 made[0] = new DmsObjects(aws.dms(), DmsOptions.builder().region(aws.region()).build(), runId, null,
-                        calls.progress(), calls.waits());
+                        waits.progress(), waits);
             }
             return made[0];
         };

@@ -426,8 +426,8 @@ class DmsEngineTest {
             @Override public software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient dms() { return f.client; }
             @Override public io.pgvectormigrate.aws.Pacing pacing() { return io.pgvectormigrate.aws.Pacing.immediate(); }
         };
-        io.pgvectormigrate.aws.AwsCalls calls = new io.pgvectormigrate.aws.AwsCalls(clients.pacing(), f.progress());
-        io.pgvectormigrate.aws.AwsCleanup cleanup = new io.pgvectormigrate.aws.AwsCleanup(clients, calls, DmsHandlers.forRun(clients, calls, "lost1"));
+        io.pgvectormigrate.aws.AwsWaits waits = new io.pgvectormigrate.aws.AwsWaits(clients.pacing(), f.progress());
+        io.pgvectormigrate.aws.AwsCleanup cleanup = new io.pgvectormigrate.aws.AwsCleanup(clients, waits, DmsHandlers.forRun(clients, waits, "lost1"));
         List<io.pgvectormigrate.aws.AwsCleanup.Item> found = cleanup.inspect(null, "lost1", true);
         assertEquals(6, found.size(), found.toString());
         assertTrue(found.stream().allMatch(i -> i.action() == io.pgvectormigrate.aws.AwsCleanup.Action.DELETE), found.toString());
