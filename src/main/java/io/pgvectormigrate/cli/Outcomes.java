@@ -8,6 +8,7 @@ import io.pgvectormigrate.report.ReportFile;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.function.Supplier;
 
@@ -66,8 +67,8 @@ final class Outcomes {
         } else if (!(r instanceof CopyEngine.CutOver)) {
             r.figures().forEach((k, v) -> out.printf(Locale.ROOT, "  %-18s %s%n", k, v));
         }
-        java.util.List<String> sequences = r instanceof CopyEngine.Migrated m ? m.sequences()
-                : r instanceof CopyEngine.CutOver c ? c.sequences() : java.util.List.of();
+        List<String> sequences = r instanceof CopyEngine.Migrated m ? m.sequences()
+                : r instanceof CopyEngine.CutOver c ? c.sequences() : List.of();
         if (!sequences.isEmpty()) out.println("  sequences carried: " + String.join(", ", sequences));
     }
 }
