@@ -39,6 +39,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * The whole AWS migration in one command, over the same {@link Pipeline} rehearse uses: the AWS provider restores the
@@ -69,22 +70,20 @@ public final class CloudRun {
         }
 
         public String text() {
-            StringBuilder sb = new StringBuilder(report.toText());
-            if (!estimate.isEmpty()) {
-                sb.append("\n  cost estimate (prices from migration.yaml's cost: section; see the runbook):\n");
-                estimate.forEach(l -> sb.append("    ").append(l).append('\n'));
-            }
-            return sb.toString();
+            return report.toText() + withEstimate(
+                    "\n  cost estimate (prices from migration.yaml's cost: section; see the runbook):\n");
         }
 
         public String markdown() {
-            StringBuilder md = new StringBuilder(report.toMarkdown());
-            if (!estimate.isEmpty()) {
-                md.append("\n## Cost estimate\n\nPrices from migration.yaml's `cost:` section "
-                        + "(inputs, not AWS prices); the formula is in docs/runbook-bedrock-chat-v0-v1.md.\n\n");
-                estimate.forEach(l -> md.append("    ").append(l).append('\n'));
-            }
-            return md.toString();
+            return report.toMarkdown() + withEstimate(
+                    "\n## Cost estimate\n\nPrices from migration.yaml's `cost:` section "
+                    + "(inputs, not AWS prices); the formula is in docs/runbook-bedrock-chat-v0-v1.md.\n\n");
+        }
+
+        /** The heading, then the estimate's lines indented; nothing without an estimate. */
+        private String withEstimate(String heading) {
+            if (estimate.isEmpty()) return "";
+            return heading + estimate.stream().map(line -> "    " + line + "\n").collect(Collectors.joining());
         }
     }
 

@@ -108,10 +108,9 @@ public record RunSettings(String runId, Path workDir, String region, String prof
                 // the snapshot restored from stays untouched, so by default no second copy of it is kept
                 Boolean.TRUE.equals(tc.finalSnapshot()), tc.database(), tc.engineVersion());
 
-        TableFilter tables;
         boolean tableFlags = !f.schemas().isEmpty() || !f.tables().isEmpty() || !f.excludes().isEmpty();
-        if (tableFlags || c.tables() == null) tables = new TableFilter(f.schemas(), f.tables(), f.excludes());
-        else tables = c.tables().filter();
+        TableFilter tables = tableFlags || c.tables() == null ? new TableFilter(f.schemas(), f.tables(), f.excludes())
+                : c.tables().filter();
 
         DmsConfig dms = merge(c.dms(), f.dms());
         if (engine == Engine.DMS) {
