@@ -37,7 +37,9 @@ public class ConnectionOptions {
     public CopyPass.Databases.Resolved resolve(CliContext ctx, String sourceFromTarget) {
         ConnectionSpec s = sourceOrNull(ctx);
         ConnectionSpec sft = sourceFromTarget == null ? s : given(ctx, sourceFromTarget);
-        if (!sft.hasPassword() && s.hasPassword() && Objects.equals(sft.user(), s.user())) sft = sft.withPassword(s.password());
+        if (!sft.hasPassword() && s.hasPassword() && Objects.equals(sft.user(), s.user())) {
+            sft = sft.withPassword(s.password());
+        }
         return new CopyPass.Databases.Resolved(s, targetOrNull(ctx), sft);
     }
 

@@ -53,7 +53,8 @@ public final class CutoverCommand extends ToolCommand {
             @Override public String nativeRun(CopyPass.Databases.Resolved c) {
                 return copy.run.runId != null ? copy.run.runIdOrTimestamp("native") : NativeCopy.latestRun(dir, c.source(), c.target());
             }
-        }, id -> Standalone.Copy.cutover(id, dir, copy.tableFilter.toFilter(), abandon), NativeOptions.InitialCopy.SNAPSHOT, 1);
+        }, id -> Standalone.Copy.cutover(id, dir, copy.tableFilter.toFilter(), abandon),
+                NativeOptions.InitialCopy.SNAPSHOT, 1);
         int code = Outcomes.exit(ctx, common, r.outcome());
         if (code != ExitCode.OK) return code;
         if (abandon) {

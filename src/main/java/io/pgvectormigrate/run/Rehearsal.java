@@ -87,7 +87,8 @@ public final class Rehearsal {
         }
 
         ExistingDatabase given = operatorTarget == null ? null : ExistingDatabase.target(operatorTarget, credentials);
-        TargetProvider target = given != null ? given : new LocalTarget(env, o.targetPort() == null ? 0 : o.targetPort());
+        TargetProvider target = given != null ? given
+                : new LocalTarget(env, o.targetPort() == null ? 0 : o.targetPort());
         String targetParam = given == null ? "local" : given.spec().display();
         String recordedTarget = journal.parameter("target").orElse(null);
         if (recordedTarget != null && !recordedTarget.equals(targetParam)) {

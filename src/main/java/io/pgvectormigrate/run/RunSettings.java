@@ -123,8 +123,9 @@ public record RunSettings(String runId, Path workDir, String region, String prof
             MigrationConfig.Native n = c.nativeEngine();
             if (n.jobs() != null) nativeOptions = nativeOptions.withJobs(n.jobs());
             if (n.initialCopy() != null) {
-                nativeOptions = nativeOptions.withInitialCopy(initialCopy(n.initialCopy()).orElseThrow(() -> ToolException.usage(
-                        "native.initialCopy: '" + n.initialCopy() + "' is not snapshot or subscription")));
+                String problem = "native.initialCopy: '" + n.initialCopy() + "' is not snapshot or subscription";
+                nativeOptions = nativeOptions.withInitialCopy(
+                        initialCopy(n.initialCopy()).orElseThrow(() -> ToolException.usage(problem)));
             }
             if (n.timeout() != null) nativeOptions = nativeOptions.withMaxLag(0, Durations.parse(n.timeout(), "native.timeout"));
         }

@@ -102,7 +102,8 @@ public final class Standalone {
     private static String json(TableFilter f) {
         try { // one line, fixed order: compared as text
             return Json.mapper().writer().without(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(new TreeMap<>(Map.of("schemas", f.schemas(), "tables", f.tables(), "excludes", f.excludes())));
+                    .writeValueAsString(new TreeMap<>(Map.of("schemas", f.schemas(), "tables", f.tables(),
+                            "excludes", f.excludes())));
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
