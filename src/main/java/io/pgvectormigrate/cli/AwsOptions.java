@@ -5,8 +5,6 @@ import io.pgvectormigrate.core.ToolException;
 import picocli.CommandLine.Option;
 
 import java.net.URI;
-import java.nio.file.Path;
-import java.util.Map;
 
 /**
  * Picocli mixin: where and as whom to call AWS. Shared by every command that talks to AWS; the core gets the plain
@@ -26,7 +24,7 @@ public class AwsOptions {
     public String endpointUrl;
 
     /** The flags as settings (no --region: null, for the run's journal, the environment or the profile to say). */
-    public AwsSettings settings(Map<String, String> env, Path home) {
+    AwsSettings settings(CliContext ctx) {
         URI endpoint = null;
         if (endpointUrl != null) {
             try {
@@ -36,10 +34,6 @@ public class AwsOptions {
                 throw ToolException.usage("invalid --endpoint-url '" + endpointUrl + "': expected a URL like http://localhost:4566");
             }
         }
-        return new AwsSettings(region, profile, endpoint, env, home);
-    }
-
-    AwsSettings settings(CliContext ctx) {
-        return settings(ctx.env(), ctx.home());
+        return new AwsSettings(region, profile, endpoint, ctx.env(), ctx.home());
     }
 }

@@ -14,8 +14,6 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 @Command(name = "capture", mixinStandardHelpOptions = true,
         description = {"Before the deploy that replaces the cluster: copy its current credentials into a secret the tool owns "
@@ -58,10 +56,7 @@ public final class CaptureCommand extends ToolCommand {
             if (run.runId == null) progress.info("run id: " + runId + " (pass --run-id " + runId + " to restore, status and cleanup)");
             Capture.Result r = new Capture(clients).run(new RunContext(journal, progress, workDir, Clock.systemUTC()), o);
             if (common.json()) {
-                Map<String, Object> out = new LinkedHashMap<>();
-                out.put("capture", r);
-                out.put("journal", journal.file().toString());
-                ctx.out().println(Json.write(out));
+                ctx.out().println(Json.write(new Captured(r, journal.file().toString())));
             } else {
                 ctx.out().println("captured run " + r.runId() + " in " + r.region() + ":");
                 ctx.out().println("  credentials of " + r.clusterId() + " (from " + r.copiedFrom() + ")");
@@ -74,4 +69,7 @@ public final class CaptureCommand extends ToolCommand {
         }
         return 0;
     }
+
+    /** The --format json document. */
+    private record Captured(Capture.Result capture, String journal) {}
 }

@@ -36,13 +36,11 @@ public class ConnectionOptions {
      */
     public CopyPass.Databases.Resolved resolve(CliContext ctx, String sourceFromTarget) {
         ConnectionSpec s = sourceOrNull(ctx);
-        ConnectionSpec t = targetOrNull(ctx);
-        ConnectionSpec sft = s;
-        if (sourceFromTarget != null) {
-            sft = ctx.credentials().resolve(ConnectionSpec.parse(sourceFromTarget));
-            if (!sft.hasPassword() && s.hasPassword() && Objects.equals(sft.user(), s.user())) sft = sft.withPassword(s.password());
+        ConnectionSpec sft = sourceFromTarget == null ? s : given(ctx, sourceFromTarget);
+        if (!sft.hasPassword() && s.hasPassword() && Objects.equals(sft.user(), s.user())) {
+            sft = sft.withPassword(s.password());
         }
-        return new CopyPass.Databases.Resolved(s, t, sft);
+        return new CopyPass.Databases.Resolved(s, targetOrNull(ctx), sft);
     }
 
     /** The connection as given, its password from the URL, PGPASSWORD or ~/.pgpass (a prompt is the caller's); null when absent. */
@@ -51,11 +49,11 @@ public class ConnectionOptions {
     }
 
     public ConnectionSpec sourceOrNull(CliContext ctx) {
-        return source == null ? null : withWorkingPassword(ctx.credentials().resolve(ConnectionSpec.parse(source)), "source", ctx.prompt());
+        return withWorkingPassword(given(ctx, source), "source", ctx.prompt());
     }
 
     public ConnectionSpec targetOrNull(CliContext ctx) {
-        return target == null ? null : withWorkingPassword(ctx.credentials().resolve(ConnectionSpec.parse(target)), "target", ctx.prompt());
+        return withWorkingPassword(given(ctx, target), "target", ctx.prompt());
     }
 
     /**
@@ -63,7 +61,7 @@ public class ConnectionOptions {
      * string, so a password typed at the prompt must end up in the spec, not only in one connection.
      */
     static ConnectionSpec withWorkingPassword(ConnectionSpec spec, String role, PasswordPrompt prompt) {
-        if (spec.hasPassword()) return spec;
+        if (spec == null || spec.hasPassword()) return spec;
         try (Connection ignored = Database.connect(spec, role, null)) {
             return spec; // the server let us in without one
         } catch (ToolException e) {

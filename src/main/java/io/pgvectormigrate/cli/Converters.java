@@ -4,6 +4,7 @@ import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.prepare.PrepareOptions;
+import io.pgvectormigrate.run.RunSettings;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
@@ -48,8 +49,8 @@ final class Converters {
     static final class InitialCopy implements ITypeConverter<NativeOptions.InitialCopy> {
         @Override
         public NativeOptions.InitialCopy convert(String value) {
-            for (NativeOptions.InitialCopy c : NativeOptions.InitialCopy.values()) if (c.id().equalsIgnoreCase(value)) return c;
-            throw new TypeConversionException("'" + value + "' is not snapshot or subscription");
+            return RunSettings.initialCopy(value)
+                    .orElseThrow(() -> new TypeConversionException("'" + value + "' is not snapshot or subscription"));
         }
     }
 

@@ -35,9 +35,11 @@ public class CopyOptions {
     @Mixin AwsOptions aws = new AwsOptions();
     @Mixin DmsRunOptions dms = new DmsRunOptions();
 
-    /** @param copy the command's steps, for a run id */
+    /** @param copy the command's steps, for a run id; initialCopy and jobs: how the native engine copies the rows */
     Standalone.Result run(CliContext ctx, Progress progress, Path workDir, CopyPass.RunIds runIds, Function<String, Standalone.Copy> copy,
-                          NativeOptions nativeOptions) {
+                          NativeOptions.InitialCopy initialCopy, int jobs) {
+        NativeOptions nativeOptions = new NativeOptions(initialCopy, jobs, NativeOptions.DEFAULT_CHUNK_BYTES,
+                catchUp.maxLag, catchUp.timeout, null, null);
         CopyPass.Request request = new CopyPass.Request(workDir, run.runId, engine, copy, runIds, nativeOptions, dms.inputs(ctx.cwd()),
                 ctx.awsClients(), () -> aws.settings(ctx));
         return CopyPass.run(request, new CopyPass.Databases() {

@@ -3,11 +3,14 @@ package io.pgvectormigrate.cli;
 import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.run.Standalone;
 import io.pgvectormigrate.run.StandardStages;
 
+import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /** What migrate and cutover print once their pass succeeded: each copy step's result, then what to do next. */
@@ -24,7 +27,7 @@ final class CopyReport {
         if (common.json()) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("runId", r.runId());
-            doc.put("engine", r.journal().parameter("engine").orElse(null));
+            doc.put("engine", r.engine());
             doc.put("summary", lead == null ? r.outcome().message() : lead.summary());
             for (Step s : List.of(Step.MIGRATE, Step.CUTOVER, Step.TEARDOWN)) {
                 if (results.containsKey(s)) doc.put(s.id(), results.get(s));
@@ -36,7 +39,7 @@ final class CopyReport {
         }
         for (Step s : List.of(Step.MIGRATE, Step.CUTOVER)) {
             if (!results.containsKey(s)) continue;
-            Outcomes.print(ctx.out(), r.runId(), results.get(s));
+            print(ctx.out(), r.runId(), results.get(s));
             List<String> deferred = deferredIndexes(r);
             if (s == Step.MIGRATE && !deferred.isEmpty()) {
                 ctx.out().println("  indexes deferred during the load and built after it: " + String.join(", ", deferred));
@@ -49,5 +52,20 @@ final class CopyReport {
     private static List<String> deferredIndexes(Standalone.Result r) {
         return r.journal().output(Step.MIGRATE, StandardStages.DEFERRED_INDEXES).filter(v -> !v.isEmpty())
                 .map(v -> List.of(v.split(","))).orElse(List.of());
+    }
+
+    /** A copy step's result for humans: the summary, each table, the sequences carried, or the figures. */
+    private static void print(PrintWriter out, String runId, CopyEngine.Result r) {
+        out.println("run " + runId + ": " + r.summary());
+        if (r instanceof CopyEngine.Migrated m && m.tables().stream().anyMatch(t -> t.rows() >= 0)) {
+            for (CopyEngine.TableCopy t : m.tables()) {
+                out.printf(Locale.ROOT, "  %-40s %,14d rows %12s%n", t.table(), t.rows(), Progress.bytes(t.bytes()));
+            }
+        } else if (!(r instanceof CopyEngine.CutOver)) {
+            r.figures().forEach((k, v) -> out.printf(Locale.ROOT, "  %-18s %s%n", k, v));
+        }
+        List<String> sequences = r instanceof CopyEngine.Migrated m ? m.sequences()
+                : r instanceof CopyEngine.CutOver c ? c.sequences() : List.of();
+        if (!sequences.isEmpty()) out.println("  sequences carried: " + String.join(", ", sequences));
     }
 }

@@ -48,14 +48,12 @@ public final class CutoverCommand extends ToolCommand {
     @Override
     public Integer call() {
         Path dir = copy.run.workDir(ctx.cwd());
-        NativeOptions options = new NativeOptions(NativeOptions.InitialCopy.SNAPSHOT, 1, NativeOptions.DEFAULT_CHUNK_BYTES,
-                copy.catchUp.maxLag, copy.catchUp.timeout, null, null);
-        Standalone.Result r = copy.run(ctx, progress(), dir, new CopyPass.RunIds() {
-            @Override public String dms() { return copy.run.requireRunId("the run migrate --engine dms copied"); }
-            @Override public String nativeRun(CopyPass.Databases.Resolved c) {
-                return copy.run.runId != null ? copy.run.runIdOrTimestamp("native") : NativeCopy.latestRun(dir, c.source(), c.target());
-            }
-        }, id -> Standalone.Copy.cutover(id, dir, copy.tableFilter.toFilter(), abandon), options);
+        var runIds = new CopyPass.RunIds(() -> copy.run.requireRunId("the run migrate --engine dms copied"),
+                c -> copy.run.runId != null ? copy.run.runIdOrTimestamp("native")
+                        : NativeCopy.latestRun(dir, c.source(), c.target()));
+        Standalone.Result r = copy.run(ctx, progress(), dir, runIds,
+                id -> Standalone.Copy.cutover(id, dir, copy.tableFilter.toFilter(), abandon),
+                NativeOptions.InitialCopy.SNAPSHOT, 1);
         int code = Outcomes.exit(ctx, common, r.outcome());
         if (code != ExitCode.OK) return code;
         if (abandon) {

@@ -6,9 +6,7 @@ import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.report.Json;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-
 
 /** Prints the IAM documents the tool needs; changes nothing and calls no AWS API. */
 @Command(name = "iam-policy", mixinStandardHelpOptions = true,
@@ -25,7 +23,6 @@ import picocli.CommandLine.Option;
                 "      --assume-role-policy-document \"$(pgvector-migrate iam-policy --region eu-west-1 --document dms-trust)\""})
 public final class IamPolicyCommand extends ToolCommand {
     public enum Document { all, operator, dms_trust, dms_permissions }
-
 
     @Option(names = "--region", description = "AWS region the policies name (default: AWS_REGION or AWS_DEFAULT_REGION).")
     String region;

@@ -7,12 +7,13 @@ import io.pgvectormigrate.pipeline.Failure;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Map;
+import java.util.Properties;
 
 @Command(name = "pgvector-migrate",
         mixinStandardHelpOptions = true,
@@ -58,10 +59,8 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        int code = run(System.out, System.err, args);
-        System.exit(code);
+        System.exit(run(System.out, System.err, args));
     }
-
 
     /** Runs the CLI in-process and returns the exit code; System streams are never touched beyond out/err. */
     public static int run(PrintStream out, PrintStream err, String... args) {
@@ -83,16 +82,14 @@ public final class Main implements Runnable {
             ctx.err().println("error: " + ex.getMessage());
             CommandLine sub = ex.getCommandLine();
             ctx.err().println("Run '" + sub.getCommandSpec().qualifiedName() + " --help' for usage and examples.");
-            ctx.err().flush();
             return ExitCode.USAGE;
         });
         cl.setExecutionExceptionHandler((ex, sub, parseResult) -> {
-            boolean verbose = isVerbose(parseResult);
+            boolean verbose = sub.getCommand() instanceof ToolCommand c && c.common.verbose;
             Failure f = Failure.of(ex, null);
             boolean unexpected = !(ex instanceof ToolException) && f.message().startsWith("unexpected ");
             ctx.err().println("error: " + f.message() + (unexpected && !verbose ? " (run with --verbose for the stack trace)" : ""));
             if (verbose) ex.printStackTrace(ctx.err());
-            ctx.err().flush();
             return f.exitCode();
         });
         int code = cl.execute(args);
@@ -110,23 +107,11 @@ public final class Main implements Runnable {
         return cl;
     }
 
-    private static boolean isVerbose(CommandLine.ParseResult pr) {
-        for (CommandLine.ParseResult p = pr; p != null; p = p.subcommand()) {
-            if (p.hasMatchedOption("--verbose")) return true;
-        }
-        return false;
-    }
-
-    /** Gives commands the CLI context: {@link ToolCommand}s, and any with a (CliContext) constructor. */
+    /** Gives the {@link ToolCommand}s the CLI context. */
     private record ContextFactory(CliContext ctx) implements CommandLine.IFactory {
         @Override
         public <K> K create(Class<K> cls) throws Exception {
-            K made;
-            try {
-                made = cls.getDeclaredConstructor(CliContext.class).newInstance(ctx);
-            } catch (NoSuchMethodException e) {
-                made = CommandLine.defaultFactory().create(cls);
-            }
+            K made = CommandLine.defaultFactory().create(cls);
             if (made instanceof ToolCommand c) c.ctx = ctx;
             return made;
         }
@@ -136,12 +121,10 @@ public final class Main implements Runnable {
     static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
-            java.util.Properties git = new java.util.Properties();
+            Properties git = new Properties();
             try (var in = Main.class.getResourceAsStream("/io/pgvectormigrate/git.properties")) {
-                if (in != null) {
-                    git.load(in);
-                }
-            } catch (java.io.IOException e) {
+                if (in != null) git.load(in);
+            } catch (IOException e) {
                 // an unreadable resource reads as a build without git
             }
             String version = git.getProperty("git.build.version", "dev");

@@ -73,12 +73,10 @@ public final class MigrateCommand extends ToolCommand {
     @Override
     public Integer call() {
         Path dir = copy.run.workDir(ctx.cwd());
-        NativeOptions options = new NativeOptions(initialCopy, jobs, NativeOptions.DEFAULT_CHUNK_BYTES, copy.catchUp.maxLag,
-                copy.catchUp.timeout, null, null);
-        Standalone.Result r = copy.run(ctx, progress(), dir, new CopyPass.RunIds() {
-            @Override public String dms() { return copy.run.runIdOrTimestamp("dms"); }
-            @Override public String nativeRun(CopyPass.Databases.Resolved c) { return copy.run.runIdOrTimestamp("native"); }
-        }, id -> Standalone.Copy.migrate(id, dir, copy.tableFilter.toFilter(), cutover), options);
+        var runIds = new CopyPass.RunIds(() -> copy.run.runIdOrTimestamp("dms"),
+                c -> copy.run.runIdOrTimestamp("native"));
+        Standalone.Result r = copy.run(ctx, progress(), dir, runIds,
+                id -> Standalone.Copy.migrate(id, dir, copy.tableFilter.toFilter(), cutover), initialCopy, jobs);
         int code = Outcomes.exit(ctx, common, r.outcome());
         if (code != ExitCode.OK) return code;
         CopyReport.print(ctx, common, r, Step.MIGRATE, next(r, dir));

@@ -1,14 +1,10 @@
 package io.pgvectormigrate.cli;
 
 import io.pgvectormigrate.core.ExitCode;
-import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.pipeline.Pipeline;
-import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.report.ReportFile;
 
-import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.function.Supplier;
 
 /** How commands that run pipeline passes end, the same for each: the exit code table, one error line, reports. */
@@ -54,20 +50,5 @@ final class Outcomes {
             ctx.err().println("error: " + e.getMessage());
             return code == ExitCode.OK ? ExitCode.RUNTIME_FAILURE : code;
         }
-    }
-
-    /** A copy step's result for humans: the summary, each table, the sequences carried, or the figures. */
-    static void print(PrintWriter out, String runId, CopyEngine.Result r) {
-        out.println("run " + runId + ": " + r.summary());
-        if (r instanceof CopyEngine.Migrated m && m.tables().stream().anyMatch(t -> t.rows() >= 0)) {
-            for (CopyEngine.TableCopy t : m.tables()) {
-                out.printf(Locale.ROOT, "  %-40s %,14d rows %12s%n", t.table(), t.rows(), Progress.bytes(t.bytes()));
-            }
-        } else if (!(r instanceof CopyEngine.CutOver)) {
-            r.figures().forEach((k, v) -> out.printf(Locale.ROOT, "  %-18s %s%n", k, v));
-        }
-        java.util.List<String> sequences = r instanceof CopyEngine.Migrated m ? m.sequences()
-                : r instanceof CopyEngine.CutOver c ? c.sequences() : java.util.List.of();
-        if (!sequences.isEmpty()) out.println("  sequences carried: " + String.join(", ", sequences));
     }
 }

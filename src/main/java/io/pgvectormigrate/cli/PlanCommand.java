@@ -46,14 +46,7 @@ public final class PlanCommand extends ToolCommand {
         long changes = phases.stream().flatMap(p -> p.calls().stream()).filter(PlanningClients.Call::change).count();
         long reads = phases.stream().mapToLong(p -> p.calls().size()).sum() - changes;
         if (common.json()) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("runId", s.runId());
-            out.put("region", region);
-            out.put("engine", s.engine().id());
-            out.put("changes", changes);
-            out.put("reads", reads);
-            out.put("phases", phases);
-            ctx.out().println(Json.write(out));
+            ctx.out().println(Json.write(new Plan(s.runId(), region, s.engine().id(), changes, reads, phases)));
             return;
         }
         ctx.out().println("plan for run " + s.runId() + " in " + region + ", engine " + s.engine().id()
@@ -86,4 +79,8 @@ public final class PlanCommand extends ToolCommand {
                     + (c.parameters().isEmpty() ? "(all)" : c.parameters()) + (repeats > 0 ? "  (read " + (repeats + 1) + " times)" : ""));
         }
     }
+
+    /** The --format json document. */
+    private record Plan(String runId, String region, String engine, long changes, long reads,
+                        List<RunPlan.Phase> phases) {}
 }

@@ -17,8 +17,6 @@ import picocli.CommandLine.Mixin;
 
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 @Command(name = "restore", mixinStandardHelpOptions = true,
         description = {"Restore an Aurora PostgreSQL snapshot to a temporary cluster the run owns: a parameter group with "
@@ -57,13 +55,7 @@ public final class RestoreCommand extends ToolCommand {
                 .orElseThrow(() -> ToolException.runtime("the journal lacks the restored cluster's details: " + journal.file()));
         String passwordFrom = journal.output(Step.CREDENTIALS, "passwordSource").orElse("?");
         if (common.json()) {
-            Map<String, Object> out = new LinkedHashMap<>();
-            out.put("runId", runId);
-            out.put("source", ts);
-            out.put("connection", r.source());
-            out.put("passwordSource", passwordFrom);
-            out.put("journal", journal.file().toString());
-            ctx.out().println(Json.write(out));
+            ctx.out().println(Json.write(new Restored(runId, ts, r.source(), passwordFrom, journal.file().toString())));
             return code;
         }
         ctx.out().println("restored run " + runId + " in " + ts.region() + ":");
@@ -79,4 +71,8 @@ public final class RestoreCommand extends ToolCommand {
         ctx.out().println("when done: pgvector-migrate cleanup --run-id " + runId);
         return code;
     }
+
+    /** The --format json document. */
+    private record Restored(String runId, TemporarySource source, String connection, String passwordSource,
+                            String journal) {}
 }

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.cli;
 
+import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Journal;
 import picocli.CommandLine.Option;
 
@@ -23,28 +24,24 @@ public class RunOptions {
 
     /** The given run id (checked), or a new {@code <prefix>-yyyyMMdd-HHmmss-xxxx}. */
     public String runIdOrNew(String prefix) {
-        if (runId != null) {
-            Journal.validateRunId(runId);
-            return runId;
-        }
-        return Journal.newRunId(prefix, Clock.systemUTC());
+        return runId != null ? checked() : Journal.newRunId(prefix, Clock.systemUTC());
     }
 
     /** The given run id (checked), or a new {@code <prefix>-yyyyMMdd-HHmmss} (migrate's default, which cutover finds). */
     public String runIdOrTimestamp(String prefix) {
-        if (runId != null) {
-            Journal.validateRunId(runId);
-            return runId;
-        }
-        return Journal.timestampRunId(prefix, Clock.systemUTC());
+        return runId != null ? checked() : Journal.timestampRunId(prefix, Clock.systemUTC());
     }
 
     /** The given run id (checked); bad input when there is none. */
     public String requireRunId(String what) {
         if (runId == null) {
-            throw io.pgvectormigrate.core.ToolException.usage("missing --run-id: " + what
+            throw ToolException.usage("missing --run-id: " + what
                     + " (see the directories in ./" + Journal.DEFAULT_WORK_DIR + "/runs)");
         }
+        return checked();
+    }
+
+    private String checked() {
         Journal.validateRunId(runId);
         return runId;
     }

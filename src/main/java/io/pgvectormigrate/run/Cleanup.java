@@ -46,9 +46,8 @@ public final class Cleanup {
         }
     }
 
-    /** Lists what cleanup would do with each resource of the run; changes nothing. */
+    /** Lists what cleanup would do with each resource of the run (once {@link #check} passed); changes nothing. */
     public static Found inspect(AwsClients clients, Progress progress, Path workDir, String runId, boolean discover) {
-        check(workDir, runId, discover);
         AwsWaits waits = new AwsWaits(clients.pacing(), progress);
         AwsCleanup cleanup = new AwsCleanup(clients, waits, DmsHandlers.everything(clients, waits, runId));
         Journal journal = Journal.exists(workDir, runId) ? Journal.load(workDir, runId, Clock.systemUTC()) : null;

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.run;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsProvider;
 import io.pgvectormigrate.aws.dms.CostEstimate;
@@ -25,18 +26,20 @@ import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.prepare.PrepareOptions;
 import io.pgvectormigrate.prepare.TargetPreparer;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * The whole AWS migration in one command, over the same {@link Pipeline} rehearse uses: the AWS provider restores the
@@ -61,28 +64,26 @@ public final class CloudRun {
     public record Result(String runId, Pipeline.Outcome outcome, RunReport report, List<String> estimate) {
         /** The report as JSON, with the cost estimate when there is one. */
         public String json() {
-            com.fasterxml.jackson.databind.node.ObjectNode doc = Json.mapper().valueToTree(report);
+            ObjectNode doc = Json.mapper().valueToTree(report);
             if (!estimate.isEmpty()) doc.putPOJO("costEstimate", estimate);
             return Json.write(doc);
         }
 
         public String text() {
-            StringBuilder sb = new StringBuilder(report.toText());
-            if (!estimate.isEmpty()) {
-                sb.append("\n  cost estimate (prices from migration.yaml's cost: section; see the runbook):\n");
-                estimate.forEach(l -> sb.append("    ").append(l).append('\n'));
-            }
-            return sb.toString();
+            return report.toText() + withEstimate(
+                    "\n  cost estimate (prices from migration.yaml's cost: section; see the runbook):\n");
         }
 
         public String markdown() {
-            StringBuilder md = new StringBuilder(report.toMarkdown());
-            if (!estimate.isEmpty()) {
-                md.append("\n## Cost estimate\n\nPrices from migration.yaml's `cost:` section "
-                        + "(inputs, not AWS prices); the formula is in docs/runbook-bedrock-chat-v0-v1.md.\n\n");
-                estimate.forEach(l -> md.append("    ").append(l).append('\n'));
-            }
-            return md.toString();
+            return report.toMarkdown() + withEstimate(
+                    "\n## Cost estimate\n\nPrices from migration.yaml's `cost:` section "
+                    + "(inputs, not AWS prices); the formula is in docs/runbook-bedrock-chat-v0-v1.md.\n\n");
+        }
+
+        /** The heading, then the estimate's lines indented; nothing without an estimate. */
+        private String withEstimate(String heading) {
+            if (estimate.isEmpty()) return "";
+            return heading + estimate.stream().map(line -> "    " + line + "\n").collect(Collectors.joining());
         }
     }
 
@@ -121,27 +122,22 @@ public final class CloudRun {
         Pipeline.Outcome outcome = pipeline.run(ctx);
 
         RunReport raw = RunReport.of(j, outcome, null, Map.of(), next(s, outcome, j));
-        List<String> estimate = new ArrayList<>();
-        Map<String, String> figures = new TreeMap<>();
-        raw.figures().forEach((k, v) -> {
-            if (k.startsWith(Step.PREPARE_TARGET + "." + ESTIMATE_PREFIX)) return;
-            figures.put(k, v);
-        });
-        new TreeMap<>(j.step(Step.PREPARE_TARGET).outputs()).forEach((k, v) -> {
-            if (k.startsWith(ESTIMATE_PREFIX)) estimate.add(v);
-        });
+        Map<String, String> figures = new TreeMap<>(raw.figures());
+        figures.keySet().removeIf(k -> k.startsWith(Step.PREPARE_TARGET + "." + ESTIMATE_PREFIX));
+        List<String> estimate = new TreeMap<>(j.step(Step.PREPARE_TARGET).outputs()).entrySet().stream()
+                .filter(e -> e.getKey().startsWith(ESTIMATE_PREFIX)).map(Map.Entry::getValue).toList();
         // the journal may have been begun by capture or restore: this report is the migration's
         RunReport report = new RunReport(raw.runId(), REPORT_TITLE, raw.result(), raw.exitCode(), raw.message(), raw.startedAt(),
                 raw.finishedAt(), raw.source(), raw.target(), raw.steps(), raw.rows(), raw.rowsMoved(), raw.verification(),
                 figures, raw.resourcesLeft(), raw.next());
-        return new Result(s.runId(), outcome, report, List.copyOf(estimate));
+        return new Result(s.runId(), outcome, report, estimate);
     }
 
     /**
      * The run's journal under {@code dir} (plan passes a scratch copy), with the checks a run makes before anything else:
      * its region, its snapshot, and the engine and tables its steps already used.
      */
-    static Journal openJournal(RunSettings s, java.nio.file.Path dir, String region, Clock clock) {
+    static Journal openJournal(RunSettings s, Path dir, String region, Clock clock) {
         Journal j = Journal.open(dir, s.runId(), COMMAND, CONTINUES, clock);
         AwsProvider.checkRegion(j, region);
         // preflight checks the snapshot once; a resumed run must not silently restore another one than it was asked
@@ -187,7 +183,7 @@ public final class CloudRun {
         return b;
     }
 
-    static Pipeline.DuringRestore headStart(String name, Step owner, java.util.function.Consumer<RunContext> work) {
+    static Pipeline.DuringRestore headStart(String name, Step owner, Consumer<RunContext> work) {
         return new Pipeline.DuringRestore() {
             @Override public String name() { return name; }
             @Override public Step ownedBy() { return owner; }

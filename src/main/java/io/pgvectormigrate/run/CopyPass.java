@@ -23,11 +23,7 @@ public final class CopyPass {
     private CopyPass() {}
 
     /** How a command names its run: for dms, and for native once both databases are resolved. */
-    public interface RunIds {
-        String dms();
-
-        String nativeRun(Databases.Resolved databases);
-    }
+    public record RunIds(Supplier<String> dms, Function<Databases.Resolved, String> nativeRun) {}
 
     /**
      * The operator's databases. Resolving one may connect and ask for a password, so it happens only once the engine
@@ -60,7 +56,7 @@ public final class CopyPass {
 
     public static Standalone.Result run(Request r, Databases databases, Progress progress, Clock clock) {
         if (engine(r.workDir(), r.runId(), r.engine()).equals(RunSettings.Engine.DMS.id())) {
-            Standalone.Copy q = r.pass().apply(r.runIds().dms());
+            Standalone.Copy q = r.pass().apply(r.runIds().dms().get());
             // exit 2 before any AWS client exists
             DmsCopy.Settings settings = DmsCopy.Settings.of(r.dms(), q.steps().contains(Step.MIGRATE));
             try (AwsClients clients = AwsSession.clients(r.awsClients(), r.aws().get(), r.workDir(), q.runId())) {
@@ -68,8 +64,8 @@ public final class CopyPass {
             }
         }
         Databases.Resolved c = databases.both("the native engine needs both connections");
-        return NativeCopy.run(r.pass().apply(r.runIds().nativeRun(c)), c.source(), c.sourceFromTarget(), c.target(),
-                r.nativeOptions(), progress, clock);
+        Standalone.Copy q = r.pass().apply(r.runIds().nativeRun().apply(c));
+        return NativeCopy.run(q, c.source(), c.sourceFromTarget(), c.target(), r.nativeOptions(), progress, clock);
     }
 
     /**

@@ -23,9 +23,4 @@ public record HostPort(String host, int port) {
     public ConnectionSpec apply(ConnectionSpec spec) {
         return spec.withHost(host).withPort(port);
     }
-
-    @Override
-    public String toString() {
-        return host + ":" + port;
-    }
 }

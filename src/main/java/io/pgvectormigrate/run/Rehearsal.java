@@ -25,8 +25,6 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Supplier;
 
 /**
@@ -88,16 +86,10 @@ public final class Rehearsal {
             snap = new LocalProvider.Snapshot.Sample(rows, bots, seed);
         }
 
-        TargetProvider target;
-        String targetDisplay = null;
-        if (operatorTarget != null) {
-            ExistingDatabase t = ExistingDatabase.target(operatorTarget, credentials);
-            target = t;
-            targetDisplay = t.spec().display();
-        } else {
-            target = new LocalTarget(env, o.targetPort() == null ? 0 : o.targetPort());
-        }
-        String targetParam = targetDisplay == null ? "local" : targetDisplay;
+        ExistingDatabase given = operatorTarget == null ? null : ExistingDatabase.target(operatorTarget, credentials);
+        TargetProvider target = given != null ? given
+                : new LocalTarget(env, o.targetPort() == null ? 0 : o.targetPort());
+        String targetParam = given == null ? "local" : given.spec().display();
         String recordedTarget = journal.parameter("target").orElse(null);
         if (recordedTarget != null && !recordedTarget.equals(targetParam)) {
             throw ToolException.usage("run " + runId + " was started with "

@@ -18,13 +18,7 @@ import java.util.Map;
  * The temporary cluster an earlier {@code restore} made, as the step commands after it see it: found in the run's
  * journal, logged in to with its tool-owned secret. It restores nothing and removes nothing (cleanup deletes it).
  */
-final class RestoredSource implements SourceProvider {
-    private final AwsClients aws;
-
-    RestoredSource(AwsClients aws) {
-        this.aws = aws;
-    }
-
+record RestoredSource(AwsClients aws) implements SourceProvider {
     @Override
     public String name() {
         return "aws";

@@ -33,28 +33,16 @@ import java.util.List;
  *
  * <p>A listener: on success it runs before preflight counts as done, so a failure fails the step. A run that
  * continues a journal whose preflight another command did ({@code restore}) runs them once before going on.
+ *
+ * @param database whether the checks log in to the target (plan reads AWS only)
  */
-final class RunChecks implements Pipeline.Listener {
+record RunChecks(AwsClients aws, StackTarget target, CopyEngine engine, TableFilter tables, boolean database)
+        implements Pipeline.Listener {
     /** Preflight output saying these checks passed for the run. */
     static final String OUTPUT = "run-checks";
     /** run's part of the one SQL failure rule ({@link SqlErrors}) for the target's catalog reads. */
     static final SqlErrors.Advice SQL_ADVICE = new SqlErrors.Advice("re-run with the same --run-id to resume",
             "connect as the stack's database owner or master user");
-
-    private final AwsClients aws;
-    private final StackTarget target;
-    private final CopyEngine engine;
-    private final TableFilter tables;
-    /** Whether the checks log in to the target (plan reads AWS only). */
-    private final boolean database;
-
-    RunChecks(AwsClients aws, StackTarget target, CopyEngine engine, TableFilter tables, boolean database) {
-        this.aws = aws;
-        this.target = target;
-        this.engine = engine;
-        this.tables = tables;
-        this.database = database;
-    }
 
     @Override
     public void afterStep(Step step, RunContext ctx, Endpoints endpoints, boolean succeeded) {

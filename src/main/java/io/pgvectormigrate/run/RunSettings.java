@@ -6,19 +6,22 @@ import io.pgvectormigrate.aws.dms.DmsConfig;
 import io.pgvectormigrate.aws.dms.DmsOptions;
 import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ToolException;
-import io.pgvectormigrate.replication.NativeOptions;
+import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.TableFilter;
+import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.report.ReportFile;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.verify.VerifyOptions;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Everything {@code run} needs, resolved once from migration.yaml and the flags (flags win), checked before anything
@@ -48,11 +51,16 @@ public record RunSettings(String runId, Path workDir, String region, String prof
         }
     }
 
+    /** The one reading of an initial copy's name (--initial-copy, migration.yaml's native.initialCopy). */
+    public static Optional<NativeOptions.InitialCopy> initialCopy(String name) {
+        return Arrays.stream(NativeOptions.InitialCopy.values()).filter(c -> c.id().equalsIgnoreCase(name)).findFirst();
+    }
+
     /** How verify runs (migration.yaml's {@code verify:}). */
     public record Verify(List<String> groupBy, int annQueries, int annK, int maxDiffs, List<String> skip, int jobs) {
         public VerifyOptions apply(VerifyOptions o) {
             return o.withGroupBy(groupBy).withAnn(annQueries, annK).withMaxDiffs(maxDiffs)
-                    .withSkip(new java.util.LinkedHashSet<>(skip)).withJobs(jobs);
+                    .withSkip(new LinkedHashSet<>(skip)).withJobs(jobs);
         }
     }
 
@@ -92,18 +100,17 @@ public record RunSettings(String runId, Path workDir, String region, String prof
         MigrationConfig.TemporaryCluster tc = c.temporaryCluster() != null ? c.temporaryCluster()
                 : new MigrationConfig.TemporaryCluster(null, null, null, null, null, null, null, null, null);
         AwsSourceOptions source = new AwsSourceOptions(snapshot, stack, targetCluster, tc.subnetGroup(), tc.securityGroupIds(),
-                tc.minAcu() == null ? AwsSourceOptions.DEFAULT_MIN_ACU : tc.minAcu(),
-                tc.maxAcu() == null ? AwsSourceOptions.DEFAULT_MAX_ACU : tc.maxAcu(),
+                first(tc.minAcu(), AwsSourceOptions.DEFAULT_MIN_ACU),
+                first(tc.maxAcu(), AwsSourceOptions.DEFAULT_MAX_ACU),
                 tc.waitTimeout() == null ? AwsSourceOptions.DEFAULT_WAIT
                         : Durations.parse(tc.waitTimeout(), "temporaryCluster.waitTimeout"),
                 Boolean.TRUE.equals(tc.resetPassword()),
                 // the snapshot restored from stays untouched, so by default no second copy of it is kept
                 Boolean.TRUE.equals(tc.finalSnapshot()), tc.database(), tc.engineVersion());
 
-        TableFilter tables;
         boolean tableFlags = !f.schemas().isEmpty() || !f.tables().isEmpty() || !f.excludes().isEmpty();
-        if (tableFlags || c.tables() == null) tables = new TableFilter(f.schemas(), f.tables(), f.excludes());
-        else tables = c.tables().filter();
+        TableFilter tables = tableFlags || c.tables() == null ? new TableFilter(f.schemas(), f.tables(), f.excludes())
+                : c.tables().filter();
 
         DmsConfig dms = merge(c.dms(), f.dms());
         if (engine == Engine.DMS) {
@@ -116,24 +123,21 @@ public record RunSettings(String runId, Path workDir, String region, String prof
             MigrationConfig.Native n = c.nativeEngine();
             if (n.jobs() != null) nativeOptions = nativeOptions.withJobs(n.jobs());
             if (n.initialCopy() != null) {
-                NativeOptions.InitialCopy ic = null;
-                for (NativeOptions.InitialCopy x : NativeOptions.InitialCopy.values()) if (x.id().equalsIgnoreCase(n.initialCopy())) ic = x;
-                if (ic == null) throw ToolException.usage("native.initialCopy: '" + n.initialCopy() + "' is not snapshot or subscription");
-                nativeOptions = nativeOptions.withInitialCopy(ic);
+                String problem = "native.initialCopy: '" + n.initialCopy() + "' is not snapshot or subscription";
+                nativeOptions = nativeOptions.withInitialCopy(
+                        initialCopy(n.initialCopy()).orElseThrow(() -> ToolException.usage(problem)));
             }
             if (n.timeout() != null) nativeOptions = nativeOptions.withMaxLag(0, Durations.parse(n.timeout(), "native.timeout"));
         }
 
-        MigrationConfig.Verify v = c.verify();
-        Verify verify = new Verify(v == null || v.groupBy() == null ? List.of() : v.groupBy(),
-                v == null || v.annQueries() == null ? 0 : v.annQueries(),
-                v == null || v.annK() == null ? VerifyOptions.DEFAULT_ANN_K : v.annK(),
-                v == null || v.maxDiffs() == null ? VerifyOptions.DEFAULT_MAX_DIFFS : v.maxDiffs(),
-                v == null || v.skip() == null ? List.of() : v.skip(),
-                v == null || v.jobs() == null ? VerifyOptions.DEFAULT_JOBS : v.jobs());
+        MigrationConfig.Verify v = c.verify() != null ? c.verify()
+                : new MigrationConfig.Verify(null, null, null, null, null, null);
+        Verify verify = new Verify(first(v.groupBy(), List.of()), first(v.annQueries(), 0),
+                first(v.annK(), VerifyOptions.DEFAULT_ANN_K), first(v.maxDiffs(), VerifyOptions.DEFAULT_MAX_DIFFS),
+                first(v.skip(), List.of()), first(v.jobs(), VerifyOptions.DEFAULT_JOBS));
         // VerifyOptions checks the values (unknown check ids, negative counts) as bad input
-        verify.apply(VerifyOptions.defaults(new io.pgvectormigrate.pg.ConnectionSpec("x", 1, "x", "x", null, Map.of()),
-                new io.pgvectormigrate.pg.ConnectionSpec("y", 1, "y", "y", null, Map.of()), tables));
+        verify.apply(VerifyOptions.defaults(new ConnectionSpec("x", 1, "x", "x", null, Map.of()),
+                new ConnectionSpec("y", 1, "y", "y", null, Map.of()), tables));
 
         boolean keep = f.keepTemporary() != null ? f.keepTemporary() : Boolean.TRUE.equals(c.keepTemporary());
         Path report = f.report() != null ? cwd.resolve(f.report()) : c.report() != null ? base(cwd, configFile).resolve(c.report()) : null;

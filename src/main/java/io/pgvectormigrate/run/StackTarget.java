@@ -21,25 +21,14 @@ import java.util.Map;
  * journals its endpoint and the stack's {@code DbConfigSecretArn}), logged in to with the credentials that secret
  * holds. Like {@code ExistingTarget} it is never created or removed; the password is read from Secrets Manager
  * each time a connection is needed and lives in memory only.
+ *
+ * @param secretOverride the target's secret when it is not the stack's DbConfigSecretArn (null: the stack's)
+ * @param via            where this machine reaches the target through port forwarding (null: its endpoint)
  */
-public final class StackTarget implements TargetProvider {
+public record StackTarget(AwsClients aws, String secretOverride, HostPort via) implements TargetProvider {
     /** Journal parameters the AWS provider's preflight writes (TargetInfo.journalParameters). */
     static final String P_ENDPOINT = "aws.target.endpoint", P_PORT = "aws.target.port", P_SECRET = "aws.target.secretArn",
             P_CLUSTER = "aws.target.cluster";
-
-    private final AwsClients aws;
-    private final String secretOverride;
-    private final HostPort via;
-
-    /**
-     * @param secretOverride the target's secret when it is not the stack's DbConfigSecretArn (null: the stack's)
-     * @param via            where this machine reaches the target through port forwarding (null: its endpoint)
-     */
-    public StackTarget(AwsClients aws, String secretOverride, HostPort via) {
-        this.aws = aws;
-        this.secretOverride = secretOverride;
-        this.via = via;
-    }
 
     @Override
     public String name() {

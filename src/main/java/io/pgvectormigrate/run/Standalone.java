@@ -1,5 +1,6 @@
 package io.pgvectormigrate.run;
 
+import com.fasterxml.jackson.databind.SerializationFeature;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.TableFilter;
@@ -14,11 +15,14 @@ import io.pgvectormigrate.pipeline.TargetProvider;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * What the step commands' passes share. Each is a pass of the one {@link Pipeline} over a run's journal:
@@ -89,7 +93,7 @@ public final class Standalone {
         TableFilter recorded;
         try {
             recorded = Json.mapper().readValue(filter, TableFilter.class);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw ToolException.runtime("cannot read the table filter run " + q.runId() + " recorded: " + e.getMessage(), e);
         }
         return new Opened(j, new Copy(q.command(), q.runId(), q.workDir(), recorded, q.steps(), q.abandon()));
@@ -97,9 +101,10 @@ public final class Standalone {
 
     private static String json(TableFilter f) {
         try { // one line, fixed order: compared as text
-            return Json.mapper().writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(new java.util.TreeMap<>(java.util.Map.of("schemas", f.schemas(), "tables", f.tables(), "excludes", f.excludes())));
-        } catch (java.io.IOException e) {
+            return Json.mapper().writer().without(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(new TreeMap<>(Map.of("schemas", f.schemas(), "tables", f.tables(),
+                            "excludes", f.excludes())));
+        } catch (IOException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -160,6 +165,4 @@ public final class Standalone {
             if (!passed.isEmpty()) ctx.progress().info("checks before create passed: " + String.join("; ", passed));
         }
     }
-
-
 }

@@ -15,13 +15,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The AWS flags map to plain settings; a bad one is bad input before any client exists. */
 class AwsOptionsTest {
-    private final Path home = Path.of("/nonexistent-home");
+    private static CliContext context(Map<String, String> env) {
+        return new CliContext(null, null, env, Path.of("/nonexistent-home"), null, null, false);
+    }
 
     @Test
     void badEndpointUrlIsBadInput() {
         AwsOptions o = new AwsOptions();
         o.endpointUrl = "localhost:4566";
-        ToolException e = assertThrows(ToolException.class, () -> o.settings(Map.of(), home));
+        ToolException e = assertThrows(ToolException.class, () -> o.settings(context(Map.of())));
         assertEquals(2, e.exitCode());
         assertTrue(e.getMessage().contains("--endpoint-url"));
     }
@@ -31,7 +33,7 @@ class AwsOptionsTest {
         AwsOptions o = new AwsOptions();
         o.profile = "ops";
         o.endpointUrl = "http://localhost:4566";
-        AwsSettings s = o.settings(Map.of("AWS_REGION", "eu-west-1"), home);
+        AwsSettings s = o.settings(context(Map.of("AWS_REGION", "eu-west-1")));
         assertNull(s.region());
         assertEquals("ops", s.profile());
         assertEquals(URI.create("http://localhost:4566"), s.endpoint());
