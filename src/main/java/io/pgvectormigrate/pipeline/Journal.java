@@ -261,7 +261,8 @@ public final class Journal {
 
     public synchronized void failed(Step step, String message) {
         StepRecord r = steps.get(step);
-        put(new StepRecord(step, StepStatus.FAILED, r.startedAt(), clock.instant(), r.attempts(), message, r.outputs()));
+        put(new StepRecord(step, StepStatus.FAILED, r.startedAt(), clock.instant(), r.attempts(), message,
+                r.outputs()));
     }
 
     /** Records an output of a step while it runs (e.g. an identifier needed to resume). */

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -84,14 +85,6 @@ public final class Pipeline {
         /** A pass of some steps only (a step command), over the given tables. */
         public static Options only(TableFilter tables, Step... steps) {
             return new Options(tables, false, false, false, null, EnumSet.copyOf(List.of(steps)), false);
-        }
-
-        public Options withStopAfter(Step step) {
-            return new Options(tables, forceTeardown, keepSource, keepTarget, step, steps, recheck);
-        }
-
-        public Options withForceTeardown(boolean force) {
-            return new Options(tables, force, keepSource, keepTarget, stopAfter, steps, recheck);
         }
 
         public Options withRecheck() {
@@ -225,7 +218,7 @@ public final class Pipeline {
         }
         if (engine != null) {
             // the engine that made the run's objects is the one that finishes or removes them
-            j.settle(P_ENGINE, engine.name(), null, j.step(Step.MIGRATE).attempts() > 0 || j.step(Step.CUTOVER).attempts() > 0, "--engine");
+            j.settle(P_ENGINE, engine.name(), null, engineEverStarted(j), "--engine");
         }
         j.putParameter("provider", source.name());
         j.putParameter("target-provider", target.name());
@@ -245,8 +238,7 @@ public final class Pipeline {
             return run.outcome(Status.ABANDONED, ExitCode.OK, "torn down on request; the migration was not completed"
                     + (j.isDone(Step.VERIFY) ? " (verified but not cut over)" : " and not verified"), null, null);
         }
-        Step[] steps = Step.values();
-        for (Step step : steps) {
+        for (Step step : Step.values()) {
             if (step == Step.TEARDOWN) break;
             if (!options.steps().contains(step)) continue;
             if (j.isDone(step) && !(step == Step.PREFLIGHT && options.recheck())) {
@@ -305,8 +297,12 @@ public final class Pipeline {
 
     /** Whether an earlier process already worked on this run. */
     private static boolean begun(Journal j) {
-        for (Step s : Step.values()) if (j.step(s).attempts() > 0) return true;
-        return false;
+        return Arrays.stream(Step.values()).anyMatch(s -> j.step(s).attempts() > 0);
+    }
+
+    /** The engine can only have made something once migrate or cutover started. */
+    private static boolean engineEverStarted(Journal j) {
+        return j.step(Step.MIGRATE).attempts() > 0 || j.step(Step.CUTOVER).attempts() > 0;
     }
 
     public static String label(Step step) {
@@ -498,39 +494,27 @@ public final class Pipeline {
             }
             List<String> did = new ArrayList<>();
             if (j.output(Step.TEARDOWN, TEARDOWN_ENGINE).isEmpty()) {
-                if (engine != null && engineEverStarted()) {
+                if (engine != null && engineEverStarted(j)) {
                     engine.teardown(ctx, endpoints());
                     did.add(engine.name() + " engine objects removed");
                 }
                 j.putOutput(Step.TEARDOWN, TEARDOWN_ENGINE, "done");
             }
-            if (j.output(Step.TEARDOWN, TEARDOWN_TARGET).isEmpty()) {
-                if (options.keepTarget()) {
-                    did.add("target kept");
-                    j.putOutput(Step.TEARDOWN, TEARDOWN_TARGET, "kept");
-                } else {
-                    target.teardown(ctx);
-                    j.putOutput(Step.TEARDOWN, TEARDOWN_TARGET, "done");
-                }
-            }
-            if (j.output(Step.TEARDOWN, TEARDOWN_SOURCE).isEmpty()) {
-                if (options.keepSource()) {
-                    did.add("temporary source kept");
-                    j.putOutput(Step.TEARDOWN, TEARDOWN_SOURCE, "kept");
-                } else {
-                    source.teardown(ctx);
-                    j.putOutput(Step.TEARDOWN, TEARDOWN_SOURCE, "done");
-                }
-            }
+            removeOrKeep(TEARDOWN_TARGET, options.keepTarget(), "target kept", () -> target.teardown(ctx), did);
+            removeOrKeep(TEARDOWN_SOURCE, options.keepSource(), "temporary source kept", () -> source.teardown(ctx),
+                    did);
             tornDown = true;
             int left = j.liveResourcesNewestFirst().size();
             did.add(left == 0 ? "no resources left" : left + " resource(s) left");
             return CopyEngine.Result.of(String.join("; ", did), Map.of("resources-left", String.valueOf(left)));
         }
 
-        /** The engine can only have made something once migrate or cutover started. */
-        boolean engineEverStarted() {
-            return j.step(Step.MIGRATE).attempts() > 0 || j.step(Step.CUTOVER).attempts() > 0;
+        /** One end's part of teardown, unless a teardown before this one finished it: kept as asked, or removed. */
+        void removeOrKeep(String part, boolean keep, String kept, Runnable remove, List<String> did) {
+            if (j.output(Step.TEARDOWN, part).isPresent()) return;
+            if (keep) did.add(kept);
+            else remove.run();
+            j.putOutput(Step.TEARDOWN, part, keep ? "kept" : "done");
         }
 
         void saveVerifyReport(VerifyResult v) {

@@ -58,8 +58,9 @@ public record RunReport(String runId, String command, String result, int exitCod
     public static RunReport of(Journal journal, Pipeline.Outcome outcome, Map<String, Long> rows,
                                Map<String, String> extraFigures, List<String> next) {
         Journal.Data d = journal.snapshot();
-        List<StepLine> steps = d.steps().stream().map(r -> new StepLine(r.step().id(), r.status().name().toLowerCase(Locale.ROOT),
-                r.millis(), r.attempts(), outcome.ranNow().contains(r.step()), r.message())).toList();
+        List<StepLine> steps = d.steps().stream().map(r -> new StepLine(r.step().id(),
+                r.status().name().toLowerCase(Locale.ROOT), r.millis(), r.attempts(), outcome.ranNow().contains(r.step()),
+                r.message())).toList();
         Verification verification = null;
         StepRecord v = journal.step(Step.VERIFY);
         if (outcome.verification() != null) {
@@ -127,8 +128,8 @@ public record RunReport(String runId, String command, String result, int exitCod
                     sb.append(String.format(Locale.ROOT, "    %-10s %-8s %s%n", c.check(),
                             c.status() == VerifyReport.Status.failed ? "FAILED" : c.status().name(), c.detail()));
                 }
-                v.differences().stream().limit(20).forEach(d -> sb.append("    difference [").append(d.check()).append("] ")
-                        .append(d.object()).append(": ").append(d.message()).append('\n'));
+                v.differences().stream().limit(20).forEach(d -> sb.append("    difference [").append(d.check())
+                        .append("] ").append(d.object()).append(": ").append(d.message()).append('\n'));
                 if (v.differences().size() > 20) {
                     sb.append("    ... ").append(v.differences().size() - 20).append(" more in --format json or --report\n");
                 }
