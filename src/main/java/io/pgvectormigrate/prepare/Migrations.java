@@ -3,6 +3,7 @@ package io.pgvectormigrate.prepare;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.SqlErrors;
 import io.pgvectormigrate.pg.TableFilter;
 import org.flywaydb.core.Flyway;
@@ -16,10 +17,7 @@ import org.flywaydb.core.api.output.MigrateResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -109,17 +107,14 @@ final class Migrations {
 
     /** Whether the core module's tables exist (prepare-target ran on this database before). */
     static boolean coreInstalled(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT to_regclass('" + SCHEMA + ".deferred_index') IS NOT NULL AND to_regclass('" + SCHEMA + ".vector_reindex') IS NOT NULL")) {
-            rs.next();
-            return rs.getBoolean(1);
-        }
+        return Queries.bool(c, "SELECT to_regclass('" + SCHEMA + ".deferred_index') IS NOT NULL "
+                + "AND to_regclass('" + SCHEMA + ".vector_reindex') IS NOT NULL");
     }
 
     /** The search_path a new session of the target's user gets (database and role settings applied). */
     private static String defaultSearchPath(ConnectionSpec target) {
         try (Connection c = Database.connect(target, "target", null)) {
-            return SchemaInfo.scalar(c, "SHOW search_path");
+            return Queries.string(c, "SELECT current_setting('search_path')").orElse(null);
         } catch (SQLException e) {
             throw Failures.of("reading the search_path", "target", e);
         }
@@ -191,9 +186,8 @@ final class Migrations {
 
         @Override
         public void handle(Event event, Context context) {
-            try (PreparedStatement ps = context.getConnection().prepareStatement("SELECT set_config('search_path', ?, false)")) {
-                ps.setString(1, path);
-                ps.execute();
+            try {
+                Queries.string(context.getConnection(), "SELECT set_config('search_path', ?, false)", path);
             } catch (SQLException e) {
                 throw new FlywayException("cannot reset search_path: " + e.getMessage(), e);
             }

@@ -4,6 +4,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sequences;
 import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pg.TableFilter;
@@ -17,7 +18,6 @@ import io.pgvectormigrate.prepare.Indexes.IndexAction;
 import io.pgvectormigrate.prepare.PrepareOptions.Preset;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -453,14 +453,7 @@ public final class TargetPreparer {
         String sql = size
                 ? "SELECT set_config(?, CASE WHEN pg_size_bytes(current_setting(?)) >= pg_size_bytes(?) THEN current_setting(?) ELSE ? END, false)"
                 : "SELECT set_config(?, CASE WHEN current_setting(?)::int >= ?::int THEN current_setting(?) ELSE ? END, false)";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, name);
-            ps.setString(2, name);
-            ps.setString(3, wanted);
-            ps.setString(4, name);
-            ps.setString(5, wanted);
-            ps.execute();
-        }
+        Queries.string(c, sql, name, name, wanted, name, wanted);
     }
 
     /**
