@@ -173,11 +173,6 @@ public final class Pipeline {
             results = results == null ? Map.of() : Map.copyOf(results);
         }
 
-        /** A step's result, when it is of the given kind (a typed result is only there when this process ran the step). */
-        public <R extends CopyEngine.Result> Optional<R> result(Step step, Class<R> kind) {
-            CopyEngine.Result r = results.get(step);
-            return kind.isInstance(r) ? Optional.of(kind.cast(r)) : Optional.empty();
-        }
     }
 
     private final SourceProvider source;
@@ -239,7 +234,6 @@ public final class Pipeline {
                     + (j.isDone(Step.VERIFY) ? " (verified but not cut over)" : " and not verified"), null, null);
         }
         for (Step step : Step.values()) {
-            if (step == Step.TEARDOWN) break;
             if (!options.steps().contains(step)) continue;
             if (j.isDone(step) && !(step == Step.PREFLIGHT && options.recheck())) {
                 ctx.progress().info(label(step) + ": done in an earlier attempt, skipped");
@@ -253,25 +247,13 @@ public final class Pipeline {
                     return run.stopOnDifferences(d.result);
                 }
             }
-            if (step == options.stopAfter()) {
+            if (step == options.stopAfter() && step != Step.TEARDOWN) { // after teardown there is nothing to continue
                 return run.outcome(Status.STOPPED, ExitCode.OK, "stopped after " + step + " as asked; re-run with the same run id to continue", null, null);
             }
         }
         if (!options.steps().contains(Step.TEARDOWN)) {
             return run.outcome(Status.COMPLETED, ExitCode.OK, options.steps().size() == 1
                     ? options.steps().iterator().next() + " done" : "steps " + options.steps() + " done", null, null);
-        }
-        try {
-            if (j.isDone(Step.TEARDOWN)) {
-                ctx.progress().info(label(Step.TEARDOWN) + ": done in an earlier attempt, skipped");
-                run.fromJournal(Step.TEARDOWN);
-            } else {
-                run.execute(Step.TEARDOWN);
-            }
-        } catch (RuntimeException e) {
-            return run.stopOnFailure(Step.TEARDOWN, e);
-        } catch (VerificationFailed impossible) {
-            throw new IllegalStateException(impossible);
         }
         if (!options.whole()) {
             return run.outcome(Status.COMPLETED, ExitCode.OK, "teardown done", null, null);
@@ -345,7 +327,10 @@ public final class Pipeline {
 
         void execute(Step step) throws VerificationFailed {
             Progress p = ctx.progress();
-            Endpoints e = needsEndpoints(step) ? endpoints() : endpoints;
+            Endpoints e = switch (step) {
+                case PREFLIGHT, RESTORE, CREDENTIALS, TEARDOWN -> endpoints;
+                default -> endpoints();
+            };
             int attempt = j.step(step).attempts() + 1;
             p.info(label(step) + (attempt > 1 ? " (attempt " + attempt + ", resuming)" : "") + " ...");
             Instant start = ctx.clock().instant();
@@ -371,13 +356,6 @@ public final class Pipeline {
             results.put(step, r);
             p.info(label(step) + ": done in " + Progress.seconds(Duration.between(start, ctx.clock().instant()))
                     + (r.summary() == null || r.summary().isBlank() ? "" : ": " + r.summary()));
-        }
-
-        boolean needsEndpoints(Step step) {
-            return switch (step) {
-                case PREFLIGHT, RESTORE, CREDENTIALS, TEARDOWN -> false;
-                default -> true;
-            };
         }
 
         CopyEngine.Result perform(Step step) throws VerificationFailed {

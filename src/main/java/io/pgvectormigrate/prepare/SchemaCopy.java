@@ -78,10 +78,13 @@ final class SchemaCopy {
         return cols.isEmpty() ? "(none)" : "(" + String.join(", ", cols.stream().map(Sql::display).toList()) + ")";
     }
 
-    /** One line for a table whose definitions differ, naming what to do. */
-    static String differenceMessage(TableId table, List<String> diffs, String targetOrigin) {
-        return "target table " + table.display() + targetOrigin + " differs from the source: " + String.join("; ", diffs)
-                + " (fix or drop the target table, or leave it out with --exclude " + table.display() + ")";
+    /** Refuses (bad input) a target table whose definition differs from the source's, in one line naming what to do. */
+    static void requireSame(TableDef source, TableDef target, String targetOrigin) {
+        List<String> diffs = differences(source, target);
+        if (diffs.isEmpty()) return;
+        throw ToolException.usage("target table " + source.table().display() + targetOrigin + " differs from the source: "
+                + String.join("; ", diffs) + " (fix or drop the target table, or leave it out with --exclude "
+                + source.table().display() + ")");
     }
 
     /**

@@ -151,11 +151,7 @@ public final class TargetPreparer {
                     origin = " (as the bedrock-chat preset would create it; pass --preset none"
                             + (o.schemaFromSource() ? "" : " --schema-from-source") + " to take the source's definition)";
                 }
-                if (existing == null) continue;
-                List<String> diffs = SchemaCopy.differences(e.getValue(), existing);
-                if (!diffs.isEmpty()) {
-                    throw ToolException.usage(SchemaCopy.differenceMessage(e.getKey(), diffs, origin));
-                }
+                if (existing != null) SchemaCopy.requireSame(e.getValue(), existing, origin);
             }
             if (s != null && !o.schemaFromSource() && o.extraMigrations() == null) {
                 List<TableId> missing = sourceTables.stream().map(Catalog.Table::id)
@@ -234,8 +230,7 @@ public final class TargetPreparer {
                     for (var e : sourceDefs.entrySet()) {
                         Optional<TableDef> def = definitionOn(t, now, e.getKey());
                         if (def.isEmpty()) throw missingTables(List.of(e.getKey()));
-                        List<String> diffs = SchemaCopy.differences(e.getValue(), def.get());
-                        if (!diffs.isEmpty()) throw ToolException.usage(SchemaCopy.differenceMessage(e.getKey(), diffs, ""));
+                        SchemaCopy.requireSame(e.getValue(), def.get(), "");
                     }
                     List<TableId> stillMissing = Sequences.missingOnTarget(t, source.sequences());
                     if (!stillMissing.isEmpty()) throw missingSequences(stillMissing);
