@@ -139,7 +139,10 @@ public final class Pipeline {
         VerifyResult verify(RunContext ctx, Endpoints endpoints);
     }
 
-    /** What verify found; {@code report} is the full report (null when a test stage made the result). */
+    /**
+     * What verify found; {@code report} is the full report (null when a test stage made the result, or a resumed run's
+     * kept report is unreadable).
+     */
     public record VerifyResult(boolean passed, String summary, VerifyReport report) {}
 
     /** The prepare and verify stages (the run assembly's standard ones prepare with Flyway and verify every row). */

@@ -27,7 +27,7 @@ import java.util.stream.Collectors;
  */
 public record RunReport(String runId, String command, String result, int exitCode, String message,
                         Instant startedAt, Instant finishedAt, String source, String target,
-                        List<StepLine> steps, Map<String, Long> rows, Long rowsMoved, Verification verification,
+                        List<StepLine> steps, Map<String, Long> rows, Long rowsMoved, Pipeline.VerifyResult verification,
                         Map<String, String> figures, List<ResourceLine> resourcesLeft, List<String> next) {
 
     public RunReport {
@@ -40,9 +40,6 @@ public record RunReport(String runId, String command, String result, int exitCod
 
     /** One step: status from the journal; {@code ranNow} false means an earlier attempt did it. */
     public record StepLine(String step, String status, long millis, int attempts, boolean ranNow, String message) {}
-
-    /** @param report the verifier's full report, null when not available (a test stage, an unreadable file) */
-    public record Verification(boolean passed, String summary, VerifyReport report) {}
 
     public record ResourceLine(String kind, String id, Map<String, String> attributes) {
         public ResourceLine {
@@ -61,14 +58,12 @@ public record RunReport(String runId, String command, String result, int exitCod
         List<StepLine> steps = d.steps().stream().map(r -> new StepLine(r.step().id(),
                 r.status().name().toLowerCase(Locale.ROOT), r.millis(), r.attempts(), outcome.ranNow().contains(r.step()),
                 r.message())).toList();
-        Verification verification = null;
+        Pipeline.VerifyResult verification = outcome.verification();
         StepRecord v = journal.step(Step.VERIFY);
-        if (outcome.verification() != null) {
-            verification = new Verification(outcome.verification().passed(), outcome.verification().summary(),
-                    outcome.verification().report());
-        } else if (v.outputs().containsKey("passed") && (v.status() == StepStatus.DONE || v.status() == StepStatus.FAILED)) {
+        if (verification == null && v.outputs().containsKey("passed")
+                && (v.status() == StepStatus.DONE || v.status() == StepStatus.FAILED)) {
             // a verify that failed for another reason (lost connection) found nothing either way
-            verification = new Verification("true".equals(v.outputs().get("passed")), v.message(),
+            verification = new Pipeline.VerifyResult("true".equals(v.outputs().get("passed")), v.message(),
                     Pipeline.savedVerifyReport(journal.runDir()).orElse(null));
         }
         Map<String, String> figures = new TreeMap<>(Pipeline.figures(journal));

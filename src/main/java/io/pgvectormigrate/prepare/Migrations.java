@@ -11,7 +11,6 @@ import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.callback.Callback;
 import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
-import org.flywaydb.core.api.output.MigrateOutput;
 import org.flywaydb.core.api.output.MigrateResult;
 
 import java.nio.file.Files;
@@ -58,7 +57,7 @@ final class Migrations {
     }
 
     /** What a module run did: the migrations it applied now and the version the module is at. */
-    record ModuleResult(String module, List<Applied> applied, String version) {}
+    record ModuleResult(List<Applied> applied, String version) {}
 
     static ModuleResult migrate(ConnectionSpec target, Module module) {
         var config = Flyway.configure()
@@ -92,12 +91,9 @@ final class Migrations {
         } catch (FlywayException e) {
             throw explain(module, e);
         }
-        List<Applied> applied = new ArrayList<>();
-        for (MigrateOutput m : result.migrations) {
-            applied.add(new Applied(module.name(), m.version, m.description));
-        }
+        List<Applied> applied = result.migrations.stream().map(m -> new Applied(module.name(), m.version, m.description)).toList();
         String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : currentVersion(flyway);
-        return new ModuleResult(module.name(), List.copyOf(applied), version);
+        return new ModuleResult(applied, version);
     }
 
     private static String currentVersion(Flyway flyway) {

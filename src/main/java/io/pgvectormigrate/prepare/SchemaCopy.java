@@ -196,7 +196,7 @@ final class SchemaCopy {
         if (Files.isDirectory(root)) {
             try (var s = Files.list(root)) {
                 found = s.filter(p -> Files.isExecutable(p.resolve("bin/pg_dump")) && Files.isExecutable(p.resolve("bin/pg_restore")))
-                        .map(p -> new PgBinaries(p.resolve("bin"), major(p)))
+                        .map(p -> new PgBinaries(p.resolve("bin"), PgBinaries.majorOfName(p)))
                         .filter(b -> b.majorVersion() >= sourceMajor)
                         .min(Comparator.comparingInt(PgBinaries::majorVersion));
             } catch (IOException ignored) {
@@ -206,13 +206,5 @@ final class SchemaCopy {
         return found.orElseThrow(() -> ToolException.usage("no local pg_dump for PostgreSQL " + sourceMajor
                 + " or newer (needed by --schema-from-source): install the PostgreSQL " + sourceMajor
                 + " client tools, or point PGVM_PG_BINDIR at them; " + PgBinaries.SETUP_HINT));
-    }
-
-    private static int major(Path versionDir) {
-        try {
-            return Integer.parseInt(versionDir.getFileName().toString());
-        } catch (NumberFormatException e) {
-            return 0;
-        }
     }
 }
