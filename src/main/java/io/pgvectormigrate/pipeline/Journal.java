@@ -58,6 +58,7 @@ public final class Journal {
     private Journal(Path file, Clock clock) {
         this.file = file;
         this.clock = clock;
+        for (Step s : Step.values()) steps.put(s, StepRecord.pending(s));
     }
 
     /** Directory of a run under a work directory: {@code <workDir>/runs/<runId>}. */
@@ -101,7 +102,6 @@ public final class Journal {
             j.runId = runId;
             j.command = command;
             j.createdAt = clock.instant();
-            for (Step s : Step.values()) j.steps.put(s, StepRecord.pending(s));
             j.save();
         }
         return j;
@@ -166,7 +166,6 @@ public final class Journal {
             command = d.command();
             createdAt = d.createdAt();
             parameters.putAll(d.parameters() == null ? Map.of() : d.parameters());
-            for (Step s : Step.values()) steps.put(s, StepRecord.pending(s));
             if (d.steps() != null) d.steps().forEach(r -> steps.put(r.step(), r));
             if (d.resources() != null) resources.addAll(d.resources());
         } catch (IOException e) {

@@ -517,12 +517,10 @@ public final class Pipeline {
 
         Outcome stopOnFailure(Step step, RuntimeException e) {
             Failure f = Failure.of(e, step);
-            int code = f.exitCode();
-            String msg = f.message();
-            j.failed(step, msg);
-            ctx.progress().info(label(step) + ": FAILED: " + msg);
+            j.failed(step, f.message());
+            ctx.progress().info(label(step) + ": FAILED: " + f.message());
             forcedTeardown(step);
-            return outcome(Status.FAILED, code, msg, step, e);
+            return outcome(Status.FAILED, f.exitCode(), f.message(), step, e);
         }
 
         Outcome stopOnDifferences(VerifyResult v) {

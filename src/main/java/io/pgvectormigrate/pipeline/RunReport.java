@@ -100,11 +100,9 @@ public record RunReport(String runId, String command, String result, int exitCod
         if (source != null) sb.append("  source: ").append(source).append('\n');
         if (target != null) sb.append("  target: ").append(target).append('\n');
         sb.append('\n');
-        sb.append(String.format(Locale.ROOT, "  %-15s %-8s %9s  %s%n", "step", "status", "time", "notes"));
-        for (StepLine s : steps) {
-            sb.append(String.format(Locale.ROOT, "  %-15s %-8s %9s  %s%n", s.step(), s.status(), time(s),
-                    notes(s)));
-        }
+        String row = "  %-15s %-8s %9s  %s%n";
+        sb.append(String.format(Locale.ROOT, row, "step", "status", "time", "notes"));
+        for (StepLine s : steps) sb.append(String.format(Locale.ROOT, row, s.step(), s.status(), time(s), notes(s)));
         sb.append('\n');
         if (rowsMoved != null) {
             sb.append("  rows moved: ").append(count(rowsMoved));

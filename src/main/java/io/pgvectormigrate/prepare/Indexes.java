@@ -16,8 +16,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -162,15 +162,11 @@ public final class Indexes {
         // deferred indexes (built just now or by an earlier pass) were built after the load: never reindex them
         Set<String> recreatedOrDeferred = recorded(c, DEFERRED);
         Set<String> reindexedBefore = recorded(c, REINDEXED);
-        Map<TableId, Index> byId = new HashMap<>();
-        List<Index> all = new ArrayList<>();
+        Map<TableId, Index> byId = new LinkedHashMap<>();
         for (TableId t : relations(tables)) {
-            for (Index i : Catalog.indexes(c, t)) {
-                byId.put(i.id(), i);
-                all.add(i);
-            }
+            for (Index i : Catalog.indexes(c, t)) byId.put(i.id(), i);
         }
-        for (Index i : all) {
+        for (Index i : byId.values()) {
             TableId t = i.table();
             // a partitioned index has no storage: its partitions' indexes are rebuilt, each in its own transaction
             if (!i.isVector() || i.partitioned() || recreatedOrDeferred.contains(topmost(i, byId).id().key())) continue;
@@ -238,13 +234,7 @@ public final class Indexes {
             Thread.currentThread().interrupt();
             failure.compareAndSet(null, new SQLException("interrupted while building indexes"));
         } finally {
-            for (Connection other : others) {
-                try {
-                    other.close();
-                } catch (SQLException ignored) {
-                    // the builds' outcome is what matters
-                }
-            }
+            others.forEach(Queries::closeQuietly); // the builds' outcome is what matters
         }
         Throwable f = failure.get();
         if (f instanceof SQLException se) throw se;

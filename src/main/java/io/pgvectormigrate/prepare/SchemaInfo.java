@@ -23,8 +23,8 @@ final class SchemaInfo {
     private SchemaInfo() {}
 
     /** An extension as the server knows it: installable (a control file exists) and/or installed. */
-    record ExtensionState(String name, boolean available, ExtensionVersion defaultVersion,
-                          ExtensionVersion installedVersion, String installedSchema, List<ExtensionVersion> availableVersions) {
+    record ExtensionState(boolean available, ExtensionVersion defaultVersion, ExtensionVersion installedVersion,
+                          List<ExtensionVersion> availableVersions) {
         boolean installed() {
             return installedVersion != null;
         }
@@ -54,13 +54,12 @@ final class SchemaInfo {
         boolean available = Queries.bool(c, "SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = ?)", name);
         ExtensionVersion def = ExtensionVersion.of(Queries.string(c,
                 "SELECT default_version FROM pg_available_extensions WHERE name = ?", name).orElse(null));
-        Optional<Extensions.Installed> installed = Extensions.installed(c, name);
         // versions never hold a comma (they name the extension's script files)
         List<ExtensionVersion> versions = Queries.string(c,
                         "SELECT string_agg(version, ',') FROM pg_available_extension_versions WHERE name = ?", name)
                 .map(v -> Arrays.stream(v.split(",")).map(ExtensionVersion::of).sorted().toList()).orElse(List.of());
-        return new ExtensionState(name, available, def, installed.map(e -> ExtensionVersion.of(e.version())).orElse(null),
-                installed.map(Extensions.Installed::schema).orElse(null), versions);
+        return new ExtensionState(available, def,
+                Extensions.installed(c, name).map(e -> ExtensionVersion.of(e.version())).orElse(null), versions);
     }
 
     /** Whether the server knows a way to update an installed extension from one version to another. */

@@ -186,13 +186,11 @@ public final class TargetPreparer {
                 runModule(o.target(), Migrations.BEDROCK_CHAT, applied, progress);
                 if (s == null) {
                     try {
-                        Optional<TableDef> items = SchemaInfo.definition(t, ITEMS);
-                        if (items.isPresent()) {
-                            List<String> diffs = SchemaCopy.differences(PRESET_ITEMS, items.get());
-                            if (!diffs.isEmpty()) {
-                                warnings.add("public.items differs from Bedrock Chat's (left as it is; IF NOT EXISTS): "
-                                        + String.join("; ", diffs).replace("on the source", "in Bedrock Chat"));
-                            }
+                        List<String> diffs = SchemaInfo.definition(t, ITEMS)
+                                .map(items -> SchemaCopy.differences(PRESET_ITEMS, items)).orElse(List.of());
+                        if (!diffs.isEmpty()) {
+                            warnings.add("public.items differs from Bedrock Chat's (left as it is; IF NOT EXISTS): "
+                                    + String.join("; ", diffs).replace("on the source", "in Bedrock Chat"));
                         }
                     } catch (SQLException e) {
                         throw Failures.of("reading public.items", "target", e);
