@@ -17,8 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The Flyway side of prepare-target. Migrations come in modules, each with its own history table in the tool's
@@ -143,29 +143,22 @@ final class Migrations {
     /** The value of a "Name : value" line of a Flyway message. */
     private static String fieldOf(String message, String name) {
         if (message == null) return null;
-        for (String l : message.split("\n")) {
-            String t = l.strip();
-            if (t.startsWith(name) && t.substring(name.length()).strip().startsWith(":")) {
-                return t.substring(t.indexOf(':') + 1).strip();
-            }
-        }
-        return null;
+        return message.lines().map(String::strip)
+                .filter(t -> t.startsWith(name) && t.substring(name.length()).strip().startsWith(":"))
+                .map(t -> t.substring(t.indexOf(':') + 1).strip()).findFirst().orElse(null);
     }
+
+    /** The lines of a Flyway message that give details, each starting with its name. */
+    private static final List<String> DETAILS = List.of("SQL State", "Error Code", "Location", "Line", "Message",
+            "Position", "Where", "Statement", "Need more flexibility");
 
     /** Flyway messages span lines and boxes: keep the lines that say something, joined. */
     static String oneLine(String message) {
         if (message == null) return "";
-        List<String> parts = new ArrayList<>();
-        for (String line : message.split("\n")) {
-            String l = line.strip();
-            if (l.isEmpty() || l.chars().allMatch(ch -> ch == '-' || ch == '=')) continue;
-            if (l.startsWith("SQL State") || l.startsWith("Error Code") || l.startsWith("Location") || l.startsWith("Line")
-                    || l.startsWith("Message") || l.startsWith("Position") || l.startsWith("Where")
-                    || l.startsWith("Statement") || l.startsWith("Need more flexibility")) continue;
-            parts.add(l);
-            if (parts.size() == 2) break;
-        }
-        return String.join(" ", parts);
+        return message.lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.chars().allMatch(ch -> ch == '-' || ch == '=')
+                        && DETAILS.stream().noneMatch(l::startsWith))
+                .limit(2).collect(Collectors.joining(" "));
     }
 
     /** Resets the search_path before each operator migration (Flyway prefixes its history schema). */
