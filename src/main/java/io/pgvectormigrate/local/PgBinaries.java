@@ -53,7 +53,8 @@ public record PgBinaries(Path binDir, int majorVersion) {
         return new PgBinaries(chosen.resolve("bin"), majorOfName(chosen));
     }
 
-    private static int majorOfName(Path versionDir) {
+    /** The major version a {@code /usr/lib/postgresql/N} directory is named after; 0 when it is not a number. */
+    public static int majorOfName(Path versionDir) {
         try {
             return Integer.parseInt(versionDir.getFileName().toString());
         } catch (NumberFormatException e) {

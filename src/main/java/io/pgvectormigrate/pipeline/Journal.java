@@ -58,6 +58,7 @@ public final class Journal {
     private Journal(Path file, Clock clock) {
         this.file = file;
         this.clock = clock;
+        for (Step s : Step.values()) steps.put(s, StepRecord.pending(s));
     }
 
     /** Directory of a run under a work directory: {@code <workDir>/runs/<runId>}. */
@@ -76,22 +77,18 @@ public final class Journal {
     public static Optional<String> latest(Path workDir, java.util.function.Predicate<Data> matching) {
         Path runs = workDir.resolve("runs");
         if (!Files.isDirectory(runs)) return Optional.empty();
-        String best = null;
-        Instant bestAt = null;
         try (var dirs = Files.list(runs)) {
+            Data best = null;
             for (Path d : (Iterable<Path>) dirs::iterator) {
                 Path f = d.resolve(FILE_NAME);
                 if (!Files.exists(f)) continue;
                 Data data = Json.mapper().readValue(f.toFile(), Data.class);
-                if (matching.test(data) && (bestAt == null || data.updatedAt().isAfter(bestAt))) {
-                    best = data.runId();
-                    bestAt = data.updatedAt();
-                }
+                if (matching.test(data) && (best == null || data.updatedAt().isAfter(best.updatedAt()))) best = data;
             }
+            return Optional.ofNullable(best).map(Data::runId);
         } catch (IOException e) {
             throw ToolException.runtime("cannot read the runs in " + runs + ": " + e.getMessage(), e);
         }
-        return Optional.ofNullable(best);
     }
 
     /** Opens the run's journal, creating it when new. */
@@ -105,7 +102,6 @@ public final class Journal {
             j.runId = runId;
             j.command = command;
             j.createdAt = clock.instant();
-            for (Step s : Step.values()) j.steps.put(s, StepRecord.pending(s));
             j.save();
         }
         return j;
@@ -170,7 +166,6 @@ public final class Journal {
             command = d.command();
             createdAt = d.createdAt();
             parameters.putAll(d.parameters() == null ? Map.of() : d.parameters());
-            for (Step s : Step.values()) steps.put(s, StepRecord.pending(s));
             if (d.steps() != null) d.steps().forEach(r -> steps.put(r.step(), r));
             if (d.resources() != null) resources.addAll(d.resources());
         } catch (IOException e) {
@@ -254,38 +249,38 @@ public final class Journal {
 
     public synchronized void started(Step step) {
         StepRecord r = steps.get(step);
-        steps.put(step, new StepRecord(step, StepStatus.RUNNING, clock.instant(), null, r.attempts() + 1, null, r.outputs()));
-        save();
+        put(new StepRecord(step, StepStatus.RUNNING, clock.instant(), null, r.attempts() + 1, null, r.outputs()));
     }
 
     public synchronized void done(Step step, String message, Map<String, String> outputs) {
         StepRecord r = steps.get(step);
-        Map<String, String> merged = new LinkedHashMap<>(r.outputs());
-        if (outputs != null) merged.putAll(outputs);
-        steps.put(step, new StepRecord(step, StepStatus.DONE, r.startedAt() == null ? clock.instant() : r.startedAt(),
-                clock.instant(), r.attempts(), message, merged));
-        save();
+        put(new StepRecord(step, StepStatus.DONE, r.startedAt() == null ? clock.instant() : r.startedAt(),
+                clock.instant(), r.attempts(), message, merged(r.outputs(), outputs)));
     }
 
     public synchronized void failed(Step step, String message) {
         StepRecord r = steps.get(step);
-        steps.put(step, new StepRecord(step, StepStatus.FAILED, r.startedAt(), clock.instant(), r.attempts(), message, r.outputs()));
-        save();
-    }
-
-    public synchronized void skipped(Step step, String message) {
-        StepRecord r = steps.get(step);
-        steps.put(step, new StepRecord(step, StepStatus.SKIPPED, clock.instant(), clock.instant(), r.attempts(), message, r.outputs()));
-        save();
+        put(new StepRecord(step, StepStatus.FAILED, r.startedAt(), clock.instant(), r.attempts(), message,
+                r.outputs()));
     }
 
     /** Records an output of a step while it runs (e.g. an identifier needed to resume). */
     public synchronized void putOutput(Step step, String key, String value) {
         StepRecord r = steps.get(step);
-        Map<String, String> merged = new LinkedHashMap<>(r.outputs());
-        merged.put(key, value);
-        steps.put(step, new StepRecord(step, r.status(), r.startedAt(), r.finishedAt(), r.attempts(), r.message(), merged));
+        put(new StepRecord(step, r.status(), r.startedAt(), r.finishedAt(), r.attempts(), r.message(),
+                merged(r.outputs(), Map.of(key, value))));
+    }
+
+    private void put(StepRecord r) {
+        steps.put(r.step(), r);
         save();
+    }
+
+    /** {@code old} with {@code added} over it, in order; null adds nothing. */
+    private static Map<String, String> merged(Map<String, String> old, Map<String, String> added) {
+        Map<String, String> merged = new LinkedHashMap<>(old);
+        if (added != null) merged.putAll(added);
+        return merged;
     }
 
     public synchronized Optional<String> output(Step step, String key) {
@@ -302,9 +297,7 @@ public final class Journal {
         for (int i = 0; i < resources.size(); i++) {
             Resource r = resources.get(i);
             if (r.kind().equals(kind) && r.id().equals(id)) {
-                Map<String, String> merged = new LinkedHashMap<>(r.attributes());
-                if (attributes != null) merged.putAll(attributes);
-                Resource updated = new Resource(kind, id, merged, r.createdAt(), null);
+                Resource updated = new Resource(kind, id, merged(r.attributes(), attributes), r.createdAt(), null);
                 resources.set(i, updated);
                 save();
                 return updated;

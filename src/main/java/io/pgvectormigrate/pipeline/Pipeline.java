@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -86,14 +87,6 @@ public final class Pipeline {
             return new Options(tables, false, false, false, null, EnumSet.copyOf(List.of(steps)), false);
         }
 
-        public Options withStopAfter(Step step) {
-            return new Options(tables, forceTeardown, keepSource, keepTarget, step, steps, recheck);
-        }
-
-        public Options withForceTeardown(boolean force) {
-            return new Options(tables, force, keepSource, keepTarget, stopAfter, steps, recheck);
-        }
-
         public Options withRecheck() {
             return new Options(tables, forceTeardown, keepSource, keepTarget, stopAfter, steps, true);
         }
@@ -146,7 +139,10 @@ public final class Pipeline {
         VerifyResult verify(RunContext ctx, Endpoints endpoints);
     }
 
-    /** What verify found; {@code report} is the full report (null when a test stage made the result). */
+    /**
+     * What verify found; {@code report} is the full report (null when a test stage made the result, or a resumed run's
+     * kept report is unreadable).
+     */
     public record VerifyResult(boolean passed, String summary, VerifyReport report) {}
 
     /** The prepare and verify stages (the run assembly's standard ones prepare with Flyway and verify every row). */
@@ -180,11 +176,6 @@ public final class Pipeline {
             results = results == null ? Map.of() : Map.copyOf(results);
         }
 
-        /** A step's result, when it is of the given kind (a typed result is only there when this process ran the step). */
-        public <R extends CopyEngine.Result> Optional<R> result(Step step, Class<R> kind) {
-            CopyEngine.Result r = results.get(step);
-            return kind.isInstance(r) ? Optional.of(kind.cast(r)) : Optional.empty();
-        }
     }
 
     private final SourceProvider source;
@@ -225,7 +216,7 @@ public final class Pipeline {
         }
         if (engine != null) {
             // the engine that made the run's objects is the one that finishes or removes them
-            j.settle(P_ENGINE, engine.name(), null, j.step(Step.MIGRATE).attempts() > 0 || j.step(Step.CUTOVER).attempts() > 0, "--engine");
+            j.settle(P_ENGINE, engine.name(), null, engineEverStarted(j), "--engine");
         }
         j.putParameter("provider", source.name());
         j.putParameter("target-provider", target.name());
@@ -245,9 +236,7 @@ public final class Pipeline {
             return run.outcome(Status.ABANDONED, ExitCode.OK, "torn down on request; the migration was not completed"
                     + (j.isDone(Step.VERIFY) ? " (verified but not cut over)" : " and not verified"), null, null);
         }
-        Step[] steps = Step.values();
-        for (Step step : steps) {
-            if (step == Step.TEARDOWN) break;
+        for (Step step : Step.values()) {
             if (!options.steps().contains(step)) continue;
             if (j.isDone(step) && !(step == Step.PREFLIGHT && options.recheck())) {
                 ctx.progress().info(label(step) + ": done in an earlier attempt, skipped");
@@ -261,25 +250,13 @@ public final class Pipeline {
                     return run.stopOnDifferences(d.result);
                 }
             }
-            if (step == options.stopAfter()) {
+            if (step == options.stopAfter() && step != Step.TEARDOWN) { // after teardown there is nothing to continue
                 return run.outcome(Status.STOPPED, ExitCode.OK, "stopped after " + step + " as asked; re-run with the same run id to continue", null, null);
             }
         }
         if (!options.steps().contains(Step.TEARDOWN)) {
             return run.outcome(Status.COMPLETED, ExitCode.OK, options.steps().size() == 1
                     ? options.steps().iterator().next() + " done" : "steps " + options.steps() + " done", null, null);
-        }
-        try {
-            if (j.isDone(Step.TEARDOWN)) {
-                ctx.progress().info(label(Step.TEARDOWN) + ": done in an earlier attempt, skipped");
-                run.fromJournal(Step.TEARDOWN);
-            } else {
-                run.execute(Step.TEARDOWN);
-            }
-        } catch (RuntimeException e) {
-            return run.stopOnFailure(Step.TEARDOWN, e);
-        } catch (VerificationFailed impossible) {
-            throw new IllegalStateException(impossible);
         }
         if (!options.whole()) {
             return run.outcome(Status.COMPLETED, ExitCode.OK, "teardown done", null, null);
@@ -305,8 +282,12 @@ public final class Pipeline {
 
     /** Whether an earlier process already worked on this run. */
     private static boolean begun(Journal j) {
-        for (Step s : Step.values()) if (j.step(s).attempts() > 0) return true;
-        return false;
+        return Arrays.stream(Step.values()).anyMatch(s -> j.step(s).attempts() > 0);
+    }
+
+    /** The engine can only have made something once migrate or cutover started. */
+    private static boolean engineEverStarted(Journal j) {
+        return j.step(Step.MIGRATE).attempts() > 0 || j.step(Step.CUTOVER).attempts() > 0;
     }
 
     public static String label(Step step) {
@@ -349,7 +330,10 @@ public final class Pipeline {
 
         void execute(Step step) throws VerificationFailed {
             Progress p = ctx.progress();
-            Endpoints e = needsEndpoints(step) ? endpoints() : endpoints;
+            Endpoints e = switch (step) {
+                case PREFLIGHT, RESTORE, CREDENTIALS, TEARDOWN -> endpoints;
+                default -> endpoints();
+            };
             int attempt = j.step(step).attempts() + 1;
             p.info(label(step) + (attempt > 1 ? " (attempt " + attempt + ", resuming)" : "") + " ...");
             Instant start = ctx.clock().instant();
@@ -375,13 +359,6 @@ public final class Pipeline {
             results.put(step, r);
             p.info(label(step) + ": done in " + Progress.seconds(Duration.between(start, ctx.clock().instant()))
                     + (r.summary() == null || r.summary().isBlank() ? "" : ": " + r.summary()));
-        }
-
-        boolean needsEndpoints(Step step) {
-            return switch (step) {
-                case PREFLIGHT, RESTORE, CREDENTIALS, TEARDOWN -> false;
-                default -> true;
-            };
         }
 
         CopyEngine.Result perform(Step step) throws VerificationFailed {
@@ -498,39 +475,27 @@ public final class Pipeline {
             }
             List<String> did = new ArrayList<>();
             if (j.output(Step.TEARDOWN, TEARDOWN_ENGINE).isEmpty()) {
-                if (engine != null && engineEverStarted()) {
+                if (engine != null && engineEverStarted(j)) {
                     engine.teardown(ctx, endpoints());
                     did.add(engine.name() + " engine objects removed");
                 }
                 j.putOutput(Step.TEARDOWN, TEARDOWN_ENGINE, "done");
             }
-            if (j.output(Step.TEARDOWN, TEARDOWN_TARGET).isEmpty()) {
-                if (options.keepTarget()) {
-                    did.add("target kept");
-                    j.putOutput(Step.TEARDOWN, TEARDOWN_TARGET, "kept");
-                } else {
-                    target.teardown(ctx);
-                    j.putOutput(Step.TEARDOWN, TEARDOWN_TARGET, "done");
-                }
-            }
-            if (j.output(Step.TEARDOWN, TEARDOWN_SOURCE).isEmpty()) {
-                if (options.keepSource()) {
-                    did.add("temporary source kept");
-                    j.putOutput(Step.TEARDOWN, TEARDOWN_SOURCE, "kept");
-                } else {
-                    source.teardown(ctx);
-                    j.putOutput(Step.TEARDOWN, TEARDOWN_SOURCE, "done");
-                }
-            }
+            removeOrKeep(TEARDOWN_TARGET, options.keepTarget(), "target kept", () -> target.teardown(ctx), did);
+            removeOrKeep(TEARDOWN_SOURCE, options.keepSource(), "temporary source kept", () -> source.teardown(ctx),
+                    did);
             tornDown = true;
             int left = j.liveResourcesNewestFirst().size();
             did.add(left == 0 ? "no resources left" : left + " resource(s) left");
             return CopyEngine.Result.of(String.join("; ", did), Map.of("resources-left", String.valueOf(left)));
         }
 
-        /** The engine can only have made something once migrate or cutover started. */
-        boolean engineEverStarted() {
-            return j.step(Step.MIGRATE).attempts() > 0 || j.step(Step.CUTOVER).attempts() > 0;
+        /** One end's part of teardown, unless a teardown before this one finished it: kept as asked, or removed. */
+        void removeOrKeep(String part, boolean keep, String kept, Runnable remove, List<String> did) {
+            if (j.output(Step.TEARDOWN, part).isPresent()) return;
+            if (keep) did.add(kept);
+            else remove.run();
+            j.putOutput(Step.TEARDOWN, part, keep ? "kept" : "done");
         }
 
         void saveVerifyReport(VerifyResult v) {
@@ -552,12 +517,10 @@ public final class Pipeline {
 
         Outcome stopOnFailure(Step step, RuntimeException e) {
             Failure f = Failure.of(e, step);
-            int code = f.exitCode();
-            String msg = f.message();
-            j.failed(step, msg);
-            ctx.progress().info(label(step) + ": FAILED: " + msg);
+            j.failed(step, f.message());
+            ctx.progress().info(label(step) + ": FAILED: " + f.message());
             forcedTeardown(step);
-            return outcome(Status.FAILED, code, msg, step, e);
+            return outcome(Status.FAILED, f.exitCode(), f.message(), step, e);
         }
 
         Outcome stopOnDifferences(VerifyResult v) {

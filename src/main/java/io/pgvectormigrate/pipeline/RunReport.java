@@ -5,12 +5,13 @@ import io.pgvectormigrate.verify.ReportFormatter;
 import io.pgvectormigrate.verify.VerifyReport;
 
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
 
 /**
  * What a pipeline run did, for humans (text, Markdown) and machines (JSON): each step with status and timing,
@@ -26,7 +27,7 @@ import java.util.TreeMap;
  */
 public record RunReport(String runId, String command, String result, int exitCode, String message,
                         Instant startedAt, Instant finishedAt, String source, String target,
-                        List<StepLine> steps, Map<String, Long> rows, Long rowsMoved, Verification verification,
+                        List<StepLine> steps, Map<String, Long> rows, Long rowsMoved, Pipeline.VerifyResult verification,
                         Map<String, String> figures, List<ResourceLine> resourcesLeft, List<String> next) {
 
     public RunReport {
@@ -39,9 +40,6 @@ public record RunReport(String runId, String command, String result, int exitCod
 
     /** One step: status from the journal; {@code ranNow} false means an earlier attempt did it. */
     public record StepLine(String step, String status, long millis, int attempts, boolean ranNow, String message) {}
-
-    /** @param report the verifier's full report, null when not available (a test stage, an unreadable file) */
-    public record Verification(boolean passed, String summary, VerifyReport report) {}
 
     public record ResourceLine(String kind, String id, Map<String, String> attributes) {
         public ResourceLine {
@@ -57,25 +55,21 @@ public record RunReport(String runId, String command, String result, int exitCod
     public static RunReport of(Journal journal, Pipeline.Outcome outcome, Map<String, Long> rows,
                                Map<String, String> extraFigures, List<String> next) {
         Journal.Data d = journal.snapshot();
-        List<StepLine> steps = new ArrayList<>();
-        for (StepRecord r : d.steps()) {
-            steps.add(new StepLine(r.step().id(), r.status().name().toLowerCase(Locale.ROOT), r.millis(), r.attempts(),
-                    outcome.ranNow().contains(r.step()), r.message()));
-        }
-        Verification verification = null;
+        List<StepLine> steps = d.steps().stream().map(r -> new StepLine(r.step().id(),
+                r.status().name().toLowerCase(Locale.ROOT), r.millis(), r.attempts(), outcome.ranNow().contains(r.step()),
+                r.message())).toList();
+        Pipeline.VerifyResult verification = outcome.verification();
         StepRecord v = journal.step(Step.VERIFY);
-        if (outcome.verification() != null) {
-            verification = new Verification(outcome.verification().passed(), outcome.verification().summary(),
-                    outcome.verification().report());
-        } else if (v.outputs().containsKey("passed") && (v.status() == StepStatus.DONE || v.status() == StepStatus.FAILED)) {
+        if (verification == null && v.outputs().containsKey("passed")
+                && (v.status() == StepStatus.DONE || v.status() == StepStatus.FAILED)) {
             // a verify that failed for another reason (lost connection) found nothing either way
-            verification = new Verification("true".equals(v.outputs().get("passed")), v.message(),
+            verification = new Pipeline.VerifyResult("true".equals(v.outputs().get("passed")), v.message(),
                     Pipeline.savedVerifyReport(journal.runDir()).orElse(null));
         }
         Map<String, String> figures = new TreeMap<>(Pipeline.figures(journal));
         if (extraFigures != null) figures.putAll(extraFigures);
-        List<ResourceLine> left = new ArrayList<>();
-        for (Resource r : journal.liveResourcesNewestFirst()) left.add(new ResourceLine(r.kind(), r.id(), r.attributes()));
+        List<ResourceLine> left = journal.liveResourcesNewestFirst().stream()
+                .map(r -> new ResourceLine(r.kind(), r.id(), r.attributes())).toList();
         if (rows == null) rows = TargetRowCounter.recorded(journal);
         Long moved = rows == null || rows.isEmpty() ? null : rows.values().stream().mapToLong(Long::longValue).sum();
         String result = switch (outcome.status()) {
@@ -106,18 +100,15 @@ public record RunReport(String runId, String command, String result, int exitCod
         if (source != null) sb.append("  source: ").append(source).append('\n');
         if (target != null) sb.append("  target: ").append(target).append('\n');
         sb.append('\n');
-        sb.append(String.format(Locale.ROOT, "  %-15s %-8s %9s  %s%n", "step", "status", "time", "notes"));
-        for (StepLine s : steps) {
-            sb.append(String.format(Locale.ROOT, "  %-15s %-8s %9s  %s%n", s.step(), s.status(), time(s),
-                    notes(s)));
-        }
+        String row = "  %-15s %-8s %9s  %s%n";
+        sb.append(String.format(Locale.ROOT, row, "step", "status", "time", "notes"));
+        for (StepLine s : steps) sb.append(String.format(Locale.ROOT, row, s.step(), s.status(), time(s), notes(s)));
         sb.append('\n');
         if (rowsMoved != null) {
             sb.append("  rows moved: ").append(count(rowsMoved));
             if (rows.size() > 1) {
-                List<String> parts = new ArrayList<>();
-                rows.forEach((t, n) -> parts.add(t + " " + count(n)));
-                sb.append(" (").append(String.join(", ", parts)).append(')');
+                sb.append(rows.entrySet().stream().map(e -> e.getKey() + " " + count(e.getValue()))
+                        .collect(Collectors.joining(", ", " (", ")")));
             }
             sb.append('\n');
         }
@@ -130,14 +121,10 @@ public record RunReport(String runId, String command, String result, int exitCod
                     sb.append(String.format(Locale.ROOT, "    %-10s %-8s %s%n", c.check(),
                             c.status() == VerifyReport.Status.failed ? "FAILED" : c.status().name(), c.detail()));
                 }
-                int shown = 0;
-                for (VerifyReport.Difference d : v.differences()) {
-                    if (shown++ == 20) {
-                        sb.append("    ... ").append(v.differences().size() - 20).append(" more in --format json or --report\n");
-                        break;
-                    }
-                    sb.append("    difference [").append(d.check()).append("] ").append(d.object()).append(": ")
-                            .append(d.message()).append('\n');
+                v.differences().stream().limit(20).forEach(d -> sb.append("    difference [").append(d.check())
+                        .append("] ").append(d.object()).append(": ").append(d.message()).append('\n'));
+                if (v.differences().size() > 20) {
+                    sb.append("    ... ").append(v.differences().size() - 20).append(" more in --format json or --report\n");
                 }
             }
         }
@@ -147,7 +134,7 @@ public record RunReport(String runId, String command, String result, int exitCod
             sb.append("  resources left: none\n");
         } else {
             sb.append("  resources left:\n");
-            for (ResourceLine r : resourcesLeft) sb.append("    ").append(brief(r)).append('\n');
+            for (ResourceLine r : resourcesLeft) sb.append("    ").append(describe(r, BRIEF::contains)).append('\n');
         }
         if (!next.isEmpty()) {
             sb.append('\n');
@@ -197,7 +184,7 @@ public record RunReport(String runId, String command, String result, int exitCod
         }
         sb.append("\n## Resources left\n\n");
         if (resourcesLeft.isEmpty()) sb.append("None: everything the run created is removed.\n");
-        for (ResourceLine r : resourcesLeft) sb.append("- ").append(md(describe(r))).append('\n');
+        for (ResourceLine r : resourcesLeft) sb.append("- ").append(md(describe(r, k -> true))).append('\n');
         if (!next.isEmpty()) {
             sb.append("\n## Next\n\n");
             for (String n : next) sb.append("- `").append(n).append("`\n");
@@ -219,36 +206,20 @@ public record RunReport(String runId, String command, String result, int exitCod
 
     /** Figures worth a line: everything but step bookkeeping (endpoints and teardown markers are shown elsewhere). */
     private List<String> figureLines() {
-        List<String> out = new ArrayList<>();
-        figures.forEach((k, v) -> {
-            if (k.startsWith("credentials.") || k.startsWith("teardown.") || k.equals("verify.passed")
-                    || k.startsWith("cutover." + TargetRowCounter.PREFIX)) return;
-            out.add(k + ": " + v);
-        });
-        return out;
+        return figures.entrySet().stream().filter(f -> !(f.getKey().startsWith("credentials.")
+                        || f.getKey().startsWith("teardown.") || f.getKey().equals("verify.passed")
+                        || f.getKey().startsWith("cutover." + TargetRowCounter.PREFIX)))
+                .map(f -> f.getKey() + ": " + f.getValue()).toList();
     }
 
     /** Resource attributes worth a line on a terminal; the JSON and Markdown reports have them all. */
     private static final java.util.Set<String> BRIEF = java.util.Set.of("dir", "port", "host", "db", "region", "arn");
 
-    private static String brief(ResourceLine r) {
-        StringBuilder sb = new StringBuilder(r.kind()).append(' ').append(r.id());
-        List<String> parts = new ArrayList<>();
-        r.attributes().forEach((k, v) -> {
-            if (BRIEF.contains(k)) parts.add(k + "=" + v);
-        });
-        if (!parts.isEmpty()) sb.append(" (").append(String.join(", ", parts)).append(')');
-        return sb.toString();
-    }
-
-    private static String describe(ResourceLine r) {
-        StringBuilder sb = new StringBuilder(r.kind()).append(' ').append(r.id());
-        if (!r.attributes().isEmpty()) {
-            List<String> parts = new ArrayList<>();
-            r.attributes().forEach((k, v) -> parts.add(k + "=" + v));
-            sb.append(" (").append(String.join(", ", parts)).append(')');
-        }
-        return sb.toString();
+    /** "kind id (k=v, ...)" with the attributes {@code shown} picks; no parentheses when it picks none. */
+    private static String describe(ResourceLine r, Predicate<String> shown) {
+        List<String> parts = r.attributes().entrySet().stream().filter(a -> shown.test(a.getKey()))
+                .map(a -> a.getKey() + "=" + a.getValue()).toList();
+        return r.kind() + " " + r.id() + (parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")");
     }
 
     private static String count(long n) {

@@ -59,20 +59,16 @@ final class BuildWatcher implements AutoCloseable {
                         }
                     }
                 }
-                sleep();
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    stop = true;
+                }
             }
         } catch (Exception e) {
             // watching is optional; the build itself reports its own failure
         } finally {
             bar.close();
-        }
-    }
-
-    private void sleep() {
-        try {
-            Thread.sleep(1000);
-        } catch (InterruptedException e) {
-            stop = true;
         }
     }
 

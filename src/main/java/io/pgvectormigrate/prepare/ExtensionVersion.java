@@ -1,6 +1,7 @@
 package io.pgvectormigrate.prepare;
 
-import java.util.ArrayList;
+import java.math.BigInteger;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -20,12 +21,7 @@ public record ExtensionVersion(String text) implements Comparable<ExtensionVersi
         for (int i = 0; i < Math.max(a.size(), b.size()); i++) {
             String x = i < a.size() ? a.get(i) : "0";
             String y = i < b.size() ? b.get(i) : "0";
-            int c;
-            if (isNumber(x) && isNumber(y)) {
-                c = new java.math.BigInteger(x).compareTo(new java.math.BigInteger(y));
-            } else {
-                c = x.compareTo(y);
-            }
+            int c = isNumber(x) && isNumber(y) ? new BigInteger(x).compareTo(new BigInteger(y)) : x.compareTo(y);
             if (c != 0) return c;
         }
         return 0;
@@ -36,11 +32,7 @@ public record ExtensionVersion(String text) implements Comparable<ExtensionVersi
     }
 
     private static List<String> parts(String v) {
-        List<String> out = new ArrayList<>();
-        for (String p : v.split("[.\\-_]")) {
-            if (!p.isEmpty()) out.add(p);
-        }
-        return out;
+        return Arrays.stream(v.split("[.\\-_]")).filter(p -> !p.isEmpty()).toList();
     }
 
     private static boolean isNumber(String s) {

@@ -4,8 +4,10 @@ import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.Catalog.Index;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.report.Progress;
+import org.postgresql.PGConnection;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -14,8 +16,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -51,20 +53,13 @@ public final class Indexes {
                 if (!i.deferrable()) continue;
                 String definition = recreation(c, i);
                 inTransaction(c, () -> {
-                    try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + DEFERRED
+                    update(c, "INSERT INTO " + DEFERRED
                             + " (schema_name, index_name, table_name, access_method, definition) VALUES (?, ?, ?, ?, ?) "
                             + "ON CONFLICT (schema_name, index_name) DO UPDATE SET table_name = excluded.table_name, "
                             + "access_method = excluded.access_method, definition = excluded.definition, "
-                            + "deferred_at = now(), rebuilt_at = NULL");
-                         Statement st = c.createStatement()) {
-                        ps.setString(1, t.schema());
-                        ps.setString(2, i.name());
-                        ps.setString(3, t.name());
-                        ps.setString(4, i.accessMethod());
-                        ps.setString(5, definition);
-                        ps.executeUpdate();
-                        st.execute("DROP INDEX " + i.id().sql());
-                    }
+                            + "deferred_at = now(), rebuilt_at = NULL",
+                            t.schema(), i.name(), t.name(), i.accessMethod(), definition);
+                    Queries.exec(c, "DROP INDEX " + i.id().sql());
                     return null;
                 });
                 progress.info("  deferred index " + t.schema() + "." + i.name() + " (" + i.accessMethod() + ") of " + t.display()
@@ -114,10 +109,7 @@ public final class Indexes {
      * that already hold rows keeps maintaining. (One deferred and built again since is not counted: it was deferred.)
      */
     static List<String> keptInPlace(Connection c, List<Catalog.Table> tables) throws SQLException {
-        Set<String> recorded = new HashSet<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT schema_name, index_name FROM " + DEFERRED)) {
-            while (rs.next()) recorded.add(rs.getString(1) + "." + rs.getString(2));
-        }
+        Set<String> recorded = recorded(c, DEFERRED);
         List<String> kept = new ArrayList<>();
         for (TableId t : relations(tables)) {
             for (Index i : Catalog.indexes(c, t)) {
@@ -133,16 +125,10 @@ public final class Indexes {
      * tables (rebuilt deferrals, reindexed vector indexes). Deferrals still pending stay: their indexes are still gone.
      */
     static void startNewLoad(Connection c, List<Catalog.Table> tables) throws SQLException {
-        try (PreparedStatement re = c.prepareStatement("DELETE FROM " + REINDEXED + " WHERE schema_name = ? AND table_name = ?");
-             PreparedStatement de = c.prepareStatement("DELETE FROM " + DEFERRED
-                     + " WHERE schema_name = ? AND table_name = ? AND rebuilt_at IS NOT NULL")) {
-            for (TableId t : relations(tables)) {
-                for (PreparedStatement ps : List.of(re, de)) {
-                    ps.setString(1, t.schema());
-                    ps.setString(2, t.name());
-                    ps.executeUpdate();
-                }
-            }
+        for (TableId t : relations(tables)) {
+            update(c, "DELETE FROM " + REINDEXED + " WHERE schema_name = ? AND table_name = ?", t.schema(), t.name());
+            update(c, "DELETE FROM " + DEFERRED
+                    + " WHERE schema_name = ? AND table_name = ? AND rebuilt_at IS NOT NULL", t.schema(), t.name());
         }
     }
 
@@ -171,28 +157,16 @@ public final class Indexes {
 
     static List<IndexAction> rebuild(Connection c, ConnectionSpec spec, List<Catalog.Table> tables, Connector another,
                                      Progress progress) throws SQLException {
-        List<DeferredIndex> pending = pending(c, tables);
-        Set<String> recreatedOrDeferred = new HashSet<>();
-        for (DeferredIndex d : pending) recreatedOrDeferred.add(d.schema() + "." + d.name());
-        List<IndexAction> actions = new ArrayList<>(recreateAll(c, spec, pending, another, progress));
-        int pid = Integer.parseInt(SchemaInfo.scalar(c, "SELECT pg_backend_pid()"));
-        // deferred indexes rebuilt by an earlier pass were built after the load too: never reindex them
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT schema_name, index_name FROM " + DEFERRED)) {
-            while (rs.next()) recreatedOrDeferred.add(rs.getString(1) + "." + rs.getString(2));
-        }
-        Set<String> reindexedBefore = new HashSet<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT schema_name, index_name FROM " + REINDEXED)) {
-            while (rs.next()) reindexedBefore.add(rs.getString(1) + "." + rs.getString(2));
-        }
-        Map<TableId, Index> byId = new HashMap<>();
-        List<Index> all = new ArrayList<>();
+        List<IndexAction> actions = new ArrayList<>(recreateAll(c, spec, pending(c, tables), another, progress));
+        int pid = c.unwrap(PGConnection.class).getBackendPID();
+        // deferred indexes (built just now or by an earlier pass) were built after the load: never reindex them
+        Set<String> recreatedOrDeferred = recorded(c, DEFERRED);
+        Set<String> reindexedBefore = recorded(c, REINDEXED);
+        Map<TableId, Index> byId = new LinkedHashMap<>();
         for (TableId t : relations(tables)) {
-            for (Index i : Catalog.indexes(c, t)) {
-                byId.put(i.id(), i);
-                all.add(i);
-            }
+            for (Index i : Catalog.indexes(c, t)) byId.put(i.id(), i);
         }
-        for (Index i : all) {
+        for (Index i : byId.values()) {
             TableId t = i.table();
             // a partitioned index has no storage: its partitions' indexes are rebuilt, each in its own transaction
             if (!i.isVector() || i.partitioned() || recreatedOrDeferred.contains(topmost(i, byId).id().key())) continue;
@@ -203,18 +177,12 @@ public final class Indexes {
             progress.info("  rebuilding vector index " + t.schema() + "." + i.name() + " (" + i.accessMethod() + ") on the loaded rows");
             long start = System.nanoTime();
             inTransaction(c, () -> {
-                try (Statement st = c.createStatement();
-                     PreparedStatement ps = c.prepareStatement("INSERT INTO " + REINDEXED
-                             + " (schema_name, index_name, table_name) VALUES (?, ?, ?) ON CONFLICT (schema_name, index_name) "
-                             + "DO UPDATE SET table_name = excluded.table_name, reindexed_at = now()")) {
-                    try (BuildWatcher w = new BuildWatcher(spec, pid, i.name(), progress)) {
-                        st.execute("REINDEX INDEX " + i.id().sql());
-                    }
-                    ps.setString(1, t.schema());
-                    ps.setString(2, i.name());
-                    ps.setString(3, t.name());
-                    ps.executeUpdate();
+                try (BuildWatcher w = new BuildWatcher(spec, pid, i.name(), progress)) {
+                    Queries.exec(c, "REINDEX INDEX " + i.id().sql());
                 }
+                update(c, "INSERT INTO " + REINDEXED + " (schema_name, index_name, table_name) VALUES (?, ?, ?) "
+                        + "ON CONFLICT (schema_name, index_name) DO UPDATE SET table_name = excluded.table_name, "
+                        + "reindexed_at = now()", t.schema(), i.name(), t.name());
                 return null;
             });
             double secs = (System.nanoTime() - start) / 1e9;
@@ -266,13 +234,7 @@ public final class Indexes {
             Thread.currentThread().interrupt();
             failure.compareAndSet(null, new SQLException("interrupted while building indexes"));
         } finally {
-            for (Connection other : others) {
-                try {
-                    other.close();
-                } catch (SQLException ignored) {
-                    // the builds' outcome is what matters
-                }
-            }
+            others.forEach(Queries::closeQuietly); // the builds' outcome is what matters
         }
         Throwable f = failure.get();
         if (f instanceof SQLException se) throw se;
@@ -299,33 +261,27 @@ public final class Indexes {
 
     /** Builds one deferred index (unless it is there already) and records it as rebuilt, in one transaction. */
     private static IndexAction recreate(Connection c, ConnectionSpec spec, DeferredIndex d, Progress progress) throws SQLException {
-        int pid = Integer.parseInt(SchemaInfo.scalar(c, "SELECT pg_backend_pid()"));
+        int pid = c.unwrap(PGConnection.class).getBackendPID();
         var existing = Catalog.index(c, new TableId(d.schema(), d.name()));
         long start = System.nanoTime();
         IndexAction.Action action = inTransaction(c, () -> {
             IndexAction.Action done;
-            try (Statement st = c.createStatement()) {
-                if (existing.isPresent() && existing.get().valid()) {
-                    done = IndexAction.Action.ALREADY_PRESENT;
-                } else {
-                    if (existing.isPresent()) {
-                        // an invalid leftover (a CONCURRENTLY build that failed): replace it
-                        st.execute("DROP INDEX " + existing.get().id().sql());
-                    }
-                    progress.info("  building index " + d.schema() + "." + d.name() + " (" + d.accessMethod() + ") on "
-                            + new TableId(d.schema(), d.table()).display());
-                    try (BuildWatcher w = new BuildWatcher(spec, pid, d.name(), progress)) {
-                        st.execute(d.definition());
-                    }
-                    done = IndexAction.Action.RECREATED;
+            if (existing.isPresent() && existing.get().valid()) {
+                done = IndexAction.Action.ALREADY_PRESENT;
+            } else {
+                if (existing.isPresent()) {
+                    // an invalid leftover (a CONCURRENTLY build that failed): replace it
+                    Queries.exec(c, "DROP INDEX " + existing.get().id().sql());
                 }
+                progress.info("  building index " + d.schema() + "." + d.name() + " (" + d.accessMethod() + ") on "
+                        + new TableId(d.schema(), d.table()).display());
+                try (BuildWatcher w = new BuildWatcher(spec, pid, d.name(), progress)) {
+                    Queries.exec(c, d.definition());
+                }
+                done = IndexAction.Action.RECREATED;
             }
-            try (PreparedStatement ps = c.prepareStatement("UPDATE " + DEFERRED
-                    + " SET rebuilt_at = now() WHERE schema_name = ? AND index_name = ?")) {
-                ps.setString(1, d.schema());
-                ps.setString(2, d.name());
-                ps.executeUpdate();
-            }
+            update(c, "UPDATE " + DEFERRED + " SET rebuilt_at = now() WHERE schema_name = ? AND index_name = ?",
+                    d.schema(), d.name());
             return done;
         });
         double secs = (System.nanoTime() - start) / 1e9;
@@ -340,6 +296,22 @@ public final class Indexes {
         Index top = i;
         while (top.parent() != null && byId.containsKey(top.parent())) top = byId.get(top.parent());
         return top;
+    }
+
+    /** The indexes ("schema.name") a bookkeeping table has a row for. */
+    private static Set<String> recorded(Connection c, String table) throws SQLException {
+        Set<String> out = new HashSet<>();
+        try (Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT schema_name, index_name FROM " + table)) {
+            while (rs.next()) out.add(rs.getString(1) + "." + rs.getString(2));
+        }
+        return out;
+    }
+
+    private static void update(Connection c, String sql, Object... args) throws SQLException {
+        try (PreparedStatement ps = Queries.prepare(c, sql, args)) {
+            ps.executeUpdate();
+        }
     }
 
     @FunctionalInterface

@@ -3,6 +3,7 @@ package io.pgvectormigrate.prepare;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.SqlErrors;
 import io.pgvectormigrate.pg.TableFilter;
 import org.flywaydb.core.Flyway;
@@ -10,18 +11,14 @@ import org.flywaydb.core.api.FlywayException;
 import org.flywaydb.core.api.callback.Callback;
 import org.flywaydb.core.api.callback.Context;
 import org.flywaydb.core.api.callback.Event;
-import org.flywaydb.core.api.output.MigrateOutput;
 import org.flywaydb.core.api.output.MigrateResult;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * The Flyway side of prepare-target. Migrations come in modules, each with its own history table in the tool's
@@ -60,7 +57,7 @@ final class Migrations {
     }
 
     /** What a module run did: the migrations it applied now and the version the module is at. */
-    record ModuleResult(String module, List<Applied> applied, String version) {}
+    record ModuleResult(List<Applied> applied, String version) {}
 
     static ModuleResult migrate(ConnectionSpec target, Module module) {
         var config = Flyway.configure()
@@ -94,12 +91,9 @@ final class Migrations {
         } catch (FlywayException e) {
             throw explain(module, e);
         }
-        List<Applied> applied = new ArrayList<>();
-        for (MigrateOutput m : result.migrations) {
-            applied.add(new Applied(module.name(), m.version, m.description));
-        }
+        List<Applied> applied = result.migrations.stream().map(m -> new Applied(module.name(), m.version, m.description)).toList();
         String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : currentVersion(flyway);
-        return new ModuleResult(module.name(), List.copyOf(applied), version);
+        return new ModuleResult(applied, version);
     }
 
     private static String currentVersion(Flyway flyway) {
@@ -109,17 +103,14 @@ final class Migrations {
 
     /** Whether the core module's tables exist (prepare-target ran on this database before). */
     static boolean coreInstalled(Connection c) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT to_regclass('" + SCHEMA + ".deferred_index') IS NOT NULL AND to_regclass('" + SCHEMA + ".vector_reindex') IS NOT NULL")) {
-            rs.next();
-            return rs.getBoolean(1);
-        }
+        return Queries.bool(c, "SELECT to_regclass('" + SCHEMA + ".deferred_index') IS NOT NULL "
+                + "AND to_regclass('" + SCHEMA + ".vector_reindex') IS NOT NULL");
     }
 
     /** The search_path a new session of the target's user gets (database and role settings applied). */
     private static String defaultSearchPath(ConnectionSpec target) {
         try (Connection c = Database.connect(target, "target", null)) {
-            return SchemaInfo.scalar(c, "SHOW search_path");
+            return Queries.string(c, "SELECT current_setting('search_path')").orElse(null);
         } catch (SQLException e) {
             throw Failures.of("reading the search_path", "target", e);
         }
@@ -152,29 +143,22 @@ final class Migrations {
     /** The value of a "Name : value" line of a Flyway message. */
     private static String fieldOf(String message, String name) {
         if (message == null) return null;
-        for (String l : message.split("\n")) {
-            String t = l.strip();
-            if (t.startsWith(name) && t.substring(name.length()).strip().startsWith(":")) {
-                return t.substring(t.indexOf(':') + 1).strip();
-            }
-        }
-        return null;
+        return message.lines().map(String::strip)
+                .filter(t -> t.startsWith(name) && t.substring(name.length()).strip().startsWith(":"))
+                .map(t -> t.substring(t.indexOf(':') + 1).strip()).findFirst().orElse(null);
     }
+
+    /** The lines of a Flyway message that give details, each starting with its name. */
+    private static final List<String> DETAILS = List.of("SQL State", "Error Code", "Location", "Line", "Message",
+            "Position", "Where", "Statement", "Need more flexibility");
 
     /** Flyway messages span lines and boxes: keep the lines that say something, joined. */
     static String oneLine(String message) {
         if (message == null) return "";
-        List<String> parts = new ArrayList<>();
-        for (String line : message.split("\n")) {
-            String l = line.strip();
-            if (l.isEmpty() || l.chars().allMatch(ch -> ch == '-' || ch == '=')) continue;
-            if (l.startsWith("SQL State") || l.startsWith("Error Code") || l.startsWith("Location") || l.startsWith("Line")
-                    || l.startsWith("Message") || l.startsWith("Position") || l.startsWith("Where")
-                    || l.startsWith("Statement") || l.startsWith("Need more flexibility")) continue;
-            parts.add(l);
-            if (parts.size() == 2) break;
-        }
-        return String.join(" ", parts);
+        return message.lines().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.chars().allMatch(ch -> ch == '-' || ch == '=')
+                        && DETAILS.stream().noneMatch(l::startsWith))
+                .limit(2).collect(Collectors.joining(" "));
     }
 
     /** Resets the search_path before each operator migration (Flyway prefixes its history schema). */
@@ -191,9 +175,8 @@ final class Migrations {
 
         @Override
         public void handle(Event event, Context context) {
-            try (PreparedStatement ps = context.getConnection().prepareStatement("SELECT set_config('search_path', ?, false)")) {
-                ps.setString(1, path);
-                ps.execute();
+            try {
+                Queries.string(context.getConnection(), "SELECT set_config('search_path', ?, false)", path);
             } catch (SQLException e) {
                 throw new FlywayException("cannot reset search_path: " + e.getMessage(), e);
             }

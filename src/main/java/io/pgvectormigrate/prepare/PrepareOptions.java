@@ -5,7 +5,6 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.TableFilter;
 
 import java.nio.file.Path;
-import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -34,13 +33,9 @@ public record PrepareOptions(ConnectionSpec target, ConnectionSpec source, boole
         BEDROCK_CHAT,
         NONE;
 
-        public String cliName() {
-            return name().toLowerCase(Locale.ROOT).replace('_', '-');
-        }
-
         public static Preset fromCli(String s) {
             for (Preset p : values()) {
-                if (p.cliName().equalsIgnoreCase(s.trim())) return p;
+                if (p.name().replace('_', '-').equalsIgnoreCase(s.trim())) return p;
             }
             throw new IllegalArgumentException("unknown preset '" + s + "': use auto, bedrock-chat or none");
         }
@@ -65,9 +60,5 @@ public record PrepareOptions(ConnectionSpec target, ConnectionSpec source, boole
      */
     public static PrepareOptions forPipeline(ConnectionSpec target, ConnectionSpec source, TableFilter tables) {
         return new PrepareOptions(target, source, true, null, false, true, tables, Preset.AUTO, null);
-    }
-
-    public PrepareOptions withBinaries(PgBinaries b) {
-        return new PrepareOptions(target, source, schemaFromSource, extraMigrations, allowNonemptyTarget, deferIndexes, tables, preset, b);
     }
 }

@@ -78,10 +78,13 @@ final class SchemaCopy {
         return cols.isEmpty() ? "(none)" : "(" + String.join(", ", cols.stream().map(Sql::display).toList()) + ")";
     }
 
-    /** One line for a table whose definitions differ, naming what to do. */
-    static String differenceMessage(TableId table, List<String> diffs, String targetOrigin) {
-        return "target table " + table.display() + targetOrigin + " differs from the source: " + String.join("; ", diffs)
-                + " (fix or drop the target table, or leave it out with --exclude " + table.display() + ")";
+    /** Refuses (bad input) a target table whose definition differs from the source's, in one line naming what to do. */
+    static void requireSame(TableDef source, TableDef target, String targetOrigin) {
+        List<String> diffs = differences(source, target);
+        if (diffs.isEmpty()) return;
+        throw ToolException.usage("target table " + source.table().display() + targetOrigin + " differs from the source: "
+                + String.join("; ", diffs) + " (fix or drop the target table, or leave it out with --exclude "
+                + source.table().display() + ")");
     }
 
     /**
@@ -91,7 +94,7 @@ final class SchemaCopy {
     static void copy(ConnectionSpec source, ConnectionSpec target, Connection targetConn, List<Catalog.Table> tables,
                      List<Catalog.Sequence> sequences, PgBinaries binaries, int sourceMajor, Progress progress) {
         if (tables.isEmpty() && sequences.isEmpty()) return;
-        PgBinaries tools = DumpTools.forSource(binaries, sourceMajor);
+        PgBinaries tools = dumpTools(binaries, sourceMajor);
         // pg_dump --table=root does not dump the partitions (before PostgreSQL 16's --table-and-children): name them all
         List<TableId> members = new ArrayList<>();
         tables.forEach(t -> t.relations().forEach(r -> members.add(r.id())));
@@ -117,7 +120,8 @@ final class SchemaCopy {
             List<String> dump = new ArrayList<>(List.of(tools.tool("pg_dump").toString(), "--schema-only", "--format=custom",
                     "--strict-names", "--no-publications", "--no-subscriptions", "--no-security-labels",
                     "--file=" + archive, "--dbname=" + conninfo(source)));
-            for (TableId m : members) dump.add("--table=" + pattern(m));
+            // quoted parts of a --table pattern take every character literally: each matches exactly one relation
+            for (TableId m : members) dump.add("--table=" + m.sql());
             progress.info("  dumping the schema of " + tables.size() + " source table(s)"
                     + (members.size() > tables.size() + sequences.size() ? " with their partitions" : "")
                     + (sequences.isEmpty() ? "" : " and " + sequences.size() + " sequence(s)") + " with " + tools.tool("pg_dump"));
@@ -137,11 +141,6 @@ final class SchemaCopy {
         } finally {
             deleteTree(dir);
         }
-    }
-
-    /** A pg_dump --table pattern matching exactly one table: quoted parts take every character literally. */
-    static String pattern(TableId t) {
-        return t.sql();
     }
 
     /** libpq connection string without the password (that goes in PGPASSWORD, never on a command line). */
@@ -188,36 +187,24 @@ final class SchemaCopy {
     }
 
     /** Finds pg_dump/pg_restore able to dump the source: the configured binaries, or another local major that is new enough. */
-    static final class DumpTools {
-        private DumpTools() {}
-
-        static PgBinaries forSource(PgBinaries preferred, int sourceMajor) {
-            if (preferred != null && preferred.majorVersion() >= sourceMajor && Files.isExecutable(preferred.tool("pg_dump"))) {
-                return preferred;
-            }
-            Path root = Path.of("/usr/lib/postgresql");
-            Optional<PgBinaries> found = Optional.empty();
-            if (Files.isDirectory(root)) {
-                try (var s = Files.list(root)) {
-                    found = s.filter(p -> Files.isExecutable(p.resolve("bin/pg_dump")) && Files.isExecutable(p.resolve("bin/pg_restore")))
-                            .map(p -> new PgBinaries(p.resolve("bin"), major(p)))
-                            .filter(b -> b.majorVersion() >= sourceMajor)
-                            .min(Comparator.comparingInt(PgBinaries::majorVersion));
-                } catch (IOException ignored) {
-                    // fall through to the message below
-                }
-            }
-            return found.orElseThrow(() -> ToolException.usage("no local pg_dump for PostgreSQL " + sourceMajor
-                    + " or newer (needed by --schema-from-source): install the PostgreSQL " + sourceMajor
-                    + " client tools, or point PGVM_PG_BINDIR at them; " + PgBinaries.SETUP_HINT));
+    private static PgBinaries dumpTools(PgBinaries preferred, int sourceMajor) {
+        if (preferred != null && preferred.majorVersion() >= sourceMajor && Files.isExecutable(preferred.tool("pg_dump"))) {
+            return preferred;
         }
-
-        private static int major(Path versionDir) {
-            try {
-                return Integer.parseInt(versionDir.getFileName().toString());
-            } catch (NumberFormatException e) {
-                return 0;
+        Path root = Path.of("/usr/lib/postgresql");
+        Optional<PgBinaries> found = Optional.empty();
+        if (Files.isDirectory(root)) {
+            try (var s = Files.list(root)) {
+                found = s.filter(p -> Files.isExecutable(p.resolve("bin/pg_dump")) && Files.isExecutable(p.resolve("bin/pg_restore")))
+                        .map(p -> new PgBinaries(p.resolve("bin"), PgBinaries.majorOfName(p)))
+                        .filter(b -> b.majorVersion() >= sourceMajor)
+                        .min(Comparator.comparingInt(PgBinaries::majorVersion));
+            } catch (IOException ignored) {
+                // fall through to the message below
             }
         }
+        return found.orElseThrow(() -> ToolException.usage("no local pg_dump for PostgreSQL " + sourceMajor
+                + " or newer (needed by --schema-from-source): install the PostgreSQL " + sourceMajor
+                + " client tools, or point PGVM_PG_BINDIR at them; " + PgBinaries.SETUP_HINT));
     }
 }

@@ -2,15 +2,13 @@ package io.pgvectormigrate.prepare;
 
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.Extensions;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.TableDefinitions;
 import io.pgvectormigrate.pg.TableId;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +23,8 @@ final class SchemaInfo {
     private SchemaInfo() {}
 
     /** An extension as the server knows it: installable (a control file exists) and/or installed. */
-    record ExtensionState(String name, boolean available, ExtensionVersion defaultVersion,
-                          ExtensionVersion installedVersion, String installedSchema, List<ExtensionVersion> availableVersions) {
+    record ExtensionState(boolean available, ExtensionVersion defaultVersion, ExtensionVersion installedVersion,
+                          List<ExtensionVersion> availableVersions) {
         boolean installed() {
             return installedVersion != null;
         }
@@ -42,52 +40,32 @@ final class SchemaInfo {
     record TableDef(TableId table, Map<String, Column> columns, List<String> primaryKey, List<String> partitions) {}
 
     static int serverMajor(Connection c) throws SQLException {
-        return Integer.parseInt(scalar(c, "SHOW server_version_num")) / 10000;
+        return (int) Queries.number(c, "SELECT current_setting('server_version_num')::int") / 10000;
     }
 
     /** e.g. {@code 15.3}, without the packager's suffix ("15.20 (Debian 15.20-0+deb12u1)"). */
     static String serverVersion(Connection c) throws SQLException {
-        String v = scalar(c, "SHOW server_version").trim();
+        String v = Queries.string(c, "SELECT current_setting('server_version')").orElseThrow().trim();
         int sp = v.indexOf(' ');
         return sp > 0 ? v.substring(0, sp) : v;
     }
 
     static ExtensionState extension(Connection c, String name) throws SQLException {
-        boolean available = false;
-        ExtensionVersion def = null;
-        try (PreparedStatement ps = c.prepareStatement("SELECT default_version FROM pg_available_extensions WHERE name = ?")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                if (rs.next()) {
-                    available = true;
-                    def = ExtensionVersion.of(rs.getString(1));
-                }
-            }
-        }
-        Optional<Extensions.Installed> installed = Extensions.installed(c, name);
-        List<ExtensionVersion> versions = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT version FROM pg_available_extension_versions WHERE name = ?")) {
-            ps.setString(1, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) versions.add(ExtensionVersion.of(rs.getString(1)));
-            }
-        }
-        versions.sort(null);
-        return new ExtensionState(name, available, def, installed.map(e -> ExtensionVersion.of(e.version())).orElse(null),
-                installed.map(Extensions.Installed::schema).orElse(null), List.copyOf(versions));
+        boolean available = Queries.bool(c, "SELECT EXISTS (SELECT FROM pg_available_extensions WHERE name = ?)", name);
+        ExtensionVersion def = ExtensionVersion.of(Queries.string(c,
+                "SELECT default_version FROM pg_available_extensions WHERE name = ?", name).orElse(null));
+        // versions never hold a comma (they name the extension's script files)
+        List<ExtensionVersion> versions = Queries.string(c,
+                        "SELECT string_agg(version, ',') FROM pg_available_extension_versions WHERE name = ?", name)
+                .map(v -> Arrays.stream(v.split(",")).map(ExtensionVersion::of).sorted().toList()).orElse(List.of());
+        return new ExtensionState(available, def,
+                Extensions.installed(c, name).map(e -> ExtensionVersion.of(e.version())).orElse(null), versions);
     }
 
     /** Whether the server knows a way to update an installed extension from one version to another. */
     static boolean hasUpdatePath(Connection c, String extension, ExtensionVersion from, ExtensionVersion to) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT path IS NOT NULL FROM pg_extension_update_paths(?) WHERE source = ? AND target = ?")) {
-            ps.setString(1, extension);
-            ps.setString(2, from.text());
-            ps.setString(3, to.text());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getBoolean(1);
-            }
-        }
+        return Queries.bool(c, "SELECT path IS NOT NULL FROM pg_extension_update_paths(?) "
+                + "WHERE source = ? AND target = ?", extension, from.text(), to.text());
     }
 
     /**
@@ -111,11 +89,5 @@ final class SchemaInfo {
         List<String> partitions = t.partitions().stream().map(p -> p.id().display() + " " + p.bound()
                 + (p.parent().equals(t.id()) ? "" : " of " + p.parent().display())).toList();
         return new TableDef(d.table(), d.columns(), d.primaryKey(), partitions);
-    }
-
-    static String scalar(Connection c, String sql) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
-        }
     }
 }

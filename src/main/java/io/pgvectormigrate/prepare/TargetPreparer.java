@@ -4,6 +4,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sequences;
 import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pg.TableFilter;
@@ -17,7 +18,6 @@ import io.pgvectormigrate.prepare.Indexes.IndexAction;
 import io.pgvectormigrate.prepare.PrepareOptions.Preset;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -151,11 +151,7 @@ public final class TargetPreparer {
                     origin = " (as the bedrock-chat preset would create it; pass --preset none"
                             + (o.schemaFromSource() ? "" : " --schema-from-source") + " to take the source's definition)";
                 }
-                if (existing == null) continue;
-                List<String> diffs = SchemaCopy.differences(e.getValue(), existing);
-                if (!diffs.isEmpty()) {
-                    throw ToolException.usage(SchemaCopy.differenceMessage(e.getKey(), diffs, origin));
-                }
+                if (existing != null) SchemaCopy.requireSame(e.getValue(), existing, origin);
             }
             if (s != null && !o.schemaFromSource() && o.extraMigrations() == null) {
                 List<TableId> missing = sourceTables.stream().map(Catalog.Table::id)
@@ -190,13 +186,11 @@ public final class TargetPreparer {
                 runModule(o.target(), Migrations.BEDROCK_CHAT, applied, progress);
                 if (s == null) {
                     try {
-                        Optional<TableDef> items = SchemaInfo.definition(t, ITEMS);
-                        if (items.isPresent()) {
-                            List<String> diffs = SchemaCopy.differences(PRESET_ITEMS, items.get());
-                            if (!diffs.isEmpty()) {
-                                warnings.add("public.items differs from Bedrock Chat's (left as it is; IF NOT EXISTS): "
-                                        + String.join("; ", diffs).replace("on the source", "in Bedrock Chat"));
-                            }
+                        List<String> diffs = SchemaInfo.definition(t, ITEMS)
+                                .map(items -> SchemaCopy.differences(PRESET_ITEMS, items)).orElse(List.of());
+                        if (!diffs.isEmpty()) {
+                            warnings.add("public.items differs from Bedrock Chat's (left as it is; IF NOT EXISTS): "
+                                    + String.join("; ", diffs).replace("on the source", "in Bedrock Chat"));
                         }
                     } catch (SQLException e) {
                         throw Failures.of("reading public.items", "target", e);
@@ -234,8 +228,7 @@ public final class TargetPreparer {
                     for (var e : sourceDefs.entrySet()) {
                         Optional<TableDef> def = definitionOn(t, now, e.getKey());
                         if (def.isEmpty()) throw missingTables(List.of(e.getKey()));
-                        List<String> diffs = SchemaCopy.differences(e.getValue(), def.get());
-                        if (!diffs.isEmpty()) throw ToolException.usage(SchemaCopy.differenceMessage(e.getKey(), diffs, ""));
+                        SchemaCopy.requireSame(e.getValue(), def.get(), "");
                     }
                     List<TableId> stillMissing = Sequences.missingOnTarget(t, source.sequences());
                     if (!stillMissing.isEmpty()) throw missingSequences(stillMissing);
@@ -453,14 +446,7 @@ public final class TargetPreparer {
         String sql = size
                 ? "SELECT set_config(?, CASE WHEN pg_size_bytes(current_setting(?)) >= pg_size_bytes(?) THEN current_setting(?) ELSE ? END, false)"
                 : "SELECT set_config(?, CASE WHEN current_setting(?)::int >= ?::int THEN current_setting(?) ELSE ? END, false)";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, name);
-            ps.setString(2, name);
-            ps.setString(3, wanted);
-            ps.setString(4, name);
-            ps.setString(5, wanted);
-            ps.execute();
-        }
+        Queries.string(c, sql, name, name, wanted, name, wanted);
     }
 
     /**

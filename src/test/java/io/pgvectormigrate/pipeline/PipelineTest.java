@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
 import org.junit.jupiter.api.Test;
@@ -172,6 +173,8 @@ class PipelineTest {
                 Progress.to(new PrintWriter(err, true), false), work, Clock.systemUTC());
     }
 
+    static final Pipeline.Options FORCE_TEARDOWN = new Pipeline.Options(TableFilter.ALL, true, false, false, null);
+
     static Pipeline pipeline(World w, Pipeline.Options options, Pipeline.Listener... listeners) {
         Pipeline.Stages stages = new Pipeline.Stages(
                 (ctx, e) -> {
@@ -269,7 +272,7 @@ class PipelineTest {
         World w = new World();
         w.verifyPasses = false;
         RunContext ctx = ctx("run-f");
-        Pipeline.Outcome o = pipeline(w, Pipeline.Options.defaults().withForceTeardown(true)).run(ctx);
+        Pipeline.Outcome o = pipeline(w, FORCE_TEARDOWN).run(ctx);
 
         assertEquals(ExitCode.DIFFERENCES, o.exitCode());
         assertTrue(o.tornDown());
@@ -288,7 +291,7 @@ class PipelineTest {
         assertEquals(Pipeline.Status.DIFFERENCES, pipeline(w, Pipeline.Options.defaults()).run(ctx("run-g")).status());
 
         RunContext again = ctx("run-g");
-        Pipeline.Outcome o = pipeline(w, Pipeline.Options.defaults().withForceTeardown(true)).run(again);
+        Pipeline.Outcome o = pipeline(w, FORCE_TEARDOWN).run(again);
         assertEquals(Pipeline.Status.ABANDONED, o.status());
         assertEquals(ExitCode.OK, o.exitCode());
         assertEquals(List.of(Step.TEARDOWN), o.ranNow(), "no step is retried");
@@ -306,7 +309,7 @@ class PipelineTest {
         w.crashAt = "engine.migrate";
         assertThrows(SimulatedKill.class, () -> pipeline(w, Pipeline.Options.defaults()).run(ctx("run-h")));
         RunContext again = ctx("run-h");
-        Pipeline.Outcome o = pipeline(w, Pipeline.Options.defaults().withForceTeardown(true)).run(again);
+        Pipeline.Outcome o = pipeline(w, FORCE_TEARDOWN).run(again);
         assertEquals(Pipeline.Status.ABANDONED, o.status());
         assertEquals(1, w.count("engine.migrate"), "the dead step is not retried");
         assertEquals(1, w.count("engine.teardown"), "the subscription the dead attempt recorded is removed");
@@ -350,7 +353,7 @@ class PipelineTest {
         w.failAt = "source.restore";
         w.failure = ToolException.runtime("disk full");
         RunContext ctx = ctx("run-e");
-        Pipeline.Outcome o = pipeline(w, Pipeline.Options.defaults().withForceTeardown(true)).run(ctx);
+        Pipeline.Outcome o = pipeline(w, FORCE_TEARDOWN).run(ctx);
 
         assertEquals(Pipeline.Status.FAILED, o.status());
         assertEquals(ExitCode.RUNTIME_FAILURE, o.exitCode());
@@ -396,7 +399,8 @@ class PipelineTest {
     @Test
     void stopAfterPausesAndTheSameRunIdContinues() {
         World w = new World();
-        Pipeline.Outcome stopped = pipeline(w, Pipeline.Options.defaults().withStopAfter(Step.MIGRATE)).run(ctx("run-s"));
+        var stopAfterMigrate = new Pipeline.Options(TableFilter.ALL, false, false, false, Step.MIGRATE);
+        Pipeline.Outcome stopped = pipeline(w, stopAfterMigrate).run(ctx("run-s"));
         assertEquals(Pipeline.Status.STOPPED, stopped.status());
         assertEquals(ExitCode.OK, stopped.exitCode());
         assertEquals(0, w.count("verify"));

@@ -25,8 +25,8 @@ class ExtensionPlanTest {
     private record ExtVersions(List<ExtensionVersion> list) {}
 
     private static ExtensionState state(boolean available, String def, String installed, String... versions) {
-        return new ExtensionState("vector", available, ExtensionVersion.of(def), ExtensionVersion.of(installed),
-                installed == null ? null : "public", v(versions).list());
+        return new ExtensionState(available, ExtensionVersion.of(def), ExtensionVersion.of(installed),
+                v(versions).list());
     }
 
     @Test
