@@ -179,7 +179,7 @@ public final class NativeEngine implements CopyEngine {
 
             afterLoad(ep.target(), selection, p, false);
             List<String> seqs = copySequences(src, tgt, selection, p);
-            long lag = ReplicationSlots.lag(src, n.slot()).map(ReplicationSlots.Lag::bytes).orElse(-1L);
+            long lag = ReplicationSlots.lag(src, n.slot()).orElse(-1L);
             p.info("  changes are streaming; the target is " + (lag < 0 ? "(not yet confirmed)" : Progress.bytes(lag)) + " behind the source");
             return migrated(copied, how.withSeconds(copySeconds), lag, seqs);
         } catch (SQLException e) {
@@ -443,25 +443,25 @@ public final class NativeEngine implements CopyEngine {
         p.info("  waiting for the target to catch up with the source (sync point " + syncPoint
                 + (options.maxLagBytes() > 0 ? ", or at most " + Progress.bytes(options.maxLagBytes()) + " behind" : "") + ")");
         while (true) {
-            ReplicationSlots.Lag lag = ReplicationSlots.lag(src, n.slot()).orElseThrow(() -> ToolException.runtime(
+            long lag = ReplicationSlots.lag(src, n.slot()).orElseThrow(() -> ToolException.runtime(
                     "replication slot " + n.slot() + " is missing on the source: the subscription cannot catch up; "
                             + "check whether someone dropped it (the target may lack recent changes)"));
             boolean done = options.maxLagBytes() > 0
-                    ? lag.bytes() >= 0 && lag.bytes() <= options.maxLagBytes()
+                    ? lag >= 0 && lag <= options.maxLagBytes()
                     : SyncPoint.confirmed(src, n.slot(), syncPoint);
             if (done) {
-                p.info("  target caught up (" + Progress.bytes(Math.max(0, lag.bytes())) + " behind the source's current position)");
-                return Math.max(0, lag.bytes());
+                p.info("  target caught up (" + Progress.bytes(Math.max(0, lag)) + " behind the source's current position)");
+                return Math.max(0, lag);
             }
             if (System.nanoTime() > deadline) {
-                throw ToolException.runtime("the target is still " + (lag.bytes() < 0 ? "an unknown amount" : Progress.bytes(lag.bytes()))
+                throw ToolException.runtime("the target is still " + (lag < 0 ? "an unknown amount" : Progress.bytes(lag))
                         + " behind after " + options.timeout().toSeconds() + " s; nothing was removed: stop the writers "
                         + "on the source or raise --timeout, and run cutover again");
             }
             if (System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
                 lastReport = System.nanoTime();
                 long errors = Subscriptions.errorCount(tgt, n.subscription());
-                p.info("  catching up: " + (lag.bytes() < 0 ? "nothing confirmed yet" : Progress.bytes(lag.bytes()) + " behind")
+                p.info("  catching up: " + (lag < 0 ? "nothing confirmed yet" : Progress.bytes(lag) + " behind")
                         + (baseErrors >= 0 && errors > baseErrors ? "; the apply worker reported " + (errors - baseErrors)
                         + " error(s), see the target's server log" : ""));
             }
