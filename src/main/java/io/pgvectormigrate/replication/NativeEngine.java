@@ -238,22 +238,20 @@ public final class NativeEngine implements CopyEngine {
     private void ensurePublication(Journal j, Connection src, ConnectionSpec source, ReplicationNames n,
                                    List<TableInfo> tables, boolean subscribed) throws SQLException {
         List<String> wanted = tables.stream().map(TableInfo::display).sorted().toList();
-        if (Publications.exists(src, n.publication())) {
-            List<String> has = Publications.tables(src, n.publication());
-            if (!has.equals(wanted)) {
-                if (subscribed) {
-                    throw ToolException.usage("run " + n.publication().substring(ReplicationNames.PREFIX.length()).replace('_', '-')
-                            + " already replicates " + has.size() + " table(s) (" + String.join(", ", has.subList(0, Math.min(3, has.size())))
-                            + (has.size() > 3 ? ", ..." : "") + ") and this invocation selects " + wanted.size()
-                            + ": pass the same --schema/--table/--exclude as the first attempt, or start a new run (--run-id)");
-                }
-                Publications.setTables(src, n.publication(), tables.stream().map(TableInfo::id).toList());
-            }
-            j.recordResource(PUBLICATION, n.publication(), attributes(source));
+        j.recordResource(PUBLICATION, n.publication(), attributes(source));
+        if (!Publications.exists(src, n.publication())) {
+            Publications.create(src, n.publication(), tables.stream().map(TableInfo::id).toList());
             return;
         }
-        j.recordResource(PUBLICATION, n.publication(), attributes(source));
-        Publications.create(src, n.publication(), tables.stream().map(TableInfo::id).toList());
+        List<String> has = Publications.tables(src, n.publication());
+        if (has.equals(wanted)) return;
+        if (subscribed) {
+            throw ToolException.usage("run " + n.publication().substring(ReplicationNames.PREFIX.length()).replace('_', '-')
+                    + " already replicates " + has.size() + " table(s) (" + String.join(", ", has.subList(0, Math.min(3, has.size())))
+                    + (has.size() > 3 ? ", ..." : "") + ") and this invocation selects " + wanted.size()
+                    + ": pass the same --schema/--table/--exclude as the first attempt, or start a new run (--run-id)");
+        }
+        Publications.setTables(src, n.publication(), tables.stream().map(TableInfo::id).toList());
     }
 
     /** Waits until every table's sync state is ready, reporting per-table state and COPY progress. */
@@ -407,7 +405,7 @@ public final class NativeEngine implements CopyEngine {
             }
             List<String> seqs = copySequences(src, tgt, selection, p);
             afterLoad(ep.target(), selection, p, true);
-            List<String> removed = removeReplication(j, src, tgt, ep, n, p);
+            List<String> removed = removeReplication(j, src, tgt, n, p);
             assertNothingLeft(src, tgt, n);
             p.info("  cutover complete: nothing holds WAL on the source for this run");
             return cutOver(lagAtCutover, seqs, removed, waited);
@@ -470,17 +468,34 @@ public final class NativeEngine implements CopyEngine {
     }
 
     /** Subscription (detached), then its slots, then the publication; each tolerated when already gone. */
-    private static List<String> removeReplication(Journal j, Connection src, Connection tgt, Endpoints ep,
-                                                  ReplicationNames n, Progress p) throws SQLException, InterruptedException {
+    private static List<String> removeReplication(Journal j, Connection src, Connection tgt, ReplicationNames n,
+                                                  Progress p) throws SQLException, InterruptedException {
         List<String> removed = new ArrayList<>();
+        Long subOid = dropSubscription(j, tgt, n, p, removed);
+        dropOnSource(j, src, n, subOid, p, removed);
+        return removed;
+    }
+
+    /** Drops the subscription without reaching the source; returns its oid (the journal's once it is gone), or null. */
+    private static Long dropSubscription(Journal j, Connection tgt, ReplicationNames n, Progress p, List<String> removed)
+            throws SQLException {
         Long subOid = Subscriptions.find(tgt, n.subscription()).map(Subscriptions.Subscription::oid)
-                .or(() -> j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.attribute("oid")).map(Long::valueOf))
-                .orElse(null);
+                .orElse(journaledOid(j, n));
         if (Subscriptions.dropDetached(tgt, n.subscription())) {
             removed.add("subscription " + n.subscription());
             p.info("  dropped subscription " + n.subscription() + " on the target");
         }
         j.markDeleted(SUBSCRIPTION, n.subscription());
+        return subOid;
+    }
+
+    private static Long journaledOid(Journal j, ReplicationNames n) {
+        return j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.attribute("oid")).map(Long::valueOf).orElse(null);
+    }
+
+    /** The subscription's table-sync slots, this run's slot, then the publication. */
+    private static void dropOnSource(Journal j, Connection src, ReplicationNames n, Long subOid, Progress p,
+                                     List<String> removed) throws SQLException, InterruptedException {
         if (subOid != null) {
             for (String sync : ReplicationSlots.names(src, ReplicationNames.syncSlotPrefix(subOid))) {
                 if (ReplicationSlots.drop(src, sync, Duration.ofSeconds(10))) {
@@ -495,7 +510,6 @@ public final class NativeEngine implements CopyEngine {
             p.info("  dropped publication " + n.publication() + " on the source");
         }
         j.markDeleted(PUBLICATION, n.publication());
-        return removed;
     }
 
     private static boolean dropSlot(Journal j, Connection src, String slot, Progress p) throws SQLException, InterruptedException {
@@ -524,28 +538,15 @@ public final class NativeEngine implements CopyEngine {
         Progress p = ctx.progress();
         Journal j = ctx.journal();
         List<String> problems = new ArrayList<>();
-        Long subOid = j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.attribute("oid")).map(Long::valueOf).orElse(null);
+        List<String> removed = new ArrayList<>();
+        Long subOid = journaledOid(j, n);
         try (Connection tgt = connect(ep.target(), "target")) {
-            Optional<Subscriptions.Subscription> sub = Subscriptions.find(tgt, n.subscription());
-            if (sub.isPresent()) subOid = sub.get().oid();
-            if (Subscriptions.dropDetached(tgt, n.subscription())) {
-                p.info("  dropped subscription " + n.subscription() + " on the target");
-            }
-            j.markDeleted(SUBSCRIPTION, n.subscription());
+            subOid = dropSubscription(j, tgt, n, p, removed);
         } catch (SQLException | RuntimeException e) {
             problems.add("subscription " + n.subscription() + " on the target: " + Database.firstLine(e.getMessage()));
         }
         try (Connection src = connect(ep.source(), "source")) {
-            if (subOid != null) {
-                for (String sync : ReplicationSlots.names(src, ReplicationNames.syncSlotPrefix(subOid))) {
-                    ReplicationSlots.drop(src, sync, Duration.ofSeconds(10));
-                }
-            }
-            dropSlot(j, src, n.slot(), p);
-            if (Publications.drop(src, n.publication())) {
-                p.info("  dropped publication " + n.publication() + " on the source");
-            }
-            j.markDeleted(PUBLICATION, n.publication());
+            dropOnSource(j, src, n, subOid, p, removed);
         } catch (SQLException | RuntimeException e) {
             problems.add("slot/publication on the source: " + Database.firstLine(e.getMessage()));
         } catch (InterruptedException e) {
