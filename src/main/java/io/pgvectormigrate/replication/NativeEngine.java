@@ -195,9 +195,7 @@ public final class NativeEngine implements CopyEngine {
         Journal j = ctx.journal();
         Progress p = ctx.progress();
         j.recordResource(SLOT, n.slot(), attributes(ep.source()));
-        List<SnapshotCopy.TableCopy> result;
-        int streams;
-        String why;
+        CopyEngine.Copy how;
         p.info("  creating replication slot " + n.slot() + " (waits for transactions already open on the source to end)");
         try (ReplicationSlots.Exported slot = ReplicationSlots.createWithSnapshot(ep.source(), n.slot(),
                 new SqlErrors.Advice("re-run with --run-id " + ctx.runId() + " to resume", GRANT))) {
@@ -205,13 +203,15 @@ public final class NativeEngine implements CopyEngine {
             try (SnapshotCopy copy = SnapshotCopy.open(ep.source(), ep.target(), slot.snapshot(), plan.tables(),
                     plan.binaryCopy(), wanted, options.chunkBytes(), plan.tidRangeScans())) {
                 slot.close(); // every reader holds the snapshot now; the slot waits for the subscription
-                streams = copy.streams();
-                why = copy.why();
-                p.info("  copying with " + streams + " stream" + (streams == 1 ? "" : "s") + " (" + why + ")");
-                result = copy.run(p, options.hooks(), ctx.runId());
+                int streams = copy.streams();
+                p.info("  copying with " + streams + " stream" + (streams == 1 ? "" : "s") + " (" + copy.why() + ")");
+                copied.addAll(copy.run(p, options.hooks(), ctx.runId()));
+                boolean allBinary = plan.tables().stream()
+                        .allMatch(t -> plan.binaryCopy().getOrDefault(t.display(), false));
+                how = new CopyEngine.Copy("snapshot copy, " + streams + " stream(s), "
+                        + (allBinary ? "binary" : "text for some tables"), streams, copy.why(), -1, false);
             }
         }
-        for (SnapshotCopy.TableCopy t : result) copied.add(new TableCopy(t.table(), t.rows(), t.bytes()));
         try (Connection tgt = connect(ep.target(), "target")) {
             j.recordResource(SUBSCRIPTION, n.subscription(), attributes(ep.target()));
             // created disabled and without a copy: it starts from the slot, i.e. right after the snapshot
@@ -222,9 +222,7 @@ public final class NativeEngine implements CopyEngine {
             Subscriptions.enable(tgt, n.subscription());
             p.info("  created subscription " + n.subscription() + " on the target; it streams changes made after the snapshot");
         }
-        boolean allBinary = result.stream().allMatch(SnapshotCopy.TableCopy::binary);
-        return new CopyEngine.Copy("snapshot copy, " + streams + " stream(s), " + (allBinary ? "binary" : "text for some tables"),
-                streams, why, -1, false);
+        return how;
     }
 
     /** --jobs, or what both servers and this machine can take (see {@link CopyStreams}). */
