@@ -65,7 +65,7 @@ public final class NativeEngine implements CopyEngine {
     public void checkSource(RunContext ctx, Endpoints ep) {
         try (Connection src = connect(ep.source(), "source")) {
             Catalog.Selection selection = Catalog.select(src, ep.tables());
-            List<String> problems = Preflight.tableProblems(src, ep, selection, CopyTables.of(src, selection));
+            List<String> problems = Preflight.tableProblems(src, ep, selection, TableInfo.of(src, selection));
             if (!problems.isEmpty()) throw ToolException.usage("preflight: " + String.join("; ", problems));
         } catch (SQLException e) {
             throw failure("source", "checking the source", ctx.runId(), e);
@@ -77,7 +77,7 @@ public final class NativeEngine implements CopyEngine {
         ReplicationNames n = ReplicationNames.forRun(ctx.runId());
         try (Connection src = connect(ep.source(), "source"); Connection tgt = connect(ep.target(), "target")) {
             Catalog.Selection selection = Catalog.select(src, ep.tables());
-            List<TableInfo> tables = CopyTables.of(src, selection);
+            List<TableInfo> tables = TableInfo.of(src, selection);
             boolean resuming = Subscriptions.find(tgt, n.subscription()).isPresent();
             boolean slot = ReplicationSlots.find(src, n.slot()).isPresent();
             Preflight.Plan plan = Preflight.check(src, tgt, ep, selection, tables, options, resuming, slot,
@@ -119,7 +119,7 @@ public final class NativeEngine implements CopyEngine {
         Journal j = ctx.journal();
         try (Connection src = connect(ep.source(), "source"); Connection tgt = connect(ep.target(), "target")) {
             Catalog.Selection selection = Catalog.select(src, ep.tables());
-            List<TableInfo> tables = CopyTables.of(src, selection);
+            List<TableInfo> tables = TableInfo.of(src, selection);
             Optional<Subscriptions.Subscription> sub = Subscriptions.find(tgt, n.subscription());
             Optional<ReplicationSlots.Slot> slot = ReplicationSlots.find(src, n.slot());
             if (sub.isEmpty() && (j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.deleted()).orElse(false)
@@ -384,7 +384,7 @@ public final class NativeEngine implements CopyEngine {
                         + "did not finish: run migrate with --run-id " + ctx.runId() + " again, or give the run up with cutover --abandon");
             }
             Catalog.Selection selection = published(src, Catalog.select(src, ep.tables()), n, pub);
-            List<TableInfo> tables = CopyTables.of(src, selection);
+            List<TableInfo> tables = TableInfo.of(src, selection);
             p.info("cutover (native, run " + ctx.runId() + "): " + tables.size() + " table(s)");
             long lagAtCutover = 0;
             double waited = 0;
