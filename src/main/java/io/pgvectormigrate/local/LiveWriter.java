@@ -4,6 +4,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.SyncPoint;
 import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.Endpoints;
@@ -14,9 +15,7 @@ import io.pgvectormigrate.sample.BedrockChatSample;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -110,16 +109,10 @@ public final class LiveWriter implements Pipeline.Listener {
         SplittableRandom rnd = new SplittableRandom(seed);
         try (Connection c = Database.connect(source, "temporary source", null)) {
             c.setAutoCommit(false);
-            List<String> ids = new ArrayList<>();
-            List<String> bots = new ArrayList<>();
-            try (Statement st = c.createStatement()) {
-                try (ResultSet rs = st.executeQuery("SELECT id FROM items ORDER BY random() LIMIT 5000")) {
-                    while (rs.next()) ids.add(rs.getString(1));
-                }
-                try (ResultSet rs = st.executeQuery("SELECT DISTINCT botid FROM items WHERE botid IS NOT NULL LIMIT 100")) {
-                    while (rs.next()) bots.add(rs.getString(1));
-                }
-            }
+            List<String> ids = new ArrayList<>(Queries.list(c, "SELECT id FROM items ORDER BY random() LIMIT 5000",
+                    rs -> rs.getString(1)));
+            List<String> bots = new ArrayList<>(Queries.list(c,
+                    "SELECT DISTINCT botid FROM items WHERE botid IS NOT NULL LIMIT 100", rs -> rs.getString(1)));
             c.commit();
             if (bots.isEmpty()) bots.add(BedrockChatSample.ulid(System.currentTimeMillis(), rnd));
             try (PreparedStatement ins = c.prepareStatement(
