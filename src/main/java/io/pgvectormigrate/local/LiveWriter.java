@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * Rehearse's {@code --live-writes}: while migrate copies, a thread inserts, updates and deletes Bedrock Chat
@@ -157,12 +159,9 @@ public final class LiveWriter implements Pipeline.Listener {
     }
 
     private static String vector(SplittableRandom rnd) {
-        StringBuilder sb = new StringBuilder(BedrockChatSample.DIMENSIONS * 8).append('[');
-        for (int d = 0; d < BedrockChatSample.DIMENSIONS; d++) {
-            if (d > 0) sb.append(',');
-            sb.append(String.format(Locale.ROOT, "%.5f", (rnd.nextDouble() * 2 - 1) * 0.08));
-        }
-        return sb.append(']').toString();
+        return IntStream.range(0, BedrockChatSample.DIMENSIONS)
+                .mapToObj(d -> String.format(Locale.ROOT, "%.5f", (rnd.nextDouble() * 2 - 1) * 0.08))
+                .collect(Collectors.joining(",", "[", "]"));
     }
 
     /**

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Where a database is and how to log in. Parsed from a JDBC URL ({@code jdbc:postgresql://h:p/db?user=..})
@@ -45,17 +46,10 @@ public final class ConnectionSpec {
                     + "or a URI (postgresql://user@host:5432/db)");
         }
         String s = text.trim();
-        String rest;
-        if (s.startsWith("jdbc:postgresql://")) {
-            rest = s.substring("jdbc:postgresql://".length());
-        } else if (s.startsWith("postgresql://")) {
-            rest = s.substring("postgresql://".length());
-        } else if (s.startsWith("postgres://")) {
-            rest = s.substring("postgres://".length());
-        } else {
-            throw ToolException.usage("cannot read connection '" + redactRaw(s) + "': expected jdbc:postgresql://host:port/db "
-                    + "or postgresql://user@host:port/db");
-        }
+        String rest = Stream.of("jdbc:postgresql://", "postgresql://", "postgres://").filter(s::startsWith).findFirst()
+                .map(scheme -> s.substring(scheme.length()))
+                .orElseThrow(() -> ToolException.usage("cannot read connection '" + redactRaw(s)
+                        + "': expected jdbc:postgresql://host:port/db or postgresql://user@host:port/db"));
         String query = null;
         int q = rest.indexOf('?');
         if (q >= 0) {
