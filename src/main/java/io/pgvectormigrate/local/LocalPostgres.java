@@ -87,21 +87,11 @@ public final class LocalPostgres implements AutoCloseable {
         Path data = dir.resolve("data");
         Path pwFile = dir.resolve("password");
         boolean fresh = !Files.exists(data.resolve("PG_VERSION"));
-        int chosenPort = port;
-        if (!fresh) {
-            Integer recorded = readPortFromConf(data);
-            if (port == 0 && recorded != null) chosenPort = recorded;
-        }
-        if (chosenPort == 0) chosenPort = pickPort.getAsInt();
-        LocalPostgres pg;
-        if (fresh) {
-            String password = randomPassword();
-            writePrivate(pwFile, password);
-            pg = new LocalPostgres(binaries, dir, chosenPort, password, deleteOnClose);
-            pg.initdb(settings);
-        } else {
-            pg = new LocalPostgres(binaries, dir, chosenPort, readPassword(pwFile), deleteOnClose);
-        }
+        Integer recorded = fresh || port != 0 ? null : readPortFromConf(data);
+        int chosenPort = recorded != null ? recorded : port != 0 ? port : pickPort.getAsInt();
+        if (fresh) writePrivate(pwFile, randomPassword());
+        LocalPostgres pg = new LocalPostgres(binaries, dir, chosenPort, readPassword(pwFile), deleteOnClose);
+        if (fresh) pg.initdb(settings);
         if (pg.isRunning()) return pg;
         // a port this call picked is known to nobody yet: if another process takes it first, pick again
         boolean picked = fresh && port == 0;

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -213,13 +214,9 @@ public final class Catalog {
                 }
             }
         }
-        List<Table> out = new ArrayList<>();
-        for (Relation r : rootOrder) {
-            if (!filter.matches(r.id().schema(), r.id().name())) continue;
-            out.add(new Table(r, partitions.getOrDefault(r.oid(), List.of())));
-        }
-        out.sort((a, b) -> a.id().compareTo(b.id()));
-        return out;
+        return rootOrder.stream().filter(r -> filter.matches(r.id().schema(), r.id().name()))
+                .map(r -> new Table(r, partitions.getOrDefault(r.oid(), List.of())))
+                .sorted(Comparator.comparing(Table::id)).toList();
     }
 
     private static List<Sequence> sequences(Connection c, TableFilter filter, Set<Long> selectedTables) throws SQLException {

@@ -8,6 +8,7 @@ import io.pgvectormigrate.pg.TableId;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -35,8 +36,8 @@ public record TableInfo(Catalog.Relation relation, boolean owned, long tableByte
      * {@linkplain Catalog catalog}'s decision, never this class's; the catalog SQL is pg's ({@link TableDefinitions}).
      */
     static List<TableInfo> of(Connection c, Catalog.Selection selection) throws SQLException {
-        List<Catalog.Relation> leaves = new ArrayList<>(selection.leaves());
-        leaves.sort((a, b) -> a.id().compareTo(b.id()));
+        List<Catalog.Relation> leaves = selection.leaves().stream()
+                .sorted(Comparator.comparing(Catalog.Relation::id)).toList();
         if (leaves.isEmpty()) return List.of();
         List<Long> oids = leaves.stream().map(Catalog.Relation::oid).toList();
         Map<Long, TableDefinitions.Storage> storage = TableDefinitions.storage(c, oids);
