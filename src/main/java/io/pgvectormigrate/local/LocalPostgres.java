@@ -175,8 +175,7 @@ public final class LocalPostgres implements AutoCloseable {
         if (pgCtl(binaries, dir, "-l", log.toString(), "-w", "-t", "60", "start").ok()) return true;
         String logTail = "";
         try {
-            List<String> lines = Files.readAllLines(log);
-            logTail = String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+            logTail = Proc.tail(Files.readString(log), 3);
         } catch (IOException ignored) {
             // no log yet
         }

@@ -206,8 +206,7 @@ public final class LocalProvider implements SourceProvider {
             return ToolException.runtime("the disk is full: pg_restore could not write the temporary source in "
                     + LocalInstances.baseDir(ctx) + " (" + line + "); free space, then re-run with --run-id " + ctx.runId());
         }
-        List<String> errors = new ArrayList<>();
-        for (String line : out.split("\n")) if (line.contains("error:")) errors.add(line.strip());
+        List<String> errors = out.lines().filter(line -> line.contains("error:")).map(String::strip).toList();
         String first = errors.isEmpty() ? r.tail(3) : String.join(" | ", errors.subList(0, Math.min(3, errors.size())));
         return ToolException.runtime("pg_restore failed (exit " + r.exitCode() + ", " + errors.size() + " error(s)): " + first
                 + "; fix the archive or the local installation (missing extensions must be installed), then re-run with --run-id " + ctx.runId());
