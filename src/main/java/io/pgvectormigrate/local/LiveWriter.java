@@ -4,6 +4,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.SyncPoint;
 import io.pgvectormigrate.pg.TableId;
 import io.pgvectormigrate.pipeline.Endpoints;
@@ -14,9 +15,7 @@ import io.pgvectormigrate.sample.BedrockChatSample;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,6 +23,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * Rehearse's {@code --live-writes}: while migrate copies, a thread inserts, updates and deletes Bedrock Chat
@@ -110,16 +111,10 @@ public final class LiveWriter implements Pipeline.Listener {
         SplittableRandom rnd = new SplittableRandom(seed);
         try (Connection c = Database.connect(source, "temporary source", null)) {
             c.setAutoCommit(false);
-            List<String> ids = new ArrayList<>();
-            List<String> bots = new ArrayList<>();
-            try (Statement st = c.createStatement()) {
-                try (ResultSet rs = st.executeQuery("SELECT id FROM items ORDER BY random() LIMIT 5000")) {
-                    while (rs.next()) ids.add(rs.getString(1));
-                }
-                try (ResultSet rs = st.executeQuery("SELECT DISTINCT botid FROM items WHERE botid IS NOT NULL LIMIT 100")) {
-                    while (rs.next()) bots.add(rs.getString(1));
-                }
-            }
+            List<String> ids = new ArrayList<>(Queries.list(c, "SELECT id FROM items ORDER BY random() LIMIT 5000",
+                    rs -> rs.getString(1)));
+            List<String> bots = new ArrayList<>(Queries.list(c,
+                    "SELECT DISTINCT botid FROM items WHERE botid IS NOT NULL LIMIT 100", rs -> rs.getString(1)));
             c.commit();
             if (bots.isEmpty()) bots.add(BedrockChatSample.ulid(System.currentTimeMillis(), rnd));
             try (PreparedStatement ins = c.prepareStatement(
@@ -164,12 +159,9 @@ public final class LiveWriter implements Pipeline.Listener {
     }
 
     private static String vector(SplittableRandom rnd) {
-        StringBuilder sb = new StringBuilder(BedrockChatSample.DIMENSIONS * 8).append('[');
-        for (int d = 0; d < BedrockChatSample.DIMENSIONS; d++) {
-            if (d > 0) sb.append(',');
-            sb.append(String.format(Locale.ROOT, "%.5f", (rnd.nextDouble() * 2 - 1) * 0.08));
-        }
-        return sb.append(']').toString();
+        return IntStream.range(0, BedrockChatSample.DIMENSIONS)
+                .mapToObj(d -> String.format(Locale.ROOT, "%.5f", (rnd.nextDouble() * 2 - 1) * 0.08))
+                .collect(Collectors.joining(",", "[", "]"));
     }
 
     /**

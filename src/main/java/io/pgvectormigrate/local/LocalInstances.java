@@ -99,7 +99,7 @@ public final class LocalInstances {
         if (existing.isEmpty()) j.recordResource(KIND, role, attrs);
         if (existing.isEmpty() || !"true".equals(existing.get().attribute("initialized"))) {
             // a process killed during initdb leaves a half-made data directory that initdb refuses to reuse
-            stop(binaries, dir);
+            LocalPostgres.stop(binaries, dir);
             LocalPostgres.deleteTree(dir);
         }
         boolean initialized = existing.isPresent() && "true".equals(existing.get().attribute("initialized"));
@@ -131,7 +131,7 @@ public final class LocalInstances {
         Optional<Resource> r = live(ctx.journal(), role);
         if (r.isEmpty()) return false;
         Path dir = Path.of(r.get().attribute("dir"));
-        stop(binaries, dir);
+        LocalPostgres.stop(binaries, dir);
         LocalPostgres.deleteTree(dir);
         if (Files.exists(dir)) {
             throw ToolException.runtime("cannot remove " + dir + ": remove it by hand, then re-run with --run-id " + ctx.runId());
@@ -148,27 +148,6 @@ public final class LocalInstances {
         } catch (IOException ignored) {
             // not empty or already gone: either way nothing of ours is left in it
         }
-    }
-
-    /** Stops the instance in {@code dir} if it runs: fast shutdown, immediate when that hangs. */
-    static void stop(PgBinaries binaries, Path dir) {
-        Path data = dir.resolve("data");
-        if (!isRunning(binaries, dir)) return;
-        String pgCtl = binaries.tool("pg_ctl").toString();
-        Proc.Result fast = Proc.run(Proc.asPostgresUser(List.of(pgCtl, "-D", data.toString(), "-m", "fast", "-w", "-t", "60", "stop")),
-                dir, Map.of(), Duration.ofSeconds(90));
-        if (!fast.ok() && isRunning(binaries, dir)) {
-            Proc.check("pg_ctl stop -m immediate", Proc.asPostgresUser(List.of(pgCtl, "-D", data.toString(), "-m", "immediate",
-                    "-w", "-t", "60", "stop")), dir, Map.of(), Duration.ofSeconds(90));
-        }
-    }
-
-    /** {@code pg_ctl status} of the instance in {@code dir}. */
-    public static boolean isRunning(PgBinaries binaries, Path dir) {
-        Path data = dir.resolve("data");
-        if (!Files.exists(data.resolve("postmaster.pid"))) return false;
-        return Proc.run(Proc.asPostgresUser(List.of(binaries.tool("pg_ctl").toString(), "-D", data.toString(), "status")),
-                dir, Map.of(), Duration.ofSeconds(30)).ok();
     }
 
     /** Environment for client tools (pg_dump, pg_restore) against a local instance; nothing of the caller's PG* leaks in. */

@@ -87,21 +87,11 @@ public final class LocalPostgres implements AutoCloseable {
         Path data = dir.resolve("data");
         Path pwFile = dir.resolve("password");
         boolean fresh = !Files.exists(data.resolve("PG_VERSION"));
-        int chosenPort = port;
-        if (!fresh) {
-            Integer recorded = readPortFromConf(data);
-            if (port == 0 && recorded != null) chosenPort = recorded;
-        }
-        if (chosenPort == 0) chosenPort = pickPort.getAsInt();
-        LocalPostgres pg;
-        if (fresh) {
-            String password = randomPassword();
-            writePrivate(pwFile, password);
-            pg = new LocalPostgres(binaries, dir, chosenPort, password, deleteOnClose);
-            pg.initdb(settings);
-        } else {
-            pg = new LocalPostgres(binaries, dir, chosenPort, readPassword(pwFile), deleteOnClose);
-        }
+        Integer recorded = fresh || port != 0 ? null : readPortFromConf(data);
+        int chosenPort = recorded != null ? recorded : port != 0 ? port : pickPort.getAsInt();
+        if (fresh) writePrivate(pwFile, randomPassword());
+        LocalPostgres pg = new LocalPostgres(binaries, dir, chosenPort, readPassword(pwFile), deleteOnClose);
+        if (fresh) pg.initdb(settings);
         if (pg.isRunning()) return pg;
         // a port this call picked is known to nobody yet: if another process takes it first, pick again
         boolean picked = fresh && port == 0;
@@ -181,15 +171,11 @@ public final class LocalPostgres implements AutoCloseable {
 
     /** Starts the server; false when it could not bind its port and the caller will pick another. */
     private boolean pgCtlStart(boolean mayRetryPort) {
-        Path data = dir.resolve("data");
         Path log = dir.resolve("postgres.log");
-        Proc.Result r = Proc.run(Proc.asPostgresUser(List.of(binaries.tool("pg_ctl").toString(), "-D", data.toString(),
-                "-l", log.toString(), "-w", "-t", "60", "start")), dir, Map.of(), Duration.ofSeconds(90));
-        if (r.ok()) return true;
+        if (pgCtl(binaries, dir, "-l", log.toString(), "-w", "-t", "60", "start").ok()) return true;
         String logTail = "";
         try {
-            List<String> lines = Files.readAllLines(log);
-            logTail = String.join(" | ", lines.subList(Math.max(0, lines.size() - 3), lines.size()));
+            logTail = Proc.tail(Files.readString(log), 3);
         } catch (IOException ignored) {
             // no log yet
         }
@@ -202,17 +188,32 @@ public final class LocalPostgres implements AutoCloseable {
     }
 
     public boolean isRunning() {
-        Path data = dir.resolve("data");
-        if (!Files.exists(data.resolve("postmaster.pid"))) return false;
-        Proc.Result r = Proc.run(Proc.asPostgresUser(List.of(binaries.tool("pg_ctl").toString(), "-D", data.toString(), "status")),
-                dir, Map.of(), Duration.ofSeconds(30));
-        return r.ok();
+        return isRunning(binaries, dir);
     }
 
     public void stop() {
-        if (!isRunning()) return;
-        Proc.check("pg_ctl stop", Proc.asPostgresUser(List.of(binaries.tool("pg_ctl").toString(), "-D",
-                dir.resolve("data").toString(), "-m", "fast", "-w", "-t", "60", "stop")), dir, Map.of(), Duration.ofSeconds(90));
+        stop(binaries, dir);
+    }
+
+    /** {@code pg_ctl status} of the instance in {@code dir}. */
+    public static boolean isRunning(PgBinaries binaries, Path dir) {
+        return Files.exists(dir.resolve("data/postmaster.pid")) && pgCtl(binaries, dir, "status").ok();
+    }
+
+    /** Stops the instance in {@code dir} if it runs: fast shutdown, immediate when that hangs. */
+    static void stop(PgBinaries binaries, Path dir) {
+        if (!isRunning(binaries, dir)) return;
+        if (pgCtl(binaries, dir, "-m", "fast", "-w", "-t", "60", "stop").ok() || !isRunning(binaries, dir)) return;
+        Proc.Result r = pgCtl(binaries, dir, "-m", "immediate", "-w", "-t", "60", "stop");
+        if (!r.ok()) throw ToolException.runtime("pg_ctl stop -m immediate failed (exit " + r.exitCode() + "): " + r.tail(4));
+    }
+
+    /** Runs pg_ctl on the instance in {@code dir}, as the postgres OS user when we are root. */
+    private static Proc.Result pgCtl(PgBinaries binaries, Path dir, String... args) {
+        List<String> command = new ArrayList<>(List.of(binaries.tool("pg_ctl").toString(), "-D",
+                dir.resolve("data").toString()));
+        command.addAll(List.of(args));
+        return Proc.run(Proc.asPostgresUser(command), dir, Map.of(), Duration.ofSeconds(90));
     }
 
     /** Stops the instance and removes its directory. */

@@ -3,6 +3,7 @@ package io.pgvectormigrate.local;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pipeline.Journal;
@@ -19,7 +20,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -206,8 +206,7 @@ public final class LocalProvider implements SourceProvider {
             return ToolException.runtime("the disk is full: pg_restore could not write the temporary source in "
                     + LocalInstances.baseDir(ctx) + " (" + line + "); free space, then re-run with --run-id " + ctx.runId());
         }
-        List<String> errors = new ArrayList<>();
-        for (String line : out.split("\n")) if (line.contains("error:")) errors.add(line.strip());
+        List<String> errors = out.lines().filter(line -> line.contains("error:")).map(String::strip).toList();
         String first = errors.isEmpty() ? r.tail(3) : String.join(" | ", errors.subList(0, Math.min(3, errors.size())));
         return ToolException.runtime("pg_restore failed (exit " + r.exitCode() + ", " + errors.size() + " error(s)): " + first
                 + "; fix the archive or the local installation (missing extensions must be installed), then re-run with --run-id " + ctx.runId());
@@ -237,9 +236,7 @@ public final class LocalProvider implements SourceProvider {
         try (Connection c = Database.connect(scratch.connection("postgres"), "scratch instance", null)) {
             BedrockChatSample.createSchema(c);
             BedrockChatSample.generate(c, s.rows(), s.bots(), s.seed(), ctx.progress());
-            try (Statement st = c.createStatement()) {
-                st.execute("ANALYZE items");
-            }
+            Queries.exec(c, "ANALYZE items");
         } catch (SQLException e) {
             throw ToolException.runtime("generating the sample failed: " + Database.firstLine(e.getMessage())
                     + (String.valueOf(e.getMessage()).contains("No space left") ? " (the disk is full: free space or lower --rows)" : ""), e);
@@ -264,10 +261,9 @@ public final class LocalProvider implements SourceProvider {
     /** A database restored into again must start empty: drop (with its sessions) and create it. */
     private static void recreateDatabase(LocalPostgres pg, String db) {
         String q = Sql.ident(db);
-        try (Connection c = Database.connect(pg.connection("template1"), "temporary source", null);
-             Statement st = c.createStatement()) {
-            st.execute("DROP DATABASE IF EXISTS " + q + " WITH (FORCE)");
-            st.execute("CREATE DATABASE " + q);
+        try (Connection c = Database.connect(pg.connection("template1"), "temporary source", null)) {
+            Queries.exec(c, "DROP DATABASE IF EXISTS " + q + " WITH (FORCE)");
+            Queries.exec(c, "CREATE DATABASE " + q);
         } catch (SQLException e) {
             throw ToolException.runtime("cannot create database '" + db + "' on the temporary source: " + Database.firstLine(e.getMessage()), e);
         }

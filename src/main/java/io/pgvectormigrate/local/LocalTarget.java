@@ -3,15 +3,14 @@ package io.pgvectormigrate.local;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.TargetProvider;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.Map;
 
 /**
@@ -51,12 +50,10 @@ public final class LocalTarget implements TargetProvider {
     public ConnectionSpec connect(RunContext ctx, ConnectionSpec source) {
         LocalPostgres pg = LocalInstances.start(ctx, binaries(), TARGET, port, LocalProvider.sourceSettings());
         String db = source.database();
-        try (Connection c = Database.connect(pg.connection("postgres"), "target", null); Statement st = c.createStatement()) {
-            boolean exists;
-            try (ResultSet rs = st.executeQuery("SELECT 1 FROM pg_database WHERE datname = " + Sql.literal(db))) {
-                exists = rs.next();
+        try (Connection c = Database.connect(pg.connection("postgres"), "target", null)) {
+            if (!Queries.bool(c, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = ?)", db)) {
+                Queries.exec(c, "CREATE DATABASE " + Sql.ident(db));
             }
-            if (!exists) st.execute("CREATE DATABASE " + Sql.ident(db));
         } catch (SQLException e) {
             throw ToolException.runtime("cannot create database '" + db + "' on the local target: " + Database.firstLine(e.getMessage()), e);
         }

@@ -22,10 +22,14 @@ public final class Proc {
 
         /** Last lines of the output, for error messages. */
         public String tail(int lines) {
-            String[] all = output.strip().split("\n");
-            int from = Math.max(0, all.length - lines);
-            return String.join(" | ", java.util.Arrays.copyOfRange(all, from, all.length));
+            return Proc.tail(output, lines);
         }
+    }
+
+    /** The last lines of a text joined by " | ", for one-line error messages. */
+    static String tail(String text, int lines) {
+        List<String> all = text.strip().lines().toList();
+        return String.join(" | ", all.subList(Math.max(0, all.size() - lines), all.size()));
     }
 
     public static boolean isRoot() {

@@ -1,18 +1,19 @@
 package io.pgvectormigrate.pg;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -161,7 +162,8 @@ public final class Catalog {
         }
     }
 
-    private static String shortList(List<String> items) {
+    /** For messages: the first five items, then how many more. */
+    public static String shortList(List<String> items) {
         if (items.size() <= 5) return String.join(", ", items);
         return String.join(", ", items.subList(0, 5)) + " and " + (items.size() - 5) + " more";
     }
@@ -212,13 +214,9 @@ public final class Catalog {
                 }
             }
         }
-        List<Table> out = new ArrayList<>();
-        for (Relation r : rootOrder) {
-            if (!filter.matches(r.id().schema(), r.id().name())) continue;
-            out.add(new Table(r, partitions.getOrDefault(r.oid(), List.of())));
-        }
-        out.sort((a, b) -> a.id().compareTo(b.id()));
-        return out;
+        return rootOrder.stream().filter(r -> filter.matches(r.id().schema(), r.id().name()))
+                .map(r -> new Table(r, partitions.getOrDefault(r.oid(), List.of())))
+                .sorted(Comparator.comparing(Table::id)).toList();
     }
 
     private static List<Sequence> sequences(Connection c, TableFilter filter, Set<Long> selectedTables) throws SQLException {
@@ -324,20 +322,10 @@ public final class Catalog {
                 + "LEFT JOIN pg_namespace pn ON pn.oid = pc.relnamespace "
                 + "WHERE " + where + " ORDER BY tc.relname, ic.relname";
         List<Index> out = new ArrayList<>();
-        withSearchPath(c, "", () -> {
-            try (PreparedStatement ps = c.prepareStatement(sql)) {
-                for (int i = 0; i < args.length; i++) ps.setObject(i + 1, args[i]);
-                try (ResultSet rs = ps.executeQuery()) {
-                    while (rs.next()) {
-                        String parentSchema = rs.getString(12);
-                        out.add(new Index(rs.getLong(1), new TableId(rs.getString(2), rs.getString(3)), rs.getString(4),
-                                rs.getString(5), rs.getString(6), rs.getBoolean(7), rs.getBoolean(8), rs.getBoolean(9),
-                                rs.getBoolean(10), rs.getBoolean(11),
-                                parentSchema == null ? null : new TableId(parentSchema, rs.getString(13))));
-                    }
-                }
-            }
-        });
+        withSearchPath(c, "", () -> out.addAll(Queries.list(c, sql, rs -> new Index(rs.getLong(1),
+                new TableId(rs.getString(2), rs.getString(3)), rs.getString(4), rs.getString(5), rs.getString(6),
+                rs.getBoolean(7), rs.getBoolean(8), rs.getBoolean(9), rs.getBoolean(10), rs.getBoolean(11),
+                rs.getString(12) == null ? null : new TableId(rs.getString(12), rs.getString(13))), args)));
         return out;
     }
 
@@ -345,11 +333,7 @@ public final class Catalog {
 
     /** Every schema of the database, the system ones included. */
     public static List<String> schemas(Connection c) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT nspname FROM pg_namespace")) {
-            while (rs.next()) out.add(rs.getString(1));
-        }
-        return out;
+        return Queries.list(c, "SELECT nspname FROM pg_namespace", rs -> rs.getString(1));
     }
 
     public static boolean schemaExists(Connection c, String schema) throws SQLException {
@@ -359,36 +343,23 @@ public final class Catalog {
     // ---- small questions about one table
 
     public static boolean exists(Connection c, TableId t) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-            ps.setString(1, t.sql());
-            try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() && rs.getBoolean(1);
-            }
-        }
+        return Queries.bool(c, "SELECT to_regclass(?) IS NOT NULL", t.sql());
     }
 
     /** A table's columns and their types in attribute order, or empty when no such table (plain or partitioned) exists. */
     public static Optional<Map<String, String>> columns(Connection c, TableId table) throws SQLException {
-        Optional<List<TableDefinitions.Column>> columns = TableDefinitions.columns(c, table);
-        if (columns.isEmpty()) return Optional.empty();
-        Map<String, String> out = new LinkedHashMap<>();
-        for (TableDefinitions.Column col : columns.get()) out.put(col.name(), col.type());
-        return Optional.of(out);
+        return TableDefinitions.columns(c, table).map(columns -> columns.stream().collect(Collectors.toMap(
+                TableDefinitions.Column::name, TableDefinitions.Column::type, (a, b) -> a, LinkedHashMap::new)));
     }
 
     /** Whether a table (a partitioned one through its partitions) holds at least one row; stops at the first. */
     public static boolean hasRows(Connection c, TableId t) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT EXISTS (SELECT 1 FROM " + t.sql() + ")")) {
-            return rs.next() && rs.getBoolean(1);
-        }
+        return Queries.bool(c, "SELECT EXISTS (SELECT 1 FROM " + t.sql() + ")");
     }
 
     /** Exact row count (a partitioned table's through its partitions). */
     public static long rowCount(Connection c, TableId t) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t.sql())) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return Queries.number(c, "SELECT count(*) FROM " + t.sql());
     }
 
     @FunctionalInterface
@@ -398,22 +369,16 @@ public final class Catalog {
 
     /** Runs with the session's search_path set to {@code path}, restoring it afterwards. */
     public static void withSearchPath(Connection c, String path, SqlWork work) throws SQLException {
-        String saved;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT current_setting('search_path')")) {
-            rs.next();
-            saved = rs.getString(1);
-        }
-        try (PreparedStatement ps = c.prepareStatement("SELECT set_config('search_path', ?, false)")) {
-            ps.setString(1, path);
-            ps.execute();
-        }
+        String saved = Queries.string(c, "SELECT current_setting('search_path')").orElse("");
+        setSearchPath(c, path);
         try {
             work.run();
         } finally {
-            try (PreparedStatement ps = c.prepareStatement("SELECT set_config('search_path', ?, false)")) {
-                ps.setString(1, saved);
-                ps.execute();
-            }
+            setSearchPath(c, saved);
         }
+    }
+
+    private static void setSearchPath(Connection c, String path) throws SQLException {
+        Queries.string(c, "SELECT set_config('search_path', ?, false)", path);
     }
 }

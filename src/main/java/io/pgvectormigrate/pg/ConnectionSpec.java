@@ -10,13 +10,16 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * Where a database is and how to log in. Parsed from a JDBC URL ({@code jdbc:postgresql://h:p/db?user=..})
  * or a libpq URI ({@code postgresql://user:pass@h:p/db?sslmode=..}); gaps are filled from the PG* environment
  * by {@link CredentialResolver}.
  *
- * <p>The password is held but never rendered: {@link #toString()} and {@link #display()} leave it out.
+ * <p>The password is held but never rendered: {@link #toString()} and {@link #display()} leave it out. A class,
+ * not a record, so that no serializer finds the password as a component.
  */
 public final class ConnectionSpec {
     private final String host;
@@ -43,17 +46,10 @@ public final class ConnectionSpec {
                     + "or a URI (postgresql://user@host:5432/db)");
         }
         String s = text.trim();
-        String rest;
-        if (s.startsWith("jdbc:postgresql://")) {
-            rest = s.substring("jdbc:postgresql://".length());
-        } else if (s.startsWith("postgresql://")) {
-            rest = s.substring("postgresql://".length());
-        } else if (s.startsWith("postgres://")) {
-            rest = s.substring("postgres://".length());
-        } else {
-            throw ToolException.usage("cannot read connection '" + redactRaw(s) + "': expected jdbc:postgresql://host:port/db "
-                    + "or postgresql://user@host:port/db");
-        }
+        String rest = Stream.of("jdbc:postgresql://", "postgresql://", "postgres://").filter(s::startsWith).findFirst()
+                .map(scheme -> s.substring(scheme.length()))
+                .orElseThrow(() -> ToolException.usage("cannot read connection '" + redactRaw(s)
+                        + "': expected jdbc:postgresql://host:port/db or postgresql://user@host:port/db"));
         String query = null;
         int q = rest.indexOf('?');
         if (q >= 0) {
@@ -137,6 +133,10 @@ public final class ConnectionSpec {
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
     }
 
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
     /** Removes anything that looks like a password from a raw connection string, for error messages. */
     public static String redactRaw(String raw) {
         return raw.replaceAll("(?i)(password=)[^&]*", "$1***")
@@ -167,20 +167,10 @@ public final class ConnectionSpec {
 
     /** JDBC URL without credentials. */
     public String jdbcUrl() {
-        StringBuilder sb = new StringBuilder("jdbc:postgresql://");
-        sb.append(host.contains(":") ? "[" + host + "]" : host).append(':').append(port).append('/')
-                .append(URLEncoder.encode(database, StandardCharsets.UTF_8));
-        if (!params.isEmpty()) {
-            sb.append('?');
-            boolean first = true;
-            for (var e : params.entrySet()) {
-                if (!first) sb.append('&');
-                first = false;
-                sb.append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
-                        .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
-            }
-        }
-        return sb.toString();
+        String query = params.entrySet().stream().map(e -> encode(e.getKey()) + "=" + encode(e.getValue()))
+                .collect(Collectors.joining("&"));
+        return "jdbc:postgresql://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port + "/" + encode(database)
+                + (query.isEmpty() ? "" : "?" + query);
     }
 
     /** Driver properties, including the password. */

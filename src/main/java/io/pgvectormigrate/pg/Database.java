@@ -49,13 +49,10 @@ public final class Database {
     }
 
     static boolean isPasswordMissing(SQLException e) {
-        String m = String.valueOf(e.getMessage());
-        return m.contains("no password was provided");
+        return String.valueOf(e.getMessage()).contains("no password was provided");
     }
 
     public static String firstLine(String s) {
-        if (s == null) return "";
-        int nl = s.indexOf('\n');
-        return nl >= 0 ? s.substring(0, nl) : s;
+        return s == null ? "" : s.lines().findFirst().orElse("");
     }
 }

@@ -1,10 +1,7 @@
 package io.pgvectormigrate.pg;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -16,21 +13,17 @@ public final class Extensions {
     public record Installed(String name, String version, String schema) {}
 
     public static List<Installed> installed(Connection c) throws SQLException {
-        return read(c, "", null);
+        return read(c, "");
     }
 
     public static Optional<Installed> installed(Connection c, String name) throws SQLException {
         return read(c, " WHERE e.extname = ?", name).stream().findFirst();
     }
 
-    private static List<Installed> read(Connection c, String where, String name) throws SQLException {
-        List<Installed> out = new ArrayList<>();
-        String sql = "SELECT e.extname, e.extversion, n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace" + where;
-        try (PreparedStatement ps = name == null ? c.prepareStatement(sql) : Queries.prepare(c, sql, name);
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) out.add(new Installed(rs.getString(1), rs.getString(2), rs.getString(3)));
-        }
-        return out;
+    private static List<Installed> read(Connection c, String where, Object... args) throws SQLException {
+        return Queries.list(c, "SELECT e.extname, e.extversion, n.nspname FROM pg_extension e "
+                + "JOIN pg_namespace n ON n.oid = e.extnamespace" + where,
+                rs -> new Installed(rs.getString(1), rs.getString(2), rs.getString(3)), args);
     }
 
     /**

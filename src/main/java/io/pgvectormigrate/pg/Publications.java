@@ -1,10 +1,7 @@
 package io.pgvectormigrate.pg;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -21,23 +18,14 @@ public final class Publications {
 
     /** The publications of this database whose name starts with {@code prefix}, by name. */
     public static List<String> startingWith(Connection src, String prefix) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = Queries.prepare(src,
-                "SELECT pubname FROM pg_publication WHERE starts_with(pubname, ?) ORDER BY pubname", prefix);
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) out.add(rs.getString(1));
-        }
-        return out;
+        return Queries.list(src, "SELECT pubname FROM pg_publication WHERE starts_with(pubname, ?) ORDER BY pubname",
+                rs -> rs.getString(1), prefix);
     }
 
     /** Tables in the publication as {@link TableId#key() schema.name}. */
     public static List<String> tables(Connection src, String name) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = Queries.prepare(src, "SELECT schemaname, tablename FROM pg_publication_tables "
-                + "WHERE pubname = ? ORDER BY 1, 2", name); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) out.add(rs.getString(1) + "." + rs.getString(2));
-        }
-        return out;
+        return Queries.list(src, "SELECT schemaname || '.' || tablename FROM pg_publication_tables "
+                + "WHERE pubname = ? ORDER BY schemaname, tablename", rs -> rs.getString(1), name);
     }
 
     /**

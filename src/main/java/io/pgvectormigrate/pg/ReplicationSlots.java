@@ -5,11 +5,8 @@ import org.postgresql.PGConnection;
 import org.postgresql.replication.ReplicationSlotInfo;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -27,8 +24,7 @@ public final class ReplicationSlots {
     private static final String COLUMNS = "SELECT slot_name, active, active_pid, confirmed_flush_lsn::text FROM pg_replication_slots ";
 
     public static Optional<Slot> find(Connection src, String name) throws SQLException {
-        List<Slot> found = read(src, COLUMNS + "WHERE slot_name = ?", name);
-        return found.stream().findFirst();
+        return read(src, COLUMNS + "WHERE slot_name = ?", name).stream().findFirst();
     }
 
     /** The logical slots of this database whose name starts with {@code prefix}, by name. */
@@ -58,14 +54,8 @@ public final class ReplicationSlots {
     }
 
     private static List<Slot> read(Connection c, String sql, String arg) throws SQLException {
-        List<Slot> out = new ArrayList<>();
-        try (PreparedStatement ps = Queries.prepare(c, sql, arg); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                int pid = rs.getInt(3);
-                out.add(new Slot(rs.getString(1), rs.getBoolean(2), rs.wasNull() ? null : pid, rs.getString(4)));
-            }
-        }
-        return out;
+        return Queries.list(c, sql, rs -> new Slot(rs.getString(1), rs.getBoolean(2), (Integer) rs.getObject(3),
+                rs.getString(4)), arg);
     }
 
     /**
@@ -146,15 +136,15 @@ public final class ReplicationSlots {
         }
     }
 
-    /** WAL bytes between the source's current WAL position and what the slot's consumer confirmed (-1: nothing yet). */
-    public record Lag(long bytes, String currentLsn, String confirmedLsn) {}
-
-    public static Optional<Lag> lag(Connection src, String slot) throws SQLException {
+    /**
+     * WAL bytes between the source's current WAL position and what the slot's consumer confirmed (-1: nothing yet);
+     * empty when the slot is missing.
+     */
+    public static Optional<Long> lag(Connection src, String slot) throws SQLException {
         Optional<Slot> s = find(src, slot);
         if (s.isEmpty()) return Optional.empty();
         String confirmed = s.get().confirmedFlush(); // null: nothing confirmed yet
         String current = Queries.string(src, "SELECT pg_current_wal_lsn()::text").orElseThrow();
-        return Optional.of(new Lag(confirmed == null ? -1 : Math.max(0, SyncPoint.lsn(current) - SyncPoint.lsn(confirmed)),
-                current, confirmed));
+        return Optional.of(confirmed == null ? -1 : Math.max(0, SyncPoint.lsn(current) - SyncPoint.lsn(confirmed)));
     }
 }

@@ -3,8 +3,6 @@ package io.pgvectormigrate.pg;
 import io.pgvectormigrate.core.ToolException;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
@@ -35,23 +33,15 @@ public final class Sequences {
 
     /** Reads a sequence's position without advancing it. */
     public static Position position(Connection c, Catalog.Sequence s) throws SQLException {
-        try (PreparedStatement ps = c.prepareStatement("SELECT last_value, is_called FROM " + s.id().sql());
-             ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return new Position(rs.getLong(1), rs.getBoolean(2), s.increment());
-        }
+        return Queries.first(c, "SELECT last_value, is_called FROM " + s.id().sql(),
+                rs -> new Position(rs.getLong(1), rs.getBoolean(2), s.increment())).orElseThrow();
     }
 
     /** The selected sequences the target lacks. */
     public static List<TableId> missingOnTarget(Connection target, List<Catalog.Sequence> sequences) throws SQLException {
         List<TableId> missing = new ArrayList<>();
         for (Catalog.Sequence s : sequences) {
-            try (PreparedStatement ps = target.prepareStatement("SELECT to_regclass(?) IS NOT NULL")) {
-                ps.setString(1, s.id().sql());
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!(rs.next() && rs.getBoolean(1))) missing.add(s.id());
-                }
-            }
+            if (!Catalog.exists(target, s.id())) missing.add(s.id());
         }
         return missing;
     }
@@ -78,12 +68,7 @@ public final class Sequences {
             Position tgt = position(target, s);
             boolean behind = tgt.behind(src);
             if (behind) {
-                try (PreparedStatement ps = target.prepareStatement("SELECT setval(?::regclass, ?, ?)")) {
-                    ps.setString(1, s.id().sql());
-                    ps.setLong(2, src.lastValue());
-                    ps.setBoolean(3, src.called());
-                    ps.execute();
-                }
+                Queries.number(target, "SELECT setval(?::regclass, ?, ?)", s.id().sql(), src.lastValue(), src.called());
             }
             out.add(new Carried(s.id(), src.next(), tgt.next(), behind));
         }

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,28 +23,20 @@ public final class Subscriptions {
     public record Subscription(long oid, String name, boolean enabled, String slotName, Integer workerPid) {}
 
     public static Optional<Subscription> find(Connection tgt, String name) throws SQLException {
-        try (PreparedStatement ps = Queries.prepare(tgt, """
+        return Queries.first(tgt, """
                 SELECT s.oid, s.subname, s.subenabled, s.subslotname,
                        (SELECT st.pid FROM pg_stat_subscription st WHERE st.subid = s.oid AND st.relid IS NULL LIMIT 1)
                 FROM pg_subscription s
                 WHERE s.subname = ? AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())""",
-                name); ResultSet rs = ps.executeQuery()) {
-            if (!rs.next()) return Optional.empty();
-            int pid = rs.getInt(5);
-            return Optional.of(new Subscription(rs.getLong(1), rs.getString(2), rs.getBoolean(3), rs.getString(4),
-                    rs.wasNull() ? null : pid));
-        }
+                rs -> new Subscription(rs.getLong(1), rs.getString(2), rs.getBoolean(3), rs.getString(4),
+                        (Integer) rs.getObject(5)), name);
     }
 
     /** The subscriptions of the target's current database, by name. */
     public static List<String> names(Connection tgt) throws SQLException {
-        List<String> out = new ArrayList<>();
-        try (PreparedStatement ps = tgt.prepareStatement("SELECT subname FROM pg_subscription "
-                + "WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY subname");
-             ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) out.add(rs.getString(1));
-        }
-        return out;
+        return Queries.list(tgt, "SELECT subname FROM pg_subscription "
+                + "WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY subname",
+                rs -> rs.getString(1));
     }
 
     /** Logical replication workers running now, of every subscription: what counts against max_logical_replication_workers. */

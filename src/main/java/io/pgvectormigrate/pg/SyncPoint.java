@@ -1,11 +1,8 @@
 package io.pgvectormigrate.pg;
 
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -43,10 +40,7 @@ public final class SyncPoint {
         } finally {
             source.setAutoCommit(auto);
         }
-        try (Statement st = source.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_current_wal_lsn()::text")) {
-            rs.next();
-            return rs.getString(1);
-        }
+        return Queries.string(source, "SELECT pg_current_wal_lsn()::text").orElseThrow();
     }
 
     /** Whether the consumer of this slot confirmed {@code lsn} (false when the slot is missing or confirmed nothing yet). */
@@ -61,17 +55,10 @@ public final class SyncPoint {
     }
 
     private static List<Confirmation> confirmations(Connection c, String which, String name, String lsn) throws SQLException {
-        List<Confirmation> out = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT slot_name, confirmed_flush_lsn::text, "
+        return Queries.list(c, "SELECT slot_name, confirmed_flush_lsn::text, "
                 + "COALESCE(confirmed_flush_lsn >= ?::pg_lsn, false) FROM pg_replication_slots "
-                + "WHERE " + which + " AND slot_type = 'logical' AND database = current_database() ORDER BY slot_name")) {
-            ps.setString(1, lsn);
-            ps.setString(2, name);
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.add(new Confirmation(rs.getString(1), rs.getString(2), rs.getBoolean(3)));
-            }
-        }
-        return out;
+                + "WHERE " + which + " AND slot_type = 'logical' AND database = current_database() ORDER BY slot_name",
+                rs -> new Confirmation(rs.getString(1), rs.getString(2), rs.getBoolean(3)), lsn, name);
     }
 
     /** An LSN's text form ({@code 16/B374D848}) as a number, for byte distances. */

@@ -4,7 +4,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -75,16 +74,10 @@ public final class TableDefinitions {
                 + "LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum "
                 + "LEFT JOIN pg_collation co ON co.oid = a.attcollation "
                 + "WHERE " + where + " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum";
-        Map<Long, List<Column>> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = Queries.prepare(c, sql, arg); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                out.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(new Column(rs.getString(2), rs.getInt(3),
-                        rs.getString(4), rs.getLong(5), rs.getInt(6), rs.getString(7), rs.getString(8), rs.getString(9),
-                        rs.getLong(10), rs.getLong(11), rs.getString(12), rs.getBoolean(13), rs.getString(14),
-                        rs.getString(15), rs.getString(16), rs.getString(17), rs.getBoolean(18), rs.getBoolean(19)));
-            }
-        }
-        return out;
+        return Queries.byOid(c, sql, rs -> new Column(rs.getString(2), rs.getInt(3), rs.getString(4), rs.getLong(5),
+                rs.getInt(6), rs.getString(7), rs.getString(8), rs.getString(9), rs.getLong(10), rs.getLong(11),
+                rs.getString(12), rs.getBoolean(13), rs.getString(14), rs.getString(15), rs.getString(16),
+                rs.getString(17), rs.getBoolean(18), rs.getBoolean(19)), arg);
     }
 
     /** The primary-key columns of these tables (by oid), in key order; a table without one is absent. */
@@ -104,11 +97,7 @@ public final class TableDefinitions {
                 + "CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY k(attnum, ord) "
                 + "JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum "
                 + "WHERE con.contype = 'p' AND " + where + " ORDER BY con.conrelid, k.ord";
-        Map<Long, List<String>> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = Queries.prepare(c, sql, arg); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) out.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(rs.getString(2));
-        }
-        return out;
+        return Queries.byOid(c, sql, rs -> rs.getString(2), arg);
     }
 
     /** The constraints of these tables (by oid) other than the primary key: name to definition, by name. */
@@ -144,16 +133,9 @@ public final class TableDefinitions {
                 + "  LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.n ORDER BY k.ord) "
                 + "FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_am am ON am.oid = ic.relam "
                 + "WHERE i.indrelid = ANY (?) ORDER BY i.indrelid, ic.relname";
-        Map<Long, List<IndexShape>> out = new LinkedHashMap<>();
-        try (PreparedStatement ps = Queries.prepare(c, sql, oidArray(c, tables)); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                String key = (rs.getBoolean(8) ? "UNIQUE " : "") + rs.getString(3);
-                out.computeIfAbsent(rs.getLong(1), k -> new ArrayList<>()).add(new IndexShape(rs.getString(2), key,
-                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getBoolean(7), rs.getBoolean(8),
-                        rs.getBoolean(9), Arrays.asList((String[]) rs.getArray(10).getArray())));
-            }
-        }
-        return out;
+        return Queries.byOid(c, sql, rs -> new IndexShape(rs.getString(2), (rs.getBoolean(8) ? "UNIQUE " : "")
+                + rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getBoolean(7), rs.getBoolean(8),
+                rs.getBoolean(9), Arrays.asList((String[]) rs.getArray(10).getArray())), oidArray(c, tables));
     }
 
     /**
@@ -184,11 +166,9 @@ public final class TableDefinitions {
      * (a partitioned index has none).
      */
     public static OptionalDouble indexRowEstimate(Connection c, TableId index) throws SQLException {
-        try (PreparedStatement ps = Queries.prepare(c, "SELECT i.reltuples FROM pg_class i JOIN pg_namespace n ON n.oid = i.relnamespace "
-                + "WHERE n.nspname = ? AND i.relname = ? AND i.relkind = 'i'", index.schema(), index.name());
-             ResultSet rs = ps.executeQuery()) {
-            return rs.next() ? OptionalDouble.of(rs.getDouble(1)) : OptionalDouble.empty();
-        }
+        return Queries.first(c, "SELECT i.reltuples FROM pg_class i JOIN pg_namespace n ON n.oid = i.relnamespace "
+                + "WHERE n.nspname = ? AND i.relname = ? AND i.relkind = 'i'", rs -> rs.getDouble(1),
+                index.schema(), index.name()).map(OptionalDouble::of).orElse(OptionalDouble.empty());
     }
 
     /** The oid of a plain or partitioned table. */

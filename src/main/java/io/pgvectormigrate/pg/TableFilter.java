@@ -1,7 +1,9 @@
 package io.pgvectormigrate.pg;
 
+import java.util.Arrays;
 import java.util.List;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /**
  * Which tables a command works on. Empty {@code schemas} means every non-system schema. Table and exclude
@@ -82,13 +84,8 @@ public record TableFilter(List<String> schemas, List<String> tables, List<String
     }
 
     private static Pattern glob(String g) {
-        StringBuilder re = new StringBuilder();
-        for (String part : g.split("\\*", -1)) {
-            if (re.length() > 0) re.append(".*");
-            re.append(Pattern.quote(part));
-        }
         // Pattern.quote of empty parts leaves \Q\E, which is harmless
-        return Pattern.compile(re.toString());
+        return Pattern.compile(Arrays.stream(g.split("\\*", -1)).map(Pattern::quote).collect(Collectors.joining(".*")));
     }
 
     /** Human summary, e.g. for reports. */

@@ -10,6 +10,7 @@ import java.net.UnknownHostException;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 
@@ -56,8 +57,7 @@ record CopyStreams(int streams, String why) {
         } else {
             limits.add(new Limit(2 * cpus, "2 relay threads per core of this machine (" + cpus + ")"));
         }
-        Limit least = limits.get(0);
-        for (Limit l : limits) if (l.streams() < least.streams()) least = l;
+        Limit least = limits.stream().min(Comparator.comparingInt(Limit::streams)).orElseThrow();
         int n = Math.max(1, Math.min(MAX, least.streams()));
         return new CopyStreams(n, String.format(Locale.ROOT, "automatic: %s", least.why()));
     }

@@ -65,7 +65,7 @@ public final class NativeEngine implements CopyEngine {
     public void checkSource(RunContext ctx, Endpoints ep) {
         try (Connection src = connect(ep.source(), "source")) {
             Catalog.Selection selection = Catalog.select(src, ep.tables());
-            List<String> problems = Preflight.tableProblems(src, ep, selection, CopyTables.of(src, selection));
+            List<String> problems = Preflight.tableProblems(src, ep, selection, TableInfo.of(src, selection));
             if (!problems.isEmpty()) throw ToolException.usage("preflight: " + String.join("; ", problems));
         } catch (SQLException e) {
             throw failure("source", "checking the source", ctx.runId(), e);
@@ -77,7 +77,7 @@ public final class NativeEngine implements CopyEngine {
         ReplicationNames n = ReplicationNames.forRun(ctx.runId());
         try (Connection src = connect(ep.source(), "source"); Connection tgt = connect(ep.target(), "target")) {
             Catalog.Selection selection = Catalog.select(src, ep.tables());
-            List<TableInfo> tables = CopyTables.of(src, selection);
+            List<TableInfo> tables = TableInfo.of(src, selection);
             boolean resuming = Subscriptions.find(tgt, n.subscription()).isPresent();
             boolean slot = ReplicationSlots.find(src, n.slot()).isPresent();
             Preflight.Plan plan = Preflight.check(src, tgt, ep, selection, tables, options, resuming, slot,
@@ -119,7 +119,7 @@ public final class NativeEngine implements CopyEngine {
         Journal j = ctx.journal();
         try (Connection src = connect(ep.source(), "source"); Connection tgt = connect(ep.target(), "target")) {
             Catalog.Selection selection = Catalog.select(src, ep.tables());
-            List<TableInfo> tables = CopyTables.of(src, selection);
+            List<TableInfo> tables = TableInfo.of(src, selection);
             Optional<Subscriptions.Subscription> sub = Subscriptions.find(tgt, n.subscription());
             Optional<ReplicationSlots.Slot> slot = ReplicationSlots.find(src, n.slot());
             if (sub.isEmpty() && (j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.deleted()).orElse(false)
@@ -179,7 +179,7 @@ public final class NativeEngine implements CopyEngine {
 
             afterLoad(ep.target(), selection, p, false);
             List<String> seqs = copySequences(src, tgt, selection, p);
-            long lag = ReplicationSlots.lag(src, n.slot()).map(ReplicationSlots.Lag::bytes).orElse(-1L);
+            long lag = ReplicationSlots.lag(src, n.slot()).orElse(-1L);
             p.info("  changes are streaming; the target is " + (lag < 0 ? "(not yet confirmed)" : Progress.bytes(lag)) + " behind the source");
             return migrated(copied, how.withSeconds(copySeconds), lag, seqs);
         } catch (SQLException e) {
@@ -195,9 +195,7 @@ public final class NativeEngine implements CopyEngine {
         Journal j = ctx.journal();
         Progress p = ctx.progress();
         j.recordResource(SLOT, n.slot(), attributes(ep.source()));
-        List<SnapshotCopy.TableCopy> result;
-        int streams;
-        String why;
+        CopyEngine.Copy how;
         p.info("  creating replication slot " + n.slot() + " (waits for transactions already open on the source to end)");
         try (ReplicationSlots.Exported slot = ReplicationSlots.createWithSnapshot(ep.source(), n.slot(),
                 new SqlErrors.Advice("re-run with --run-id " + ctx.runId() + " to resume", GRANT))) {
@@ -205,13 +203,15 @@ public final class NativeEngine implements CopyEngine {
             try (SnapshotCopy copy = SnapshotCopy.open(ep.source(), ep.target(), slot.snapshot(), plan.tables(),
                     plan.binaryCopy(), wanted, options.chunkBytes(), plan.tidRangeScans())) {
                 slot.close(); // every reader holds the snapshot now; the slot waits for the subscription
-                streams = copy.streams();
-                why = copy.why();
-                p.info("  copying with " + streams + " stream" + (streams == 1 ? "" : "s") + " (" + why + ")");
-                result = copy.run(p, options.hooks(), ctx.runId());
+                int streams = copy.streams();
+                p.info("  copying with " + streams + " stream" + (streams == 1 ? "" : "s") + " (" + copy.why() + ")");
+                copied.addAll(copy.run(p, options.hooks(), ctx.runId()));
+                boolean allBinary = plan.tables().stream()
+                        .allMatch(t -> plan.binaryCopy().getOrDefault(t.display(), false));
+                how = new CopyEngine.Copy("snapshot copy, " + streams + " stream(s), "
+                        + (allBinary ? "binary" : "text for some tables"), streams, copy.why(), -1, false);
             }
         }
-        for (SnapshotCopy.TableCopy t : result) copied.add(new TableCopy(t.table(), t.rows(), t.bytes()));
         try (Connection tgt = connect(ep.target(), "target")) {
             j.recordResource(SUBSCRIPTION, n.subscription(), attributes(ep.target()));
             // created disabled and without a copy: it starts from the slot, i.e. right after the snapshot
@@ -222,9 +222,7 @@ public final class NativeEngine implements CopyEngine {
             Subscriptions.enable(tgt, n.subscription());
             p.info("  created subscription " + n.subscription() + " on the target; it streams changes made after the snapshot");
         }
-        boolean allBinary = result.stream().allMatch(SnapshotCopy.TableCopy::binary);
-        return new CopyEngine.Copy("snapshot copy, " + streams + " stream(s), " + (allBinary ? "binary" : "text for some tables"),
-                streams, why, -1, false);
+        return how;
     }
 
     /** --jobs, or what both servers and this machine can take (see {@link CopyStreams}). */
@@ -238,22 +236,20 @@ public final class NativeEngine implements CopyEngine {
     private void ensurePublication(Journal j, Connection src, ConnectionSpec source, ReplicationNames n,
                                    List<TableInfo> tables, boolean subscribed) throws SQLException {
         List<String> wanted = tables.stream().map(TableInfo::display).sorted().toList();
-        if (Publications.exists(src, n.publication())) {
-            List<String> has = Publications.tables(src, n.publication());
-            if (!has.equals(wanted)) {
-                if (subscribed) {
-                    throw ToolException.usage("run " + n.publication().substring(ReplicationNames.PREFIX.length()).replace('_', '-')
-                            + " already replicates " + has.size() + " table(s) (" + String.join(", ", has.subList(0, Math.min(3, has.size())))
-                            + (has.size() > 3 ? ", ..." : "") + ") and this invocation selects " + wanted.size()
-                            + ": pass the same --schema/--table/--exclude as the first attempt, or start a new run (--run-id)");
-                }
-                Publications.setTables(src, n.publication(), tables.stream().map(TableInfo::id).toList());
-            }
-            j.recordResource(PUBLICATION, n.publication(), attributes(source));
+        j.recordResource(PUBLICATION, n.publication(), attributes(source));
+        if (!Publications.exists(src, n.publication())) {
+            Publications.create(src, n.publication(), tables.stream().map(TableInfo::id).toList());
             return;
         }
-        j.recordResource(PUBLICATION, n.publication(), attributes(source));
-        Publications.create(src, n.publication(), tables.stream().map(TableInfo::id).toList());
+        List<String> has = Publications.tables(src, n.publication());
+        if (has.equals(wanted)) return;
+        if (subscribed) {
+            throw ToolException.usage("run " + n.publication().substring(ReplicationNames.PREFIX.length()).replace('_', '-')
+                    + " already replicates " + has.size() + " table(s) (" + String.join(", ", has.subList(0, Math.min(3, has.size())))
+                    + (has.size() > 3 ? ", ..." : "") + ") and this invocation selects " + wanted.size()
+                    + ": pass the same --schema/--table/--exclude as the first attempt, or start a new run (--run-id)");
+        }
+        Publications.setTables(src, n.publication(), tables.stream().map(TableInfo::id).toList());
     }
 
     /** Waits until every table's sync state is ready, reporting per-table state and COPY progress. */
@@ -388,7 +384,7 @@ public final class NativeEngine implements CopyEngine {
                         + "did not finish: run migrate with --run-id " + ctx.runId() + " again, or give the run up with cutover --abandon");
             }
             Catalog.Selection selection = published(src, Catalog.select(src, ep.tables()), n, pub);
-            List<TableInfo> tables = CopyTables.of(src, selection);
+            List<TableInfo> tables = TableInfo.of(src, selection);
             p.info("cutover (native, run " + ctx.runId() + "): " + tables.size() + " table(s)");
             long lagAtCutover = 0;
             double waited = 0;
@@ -407,7 +403,7 @@ public final class NativeEngine implements CopyEngine {
             }
             List<String> seqs = copySequences(src, tgt, selection, p);
             afterLoad(ep.target(), selection, p, true);
-            List<String> removed = removeReplication(j, src, tgt, ep, n, p);
+            List<String> removed = removeReplication(j, src, tgt, n, p);
             assertNothingLeft(src, tgt, n);
             p.info("  cutover complete: nothing holds WAL on the source for this run");
             return cutOver(lagAtCutover, seqs, removed, waited);
@@ -443,25 +439,25 @@ public final class NativeEngine implements CopyEngine {
         p.info("  waiting for the target to catch up with the source (sync point " + syncPoint
                 + (options.maxLagBytes() > 0 ? ", or at most " + Progress.bytes(options.maxLagBytes()) + " behind" : "") + ")");
         while (true) {
-            ReplicationSlots.Lag lag = ReplicationSlots.lag(src, n.slot()).orElseThrow(() -> ToolException.runtime(
+            long lag = ReplicationSlots.lag(src, n.slot()).orElseThrow(() -> ToolException.runtime(
                     "replication slot " + n.slot() + " is missing on the source: the subscription cannot catch up; "
                             + "check whether someone dropped it (the target may lack recent changes)"));
             boolean done = options.maxLagBytes() > 0
-                    ? lag.bytes() >= 0 && lag.bytes() <= options.maxLagBytes()
+                    ? lag >= 0 && lag <= options.maxLagBytes()
                     : SyncPoint.confirmed(src, n.slot(), syncPoint);
             if (done) {
-                p.info("  target caught up (" + Progress.bytes(Math.max(0, lag.bytes())) + " behind the source's current position)");
-                return Math.max(0, lag.bytes());
+                p.info("  target caught up (" + Progress.bytes(Math.max(0, lag)) + " behind the source's current position)");
+                return Math.max(0, lag);
             }
             if (System.nanoTime() > deadline) {
-                throw ToolException.runtime("the target is still " + (lag.bytes() < 0 ? "an unknown amount" : Progress.bytes(lag.bytes()))
+                throw ToolException.runtime("the target is still " + (lag < 0 ? "an unknown amount" : Progress.bytes(lag))
                         + " behind after " + options.timeout().toSeconds() + " s; nothing was removed: stop the writers "
                         + "on the source or raise --timeout, and run cutover again");
             }
             if (System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
                 lastReport = System.nanoTime();
                 long errors = Subscriptions.errorCount(tgt, n.subscription());
-                p.info("  catching up: " + (lag.bytes() < 0 ? "nothing confirmed yet" : Progress.bytes(lag.bytes()) + " behind")
+                p.info("  catching up: " + (lag < 0 ? "nothing confirmed yet" : Progress.bytes(lag) + " behind")
                         + (baseErrors >= 0 && errors > baseErrors ? "; the apply worker reported " + (errors - baseErrors)
                         + " error(s), see the target's server log" : ""));
             }
@@ -470,17 +466,34 @@ public final class NativeEngine implements CopyEngine {
     }
 
     /** Subscription (detached), then its slots, then the publication; each tolerated when already gone. */
-    private static List<String> removeReplication(Journal j, Connection src, Connection tgt, Endpoints ep,
-                                                  ReplicationNames n, Progress p) throws SQLException, InterruptedException {
+    private static List<String> removeReplication(Journal j, Connection src, Connection tgt, ReplicationNames n,
+                                                  Progress p) throws SQLException, InterruptedException {
         List<String> removed = new ArrayList<>();
+        Long subOid = dropSubscription(j, tgt, n, p, removed);
+        dropOnSource(j, src, n, subOid, p, removed);
+        return removed;
+    }
+
+    /** Drops the subscription without reaching the source; returns its oid (the journal's once it is gone), or null. */
+    private static Long dropSubscription(Journal j, Connection tgt, ReplicationNames n, Progress p, List<String> removed)
+            throws SQLException {
         Long subOid = Subscriptions.find(tgt, n.subscription()).map(Subscriptions.Subscription::oid)
-                .or(() -> j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.attribute("oid")).map(Long::valueOf))
-                .orElse(null);
+                .orElse(journaledOid(j, n));
         if (Subscriptions.dropDetached(tgt, n.subscription())) {
             removed.add("subscription " + n.subscription());
             p.info("  dropped subscription " + n.subscription() + " on the target");
         }
         j.markDeleted(SUBSCRIPTION, n.subscription());
+        return subOid;
+    }
+
+    private static Long journaledOid(Journal j, ReplicationNames n) {
+        return j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.attribute("oid")).map(Long::valueOf).orElse(null);
+    }
+
+    /** The subscription's table-sync slots, this run's slot, then the publication. */
+    private static void dropOnSource(Journal j, Connection src, ReplicationNames n, Long subOid, Progress p,
+                                     List<String> removed) throws SQLException, InterruptedException {
         if (subOid != null) {
             for (String sync : ReplicationSlots.names(src, ReplicationNames.syncSlotPrefix(subOid))) {
                 if (ReplicationSlots.drop(src, sync, Duration.ofSeconds(10))) {
@@ -495,7 +508,6 @@ public final class NativeEngine implements CopyEngine {
             p.info("  dropped publication " + n.publication() + " on the source");
         }
         j.markDeleted(PUBLICATION, n.publication());
-        return removed;
     }
 
     private static boolean dropSlot(Journal j, Connection src, String slot, Progress p) throws SQLException, InterruptedException {
@@ -524,28 +536,15 @@ public final class NativeEngine implements CopyEngine {
         Progress p = ctx.progress();
         Journal j = ctx.journal();
         List<String> problems = new ArrayList<>();
-        Long subOid = j.resource(SUBSCRIPTION, n.subscription()).map(r -> r.attribute("oid")).map(Long::valueOf).orElse(null);
+        List<String> removed = new ArrayList<>();
+        Long subOid = journaledOid(j, n);
         try (Connection tgt = connect(ep.target(), "target")) {
-            Optional<Subscriptions.Subscription> sub = Subscriptions.find(tgt, n.subscription());
-            if (sub.isPresent()) subOid = sub.get().oid();
-            if (Subscriptions.dropDetached(tgt, n.subscription())) {
-                p.info("  dropped subscription " + n.subscription() + " on the target");
-            }
-            j.markDeleted(SUBSCRIPTION, n.subscription());
+            subOid = dropSubscription(j, tgt, n, p, removed);
         } catch (SQLException | RuntimeException e) {
             problems.add("subscription " + n.subscription() + " on the target: " + Database.firstLine(e.getMessage()));
         }
         try (Connection src = connect(ep.source(), "source")) {
-            if (subOid != null) {
-                for (String sync : ReplicationSlots.names(src, ReplicationNames.syncSlotPrefix(subOid))) {
-                    ReplicationSlots.drop(src, sync, Duration.ofSeconds(10));
-                }
-            }
-            dropSlot(j, src, n.slot(), p);
-            if (Publications.drop(src, n.publication())) {
-                p.info("  dropped publication " + n.publication() + " on the source");
-            }
-            j.markDeleted(PUBLICATION, n.publication());
+            dropOnSource(j, src, n, subOid, p, removed);
         } catch (SQLException | RuntimeException e) {
             problems.add("slot/publication on the source: " + Database.firstLine(e.getMessage()));
         } catch (InterruptedException e) {

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import static io.pgvectormigrate.pg.Catalog.shortList;
+
 /**
  * Checks both ends before the engine creates anything. Every problem found becomes one clause of a single
  * exit-2 message, each saying what is wrong and what to do, so an operator fixes them in one round.
@@ -140,26 +142,24 @@ final class Preflight {
             if (fresh && Catalog.hasRows(tgt, t.id())) nonEmpty.add(t.display());
         }
         if (!missing.isEmpty()) {
-            problems.add(plural(missing, "table", "is", "are") + " missing on the target: " + list(missing)
+            problems.add(plural(missing, "table", "is", "are") + " missing on the target: " + shortList(missing)
                     + " (run pgvector-migrate prepare-target first; it creates the schema)");
         }
         if (!missingColumns.isEmpty()) {
-            problems.add("the target lacks column" + (missingColumns.size() > 1 ? "s " : " ") + list(missingColumns)
+            problems.add("the target lacks column" + (missingColumns.size() > 1 ? "s " : " ") + shortList(missingColumns)
                     + ": the target tables must have every source column (prepare-target --schema-from-source copies them)");
         }
         if (!nonEmpty.isEmpty()) {
-            List<String> otherRuns = new ArrayList<>();
-            for (String slot : ReplicationSlots.names(src, ReplicationNames.PREFIX)) {
-                otherRuns.add(slot.substring(ReplicationNames.PREFIX.length()).replace('_', '-'));
-            }
-            problems.add(plural(nonEmpty, "target table", "holds", "hold") + " rows already: " + list(nonEmpty)
+            List<String> otherRuns = ReplicationSlots.names(src, ReplicationNames.PREFIX).stream()
+                    .map(slot -> slot.substring(ReplicationNames.PREFIX.length()).replace('_', '-')).toList();
+            problems.add(plural(nonEmpty, "target table", "holds", "hold") + " rows already: " + shortList(nonEmpty)
                     + " (the native engine loads empty tables: empty them, or resume the interrupted run with its --run-id"
-                    + (otherRuns.isEmpty() ? "" : "; runs with a slot on the source: " + list(otherRuns)) + ")");
+                    + (otherRuns.isEmpty() ? "" : "; runs with a slot on the source: " + shortList(otherRuns)) + ")");
         }
         if (missing.isEmpty() && !tables.isEmpty()) {
             List<String> seqMissing = Sequences.missingOnTarget(tgt, selection.sequences()).stream().map(TableId::display).toList();
             if (!seqMissing.isEmpty()) {
-                problems.add("sequence" + (seqMissing.size() > 1 ? "s " : " ") + list(seqMissing)
+                problems.add("sequence" + (seqMissing.size() > 1 ? "s " : " ") + shortList(seqMissing)
                         + " missing on the target (prepare-target --schema-from-source creates them with the schema)");
             }
         }
@@ -191,11 +191,11 @@ final class Preflight {
         }
         selection.replicaIdentityProblem().ifPresent(problems::add);
         if (!unlogged.isEmpty()) {
-            problems.add(plural(unlogged, "table", "is", "are") + " UNLOGGED, which logical replication cannot carry: " + list(unlogged)
+            problems.add(plural(unlogged, "table", "is", "are") + " UNLOGGED, which logical replication cannot carry: " + shortList(unlogged)
                     + " (ALTER TABLE ... SET LOGGED, or --exclude " + (unlogged.size() == 1 ? "it" : "them") + ")");
         }
         if (!notOwned.isEmpty()) {
-            problems.add("source user '" + ep.source().user() + "' does not own " + list(notOwned)
+            problems.add("source user '" + ep.source().user() + "' does not own " + shortList(notOwned)
                     + ": a publication can only include tables its creator owns (connect as the owner or a superuser)");
         }
         return problems;
@@ -203,10 +203,5 @@ final class Preflight {
 
     private static String plural(List<String> items, String noun, String verb, String verbPlural) {
         return items.size() == 1 ? "1 " + noun + " " + verb : items.size() + " " + noun + "s " + verbPlural;
-    }
-
-    private static String list(List<String> items) {
-        if (items.size() <= 5) return String.join(", ", items);
-        return String.join(", ", items.subList(0, 5)) + " and " + (items.size() - 5) + " more";
     }
 }

@@ -5,6 +5,7 @@ import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pg.SqlErrors;
+import io.pgvectormigrate.pipeline.CopyEngine;
 import io.pgvectormigrate.report.Progress;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
@@ -17,10 +18,10 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -49,9 +50,6 @@ final class SnapshotCopy implements AutoCloseable {
             return w.toString();
         }
     }
-
-    /** What one table's copy did. */
-    record TableCopy(String table, long rows, long bytes, int chunks, boolean binary) {}
 
     private final ConnectionSpec target;
     private final List<Chunk> chunks;
@@ -160,21 +158,13 @@ final class SnapshotCopy implements AutoCloseable {
         return streams.why();
     }
 
-    int chunkCount() {
-        return chunks.size();
-    }
-
     /** Copies every range; the first failure stops the others and is rethrown (a hook's exception unchanged). */
-    List<TableCopy> run(Progress progress, NativeOptions.Hooks hooks, String runId) {
+    List<CopyEngine.TableCopy> run(Progress progress, NativeOptions.Hooks hooks, String runId) {
         Schedule schedule = new Schedule(chunks);
-        Map<String, AtomicLong> rows = new LinkedHashMap<>();
-        Map<String, AtomicLong> bytes = new LinkedHashMap<>();
-        Map<String, AtomicInteger> chunksLeft = new LinkedHashMap<>();
-        for (TableInfo t : tables) {
-            rows.put(t.display(), new AtomicLong());
-            bytes.put(t.display(), new AtomicLong());
-        }
-        for (Chunk c : chunks) chunksLeft.computeIfAbsent(c.table().display(), k -> new AtomicInteger()).incrementAndGet();
+        record Tally(AtomicLong rows, AtomicLong bytes, AtomicInteger rangesLeft) {}
+        Map<TableInfo, Tally> tallies = new LinkedHashMap<>();
+        for (TableInfo t : tables) tallies.put(t, new Tally(new AtomicLong(), new AtomicLong(), new AtomicInteger()));
+        for (Chunk c : chunks) tallies.get(c.table()).rangesLeft().incrementAndGet();
         AtomicReference<Throwable> failure = new AtomicReference<>();
         AtomicLong rowsSeen = new AtomicLong();
         AtomicLong bytesSeen = new AtomicLong();
@@ -187,9 +177,8 @@ final class SnapshotCopy implements AutoCloseable {
             return t;
         });
         try (Progress.Bar bar = progress.bar("initial copy", estimate, "rows")) {
-            List<Future<?>> futures = new ArrayList<>();
             for (Connection reader : readers) {
-                futures.add(pool.submit(() -> {
+                pool.execute(() -> {
                     try (Connection writer = openWriter()) {
                         Chunk c;
                         while (failure.get() == null && (c = schedule.next()) != null) {
@@ -199,43 +188,34 @@ final class SnapshotCopy implements AutoCloseable {
                             } finally {
                                 schedule.done(c);
                             }
-                            rows.get(c.table().display()).addAndGet(done[0]);
-                            bytes.get(c.table().display()).addAndGet(done[1]);
-                            if (chunksLeft.get(c.table().display()).decrementAndGet() == 0) {
-                                progress.info(String.format(java.util.Locale.ROOT, "  copied %s: %s rows, %s (%s COPY)",
-                                        c.table().display(), Progress.count(rows.get(c.table().display()).get()),
-                                        Progress.bytes(bytes.get(c.table().display()).get()), c.binary() ? "binary" : "text"));
+                            Tally tally = tallies.get(c.table());
+                            tally.rows().addAndGet(done[0]);
+                            tally.bytes().addAndGet(done[1]);
+                            if (tally.rangesLeft().decrementAndGet() == 0) {
+                                progress.info(String.format(Locale.ROOT, "  copied %s: %s rows, %s (%s COPY)",
+                                        c.table().display(), Progress.count(tally.rows().get()),
+                                        Progress.bytes(tally.bytes().get()), c.binary() ? "binary" : "text"));
                             }
                             hooks.afterChunkCopied(c.table().display(), c.index());
                         }
                     } catch (Throwable t) {
                         failure.compareAndSet(null, t);
                     }
-                    return null;
-                }));
+                });
             }
+            pool.shutdown();
             long lastReport = System.nanoTime();
-            for (Future<?> f : futures) {
-                while (true) {
-                    try {
-                        f.get(2, TimeUnit.SECONDS);
-                        break;
-                    } catch (java.util.concurrent.TimeoutException e) {
-                        if (System.nanoTime() - lastReport > Duration.ofSeconds(10).toNanos()) {
-                            lastReport = System.nanoTime();
-                            progress.info("  copying: " + Progress.count(rowsSeen.get()) + (estimate > 0 ? " of ~" + Progress.count(estimate) : "")
-                                    + " rows, " + Progress.bytes(bytesSeen.get()) + " so far");
-                        }
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        failure.compareAndSet(null, e);
-                        break;
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        failure.compareAndSet(null, e.getCause());
-                        break;
-                    }
+            while (!pool.awaitTermination(2, TimeUnit.SECONDS)) {
+                if (System.nanoTime() - lastReport > Duration.ofSeconds(10).toNanos()) {
+                    lastReport = System.nanoTime();
+                    progress.info("  copying: " + Progress.count(rowsSeen.get())
+                            + (estimate > 0 ? " of ~" + Progress.count(estimate) : "") + " rows, "
+                            + Progress.bytes(bytesSeen.get()) + " so far");
                 }
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failure.compareAndSet(null, e);
         } finally {
             pool.shutdownNow();
         }
@@ -248,15 +228,10 @@ final class SnapshotCopy implements AutoCloseable {
                     "re-run with --run-id " + runId + ": the copy starts again from a fresh snapshot", NativeEngine.GRANT));
         }
         double secs = (System.nanoTime() - started) / 1e9;
-        List<TableCopy> out = new ArrayList<>();
-        for (TableInfo t : tables) {
-            out.add(new TableCopy(t.display(), rows.get(t.display()).get(), bytes.get(t.display()).get(),
-                    (int) chunks.stream().filter(c -> c.table() == t).count(),
-                    chunks.stream().filter(c -> c.table() == t).allMatch(Chunk::binary)));
-        }
-        progress.info(String.format(java.util.Locale.ROOT, "  initial copy: %s rows, %s in %.1f s (%d stream%s)",
+        progress.info(String.format(Locale.ROOT, "  initial copy: %s rows, %s in %.1f s (%d stream%s)",
                 Progress.count(rowsSeen.get()), Progress.bytes(bytesSeen.get()), secs, readers.size(), readers.size() == 1 ? "" : "s"));
-        return out;
+        return tables.stream().map(t -> new CopyEngine.TableCopy(t.display(), tallies.get(t).rows().get(),
+                tallies.get(t).bytes().get())).toList();
     }
 
     private Connection openWriter() throws SQLException {

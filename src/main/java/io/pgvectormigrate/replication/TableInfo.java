@@ -2,9 +2,15 @@ package io.pgvectormigrate.replication;
 
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.TableDefinitions;
 import io.pgvectormigrate.pg.TableId;
 
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
@@ -25,20 +31,31 @@ public record TableInfo(Catalog.Relation relation, boolean owned, long tableByte
     /** A column that COPY moves (no dropped or generated columns). */
     public record Column(String name, String type, boolean binarySafe) {}
 
-    public long oid() {
-        return relation.oid();
+    /**
+     * The selection's leaves with their copy metadata, in schema/name order. Which tables these are is the
+     * {@linkplain Catalog catalog}'s decision, never this class's; the catalog SQL is pg's ({@link TableDefinitions}).
+     */
+    static List<TableInfo> of(Connection c, Catalog.Selection selection) throws SQLException {
+        List<Catalog.Relation> leaves = selection.leaves().stream()
+                .sorted(Comparator.comparing(Catalog.Relation::id)).toList();
+        if (leaves.isEmpty()) return List.of();
+        List<Long> oids = leaves.stream().map(Catalog.Relation::oid).toList();
+        Map<Long, TableDefinitions.Storage> storage = TableDefinitions.storage(c, oids);
+        Map<Long, List<TableDefinitions.Column>> columns = TableDefinitions.columns(c, oids);
+        List<TableInfo> out = new ArrayList<>();
+        for (Catalog.Relation r : leaves) {
+            TableDefinitions.Storage s = storage.get(r.oid());
+            if (s == null) continue; // dropped since the catalog read it
+            // COPY moves no generated column: the target computes it
+            List<Column> copied = columns.getOrDefault(r.oid(), List.of()).stream().filter(col -> !col.isGenerated())
+                    .map(col -> new Column(col.name(), col.type(), col.binarySafe())).toList();
+            out.add(new TableInfo(r, s.owned(), s.bytes(), s.heapBlocks(), s.estimatedRows(), copied));
+        }
+        return out;
     }
 
     public TableId id() {
         return relation.id();
-    }
-
-    public String schema() {
-        return relation.id().schema();
-    }
-
-    public String name() {
-        return relation.id().name();
     }
 
     /** schema.name as pg_publication_tables and the journal name it. */

@@ -25,8 +25,6 @@ public interface Progress {
 
         void stepBy(long n);
 
-        void extraMessage(String message);
-
         @Override
         void close();
     }
@@ -34,7 +32,6 @@ public interface Progress {
     Bar NO_BAR = new Bar() {
         @Override public void stepTo(long n) {}
         @Override public void stepBy(long n) {}
-        @Override public void extraMessage(String message) {}
         @Override public void close() {}
     };
 
@@ -71,7 +68,6 @@ public interface Progress {
                 return new Bar() {
                     @Override public void stepTo(long n) { pb.stepTo(n); }
                     @Override public void stepBy(long n) { pb.stepBy(n); }
-                    @Override public void extraMessage(String message) { pb.setExtraMessage(message); }
                     @Override public void close() { pb.close(); }
                 };
             }

@@ -96,7 +96,7 @@ class LocalProviderTest {
         assertFalse(err.toString().contains(password));
 
         p.teardown(ctx);
-        assertFalse(LocalInstances.isRunning(bins, dir));
+        assertFalse(LocalPostgres.isRunning(bins, dir));
         assertFalse(Files.exists(dir), "teardown removes the instance directory");
         assertFalse(Files.exists(ctx.journal().runDir().resolve(LocalProvider.ARCHIVE_NAME)), "and the generated archive");
         assertTrue(ctx.journal().liveResourcesNewestFirst().isEmpty());
@@ -134,7 +134,7 @@ class LocalProviderTest {
 
         LocalProvider p = sample(100);
         p.restore(ctx);
-        assertFalse(LocalInstances.isRunning(bins, scratch.dir()), "the dead attempt's scratch instance is stopped");
+        assertFalse(LocalPostgres.isRunning(bins, scratch.dir()), "the dead attempt's scratch instance is stopped");
         assertFalse(Files.exists(scratch.dir()));
         assertEquals(100, Sql.count(p.credentials(ctx), "SELECT count(*) FROM items"));
     }
@@ -186,7 +186,7 @@ class LocalProviderTest {
         LocalProvider p = sample(20);
         p.restore(ctx);
         Resource r = ctx.journal().resource(LocalInstances.KIND, LocalProvider.SOURCE).orElseThrow();
-        LocalInstances.stop(bins, Path.of(r.attribute("dir"))); // e.g. the machine rebooted
+        LocalPostgres.stop(bins, Path.of(r.attribute("dir"))); // e.g. the machine rebooted
         int port = Integer.parseInt(r.attribute("port"));
         try (ServerSocket taken = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
             ToolException e = assertThrows(ToolException.class, () -> sample(20).credentials(context("run-1")));

@@ -92,7 +92,7 @@ class RehearseTest {
         for (Resource r : instances) {
             Path dir = Path.of(r.attribute("dir"));
             assertFalse(Files.exists(dir), dir + " is removed");
-            assertFalse(LocalInstances.isRunning(bins, dir));
+            assertFalse(LocalPostgres.isRunning(bins, dir));
             assertTrue(postgresProcessesOn(r.attribute("dataDir")).isEmpty(), "no postgres runs on " + r.attribute("dataDir"));
         }
     }

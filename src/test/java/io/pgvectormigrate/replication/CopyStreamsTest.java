@@ -113,22 +113,22 @@ class CopyStreamsTest {
         SnapshotCopy.Schedule schedule = new SnapshotCopy.Schedule(chunks);
         SnapshotCopy.Chunk a = schedule.next();
         SnapshotCopy.Chunk b = schedule.next();
-        assertEquals("big", a.table().name());
-        assertEquals("mid", b.table().name(), "the second stream writes another table");
+        assertEquals("big", a.table().id().name());
+        assertEquals("mid", b.table().id().name(), "the second stream writes another table");
         SnapshotCopy.Chunk c = schedule.next();
-        assertEquals("small", c.table().name(), "a third stream too, while there is a table nobody writes");
+        assertEquals("small", c.table().id().name(), "a third stream too, while there is a table nobody writes");
         SnapshotCopy.Chunk d = schedule.next();
-        assertEquals("big", d.table().name(), "then the largest again");
+        assertEquals("big", d.table().id().name(), "then the largest again");
         schedule.done(a);
         schedule.done(d);
         SnapshotCopy.Chunk e = schedule.next();
-        assertEquals("big", e.table().name(), "big has no writer now, mid still has one");
+        assertEquals("big", e.table().id().name(), "big has no writer now, mid still has one");
         schedule.done(b);
         schedule.done(c);
         schedule.done(e);
         List<String> rest = new ArrayList<>();
         for (SnapshotCopy.Chunk x; (x = schedule.next()) != null; ) {
-            rest.add(x.table().name() + x.index());
+            rest.add(x.table().id().name() + x.index());
             schedule.done(x);
         }
         assertEquals(List.of("big3", "mid1", "mid2", "mid3"), rest, "every range handed out once, in plan order when all are free");

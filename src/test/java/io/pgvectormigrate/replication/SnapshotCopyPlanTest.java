@@ -40,7 +40,7 @@ class SnapshotCopyPlanTest {
         TableInfo big = table("big", 1L << 30, 1000);
         List<SnapshotCopy.Chunk> chunks = SnapshotCopy.plan(List.of(small, big), Map.of(), 4, 64L << 20, false);
         assertEquals(2, chunks.size());
-        assertEquals("big", chunks.get(0).table().name(), "largest first");
+        assertEquals("big", chunks.get(0).table().id().name(), "largest first");
         assertEquals("", chunks.get(0).where());
         assertTrue(chunks.stream().noneMatch(SnapshotCopy.Chunk::binary), "text when types were not checked");
         List<SnapshotCopy.Chunk> tiny = SnapshotCopy.plan(List.of(small), Map.of(), 4, 64L << 20, true);
