@@ -14,9 +14,9 @@ import java.util.Map;
 
 /** {@code benchmark verify}: see {@link VerifyBenchmark}. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Times verify (checks 1-6) as its own process, JVM start included, on a",
-                "generated Bedrock-Chat-shaped source and its copy on two durable local",
-                "servers. Against, in the same rounds and on both sides at once:",
+        description = {"Times verify (checks 1-6) as its own process, JVM start included.",
+                "On a generated Bedrock-Chat-shaped source and its copy on two durable",
+                "local servers, against, in the same rounds and on both sides at once:",
                 "  (a) SELECT count(1), sum(hashtext(t::text)) FROM items t",
                 "  (b) SELECT sum(vector_dims(embedding)) FROM items",
                 "  (c) the exact-hash floor: every row hashed once, vector as bytes (the bar)",
