@@ -83,12 +83,16 @@ final class Side implements AutoCloseable {
         }
     }
 
-    /** Opens {@code n} worker connections that share the main connection's snapshot. */
+    /**
+     * Makes {@code n} worker connections: the main one, its catalog read done, and {@code n - 1} more that share its
+     * snapshot (each connection costs a login and a server process).
+     */
     void startWorkers(int n) {
         BlockingQueue<Connection> q = new ArrayBlockingQueue<>(n);
+        q.add(main);
         // connecting (TLS, SCRAM) takes a while on a remote server: open the workers at the same time
         List<java.util.concurrent.CompletableFuture<Connection>> fs = new ArrayList<>();
-        for (int i = 0; i < n; i++) fs.add(java.util.concurrent.CompletableFuture.supplyAsync(this::worker));
+        for (int i = 1; i < n; i++) fs.add(java.util.concurrent.CompletableFuture.supplyAsync(this::worker));
         for (var f : fs) q.add(Workers.await(f));
         workers = q;
     }

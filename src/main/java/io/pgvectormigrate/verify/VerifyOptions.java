@@ -23,7 +23,7 @@ import java.util.Set;
  * @param maxDiffs   how many differing keys (and groups) to list per table; totals are always counted
  * @param annQueries 0 = ANN parity off; else this many stored vectors are used as queries
  * @param annK       k of top-k for ANN parity
- * @param jobs       worker connections per side (besides the one that holds the snapshot); 0 = as many as the server
+ * @param jobs       worker connections per side (the one that holds the snapshot among them); 0 = as many as the server
  *                   gives one of its own scans (1 + max_parallel_workers_per_gather, 2 to 8), per side
  * @param chunkRows  rows per key-hash bucket of the content scan (at most ContentCheck.MAX_BUCKETS buckets)
  * @param prompt     password prompt for connections that need one (null = never prompt)
