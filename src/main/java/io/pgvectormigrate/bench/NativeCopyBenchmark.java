@@ -284,7 +284,7 @@ public final class NativeCopyBenchmark {
      * caller's, a password file for both instances, and the instances' own binaries first on PATH (pgcopydb runs
      * pg_dump and pg_restore: the instances' major version).
      */
-    private static Map<String, String> toolEnv(Map<String, String> env, PgBinaries bins, Path pgpass) {
+    static Map<String, String> toolEnv(Map<String, String> env, PgBinaries bins, Path pgpass) {
         Map<String, String> e = new LinkedHashMap<>(env);
         e.put("PGPASSFILE", pgpass.toString());
         e.put("PATH", bins.binDir() + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
@@ -292,7 +292,7 @@ public final class NativeCopyBenchmark {
     }
 
     /** A libpq password file for both instances, so no password appears on a command line or in a tool's log. */
-    private static Path pgpass(Path dir, Bench.Pair pair) {
+    static Path pgpass(Path dir, Bench.Pair pair) {
         Path f = dir.resolve("pgpass");
         String lines = "127.0.0.1:" + pair.source.port() + ":*:postgres:" + pair.source.connection("postgres").password() + "\n"
                 + "127.0.0.1:" + pair.target.port() + ":*:postgres:" + pair.target.connection("postgres").password() + "\n";

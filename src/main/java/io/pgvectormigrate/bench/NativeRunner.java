@@ -110,7 +110,7 @@ public final class NativeRunner {
                 String step = args.get(0);
                 starts[i] = Bench.secondsSince(t0);
                 stamp(timeline, t0, "-- " + step + " starts (its own JVM)");
-                ToolProcess.Run r = tool.run(args, env, work, step, line -> {
+                ToolProcess.Run r = tool.run(args, env, work, step, 0, line -> {
                     stamp(timeline, t0, line);
                     p.info("    " + line);
                 });

@@ -59,9 +59,10 @@ record ToolProcess(List<String> command, String shown) {
 
     /**
      * Runs the tool with {@code args} in {@code cwd} with exactly {@code env}; each stderr line goes to
-     * {@code errLine} as it comes. A failed command fails the benchmark with the end of its output.
+     * {@code errLine} as it comes. Another exit code than {@code expectedExit} fails the benchmark with the end of its
+     * output.
      */
-    Run run(List<String> args, Map<String, String> env, Path cwd, String label, Consumer<String> errLine) {
+    Run run(List<String> args, Map<String, String> env, Path cwd, String label, int expectedExit, Consumer<String> errLine) {
         List<String> cmd = new ArrayList<>(command);
         cmd.addAll(args);
         try {
@@ -88,7 +89,7 @@ record ToolProcess(List<String> command, String shown) {
             int code = proc.waitFor();
             double secs = Bench.secondsSince(t0);
             reader.join();
-            if (code != 0) {
+            if (code != expectedExit) {
                 String tail = err.stream().skip(Math.max(0, err.size() - 15)).collect(Collectors.joining("\n"));
                 throw ToolException.runtime(label + " failed (exit " + code + "):\n" + tail + "\n" + out.strip());
             }

@@ -14,13 +14,14 @@ import java.util.Map;
 
 /** {@code benchmark verify}: see {@link VerifyBenchmark}. */
 @Command(name = "verify", mixinStandardHelpOptions = true,
-        description = {"Times verify (checks 1-6) on a generated Bedrock-Chat-shaped source and its copy.",
-                "Against, in the same run and on both sides at once:",
+        description = {"Times verify (checks 1-6) as its own process, JVM start included.",
+                "On a generated Bedrock-Chat-shaped source and its copy on two durable",
+                "local servers, against, in the same rounds and on both sides at once:",
                 "  (a) SELECT count(1), sum(hashtext(t::text)) FROM items t",
-                "  (b) SELECT sum(vector_dims(embedding)) FROM items   (the bar)",
-                "  (c) the hash floor: every row read and hashed once, vector as bytes",
-                "then verify with one changed row, ANN parity alone (--ann-queries),",
-                "and the live heap during a verify.",
+                "  (b) SELECT sum(vector_dims(embedding)) FROM items",
+                "  (c) the exact-hash floor: every row hashed once, vector as bytes (the bar)",
+                "then verify with one changed row and ANN parity alone (--ann-queries);",
+                "the order rotates every round. Then the live heap during a verify.",
                 "Starts two local PostgreSQL instances (scripts/setup-postgres.sh).",
                 "1M rows need about 30 GB of disk and several minutes to generate.", ""},
         footer = {"", "Example: pgvector-migrate benchmark verify --rows 100000,1000000"})
@@ -64,7 +65,7 @@ final class BenchmarkVerify extends ToolCommand {
         Progress progress = progress();
         List<VerifyBenchmark.Result> results = VerifyBenchmark.run(
                 new VerifyBenchmark.Settings(rows, bots, repeat, jobs, annQueries, cold, !skipCopyChecker,
-                        dir == null ? null : ctx.cwd().resolve(dir), keep),
+                        dir == null ? null : ctx.cwd().resolve(dir), Main.class.getName(), keep),
                 ctx.env(), progress);
         if (common.json()) {
             ctx.out().println(Json.write(Map.of("machine", VerifyBenchmark.machine(), "results", results)));

@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BinaryOperator;
 
 /**
  * Checks 2, 3 and 5 in one pass: rows, vectors and content of every table present on both sides.
@@ -33,31 +34,11 @@ import java.util.concurrent.CompletableFuture;
  * is kept beyond the bucket being merged. A table without a primary key gets one order-independent whole-table
  * aggregate, narrowed (when it differs) by merging both sides' row hashes in hash order.
  */
-final class ContentCheck {
+record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean vectors, boolean content, int chunkRows,
+                    int maxDiffs, Progress progress) {
     private static final int FETCH = 1000;
     /** At most this many buckets per table, so each range's hash aggregate fits in the default work_mem (4 MB). */
     static final int MAX_BUCKETS = 8192;
-
-    private final Workers workers;
-    private final ScanRanges ranges;
-    private final boolean rows;
-    private final boolean vectors;
-    private final boolean content;
-    private final int chunkRows;
-    private final int maxDiffs;
-    private final Progress progress;
-
-    ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean vectors, boolean content, int chunkRows,
-                 int maxDiffs, Progress progress) {
-        this.workers = workers;
-        this.ranges = ranges;
-        this.rows = rows;
-        this.vectors = vectors;
-        this.content = content;
-        this.chunkRows = chunkRows;
-        this.maxDiffs = maxDiffs;
-        this.progress = progress;
-    }
 
     /** One side's aggregates of one table, summed over its ranges. */
     static final class Sums {
@@ -67,22 +48,34 @@ final class ContentCheck {
         final long[] off;
         final Integer[] min;
         final Integer[] max;
+        /** Per group column: rows and non-NULL vectors per group value (as text, GroupCheck.NULL_GROUP for NULL). */
+        final List<Map<String, long[]>> groups = new ArrayList<>();
 
-        Sums(int buckets, boolean hash, int vectorColumns) {
+        Sums(int buckets, boolean hash, int vectorColumns, int groupColumns) {
             counts = new long[buckets];
             hashes = hash ? new BigInteger[buckets] : null;
             nulls = new long[vectorColumns];
             off = new long[vectorColumns];
             min = new Integer[vectorColumns];
             max = new Integer[vectorColumns];
+            for (int i = 0; i < groupColumns; i++) groups.add(new HashMap<>());
         }
 
         /** Adds one range's result rows (see TablePlan.aggregateSql); returns how many table rows they count. */
         synchronized long add(ResultSet rs, boolean hash, boolean vectors) throws SQLException {
             long n = 0;
+            int g = 3 + (hash ? 1 : 0) + (vectors ? 4 * nulls.length : 0);
             while (rs.next()) {
-                int b = rs.getInt(1);
                 long count = rs.getLong(2);
+                int set = groups.isEmpty() ? -1 : groupingSet(rs.getInt(g));
+                if (set >= 0) {
+                    String value = Objects.requireNonNullElse(rs.getString(g + 1 + set), GroupCheck.NULL_GROUP);
+                    long[] c = groups.get(set).computeIfAbsent(value, k -> new long[2]);
+                    c[0] += count;
+                    c[1] += rs.getLong(g + 1 + groups.size());
+                    continue;
+                }
+                int b = rs.getInt(1);
                 n += count;
                 counts[b] += count;
                 int col = 3;
@@ -94,11 +87,17 @@ final class ContentCheck {
                 for (int i = 0; i < nulls.length; i++) {
                     nulls[i] += rs.getLong(col++);
                     off[i] += rs.getLong(col++);
-                    min[i] = minOf(min[i], (Integer) rs.getObject(col++));
-                    max[i] = maxOf(max[i], (Integer) rs.getObject(col++));
+                    min[i] = either(min[i], (Integer) rs.getObject(col++), Math::min);
+                    max[i] = either(max[i], (Integer) rs.getObject(col++), Math::max);
                 }
             }
             return n;
+        }
+
+        /** The group column a result row counts, from its GROUPING bits (the last is the last column's); -1: a bucket. */
+        private int groupingSet(int bits) {
+            for (int i = 0; i < groups.size(); i++) if ((bits >> (groups.size() - 1 - i) & 1) == 0) return i;
+            return -1;
         }
 
         synchronized boolean sameBucket(Sums o, int b) {
@@ -122,11 +121,8 @@ final class ContentCheck {
         long missing;
         long extra;
         long changed;
-        final long[][] nulls = new long[2][];
-        final long[][] off = new long[2][];
-        final Integer[][] min = new Integer[2][];
-        final Integer[][] max = new Integer[2][];
-        final long[][] nonNull = new long[2][];
+        /** Each side's sums (source, target), once its scan is done. */
+        final Sums[] sides = new Sums[2];
         // the first max-diffs differences in (bucket, key) order: (bucket, sequence) -> diff
         private final TreeMap<long[], RowDiff> examples = new TreeMap<>((a, b) ->
                 a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
@@ -137,18 +133,18 @@ final class ContentCheck {
         }
 
         synchronized void add(int side, Sums a) {
-            long n = a.rows();
-            if (side == 0) sourceRows = n;
-            else targetRows = n;
-            nulls[side] = a.nulls.clone();
-            off[side] = a.off.clone();
-            min[side] = a.min.clone();
-            max[side] = a.max.clone();
-            nonNull[side] = new long[a.nulls.length];
-            for (int i = 0; i < a.nulls.length; i++) nonNull[side][i] = n - a.nulls[i];
+            sides[side] = a;
+            if (side == 0) sourceRows = a.rows();
+            else targetRows = a.rows();
         }
 
+        /** Counts a differing row by its kind, and keeps it among the first {@code limit} in (bucket, key) order. */
         synchronized void example(long bucket, long seq, RowDiff d, int limit, String[] changedKey) {
+            switch (d.kind()) {
+                case "missing" -> missing++;
+                case "extra" -> extra++;
+                default -> changed++;
+            }
             if (limit == 0) return;
             long[] k = {bucket, seq};
             if (examples.size() >= limit && examples.comparator().compare(k, examples.lastKey()) > 0) return;
@@ -169,16 +165,14 @@ final class ContentCheck {
         }
 
         VectorStats stats(int side, int i) {
-            return new VectorStats(nonNull[side][i], nulls[side][i], off[side][i], min[side][i], max[side][i]);
+            Sums a = sides[side];
+            return new VectorStats(a.rows() - a.nulls[i], a.nulls[i], a.off[i], a.min[i], a.max[i]);
         }
     }
 
-    private static Integer minOf(Integer a, Integer b) {
-        return a == null ? b : b == null ? a : Integer.valueOf(Math.min(a, b));
-    }
-
-    private static Integer maxOf(Integer a, Integer b) {
-        return a == null ? b : b == null ? a : Integer.valueOf(Math.max(a, b));
+    /** {@code f} of both, or the one that is not null. */
+    private static Integer either(Integer a, Integer b, BinaryOperator<Integer> f) {
+        return a == null ? b : b == null ? a : f.apply(a, b);
     }
 
     /** A table being scanned: its buckets, each side's sums, and the range scans that fill them. */
@@ -190,7 +184,7 @@ final class ContentCheck {
         List<CompletableFuture<Long>> sizes = new ArrayList<>();
         for (TablePlan p : plans) {
             boolean counted = narrow && p.hasPk() && p.src.estimatedRows() <= 0;
-            sizes.add(counted ? workers.on(true, "counting the rows of " + p.display(), c -> count(c, p))
+            sizes.add(counted ? workers.on(true, "counting the rows of " + p.display(), c -> count(c, p.src))
                     : CompletableFuture.completedFuture(p.src.estimatedRows()));
         }
         List<Scan> scans = new ArrayList<>();
@@ -203,7 +197,9 @@ final class ContentCheck {
             int buckets = narrow && p.hasPk() ? (int) Math.min(MAX_BUCKETS, estimate / chunkRows + 1) : 1;
             Outcome o = new Outcome(p);
             o.chunks = buckets;
-            Sums[] sums = {new Sums(buckets, content, p.vectorColumns.size()), new Sums(buckets, content, p.vectorColumns.size())};
+            int vs = p.vectorColumns.size();
+            int gs = p.groupColumns.size();
+            Sums[] sums = {new Sums(buckets, content, vs, gs), new Sums(buckets, content, vs, gs)};
             List<CompletableFuture<Long>> parts = new ArrayList<>();
             for (int side = 0; side < 2; side++) {
                 boolean source = side == 0;
@@ -258,8 +254,8 @@ final class ContentCheck {
         return outcomes;
     }
 
-    private static long count(Connection c, TablePlan p) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + p.src.sql())) {
+    static long count(Connection c, SideSchema.Table t) throws SQLException {
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t.sql())) {
             rs.next();
             return rs.getLong(1);
         }
@@ -330,15 +326,9 @@ final class ContentCheck {
                     }
                 }
                 for (String k : pendingSource.keySet()) {
-                    synchronized (o) {
-                        o.missing++;
-                    }
                     o.example(bucket, seq[0]++, new RowDiff("missing", p.renderKey(splitKey(k, n)), null), maxDiffs, null);
                 }
                 for (String k : pendingTarget.keySet()) {
-                    synchronized (o) {
-                        o.extra++;
-                    }
                     o.example(bucket, seq[0]++, new RowDiff("extra", p.renderKey(splitKey(k, n)), null), maxDiffs, null);
                 }
             }
@@ -350,9 +340,6 @@ final class ContentCheck {
     }
 
     private void changed(Outcome o, int bucket, String key, long[] seq) {
-        synchronized (o) {
-            o.changed++;
-        }
         String[] parts = splitKey(key, o.plan.pk.size());
         o.example(bucket, seq[0]++, new RowDiff("changed", o.plan.renderKey(parts), null), maxDiffs, parts);
     }
@@ -374,15 +361,9 @@ final class ContentCheck {
                         sHas = srs.next();
                         tHas = trs.next();
                     } else if (cmp < 0) {
-                        synchronized (o) {
-                            o.missing++;
-                        }
                         o.example(0, seq++, new RowDiff("missing", "source row " + srs.get(2) + ": " + srs.get(3), null), maxDiffs, null);
                         sHas = srs.next();
                     } else {
-                        synchronized (o) {
-                            o.extra++;
-                        }
                         o.example(0, seq++, new RowDiff("extra", "target row " + trs.get(2) + ": " + trs.get(3), null), maxDiffs, null);
                         tHas = trs.next();
                     }

@@ -20,7 +20,7 @@ import java.util.concurrent.CompletableFuture;
  * read are not lost (and rows the snapshot cannot see are skipped by the scan anyway). A partitioned table is cut by
  * the block numbers of its largest partition: the same predicate applies to every partition.
  */
-final class ScanRanges {
+record ScanRanges(Map<Long, List<String>> source, Map<Long, List<String>> target) {
     /** TID range scans (ctid >= ... AND ctid < ...) arrived in PostgreSQL 14. */
     static final int TID_RANGE_VERSION = 140000;
     /** Ranges per worker connection: enough that a worker finishing early finds another range to read. */
@@ -28,14 +28,6 @@ final class ScanRanges {
     /** A table smaller than this many blocks per range (8 MB) is not cut further. */
     private static final long MIN_BLOCKS_PER_RANGE = 1024;
     private static final List<String> WHOLE_TABLE = List.of("");
-
-    private final Map<Long, List<String>> source;
-    private final Map<Long, List<String>> target;
-
-    private ScanRanges(Map<Long, List<String>> source, Map<Long, List<String>> target) {
-        this.source = source;
-        this.target = target;
-    }
 
     /** Reads the heap size of every planned table on both sides at once (one catalog query per side). */
     static ScanRanges read(Workers w, List<TablePlan> plans) {

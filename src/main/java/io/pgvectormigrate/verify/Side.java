@@ -83,12 +83,16 @@ final class Side implements AutoCloseable {
         }
     }
 
-    /** Opens {@code n} worker connections that share the main connection's snapshot. */
+    /**
+     * Makes {@code n} worker connections: the main one, its catalog read done, and {@code n - 1} more that share its
+     * snapshot (each connection costs a login and a server process).
+     */
     void startWorkers(int n) {
         BlockingQueue<Connection> q = new ArrayBlockingQueue<>(n);
+        q.add(main);
         // connecting (TLS, SCRAM) takes a while on a remote server: open the workers at the same time
         List<java.util.concurrent.CompletableFuture<Connection>> fs = new ArrayList<>();
-        for (int i = 0; i < n; i++) fs.add(java.util.concurrent.CompletableFuture.supplyAsync(this::worker));
+        for (int i = 1; i < n; i++) fs.add(java.util.concurrent.CompletableFuture.supplyAsync(this::worker));
         for (var f : fs) q.add(Workers.await(f));
         workers = q;
     }
@@ -119,10 +123,6 @@ final class Side implements AutoCloseable {
         workers.add(c);
     }
 
-    int workerCount() {
-        return workers.size();
-    }
-
     private static void setUp(Connection c) throws SQLException {
         c.setAutoCommit(true);
         try (Statement st = c.createStatement()) {
@@ -149,31 +149,20 @@ final class Side implements AutoCloseable {
 
     private static DbIdentity identify(Connection c) throws SQLException {
         String sysid = null;
-        long dbOid;
-        String start;
-        String db;
-        String version;
-        int versionNum;
-        int parallel;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT d.oid, pg_postmaster_start_time()::text, current_database(), current_setting('server_version'), "
-                        + "current_setting('server_version_num')::int, current_setting('max_parallel_workers_per_gather')::int "
-                        + "FROM pg_database d WHERE d.datname = current_database()")) {
-            rs.next();
-            dbOid = rs.getLong(1);
-            start = rs.getString(2);
-            db = rs.getString(3);
-            version = rs.getString(4);
-            versionNum = rs.getInt(5);
-            parallel = rs.getInt(6);
-        }
         try (Statement st = c.createStatement();
              ResultSet rs = st.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
             if (rs.next()) sysid = rs.getString(1);
         } catch (SQLException e) {
             // managed services may hide it; start time and database oid still tell servers apart
         }
-        return new DbIdentity(sysid, dbOid, start, db, version, versionNum, parallel);
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
+                "SELECT d.oid, pg_postmaster_start_time()::text, current_database(), current_setting('server_version'), "
+                        + "current_setting('server_version_num')::int, current_setting('max_parallel_workers_per_gather')::int "
+                        + "FROM pg_database d WHERE d.datname = current_database()")) {
+            rs.next();
+            return new DbIdentity(sysid, rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
+                    rs.getInt(6));
+        }
     }
 
     private static PasswordPrompt cachingPrompt(PasswordPrompt inner) {

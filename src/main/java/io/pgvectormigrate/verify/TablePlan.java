@@ -26,6 +26,8 @@ final class TablePlan {
     final List<String> hashed = new ArrayList<>();
     final List<String> notCompared = new ArrayList<>();
     final List<String> vectorColumns = new ArrayList<>();
+    /** Columns whose groups are counted in the content pass (check 4), set before the scan. */
+    final List<String> groupColumns = new ArrayList<>();
     final boolean recordHash;
     final long seed1;
     final long seed2;
@@ -148,11 +150,14 @@ final class TablePlan {
 
     /**
      * One aggregate query per range of a side's heap (see ScanRanges): per bucket, the row count and the sum of row
-     * hashes; per vector column the NULL count, the count off the declared dimension and min/max dimension. One
-     * pass reads each row once: the subquery computes each column's hash input once (the send form of a vector:
-     * OFFSET 0 keeps the planner from inlining it into every aggregate that reads it).
+     * hashes; per vector column the NULL count, the count off the declared dimension and min/max dimension; and, in the
+     * same pass (grouping sets), the rows and non-NULL vectors per value of each of {@link #groupColumns}. One pass
+     * reads each row once: the subquery computes each column's hash input once (the send form of a vector: OFFSET 0
+     * keeps the planner from inlining it into every aggregate that reads it).
      *
-     * <p>Columns: bucket, count, [hash sum as text], then 4 per vector column when {@code vectors}.
+     * <p>Columns: bucket, count, [hash sum as text], then 4 per vector column when {@code vectors}, then with group
+     * columns: which grouping set the row is (GROUPING bits, 0 for the group's own column), each group's value as
+     * text and the non-NULL vectors of the first vector column.
      */
     String aggregateSql(boolean source, boolean hash, boolean vectors, int buckets, String range) {
         Table t = table(source);
@@ -188,8 +193,21 @@ final class TablePlan {
                 outer.add("max(" + dims + ")");
             }
         }
+        String groupBy = grouped ? " GROUP BY pgvm_b" : "";
+        if (!groupColumns.isEmpty()) {
+            List<String> sets = new ArrayList<>(List.of(grouped ? "(pgvm_b)" : "()"));
+            for (int i = 0; i < groupColumns.size(); i++) {
+                inner.add(Sql.ident(groupColumns.get(i)) + " AS g" + i);
+                outer.add("g" + i + "::text");
+                sets.add("(g" + i + ")");
+            }
+            outer.add(outer.size() - groupColumns.size(), "GROUPING(" + range("g", groupColumns.size()) + ")");
+            inner.add((vectorColumns.isEmpty() ? "NULL" : Sql.ident(vectorColumns.get(0))) + " IS NOT NULL AS pgvm_v");
+            outer.add("count(*) FILTER (WHERE pgvm_v)");
+            groupBy = " GROUP BY GROUPING SETS (" + String.join(", ", sets) + ")";
+        }
         return "SELECT " + String.join(", ", outer) + " FROM (SELECT " + String.join(", ", inner) + " FROM " + t.sql()
-                + (range.isEmpty() ? "" : " WHERE " + range) + " OFFSET 0) s" + (grouped ? " GROUP BY pgvm_b" : "");
+                + (range.isEmpty() ? "" : " WHERE " + range) + " OFFSET 0) s" + groupBy;
     }
 
     /**

@@ -28,8 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.stream.Collectors;
 
 /**
  * Compares a source and a target database, read-only on both, and reports every difference: checks 1-7 of
@@ -52,6 +52,7 @@ public final class Verifier {
         Side source = Side.open("source", options.source(), options.prompt());
         Side target = null;
         Workers workers = null;
+        CompletableFuture<SideSchema> targetSchema = null;
         try {
             target = Side.open("target", options.target(), options.prompt());
             if (source.identity.sameAs(target.identity)) {
@@ -60,18 +61,23 @@ public final class Verifier {
             }
             progress.info("source: " + options.source().display() + " (PostgreSQL " + source.identity.version() + ")");
             progress.info("target: " + options.target().display() + " (PostgreSQL " + target.identity.version() + ")");
-            SideSchema sc = readSchema(source, options.tables());
-            SideSchema tc = readSchema(target, options.tables());
-            checkInputs(options, sc, tc);
             int sourceJobs = jobs(options, source);
             int targetJobs = jobs(options, target);
-            workers = new Workers(source, target, sourceJobs, targetJobs);
+            // each side reads its catalog and opens its worker connections while the other side does
             Side t = target;
-            CompletableFuture<Void> tw = CompletableFuture.runAsync(() -> t.startWorkers(targetJobs));
+            targetSchema = CompletableFuture.supplyAsync(() -> {
+                SideSchema schema = readSchema(t, options.tables());
+                t.startWorkers(targetJobs);
+                return schema;
+            });
+            SideSchema sc = readSchema(source, options.tables());
             source.startWorkers(sourceJobs);
-            Workers.await(tw);
+            SideSchema tc = Workers.await(targetSchema);
+            checkInputs(options, sc, tc);
+            workers = new Workers(source, target, sourceJobs, targetJobs);
             return new Run(options, progress, source, target, sc, tc, workers, started).execute();
         } finally {
+            if (targetSchema != null) targetSchema.handle((x, e) -> null).join(); // the target is not in use when closed
             if (workers != null) workers.close();
             if (target != null) target.close();
             source.close();
@@ -138,9 +144,7 @@ public final class Verifier {
     }
 
     private static String userSchemas(SideSchema c) {
-        Set<String> out = new TreeSet<>();
-        for (String s : c.schemas()) if (!TableFilter.isSystemSchema(s)) out.add(s);
-        return String.join(", ", out);
+        return c.schemas().stream().filter(s -> !TableFilter.isSystemSchema(s)).sorted().collect(Collectors.joining(", "));
     }
 
     /** Verify's part of the one SQL failure rule ({@link SqlErrors}): it changes nothing, so a re-run is always safe. */
@@ -153,30 +157,14 @@ public final class Verifier {
         return SqlErrors.of(role, what, e, ADVICE);
     }
 
-    /** One verification in progress. */
-    private static final class Run {
-        final VerifyOptions o;
-        final Progress progress;
-        final Side source;
-        final Side target;
-        final SideSchema sc;
-        final SideSchema tc;
-        final Workers workers;
-        final Instant started;
-        final List<Difference> differences = new ArrayList<>();
-        final List<String> notes = new ArrayList<>();
-        final Map<Check, String> detail = new EnumMap<>(Check.class);
-
+    /** One verification in progress: what it found so far. */
+    private record Run(VerifyOptions o, Progress progress, Side source, Side target, SideSchema sc, SideSchema tc,
+                       Workers workers, Instant started, List<Difference> differences, List<String> notes,
+                       Map<Check, String> detail, List<Difference> missingGroupColumns) {
         Run(VerifyOptions o, Progress progress, Side source, Side target, SideSchema sc, SideSchema tc, Workers workers,
             Instant started) {
-            this.o = o;
-            this.progress = progress;
-            this.source = source;
-            this.target = target;
-            this.sc = sc;
-            this.tc = tc;
-            this.workers = workers;
-            this.started = started;
+            this(o, progress, source, target, sc, tc, workers, started, new ArrayList<>(), new ArrayList<>(),
+                    new EnumMap<>(Check.class), new ArrayList<>());
         }
 
         VerifyReport execute() {
@@ -205,10 +193,12 @@ public final class Verifier {
             boolean rows = o.runs(Check.ROWS);
             boolean vectors = o.runs(Check.VECTORS);
             boolean content = o.runs(Check.CONTENT);
-            ScanRanges ranges = rows || vectors || content || o.runs(Check.ANN) ? ScanRanges.read(workers, plans) : null;
-            if (rows || vectors || content) {
-                List<ContentCheck.Outcome> outs = new ContentCheck(workers, ranges, rows, vectors, content, o.chunkRows(),
-                        o.maxDiffs(), progress).run(plans);
+            boolean groups = o.runs(Check.GROUPS);
+            List<String[]> groupSpecs = groups ? groupColumns(plans) : List.of();
+            ScanRanges ranges = rows || vectors || content || groups || o.runs(Check.ANN) ? ScanRanges.read(workers, plans) : null;
+            List<ContentCheck.Outcome> outs = List.of();
+            if (rows || vectors || content || groups) {
+                outs = new ContentCheck(workers, ranges, rows, vectors, content, o.chunkRows(), o.maxDiffs(), progress).run(plans);
                 for (ContentCheck.Outcome out : outs) record(out, results.get(out.plan.src.key()), rows, vectors, content);
             }
             if (rows) missingTableCounts();
@@ -217,7 +207,7 @@ public final class Verifier {
             detail.put(Check.CONTENT, plans.size() + " table(s) hashed ("
                     + (recordHash ? "hash_record_extended" : "row text") + ", 64-bit, keyed per run)");
 
-            if (o.runs(Check.GROUPS)) groups(plans, results);
+            if (groups) groups(outs, groupSpecs, results);
             List<SequenceResult> sequences = null;
             if (o.runs(Check.SEQUENCES)) sequences = sequences();
             List<AnnResult> ann = null;
@@ -321,53 +311,53 @@ public final class Verifier {
             // cheap count(*) in the snapshot; no hashing
             for (Table st : sc.tables().values()) {
                 if (!tc.tables().containsKey(st.key())) {
-                    long n = Workers.await(workers.on(true, "counting " + st.display(), c -> count(c, st)));
+                    long n = Workers.await(workers.on(true, "counting " + st.display(), c -> ContentCheck.count(c, st)));
                     differences.add(new Difference(Check.ROWS.id(), st.display(), "missing on target; source has " + n + " rows"));
                 }
             }
         }
 
-        private static long count(java.sql.Connection c, Table t) throws SQLException {
-            try (var st = c.createStatement(); var rs = st.executeQuery("SELECT count(*) FROM " + t.sql())) {
-                rs.next();
-                return rs.getLong(1);
+        /**
+         * The grouping columns of check 4 (--group-by), each put on its table's plan so the content pass counts its
+         * groups; a column missing on one side is a difference instead, reported with the group counts.
+         */
+        private List<String[]> groupColumns(List<TablePlan> plans) {
+            List<String[]> specs = groupSpecs(plans);
+            for (String[] g : specs) {
+                for (TablePlan p : plans) {
+                    if (!p.src.schema().equals(g[0]) || !p.src.name().equals(g[1])) continue;
+                    if (p.tgt.column(g[2]) != null && p.src.column(g[2]) != null) {
+                        p.groupColumns.add(g[2]);
+                    } else {
+                        missingGroupColumns.add(new Difference(Check.GROUPS.id(), p.display(), "grouping column " + Sql.display(g[2])
+                                + " is missing on " + (p.src.column(g[2]) == null ? "source" : "target")));
+                    }
+                }
             }
+            return specs;
         }
 
-        private void groups(List<TablePlan> plans, Map<String, TableAcc> results) {
-            List<String[]> specs = groupSpecs(plans);
-            List<CompletableFuture<GroupResult>> fs = new ArrayList<>();
-            List<TablePlan> forSpec = new ArrayList<>();
-            for (String[] g : specs) {
-                TablePlan p = plans.stream().filter(x -> x.src.schema().equals(g[0]) && x.src.name().equals(g[1]))
-                        .findFirst().orElse(null);
-                if (p == null) continue;
-                if (p.tgt.column(g[2]) == null || p.src.column(g[2]) == null) {
-                    differences.add(new Difference(Check.GROUPS.id(), p.display(), "grouping column " + Sql.display(g[2])
-                            + " is missing on " + (p.src.column(g[2]) == null ? "source" : "target")));
-                    continue;
-                }
-                String vec = p.vectorColumns.isEmpty() ? null : p.vectorColumns.get(0);
-                forSpec.add(p);
-                fs.add(workers.onBoth("counting rows per " + g[2] + " of " + p.display(),
-                        (s, t) -> GroupCheck.compare(s, t, p, g[2], vec, o.maxDiffs())));
-            }
+        private void groups(List<ContentCheck.Outcome> outs, List<String[]> specs, Map<String, TableAcc> results) {
+            differences.addAll(missingGroupColumns);
             int n = 0;
-            for (int i = 0; i < fs.size(); i++) {
-                GroupResult r = Workers.await(fs.get(i));
-                TablePlan p = forSpec.get(i);
-                results.get(p.src.key()).groups.add(r);
-                n++;
-                if (r.differingGroups() > 0) {
+            for (ContentCheck.Outcome out : outs) {
+                TablePlan p = out.plan;
+                String vec = p.vectorColumns.isEmpty() ? null : p.vectorColumns.get(0);
+                for (int i = 0; i < p.groupColumns.size(); i++) {
+                    GroupResult r = GroupCheck.compare(p.groupColumns.get(i), vec, out.sides[0].groups.get(i),
+                            out.sides[1].groups.get(i), o.maxDiffs());
+                    results.get(p.src.key()).groups.add(r);
+                    n++;
+                    if (r.differingGroups() == 0) continue;
                     String obj = p.display() + "." + r.column();
                     differences.add(new Difference(Check.GROUPS.id(), obj, r.differingGroups() + " of "
                             + Math.max(r.sourceGroups(), r.targetGroups()) + " groups differ (" + r.sourceGroups()
                             + " groups on source, " + r.targetGroups() + " on target)"));
                     for (VerifyReport.GroupDiff d : r.examples()) {
-                        String vec = d.sourceVectors() == null ? "" : "; non-NULL " + r.vectorColumn() + ": "
+                        String vectors = d.sourceVectors() == null ? "" : "; non-NULL " + r.vectorColumn() + ": "
                                 + d.sourceVectors() + " on source, " + d.targetVectors() + " on target";
                         differences.add(new Difference(Check.GROUPS.id(), obj, r.column() + " = " + d.value() + ": "
-                                + d.sourceRows() + " rows on source, " + d.targetRows() + " on target" + vec));
+                                + d.sourceRows() + " rows on source, " + d.targetRows() + " on target" + vectors));
                     }
                     if (r.differingGroups() > r.examples().size()) {
                         differences.add(new Difference(Check.GROUPS.id(), obj, "... and "

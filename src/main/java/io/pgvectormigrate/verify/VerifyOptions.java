@@ -23,7 +23,7 @@ import java.util.Set;
  * @param maxDiffs   how many differing keys (and groups) to list per table; totals are always counted
  * @param annQueries 0 = ANN parity off; else this many stored vectors are used as queries
  * @param annK       k of top-k for ANN parity
- * @param jobs       worker connections per side (besides the one that holds the snapshot); 0 = as many as the server
+ * @param jobs       worker connections per side (the one that holds the snapshot among them); 0 = as many as the server
  *                   gives one of its own scans (1 + max_parallel_workers_per_gather, 2 to 8), per side
  * @param chunkRows  rows per key-hash bucket of the content scan (at most ContentCheck.MAX_BUCKETS buckets)
  * @param prompt     password prompt for connections that need one (null = never prompt)
@@ -53,15 +53,9 @@ public record VerifyOptions(ConnectionSpec source, ConnectionSpec target, TableF
         prompt = prompt == null ? PasswordPrompt.NONE : prompt;
     }
 
-    /** The option set of the original contract (kept for callers that use it). */
-    public VerifyOptions(ConnectionSpec source, ConnectionSpec target, TableFilter tables, Set<String> skip,
-                         List<String> groupBy, int maxDiffs, int annQueries) {
-        this(source, target, tables, skip, groupBy, maxDiffs, annQueries, DEFAULT_ANN_K, DEFAULT_JOBS,
-                DEFAULT_CHUNK_ROWS, PasswordPrompt.NONE);
-    }
-
     public static VerifyOptions defaults(ConnectionSpec source, ConnectionSpec target, TableFilter tables) {
-        return new VerifyOptions(source, target, tables, Set.of(), List.of(), DEFAULT_MAX_DIFFS, 0);
+        return new VerifyOptions(source, target, tables, Set.of(), List.of(), DEFAULT_MAX_DIFFS, 0, DEFAULT_ANN_K,
+                DEFAULT_JOBS, DEFAULT_CHUNK_ROWS, PasswordPrompt.NONE);
     }
 
     public VerifyOptions withSkip(Set<String> s) {
@@ -82,14 +76,6 @@ public record VerifyOptions(ConnectionSpec source, ConnectionSpec target, TableF
 
     public VerifyOptions withJobs(int j) {
         return new VerifyOptions(source, target, tables, skip, groupBy, maxDiffs, annQueries, annK, j, chunkRows, prompt);
-    }
-
-    public VerifyOptions withChunkRows(int c) {
-        return new VerifyOptions(source, target, tables, skip, groupBy, maxDiffs, annQueries, annK, jobs, c, prompt);
-    }
-
-    public VerifyOptions withPrompt(PasswordPrompt p) {
-        return new VerifyOptions(source, target, tables, skip, groupBy, maxDiffs, annQueries, annK, jobs, chunkRows, p);
     }
 
     /** The checks that run: all but the skipped ones, and ANN only when asked for. */

@@ -142,7 +142,8 @@ class VerifyTypesTest {
             }
         });
         killer.start();
-        CliRun.Result r = verify(db, "--chunk-rows", "10", "--jobs", "1");
+        // two worker connections: the main one (it scans too, once the catalog is read) and one more
+        CliRun.Result r = verify(db, "--chunk-rows", "10", "--jobs", "2");
         killer.join();
         assertEquals(null, killerFailure.get());
         assertTrue(fired.get(), "the kill never found verify's two sessions holding the snapshot: " + r);
