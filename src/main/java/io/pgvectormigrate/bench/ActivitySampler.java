@@ -7,9 +7,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -45,7 +45,6 @@ final class ActivitySampler implements AutoCloseable {
     /** Sample times at which no backend of either side was active (the tool itself, or nobody, was working). */
     private final List<Double> idle = new ArrayList<>();
     private volatile boolean stop;
-    private int samples;
 
     /** Connects to both; times are seconds from the end of this constructor ({@link #t0()}). */
     ActivitySampler(ConnectionSpec sourceDb, ConnectionSpec targetDb) throws SQLException {
@@ -95,7 +94,6 @@ final class ActivitySampler implements AutoCloseable {
     }
 
     private synchronized void record(double t, Map<String, String[]> seen) {
-        samples++;
         boolean anyWork = false;
         for (Map.Entry<String, String[]> e : seen.entrySet()) {
             String type = e.getValue()[2];
@@ -127,24 +125,14 @@ final class ActivitySampler implements AutoCloseable {
         spans.add(new Span(i[0], Integer.parseInt(i[1]), i[2], i[3], s[0], s[1], (int) s[2], (int) s[3], openWaits.remove(key)));
     }
 
-    /** Stops sampling; returns every span, in order of start. */
+    /** Every span, in order of start. */
     synchronized List<Span> finish() {
-        return List.copyOf(spansSoFar());
-    }
-
-    private List<Span> spansSoFar() {
-        List<Span> out = new ArrayList<>(spans);
-        out.sort((a, b) -> Double.compare(a.from(), b.from()));
-        return out;
+        return spans.stream().sorted(Comparator.comparingDouble(Span::from)).toList();
     }
 
     /** Seconds (by sample count) in [from, to) when no backend on either side was working. */
     synchronized double idleSeconds(double from, double to) {
         return idle.stream().filter(t -> t >= from && t < to).count() * EVERY_MS / 1000.0;
-    }
-
-    synchronized int sampleCount() {
-        return samples;
     }
 
     @Override
@@ -158,13 +146,8 @@ final class ActivitySampler implements AutoCloseable {
         synchronized (this) {
             for (String k : new ArrayList<>(open.keySet())) close(k);
         }
-        try {
-            source.close();
-        } catch (SQLException ignored) {
-            // closing
-        }
-        try {
-            target.close();
+        try (source; target) {
+            // closes both
         } catch (SQLException ignored) {
             // closing
         }
@@ -174,9 +157,5 @@ final class ActivitySampler implements AutoCloseable {
     static String shortStatement(String s) {
         String t = s.trim();
         return t.length() > 90 ? t.substring(0, 87) + "..." : t;
-    }
-
-    static String seconds(double s) {
-        return String.format(Locale.ROOT, "%.1f s", s);
     }
 }
