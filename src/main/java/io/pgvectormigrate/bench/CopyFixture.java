@@ -20,7 +20,7 @@ import java.util.Locale;
  * ({@link Shape#MIXED}), vacuumed and analyzed, marked with a comment so a kept directory can use it again; and the
  * one data check every copy gets before its time counts.
  */
-public final class CopyFixture {
+public record CopyFixture(long rows, int bots, Shape shape) {
     static final String DATABASE = "bench";
 
     /** Which tables the source holds. */
@@ -70,16 +70,6 @@ public final class CopyFixture {
                             + "FROM generate_series(1, greatest(1, :rows / 4)) g",
                     "id, label COLLATE \"C\", vector_send(embedding)"));
 
-    private final long rows;
-    private final int bots;
-    private final Shape shape;
-
-    CopyFixture(long rows, int bots, Shape shape) {
-        this.rows = rows;
-        this.bots = bots;
-        this.shape = shape;
-    }
-
     private List<Table> tables() {
         List<Table> all = new ArrayList<>(List.of(ITEMS));
         if (shape == Shape.MIXED) all.addAll(OTHERS);
@@ -101,14 +91,6 @@ public final class CopyFixture {
         return tables().stream().map(t -> new String[]{
                 "COPY " + (t.partitioned() ? "(SELECT * FROM " + t.name() + ")" : t.name()) + " TO STDOUT (FORMAT binary)",
                 "COPY " + t.name() + " FROM STDIN (FORMAT binary)"}).toList();
-    }
-
-    long rows() {
-        return rows;
-    }
-
-    int bots() {
-        return bots;
     }
 
     private String marker() {
