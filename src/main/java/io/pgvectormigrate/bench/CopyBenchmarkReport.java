@@ -1,5 +1,6 @@
 package io.pgvectormigrate.bench;
 
+import io.pgvectormigrate.bench.NativeCopyBenchmark.Breakdown;
 import io.pgvectormigrate.bench.NativeCopyBenchmark.Method;
 import io.pgvectormigrate.bench.NativeCopyBenchmark.Result;
 import io.pgvectormigrate.bench.NativeCopyBenchmark.Series;
@@ -74,7 +75,7 @@ public final class CopyBenchmarkReport {
             sb.append("\npgcopydb's own summary (first timed round):\n\n");
             for (String l : s.pgcopydbSteps()) sb.append("    ").append(l).append('\n');
         }
-        NativeRunner.Breakdown b = s.breakdown();
+        Breakdown b = s.breakdown();
         if (b != null) {
             sb.append(String.format(Locale.ROOT, "%nWhere the native path's time went (median run, %.1f s, load average %s at its start):%n%n", b.total(), b.load()));
             sb.append("| phase | seconds | share |\n| --- | ---: | ---: |\n");

@@ -26,38 +26,8 @@ import java.util.stream.Collectors;
  * streams come from migrate's JSON report (the engine's typed figures); what the servers ran meanwhile is sampled
  * from pg_stat_activity.
  */
-public final class NativeRunner {
+record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<String, String> env, Path dir) {
     static final String NATIVE = "native: prepare-target + migrate + cutover";
-
-    /** Runs one of the tool's commands in this JVM (the untimed heap measurement); the cli supplies it. */
-    @FunctionalInterface
-    public interface InProcess {
-        int run(Map<String, String> env, Path cwd, PrintWriter out, PrintWriter err, String... args);
-    }
-
-    /** Where one native run's time went; the process times include their JVM's start and exit. */
-    public record Breakdown(double total, double prepare, double migrate, double copy, double maintenanceInMigrate,
-                     double cutover, double maintenanceInCutover, double idle, int streams, List<String> commands,
-                     List<String> copyStreams, List<String> maintenance, List<String> timeline, double jvmStartSeconds,
-                     String load) {}
-
-    private final Bench.Pair pair;
-    private final ToolProcess tool;
-    private final Map<String, String> env;
-    private final Path dir;
-    private final CopyFixture fixture;
-
-    NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<String, String> env, Path dir) {
-        this.pair = pair;
-        this.fixture = fixture;
-        this.tool = tool;
-        this.env = env;
-        this.dir = dir;
-    }
-
-    ToolProcess tool() {
-        return tool;
-    }
 
     /** The three documented commands for a copy into {@code db}, as the operator types them (no password: a pgpass file). */
     List<List<String>> commands(String db, NativeOptions.InitialCopy mode, int jobs) {
@@ -82,7 +52,7 @@ public final class NativeRunner {
      * @param streams    per method: the streams the copy ran, and why
      */
     NativeCopyBenchmark.Timing run(Progress p, String db, String label, NativeOptions.InitialCopy mode, int jobs,
-                                   String expected, int round, Map<Integer, Breakdown> breakdowns,
+                                   String expected, int round, Map<Integer, NativeCopyBenchmark.Breakdown> breakdowns,
                                    Map<String, String> streams) throws SQLException {
         Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
         ConnectionSpec target = pair.target.connection(db);
@@ -144,7 +114,7 @@ public final class NativeRunner {
                 + "%.1f s; cutover %.1f s (each with its JVM start)", walls[0], walls[1], copySeconds, mMigrate, walls[2]);
         if (breakdowns != null) {
             List<String> shown = commands.stream().map(c -> "pgvector-migrate " + String.join(" ", c)).toList();
-            breakdowns.put(round, new Breakdown(total, walls[0], walls[1], copySeconds, mMigrate, walls[2], mCutover, idle, n,
+            breakdowns.put(round, new NativeCopyBenchmark.Breakdown(total, walls[0], walls[1], copySeconds, mMigrate, walls[2], mCutover, idle, n,
                     shown, copyStreams(spans, n, starts[0]), maintenance(spans, starts[0]), List.copyOf(timeline), Double.NaN, load));
         }
         if (streams != null && n > 0) {
@@ -154,7 +124,7 @@ public final class NativeRunner {
     }
 
     /** The same three commands in this JVM, untimed, for the live heap (a GC every 100 ms slows them). */
-    double[] heapDuring(Progress p, InProcess inProcess, String expected) throws SQLException {
+    double[] heapDuring(Progress p, NativeCopyBenchmark.InProcess inProcess, String expected) throws SQLException {
         String db = "native_heap";
         Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
         Path work = workDir(db);

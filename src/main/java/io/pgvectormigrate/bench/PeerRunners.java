@@ -22,8 +22,10 @@ import java.util.stream.Collectors;
  * The peers the native path is measured against, each at its best and each run into a fresh target database and
  * checked against the source before its time counts: pgcopydb clone, one binary COPY pipe (the copy phase's floor),
  * pg_dump | pg_restore.
+ *
+ * @param env the environment every tool runs with (the caller's, the instances' binaries first on PATH, a password file)
  */
-final class PeerRunners {
+record PeerRunners(Bench.Pair pair, CopyFixture fixture, Map<String, String> env, Path dir) {
     static final String PGCOPYDB = "pgcopydb clone --table-jobs 2 --index-jobs 2";
     static final String PIPE = "single binary COPY pipe (psql | psql)";
 
@@ -36,21 +38,6 @@ final class PeerRunners {
     static final String PGCOPYDB_OPTIONS = "-c max_parallel_maintenance_workers=" + PARALLEL_MAINTENANCE_WORKERS;
     static final String RESTORE_OPTIONS = "-c maintenance_work_mem=" + TargetPreparer.AfterLoadOptions.defaults().maintenanceWorkMem()
             + " -c max_parallel_maintenance_workers=" + PARALLEL_MAINTENANCE_WORKERS;
-
-    private final Bench.Pair pair;
-    private final PgBinaries bins;
-    private final Map<String, String> env;
-    private final Path dir;
-    private final CopyFixture fixture;
-
-    /** @param env the environment every tool runs with (the caller's, the instances' binaries first on PATH, a password file) */
-    PeerRunners(Bench.Pair pair, CopyFixture fixture, PgBinaries bins, Map<String, String> env, Path dir) {
-        this.pair = pair;
-        this.fixture = fixture;
-        this.bins = bins;
-        this.env = env;
-        this.dir = dir;
-    }
 
     static String dumpLabel(boolean uncompressed) {
         return "pg_dump -Fc" + (uncompressed ? " -Z0" : "") + " | pg_restore";
@@ -90,7 +77,7 @@ final class PeerRunners {
         Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
         ConnectionSpec target = pair.target.connection(db);
         fixture.createEmptyTables(target);
-        String psql = bins.tool("psql").toString();
+        String psql = pair.source.binaries().tool("psql").toString();
         // one table after the other, each through its own pipe
         List<String> pipes = new ArrayList<>();
         for (String[] copy : fixture.copyStatements()) {
@@ -114,6 +101,7 @@ final class PeerRunners {
         // pg_dump -t does not carry extensions; the native target gets them from prepare-target
         Bench.exec(target, "CREATE EXTENSION vector");
         String label = dumpLabel(uncompressed);
+        PgBinaries bins = pair.source.binaries();
         String cmd = "set -o pipefail; \"" + bins.tool("pg_dump") + "\" -h 127.0.0.1 -p " + pair.source.port()
                 + " -U postgres -Fc" + (uncompressed ? " -Z0" : "") + " " + fixture.dumpTables().stream().map(a -> "'" + a + "'")
                 .collect(Collectors.joining(" ")) + " " + CopyFixture.DATABASE
