@@ -7,6 +7,7 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.report.Progress;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -21,10 +22,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /** What the benchmarks share: two throwaway local instances, the machine's description, CPU and cache control. */
 final class Bench {
@@ -131,26 +135,13 @@ final class Bench {
 
     /** Runs both at once; rethrows the first failure. */
     static void inParallel(Runnable x, Runnable y) {
-        AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        CountDownLatch done = new CountDownLatch(1);
-        Thread t = new Thread(() -> {
-            try {
-                y.run();
-            } catch (RuntimeException e) {
-                failure.set(e);
-            } finally {
-                done.countDown();
-            }
-        }, "bench-parallel");
-        t.start();
+        CompletableFuture<Void> other = CompletableFuture.runAsync(y);
         x.run();
         try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ToolException.runtime("interrupted");
+            other.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException failure ? failure : e;
         }
-        if (failure.get() != null) throw failure.get();
     }
 
     static double median(double[] xs) {
@@ -184,30 +175,21 @@ final class Bench {
 
     /** The machine the figures come from, for docs/benchmarks.md. */
     static String machine() {
-        String cpu = "unknown CPU";
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    cpu = line.substring(line.indexOf(':') + 1).trim();
-                    break;
-                }
-            }
-        } catch (IOException ignored) {
-            // not Linux
-        }
-        long memGb = 0;
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    memGb = Math.round(Long.parseLong(line.replaceAll("\\D", "")) / 1048576.0);
-                    break;
-                }
-            }
-        } catch (IOException | NumberFormatException ignored) {
-            // not Linux
-        }
+        String cpu = procLine("cpuinfo", "model name").map(l -> l.substring(l.indexOf(':') + 1).trim())
+                .orElse("unknown CPU");
+        long memGb = procLine("meminfo", "MemTotal:")
+                .map(l -> Math.round(Long.parseLong(l.replaceAll("\\D", "")) / 1048576.0)).orElse(0L);
         return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), " + memGb + " GiB RAM, Java "
                 + System.getProperty("java.version");
+    }
+
+    /** The first line of /proc/{@code file} that starts with {@code prefix}; empty where there is none (not Linux). */
+    private static Optional<String> procLine(String file, String prefix) {
+        try (var lines = Files.lines(Path.of("/proc", file))) {
+            return lines.filter(l -> l.startsWith(prefix)).findFirst();
+        } catch (IOException | UncheckedIOException e) {
+            return Optional.empty();
+        }
     }
 
     /** PostgreSQL and pgvector versions of a database, e.g. "PostgreSQL 15.20, pgvector 0.8.0". */
@@ -218,14 +200,8 @@ final class Bench {
 
     static String bytes(long b) {
         if (b < 1024) return b + " B";
-        String[] units = {"KB", "MB", "GB", "TB"};
-        double v = b;
-        int u = -1;
-        do {
-            v /= 1024;
-            u++;
-        } while (v >= 1024 && u < units.length - 1);
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+        int unit = Math.min(4, (63 - Long.numberOfLeadingZeros(b)) / 10); // 1: KB ... 4: TB
+        return String.format(Locale.ROOT, "%.1f %sB", b / Math.pow(1024, unit), "KMGT".charAt(unit - 1));
     }
 
     /**
@@ -248,9 +224,7 @@ final class Bench {
         }
         for (int i = 0; i < files.size(); i += 200) {
             List<Path> batch = files.subList(i, Math.min(files.size(), i + 200));
-            List<String> sync = new ArrayList<>(List.of("sync"));
-            batch.forEach(f -> sync.add(f.toString()));
-            run(sync);
+            run(Stream.concat(Stream.of("sync"), batch.stream().map(Path::toString)).toList());
             for (Path f : batch) run(List.of("dd", "if=" + f, "iflag=nocache", "count=0", "status=none"));
         }
     }
@@ -274,18 +248,11 @@ final class Bench {
      * CPU seconds used so far by both local instances: each postmaster's own time, the time of its children that
      * have exited (cutime/cstime: finished parallel workers and sessions), and of its live children.
      */
-    static final class Cpu {
-        private final Path sourceData;
-        private final Path targetData;
+    record Cpu(Pair pair) {
         private static final double TICK = 100.0; // USER_HZ on Linux
 
-        Cpu(Pair pair) {
-            this.sourceData = pair.source.dir().resolve("data");
-            this.targetData = pair.target.dir().resolve("data");
-        }
-
         double servers() {
-            return instance(sourceData) + instance(targetData);
+            return instance(pair.source) + instance(pair.target);
         }
 
         /** Both instances, this JVM, and the processes this JVM started and waited for (psql, pgcopydb, pg_dump). */
@@ -296,41 +263,29 @@ final class Bench {
         /** cutime + cstime of this process: the CPU of its children that have exited and been waited for. */
         static double children() {
             try {
-                String stat = Files.readString(Path.of("/proc/self/stat"));
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / TICK;
+                return ticks("self", 13, 14) / TICK;
             } catch (IOException | RuntimeException e) {
                 return Double.NaN;
             }
         }
 
-        private static double instance(Path data) {
+        private static double instance(LocalPostgres pg) {
             try {
-                long pm = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
-                long ticks = 0;
-                try (var procs = Files.list(Path.of("/proc"))) {
-                    for (Path p : (Iterable<Path>) procs::iterator) {
-                        String name = p.getFileName().toString();
-                        if (!name.chars().allMatch(Character::isDigit)) continue;
-                        String stat;
-                        try {
-                            stat = Files.readString(p.resolve("stat"));
-                        } catch (IOException gone) {
-                            continue;
-                        }
-                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                        long pid = Long.parseLong(name);
-                        if (pid == pm) {
-                            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
-                        } else if (Long.parseLong(f[1]) == pm) {
-                            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                        }
-                    }
-                }
-                return ticks / TICK;
+                Path pid = pg.dir().resolve("data").resolve("postmaster.pid");
+                long pm = Long.parseLong(Files.readAllLines(pid).get(0).trim());
+                // a live child's utime + stime, as the JDK reads them from its /proc/<pid>/stat
+                return ticks(String.valueOf(pm), 11, 14) / TICK + ProcessHandle.of(pm).orElseThrow().children()
+                        .mapToDouble(c -> c.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0)).sum();
             } catch (IOException | RuntimeException e) {
                 return Double.NaN; // not Linux, or the instance is gone: the CPU columns show NaN
             }
+        }
+
+        /** Fields from..to of /proc/<pid>/stat summed, counted from 0 after the command name. */
+        private static long ticks(String pid, int from, int to) throws IOException {
+            String stat = Files.readString(Path.of("/proc", pid, "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return IntStream.rangeClosed(from, to).mapToLong(i -> Long.parseLong(f[i])).sum();
         }
 
         static double jvm() {
