@@ -6,9 +6,9 @@ import io.pgvectormigrate.bench.NativeCopyBenchmark.Result;
 import io.pgvectormigrate.bench.NativeCopyBenchmark.Series;
 import io.pgvectormigrate.bench.NativeCopyBenchmark.Variant;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /** The copy benchmark's result as Markdown, for docs/benchmarks.md: one section per durability, the headline first. */
 public final class CopyBenchmarkReport {
@@ -102,11 +102,9 @@ public final class CopyBenchmarkReport {
     }
 
     private static String runs(Method m) {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < m.runs().size(); i++) {
-            out.add(String.format(Locale.ROOT, "%.1f (%.1f)", m.runs().get(i), m.loads().get(i)));
-        }
-        return String.join(", ", out);
+        return IntStream.range(0, m.runs().size())
+                .mapToObj(i -> String.format(Locale.ROOT, "%.1f (%.1f)", m.runs().get(i), m.loads().get(i)))
+                .collect(Collectors.joining(", "));
     }
 
     private static void row(StringBuilder sb, String what, double secs, double total) {

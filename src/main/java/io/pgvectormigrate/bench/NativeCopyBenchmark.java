@@ -247,20 +247,17 @@ public final class NativeCopyBenchmark {
         }
         String loadAfter = Bench.loadAverage();
 
-        Map<String, List<Timing>> byMethod = new LinkedHashMap<>();
-        for (Contender c : contenders) byMethod.put(c.label(), new ArrayList<>());
-        for (Timing t : timings) byMethod.get(t.method()).add(t);
         List<Method> methods = new ArrayList<>();
         Timing nativeMedian = null;
-        for (Map.Entry<String, List<Timing>> e : byMethod.entrySet()) {
-            List<Timing> sorted = new ArrayList<>(e.getValue());
-            sorted.sort(Comparator.comparingDouble(Timing::seconds));
+        for (Contender c : contenders) {
+            List<Timing> runs = timings.stream().filter(t -> t.method().equals(c.label())).toList();
+            List<Timing> sorted = runs.stream().sorted(Comparator.comparingDouble(Timing::seconds)).toList();
             Timing m = sorted.get((sorted.size() - 1) / 2);
-            if (e.getKey().equals(NATIVE)) nativeMedian = m;
-            methods.add(new Method(e.getKey(), m.seconds(), m.copySeconds(), m.detail(),
-                    e.getValue().stream().map(Timing::seconds).toList(), e.getValue().stream().map(Timing::copySeconds).toList(),
-                    Bench.median(e.getValue().stream().mapToDouble(Timing::cpuSeconds).toArray()),
-                    e.getValue().stream().map(Timing::load).toList()));
+            if (c.label().equals(NATIVE)) nativeMedian = m;
+            double cpu = Bench.median(runs.stream().mapToDouble(Timing::cpuSeconds).toArray());
+            methods.add(new Method(c.label(), m.seconds(), m.copySeconds(), m.detail(),
+                    runs.stream().map(Timing::seconds).toList(), runs.stream().map(Timing::copySeconds).toList(), cpu,
+                    runs.stream().map(Timing::load).toList()));
         }
         List<Variant> variants = new ArrayList<>();
         for (int jobs : s.jobs()) {

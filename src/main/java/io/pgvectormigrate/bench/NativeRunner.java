@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -69,7 +70,7 @@ record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<
         List<ActivitySampler.Span> spans;
         double idle;
         double cpuSeconds;
-        List<String> timeline = new ArrayList<>();
+        List<String> timeline = Collections.synchronizedList(new ArrayList<>());
         try (ActivitySampler sampler = new ActivitySampler(source, target)) {
             long t0 = sampler.t0();
             Bench.Cpu cpu = new Bench.Cpu(pair);
@@ -154,9 +155,7 @@ record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<
     }
 
     private static void stamp(List<String> timeline, long t0, String line) {
-        synchronized (timeline) {
-            timeline.add(String.format(Locale.ROOT, "%6.1f s  %s", Bench.secondsSince(t0), line));
-        }
+        timeline.add(String.format(Locale.ROOT, "%6.1f s  %s", Bench.secondsSince(t0), line));
     }
 
     private static boolean isMaintenance(ActivitySampler.Span x) {

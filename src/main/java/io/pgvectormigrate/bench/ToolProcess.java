@@ -10,6 +10,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -25,10 +26,6 @@ import java.util.stream.Collectors;
  * @param shown   the same, shortened for the report
  */
 record ToolProcess(List<String> command, String shown) {
-    public ToolProcess {
-        command = List.copyOf(command);
-    }
-
     static ToolProcess forThisJvm(String mainClass) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> options = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -51,7 +48,7 @@ record ToolProcess(List<String> command, String shown) {
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
             shown = String.join(" ", options) + " -cp <build tree> " + mainClass;
         }
-        return new ToolProcess(cmd, "java " + shown.strip());
+        return new ToolProcess(List.copyOf(cmd), "java " + shown.strip());
     }
 
     /** One finished command: its wall seconds (JVM start and exit included), stdout, and its process id. */
@@ -70,13 +67,11 @@ record ToolProcess(List<String> command, String shown) {
             pb.environment().putAll(env);
             long t0 = System.nanoTime();
             Process proc = pb.start();
-            List<String> err = new ArrayList<>();
+            List<String> err = Collections.synchronizedList(new ArrayList<>());
             Thread reader = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getErrorStream(), StandardCharsets.UTF_8))) {
                     for (String line; (line = r.readLine()) != null; ) {
-                        synchronized (err) {
-                            err.add(line);
-                        }
+                        err.add(line);
                         errLine.accept(line);
                     }
                 } catch (IOException ignored) {
