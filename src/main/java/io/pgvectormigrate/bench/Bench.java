@@ -281,7 +281,7 @@ final class Bench {
             }
         }
 
-        /** Fields from..to of /proc/<pid>/stat summed, counted from 0 after the command name. */
+        /** Fields from..to of {@code /proc/<pid>/stat} summed, counted from 0 after the command name. */
         private static long ticks(String pid, int from, int to) throws IOException {
             String stat = Files.readString(Path.of("/proc", pid, "stat"));
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
