@@ -26,7 +26,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.DoubleAccumulator;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -303,30 +306,17 @@ final class Bench {
         Runtime rt = Runtime.getRuntime();
         System.gc();
         double baseline = (rt.totalMemory() - rt.freeMemory()) / 1048576.0;
-        double[] peak = {baseline};
-        Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                System.gc();
-                peak[0] = Math.max(peak[0], (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "heap-sampler");
-        sampler.setDaemon(true);
-        sampler.start();
+        DoubleAccumulator peak = new DoubleAccumulator(Math::max, baseline);
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        sampler.scheduleWithFixedDelay(() -> {
+            System.gc();
+            peak.accumulate((rt.totalMemory() - rt.freeMemory()) / 1048576.0);
+        }, 0, 100, TimeUnit.MILLISECONDS);
         try {
             task.run();
         } finally {
-            sampler.interrupt();
-            try {
-                sampler.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            sampler.shutdownNow();
         }
-        return new double[]{baseline, peak[0]};
+        return new double[]{baseline, peak.get()};
     }
 }

@@ -66,16 +66,14 @@ record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<
         double load1 = Bench.load1();
         double[] walls = new double[3];
         double[] starts = new double[3];
-        String migrateJson;
-        List<ActivitySampler.Span> spans;
-        double idle;
+        String[] outs = new String[3];
         double cpuSeconds;
         List<String> timeline = Collections.synchronizedList(new ArrayList<>());
-        try (ActivitySampler sampler = new ActivitySampler(source, target)) {
+        ActivitySampler sampler = new ActivitySampler(source, target);
+        try (sampler) {
             long t0 = sampler.t0();
             Bench.Cpu cpu = new Bench.Cpu(pair);
             double cpu0 = cpu.all();
-            String[] outs = new String[3];
             for (int i = 0; i < 3; i++) {
                 List<String> args = commands.get(i);
                 String step = args.get(0);
@@ -91,18 +89,16 @@ record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<
             }
             stamp(timeline, t0, "-- done");
             cpuSeconds = cpu.all() - cpu0;
-            migrateJson = outs[1];
-            sampler.close();
-            spans = sampler.finish();
-            idle = sampler.idleSeconds(starts[0], starts[2] + walls[2]);
         }
+        List<ActivitySampler.Span> spans = sampler.finish();
+        double idle = sampler.idleSeconds(starts[0], starts[2] + walls[2]);
         fixture.check(p, target, expected, db, true);
         Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
         NativeCopyBenchmark.deleteTree(work);
 
         JsonNode copy;
         try {
-            copy = Json.mapper().readTree(migrateJson).path("migrate").path("copy");
+            copy = Json.mapper().readTree(outs[1]).path("migrate").path("copy");
         } catch (IOException e) {
             throw ToolException.runtime("migrate --format json printed no report: " + e.getMessage(), e);
         }
@@ -115,8 +111,9 @@ record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<
                 + "%.1f s; cutover %.1f s (each with its JVM start)", walls[0], walls[1], copySeconds, mMigrate, walls[2]);
         if (breakdowns != null) {
             List<String> shown = commands.stream().map(c -> "pgvector-migrate " + String.join(" ", c)).toList();
-            breakdowns.put(round, new NativeCopyBenchmark.Breakdown(total, walls[0], walls[1], copySeconds, mMigrate, walls[2], mCutover, idle, n,
-                    shown, copyStreams(spans, n, starts[0]), maintenance(spans, starts[0]), List.copyOf(timeline), Double.NaN, load));
+            breakdowns.put(round, new NativeCopyBenchmark.Breakdown(total, walls[0], walls[1], copySeconds, mMigrate,
+                    walls[2], mCutover, idle, n, shown, copyStreams(spans, n, starts[0]), maintenance(spans, starts[0]),
+                    List.copyOf(timeline), Double.NaN, load));
         }
         if (streams != null && n > 0) {
             streams.put(label, n + " stream" + (n == 1 ? "" : "s") + " (" + copy.path("streamsWhy").asText("") + ")");

@@ -158,16 +158,12 @@ record PeerRunners(Bench.Pair pair, CopyFixture fixture, Map<String, String> env
         return null;
     }
 
+    /** "pgcopydb version ..." as it says it, or its path when it cannot say. */
     static String version(Path pgcopydb) {
         try {
-            Process proc = new ProcessBuilder(pgcopydb.toString(), "--version").redirectErrorStream(true).start();
-            String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            proc.waitFor();
-            return out.lines().filter(l -> l.startsWith("pgcopydb version")).findFirst().orElse(pgcopydb.toString()).trim();
-        } catch (IOException e) {
-            return pgcopydb.toString();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return runTool(List.of(pgcopydb.toString(), "--version"), System.getenv(), "pgcopydb --version").lines()
+                    .filter(l -> l.startsWith("pgcopydb version")).findFirst().orElse(pgcopydb.toString()).trim();
+        } catch (ToolException e) {
             return pgcopydb.toString();
         }
     }
