@@ -4,18 +4,18 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.local.LocalPostgres;
 import io.pgvectormigrate.local.PgBinaries;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.report.Progress;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
@@ -120,14 +120,14 @@ final class Bench {
     }
 
     static void exec(ConnectionSpec spec, String... sql) throws SQLException {
-        try (Connection c = open(spec); Statement st = c.createStatement()) {
-            for (String q : sql) st.execute(q);
+        try (Connection c = open(spec)) {
+            for (String q : sql) Queries.exec(c, q);
         }
     }
 
     static String scalar(ConnectionSpec spec, String sql) throws SQLException {
-        try (Connection c = open(spec); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
+        try (Connection c = open(spec)) {
+            return Queries.string(c, sql).orElse(null);
         }
     }
 
@@ -233,14 +233,27 @@ final class Bench {
     }
 
     private static void run(List<String> cmd) {
+        Output o = output(cmd, System.getenv(), cmd.get(0) + " (coreutils)");
+        if (o.exit() != 0) {
+            throw ToolException.runtime(cmd.get(0) + " failed while dropping benchmark files from the page cache: "
+                    + o.text().strip());
+        }
+    }
+
+    /** A program's exit code and its output, stdout and stderr together. */
+    record Output(int exit, String text) {}
+
+    /** Runs {@code cmd} to its end with exactly {@code env}; {@code what} names it when it cannot start. */
+    static Output output(List<String> cmd, Map<String, String> env, String what) {
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                throw ToolException.runtime(cmd.get(0) + " failed while dropping benchmark files from the page cache: " + out.strip());
-            }
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().clear();
+            pb.environment().putAll(env);
+            Process proc = pb.start();
+            String text = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new Output(proc.waitFor(), text);
         } catch (IOException e) {
-            throw ToolException.runtime("cannot run " + cmd.get(0) + " (coreutils): " + e.getMessage(), e);
+            throw ToolException.runtime("cannot run " + what + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ToolException.runtime("interrupted");

@@ -20,17 +20,14 @@ import java.util.Set;
  * All three settings take effect on a reload, so one pair of instances serves both.
  */
 public enum Durability {
-    DURABLE("durable servers"),
-    REHEARSAL("rehearsal settings");
-
-    private final String label;
-
-    Durability(String label) {
-        this.label = label;
-    }
+    DURABLE,
+    REHEARSAL;
 
     public String label() {
-        return label;
+        return switch (this) {
+            case DURABLE -> "durable servers";
+            case REHEARSAL -> "rehearsal settings";
+        };
     }
 
     /** The settings this durability gives both servers: the rehearsal's, or the same keys at PostgreSQL's defaults (on). */

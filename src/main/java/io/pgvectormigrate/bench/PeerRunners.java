@@ -7,8 +7,6 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.prepare.TargetPreparer;
 import io.pgvectormigrate.report.Progress;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -130,24 +128,13 @@ record PeerRunners(Bench.Pair pair, CopyFixture fixture, Map<String, String> env
     }
 
     private static String runTool(List<String> cmd, Map<String, String> env, String label) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-            pb.environment().clear();
-            pb.environment().putAll(env);
-            Process proc = pb.start();
-            String output = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            int code = proc.waitFor();
-            if (code != 0) {
-                String tail = output.lines().skip(Math.max(0, output.lines().count() - 15)).collect(Collectors.joining("\n"));
-                throw ToolException.runtime(label + " failed (exit " + code + "):\n" + tail);
-            }
-            return output;
-        } catch (IOException e) {
-            throw ToolException.runtime("cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ToolException.runtime("interrupted");
+        Bench.Output run = Bench.output(cmd, env, cmd.get(0));
+        if (run.exit() != 0) {
+            List<String> lines = run.text().lines().toList();
+            String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+            throw ToolException.runtime(label + " failed (exit " + run.exit() + "):\n" + tail);
         }
+        return run.text();
     }
 
     static Path onPath(String name, Map<String, String> env) {

@@ -13,9 +13,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The tool as an operator starts it: a JVM of its own per command ({@code java -jar target/pgvector-migrate.jar ...}),
@@ -98,23 +98,17 @@ record ToolProcess(List<String> command, String shown) {
 
     /** Seconds a JVM needs to start the tool and exit ({@code --version}), the median of 3; NaN when it cannot run. */
     double startSeconds(Progress p) {
+        List<String> cmd = Stream.concat(command.stream(), Stream.of("--version")).toList();
         try {
             double[] t = new double[3];
             for (int i = 0; i < 3; i++) {
-                List<String> cmd = new ArrayList<>(command);
-                cmd.add("--version");
                 long t0 = System.nanoTime();
-                Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-                proc.getInputStream().readAllBytes();
-                if (!proc.waitFor(60, TimeUnit.SECONDS)) proc.destroyForcibly();
+                Bench.output(cmd, System.getenv(), cmd.get(0));
                 t[i] = Bench.secondsSince(t0);
             }
             return Bench.median(t);
-        } catch (IOException e) {
+        } catch (ToolException e) {
             p.info("could not time a JVM start: " + e.getMessage());
-            return Double.NaN;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return Double.NaN;
         }
     }
