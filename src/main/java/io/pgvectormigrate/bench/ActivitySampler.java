@@ -79,13 +79,10 @@ final class ActivitySampler implements AutoCloseable {
             } catch (SQLException e) {
                 return; // an instance went away: the run will say why
             }
-            long sleep = EVERY_MS - (System.nanoTime() - now) / 1_000_000;
-            if (sleep > 0) {
-                try {
-                    Thread.sleep(sleep);
-                } catch (InterruptedException e) {
-                    return;
-                }
+            try {
+                Thread.sleep(Math.max(0, EVERY_MS - (System.nanoTime() - now) / 1_000_000));
+            } catch (InterruptedException e) {
+                return;
             }
         }
     }

@@ -66,7 +66,7 @@ final class Bench {
             }
             progress.info("starting two local PostgreSQL instances under " + base);
             List<LocalPostgres> started = new CopyOnWriteArrayList<>();
-            Thread hook = new Thread(() -> started.forEach(Bench::closeQuietly), "bench-stop");
+            Thread hook = new Thread(() -> started.forEach(Queries::closeQuietly), "bench-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 LocalPostgres s = LocalPostgres.start(bins, base.resolve("source"), 0, conf, !keep);
@@ -75,7 +75,7 @@ final class Bench {
                 started.add(t);
                 return new Pair(s, t, base, dir == null && !keep, hook);
             } catch (RuntimeException e) {
-                started.forEach(Bench::closeQuietly);
+                started.forEach(Queries::closeQuietly);
                 removeHook(hook);
                 throw e;
             }
@@ -104,14 +104,6 @@ final class Bench {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
             // the hook is running already
-        }
-    }
-
-    static void closeQuietly(LocalPostgres pg) {
-        try {
-            pg.close();
-        } catch (RuntimeException ignored) {
-            // best effort while the JVM exits
         }
     }
 

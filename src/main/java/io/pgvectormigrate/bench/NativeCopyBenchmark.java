@@ -144,8 +144,7 @@ public final class NativeCopyBenchmark {
         try {
             Files.createDirectories(base);
             fixture.checkDiskSpace(base, s.keep());
-            dir = s.keep() ? base : Files.createTempDirectory(base, "bench-copy-");
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            dir = s.keep() ? base : Files.createTempDirectory(base, "bench-copy-"); // Pair.start sets its mode
         } catch (IOException e) {
             throw ToolException.runtime("cannot create a benchmark directory: " + e.getMessage(), e);
         }
