@@ -57,7 +57,6 @@ record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<
                                    Map<String, String> streams) throws SQLException {
         Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
         ConnectionSpec target = pair.target.connection(db);
-        ConnectionSpec source = pair.source.connection(CopyFixture.DATABASE);
         List<List<String>> commands = commands(db, mode, jobs);
         p.info(label + " (" + (mode == NativeOptions.InitialCopy.SNAPSHOT ? "--jobs " + NativeCopyBenchmark.jobsText(jobs) : "table sync")
                 + "; three processes: " + tool.shown() + " ...)");
@@ -69,7 +68,7 @@ record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<
         String[] outs = new String[3];
         double cpuSeconds;
         List<String> timeline = Collections.synchronizedList(new ArrayList<>());
-        ActivitySampler sampler = new ActivitySampler(source, target);
+        ActivitySampler sampler = new ActivitySampler(pair.source.connection(CopyFixture.DATABASE), target);
         try (sampler) {
             long t0 = sampler.t0();
             Bench.Cpu cpu = new Bench.Cpu(pair);

@@ -59,8 +59,7 @@ record ToolProcess(List<String> command, String shown) {
      * {@code errLine} as it comes. A failed command fails the benchmark with the end of its output.
      */
     Run run(List<String> args, Map<String, String> env, Path cwd, String label, Consumer<String> errLine) {
-        List<String> cmd = new ArrayList<>(command);
-        cmd.addAll(args);
+        List<String> cmd = Stream.concat(command.stream(), args.stream()).toList();
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
             pb.environment().clear();
