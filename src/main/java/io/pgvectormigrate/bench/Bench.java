@@ -140,8 +140,7 @@ final class Bench {
     }
 
     static double median(double[] xs) {
-        double[] c = xs.clone();
-        Arrays.sort(c);
+        double[] c = Arrays.stream(xs).sorted().toArray();
         return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 
