@@ -7,9 +7,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -32,20 +32,26 @@ final class ActivitySampler implements AutoCloseable {
         double seconds() {
             return to - from + EVERY_MS / 1000.0;
         }
+
+        /** This span continued by the next sample's. */
+        Span then(Span next) {
+            Map<String, Integer> all = new LinkedHashMap<>(waits);
+            next.waits.forEach((k, v) -> all.merge(k, v, Integer::sum));
+            return new Span(side, pid, backendType, statement, from, next.to, samples + next.samples,
+                    waitingSamples + next.waitingSamples, all);
+        }
     }
 
     private final Connection source;
     private final Connection target;
     private final long t0;
     private final Thread thread;
-    private final Map<String, double[]> open = new LinkedHashMap<>();
-    private final Map<String, String[]> openInfo = new LinkedHashMap<>();
-    private final Map<String, Map<String, Integer>> openWaits = new LinkedHashMap<>();
+    /** The spans the last sample saw, by side, pid and statement. */
+    private final Map<String, Span> open = new LinkedHashMap<>();
     private final List<Span> spans = new ArrayList<>();
     /** Sample times at which no backend of either side was active (the tool itself, or nobody, was working). */
     private final List<Double> idle = new ArrayList<>();
     private volatile boolean stop;
-    private int samples;
 
     /** Connects to both; times are seconds from the end of this constructor ({@link #t0()}). */
     ActivitySampler(ConnectionSpec sourceDb, ConnectionSpec targetDb) throws SQLException {
@@ -65,86 +71,58 @@ final class ActivitySampler implements AutoCloseable {
         while (!stop) {
             long now = System.nanoTime();
             try {
-                Map<String, String[]> seen = new LinkedHashMap<>();
-                read(source, "source", seen);
-                read(target, "target", seen);
-                record((now - t0) / 1e9, seen);
+                double t = (now - t0) / 1e9;
+                Map<String, Span> seen = new LinkedHashMap<>();
+                read(source, "source", t, seen);
+                read(target, "target", t, seen);
+                record(t, seen);
             } catch (SQLException e) {
                 return; // an instance went away: the run will say why
             }
-            long sleep = EVERY_MS - (System.nanoTime() - now) / 1_000_000;
-            if (sleep > 0) {
-                try {
-                    Thread.sleep(sleep);
-                } catch (InterruptedException e) {
-                    return;
-                }
+            try {
+                Thread.sleep(Math.max(0, EVERY_MS - (System.nanoTime() - now) / 1_000_000));
+            } catch (InterruptedException e) {
+                return;
             }
         }
     }
 
-    private static void read(Connection c, String side, Map<String, String[]> seen) throws SQLException {
+    /** Each statement running on one side at time {@code t}, as a span of one sample. */
+    private static void read(Connection c, String side, double t, Map<String, Span> seen) throws SQLException {
         try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(SQL)) {
             while (rs.next()) {
                 String statement = rs.getString(3) == null ? "" : rs.getString(3);
-                String type = rs.getString(2);
-                seen.put(side + "/" + rs.getInt(1) + "/" + statement, new String[]{side, String.valueOf(rs.getInt(1)), type,
-                        statement, rs.getString(4).isEmpty() || rs.getString(4).equals("CPU") ? "" : rs.getString(4) + ":" + rs.getString(5)});
+                boolean waiting = !rs.getString(4).isEmpty() && !rs.getString(4).equals("CPU");
+                Map<String, Integer> waits = waiting ? Map.of(rs.getString(4) + ":" + rs.getString(5), 1) : Map.of();
+                seen.put(side + "/" + rs.getInt(1) + "/" + statement,
+                        new Span(side, rs.getInt(1), rs.getString(2), statement, t, t, 1, waiting ? 1 : 0, waits));
             }
         }
     }
 
-    private synchronized void record(double t, Map<String, String[]> seen) {
-        samples++;
+    private synchronized void record(double t, Map<String, Span> seen) {
         boolean anyWork = false;
-        for (Map.Entry<String, String[]> e : seen.entrySet()) {
-            String type = e.getValue()[2];
+        for (Map.Entry<String, Span> e : seen.entrySet()) {
+            String type = e.getValue().backendType();
             // the apply worker and walsender idle-wait in "active" state; they are work only when not waiting
             boolean replication = type.equals("logical replication worker") || type.equals("walsender");
-            if (!replication || e.getValue()[4].isEmpty()) anyWork = true;
-            double[] span = open.get(e.getKey());
-            boolean waiting = !e.getValue()[4].isEmpty();
-            if (span == null) {
-                open.put(e.getKey(), new double[]{t, t, 1, waiting ? 1 : 0});
-                openInfo.put(e.getKey(), e.getValue());
-                openWaits.put(e.getKey(), new LinkedHashMap<>());
-            } else {
-                span[1] = t;
-                span[2]++;
-                if (waiting) span[3]++;
-            }
-            if (waiting) openWaits.get(e.getKey()).merge(e.getValue()[4], 1, Integer::sum);
+            if (!replication || e.getValue().waitingSamples() == 0) anyWork = true;
+            open.merge(e.getKey(), e.getValue(), Span::then);
         }
         if (!anyWork) idle.add(t);
         for (String k : new ArrayList<>(open.keySet())) {
-            if (!seen.containsKey(k)) close(k);
+            if (!seen.containsKey(k)) spans.add(open.remove(k));
         }
     }
 
-    private void close(String key) {
-        double[] s = open.remove(key);
-        String[] i = openInfo.remove(key);
-        spans.add(new Span(i[0], Integer.parseInt(i[1]), i[2], i[3], s[0], s[1], (int) s[2], (int) s[3], openWaits.remove(key)));
-    }
-
-    /** Stops sampling; returns every span, in order of start. */
+    /** Every span, in order of start. */
     synchronized List<Span> finish() {
-        return List.copyOf(spansSoFar());
-    }
-
-    private List<Span> spansSoFar() {
-        List<Span> out = new ArrayList<>(spans);
-        out.sort((a, b) -> Double.compare(a.from(), b.from()));
-        return out;
+        return spans.stream().sorted(Comparator.comparingDouble(Span::from)).toList();
     }
 
     /** Seconds (by sample count) in [from, to) when no backend on either side was working. */
     synchronized double idleSeconds(double from, double to) {
         return idle.stream().filter(t -> t >= from && t < to).count() * EVERY_MS / 1000.0;
-    }
-
-    synchronized int sampleCount() {
-        return samples;
     }
 
     @Override
@@ -156,15 +134,11 @@ final class ActivitySampler implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         synchronized (this) {
-            for (String k : new ArrayList<>(open.keySet())) close(k);
+            spans.addAll(open.values());
+            open.clear();
         }
-        try {
-            source.close();
-        } catch (SQLException ignored) {
-            // closing
-        }
-        try {
-            target.close();
+        try (source; target) {
+            // closes both
         } catch (SQLException ignored) {
             // closing
         }
@@ -174,9 +148,5 @@ final class ActivitySampler implements AutoCloseable {
     static String shortStatement(String s) {
         String t = s.trim();
         return t.length() > 90 ? t.substring(0, 87) + "..." : t;
-    }
-
-    static String seconds(double s) {
-        return String.format(Locale.ROOT, "%.1f s", s);
     }
 }

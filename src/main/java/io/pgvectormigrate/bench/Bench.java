@@ -4,27 +4,34 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.local.LocalPostgres;
 import io.pgvectormigrate.local.PgBinaries;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.report.Progress;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.DoubleAccumulator;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /** What the benchmarks share: two throwaway local instances, the machine's description, CPU and cache control. */
 final class Bench {
@@ -59,7 +66,7 @@ final class Bench {
             }
             progress.info("starting two local PostgreSQL instances under " + base);
             List<LocalPostgres> started = new CopyOnWriteArrayList<>();
-            Thread hook = new Thread(() -> started.forEach(Bench::closeQuietly), "bench-stop");
+            Thread hook = new Thread(() -> started.forEach(Queries::closeQuietly), "bench-stop");
             Runtime.getRuntime().addShutdownHook(hook);
             try {
                 LocalPostgres s = LocalPostgres.start(bins, base.resolve("source"), 0, conf, !keep);
@@ -68,7 +75,7 @@ final class Bench {
                 started.add(t);
                 return new Pair(s, t, base, dir == null && !keep, hook);
             } catch (RuntimeException e) {
-                started.forEach(Bench::closeQuietly);
+                started.forEach(Queries::closeQuietly);
                 removeHook(hook);
                 throw e;
             }
@@ -100,27 +107,19 @@ final class Bench {
         }
     }
 
-    static void closeQuietly(LocalPostgres pg) {
-        try {
-            pg.close();
-        } catch (RuntimeException ignored) {
-            // best effort while the JVM exits
-        }
-    }
-
     static Connection open(ConnectionSpec spec) throws SQLException {
         return DriverManager.getConnection(spec.jdbcUrl(), spec.driverProperties());
     }
 
     static void exec(ConnectionSpec spec, String... sql) throws SQLException {
-        try (Connection c = open(spec); Statement st = c.createStatement()) {
-            for (String q : sql) st.execute(q);
+        try (Connection c = open(spec)) {
+            for (String q : sql) Queries.exec(c, q);
         }
     }
 
     static String scalar(ConnectionSpec spec, String sql) throws SQLException {
-        try (Connection c = open(spec); Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            return rs.next() ? rs.getString(1) : null;
+        try (Connection c = open(spec)) {
+            return Queries.string(c, sql).orElse(null);
         }
     }
 
@@ -131,31 +130,17 @@ final class Bench {
 
     /** Runs both at once; rethrows the first failure. */
     static void inParallel(Runnable x, Runnable y) {
-        AtomicReference<RuntimeException> failure = new AtomicReference<>();
-        CountDownLatch done = new CountDownLatch(1);
-        Thread t = new Thread(() -> {
-            try {
-                y.run();
-            } catch (RuntimeException e) {
-                failure.set(e);
-            } finally {
-                done.countDown();
-            }
-        }, "bench-parallel");
-        t.start();
+        CompletableFuture<Void> other = CompletableFuture.runAsync(y);
         x.run();
         try {
-            done.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ToolException.runtime("interrupted");
+            other.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException failure ? failure : e;
         }
-        if (failure.get() != null) throw failure.get();
     }
 
     static double median(double[] xs) {
-        double[] c = xs.clone();
-        Arrays.sort(c);
+        double[] c = Arrays.stream(xs).sorted().toArray();
         return c.length % 2 == 1 ? c[c.length / 2] : (c[c.length / 2 - 1] + c[c.length / 2]) / 2;
     }
 
@@ -184,30 +169,21 @@ final class Bench {
 
     /** The machine the figures come from, for docs/benchmarks.md. */
     static String machine() {
-        String cpu = "unknown CPU";
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-                if (line.startsWith("model name")) {
-                    cpu = line.substring(line.indexOf(':') + 1).trim();
-                    break;
-                }
-            }
-        } catch (IOException ignored) {
-            // not Linux
-        }
-        long memGb = 0;
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
-                if (line.startsWith("MemTotal:")) {
-                    memGb = Math.round(Long.parseLong(line.replaceAll("\\D", "")) / 1048576.0);
-                    break;
-                }
-            }
-        } catch (IOException | NumberFormatException ignored) {
-            // not Linux
-        }
+        String cpu = procLine("cpuinfo", "model name").map(l -> l.substring(l.indexOf(':') + 1).trim())
+                .orElse("unknown CPU");
+        long memGb = procLine("meminfo", "MemTotal:")
+                .map(l -> Math.round(Long.parseLong(l.replaceAll("\\D", "")) / 1048576.0)).orElse(0L);
         return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), " + memGb + " GiB RAM, Java "
                 + System.getProperty("java.version");
+    }
+
+    /** The first line of /proc/{@code file} that starts with {@code prefix}; empty where there is none (not Linux). */
+    private static Optional<String> procLine(String file, String prefix) {
+        try (var lines = Files.lines(Path.of("/proc", file))) {
+            return lines.filter(l -> l.startsWith(prefix)).findFirst();
+        } catch (IOException | UncheckedIOException e) {
+            return Optional.empty();
+        }
     }
 
     /** PostgreSQL and pgvector versions of a database, e.g. "PostgreSQL 15.20, pgvector 0.8.0". */
@@ -218,14 +194,8 @@ final class Bench {
 
     static String bytes(long b) {
         if (b < 1024) return b + " B";
-        String[] units = {"KB", "MB", "GB", "TB"};
-        double v = b;
-        int u = -1;
-        do {
-            v /= 1024;
-            u++;
-        } while (v >= 1024 && u < units.length - 1);
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+        int unit = Math.min(4, (63 - Long.numberOfLeadingZeros(b)) / 10); // 1: KB ... 4: TB
+        return String.format(Locale.ROOT, "%.1f %sB", b / Math.pow(1024, unit), "KMGT".charAt(unit - 1));
     }
 
     /**
@@ -248,22 +218,33 @@ final class Bench {
         }
         for (int i = 0; i < files.size(); i += 200) {
             List<Path> batch = files.subList(i, Math.min(files.size(), i + 200));
-            List<String> sync = new ArrayList<>(List.of("sync"));
-            batch.forEach(f -> sync.add(f.toString()));
-            run(sync);
+            run(Stream.concat(Stream.of("sync"), batch.stream().map(Path::toString)).toList());
             for (Path f : batch) run(List.of("dd", "if=" + f, "iflag=nocache", "count=0", "status=none"));
         }
     }
 
     private static void run(List<String> cmd) {
+        Output o = output(cmd, System.getenv(), cmd.get(0) + " (coreutils)");
+        if (o.exit() != 0) {
+            throw ToolException.runtime(cmd.get(0) + " failed while dropping benchmark files from the page cache: "
+                    + o.text().strip());
+        }
+    }
+
+    /** A program's exit code and its output, stdout and stderr together. */
+    record Output(int exit, String text) {}
+
+    /** Runs {@code cmd} to its end with exactly {@code env}; {@code what} names it when it cannot start. */
+    static Output output(List<String> cmd, Map<String, String> env, String what) {
         try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes());
-            if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                throw ToolException.runtime(cmd.get(0) + " failed while dropping benchmark files from the page cache: " + out.strip());
-            }
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+            pb.environment().clear();
+            pb.environment().putAll(env);
+            Process proc = pb.start();
+            String text = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new Output(proc.waitFor(), text);
         } catch (IOException e) {
-            throw ToolException.runtime("cannot run " + cmd.get(0) + " (coreutils): " + e.getMessage(), e);
+            throw ToolException.runtime("cannot run " + what + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ToolException.runtime("interrupted");
@@ -274,18 +255,11 @@ final class Bench {
      * CPU seconds used so far by both local instances: each postmaster's own time, the time of its children that
      * have exited (cutime/cstime: finished parallel workers and sessions), and of its live children.
      */
-    static final class Cpu {
-        private final Path sourceData;
-        private final Path targetData;
+    record Cpu(Pair pair) {
         private static final double TICK = 100.0; // USER_HZ on Linux
 
-        Cpu(Pair pair) {
-            this.sourceData = pair.source.dir().resolve("data");
-            this.targetData = pair.target.dir().resolve("data");
-        }
-
         double servers() {
-            return instance(sourceData) + instance(targetData);
+            return instance(pair.source) + instance(pair.target);
         }
 
         /** Both instances, this JVM, and the processes this JVM started and waited for (psql, pgcopydb, pg_dump). */
@@ -296,41 +270,29 @@ final class Bench {
         /** cutime + cstime of this process: the CPU of its children that have exited and been waited for. */
         static double children() {
             try {
-                String stat = Files.readString(Path.of("/proc/self/stat"));
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                return (Long.parseLong(f[13]) + Long.parseLong(f[14])) / TICK;
+                return ticks("self", 13, 14) / TICK;
             } catch (IOException | RuntimeException e) {
                 return Double.NaN;
             }
         }
 
-        private static double instance(Path data) {
+        private static double instance(LocalPostgres pg) {
             try {
-                long pm = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).trim());
-                long ticks = 0;
-                try (var procs = Files.list(Path.of("/proc"))) {
-                    for (Path p : (Iterable<Path>) procs::iterator) {
-                        String name = p.getFileName().toString();
-                        if (!name.chars().allMatch(Character::isDigit)) continue;
-                        String stat;
-                        try {
-                            stat = Files.readString(p.resolve("stat"));
-                        } catch (IOException gone) {
-                            continue;
-                        }
-                        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                        long pid = Long.parseLong(name);
-                        if (pid == pm) {
-                            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
-                        } else if (Long.parseLong(f[1]) == pm) {
-                            ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                        }
-                    }
-                }
-                return ticks / TICK;
+                Path pid = pg.dir().resolve("data").resolve("postmaster.pid");
+                long pm = Long.parseLong(Files.readAllLines(pid).get(0).trim());
+                // a live child's utime + stime, as the JDK reads them from its /proc/<pid>/stat
+                return ticks(String.valueOf(pm), 11, 14) / TICK + ProcessHandle.of(pm).orElseThrow().children()
+                        .mapToDouble(c -> c.info().totalCpuDuration().map(d -> d.toNanos() / 1e9).orElse(0.0)).sum();
             } catch (IOException | RuntimeException e) {
                 return Double.NaN; // not Linux, or the instance is gone: the CPU columns show NaN
             }
+        }
+
+        /** Fields from..to of {@code /proc/<pid>/stat} summed, counted from 0 after the command name. */
+        private static long ticks(String pid, int from, int to) throws IOException {
+            String stat = Files.readString(Path.of("/proc", pid, "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return IntStream.rangeClosed(from, to).mapToLong(i -> Long.parseLong(f[i])).sum();
         }
 
         static double jvm() {
@@ -348,30 +310,17 @@ final class Bench {
         Runtime rt = Runtime.getRuntime();
         System.gc();
         double baseline = (rt.totalMemory() - rt.freeMemory()) / 1048576.0;
-        double[] peak = {baseline};
-        Thread sampler = new Thread(() -> {
-            while (!Thread.currentThread().isInterrupted()) {
-                System.gc();
-                peak[0] = Math.max(peak[0], (rt.totalMemory() - rt.freeMemory()) / 1048576.0);
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    return;
-                }
-            }
-        }, "heap-sampler");
-        sampler.setDaemon(true);
-        sampler.start();
+        DoubleAccumulator peak = new DoubleAccumulator(Math::max, baseline);
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        sampler.scheduleWithFixedDelay(() -> {
+            System.gc();
+            peak.accumulate((rt.totalMemory() - rt.freeMemory()) / 1048576.0);
+        }, 0, 100, TimeUnit.MILLISECONDS);
         try {
             task.run();
         } finally {
-            sampler.interrupt();
-            try {
-                sampler.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            sampler.shutdownNow();
         }
-        return new double[]{baseline, peak[0]};
+        return new double[]{baseline, peak.get()};
     }
 }

@@ -1,13 +1,14 @@
 package io.pgvectormigrate.bench;
 
+import io.pgvectormigrate.bench.NativeCopyBenchmark.Breakdown;
 import io.pgvectormigrate.bench.NativeCopyBenchmark.Method;
 import io.pgvectormigrate.bench.NativeCopyBenchmark.Result;
 import io.pgvectormigrate.bench.NativeCopyBenchmark.Series;
 import io.pgvectormigrate.bench.NativeCopyBenchmark.Variant;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /** The copy benchmark's result as Markdown, for docs/benchmarks.md: one section per durability, the headline first. */
 public final class CopyBenchmarkReport {
@@ -74,7 +75,7 @@ public final class CopyBenchmarkReport {
             sb.append("\npgcopydb's own summary (first timed round):\n\n");
             for (String l : s.pgcopydbSteps()) sb.append("    ").append(l).append('\n');
         }
-        NativeRunner.Breakdown b = s.breakdown();
+        Breakdown b = s.breakdown();
         if (b != null) {
             sb.append(String.format(Locale.ROOT, "%nWhere the native path's time went (median run, %.1f s, load average %s at its start):%n%n", b.total(), b.load()));
             sb.append("| phase | seconds | share |\n| --- | ---: | ---: |\n");
@@ -101,11 +102,9 @@ public final class CopyBenchmarkReport {
     }
 
     private static String runs(Method m) {
-        List<String> out = new ArrayList<>();
-        for (int i = 0; i < m.runs().size(); i++) {
-            out.add(String.format(Locale.ROOT, "%.1f (%.1f)", m.runs().get(i), m.loads().get(i)));
-        }
-        return String.join(", ", out);
+        return IntStream.range(0, m.runs().size())
+                .mapToObj(i -> String.format(Locale.ROOT, "%.1f (%.1f)", m.runs().get(i), m.loads().get(i)))
+                .collect(Collectors.joining(", "));
     }
 
     private static void row(StringBuilder sb, String what, double secs, double total) {

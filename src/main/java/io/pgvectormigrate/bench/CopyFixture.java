@@ -10,9 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The copy benchmark's source: N generated Bedrock Chat rows in {@code bench.public.items} with both of Bedrock
@@ -20,7 +21,7 @@ import java.util.Locale;
  * ({@link Shape#MIXED}), vacuumed and analyzed, marked with a comment so a kept directory can use it again; and the
  * one data check every copy gets before its time counts.
  */
-public final class CopyFixture {
+public record CopyFixture(long rows, int bots, Shape shape) {
     static final String DATABASE = "bench";
 
     /** Which tables the source holds. */
@@ -70,30 +71,14 @@ public final class CopyFixture {
                             + "FROM generate_series(1, greatest(1, :rows / 4)) g",
                     "id, label COLLATE \"C\", vector_send(embedding)"));
 
-    private final long rows;
-    private final int bots;
-    private final Shape shape;
-
-    CopyFixture(long rows, int bots, Shape shape) {
-        this.rows = rows;
-        this.bots = bots;
-        this.shape = shape;
-    }
-
     private List<Table> tables() {
-        List<Table> all = new ArrayList<>(List.of(ITEMS));
-        if (shape == Shape.MIXED) all.addAll(OTHERS);
-        return all;
+        return shape == Shape.MIXED ? Stream.concat(Stream.of(ITEMS), OTHERS.stream()).toList() : List.of(ITEMS);
     }
 
     /** pg_dump's table options for every table (a partitioned one with its partitions: PostgreSQL 15 has no --table-and-children). */
     List<String> dumpTables() {
-        List<String> out = new ArrayList<>();
-        for (Table t : tables()) {
-            out.add("-t");
-            out.add("public." + t.name() + (t.partitioned() ? "*" : ""));
-        }
-        return out;
+        return tables().stream()
+                .flatMap(t -> Stream.of("-t", "public." + t.name() + (t.partitioned() ? "*" : ""))).toList();
     }
 
     /** Per table, a binary COPY out of the source and into the target (a partitioned table's rows through a query). */
@@ -101,14 +86,6 @@ public final class CopyFixture {
         return tables().stream().map(t -> new String[]{
                 "COPY " + (t.partitioned() ? "(SELECT * FROM " + t.name() + ")" : t.name()) + " TO STDOUT (FORMAT binary)",
                 "COPY " + t.name() + " FROM STDIN (FORMAT binary)"}).toList();
-    }
-
-    long rows() {
-        return rows;
-    }
-
-    int bots() {
-        return bots;
     }
 
     private String marker() {
@@ -179,12 +156,10 @@ public final class CopyFixture {
      * exact bytes included) and, with {@code indexes}, the number of indexes in the schema (partitions' included).
      */
     String fingerprint(ConnectionSpec spec, boolean indexes) throws SQLException {
-        List<String> parts = new ArrayList<>();
-        for (Table t : tables()) {
-            parts.add("(SELECT " + (t == ITEMS ? "" : "'" + t.name() + " ' || ") + "count(*) || ' rows, ' || coalesce(sum(hash_record_extended(ROW("
-                    + t.columns() + "), 0)), 0)::text FROM " + t.name() + ")");
-        }
-        String sql = "SELECT " + String.join(" || '; ' || ", parts)
+        String tables = tables().stream().map(t -> "(SELECT " + (t == ITEMS ? "" : "'" + t.name() + " ' || ")
+                + "count(*) || ' rows, ' || coalesce(sum(hash_record_extended(ROW(" + t.columns() + "), 0)), 0)::text"
+                + " FROM " + t.name() + ")").collect(Collectors.joining(" || '; ' || "));
+        String sql = "SELECT " + tables
                 + (indexes ? " || ', ' || (SELECT count(*) FROM pg_indexes WHERE schemaname = 'public') || ' indexes'" : "");
         return Bench.scalar(spec, sql);
     }

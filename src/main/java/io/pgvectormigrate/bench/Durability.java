@@ -7,9 +7,11 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The servers' durability during a series of timed rounds. {@link #DURABLE} is what an operator migrates between
@@ -18,17 +20,14 @@ import java.util.Map;
  * All three settings take effect on a reload, so one pair of instances serves both.
  */
 public enum Durability {
-    DURABLE("durable servers"),
-    REHEARSAL("rehearsal settings");
-
-    private final String label;
-
-    Durability(String label) {
-        this.label = label;
-    }
+    DURABLE,
+    REHEARSAL;
 
     public String label() {
-        return label;
+        return switch (this) {
+            case DURABLE -> "durable servers";
+            case REHEARSAL -> "rehearsal settings";
+        };
     }
 
     /** The settings this durability gives both servers: the rehearsal's, or the same keys at PostgreSQL's defaults (on). */
@@ -43,7 +42,7 @@ public enum Durability {
      * on disk), and returns the settings as both servers then report them, e.g. "fsync on, full_page_writes on, ...".
      */
     String apply(Bench.Pair pair) throws SQLException {
-        List<String> shown = new ArrayList<>();
+        Set<String> shown = new LinkedHashSet<>(); // one line when both servers report the same
         for (LocalPostgres pg : List.of(pair.source, pair.target)) {
             ConnectionSpec c = pg.connection("postgres");
             for (Map.Entry<String, String> e : settings().entrySet()) {
@@ -54,14 +53,11 @@ public enum Durability {
         for (LocalPostgres pg : List.of(pair.source, pair.target)) {
             ConnectionSpec c = pg.connection("postgres");
             List<String> now = new ArrayList<>();
-            for (String key : settings().keySet()) {
-                String want = settings().get(key);
-                String got = waitForSetting(c, key, want);
-                now.add(key + " " + got);
+            for (Map.Entry<String, String> e : settings().entrySet()) {
+                now.add(e.getKey() + " " + waitForSetting(c, e.getKey(), e.getValue()));
             }
             Bench.exec(c, "CHECKPOINT");
-            String line = String.join(", ", now);
-            if (!shown.contains(line)) shown.add(line);
+            shown.add(String.join(", ", now));
         }
         return String.join("; ", shown);
     }

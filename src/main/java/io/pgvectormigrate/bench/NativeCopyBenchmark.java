@@ -8,6 +8,7 @@ import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.report.Progress;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -57,7 +58,7 @@ public final class NativeCopyBenchmark {
      */
     public record Settings(long rows, int bots, CopyFixture.Shape shape, List<Integer> jobs, int repeats, List<Durability> durabilities,
                            boolean withDump, boolean uncompressed, boolean subscription, Path pgcopydb, Path workDir,
-                           String mainClass, boolean keep, NativeRunner.InProcess inProcess) {
+                           String mainClass, boolean keep, InProcess inProcess) {
         public Settings {
             jobs = List.copyOf(jobs);
             durabilities = List.copyOf(durabilities);
@@ -89,7 +90,19 @@ public final class NativeCopyBenchmark {
      */
     public record Series(Durability durability, String settings, List<List<String>> orders, List<Method> methods,
                          Double wholeOverPgcopydb, Double copyOverPipe, List<Variant> variants, List<String> pgcopydbSteps,
-                         NativeRunner.Breakdown breakdown, String loadBefore, String loadAfter) {}
+                         Breakdown breakdown, String loadBefore, String loadAfter) {}
+
+    /** Where one native run's time went; the process times include their JVM's start and exit. */
+    public record Breakdown(double total, double prepare, double migrate, double copy, double maintenanceInMigrate,
+                            double cutover, double maintenanceInCutover, double idle, int streams, List<String> commands,
+                            List<String> copyStreams, List<String> maintenance, List<String> timeline,
+                            double jvmStartSeconds, String load) {}
+
+    /** Runs one of the tool's commands in this JVM (the untimed heap measurement); the cli supplies it. */
+    @FunctionalInterface
+    public interface InProcess {
+        int run(Map<String, String> env, Path cwd, PrintWriter out, PrintWriter err, String... args);
+    }
 
     /** {@code peakHeapMb} is NaN when not measured. */
     public record Result(long rows, int bots, String versions, String sourceSize, String machine, List<Integer> jobs,
@@ -131,8 +144,7 @@ public final class NativeCopyBenchmark {
         try {
             Files.createDirectories(base);
             fixture.checkDiskSpace(base, s.keep());
-            dir = s.keep() ? base : Files.createTempDirectory(base, "bench-copy-");
-            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+            dir = s.keep() ? base : Files.createTempDirectory(base, "bench-copy-"); // Pair.start sets its mode
         } catch (IOException e) {
             throw ToolException.runtime("cannot create a benchmark directory: " + e.getMessage(), e);
         }
@@ -165,7 +177,7 @@ public final class NativeCopyBenchmark {
             String expectedData = fixture.fingerprint(source, false);
             Map<String, String> toolEnv = toolEnv(env, bins, pgpass(dir, pair));
             NativeRunner natives = new NativeRunner(pair, fixture, tool, toolEnv, dir);
-            PeerRunners peers = new PeerRunners(pair, fixture, bins, toolEnv, dir);
+            PeerRunners peers = new PeerRunners(pair, fixture, toolEnv, dir);
             for (Durability d : s.durabilities()) {
                 series.add(series(s, d, pair, natives, peers, pgcopydb, expected, expectedData, p));
             }
@@ -197,7 +209,7 @@ public final class NativeCopyBenchmark {
         String settings = d.apply(pair);
         p.info(d.label() + ": " + settings);
         List<Timing> timings = new ArrayList<>();
-        Map<Integer, NativeRunner.Breakdown> breakdowns = new LinkedHashMap<>();
+        Map<Integer, Breakdown> breakdowns = new LinkedHashMap<>();
         Map<String, String> streams = new LinkedHashMap<>(); // per native method: the streams the copy ran, and why
         List<String> pgcopydbSteps = new ArrayList<>();
         List<Contender> contenders = new ArrayList<>();
@@ -234,20 +246,17 @@ public final class NativeCopyBenchmark {
         }
         String loadAfter = Bench.loadAverage();
 
-        Map<String, List<Timing>> byMethod = new LinkedHashMap<>();
-        for (Contender c : contenders) byMethod.put(c.label(), new ArrayList<>());
-        for (Timing t : timings) byMethod.get(t.method()).add(t);
         List<Method> methods = new ArrayList<>();
         Timing nativeMedian = null;
-        for (Map.Entry<String, List<Timing>> e : byMethod.entrySet()) {
-            List<Timing> sorted = new ArrayList<>(e.getValue());
-            sorted.sort(Comparator.comparingDouble(Timing::seconds));
+        for (Contender c : contenders) {
+            List<Timing> runs = timings.stream().filter(t -> t.method().equals(c.label())).toList();
+            List<Timing> sorted = runs.stream().sorted(Comparator.comparingDouble(Timing::seconds)).toList();
             Timing m = sorted.get((sorted.size() - 1) / 2);
-            if (e.getKey().equals(NATIVE)) nativeMedian = m;
-            methods.add(new Method(e.getKey(), m.seconds(), m.copySeconds(), m.detail(),
-                    e.getValue().stream().map(Timing::seconds).toList(), e.getValue().stream().map(Timing::copySeconds).toList(),
-                    Bench.median(e.getValue().stream().mapToDouble(Timing::cpuSeconds).toArray()),
-                    e.getValue().stream().map(Timing::load).toList()));
+            if (c.label().equals(NATIVE)) nativeMedian = m;
+            double cpu = Bench.median(runs.stream().mapToDouble(Timing::cpuSeconds).toArray());
+            methods.add(new Method(c.label(), m.seconds(), m.copySeconds(), m.detail(),
+                    runs.stream().map(Timing::seconds).toList(), runs.stream().map(Timing::copySeconds).toList(), cpu,
+                    runs.stream().map(Timing::load).toList()));
         }
         List<Variant> variants = new ArrayList<>();
         for (int jobs : s.jobs()) {
@@ -258,9 +267,9 @@ public final class NativeCopyBenchmark {
             variants.add(new Variant(label, jobsText(jobs), streams.getOrDefault(label, "?"), m.seconds(), copy,
                     ratio(methods, label, PGCOPYDB, false), pipe == null ? null : copy / pipe.seconds(), m.cpuSeconds()));
         }
-        NativeRunner.Breakdown b = nativeMedian == null ? null : breakdowns.get(nativeMedian.round());
+        Breakdown b = nativeMedian == null ? null : breakdowns.get(nativeMedian.round());
         if (b != null) {
-            b = new NativeRunner.Breakdown(b.total(), b.prepare(), b.migrate(), b.copy(), b.maintenanceInMigrate(), b.cutover(),
+            b = new Breakdown(b.total(), b.prepare(), b.migrate(), b.copy(), b.maintenanceInMigrate(), b.cutover(),
                     b.maintenanceInCutover(), b.idle(), b.streams(), b.commands(), b.copyStreams(), b.maintenance(), b.timeline(),
                     natives.tool().startSeconds(p), b.load());
         }

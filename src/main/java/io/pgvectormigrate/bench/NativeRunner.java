@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -26,38 +27,8 @@ import java.util.stream.Collectors;
  * streams come from migrate's JSON report (the engine's typed figures); what the servers ran meanwhile is sampled
  * from pg_stat_activity.
  */
-public final class NativeRunner {
+record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<String, String> env, Path dir) {
     static final String NATIVE = "native: prepare-target + migrate + cutover";
-
-    /** Runs one of the tool's commands in this JVM (the untimed heap measurement); the cli supplies it. */
-    @FunctionalInterface
-    public interface InProcess {
-        int run(Map<String, String> env, Path cwd, PrintWriter out, PrintWriter err, String... args);
-    }
-
-    /** Where one native run's time went; the process times include their JVM's start and exit. */
-    public record Breakdown(double total, double prepare, double migrate, double copy, double maintenanceInMigrate,
-                     double cutover, double maintenanceInCutover, double idle, int streams, List<String> commands,
-                     List<String> copyStreams, List<String> maintenance, List<String> timeline, double jvmStartSeconds,
-                     String load) {}
-
-    private final Bench.Pair pair;
-    private final ToolProcess tool;
-    private final Map<String, String> env;
-    private final Path dir;
-    private final CopyFixture fixture;
-
-    NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<String, String> env, Path dir) {
-        this.pair = pair;
-        this.fixture = fixture;
-        this.tool = tool;
-        this.env = env;
-        this.dir = dir;
-    }
-
-    ToolProcess tool() {
-        return tool;
-    }
 
     /** The three documented commands for a copy into {@code db}, as the operator types them (no password: a pgpass file). */
     List<List<String>> commands(String db, NativeOptions.InitialCopy mode, int jobs) {
@@ -82,11 +53,10 @@ public final class NativeRunner {
      * @param streams    per method: the streams the copy ran, and why
      */
     NativeCopyBenchmark.Timing run(Progress p, String db, String label, NativeOptions.InitialCopy mode, int jobs,
-                                   String expected, int round, Map<Integer, Breakdown> breakdowns,
+                                   String expected, int round, Map<Integer, NativeCopyBenchmark.Breakdown> breakdowns,
                                    Map<String, String> streams) throws SQLException {
         Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
         ConnectionSpec target = pair.target.connection(db);
-        ConnectionSpec source = pair.source.connection(CopyFixture.DATABASE);
         List<List<String>> commands = commands(db, mode, jobs);
         p.info(label + " (" + (mode == NativeOptions.InitialCopy.SNAPSHOT ? "--jobs " + NativeCopyBenchmark.jobsText(jobs) : "table sync")
                 + "; three processes: " + tool.shown() + " ...)");
@@ -95,16 +65,14 @@ public final class NativeRunner {
         double load1 = Bench.load1();
         double[] walls = new double[3];
         double[] starts = new double[3];
-        String migrateJson;
-        List<ActivitySampler.Span> spans;
-        double idle;
+        String[] outs = new String[3];
         double cpuSeconds;
-        List<String> timeline = new ArrayList<>();
-        try (ActivitySampler sampler = new ActivitySampler(source, target)) {
+        List<String> timeline = Collections.synchronizedList(new ArrayList<>());
+        ActivitySampler sampler = new ActivitySampler(pair.source.connection(CopyFixture.DATABASE), target);
+        try (sampler) {
             long t0 = sampler.t0();
             Bench.Cpu cpu = new Bench.Cpu(pair);
             double cpu0 = cpu.all();
-            String[] outs = new String[3];
             for (int i = 0; i < 3; i++) {
                 List<String> args = commands.get(i);
                 String step = args.get(0);
@@ -120,18 +88,16 @@ public final class NativeRunner {
             }
             stamp(timeline, t0, "-- done");
             cpuSeconds = cpu.all() - cpu0;
-            migrateJson = outs[1];
-            sampler.close();
-            spans = sampler.finish();
-            idle = sampler.idleSeconds(starts[0], starts[2] + walls[2]);
         }
+        List<ActivitySampler.Span> spans = sampler.finish();
+        double idle = sampler.idleSeconds(starts[0], starts[2] + walls[2]);
         fixture.check(p, target, expected, db, true);
         Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
         NativeCopyBenchmark.deleteTree(work);
 
         JsonNode copy;
         try {
-            copy = Json.mapper().readTree(migrateJson).path("migrate").path("copy");
+            copy = Json.mapper().readTree(outs[1]).path("migrate").path("copy");
         } catch (IOException e) {
             throw ToolException.runtime("migrate --format json printed no report: " + e.getMessage(), e);
         }
@@ -144,8 +110,9 @@ public final class NativeRunner {
                 + "%.1f s; cutover %.1f s (each with its JVM start)", walls[0], walls[1], copySeconds, mMigrate, walls[2]);
         if (breakdowns != null) {
             List<String> shown = commands.stream().map(c -> "pgvector-migrate " + String.join(" ", c)).toList();
-            breakdowns.put(round, new Breakdown(total, walls[0], walls[1], copySeconds, mMigrate, walls[2], mCutover, idle, n,
-                    shown, copyStreams(spans, n, starts[0]), maintenance(spans, starts[0]), List.copyOf(timeline), Double.NaN, load));
+            breakdowns.put(round, new NativeCopyBenchmark.Breakdown(total, walls[0], walls[1], copySeconds, mMigrate,
+                    walls[2], mCutover, idle, n, shown, copyStreams(spans, n, starts[0]), maintenance(spans, starts[0]),
+                    List.copyOf(timeline), Double.NaN, load));
         }
         if (streams != null && n > 0) {
             streams.put(label, n + " stream" + (n == 1 ? "" : "s") + " (" + copy.path("streamsWhy").asText("") + ")");
@@ -154,7 +121,7 @@ public final class NativeRunner {
     }
 
     /** The same three commands in this JVM, untimed, for the live heap (a GC every 100 ms slows them). */
-    double[] heapDuring(Progress p, InProcess inProcess, String expected) throws SQLException {
+    double[] heapDuring(Progress p, NativeCopyBenchmark.InProcess inProcess, String expected) throws SQLException {
         String db = "native_heap";
         Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
         Path work = workDir(db);
@@ -184,9 +151,7 @@ public final class NativeRunner {
     }
 
     private static void stamp(List<String> timeline, long t0, String line) {
-        synchronized (timeline) {
-            timeline.add(String.format(Locale.ROOT, "%6.1f s  %s", Bench.secondsSince(t0), line));
-        }
+        timeline.add(String.format(Locale.ROOT, "%6.1f s  %s", Bench.secondsSince(t0), line));
     }
 
     private static boolean isMaintenance(ActivitySampler.Span x) {

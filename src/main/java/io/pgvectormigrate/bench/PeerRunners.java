@@ -7,8 +7,6 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.prepare.TargetPreparer;
 import io.pgvectormigrate.report.Progress;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
@@ -22,8 +20,10 @@ import java.util.stream.Collectors;
  * The peers the native path is measured against, each at its best and each run into a fresh target database and
  * checked against the source before its time counts: pgcopydb clone, one binary COPY pipe (the copy phase's floor),
  * pg_dump | pg_restore.
+ *
+ * @param env the environment every tool runs with (the caller's, the instances' binaries first on PATH, a password file)
  */
-final class PeerRunners {
+record PeerRunners(Bench.Pair pair, CopyFixture fixture, Map<String, String> env, Path dir) {
     static final String PGCOPYDB = "pgcopydb clone --table-jobs 2 --index-jobs 2";
     static final String PIPE = "single binary COPY pipe (psql | psql)";
 
@@ -36,21 +36,6 @@ final class PeerRunners {
     static final String PGCOPYDB_OPTIONS = "-c max_parallel_maintenance_workers=" + PARALLEL_MAINTENANCE_WORKERS;
     static final String RESTORE_OPTIONS = "-c maintenance_work_mem=" + TargetPreparer.AfterLoadOptions.defaults().maintenanceWorkMem()
             + " -c max_parallel_maintenance_workers=" + PARALLEL_MAINTENANCE_WORKERS;
-
-    private final Bench.Pair pair;
-    private final PgBinaries bins;
-    private final Map<String, String> env;
-    private final Path dir;
-    private final CopyFixture fixture;
-
-    /** @param env the environment every tool runs with (the caller's, the instances' binaries first on PATH, a password file) */
-    PeerRunners(Bench.Pair pair, CopyFixture fixture, PgBinaries bins, Map<String, String> env, Path dir) {
-        this.pair = pair;
-        this.fixture = fixture;
-        this.bins = bins;
-        this.env = env;
-        this.dir = dir;
-    }
 
     static String dumpLabel(boolean uncompressed) {
         return "pg_dump -Fc" + (uncompressed ? " -Z0" : "") + " | pg_restore";
@@ -90,7 +75,7 @@ final class PeerRunners {
         Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
         ConnectionSpec target = pair.target.connection(db);
         fixture.createEmptyTables(target);
-        String psql = bins.tool("psql").toString();
+        String psql = pair.source.binaries().tool("psql").toString();
         // one table after the other, each through its own pipe
         List<String> pipes = new ArrayList<>();
         for (String[] copy : fixture.copyStatements()) {
@@ -114,6 +99,7 @@ final class PeerRunners {
         // pg_dump -t does not carry extensions; the native target gets them from prepare-target
         Bench.exec(target, "CREATE EXTENSION vector");
         String label = dumpLabel(uncompressed);
+        PgBinaries bins = pair.source.binaries();
         String cmd = "set -o pipefail; \"" + bins.tool("pg_dump") + "\" -h 127.0.0.1 -p " + pair.source.port()
                 + " -U postgres -Fc" + (uncompressed ? " -Z0" : "") + " " + fixture.dumpTables().stream().map(a -> "'" + a + "'")
                 .collect(Collectors.joining(" ")) + " " + CopyFixture.DATABASE
@@ -142,24 +128,13 @@ final class PeerRunners {
     }
 
     private static String runTool(List<String> cmd, Map<String, String> env, String label) {
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-            pb.environment().clear();
-            pb.environment().putAll(env);
-            Process proc = pb.start();
-            String output = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            int code = proc.waitFor();
-            if (code != 0) {
-                String tail = output.lines().skip(Math.max(0, output.lines().count() - 15)).collect(Collectors.joining("\n"));
-                throw ToolException.runtime(label + " failed (exit " + code + "):\n" + tail);
-            }
-            return output;
-        } catch (IOException e) {
-            throw ToolException.runtime("cannot run " + cmd.get(0) + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ToolException.runtime("interrupted");
+        Bench.Output run = Bench.output(cmd, env, cmd.get(0));
+        if (run.exit() != 0) {
+            List<String> lines = run.text().lines().toList();
+            String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+            throw ToolException.runtime(label + " failed (exit " + run.exit() + "):\n" + tail);
         }
+        return run.text();
     }
 
     static Path onPath(String name, Map<String, String> env) {
@@ -170,16 +145,12 @@ final class PeerRunners {
         return null;
     }
 
+    /** "pgcopydb version ..." as it says it, or its path when it cannot say. */
     static String version(Path pgcopydb) {
         try {
-            Process proc = new ProcessBuilder(pgcopydb.toString(), "--version").redirectErrorStream(true).start();
-            String out = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            proc.waitFor();
-            return out.lines().filter(l -> l.startsWith("pgcopydb version")).findFirst().orElse(pgcopydb.toString()).trim();
-        } catch (IOException e) {
-            return pgcopydb.toString();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            return runTool(List.of(pgcopydb.toString(), "--version"), System.getenv(), "pgcopydb --version").lines()
+                    .filter(l -> l.startsWith("pgcopydb version")).findFirst().orElse(pgcopydb.toString()).trim();
+        } catch (ToolException e) {
             return pgcopydb.toString();
         }
     }

@@ -10,11 +10,12 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The tool as an operator starts it: a JVM of its own per command ({@code java -jar target/pgvector-migrate.jar ...}),
@@ -25,10 +26,6 @@ import java.util.stream.Collectors;
  * @param shown   the same, shortened for the report
  */
 record ToolProcess(List<String> command, String shown) {
-    public ToolProcess {
-        command = List.copyOf(command);
-    }
-
     static ToolProcess forThisJvm(String mainClass) {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> options = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
@@ -51,7 +48,7 @@ record ToolProcess(List<String> command, String shown) {
             cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), mainClass));
             shown = String.join(" ", options) + " -cp <build tree> " + mainClass;
         }
-        return new ToolProcess(cmd, "java " + shown.strip());
+        return new ToolProcess(List.copyOf(cmd), "java " + shown.strip());
     }
 
     /** One finished command: its wall seconds (JVM start and exit included), stdout, and its process id. */
@@ -62,22 +59,20 @@ record ToolProcess(List<String> command, String shown) {
      * {@code errLine} as it comes. Another exit code than {@code expectedExit} fails the benchmark with the end of its
      * output.
      */
-    Run run(List<String> args, Map<String, String> env, Path cwd, String label, int expectedExit, Consumer<String> errLine) {
-        List<String> cmd = new ArrayList<>(command);
-        cmd.addAll(args);
+    Run run(List<String> args, Map<String, String> env, Path cwd, String label, int expectedExit,
+            Consumer<String> errLine) {
+        List<String> cmd = Stream.concat(command.stream(), args.stream()).toList();
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(cwd.toFile());
             pb.environment().clear();
             pb.environment().putAll(env);
             long t0 = System.nanoTime();
             Process proc = pb.start();
-            List<String> err = new ArrayList<>();
+            List<String> err = Collections.synchronizedList(new ArrayList<>());
             Thread reader = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(proc.getErrorStream(), StandardCharsets.UTF_8))) {
                     for (String line; (line = r.readLine()) != null; ) {
-                        synchronized (err) {
-                            err.add(line);
-                        }
+                        err.add(line);
                         errLine.accept(line);
                     }
                 } catch (IOException ignored) {
@@ -104,23 +99,17 @@ record ToolProcess(List<String> command, String shown) {
 
     /** Seconds a JVM needs to start the tool and exit ({@code --version}), the median of 3; NaN when it cannot run. */
     double startSeconds(Progress p) {
+        List<String> cmd = Stream.concat(command.stream(), Stream.of("--version")).toList();
         try {
             double[] t = new double[3];
             for (int i = 0; i < 3; i++) {
-                List<String> cmd = new ArrayList<>(command);
-                cmd.add("--version");
                 long t0 = System.nanoTime();
-                Process proc = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-                proc.getInputStream().readAllBytes();
-                if (!proc.waitFor(60, TimeUnit.SECONDS)) proc.destroyForcibly();
+                Bench.output(cmd, System.getenv(), cmd.get(0));
                 t[i] = Bench.secondsSince(t0);
             }
             return Bench.median(t);
-        } catch (IOException e) {
+        } catch (ToolException e) {
             p.info("could not time a JVM start: " + e.getMessage());
-            return Double.NaN;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return Double.NaN;
         }
     }

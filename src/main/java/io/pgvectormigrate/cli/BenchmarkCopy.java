@@ -4,7 +4,6 @@ import io.pgvectormigrate.bench.CopyBenchmarkReport;
 import io.pgvectormigrate.bench.CopyFixture;
 import io.pgvectormigrate.bench.Durability;
 import io.pgvectormigrate.bench.NativeCopyBenchmark;
-import io.pgvectormigrate.bench.NativeRunner;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.report.Json;
@@ -101,7 +100,7 @@ final class BenchmarkCopy extends ToolCommand {
             default -> throw ToolException.usage("--fixture must be bedrock-chat or mixed, not " + fixture);
         };
         // the heap run: the same commands in this JVM, with this context's home and no prompt
-        NativeRunner.InProcess inProcess = skipHeap ? null : (env, cwd, out, err, args) ->
+        NativeCopyBenchmark.InProcess inProcess = skipHeap ? null : (env, cwd, out, err, args) ->
                 Main.run(new CliContext(out, err, env, ctx.home(), cwd, PasswordPrompt.NONE, false), args);
         NativeCopyBenchmark.Result r = NativeCopyBenchmark.run(new NativeCopyBenchmark.Settings(rows, bots, shape, jobs, repeat,
                 durabilities, withDump, uncompressed, subscription, pgcopydb == null ? null : ctx.cwd().resolve(pgcopydb),
