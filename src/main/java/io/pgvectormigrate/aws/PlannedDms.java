@@ -73,8 +73,8 @@ final class PlannedDms {
 
     /** A create: DMS refuses a second object of a kind and name. */
     private void plan(String arn, String name, Object object, List<Tag> tagList) {
-        planned.create(arn, name, object, tagList, () -> false, () -> ResourceAlreadyExistsException.builder()
-                .message(name + " already exists").statusCode(400).build());
+        planned.create(arn, name, object, tagList, () -> false,
+                () -> PlanningClients.refusal(ResourceAlreadyExistsException.builder(), 400, name + " already exists"));
     }
 
     private static String filtered(List<Filter> filters) {
@@ -96,34 +96,37 @@ final class PlannedDms {
     }
 
     synchronized Object overlay(String method, SdkRequest req) {
-        switch (method) {
+        return switch (method) {
             case "createReplicationSubnetGroup" -> {
                 CreateReplicationSubnetGroupRequest r = (CreateReplicationSubnetGroupRequest) req;
                 String id = r.replicationSubnetGroupIdentifier();
                 ReplicationSubnetGroup g = ReplicationSubnetGroup.builder().replicationSubnetGroupIdentifier(id)
-                        .replicationSubnetGroupDescription(r.replicationSubnetGroupDescription()).subnetGroupStatus("Complete").build();
+                        .replicationSubnetGroupDescription(r.replicationSubnetGroupDescription())
+                        .subnetGroupStatus("Complete").build();
                 plan(arn("subgrp", id), id, g, r.tags());
-                return CreateReplicationSubnetGroupResponse.builder().replicationSubnetGroup(g).build();
+                yield CreateReplicationSubnetGroupResponse.builder().replicationSubnetGroup(g).build();
             }
             case "describeReplicationSubnetGroups" -> {
                 DescribeReplicationSubnetGroupsRequest r = (DescribeReplicationSubnetGroupsRequest) req;
-                return describe(r.filters(), ReplicationSubnetGroup.class,
+                yield describe(r.filters(), ReplicationSubnetGroup.class,
                         l -> DescribeReplicationSubnetGroupsResponse.builder().replicationSubnetGroups(l).build(),
                         () -> real.dms().describeReplicationSubnetGroups(r).replicationSubnetGroups(),
-                        ReplicationSubnetGroup::replicationSubnetGroupIdentifier, ReplicationSubnetGroup::replicationSubnetGroupIdentifier);
+                        ReplicationSubnetGroup::replicationSubnetGroupIdentifier,
+                        ReplicationSubnetGroup::replicationSubnetGroupIdentifier);
             }
             case "createInstanceProfile" -> {
                 CreateInstanceProfileRequest r = (CreateInstanceProfileRequest) req;
                 String arn = arn("instance-profile", r.instanceProfileName());
-                InstanceProfile p = InstanceProfile.builder().instanceProfileName(r.instanceProfileName()).instanceProfileArn(arn)
-                        .subnetGroupIdentifier(r.subnetGroupIdentifier()).vpcSecurityGroups(r.vpcSecurityGroups())
-                        .publiclyAccessible(r.publiclyAccessible()).build();
+                InstanceProfile p = InstanceProfile.builder().instanceProfileName(r.instanceProfileName())
+                        .instanceProfileArn(arn).subnetGroupIdentifier(r.subnetGroupIdentifier())
+                        .vpcSecurityGroups(r.vpcSecurityGroups()).publiclyAccessible(r.publiclyAccessible()).build();
                 plan(arn, r.instanceProfileName(), p, r.tags());
-                return CreateInstanceProfileResponse.builder().instanceProfile(p).build();
+                yield CreateInstanceProfileResponse.builder().instanceProfile(p).build();
             }
             case "describeInstanceProfiles" -> {
                 DescribeInstanceProfilesRequest r = (DescribeInstanceProfilesRequest) req;
-                return describe(r.filters(), InstanceProfile.class, l -> DescribeInstanceProfilesResponse.builder().instanceProfiles(l).build(),
+                yield describe(r.filters(), InstanceProfile.class,
+                        l -> DescribeInstanceProfilesResponse.builder().instanceProfiles(l).build(),
                         () -> real.dms().describeInstanceProfiles(r).instanceProfiles(),
                         InstanceProfile::instanceProfileName, InstanceProfile::instanceProfileArn);
             }
@@ -133,24 +136,26 @@ final class PlannedDms {
                 DataProvider p = DataProvider.builder().dataProviderName(r.dataProviderName()).dataProviderArn(arn)
                         .engine(r.engine()).settings(r.settings()).build();
                 plan(arn, r.dataProviderName(), p, r.tags());
-                return CreateDataProviderResponse.builder().dataProvider(p).build();
+                yield CreateDataProviderResponse.builder().dataProvider(p).build();
             }
             case "describeDataProviders" -> {
                 DescribeDataProvidersRequest r = (DescribeDataProvidersRequest) req;
-                return describe(r.filters(), DataProvider.class, l -> DescribeDataProvidersResponse.builder().dataProviders(l).build(),
-                        () -> real.dms().describeDataProviders(r).dataProviders(), DataProvider::dataProviderName, DataProvider::dataProviderArn);
+                yield describe(r.filters(), DataProvider.class,
+                        l -> DescribeDataProvidersResponse.builder().dataProviders(l).build(),
+                        () -> real.dms().describeDataProviders(r).dataProviders(), DataProvider::dataProviderName,
+                        DataProvider::dataProviderArn);
             }
             case "createMigrationProject" -> {
                 CreateMigrationProjectRequest r = (CreateMigrationProjectRequest) req;
                 String arn = arn("migration-project", r.migrationProjectName());
-                MigrationProject p = MigrationProject.builder().migrationProjectName(r.migrationProjectName()).migrationProjectArn(arn)
-                        .instanceProfileArn(r.instanceProfileIdentifier()).build();
+                MigrationProject p = MigrationProject.builder().migrationProjectName(r.migrationProjectName())
+                        .migrationProjectArn(arn).instanceProfileArn(r.instanceProfileIdentifier()).build();
                 plan(arn, r.migrationProjectName(), p, r.tags());
-                return CreateMigrationProjectResponse.builder().migrationProject(p).build();
+                yield CreateMigrationProjectResponse.builder().migrationProject(p).build();
             }
             case "describeMigrationProjects" -> {
                 DescribeMigrationProjectsRequest r = (DescribeMigrationProjectsRequest) req;
-                return describe(r.filters(), MigrationProject.class,
+                yield describe(r.filters(), MigrationProject.class,
                         l -> DescribeMigrationProjectsResponse.builder().migrationProjects(l).build(),
                         () -> real.dms().describeMigrationProjects(r).migrationProjects(),
                         MigrationProject::migrationProjectName, MigrationProject::migrationProjectArn);
@@ -159,38 +164,42 @@ final class PlannedDms {
                 CreateDataMigrationRequest r = (CreateDataMigrationRequest) req;
                 String arn = arn("data-migration", r.dataMigrationName());
                 // no settings echoed back: the plan's selection rules name tables only the restored cluster can list
-                DataMigration dm = DataMigration.builder().dataMigrationName(r.dataMigrationName()).dataMigrationArn(arn)
-                        .migrationProjectArn(r.migrationProjectIdentifier()).dataMigrationType(r.dataMigrationTypeAsString())
-                        .serviceAccessRoleArn(r.serviceAccessRoleArn()).dataMigrationStatus("Ready").build();
+                DataMigration dm = DataMigration.builder().dataMigrationName(r.dataMigrationName())
+                        .dataMigrationArn(arn).migrationProjectArn(r.migrationProjectIdentifier())
+                        .dataMigrationType(r.dataMigrationTypeAsString()).serviceAccessRoleArn(r.serviceAccessRoleArn())
+                        .dataMigrationStatus("Ready").build();
                 plan(arn, r.dataMigrationName(), dm, r.tags());
-                return CreateDataMigrationResponse.builder().dataMigration(dm).build();
+                yield CreateDataMigrationResponse.builder().dataMigration(dm).build();
             }
             case "describeDataMigrations" -> {
                 DescribeDataMigrationsRequest r = (DescribeDataMigrationsRequest) req;
-                Object out = describe(r.filters(), DataMigration.class, l -> DescribeDataMigrationsResponse.builder().dataMigrations(l).build(),
-                        () -> real.dms().describeDataMigrations(r).dataMigrations(), DataMigration::dataMigrationName, DataMigration::dataMigrationArn);
-                if (out == PASS || status.isEmpty()) return out;
+                Object out = describe(r.filters(), DataMigration.class,
+                        l -> DescribeDataMigrationsResponse.builder().dataMigrations(l).build(),
+                        () -> real.dms().describeDataMigrations(r).dataMigrations(), DataMigration::dataMigrationName,
+                        DataMigration::dataMigrationArn);
+                if (out == PASS || status.isEmpty()) yield out;
                 DescribeDataMigrationsResponse d = (DescribeDataMigrationsResponse) out;
-                return d.toBuilder().dataMigrations(d.dataMigrations().stream().map(m -> status.containsKey(m.dataMigrationArn())
-                        ? m.toBuilder().dataMigrationStatus(status.get(m.dataMigrationArn())).build() : m).toList()).build();
+                yield d.toBuilder().dataMigrations(d.dataMigrations().stream().map(m -> status.containsKey(
+                        m.dataMigrationArn()) ? m.toBuilder().dataMigrationStatus(status.get(m.dataMigrationArn()))
+                        .build() : m).toList()).build();
             }
             case "startDataMigration" -> {
                 // the plan does not wait for the load: a full load is shown as finished (DMS stops it), CDC as streaming
                 String id = ((StartDataMigrationRequest) req).dataMigrationIdentifier();
-                DataMigration dm = dataMigration(id);
-                String now = dm != null && "full-load".equals(dm.dataMigrationTypeAsString()) ? "Stopped" : "Load complete, replication ongoing";
-                return StartDataMigrationResponse.builder().dataMigration(setStatus(id, dm, now)).build();
+                DataMigration dm = planned.find(id, DataMigration.class);
+                String now = dm != null && "full-load".equals(dm.dataMigrationTypeAsString()) ? "Stopped"
+                        : "Load complete, replication ongoing";
+                yield StartDataMigrationResponse.builder().dataMigration(setStatus(id, dm, now)).build();
             }
             case "stopDataMigration" -> {
                 String id = ((StopDataMigrationRequest) req).dataMigrationIdentifier();
-                return StopDataMigrationResponse.builder().dataMigration(setStatus(id, dataMigration(id), "Stopped")).build();
+                DataMigration dm = planned.find(id, DataMigration.class);
+                yield StopDataMigrationResponse.builder().dataMigration(setStatus(id, dm, "Stopped")).build();
             }
-            case "listTagsForResource" -> {
-                List<Tag> t = planned.tags(((ListTagsForResourceRequest) req).resourceArn());
-                return t == null ? PASS : ListTagsForResourceResponse.builder().tagList(t).build();
-            }
-            case "deleteReplicationSubnetGroup" -> planned.delete(
-                    ((DeleteReplicationSubnetGroupRequest) req).replicationSubnetGroupIdentifier(), ReplicationSubnetGroup.class);
+            case "listTagsForResource" -> planned.<Tag>tagged(((ListTagsForResourceRequest) req).resourceArn(),
+                    tags -> ListTagsForResourceResponse.builder().tagList(tags).build());
+            case "deleteReplicationSubnetGroup" -> planned.delete(((DeleteReplicationSubnetGroupRequest) req)
+                    .replicationSubnetGroupIdentifier(), ReplicationSubnetGroup.class);
             case "deleteInstanceProfile" -> planned.delete(
                     ((DeleteInstanceProfileRequest) req).instanceProfileIdentifier(), InstanceProfile.class);
             case "deleteDataProvider" -> planned.delete(
@@ -199,15 +208,8 @@ final class PlannedDms {
                     ((DeleteMigrationProjectRequest) req).migrationProjectIdentifier(), MigrationProject.class);
             case "deleteDataMigration" -> planned.delete(
                     ((DeleteDataMigrationRequest) req).dataMigrationIdentifier(), DataMigration.class);
-            default -> {
-                return PASS;
-            }
-        }
-        return PASS;
-    }
-
-    private DataMigration dataMigration(String id) {
-        return planned.find(id, DataMigration.class);
+            default -> PASS;
+        };
     }
 
     /** The status after a planned start or stop: the planned migration's own, or an override on the account's. */

@@ -167,17 +167,6 @@ public final class PlanningClients implements AwsClients {
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[]{type}, h));
     }
 
-    /** Whether the real account has it (creates of existing resources fail there; the code then adopts them). */
-    private static boolean exists(Runnable describe) {
-        try {
-            describe.run();
-            return true;
-        } catch (AwsServiceException e) {
-            if (e.statusCode() == 404 || e.getClass().getSimpleName().endsWith("NotFoundException")) return false;
-            throw e;
-        }
-    }
-
     private static Object invoke(Method m, Object target, Object[] args) throws Throwable {
         try {
             return m.invoke(target, args);
@@ -210,7 +199,9 @@ public final class PlanningClients implements AwsClients {
 
     /** Answers the plan's RDS calls on what it created, deleted and rebooted; passes the rest to the account. */
     private synchronized Object rdsOverlay(String method, SdkRequest req) {
-        switch (method) {
+        // creates of what the account has fail there as they would in the run; the code then adopts them
+        RdsOps account = new RdsOps(real.rds());
+        return switch (method) {
             case "restoreDBClusterFromSnapshot" -> {
                 RestoreDbClusterFromSnapshotRequest r = (RestoreDbClusterFromSnapshotRequest) req;
                 String id = r.dbClusterIdentifier();
@@ -220,22 +211,19 @@ public final class PlanningClients implements AwsClients {
                         .port(r.port() == null ? 5432 : r.port()).dbSubnetGroup(r.dbSubnetGroupName())
                         .dbClusterParameterGroup(r.dbClusterParameterGroupName()).databaseName(r.databaseName())
                         .tagList(r.tags()).build();
-                planned.create(c.dbClusterArn(), id, c, r.tags(),
-                        () -> exists(() -> real.rds().describeDBClusters(b -> b.dbClusterIdentifier(id))),
-                        () -> DbClusterAlreadyExistsException.builder().message("DB Cluster already exists")
-                                .statusCode(400).build());
-                return RestoreDbClusterFromSnapshotResponse.builder().dbCluster(c).build();
+                planned.create(c.dbClusterArn(), id, c, r.tags(), () -> account.cluster(id).isPresent(),
+                        () -> refusal(DbClusterAlreadyExistsException.builder(), 400, "DB Cluster already exists"));
+                yield RestoreDbClusterFromSnapshotResponse.builder().dbCluster(c).build();
             }
             case "describeDBClusters" -> {
                 String id = ((DescribeDbClustersRequest) req).dbClusterIdentifier();
                 Object answer = planned.describe(id, DBCluster.class, c -> DescribeDbClustersResponse.builder()
                                 .dbClusters(c.toBuilder().dbClusterMembers(plannedWriters(id)).build()).build(),
-                        () -> DbClusterNotFoundException.builder().message("DBCluster " + id + " not found (plan)")
-                                .build());
-                if (answer != PASS || id == null || rebooted.isEmpty()) return answer;
+                        () -> notFound(DbClusterNotFoundException.builder(), "DBCluster " + id));
+                if (answer != PASS || id == null || rebooted.isEmpty()) yield answer;
                 // an existing cluster whose writer the plan rebooted: show it as the run would then see it
-                DescribeDbClustersResponse account = real.rds().describeDBClusters((DescribeDbClustersRequest) req);
-                return account.toBuilder().dbClusters(account.dbClusters().stream().map(c -> c.toBuilder()
+                DescribeDbClustersResponse seen = real.rds().describeDBClusters((DescribeDbClustersRequest) req);
+                yield seen.toBuilder().dbClusters(seen.dbClusters().stream().map(c -> c.toBuilder()
                         .dbClusterMembers(c.dbClusterMembers().stream().map(this::afterReboot).toList()).build())
                         .toList()).build();
             }
@@ -245,18 +233,14 @@ public final class PlanningClients implements AwsClients {
                 DBInstance i = DBInstance.builder().dbInstanceIdentifier(id).dbInstanceStatus("available")
                         .dbClusterIdentifier(r.dbClusterIdentifier()).dbInstanceClass(r.dbInstanceClass())
                         .engine(r.engine()).dbInstanceArn(planned.arn("rds", "db", id)).tagList(r.tags()).build();
-                planned.create(i.dbInstanceArn(), id, i, r.tags(),
-                        () -> exists(() -> real.rds().describeDBInstances(b -> b.dbInstanceIdentifier(id))),
-                        () -> DbInstanceAlreadyExistsException.builder().message("DB instance already exists")
-                                .statusCode(400).build());
-                return CreateDbInstanceResponse.builder().dbInstance(i).build();
+                planned.create(i.dbInstanceArn(), id, i, r.tags(), () -> account.instance(id).isPresent(),
+                        () -> refusal(DbInstanceAlreadyExistsException.builder(), 400, "DB instance already exists"));
+                yield CreateDbInstanceResponse.builder().dbInstance(i).build();
             }
             case "describeDBInstances" -> {
                 String id = ((DescribeDbInstancesRequest) req).dbInstanceIdentifier();
-                return planned.describe(id, DBInstance.class,
-                        i -> DescribeDbInstancesResponse.builder().dbInstances(i).build(),
-                        () -> DbInstanceNotFoundException.builder().message("DBInstance " + id + " not found (plan)")
-                                .build());
+                yield planned.describe(id, DBInstance.class, i -> DescribeDbInstancesResponse.builder().dbInstances(i)
+                        .build(), () -> notFound(DbInstanceNotFoundException.builder(), "DBInstance " + id));
             }
             case "createDBClusterParameterGroup" -> {
                 CreateDbClusterParameterGroupRequest r = (CreateDbClusterParameterGroupRequest) req;
@@ -265,29 +249,25 @@ public final class PlanningClients implements AwsClients {
                         .dbParameterGroupFamily(r.dbParameterGroupFamily()).description(r.description())
                         .dbClusterParameterGroupArn(planned.arn("rds", "cluster-pg", name)).build();
                 planned.create(g.dbClusterParameterGroupArn(), name, g, r.tags(),
-                        () -> exists(() -> real.rds().describeDBClusterParameterGroups(
-                                b -> b.dbClusterParameterGroupName(name))),
-                        () -> DbParameterGroupAlreadyExistsException.builder()
-                                .message("Parameter group " + name + " already exists").statusCode(400).build());
-                return CreateDbClusterParameterGroupResponse.builder().dbClusterParameterGroup(g).build();
+                        () -> account.parameterGroup(name).isPresent(), () -> refusal(
+                                DbParameterGroupAlreadyExistsException.builder(), 400,
+                                "Parameter group " + name + " already exists"));
+                yield CreateDbClusterParameterGroupResponse.builder().dbClusterParameterGroup(g).build();
             }
             case "describeDBClusterParameterGroups" -> {
                 String name = ((DescribeDbClusterParameterGroupsRequest) req).dbClusterParameterGroupName();
-                return planned.describe(name, DBClusterParameterGroup.class,
+                yield planned.describe(name, DBClusterParameterGroup.class,
                         g -> DescribeDbClusterParameterGroupsResponse.builder().dbClusterParameterGroups(g).build(),
-                        () -> DbParameterGroupNotFoundException.builder()
-                                .message("DBClusterParameterGroup " + name + " not found (plan)").build());
+                        () -> notFound(DbParameterGroupNotFoundException.builder(), "DBClusterParameterGroup " + name));
             }
-            case "listTagsForResource" -> {
-                List<Tag> tags = planned.tags(((ListTagsForResourceRequest) req).resourceName());
-                return tags == null ? PASS : ListTagsForResourceResponse.builder().tagList(tags).build();
-            }
+            case "listTagsForResource" -> planned.<Tag>tagged(((ListTagsForResourceRequest) req).resourceName(),
+                    tags -> ListTagsForResourceResponse.builder().tagList(tags).build());
             case "rebootDBInstance" -> {
                 String id = ((RebootDbInstanceRequest) req).dbInstanceIdentifier();
                 rebooted.add(id);
                 DBInstance i = planned.find(id, DBInstance.class);
                 // an existing writer's reboot: recorded, not sent
-                return i == null ? PASS : RebootDbInstanceResponse.builder().dbInstance(i).build();
+                yield i == null ? PASS : RebootDbInstanceResponse.builder().dbInstance(i).build();
             }
             case "deleteDBInstance" -> planned.delete(
                     ((DeleteDbInstanceRequest) req).dbInstanceIdentifier(), DBInstance.class);
@@ -295,11 +275,17 @@ public final class PlanningClients implements AwsClients {
                     ((DeleteDbClusterRequest) req).dbClusterIdentifier(), DBCluster.class);
             case "deleteDBClusterParameterGroup" -> planned.delete(((DeleteDbClusterParameterGroupRequest) req)
                     .dbClusterParameterGroupName(), DBClusterParameterGroup.class);
-            default -> {
-                return PASS;
-            }
-        }
-        return PASS;
+            default -> PASS;
+        };
+    }
+
+    /** What AWS answers to a create of what exists (the message as AWS words it). */
+    static AwsServiceException refusal(AwsServiceException.Builder fault, int status, String message) {
+        return fault.message(message).statusCode(status).build();
+    }
+
+    private static AwsServiceException notFound(AwsServiceException.Builder fault, String what) {
+        return fault.message(what + " not found (plan)").build();
     }
 
     /** A writer the plan rebooted has its parameter group in effect. */
@@ -320,25 +306,25 @@ public final class PlanningClients implements AwsClients {
 
     /** Answers the plan's Secrets Manager calls on the secrets it created (and their values) and deleted. */
     private synchronized Object secretsOverlay(String method, SdkRequest req) {
-        switch (method) {
+        Secrets account = new Secrets(real.secretsManager());
+        return switch (method) {
             case "createSecret" -> {
                 CreateSecretRequest r = (CreateSecretRequest) req;
                 String arn = planned.arn("secretsmanager", "secret", r.name() + "-planned");
-                planned.create(arn, r.name(), DescribeSecretResponse.builder().name(r.name()).arn(arn).tags(r.tags())
-                                .build(), r.tags(),
-                        () -> exists(() -> real.secretsManager().describeSecret(b -> b.secretId(r.name()))),
-                        () -> ResourceExistsException.builder().message("The secret " + r.name() + " already exists.")
-                                .statusCode(400).build());
+                String name = r.name();
+                DescribeSecretResponse d = DescribeSecretResponse.builder().name(name).arn(arn).tags(r.tags()).build();
+                planned.create(arn, name, d, r.tags(), () -> account.describe(name).isPresent(),
+                        () -> refusal(ResourceExistsException.builder(), 400, "The secret " + name + " already exists."));
                 secretValues.put(arn, r.secretString());
-                return CreateSecretResponse.builder().arn(arn).name(r.name()).build();
+                yield CreateSecretResponse.builder().arn(arn).name(r.name()).build();
             }
             case "describeSecret" -> {
                 String id = ((DescribeSecretRequest) req).secretId();
-                return planned.describe(id, DescribeSecretResponse.class, d -> d, () -> secretNotFound(id));
+                yield planned.describe(id, DescribeSecretResponse.class, d -> d, () -> secretNotFound(id));
             }
             case "getSecretValue" -> {
                 String id = ((GetSecretValueRequest) req).secretId();
-                return planned.describe(id, DescribeSecretResponse.class, d -> GetSecretValueResponse.builder()
+                yield planned.describe(id, DescribeSecretResponse.class, d -> GetSecretValueResponse.builder()
                         .arn(d.arn()).name(d.name()).secretString(secretValues.get(d.arn())).build(),
                         () -> secretNotFound(id));
             }
@@ -346,17 +332,15 @@ public final class PlanningClients implements AwsClients {
                 PutSecretValueRequest r = (PutSecretValueRequest) req;
                 DescribeSecretResponse d = planned.find(r.secretId(), DescribeSecretResponse.class);
                 if (d != null) secretValues.put(d.arn(), r.secretString());
+                yield PASS;
             }
             case "deleteSecret" -> planned.delete(((DeleteSecretRequest) req).secretId(), DescribeSecretResponse.class);
-            default -> {
-                return PASS;
-            }
-        }
-        return PASS;
+            default -> PASS;
+        };
     }
 
-    private static ResourceNotFoundException secretNotFound(String id) {
-        return ResourceNotFoundException.builder().message("secret " + id + " not found (plan)").build();
+    private static AwsServiceException secretNotFound(String id) {
+        return notFound(ResourceNotFoundException.builder(), "secret " + id);
     }
 
     /**
@@ -410,7 +394,8 @@ public final class PlanningClients implements AwsClients {
             objects.put(arn, object);
         }
 
-        void delete(String id, Class<?> type) {
+        /** A delete: gone from the plan and from later describes; sent (recorded) as it is, so {@link #PASS}. */
+        Object delete(String id, Class<?> type) {
             deleted.add(type.getSimpleName() + ":" + id);
             Object o = find(id, type);
             objects.entrySet().removeIf(e -> {
@@ -419,6 +404,7 @@ public final class PlanningClients implements AwsClients {
                 deleted.add(type.getSimpleName() + ":" + names.get(e.getKey()));
                 return true;
             });
+            return PASS;
         }
 
         boolean isDeleted(Class<?> type, String id) {
@@ -429,10 +415,10 @@ public final class PlanningClients implements AwsClients {
             return !deleted.isEmpty();
         }
 
-        /** The tags a planned object was created with, or null when the plan did not create it. */
+        /** ListTagsForResource: the tags a planned object was created with; PASS when the plan did not create it. */
         @SuppressWarnings("unchecked")
-        <T> List<T> tags(String arn) {
-            return (List<T>) tags.get(arn);
+        <T> Object tagged(String arn, Function<List<T>, Object> answer) {
+            return tags.containsKey(arn) ? answer.apply((List<T>) tags.get(arn)) : PASS;
         }
 
         /** A describe by identifier: the planned object's answer, not found once the plan deleted it, else PASS. */
