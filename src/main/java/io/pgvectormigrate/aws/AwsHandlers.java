@@ -1,8 +1,9 @@
 package io.pgvectormigrate.aws;
 
+import io.pgvectormigrate.aws.ResourceHandler.DeleteContext;
+import io.pgvectormigrate.aws.ResourceHandler.Live;
 import io.pgvectormigrate.core.ToolException;
 import software.amazon.awssdk.services.rds.model.DBCluster;
-import software.amazon.awssdk.services.rds.model.DBClusterParameterGroup;
 import software.amazon.awssdk.services.rds.model.DBClusterSnapshot;
 import software.amazon.awssdk.services.rds.model.DBInstance;
 import software.amazon.awssdk.services.rds.model.DescribeDbClustersRequest;
@@ -23,7 +24,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -34,8 +37,49 @@ public final class AwsHandlers {
     public static List<ResourceHandler> standard(AwsClients aws, AwsWaits waits) {
         RdsOps rds = new RdsOps(aws.rds());
         Secrets secrets = new Secrets(aws.secretsManager());
-        return List.of(new InstanceHandler(waits, rds), new ClusterHandler(waits, rds), new ParameterGroupHandler(waits, rds),
-                new SecretHandler(waits, aws, secrets), new SnapshotHandler(rds));
+        return List.of(
+                new RdsKind<>(Kinds.RDS_INSTANCE, 10, rds::instance, rds::allInstances, AwsHandlers::live,
+                        (live, ctx) -> deleteInstance(waits, rds, live, ctx)),
+                new RdsKind<>(Kinds.RDS_CLUSTER, 20, rds::cluster, rds::allClusters, AwsHandlers::live,
+                        (live, ctx) -> deleteCluster(waits, rds, live, ctx)),
+                // only the tool's names: listing tags of every group in the account would be slow and pointless
+                new RdsKind<>(Kinds.RDS_PARAMETER_GROUP, 30, rds::parameterGroup, () -> rds.allParameterGroups()
+                        .stream().filter(g -> g.dbClusterParameterGroupName().startsWith("pgvm-")).toList(),
+                        g -> new Live(g.dbClusterParameterGroupName(), "exists",
+                                rds.tags(g.dbClusterParameterGroupArn()), arn(g.dbClusterParameterGroupArn())),
+                        (live, ctx) -> deleteParameterGroup(waits, rds, live, ctx)),
+                new SecretHandler(waits, aws, secrets),
+                // snapshots are listed, never deleted: the capture snapshot and final snapshots hold production data
+                new RdsKind<>(Kinds.RDS_SNAPSHOT, 90, rds::snapshot, rds::allManualSnapshots, AwsHandlers::live, null));
+    }
+
+    /**
+     * An RDS kind: a resource is looked up by identifier, the run's are found among all by their tags; kept (listed,
+     * never deleted) when it has no {@code delete}.
+     */
+    private record RdsKind<T>(String kind, int order, Function<String, Optional<T>> find, Supplier<List<T>> all,
+                              Function<T, Live> live, BiConsumer<Live, DeleteContext> delete)
+            implements ResourceHandler {
+        @Override
+        public boolean keep() {
+            return delete == null;
+        }
+
+        @Override
+        public Optional<Live> inspect(String id, Map<String, String> attrs) {
+            return find.apply(id).map(live);
+        }
+
+        @Override
+        public List<Live> discover(String runId) {
+            return all.get().stream().map(live).filter(l -> Tags.belongsTo(l.tags(), runId)).toList();
+        }
+
+        @Override
+        public void delete(Live resource, DeleteContext ctx) {
+            if (keep()) throw new IllegalStateException(kind + " is never deleted by cleanup");
+            delete.accept(resource, ctx);
+        }
     }
 
     private static Map<String, String> arn(String arn) {
@@ -44,30 +88,29 @@ public final class AwsHandlers {
         return m;
     }
 
-    /** Instances in these states accept DeleteDBInstance. */
-    private static boolean instanceDeletable(String s) {
-        return switch (s) {
-            case "available", "stopped", "failed", "incompatible-parameters", "incompatible-network", "incompatible-restore",
-                 "inaccessible-encryption-credentials", "storage-full" -> true;
-            default -> false;
-        };
+    private static Live live(DBInstance i) {
+        Map<String, String> a = arn(i.dbInstanceArn());
+        if (i.dbClusterIdentifier() != null) a.put(Kinds.ATTR_CLUSTER, i.dbClusterIdentifier());
+        return new Live(i.dbInstanceIdentifier(), i.dbInstanceStatus(), Tags.fromRds(i.tagList()), a);
     }
 
-    private static boolean clusterDeletable(String s) {
-        return switch (s) {
-            case "available", "stopped", "failed", "incompatible-parameters", "incompatible-network", "incompatible-restore",
-                 "inaccessible-encryption-credentials", "inaccessible-encryption-credentials-recoverable" -> true;
-            default -> false;
-        };
+    private static Live live(DBCluster c) {
+        return new Live(c.dbClusterIdentifier(), c.status(), Tags.fromRds(c.tagList()), arn(c.dbClusterArn()));
+    }
+
+    private static Live live(DBClusterSnapshot s) {
+        return new Live(s.dbClusterSnapshotIdentifier(), s.status(), Tags.fromRds(s.tagList()),
+                arn(s.dbClusterSnapshotArn()));
     }
 
     /**
-     * Deletes an instance or a cluster: unless it is being deleted already, waits for a state that accepts the delete
-     * and sends it ({@code delete} says false when it found the resource gone), then waits until it is gone.
+     * Deletes an instance or a cluster: unless it is being deleted already, waits until it accepts the delete
+     * (available, or {@code stuck} in a state it will not leave by itself) and sends it ({@code delete} says false when
+     * it found the resource gone), then waits until it is gone.
      */
-    private static void deleteAndWait(AwsWaits waits, String what, ResourceHandler.Live live, Supplier<String> status,
-                                      Predicate<String> deletable, BooleanSupplier delete,
-                                      ResourceHandler.DeleteContext ctx) {
+    private static void deleteAndWait(AwsWaits waits, String what, Live live, Supplier<String> status,
+                                      Predicate<String> stuck, BooleanSupplier delete, DeleteContext ctx) {
+        Predicate<String> deletable = x -> "available".equals(x) || stuck.test(x);
         String s = live.status();
         if (!"deleting".equals(s)) {
             if (!deletable.test(s)) {
@@ -79,150 +122,87 @@ public final class AwsHandlers {
         waits.until(what + " to be deleted", status, x -> x == null, x -> false, ctx.timeout(), rerun(ctx));
     }
 
-    record InstanceHandler(AwsWaits waits, RdsOps rds) implements ResourceHandler {
-        @Override public String kind() { return Kinds.RDS_INSTANCE; }
-        @Override public int order() { return 10; }
-
-        @Override
-        public Optional<Live> inspect(String id, Map<String, String> attrs) {
-            return rds.instance(id).map(this::live);
-        }
-
-        private Live live(DBInstance i) {
-            Map<String, String> a = arn(i.dbInstanceArn());
-            if (i.dbClusterIdentifier() != null) a.put(Kinds.ATTR_CLUSTER, i.dbClusterIdentifier());
-            return new Live(i.dbInstanceIdentifier(), i.dbInstanceStatus(), Tags.fromRds(i.tagList()), a);
-        }
-
-        @Override
-        public List<Live> discover(String runId) {
-            return rds.allInstances().stream().filter(i -> Tags.belongsTo(Tags.fromRds(i.tagList()), runId)).map(this::live).toList();
-        }
-
-        @Override
-        public void delete(Live live, DeleteContext ctx) {
-            String id = live.id();
-            Supplier<String> status = () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null);
-            deleteAndWait(waits, "instance " + id, live, status, AwsHandlers::instanceDeletable, () -> {
-                        try {
-                            rds.client().deleteDBInstance(b -> b.dbInstanceIdentifier(id).skipFinalSnapshot(true));
-                        } catch (DbInstanceNotFoundException e) {
-                            return false;
-                        } catch (InvalidDbInstanceStateException e) {
-                            // already being deleted by an earlier attempt, or busy: the wait below tells which
-                            String now = rds.instance(id).map(DBInstance::dbInstanceStatus).orElse("deleting");
-                            if (!"deleting".equals(now)) throw e;
-                        }
-                        return true;
-                    }, ctx);
-        }
+    private static void deleteInstance(AwsWaits waits, RdsOps rds, Live live, DeleteContext ctx) {
+        String id = live.id();
+        Supplier<String> status = () -> rds.instanceStatus(id);
+        deleteAndWait(waits, "instance " + id, live, status, RdsOps::instanceFailed, () -> {
+            try {
+                rds.client().deleteDBInstance(b -> b.dbInstanceIdentifier(id).skipFinalSnapshot(true));
+            } catch (DbInstanceNotFoundException e) {
+                return false;
+            } catch (InvalidDbInstanceStateException e) {
+                // already being deleted by an earlier attempt, or busy: the wait below tells which
+                String now = status.get();
+                if (now != null && !"deleting".equals(now)) throw e;
+            }
+            return true;
+        }, ctx);
     }
 
-    record ClusterHandler(AwsWaits waits, RdsOps rds) implements ResourceHandler {
-        @Override public String kind() { return Kinds.RDS_CLUSTER; }
-        @Override public int order() { return 20; }
+    private static void deleteCluster(AwsWaits waits, RdsOps rds, Live live, DeleteContext ctx) {
+        String id = live.id();
+        deleteAndWait(waits, "cluster " + id, live, () -> rds.clusterStatus(id), RdsOps::clusterFailed, () -> {
+                    issueClusterDelete(rds, id, ctx);
+                    return true;
+                }, ctx);
+    }
 
-        @Override
-        public Optional<Live> inspect(String id, Map<String, String> attrs) {
-            return rds.cluster(id).map(this::live);
-        }
-
-        private Live live(DBCluster c) {
-            return new Live(c.dbClusterIdentifier(), c.status(), Tags.fromRds(c.tagList()), arn(c.dbClusterArn()));
-        }
-
-        @Override
-        public List<Live> discover(String runId) {
-            return rds.allClusters().stream().filter(c -> Tags.belongsTo(Tags.fromRds(c.tagList()), runId)).map(this::live).toList();
-        }
-
-        @Override
-        public void delete(Live live, DeleteContext ctx) {
-            String id = live.id();
-            deleteAndWait(waits, "cluster " + id, live, () -> rds.cluster(id).map(DBCluster::status).orElse(null),
-                    AwsHandlers::clusterDeletable, () -> {
-                        issueDelete(id, ctx);
-                        return true;
-                    }, ctx);
-        }
-
-        private void issueDelete(String id, DeleteContext ctx) {
-            String finalId = ctx.names().finalSnapshot();
-            for (int attempt = 2; ; attempt++) {
-                String snap = finalId;
-                if (ctx.finalSnapshot()) {
-                    ctx.journal().recordResource(Kinds.RDS_SNAPSHOT, snap,
-                            Kinds.keptSnapshot(ctx.region(), Kinds.PURPOSE_FINAL, id));
-                }
-                try {
-                    rds.client().deleteDBCluster(b -> {
-                        b.dbClusterIdentifier(id);
-                        if (ctx.finalSnapshot()) b.skipFinalSnapshot(false).finalDBSnapshotIdentifier(snap);
-                        else b.skipFinalSnapshot(true);
-                    });
-                    return;
-                } catch (DbClusterNotFoundException e) {
-                    if (ctx.finalSnapshot()) ctx.journal().markDeleted(Kinds.RDS_SNAPSHOT, snap);
-                    return;
-                } catch (DbClusterSnapshotAlreadyExistsException e) {
-                    // a final snapshot of that name exists (an earlier incarnation of the run): never overwrite, pick the next name
-                    ctx.journal().markDeleted(Kinds.RDS_SNAPSHOT, snap);
-                    if (attempt > 9) throw e;
-                    finalId = ctx.names().finalSnapshot() + "-" + attempt;
-                } catch (InvalidDbClusterStateException e) {
-                    if (ctx.finalSnapshot()) ctx.journal().markDeleted(Kinds.RDS_SNAPSHOT, snap);
-                    String now = rds.cluster(id).map(DBCluster::status).orElse(null);
-                    if (now == null || "deleting".equals(now)) return;
-                    throw ToolException.runtime("cannot delete cluster " + id + " (" + AwsErrors.message(e) + "); "
-                            + "it is '" + now + "': re-run cleanup when it is available");
-                }
+    private static void issueClusterDelete(RdsOps rds, String id, DeleteContext ctx) {
+        String finalId = ctx.names().finalSnapshot();
+        for (int attempt = 2; ; attempt++) {
+            String snap = finalId;
+            if (ctx.finalSnapshot()) {
+                ctx.journal().recordResource(Kinds.RDS_SNAPSHOT, snap,
+                        Kinds.keptSnapshot(ctx.region(), Kinds.PURPOSE_FINAL, id));
+            }
+            try {
+                rds.client().deleteDBCluster(b -> {
+                    b.dbClusterIdentifier(id);
+                    if (ctx.finalSnapshot()) b.skipFinalSnapshot(false).finalDBSnapshotIdentifier(snap);
+                    else b.skipFinalSnapshot(true);
+                });
+                return;
+            } catch (DbClusterNotFoundException e) {
+                if (ctx.finalSnapshot()) ctx.journal().markDeleted(Kinds.RDS_SNAPSHOT, snap);
+                return;
+            } catch (DbClusterSnapshotAlreadyExistsException e) {
+                // a final snapshot of that name exists (an earlier incarnation of the run): never overwrite, pick the
+                // next name
+                ctx.journal().markDeleted(Kinds.RDS_SNAPSHOT, snap);
+                if (attempt > 9) throw e;
+                finalId = ctx.names().finalSnapshot() + "-" + attempt;
+            } catch (InvalidDbClusterStateException e) {
+                if (ctx.finalSnapshot()) ctx.journal().markDeleted(Kinds.RDS_SNAPSHOT, snap);
+                String now = rds.clusterStatus(id);
+                if (now == null || "deleting".equals(now)) return;
+                throw ToolException.runtime("cannot delete cluster " + id + " (" + AwsErrors.message(e) + "); "
+                        + "it is '" + now + "': re-run cleanup when it is available");
             }
         }
     }
 
-    record ParameterGroupHandler(AwsWaits waits, RdsOps rds) implements ResourceHandler {
-        @Override public String kind() { return Kinds.RDS_PARAMETER_GROUP; }
-        @Override public int order() { return 30; }
-
-        @Override
-        public Optional<Live> inspect(String id, Map<String, String> attrs) {
-            return rds.parameterGroup(id).map(this::live);
-        }
-
-        private Live live(DBClusterParameterGroup g) {
-            return new Live(g.dbClusterParameterGroupName(), "exists", rds.tags(g.dbClusterParameterGroupArn()),
-                    arn(g.dbClusterParameterGroupArn()));
-        }
-
-        @Override
-        public List<Live> discover(String runId) {
-            // only the tool's names: listing tags of every group in the account would be slow and pointless
-            return rds.allParameterGroups().stream().filter(g -> g.dbClusterParameterGroupName().startsWith("pgvm-"))
-                    .map(this::live).filter(l -> Tags.belongsTo(l.tags(), runId)).toList();
-        }
-
-        @Override
-        public void delete(Live live, DeleteContext ctx) {
-            String name = live.id();
-            for (int attempt = 1; ; attempt++) {
-                try {
-                    rds.client().deleteDBClusterParameterGroup(b -> b
-                            .dbClusterParameterGroupName(name));
-                    return;
-                } catch (DbParameterGroupNotFoundException e) {
-                    return;
-                } catch (InvalidDbParameterGroupStateException e) {
-                    // still in use: by the run's own cluster while it finishes deleting, or by someone else's
-                    String cluster = ctx.names().cluster();
-                    if (attempt == 1 && rds.cluster(cluster).isPresent()) {
-                        // the cluster handler's wait showed its progress: the SDK's waiter, silently
-                        waits.sdk("cluster " + cluster + " to be deleted", c -> RdsWaiter.builder().client(rds.client()).build().waitUntilDBClusterDeleted(
-                                DescribeDbClustersRequest.builder().dbClusterIdentifier(cluster).build(), c), ctx.timeout(), rerun(ctx));
-                        continue;
-                    }
-                    throw ToolException.runtime("cluster parameter group " + name + " is still in use (" + AwsErrors.message(e)
-                            + "): it was left in place; delete the cluster that uses it, then re-run cleanup");
+    private static void deleteParameterGroup(AwsWaits waits, RdsOps rds, Live live, DeleteContext ctx) {
+        String name = live.id();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                rds.client().deleteDBClusterParameterGroup(b -> b.dbClusterParameterGroupName(name));
+                return;
+            } catch (DbParameterGroupNotFoundException e) {
+                return;
+            } catch (InvalidDbParameterGroupStateException e) {
+                // still in use: by the run's own cluster while it finishes deleting, or by someone else's
+                String cluster = ctx.names().cluster();
+                if (attempt == 1 && rds.cluster(cluster).isPresent()) {
+                    // the cluster handler's wait showed its progress: the SDK's waiter, silently
+                    RdsWaiter waiter = RdsWaiter.builder().client(rds.client()).build();
+                    waits.sdk("cluster " + cluster + " to be deleted", c -> waiter.waitUntilDBClusterDeleted(
+                            DescribeDbClustersRequest.builder().dbClusterIdentifier(cluster).build(), c), ctx.timeout(),
+                            rerun(ctx));
+                    continue;
                 }
+                throw ToolException.runtime("cluster parameter group " + name + " is still in use ("
+                        + AwsErrors.message(e) + "): it was left in place; delete the cluster that uses it, "
+                        + "then re-run cleanup");
             }
         }
     }
@@ -265,33 +245,7 @@ public final class AwsHandlers {
         }
     }
 
-    /** Snapshots are listed, never deleted: the capture snapshot and final snapshots hold production data. */
-    record SnapshotHandler(RdsOps rds) implements ResourceHandler {
-        @Override public String kind() { return Kinds.RDS_SNAPSHOT; }
-        @Override public int order() { return 90; }
-        @Override public boolean keep() { return true; }
-
-        @Override
-        public Optional<Live> inspect(String id, Map<String, String> attrs) {
-            return rds.snapshot(id).map(this::live);
-        }
-
-        private Live live(DBClusterSnapshot s) {
-            return new Live(s.dbClusterSnapshotIdentifier(), s.status(), Tags.fromRds(s.tagList()), arn(s.dbClusterSnapshotArn()));
-        }
-
-        @Override
-        public List<Live> discover(String runId) {
-            return rds.allManualSnapshots().stream().filter(s -> Tags.belongsTo(Tags.fromRds(s.tagList()), runId)).map(this::live).toList();
-        }
-
-        @Override
-        public void delete(Live live, DeleteContext ctx) {
-            throw new IllegalStateException("snapshots are never deleted by cleanup");
-        }
-    }
-
-    private static String rerun(ResourceHandler.DeleteContext ctx) {
+    private static String rerun(DeleteContext ctx) {
         return "re-run: pgvector-migrate cleanup --run-id " + ctx.names().runId();
     }
 }

@@ -37,6 +37,16 @@ public final class RdsOps {
                 DbClusterNotFoundException.class);
     }
 
+    /** The cluster's status; null when it does not exist. */
+    public String clusterStatus(String id) {
+        return cluster(id).map(DBCluster::status).orElse(null);
+    }
+
+    /** The instance's status; null when it does not exist. */
+    public String instanceStatus(String id) {
+        return instance(id).map(DBInstance::dbInstanceStatus).orElse(null);
+    }
+
     public Optional<DBInstance> instance(String id) {
         return first(() -> rds.describeDBInstancesPaginator(b -> b.dbInstanceIdentifier(id)).dbInstances(),
                 DbInstanceNotFoundException.class);
