@@ -109,10 +109,7 @@ public final class Capture {
                         + "): wait until it is available and run capture again");
             }
         }
-        if (!Tags.belongsTo(Tags.fromRds(s.tagList()), n.runId())) {
-            throw ToolException.usage("snapshot " + id + " already exists and is not tagged " + Tags.RUN_ID + "=" + n.runId()
-                    + ": pick another --run-id");
-        }
+        Tags.requireRun(Tags.fromRds(s.tagList()), n.runId(), "snapshot " + id);
         if (s.dbClusterSnapshotArn() != null) j.recordResource(Kinds.RDS_SNAPSHOT, id, Map.of(Kinds.ATTR_ARN, s.dbClusterSnapshotArn()));
         waits.until("snapshot " + id + " to be available",
                 () -> rds.snapshot(id).map(DBClusterSnapshot::status).orElse(null), "available"::equals,

@@ -50,10 +50,7 @@ public final class ParameterGroupStep {
             created = true;
         } catch (DbParameterGroupAlreadyExistsException e) {
             DBClusterParameterGroup g = rds.parameterGroup(name).orElseThrow(() -> e);
-            if (!Tags.belongsTo(rds.tags(g.dbClusterParameterGroupArn()), runId)) {
-                throw ToolException.usage("cluster parameter group " + name + " already exists and is not tagged "
-                        + Tags.RUN_ID + "=" + runId + ": pick another --run-id");
-            }
+            Tags.requireRun(rds.tags(g.dbClusterParameterGroupArn()), runId, "cluster parameter group " + name);
             if (!family.equals(g.dbParameterGroupFamily())) {
                 throw ToolException.usage("cluster parameter group " + name + " of run " + runId + " has family "
                         + g.dbParameterGroupFamily() + ", the snapshot needs " + family + ": start a new run with another --run-id");

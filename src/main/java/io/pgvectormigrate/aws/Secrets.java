@@ -60,11 +60,7 @@ public final class Secrets {
             throw describe(name).filter(d -> d.deletedDate() != null).map(d -> scheduledForDeletion(name, runId)).orElseThrow(() -> e);
         } catch (ResourceExistsException e) {
             DescribeSecretResponse d = describe(name).orElseThrow(() -> e);
-            Map<String, String> tags = Tags.fromSecrets(d.tags());
-            if (!Tags.belongsTo(tags, runId)) {
-                throw ToolException.usage("secret " + name + " already exists and is not tagged " + Tags.RUN_ID + "=" + runId
-                        + ": pick another --run-id");
-            }
+            Tags.requireRun(Tags.fromSecrets(d.tags()), runId, "secret " + name);
             if (d.deletedDate() != null) throw scheduledForDeletion(name, runId);
             journal.recordResource(Kinds.SECRET, name, Map.of(Kinds.ATTR_ARN, d.arn()));
             return new Ensured(d.arn(), false);

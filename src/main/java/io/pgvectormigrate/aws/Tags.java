@@ -1,5 +1,7 @@
 package io.pgvectormigrate.aws;
 
+import io.pgvectormigrate.core.ToolException;
+
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -61,5 +63,13 @@ public final class Tags {
     /** Whether the tags say the resource belongs to the run. */
     public static boolean belongsTo(Map<String, String> tags, String runId) {
         return tags != null && runId.equals(tags.get(RUN_ID));
+    }
+
+    /** Refuses (exit 2) to adopt {@code what}, found under the run's name, unless its tags say the run made it. */
+    public static void requireRun(Map<String, String> tags, String runId, String what) {
+        if (!belongsTo(tags, runId)) {
+            throw ToolException.usage(what + " already exists and is not tagged " + RUN_ID + "=" + runId
+                    + ": pick another --run-id");
+        }
     }
 }

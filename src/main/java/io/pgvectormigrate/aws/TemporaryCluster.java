@@ -54,10 +54,7 @@ public final class TemporaryCluster {
 
     private static DBCluster checkOurs(DBCluster c, String runId, SourceSnapshot snapshot) {
         Map<String, String> tags = Tags.fromRds(c.tagList());
-        if (!Tags.belongsTo(tags, runId)) {
-            throw ToolException.usage("cluster " + c.dbClusterIdentifier() + " already exists and is not tagged "
-                    + Tags.RUN_ID + "=" + runId + ": pick another --run-id");
-        }
+        Tags.requireRun(tags, runId, "cluster " + c.dbClusterIdentifier());
         String from = tags.get(Tags.SOURCE_SNAPSHOT);
         if (snapshot != null && from != null && !from.equals(snapshot.arn())) {
             throw ToolException.usage("run id " + runId + " was already used with snapshot " + from
@@ -117,8 +114,8 @@ public final class TemporaryCluster {
 
     public DBCluster waitAvailable(RunNames n) {
         String id = n.cluster();
-        waits.until("cluster " + id + " to be available", () -> rds.cluster(id).map(DBCluster::status).orElse(null),
-                "available"::equals, s -> RdsOps.clusterFailed(s) || s == null, timeout, hint(n));
+        waits.until("cluster " + id + " to be available", () -> rds.clusterStatus(id), "available"::equals,
+                RdsOps::clusterFailed, timeout, hint(n));
         return rds.cluster(id).orElseThrow(() -> ToolException.runtime("cluster " + id + " disappeared; " + hint(n)));
     }
 
@@ -138,18 +135,19 @@ public final class TemporaryCluster {
                 existing = rds.instance(id).orElseThrow(() -> e);
             }
         }
-        if (!Tags.belongsTo(Tags.fromRds(existing.tagList()), n.runId())) {
-            throw ToolException.usage("instance " + id + " already exists and is not tagged " + Tags.RUN_ID + "=" + n.runId()
-                    + ": pick another --run-id");
-        }
+        Tags.requireRun(Tags.fromRds(existing.tagList()), n.runId(), "instance " + id);
         if (!n.cluster().equals(existing.dbClusterIdentifier())) {
             throw ToolException.usage("instance " + id + " exists but belongs to cluster " + existing.dbClusterIdentifier()
                     + ": pick another --run-id");
         }
         if (existing.dbInstanceArn() != null) journal.recordResource(Kinds.RDS_INSTANCE, id, Map.of(Kinds.ATTR_ARN, existing.dbInstanceArn()));
-        waits.until("writer " + id + " to be available", () -> rds.instance(id).map(DBInstance::dbInstanceStatus).orElse(null),
-                "available"::equals, s -> RdsOps.instanceFailed(s) || s == null, timeout, hint(n));
+        waitWriterAvailable(n);
         return rds.instance(id).orElseThrow(() -> ToolException.runtime("instance " + id + " disappeared; " + hint(n)));
+    }
+
+    private void waitWriterAvailable(RunNames n) {
+        waits.until("writer " + n.writer() + " to be available", () -> rds.instanceStatus(n.writer()),
+                "available"::equals, RdsOps::instanceFailed, timeout, hint(n));
     }
 
     private DBInstance createWriter(RunNames n, String id) {
@@ -171,8 +169,7 @@ public final class TemporaryCluster {
         String writer = n.writer();
         int reboots = 0;
         while (true) {
-            waits.until("writer " + writer + " to be available", () -> rds.instance(writer).map(DBInstance::dbInstanceStatus).orElse(null),
-                    "available"::equals, s -> RdsOps.instanceFailed(s) || s == null, timeout, hint(n));
+            waitWriterAvailable(n);
             String status = waits.until("the parameter group status of writer " + writer, () -> memberStatus(n),
                     s -> "in-sync".equals(s) || "pending-reboot".equals(s), s -> false, timeout, hint(n));
             if (status.equals("in-sync")) return reboots;
@@ -188,7 +185,7 @@ public final class TemporaryCluster {
                 continue; // it left "available" meanwhile (a reboot of an earlier attempt?): wait again
             }
             reboots++;
-            startsShowing(n, "writer " + writer + " to start rebooting", () -> rds.instance(writer).map(DBInstance::dbInstanceStatus).orElse(null));
+            startsShowing(n, "writer " + writer + " to start rebooting", () -> rds.instanceStatus(writer));
         }
     }
 
@@ -226,7 +223,7 @@ public final class TemporaryCluster {
         }
         // RDS applies a new master password asynchronously: the cluster reports resetting-master-credentials until
         // it takes effect, and the old password works until then. So: wait for the reset to show, then for its end.
-        startsShowing(n, "cluster " + id + " to start resetting its master password", () -> rds.cluster(id).map(DBCluster::status).orElse(null));
+        startsShowing(n, "cluster " + id + " to start resetting its master password", () -> rds.clusterStatus(id));
         waitAvailable(n);
     }
 
