@@ -37,12 +37,11 @@ public final class RdsOps {
                 DbClusterNotFoundException.class);
     }
 
-    /** The cluster's status; null when it does not exist. */
+    /** Statuses, null when the resource does not exist (what {@link AwsWaits#until} waits on). */
     public String clusterStatus(String id) {
         return cluster(id).map(DBCluster::status).orElse(null);
     }
 
-    /** The instance's status; null when it does not exist. */
     public String instanceStatus(String id) {
         return instance(id).map(DBInstance::dbInstanceStatus).orElse(null);
     }

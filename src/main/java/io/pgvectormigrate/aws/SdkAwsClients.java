@@ -13,6 +13,7 @@ import software.amazon.awssdk.auth.credentials.WebIdentityTokenFileCredentialsPr
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.retries.api.RetryStrategy;
+import software.amazon.awssdk.core.SdkClient;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.profiles.Profile;
 import software.amazon.awssdk.profiles.ProfileFile;
@@ -105,15 +106,12 @@ public record SdkAwsClients(String region, RdsClient rds, SecretsManagerClient s
     // ---- region: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region (like the AWS CLI)
 
     static String resolveRegion(AwsSettings s, String profileName, Optional<Profile> profile) {
-        String region = s.region();
-        if (region == null) region = nonBlank(s.env().get("AWS_REGION")).orElse(null);
-        if (region == null) region = nonBlank(s.env().get("AWS_DEFAULT_REGION")).orElse(null);
-        if (region == null) region = profile.flatMap(p -> p.property("region")).flatMap(SdkAwsClients::nonBlank).orElse(null);
-        if (region == null) {
-            throw ToolException.usage("no AWS region: pass --region (for example --region us-east-1), set AWS_REGION, "
-                    + "or set 'region' in the profile '" + profileName + "' of " + configPath(s));
-        }
-        region = region.trim();
+        String region = Optional.ofNullable(s.region()).map(String::trim)
+                .or(() -> nonBlank(s.env().get("AWS_REGION")))
+                .or(() -> nonBlank(s.env().get("AWS_DEFAULT_REGION")))
+                .or(() -> profile.flatMap(p -> p.property("region")).flatMap(SdkAwsClients::nonBlank))
+                .orElseThrow(() -> ToolException.usage("no AWS region: pass --region (for example --region us-east-1), "
+                        + "set AWS_REGION, or set 'region' in the profile '" + profileName + "' of " + configPath(s)));
         if (!region.matches("[a-z]{2}(-[a-z]+)+-\\d+")) {
             throw ToolException.usage("'" + region + "' is not an AWS region name: pass --region like us-east-1 or eu-west-1");
         }
@@ -211,10 +209,6 @@ public record SdkAwsClients(String region, RdsClient rds, SecretsManagerClient s
 
     @Override
     public void close() {
-        rds.close();
-        secretsManager.close();
-        cloudFormation.close();
-        dms.close();
-        iam.close();
+        List.of(rds, secretsManager, cloudFormation, dms, iam).forEach(SdkClient::close);
     }
 }
