@@ -4,7 +4,6 @@ import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pipeline.Journal;
-import io.pgvectormigrate.pipeline.Resource;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.SourceProvider;
 import io.pgvectormigrate.pipeline.Step;
@@ -223,17 +222,13 @@ public final class AwsProvider implements SourceProvider {
             String clusterId = j.output(Step.RESTORE, "clusterId").orElse(n.cluster());
             String username = j.output(Step.RESTORE, "username").orElse("postgres");
 
-            DbSecret captured = null;
-            Optional<Resource> capturedRes = j.resourcesOfKind(Kinds.SECRET).stream()
-                    .filter(r -> !r.deleted() && Kinds.PURPOSE_CAPTURED.equals(r.attribute(Kinds.ATTR_PURPOSE))).findFirst();
-            if (capturedRes.isPresent() && !options.resetPassword()) {
-                Resource r = capturedRes.get();
-                captured = secrets.read(r.attribute(Kinds.ATTR_ARN) != null ? r.attribute(Kinds.ATTR_ARN) : r.id());
-                if (!Passwords.meetsDms(captured.password())) {
-                    ctx.progress().info("the captured password holds characters DMS rejects (quote, double quote, ';' or space): "
-                            + "resetting the temporary cluster's password instead");
-                    captured = null;
-                }
+            DbSecret captured = options.resetPassword() ? null : j.resourcesOfKind(Kinds.SECRET).stream()
+                    .filter(r -> !r.deleted() && Kinds.PURPOSE_CAPTURED.equals(r.attribute(Kinds.ATTR_PURPOSE)))
+                    .findFirst().map(r -> secrets.read(r.attributes().getOrDefault(Kinds.ATTR_ARN, r.id()))).orElse(null);
+            if (captured != null && !Passwords.meetsDms(captured.password())) {
+                ctx.progress().info("the captured password holds characters DMS rejects (quote, double quote, ';' or space): "
+                        + "resetting the temporary cluster's password instead");
+                captured = null;
             }
             String prevSource = j.output(Step.CREDENTIALS, "passwordSource").orElse(null);
             boolean prevApplied = j.output(Step.CREDENTIALS, "passwordApplied").map(Boolean::parseBoolean).orElse(false);
