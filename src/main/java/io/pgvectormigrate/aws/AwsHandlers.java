@@ -55,14 +55,14 @@ public final class AwsHandlers {
 
     /**
      * An RDS kind: a resource is looked up by identifier, the run's are found among all by their tags; kept (listed,
-     * never deleted) when it has no {@code delete}.
+     * never deleted) when it has no {@code deletion}.
      */
     private record RdsKind<T>(String kind, int order, Function<String, Optional<T>> find, Supplier<List<T>> all,
-                              Function<T, Live> live, BiConsumer<Live, DeleteContext> delete)
+                              Function<T, Live> live, BiConsumer<Live, DeleteContext> deletion)
             implements ResourceHandler {
         @Override
         public boolean keep() {
-            return delete == null;
+            return deletion == null;
         }
 
         @Override
@@ -78,7 +78,7 @@ public final class AwsHandlers {
         @Override
         public void delete(Live resource, DeleteContext ctx) {
             if (keep()) throw new IllegalStateException(kind + " is never deleted by cleanup");
-            delete.accept(resource, ctx);
+            deletion.accept(resource, ctx);
         }
     }
 
