@@ -94,16 +94,12 @@ public final class Journal {
     /** Opens the run's journal, creating it when new. */
     public static Journal open(Path workDir, String runId, String command, Clock clock) {
         validateRunId(runId);
-        Path file = runDir(workDir, runId).resolve(FILE_NAME);
-        Journal j = new Journal(file, clock);
-        if (Files.exists(file)) {
-            j.load();
-        } else {
-            j.runId = runId;
-            j.command = command;
-            j.createdAt = clock.instant();
-            j.save();
-        }
+        if (exists(workDir, runId)) return load(workDir, runId, clock);
+        Journal j = new Journal(runDir(workDir, runId).resolve(FILE_NAME), clock);
+        j.runId = runId;
+        j.command = command;
+        j.createdAt = clock.instant();
+        j.save();
         return j;
     }
 
