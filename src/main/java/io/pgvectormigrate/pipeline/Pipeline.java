@@ -546,10 +546,8 @@ public final class Pipeline {
 
     /** The last verification report kept in a run directory, if any. */
     public static Optional<VerifyReport> savedVerifyReport(Path runDir) {
-        Path file = runDir.resolve(VERIFY_REPORT_FILE);
-        if (!Files.exists(file)) return Optional.empty();
-        try {
-            return Optional.of(Json.mapper().readValue(file.toFile(), VerifyReport.class));
+        try { // none kept yet, or unreadable
+            return Optional.of(Json.mapper().readValue(runDir.resolve(VERIFY_REPORT_FILE).toFile(), VerifyReport.class));
         } catch (IOException e) {
             return Optional.empty();
         }

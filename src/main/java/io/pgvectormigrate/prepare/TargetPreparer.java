@@ -298,12 +298,10 @@ public final class TargetPreparer {
                     progress.info("  rebuilt " + rebuilt.size() + " index(es) deferred during the load: " + String.join(", ", rebuilt));
                 }
                 List<String> analyzed = new ArrayList<>();
-                try (Statement st = t.createStatement()) {
-                    for (Catalog.Table tr : selected) {
-                        // a partitioned table's ANALYZE samples the whole table and recurses into every partition
-                        st.execute("ANALYZE " + tr.id().sql());
-                        analyzed.add(tr.id().display());
-                    }
+                for (Catalog.Table tr : selected) {
+                    // a partitioned table's ANALYZE samples the whole table and recurses into every partition
+                    Queries.exec(t, "ANALYZE " + tr.id().sql());
+                    analyzed.add(tr.id().display());
                 }
                 progress.info("  analyzed " + analyzed.size() + " table(s)");
                 long built = actions.stream().filter(a -> a.action() == IndexAction.Action.RECREATED
@@ -420,7 +418,7 @@ public final class TargetPreparer {
 
     private static void runModule(ConnectionSpec target, Migrations.Module module, List<String> applied, Progress progress) {
         Migrations.ModuleResult r = Migrations.migrate(target, module);
-        r.applied().forEach(a -> applied.add(a.toString()));
+        applied.addAll(r.applied());
         progress.info("  flyway " + module.name() + ": " + (r.applied().isEmpty() ? "up to date" : r.applied().size() + " applied")
                 + (r.version() != null ? ", at version " + r.version() : "")
                 + " (history " + Migrations.SCHEMA + "." + module.historyTable() + ")");
