@@ -546,9 +546,9 @@ public final class Pipeline {
 
     /** The last verification report kept in a run directory, if any. */
     public static Optional<VerifyReport> savedVerifyReport(Path runDir) {
-        try { // none kept yet, or unreadable
+        try {
             return Optional.of(Json.mapper().readValue(runDir.resolve(VERIFY_REPORT_FILE).toFile(), VerifyReport.class));
-        } catch (IOException e) {
+        } catch (IOException e) { // none kept yet, or unreadable
             return Optional.empty();
         }
     }
