@@ -183,20 +183,23 @@ public final class ConnectionSpec {
 
     /** libpq keyword/value string for a subscription CONNECTION clause. Contains the password. */
     public String libpqConninfo() {
-        StringBuilder sb = new StringBuilder();
-        appendKv(sb, "host", host);
-        appendKv(sb, "port", String.valueOf(port));
-        appendKv(sb, "dbname", database);
-        appendKv(sb, "user", user);
-        appendKv(sb, "password", password);
-        String ssl = params.get("sslmode");
-        appendKv(sb, "sslmode", ssl);
-        return sb.toString().trim();
+        Map<String, String> more = new LinkedHashMap<>();
+        more.put("password", password);
+        more.put("sslmode", params.get("sslmode"));
+        return libpqConninfo(more);
     }
 
-    private static void appendKv(StringBuilder sb, String k, String v) {
-        if (v == null) return;
-        sb.append(k).append("='").append(v.replace("\\", "\\\\").replace("'", "\\'")).append("' ");
+    /** libpq keyword/value string: host, port, dbname and user, then {@code more} in order; null values are left out. */
+    public String libpqConninfo(Map<String, String> more) {
+        Map<String, String> kv = new LinkedHashMap<>();
+        kv.put("host", host);
+        kv.put("port", String.valueOf(port));
+        kv.put("dbname", database);
+        kv.put("user", user);
+        kv.putAll(more);
+        return kv.entrySet().stream().filter(e -> e.getValue() != null)
+                .map(e -> e.getKey() + "='" + e.getValue().replace("\\", "\\\\").replace("'", "\\'") + "'")
+                .collect(Collectors.joining(" "));
     }
 
     /** What humans, logs and reports see: {@code postgresql://user@host:port/db}. */

@@ -46,10 +46,6 @@ public final class ExistingDatabase implements SourceProvider, TargetProvider {
 
     @Override
     public void preflight(RunContext ctx) {
-        check();
-    }
-
-    private void check() {
         // connect failures become exit-2 messages that say what to fix
         try (Connection c = Database.connect(spec, role, null)) {
             c.isValid(5);
@@ -60,7 +56,7 @@ public final class ExistingDatabase implements SourceProvider, TargetProvider {
 
     @Override
     public void restore(RunContext ctx) {
-        check(); // the operator's source exists already
+        preflight(ctx); // the operator's source exists already
     }
 
     @Override
@@ -75,7 +71,7 @@ public final class ExistingDatabase implements SourceProvider, TargetProvider {
 
     @Override
     public ConnectionSpec connect(RunContext ctx, ConnectionSpec source) {
-        check();
+        preflight(ctx);
         return spec;
     }
 

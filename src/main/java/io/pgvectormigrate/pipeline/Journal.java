@@ -58,7 +58,7 @@ public final class Journal {
     private Journal(Path file, Clock clock) {
         this.file = file;
         this.clock = clock;
-        for (Step s : Step.values()) steps.put(s, StepRecord.pending(s));
+        for (Step s : Step.values()) steps.put(s, new StepRecord(s, StepStatus.PENDING, null, null, 0, null, Map.of()));
     }
 
     /** Directory of a run under a work directory: {@code <workDir>/runs/<runId>}. */
@@ -94,16 +94,12 @@ public final class Journal {
     /** Opens the run's journal, creating it when new. */
     public static Journal open(Path workDir, String runId, String command, Clock clock) {
         validateRunId(runId);
-        Path file = runDir(workDir, runId).resolve(FILE_NAME);
-        Journal j = new Journal(file, clock);
-        if (Files.exists(file)) {
-            j.load();
-        } else {
-            j.runId = runId;
-            j.command = command;
-            j.createdAt = clock.instant();
-            j.save();
-        }
+        if (exists(workDir, runId)) return load(workDir, runId, clock);
+        Journal j = new Journal(runDir(workDir, runId).resolve(FILE_NAME), clock);
+        j.runId = runId;
+        j.command = command;
+        j.createdAt = clock.instant();
+        j.save();
         return j;
     }
 
@@ -294,30 +290,19 @@ public final class Journal {
      * a crash between create and record cannot orphan it). Recording the same kind+id again updates attributes.
      */
     public synchronized Resource recordResource(String kind, String id, Map<String, String> attributes) {
-        for (int i = 0; i < resources.size(); i++) {
-            Resource r = resources.get(i);
-            if (r.kind().equals(kind) && r.id().equals(id)) {
-                Resource updated = new Resource(kind, id, merged(r.attributes(), attributes), r.createdAt(), null);
-                resources.set(i, updated);
-                save();
-                return updated;
-            }
-        }
-        Resource r = new Resource(kind, id, attributes, clock.instant(), null);
-        resources.add(r);
+        Optional<Resource> known = resource(kind, id);
+        Resource r = known.map(k -> new Resource(kind, id, merged(k.attributes(), attributes), k.createdAt(), null))
+                .orElseGet(() -> new Resource(kind, id, attributes, clock.instant(), null));
+        known.ifPresentOrElse(k -> resources.set(resources.indexOf(k), r), () -> resources.add(r));
         save();
         return r;
     }
 
     public synchronized void markDeleted(String kind, String id) {
-        for (int i = 0; i < resources.size(); i++) {
-            Resource r = resources.get(i);
-            if (r.kind().equals(kind) && r.id().equals(id) && !r.deleted()) {
-                resources.set(i, new Resource(kind, id, r.attributes(), r.createdAt(), clock.instant()));
-                save();
-                return;
-            }
-        }
+        resource(kind, id).filter(r -> !r.deleted()).ifPresent(r -> {
+            resources.set(resources.indexOf(r), new Resource(kind, id, r.attributes(), r.createdAt(), clock.instant()));
+            save();
+        });
     }
 
     public synchronized List<Resource> resources() {

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,6 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 
 /**
  * Runs the named steps of a migration, in order, over injected providers and an engine, and keeps the journal.
@@ -112,17 +112,12 @@ public final class Pipeline {
      * start, not a step: the step that owns the work does it again (idempotently, finding what was made) and is
      * where a failure counts. A failure here is reported and left to that step; an Error (a crash) ends the run.
      * Runs on its own thread next to {@code source.restore}; the restore step waits for it before it is done.
+     *
+     * @param name    short name for progress lines and the journal, e.g. "dms-network"
+     * @param ownedBy the step that does this work for good (and reports its failure)
+     * @param work    idempotent; may be called again on a resumed restore
      */
-    public interface DuringRestore {
-        /** Short name for progress lines and the journal, e.g. "dms-network". */
-        String name();
-
-        /** The step that does this work for good (and reports its failure). */
-        Step ownedBy();
-
-        /** Idempotent; may be called again on a resumed restore. */
-        void run(RunContext ctx);
-    }
+    public record DuringRestore(String name, Step ownedBy, Consumer<RunContext> work) {}
 
     /** Journal output of the restore step recording how each head start went, {@code during-restore:<name>}. */
     public static final String DURING_RESTORE_PREFIX = "during-restore:";
@@ -175,7 +170,6 @@ public final class Pipeline {
         public Outcome {
             results = results == null ? Map.of() : Map.copyOf(results);
         }
-
     }
 
     private final SourceProvider source;
@@ -226,13 +220,8 @@ public final class Pipeline {
             // the operator gives up on a run that stopped (failed, differences, killed, paused): no more retries
             ctx.progress().info("--force-teardown on a run that stopped before it was verified and cut over: "
                     + "removing what it made now, without retrying its remaining steps");
-            try {
-                run.execute(Step.TEARDOWN);
-            } catch (RuntimeException e) {
-                return run.stopOnFailure(Step.TEARDOWN, e);
-            } catch (VerificationFailed impossible) {
-                throw new IllegalStateException(impossible);
-            }
+            Outcome stopped = run.attempt(Step.TEARDOWN);
+            if (stopped != null) return stopped;
             return run.outcome(Status.ABANDONED, ExitCode.OK, "torn down on request; the migration was not completed"
                     + (j.isDone(Step.VERIFY) ? " (verified but not cut over)" : " and not verified"), null, null);
         }
@@ -242,27 +231,19 @@ public final class Pipeline {
                 ctx.progress().info(label(step) + ": done in an earlier attempt, skipped");
                 run.fromJournal(step);
             } else {
-                try {
-                    run.execute(step);
-                } catch (RuntimeException e) {
-                    return run.stopOnFailure(step, e);
-                } catch (VerificationFailed d) {
-                    return run.stopOnDifferences(d.result);
-                }
+                Outcome stopped = run.attempt(step);
+                if (stopped != null) return stopped;
             }
             if (step == options.stopAfter() && step != Step.TEARDOWN) { // after teardown there is nothing to continue
                 return run.outcome(Status.STOPPED, ExitCode.OK, "stopped after " + step + " as asked; re-run with the same run id to continue", null, null);
             }
         }
-        if (!options.steps().contains(Step.TEARDOWN)) {
-            return run.outcome(Status.COMPLETED, ExitCode.OK, options.steps().size() == 1
-                    ? options.steps().iterator().next() + " done" : "steps " + options.steps() + " done", null, null);
-        }
-        if (!options.whole()) {
-            return run.outcome(Status.COMPLETED, ExitCode.OK, "teardown done", null, null);
-        }
-        return run.outcome(Status.COMPLETED, ExitCode.OK, "migration verified and cut over; everything the run created is removed"
-                + (options.keepSource() || options.keepTarget() ? " except what was kept" : ""), null, null);
+        String done = options.whole() ? "migration verified and cut over; everything the run created is removed"
+                + (options.keepSource() || options.keepTarget() ? " except what was kept" : "")
+                : options.steps().contains(Step.TEARDOWN) ? "teardown done"
+                : options.steps().size() == 1 ? options.steps().iterator().next() + " done"
+                : "steps " + options.steps() + " done";
+        return run.outcome(Status.COMPLETED, ExitCode.OK, done, null, null);
     }
 
     /**
@@ -326,6 +307,18 @@ public final class Pipeline {
                 endpoints = new Endpoints(src, tgt, source.fromTarget(ctx, src), options.tables());
             }
             return endpoints;
+        }
+
+        /** Runs one step; the outcome when the pass stops on it (a failure, or differences), else null. */
+        Outcome attempt(Step step) {
+            try {
+                execute(step);
+                return null;
+            } catch (RuntimeException e) {
+                return stopOnFailure(step, e);
+            } catch (VerificationFailed d) {
+                return stopOnDifferences(d.result);
+            }
         }
 
         void execute(Step step) throws VerificationFailed {
@@ -416,10 +409,7 @@ public final class Pipeline {
                         t.setDaemon(true);
                         return t;
                     });
-            List<Future<String>> futures = new ArrayList<>();
-            for (DuringRestore w : duringRestore) {
-                futures.add(pool.submit(() -> headStart(w)));
-            }
+            List<Future<String>> futures = duringRestore.stream().map(w -> pool.submit(() -> headStart(w))).toList();
             pool.shutdown();
             Throwable restoreFailure = null;
             try {
@@ -456,7 +446,7 @@ public final class Pipeline {
             p.info("  during the restore: " + w.name() + " ...");
             String note;
             try {
-                w.run(ctx);
+                w.work().accept(ctx);
                 note = "done in " + Progress.seconds(Duration.ofNanos(System.nanoTime() - t0));
                 p.info("  during the restore: " + w.name() + " " + note);
             } catch (RuntimeException e) {
@@ -517,16 +507,14 @@ public final class Pipeline {
 
         Outcome stopOnFailure(Step step, RuntimeException e) {
             Failure f = Failure.of(e, step);
-            j.failed(step, f.message());
-            ctx.progress().info(label(step) + ": FAILED: " + f.message());
+            failed(step, "FAILED", f.message());
             forcedTeardown(step);
             return outcome(Status.FAILED, f.exitCode(), f.message(), step, e);
         }
 
         Outcome stopOnDifferences(VerifyResult v) {
             j.putOutput(Step.VERIFY, "passed", "false");
-            j.failed(Step.VERIFY, v.summary());
-            ctx.progress().info(label(Step.VERIFY) + ": DIFFERENCES: " + v.summary());
+            failed(Step.VERIFY, "DIFFERENCES", v.summary());
             forcedTeardown(Step.VERIFY);
             return outcome(Status.DIFFERENCES, ExitCode.DIFFERENCES, "verification found differences: " + v.summary()
                     + (tornDown ? "" : "; nothing was torn down"), Step.VERIFY, null);
@@ -539,12 +527,16 @@ public final class Pipeline {
                 ctx.progress().info("teardown forced although " + failed + " did not succeed");
                 execute(Step.TEARDOWN);
             } catch (RuntimeException e) {
-                String msg = Failure.brief(e);
-                j.failed(Step.TEARDOWN, msg);
-                ctx.progress().info(label(Step.TEARDOWN) + ": FAILED: " + msg);
+                failed(Step.TEARDOWN, "FAILED", Failure.brief(e));
             } catch (VerificationFailed impossible) {
                 throw new IllegalStateException(impossible);
             }
+        }
+
+        /** Journals a step as failed and says so ({@code how}: FAILED or DIFFERENCES). */
+        void failed(Step step, String how, String message) {
+            j.failed(step, message);
+            ctx.progress().info(label(step) + ": " + how + ": " + message);
         }
 
         Outcome outcome(Status status, int code, String message, Step failed, Throwable error) {
@@ -554,19 +546,10 @@ public final class Pipeline {
 
     /** The last verification report kept in a run directory, if any. */
     public static Optional<VerifyReport> savedVerifyReport(Path runDir) {
-        Path file = runDir.resolve(VERIFY_REPORT_FILE);
-        if (!Files.exists(file)) return Optional.empty();
         try {
-            return Optional.of(Json.mapper().readValue(file.toFile(), VerifyReport.class));
-        } catch (IOException e) {
+            return Optional.of(Json.mapper().readValue(runDir.resolve(VERIFY_REPORT_FILE).toFile(), VerifyReport.class));
+        } catch (IOException e) { // none kept yet, or unreadable
             return Optional.empty();
         }
-    }
-
-    /** Figures steps recorded (rows moved, lag, writer counts), in step order, for reports. */
-    public static Map<String, String> figures(Journal j) {
-        Map<String, String> out = new LinkedHashMap<>();
-        for (Step s : Step.values()) j.step(s).outputs().forEach((k, v) -> out.put(s + "." + k, v));
-        return out;
     }
 }

@@ -31,10 +31,8 @@ public record RunReport(String runId, String command, String result, int exitCod
                         Map<String, String> figures, List<ResourceLine> resourcesLeft, List<String> next) {
 
     public RunReport {
-        steps = List.copyOf(steps);
         rows = rows == null ? Map.of() : new TreeMap<>(rows);
         figures = figures == null ? Map.of() : new LinkedHashMap<>(figures);
-        resourcesLeft = List.copyOf(resourcesLeft);
         next = next == null ? List.of() : List.copyOf(next);
     }
 
@@ -66,12 +64,13 @@ public record RunReport(String runId, String command, String result, int exitCod
             verification = new Pipeline.VerifyResult("true".equals(v.outputs().get("passed")), v.message(),
                     Pipeline.savedVerifyReport(journal.runDir()).orElse(null));
         }
-        Map<String, String> figures = new TreeMap<>(Pipeline.figures(journal));
+        Map<String, String> figures = new TreeMap<>(); // what steps recorded (rows moved, lag, writer counts)
+        for (StepRecord r : d.steps()) r.outputs().forEach((k, value) -> figures.put(r.step() + "." + k, value));
         if (extraFigures != null) figures.putAll(extraFigures);
         List<ResourceLine> left = journal.liveResourcesNewestFirst().stream()
                 .map(r -> new ResourceLine(r.kind(), r.id(), r.attributes())).toList();
         if (rows == null) rows = TargetRowCounter.recorded(journal);
-        Long moved = rows == null || rows.isEmpty() ? null : rows.values().stream().mapToLong(Long::longValue).sum();
+        Long moved = rows.isEmpty() ? null : rows.values().stream().mapToLong(Long::longValue).sum();
         String result = switch (outcome.status()) {
             case COMPLETED -> "verified";
             case DIFFERENCES -> "differences";
@@ -130,12 +129,8 @@ public record RunReport(String runId, String command, String result, int exitCod
         }
         String live = figures.get("migrate.live-writes");
         if (live != null) sb.append("  live writes during the copy: ").append(live).append('\n');
-        if (resourcesLeft.isEmpty()) {
-            sb.append("  resources left: none\n");
-        } else {
-            sb.append("  resources left:\n");
-            for (ResourceLine r : resourcesLeft) sb.append("    ").append(describe(r, BRIEF::contains)).append('\n');
-        }
+        sb.append("  resources left:").append(resourcesLeft.isEmpty() ? " none" : "").append('\n');
+        for (ResourceLine r : resourcesLeft) sb.append("    ").append(describe(r, BRIEF::contains)).append('\n');
         if (!next.isEmpty()) {
             sb.append('\n');
             for (String n : next) sb.append("  next: ").append(n).append('\n');

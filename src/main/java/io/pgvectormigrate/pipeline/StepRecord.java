@@ -13,10 +13,6 @@ public record StepRecord(Step step, StepStatus status, Instant startedAt, Instan
         outputs = outputs == null ? Map.of() : Map.copyOf(outputs);
     }
 
-    public static StepRecord pending(Step step) {
-        return new StepRecord(step, StepStatus.PENDING, null, null, 0, null, Map.of());
-    }
-
     public long millis() {
         return startedAt == null || finishedAt == null ? 0 : finishedAt.toEpochMilli() - startedAt.toEpochMilli();
     }

@@ -18,7 +18,6 @@ final class BuildWatcher implements AutoCloseable {
     static final Duration LINE_EVERY = Duration.ofSeconds(30);
 
     private final Thread thread;
-    private volatile boolean stop;
 
     BuildWatcher(ConnectionSpec target, int builderPid, String label, Progress progress) {
         thread = new Thread(() -> watch(target, builderPid, label, progress), "index-build-watch");
@@ -35,7 +34,7 @@ final class BuildWatcher implements AutoCloseable {
              PreparedStatement ps = c.prepareStatement("SELECT phase, tuples_done, tuples_total, blocks_done, blocks_total "
                      + "FROM pg_stat_progress_create_index WHERE pid = ?")) {
             ps.setInt(1, pid);
-            while (!stop) {
+            while (!Thread.currentThread().isInterrupted()) { // close() interrupts
                 try (ResultSet rs = ps.executeQuery()) {
                     if (rs.next()) {
                         String phase = rs.getString(1).replaceFirst("^building index: ", "");
@@ -62,7 +61,7 @@ final class BuildWatcher implements AutoCloseable {
                 try {
                     Thread.sleep(1000);
                 } catch (InterruptedException e) {
-                    stop = true;
+                    break;
                 }
             }
         } catch (Exception e) {
@@ -74,7 +73,6 @@ final class BuildWatcher implements AutoCloseable {
 
     @Override
     public void close() {
-        stop = true;
         thread.interrupt();
         try {
             thread.join(5000);

@@ -24,8 +24,7 @@ record ExtensionPlan(Action action, ExtensionVersion from, ExtensionVersion vers
         if (target.installed()) {
             ExtensionVersion installed = target.installedVersion();
             if (installed.atLeast(floor)) return new ExtensionPlan(Action.KEEP, installed, installed);
-            ExtensionVersion to = pick(target, floor, installed);
-            return new ExtensionPlan(Action.UPDATE, installed, to);
+            return new ExtensionPlan(Action.UPDATE, installed, pick(target, floor, installed));
         }
         if (target.defaultVersion() != null && target.defaultVersion().atLeast(floor)) {
             return new ExtensionPlan(Action.CREATE, null, target.defaultVersion());

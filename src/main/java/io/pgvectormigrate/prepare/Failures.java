@@ -17,4 +17,19 @@ final class Failures {
     static ToolException of(String what, String role, SQLException e) {
         return SqlErrors.of(role, what, e, ADVICE);
     }
+
+    /** Runs {@code work}; its failure is one while doing {@code what} on {@code role}, by the one rule. */
+    static <T> T on(String role, String what, SqlWork<T> work) {
+        try {
+            return work.run();
+        } catch (SQLException e) {
+            throw of(what, role, e);
+        }
+    }
+
+    /** Database work (a query, a transaction, opening a connection). */
+    @FunctionalInterface
+    interface SqlWork<T> {
+        T run() throws SQLException;
+    }
 }

@@ -6,14 +6,13 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.TableId;
+import io.pgvectormigrate.prepare.Failures.SqlWork;
 import io.pgvectormigrate.report.Progress;
 import org.postgresql.PGConnection;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -92,16 +91,11 @@ public final class Indexes {
     /** Every index recorded as deferred and not rebuilt yet, for the given tables. */
     static List<DeferredIndex> pending(Connection c, List<Catalog.Table> tables) throws SQLException {
         Set<TableId> wanted = new HashSet<>(relations(tables));
-        List<DeferredIndex> out = new ArrayList<>();
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT schema_name, index_name, table_name, access_method, definition FROM " + DEFERRED
-                        + " WHERE rebuilt_at IS NULL ORDER BY schema_name, table_name, index_name")) {
-            while (rs.next()) {
-                DeferredIndex d = new DeferredIndex(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5));
-                if (wanted.contains(new TableId(d.schema(), d.table()))) out.add(d);
-            }
-        }
-        return out;
+        return Queries.list(c, "SELECT schema_name, index_name, table_name, access_method, definition FROM " + DEFERRED
+                        + " WHERE rebuilt_at IS NULL ORDER BY schema_name, table_name, index_name",
+                rs -> new DeferredIndex(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5)))
+                .stream().filter(d -> wanted.contains(new TableId(d.schema(), d.table()))).toList();
     }
 
     /**
@@ -146,17 +140,12 @@ public final class Indexes {
         }
     }
 
-    /** Opens another connection to the target with the build settings of the first. */
-    @FunctionalInterface
-    interface Connector {
-        Connection open() throws SQLException;
-    }
-
     /** How many deferred indexes are built at once (see {@link #recreateAll}). */
     static final int BUILDS_AT_ONCE = 2;
 
-    static List<IndexAction> rebuild(Connection c, ConnectionSpec spec, List<Catalog.Table> tables, Connector another,
-                                     Progress progress) throws SQLException {
+    /** After the load; {@code another} opens another connection to the target with the build settings of {@code c}. */
+    static List<IndexAction> rebuild(Connection c, ConnectionSpec spec, List<Catalog.Table> tables,
+                                     SqlWork<Connection> another, Progress progress) throws SQLException {
         List<IndexAction> actions = new ArrayList<>(recreateAll(c, spec, pending(c, tables), another, progress));
         int pid = c.unwrap(PGConnection.class).getBackendPID();
         // deferred indexes (built just now or by an earlier pass) were built after the load: never reindex them
@@ -199,8 +188,8 @@ public final class Indexes {
      * (created, attached) is built alone, before the others: its ATTACH steps lock more than a plain build does.
      * Results come back in the order given. (A definition with a ';' anywhere is built alone, to be safe.)
      */
-    static List<IndexAction> recreateAll(Connection c, ConnectionSpec spec, List<DeferredIndex> pending, Connector another,
-                                         Progress progress) throws SQLException {
+    static List<IndexAction> recreateAll(Connection c, ConnectionSpec spec, List<DeferredIndex> pending,
+                                         SqlWork<Connection> another, Progress progress) throws SQLException {
         IndexAction[] done = new IndexAction[pending.size()];
         List<Integer> together = new ArrayList<>();
         for (int i = 0; i < pending.size(); i++) {
@@ -217,7 +206,7 @@ public final class Indexes {
             for (int h = 1; h < Math.min(BUILDS_AT_ONCE, together.size()); h++) {
                 Connection other;
                 try {
-                    other = another.open();
+                    other = another.run();
                 } catch (SQLException e) {
                     progress.info("  building the indexes one at a time (no second connection: " + Database.firstLine(e.getMessage()) + ")");
                     break;
@@ -300,12 +289,8 @@ public final class Indexes {
 
     /** The indexes ("schema.name") a bookkeeping table has a row for. */
     private static Set<String> recorded(Connection c, String table) throws SQLException {
-        Set<String> out = new HashSet<>();
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT schema_name, index_name FROM " + table)) {
-            while (rs.next()) out.add(rs.getString(1) + "." + rs.getString(2));
-        }
-        return out;
+        return new HashSet<>(Queries.list(c, "SELECT schema_name, index_name FROM " + table,
+                rs -> rs.getString(1) + "." + rs.getString(2)));
     }
 
     private static void update(Connection c, String sql, Object... args) throws SQLException {
@@ -314,13 +299,8 @@ public final class Indexes {
         }
     }
 
-    @FunctionalInterface
-    private interface TransactionWork<T> {
-        T run() throws SQLException;
-    }
-
     /** Runs work in one transaction: the index change and its bookkeeping commit together or not at all. */
-    private static <T> T inTransaction(Connection c, TransactionWork<T> work) throws SQLException {
+    private static <T> T inTransaction(Connection c, SqlWork<T> work) throws SQLException {
         boolean auto = c.getAutoCommit();
         c.setAutoCommit(false);
         try {

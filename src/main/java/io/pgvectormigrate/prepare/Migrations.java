@@ -48,16 +48,8 @@ final class Migrations {
         return new Module("operator", "filesystem:" + abs, "operator_schema_history", false);
     }
 
-    /** One migration Flyway ran in this invocation. */
-    record Applied(String module, String version, String description) {
-        @Override
-        public String toString() {
-            return module + " V" + version + " " + description;
-        }
-    }
-
-    /** What a module run did: the migrations it applied now and the version the module is at. */
-    record ModuleResult(List<Applied> applied, String version) {}
+    /** What a module run did: the migrations it applied now ("module Vn description") and the version it is at. */
+    record ModuleResult(List<String> applied, String version) {}
 
     static ModuleResult migrate(ConnectionSpec target, Module module) {
         var config = Flyway.configure()
@@ -91,7 +83,8 @@ final class Migrations {
         } catch (FlywayException e) {
             throw explain(module, e);
         }
-        List<Applied> applied = result.migrations.stream().map(m -> new Applied(module.name(), m.version, m.description)).toList();
+        List<String> applied = result.migrations.stream().map(m -> module.name() + " V" + m.version + " " + m.description)
+                .toList();
         String version = result.targetSchemaVersion != null ? result.targetSchemaVersion : currentVersion(flyway);
         return new ModuleResult(applied, version);
     }

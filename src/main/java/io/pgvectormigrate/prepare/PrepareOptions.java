@@ -47,12 +47,6 @@ public record PrepareOptions(ConnectionSpec target, ConnectionSpec source, boole
         preset = preset == null ? Preset.AUTO : preset;
     }
 
-    /** The original seven-field form: preset auto, binaries found when needed. */
-    public PrepareOptions(ConnectionSpec target, ConnectionSpec source, boolean schemaFromSource, Path extraMigrations,
-                          boolean allowNonemptyTarget, boolean deferIndexes, TableFilter tables) {
-        this(target, source, schemaFromSource, extraMigrations, allowNonemptyTarget, deferIndexes, tables, Preset.AUTO, null);
-    }
-
     /**
      * The pipeline's defaults: Bedrock Chat preset when the source is Bedrock Chat, any other selected source table
      * created from the source's schema (so an operator's own snapshot works too; pg_dump runs only when a table is

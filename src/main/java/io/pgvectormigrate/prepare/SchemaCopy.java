@@ -21,7 +21,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -96,11 +96,9 @@ final class SchemaCopy {
         if (tables.isEmpty() && sequences.isEmpty()) return;
         PgBinaries tools = dumpTools(binaries, sourceMajor);
         // pg_dump --table=root does not dump the partitions (before PostgreSQL 16's --table-and-children): name them all
-        List<TableId> members = new ArrayList<>();
-        tables.forEach(t -> t.relations().forEach(r -> members.add(r.id())));
+        List<TableId> members = new ArrayList<>(Indexes.relations(tables));
         sequences.forEach(s -> members.add(s.id()));
-        Set<String> schemas = new LinkedHashSet<>();
-        members.forEach(m -> schemas.add(m.schema()));
+        Set<String> schemas = new LinkedHashSet<>(members.stream().map(TableId::schema).toList());
         try (Statement st = targetConn.createStatement()) {
             // pg_dump -t does not emit CREATE SCHEMA for the tables' schemas
             for (String s : schemas) {
@@ -109,14 +107,13 @@ final class SchemaCopy {
         } catch (SQLException e) {
             throw Failures.of("creating the tables' schemas", "target", e);
         }
-        Path dir;
+        Path archive;
         try {
-            dir = Files.createTempDirectory("pgvector-migrate-schema-");
+            archive = Files.createTempFile("pgvector-migrate-schema-", ".dump");
         } catch (IOException e) {
-            throw ToolException.runtime("cannot create a temporary directory for the schema dump: " + e.getMessage(), e);
+            throw ToolException.runtime("cannot create a temporary file for the schema dump: " + e.getMessage(), e);
         }
         try {
-            Path archive = dir.resolve("schema.dump");
             List<String> dump = new ArrayList<>(List.of(tools.tool("pg_dump").toString(), "--schema-only", "--format=custom",
                     "--strict-names", "--no-publications", "--no-subscriptions", "--no-security-labels",
                     "--file=" + archive, "--dbname=" + conninfo(source)));
@@ -125,7 +122,7 @@ final class SchemaCopy {
             progress.info("  dumping the schema of " + tables.size() + " source table(s)"
                     + (members.size() > tables.size() + sequences.size() ? " with their partitions" : "")
                     + (sequences.isEmpty() ? "" : " and " + sequences.size() + " sequence(s)") + " with " + tools.tool("pg_dump"));
-            Proc.Result r = Proc.run(dump, dir, libpqEnv(source), Duration.ofMinutes(10));
+            Proc.Result r = Proc.run(dump, archive.getParent(), libpqEnv(source), Duration.ofMinutes(10));
             if (!r.ok()) {
                 throw ToolException.runtime("pg_dump of the source schema failed: " + r.tail(3) + hintFor(r.output(), tools, sourceMajor));
             }
@@ -133,57 +130,34 @@ final class SchemaCopy {
                     "--no-owner", "--no-privileges", "--no-tablespaces", "--no-publications", "--no-subscriptions",
                     "--no-security-labels", "--dbname=" + conninfo(target), archive.toString());
             progress.info("  creating them on the target with pg_restore");
-            r = Proc.run(restore, dir, libpqEnv(target), Duration.ofMinutes(10));
+            r = Proc.run(restore, archive.getParent(), libpqEnv(target), Duration.ofMinutes(10));
             if (!r.ok()) {
                 throw ToolException.usage("pg_restore of the source schema into the target failed, nothing was created: " + r.tail(3)
                         + " (a type or table the schema depends on may be missing on the target: create it with --migrations DIR)");
             }
         } finally {
-            deleteTree(dir);
+            archive.toFile().delete(); // a leftover schema dump holds no data and no secret
         }
     }
 
     /** libpq connection string without the password (that goes in PGPASSWORD, never on a command line). */
     static String conninfo(ConnectionSpec spec) {
-        StringBuilder sb = new StringBuilder();
-        kv(sb, "host", spec.host());
-        kv(sb, "port", String.valueOf(spec.port()));
-        kv(sb, "dbname", spec.database());
-        kv(sb, "user", spec.user());
-        for (String k : List.of("sslmode", "sslrootcert", "sslcert", "sslkey")) {
-            if (spec.params().containsKey(k)) kv(sb, k, spec.params().get(k));
-        }
-        kv(sb, "application_name", Database.APPLICATION_NAME);
-        kv(sb, "connect_timeout", "10");
-        return sb.toString().trim();
+        Map<String, String> more = new LinkedHashMap<>();
+        for (String k : List.of("sslmode", "sslrootcert", "sslcert", "sslkey")) more.put(k, spec.params().get(k));
+        more.put("application_name", Database.APPLICATION_NAME);
+        more.put("connect_timeout", "10");
+        return spec.libpqConninfo(more);
     }
 
-    private static void kv(StringBuilder sb, String k, String v) {
-        if (v == null) return;
-        sb.append(k).append("='").append(v.replace("\\", "\\\\").replace("'", "\\'")).append("' ");
-    }
-
+    /** Host, port, database and user are in the connection string, which overrides any PG* variable. */
     private static Map<String, String> libpqEnv(ConnectionSpec spec) {
-        Map<String, String> env = new HashMap<>();
-        // host, port, database and user are in the connection string, which overrides any PG* variable
-        if (spec.hasPassword()) env.put("PGPASSWORD", spec.password());
-        return env;
+        return spec.hasPassword() ? Map.of("PGPASSWORD", spec.password()) : Map.of();
     }
 
     private static String hintFor(String output, PgBinaries tools, int sourceMajor) {
-        if (output.contains("server version mismatch") || output.contains("aborting because of server version mismatch")) {
-            return " (pg_dump " + tools.majorVersion() + " cannot dump PostgreSQL " + sourceMajor
-                    + ": install the PostgreSQL " + sourceMajor + " client tools, or point PGVM_PG_BINDIR at them)";
-        }
-        return "";
-    }
-
-    private static void deleteTree(Path root) {
-        try (var walk = Files.walk(root)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException ignored) {
-            // a leftover temporary schema dump holds no data and no secret
-        }
+        return !output.contains("server version mismatch") ? "" : " (pg_dump " + tools.majorVersion()
+                + " cannot dump PostgreSQL " + sourceMajor + ": install the PostgreSQL " + sourceMajor
+                + " client tools, or point PGVM_PG_BINDIR at them)";
     }
 
     /** Finds pg_dump/pg_restore able to dump the source: the configured binaries, or another local major that is new enough. */

@@ -185,15 +185,12 @@ public final class TargetPreparer {
             if (preset) {
                 runModule(o.target(), Migrations.BEDROCK_CHAT, applied, progress);
                 if (s == null) {
-                    try {
-                        List<String> diffs = SchemaInfo.definition(t, ITEMS)
-                                .map(items -> SchemaCopy.differences(PRESET_ITEMS, items)).orElse(List.of());
-                        if (!diffs.isEmpty()) {
-                            warnings.add("public.items differs from Bedrock Chat's (left as it is; IF NOT EXISTS): "
-                                    + String.join("; ", diffs).replace("on the source", "in Bedrock Chat"));
-                        }
-                    } catch (SQLException e) {
-                        throw Failures.of("reading public.items", "target", e);
+                    List<String> diffs = Failures.on("target", "reading public.items",
+                            () -> SchemaInfo.definition(t, ITEMS).map(d -> SchemaCopy.differences(PRESET_ITEMS, d)))
+                            .orElse(List.of());
+                    if (!diffs.isEmpty()) {
+                        warnings.add("public.items differs from Bedrock Chat's (left as it is; IF NOT EXISTS): "
+                                + String.join("; ", diffs).replace("on the source", "in Bedrock Chat"));
                     }
                 }
             }
@@ -240,26 +237,19 @@ public final class TargetPreparer {
             else if (preset && !itemsBefore && present.remove(ITEMS.display())) created.add(0, ITEMS.display());
 
             // ---- indexes: the tables the copy will load (the source's selection, or the target's), with their partitions
-            List<DeferredIndex> deferred = new ArrayList<>();
-            try {
-                List<Catalog.Table> loadTables = loadTables(t, filter, s == null ? null : source.roots());
+            List<TableId> sourceRoots = s == null ? null : source.roots();
+            List<DeferredIndex> deferred = Failures.on("target", "deferring indexes", () -> {
+                List<Catalog.Table> loadTables = loadTables(t, filter, sourceRoots);
                 Indexes.startNewLoad(t, loadTables);
-                if (o.deferIndexes()) {
-                    Deferral d = deferEmpty(t, loadTables, progress);
-                    deferred = d.pending().size() > d.deferred().size() ? d.pending() : d.deferred();
-                }
-            } catch (SQLException e) {
-                throw Failures.of("deferring indexes", "target", e);
-            }
+                if (!o.deferIndexes()) return List.of();
+                Deferral d = deferEmpty(t, loadTables, progress);
+                return d.pending().size() > d.deferred().size() ? d.pending() : d.deferred();
+            });
 
-            String vectorNow;
-            String pgcryptoNow;
-            try {
-                vectorNow = String.valueOf(SchemaInfo.extension(t, "vector").installedVersion());
-                pgcryptoNow = String.valueOf(SchemaInfo.extension(t, "pgcrypto").installedVersion());
-            } catch (SQLException e) {
-                throw Failures.of("reading extensions", "target", e);
-            }
+            String vectorNow = Failures.on("target", "reading extensions",
+                    () -> String.valueOf(SchemaInfo.extension(t, "vector").installedVersion()));
+            String pgcryptoNow = Failures.on("target", "reading extensions",
+                    () -> String.valueOf(SchemaInfo.extension(t, "pgcrypto").installedVersion()));
             double secs = (System.nanoTime() - started) / 1e9;
             String summary = "target " + o.target().display() + " prepared: vector " + vectorNow + ", pgcrypto " + pgcryptoNow
                     + ", " + applied.size() + " migration(s) applied now"
@@ -308,12 +298,10 @@ public final class TargetPreparer {
                     progress.info("  rebuilt " + rebuilt.size() + " index(es) deferred during the load: " + String.join(", ", rebuilt));
                 }
                 List<String> analyzed = new ArrayList<>();
-                try (Statement st = t.createStatement()) {
-                    for (Catalog.Table tr : selected) {
-                        // a partitioned table's ANALYZE samples the whole table and recurses into every partition
-                        st.execute("ANALYZE " + tr.id().sql());
-                        analyzed.add(tr.id().display());
-                    }
+                for (Catalog.Table tr : selected) {
+                    // a partitioned table's ANALYZE samples the whole table and recurses into every partition
+                    Queries.exec(t, "ANALYZE " + tr.id().sql());
+                    analyzed.add(tr.id().display());
                 }
                 progress.info("  analyzed " + analyzed.size() + " table(s)");
                 long built = actions.stream().filter(a -> a.action() == IndexAction.Action.RECREATED
@@ -430,7 +418,7 @@ public final class TargetPreparer {
 
     private static void runModule(ConnectionSpec target, Migrations.Module module, List<String> applied, Progress progress) {
         Migrations.ModuleResult r = Migrations.migrate(target, module);
-        r.applied().forEach(a -> applied.add(a.toString()));
+        applied.addAll(r.applied());
         progress.info("  flyway " + module.name() + ": " + (r.applied().isEmpty() ? "up to date" : r.applied().size() + " applied")
                 + (r.version() != null ? ", at version " + r.version() : "")
                 + " (history " + Migrations.SCHEMA + "." + module.historyTable() + ")");

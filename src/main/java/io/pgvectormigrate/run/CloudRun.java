@@ -184,11 +184,7 @@ public final class CloudRun {
     }
 
     static Pipeline.DuringRestore headStart(String name, Step owner, Consumer<RunContext> work) {
-        return new Pipeline.DuringRestore() {
-            @Override public String name() { return name; }
-            @Override public Step ownedBy() { return owner; }
-            @Override public void run(RunContext ctx) { work.accept(ctx); }
-        };
+        return new Pipeline.DuringRestore(name, owner, work);
     }
 
     /**

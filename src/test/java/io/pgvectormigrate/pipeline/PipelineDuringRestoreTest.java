@@ -45,11 +45,7 @@ class PipelineDuringRestoreTest {
     }
 
     private static Pipeline.DuringRestore head(String name, Step owner, Consumer<RunContext> work) {
-        return new Pipeline.DuringRestore() {
-            @Override public String name() { return name; }
-            @Override public Step ownedBy() { return owner; }
-            @Override public void run(RunContext ctx) { work.accept(ctx); }
-        };
+        return new Pipeline.DuringRestore(name, owner, work);
     }
 
     private static Pipeline pipeline(PipelineTest.World w, Consumer<RunContext> restore, List<Pipeline.DuringRestore> heads) {

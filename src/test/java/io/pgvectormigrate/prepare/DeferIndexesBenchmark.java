@@ -24,7 +24,8 @@ class DeferIndexesBenchmark {
     void deferredIndexesAgainstIndexesInPlace(PgServers.DbPair db) throws Exception {
         int rows = Integer.getInteger("bench.rows", 20000);
         var target = db.target();
-        TargetPreparer.prepare(new PrepareOptions(target, null, false, null, false, false, TableFilter.ALL), Progress.SILENT);
+        TargetPreparer.prepare(new PrepareOptions(target, null, false, null, false, false, TableFilter.ALL, null, null),
+                Progress.SILENT);
         Sql.exec(target, "CREATE TABLE public.staging AS SELECT lpad(i::text, 26, '0') AS id, lpad((i % 50)::text, 26, 'B') AS botid, "
                 + "repeat('chunk text ', 90) AS content, 's3://bucket/doc' || (i % 500) || '.pdf' AS source, "
                 + "(SELECT array_agg(random())::vector(1024) FROM generate_series(1, 1024) WHERE i > 0) AS embedding "
@@ -40,7 +41,7 @@ class DeferIndexesBenchmark {
         Sql.exec(target, "TRUNCATE public.items", "CHECKPOINT");
 
         // B: indexes deferred by prepare, recreated after the load
-        var deferred = TargetPreparer.prepare(new PrepareOptions(target, null, false, null, false, true, items), Progress.SILENT);
+        var deferred = TargetPreparer.prepare(new PrepareOptions(target, null, false, null, false, true, items, null, null), Progress.SILENT);
         assertEquals(2, deferred.deferredIndexes().size());
         long t3 = System.nanoTime();
         Sql.exec(target, "INSERT INTO public.items SELECT * FROM public.staging");
