@@ -24,8 +24,8 @@ import java.util.TreeSet;
  * selected tables and sequences, read inside the side's snapshot. Which tables these are is {@link Catalog}'s
  * selection; the catalog SQL is pg's ({@link TableDefinitions}); how each column is hashed is decided here.
  */
-record SideSchema(String encoding, String collate, String ctype, Map<String, String> extensions, String vectorSchema,
-               Set<String> schemas, Map<String, Table> tables, List<Sequence> sequences) {
+record SideSchema(String encoding, String collate, String ctype, Map<String, String> extensions, Set<String> schemas,
+                  Map<String, Table> tables, List<Sequence> sequences) {
 
     /** How a column enters the row hash. */
     enum HashKind {
@@ -113,18 +113,11 @@ record SideSchema(String encoding, String collate, String ctype, Map<String, Str
         // which tables and sequences: the one catalog's selection (roots; a partitioned one reads through its partitions)
         Catalog.Selection selection = Catalog.select(c, filter);
         List<Long> oids = selection.tables().stream().map(t -> t.root().oid()).toList();
-        Map<Long, TableDefinitions.Storage> storage = Map.of();
-        Map<Long, List<TableDefinitions.Column>> columns = Map.of();
-        Map<Long, List<String>> primaryKeys = Map.of();
-        Map<Long, List<TableDefinitions.IndexShape>> indexes = Map.of();
-        Map<Long, Map<String, String>> constraints = Map.of();
-        if (!oids.isEmpty()) {
-            storage = TableDefinitions.storage(c, oids);
-            columns = TableDefinitions.columns(c, oids);
-            primaryKeys = TableDefinitions.primaryKeys(c, oids);
-            indexes = TableDefinitions.indexShapes(c, oids);
-            constraints = TableDefinitions.constraints(c, oids);
-        }
+        Map<Long, TableDefinitions.Storage> storage = TableDefinitions.storage(c, oids);
+        Map<Long, List<TableDefinitions.Column>> columns = TableDefinitions.columns(c, oids);
+        Map<Long, List<String>> primaryKeys = TableDefinitions.primaryKeys(c, oids);
+        Map<Long, List<TableDefinitions.IndexShape>> indexes = TableDefinitions.indexShapes(c, oids);
+        Map<Long, Map<String, String>> constraints = TableDefinitions.constraints(c, oids);
         Map<String, Table> tables = new LinkedHashMap<>();
         for (Catalog.Table t : selection.tables()) {
             long oid = t.root().oid();
@@ -141,7 +134,7 @@ record SideSchema(String encoding, String collate, String ctype, Map<String, Str
         List<Sequence> sequences = selection.sequences().stream().map(q -> new Sequence(q.id().schema(), q.id().name(),
                 q.increment(), q.owned() ? q.ownerTable().schema() : null, q.owned() ? q.ownerTable().name() : null,
                 q.ownerColumn())).toList();
-        return new SideSchema(enc, coll, ctype, ext, vectorSchema, schemas, tables, sequences);
+        return new SideSchema(enc, coll, ctype, ext, schemas, tables, sequences);
     }
 
     /** How verify hashes and checks a column, decided from what the catalog says of its type. */
