@@ -1,5 +1,6 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.verify.VerifyReport.GroupDiff;
@@ -281,10 +282,7 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
     }
 
     static long count(Connection c, SideSchema.Table t) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t.sql())) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return Queries.number(c, "SELECT count(*) FROM " + t.sql());
     }
 
     private long aggregate(Connection c, String sql, Sums into) throws SQLException {
@@ -325,16 +323,8 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
                     if (sIn && tIn && sKey.equals(tKey)) {
                         if (sHash != tHash) changed(o, bucket, sKey, seq);
                     } else {
-                        if (sIn) {
-                            Long other = pendingTarget.remove(sKey);
-                            if (other == null) pendingSource.put(sKey, sHash);
-                            else if (other != sHash) changed(o, bucket, sKey, seq);
-                        }
-                        if (tIn) {
-                            Long other = pendingSource.remove(tKey);
-                            if (other == null) pendingTarget.put(tKey, tHash);
-                            else if (other != tHash) changed(o, bucket, tKey, seq);
-                        }
+                        if (sIn) pair(sKey, sHash, pendingTarget, pendingSource, o, bucket, seq);
+                        if (tIn) pair(tKey, tHash, pendingSource, pendingTarget, o, bucket, seq);
                     }
                     if (sIn) {
                         sHas = srs.next();
@@ -353,6 +343,14 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
                 }
             }
         }
+    }
+
+    /** A key one side has: the other side's waiting row of it is compared now, or it waits for the other side. */
+    private void pair(String key, long hash, Map<String, Long> otherWaiting, Map<String, Long> waiting, Outcome o,
+                      int bucket, long[] seq) {
+        Long other = otherWaiting.remove(key);
+        if (other == null) waiting.put(key, hash);
+        else if (other != hash) changed(o, bucket, key, seq);
     }
 
     private static int bucketOf(Prefetch rs) {

@@ -1,5 +1,7 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Queries;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -26,9 +28,8 @@ final class Prefetch implements AutoCloseable {
 
     /** Starts reading {@code columns} columns (as strings) of the query's result, FETCH rows per round trip. */
     Prefetch(Connection c, String sql, int columns, String name, Object... params) throws SQLException {
-        PreparedStatement ps = c.prepareStatement(sql);
+        PreparedStatement ps = Queries.prepare(c, sql, params);
         ps.setFetchSize(FETCH);
-        for (int i = 0; i < params.length; i++) ps.setObject(i + 1, params[i]);
         thread = new Thread(() -> {
             try (ps; ResultSet rs = ps.executeQuery()) {
                 while (!closed && rs.next()) {

@@ -2,14 +2,13 @@ package io.pgvectormigrate.verify;
 
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.Extensions;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pg.TableDefinitions;
 import io.pgvectormigrate.pg.TableFilter;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -92,16 +91,9 @@ record SideSchema(String encoding, String collate, String ctype, Map<String, Str
     private static final long FIRST_NORMAL_OID = 16384;
 
     static SideSchema read(Connection c, TableFilter filter) throws SQLException {
-        String enc;
-        String coll;
-        String ctype;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database WHERE datname = current_database()")) {
-            rs.next();
-            enc = rs.getString(1);
-            coll = rs.getString(2);
-            ctype = rs.getString(3);
-        }
+        List<String> locale = Queries.first(c, "SELECT pg_encoding_to_char(encoding), datcollate, datctype "
+                + "FROM pg_database WHERE datname = current_database()",
+                rs -> List.of(rs.getString(1), rs.getString(2), rs.getString(3))).orElseThrow();
         Map<String, String> ext = new TreeMap<>();
         String vectorSchema = null;
         for (Extensions.Installed e : Extensions.installed(c)) {
@@ -134,7 +126,7 @@ record SideSchema(String encoding, String collate, String ctype, Map<String, Str
         List<Sequence> sequences = selection.sequences().stream().map(q -> new Sequence(q.id().schema(), q.id().name(),
                 q.increment(), q.owned() ? q.ownerTable().schema() : null, q.owned() ? q.ownerTable().name() : null,
                 q.ownerColumn())).toList();
-        return new SideSchema(enc, coll, ctype, ext, schemas, tables, sequences);
+        return new SideSchema(locale.get(0), locale.get(1), locale.get(2), ext, schemas, tables, sequences);
     }
 
     /** How verify hashes and checks a column, decided from what the catalog says of its type. */
