@@ -24,20 +24,6 @@ import java.util.SplittableRandom;
 public final class BedrockChatSample {
     public static final int DIMENSIONS = 1024;
 
-    /** The Bedrock Chat custom resource's DDL, minus its leading DROP TABLE. */
-    public static final String CREATE_EXTENSIONS = """
-            CREATE EXTENSION IF NOT EXISTS pgcrypto;
-            CREATE EXTENSION IF NOT EXISTS vector;
-            """;
-    public static final String CREATE_TABLE = """
-            CREATE TABLE IF NOT EXISTS items(
-              id CHAR(26) primary key, botid CHAR(26), content text, source text, embedding vector(1024));
-            """;
-    public static final String CREATE_INDEXES = """
-            CREATE INDEX IF NOT EXISTS idx_items_embedding ON items USING ivfflat (embedding vector_l2_ops) WITH (lists = 100);
-            CREATE INDEX IF NOT EXISTS idx_items_botid ON items (botid);
-            """;
-
     private static final char[] CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ".toCharArray();
     /** 2024-06-01T00:00:00Z: ids look like they were written over the months after. */
     private static final long EPOCH_MS = 1_717_200_000_000L;
@@ -53,7 +39,10 @@ public final class BedrockChatSample {
 
     private BedrockChatSample() {}
 
-    /** Extensions, the items table and both indexes, as the Bedrock Chat stack creates them. */
+    /**
+     * Extensions, the items table and both indexes, as the Bedrock Chat stack creates them (its custom resource's
+     * DDL, minus its leading DROP TABLE).
+     */
     public static void createSchema(Connection c) throws SQLException {
         createTable(c);
         createIndexes(c);
@@ -62,14 +51,22 @@ public final class BedrockChatSample {
     /** Extensions and the table only (load first, index after, when speed matters more than realism). */
     public static void createTable(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute(CREATE_EXTENSIONS);
-            st.execute(CREATE_TABLE);
+            st.execute("""
+                    CREATE EXTENSION IF NOT EXISTS pgcrypto;
+                    CREATE EXTENSION IF NOT EXISTS vector;
+                    CREATE TABLE IF NOT EXISTS items(
+                      id CHAR(26) primary key, botid CHAR(26), content text, source text, embedding vector(1024));
+                    """);
         }
     }
 
     public static void createIndexes(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute(CREATE_INDEXES);
+            st.execute("""
+                    CREATE INDEX IF NOT EXISTS idx_items_embedding ON items
+                      USING ivfflat (embedding vector_l2_ops) WITH (lists = 100);
+                    CREATE INDEX IF NOT EXISTS idx_items_botid ON items (botid);
+                    """);
         }
     }
 

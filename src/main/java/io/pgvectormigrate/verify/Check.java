@@ -6,28 +6,26 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** The checks verify runs, by the id users pass to {@code --skip}. */
+/** The checks verify runs, by the id users pass to {@code --skip}: the name in lower case. */
 public enum Check {
-    SCHEMA("schema", "Schema parity: tables, columns, types, primary keys, constraints"),
-    INDEXES("indexes", "Indexes: method, operator class, WITH parameters, validity"),
-    EXTENSIONS("extensions", "Extension versions"),
-    ROWS("rows", "Exact row counts"),
-    VECTORS("vectors", "Vector NULLs and dimensions"),
-    GROUPS("groups", "Row counts per group"),
-    CONTENT("content", "Content hashes of every row"),
-    SEQUENCES("sequences", "Sequences ahead of source and of their column"),
-    ANN("ann", "ANN parity: exact top-k and index recall");
+    SCHEMA("Schema parity: tables, columns, types, primary keys, constraints"),
+    INDEXES("Indexes: method, operator class, WITH parameters, validity"),
+    EXTENSIONS("Extension versions"),
+    ROWS("Exact row counts"),
+    VECTORS("Vector NULLs and dimensions"),
+    GROUPS("Row counts per group"),
+    CONTENT("Content hashes of every row"),
+    SEQUENCES("Sequences ahead of source and of their column"),
+    ANN("ANN parity: exact top-k and index recall");
 
-    private final String id;
     private final String title;
 
-    Check(String id, String title) {
-        this.id = id;
+    Check(String title) {
         this.title = title;
     }
 
     public String id() {
-        return id;
+        return name().toLowerCase(Locale.ROOT);
     }
 
     public String title() {
@@ -41,9 +39,7 @@ public enum Check {
     /** Parses a check id as users type it; unknown ids are bad input (exit 2). */
     public static Check parse(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
-        for (Check c : values()) {
-            if (c.id.equals(t)) return c;
-        }
-        throw ToolException.usage("unknown check '" + text + "' in --skip: pick from " + ids());
+        return Arrays.stream(values()).filter(c -> c.id().equals(t)).findFirst()
+                .orElseThrow(() -> ToolException.usage("unknown check '" + text + "' in --skip: pick from " + ids()));
     }
 }

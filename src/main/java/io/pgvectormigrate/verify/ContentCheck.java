@@ -1,7 +1,10 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.report.Progress;
+import io.pgvectormigrate.verify.VerifyReport.GroupDiff;
+import io.pgvectormigrate.verify.VerifyReport.GroupResult;
 import io.pgvectormigrate.verify.VerifyReport.RowDiff;
 import io.pgvectormigrate.verify.VerifyReport.VectorStats;
 
@@ -12,12 +15,14 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.BinaryOperator;
 
@@ -36,9 +41,11 @@ import java.util.function.BinaryOperator;
  */
 record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean vectors, boolean content, int chunkRows,
                     int maxDiffs, Progress progress) {
-    private static final int FETCH = 1000;
     /** At most this many buckets per table, so each range's hash aggregate fits in the default work_mem (4 MB). */
     static final int MAX_BUCKETS = 8192;
+    /** A NULL group value, which no text value can be (text never contains NUL). */
+    static final String NULL_GROUP = "\0NULL";
+    private static final long[] NO_ROWS = {0, 0};
 
     /** One side's aggregates of one table, summed over its ranges. */
     static final class Sums {
@@ -48,7 +55,7 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
         final long[] off;
         final Integer[] min;
         final Integer[] max;
-        /** Per group column: rows and non-NULL vectors per group value (as text, GroupCheck.NULL_GROUP for NULL). */
+        /** Per group column: rows and non-NULL vectors per group value (as text, NULL_GROUP for NULL). */
         final List<Map<String, long[]>> groups = new ArrayList<>();
 
         Sums(int buckets, boolean hash, int vectorColumns, int groupColumns) {
@@ -69,7 +76,7 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
                 long count = rs.getLong(2);
                 int set = groups.isEmpty() ? -1 : groupingSet(rs.getInt(g));
                 if (set >= 0) {
-                    String value = Objects.requireNonNullElse(rs.getString(g + 1 + set), GroupCheck.NULL_GROUP);
+                    String value = Objects.requireNonNullElse(rs.getString(g + 1 + set), NULL_GROUP);
                     long[] c = groups.get(set).computeIfAbsent(value, k -> new long[2]);
                     c[0] += count;
                     c[1] += rs.getLong(g + 1 + groups.size());
@@ -114,28 +121,28 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
     /** What the scan found for one table. */
     static final class Outcome {
         final TablePlan plan;
-        long sourceRows;
-        long targetRows;
-        long chunks;
+        final int buckets;
+        /** Each side's sums (source, target), complete once the side's range scans are. */
+        final Sums[] sides;
         long differingChunks;
         long missing;
         long extra;
         long changed;
-        /** Each side's sums (source, target), once its scan is done. */
-        final Sums[] sides = new Sums[2];
         // the first max-diffs differences in (bucket, key) order: (bucket, sequence) -> diff
         private final TreeMap<long[], RowDiff> examples = new TreeMap<>((a, b) ->
                 a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1]));
         final Map<String, String[]> changedKeys = new LinkedHashMap<>();
 
-        Outcome(TablePlan plan) {
+        Outcome(TablePlan plan, int buckets, boolean hash) {
             this.plan = plan;
+            this.buckets = buckets;
+            int vs = plan.vectorColumns.size();
+            int gs = plan.groupColumns.size();
+            sides = new Sums[]{new Sums(buckets, hash, vs, gs), new Sums(buckets, hash, vs, gs)};
         }
 
-        synchronized void add(int side, Sums a) {
-            sides[side] = a;
-            if (side == 0) sourceRows = a.rows();
-            else targetRows = a.rows();
+        long rows(int side) {
+            return sides[side].rows();
         }
 
         /** Counts a differing row by its kind, and keeps it among the first {@code limit} in (bucket, key) order. */
@@ -168,6 +175,32 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
             Sums a = sides[side];
             return new VectorStats(a.rows() - a.nulls[i], a.nulls[i], a.off[i], a.min[i], a.max[i]);
         }
+
+        /**
+         * Check 4 for group column {@code i}: rows (and non-NULL vectors of the first vector column) per value on both
+         * sides, compared in value order. For Bedrock Chat this is rows per bot: which bots lost vectors.
+         */
+        GroupResult groups(int i, int maxDiffs) {
+            String vectorColumn = plan.vectorColumns.isEmpty() ? null : plan.vectorColumns.get(0);
+            Map<String, long[]> source = sides[0].groups.get(i);
+            Map<String, long[]> target = sides[1].groups.get(i);
+            List<GroupDiff> examples = new ArrayList<>();
+            long differing = 0;
+            TreeSet<String> values = new TreeSet<>(source.keySet());
+            values.addAll(target.keySet());
+            for (String v : values) {
+                long[] s = source.getOrDefault(v, NO_ROWS);
+                long[] t = target.getOrDefault(v, NO_ROWS);
+                if (Arrays.equals(s, t)) continue;
+                differing++;
+                if (examples.size() >= maxDiffs) continue;
+                String shown = NULL_GROUP.equals(v) ? "NULL" : Sql.literal(v);
+                boolean vectors = vectorColumn != null;
+                examples.add(new GroupDiff(shown, s[0], t[0], vectors ? s[1] : null, vectors ? t[1] : null));
+            }
+            return new GroupResult(Sql.display(plan.groupColumns.get(i)), vectorColumn == null ? null
+                    : Sql.display(vectorColumn), source.size(), target.size(), differing, examples);
+        }
     }
 
     /** {@code f} of both, or the one that is not null. */
@@ -175,8 +208,8 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
         return a == null ? b : b == null ? a : f.apply(a, b);
     }
 
-    /** A table being scanned: its buckets, each side's sums, and the range scans that fill them. */
-    private record Scan(Outcome out, int buckets, Sums[] sums, List<CompletableFuture<Long>> parts) {}
+    /** A table being scanned: its outcome (buckets, each side's sums) and the range scans that fill it. */
+    private record Scan(Outcome out, List<CompletableFuture<Long>> parts) {}
 
     List<Outcome> run(List<TablePlan> plans) {
         boolean narrow = rows || content;
@@ -195,22 +228,18 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
             long estimate = Workers.await(sizes.get(i));
             totalRows += estimate;
             int buckets = narrow && p.hasPk() ? (int) Math.min(MAX_BUCKETS, estimate / chunkRows + 1) : 1;
-            Outcome o = new Outcome(p);
-            o.chunks = buckets;
-            int vs = p.vectorColumns.size();
-            int gs = p.groupColumns.size();
-            Sums[] sums = {new Sums(buckets, content, vs, gs), new Sums(buckets, content, vs, gs)};
+            Outcome o = new Outcome(p, buckets, content);
             List<CompletableFuture<Long>> parts = new ArrayList<>();
             for (int side = 0; side < 2; side++) {
                 boolean source = side == 0;
-                Sums into = sums[side];
+                Sums into = o.sides[side];
                 for (String range : ranges.of(p, source)) {
                     String sql = p.aggregateSql(source, content, vectors, buckets, range);
                     parts.add(workers.on(source, "scanning " + p.display(), c -> aggregate(c, sql, into)));
                 }
             }
             rangeScans += parts.size();
-            scans.add(new Scan(o, buckets, sums, parts));
+            scans.add(new Scan(o, parts));
         }
         progress.info("comparing " + plans.size() + " table" + (plans.size() == 1 ? "" : "s") + " on both sides at once ("
                 + rangeScans + " range scan" + (rangeScans == 1 ? "" : "s") + "; " + workers.jobs(true) + " source and "
@@ -222,16 +251,14 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
             for (Scan sc : scans) {
                 for (CompletableFuture<Long> part : sc.parts) bar.stepBy(Workers.await(part));
                 Outcome o = sc.out;
-                o.add(0, sc.sums[0]);
-                o.add(1, sc.sums[1]);
                 List<Integer> differing = new ArrayList<>();
-                for (int b = 0; b < sc.buckets; b++) if (!sc.sums[0].sameBucket(sc.sums[1], b)) differing.add(b);
+                for (int b = 0; b < o.buckets; b++) if (!o.sides[0].sameBucket(o.sides[1], b)) differing.add(b);
                 o.differingChunks = differing.size();
                 if (!differing.isEmpty() && narrow && (o.plan.hasPk() || content)) {
                     if (narrowing.isEmpty()) progress.info("rows of " + o.plan.display() + " differ: naming them");
                     Integer[] which = differing.toArray(new Integer[0]);
                     narrowing.add(workers.onBoth("narrowing the differing rows of " + o.plan.display(), (s, t) -> {
-                        if (o.plan.hasPk()) narrowByKey(s, t, o, sc.buckets, which);
+                        if (o.plan.hasPk()) narrowByKey(s, t, o, which);
                         else narrowByHash(s, t, o);
                         return null;
                     }));
@@ -255,10 +282,7 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
     }
 
     static long count(Connection c, SideSchema.Table t) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT count(*) FROM " + t.sql())) {
-            rs.next();
-            return rs.getLong(1);
-        }
+        return Queries.number(c, "SELECT count(*) FROM " + t.sql());
     }
 
     private long aggregate(Connection c, String sql, Sums into) throws SQLException {
@@ -267,27 +291,21 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
         }
     }
 
-    private PreparedStatement keyStream(Connection c, boolean source, TablePlan p, int buckets, Integer[] which)
-            throws SQLException {
-        PreparedStatement ps = c.prepareStatement(p.narrowSql(source, content, buckets));
-        ps.setFetchSize(FETCH);
-        ps.setArray(1, c.createArrayOf("int4", which));
-        return ps;
-    }
-
     /**
      * Merges both sides' (bucket, key, hash) streams of the differing buckets. Buckets arrive in the same order on
      * both sides; within a bucket keys arrive in each side's key order, and a key not yet seen on the other side
      * waits in a small map, so the merge is right even if the two sides order text differently, and stays tiny when
      * they agree. What is left in the maps when both sides leave a bucket is missing or extra.
      */
-    private void narrowByKey(Connection sc, Connection tc, Outcome o, int buckets, Integer[] which) throws SQLException {
+    private void narrowByKey(Connection sc, Connection tc, Outcome o, Integer[] which) throws SQLException {
         TablePlan p = o.plan;
         int n = p.pk.size();
         int cols = 1 + n + (content ? 1 : 0);
         // both sides compute their row hashes at the same time
-        try (PreparedStatement sps = keyStream(sc, true, p, buckets, which); PreparedStatement tps = keyStream(tc, false, p, buckets, which);
-             Prefetch srs = new Prefetch(sps, cols, "narrow-source"); Prefetch trs = new Prefetch(tps, cols, "narrow-target")) {
+        try (Prefetch srs = new Prefetch(sc, p.narrowSql(true, content, o.buckets), cols, "narrow-source",
+                sc.createArrayOf("int4", which));
+             Prefetch trs = new Prefetch(tc, p.narrowSql(false, content, o.buckets), cols, "narrow-target",
+                     tc.createArrayOf("int4", which))) {
             boolean sHas = srs.next();
             boolean tHas = trs.next();
             while (sHas || tHas) {
@@ -305,16 +323,8 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
                     if (sIn && tIn && sKey.equals(tKey)) {
                         if (sHash != tHash) changed(o, bucket, sKey, seq);
                     } else {
-                        if (sIn) {
-                            Long other = pendingTarget.remove(sKey);
-                            if (other == null) pendingSource.put(sKey, sHash);
-                            else if (other != sHash) changed(o, bucket, sKey, seq);
-                        }
-                        if (tIn) {
-                            Long other = pendingSource.remove(tKey);
-                            if (other == null) pendingTarget.put(tKey, tHash);
-                            else if (other != tHash) changed(o, bucket, tKey, seq);
-                        }
+                        if (sIn) pair(sKey, sHash, pendingTarget, pendingSource, o, bucket, seq);
+                        if (tIn) pair(tKey, tHash, pendingSource, pendingTarget, o, bucket, seq);
                     }
                     if (sIn) {
                         sHas = srs.next();
@@ -335,6 +345,14 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
         }
     }
 
+    /** A key one side has: the other side's waiting row of it is compared now, or it waits for the other side. */
+    private void pair(String key, long hash, Map<String, Long> otherWaiting, Map<String, Long> waiting, Outcome o,
+                      int bucket, long[] seq) {
+        Long other = otherWaiting.remove(key);
+        if (other == null) waiting.put(key, hash);
+        else if (other != hash) changed(o, bucket, key, seq);
+    }
+
     private static int bucketOf(Prefetch rs) {
         return Integer.parseInt(rs.get(1));
     }
@@ -348,25 +366,21 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
     private void narrowByHash(Connection sc, Connection tc, Outcome o) throws SQLException {
         TablePlan p = o.plan;
         long seq = 0;
-        try (PreparedStatement ss = sc.prepareStatement(hashStreamSql(p, true));
-             PreparedStatement ts = tc.prepareStatement(hashStreamSql(p, false))) {
-            ss.setFetchSize(FETCH);
-            ts.setFetchSize(FETCH);
-            try (Prefetch srs = new Prefetch(ss, 3, "narrow-source"); Prefetch trs = new Prefetch(ts, 3, "narrow-target")) {
-                boolean sHas = srs.next();
-                boolean tHas = trs.next();
-                while (sHas || tHas) {
-                    int cmp = !sHas ? 1 : !tHas ? -1 : Long.compare(Long.parseLong(srs.get(1)), Long.parseLong(trs.get(1)));
-                    if (cmp == 0) {
-                        sHas = srs.next();
-                        tHas = trs.next();
-                    } else if (cmp < 0) {
-                        o.example(0, seq++, new RowDiff("missing", "source row " + srs.get(2) + ": " + srs.get(3), null), maxDiffs, null);
-                        sHas = srs.next();
-                    } else {
-                        o.example(0, seq++, new RowDiff("extra", "target row " + trs.get(2) + ": " + trs.get(3), null), maxDiffs, null);
-                        tHas = trs.next();
-                    }
+        try (Prefetch srs = new Prefetch(sc, hashStreamSql(p, true), 3, "narrow-source");
+             Prefetch trs = new Prefetch(tc, hashStreamSql(p, false), 3, "narrow-target")) {
+            boolean sHas = srs.next();
+            boolean tHas = trs.next();
+            while (sHas || tHas) {
+                int cmp = !sHas ? 1 : !tHas ? -1 : Long.compare(Long.parseLong(srs.get(1)), Long.parseLong(trs.get(1)));
+                if (cmp == 0) {
+                    sHas = srs.next();
+                    tHas = trs.next();
+                } else if (cmp < 0) {
+                    o.example(0, seq++, new RowDiff("missing", "source row " + srs.get(2) + ": " + srs.get(3), null), maxDiffs, null);
+                    sHas = srs.next();
+                } else {
+                    o.example(0, seq++, new RowDiff("extra", "target row " + trs.get(2) + ": " + trs.get(3), null), maxDiffs, null);
+                    tHas = trs.next();
                 }
             }
         }
@@ -392,11 +406,10 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
         synchronized (o) {
             keys = new LinkedHashMap<>(o.changedKeys);
         }
-        String sSql = "SELECT " + p.columnHashesExpr(true) + " FROM " + p.src.sql() + p.keyEquals(true);
-        String tSql = "SELECT " + p.columnHashesExpr(false) + " FROM " + p.tgt.sql() + p.keyEquals(false);
         Map<String, RowDiff> byKey = new HashMap<>();
         for (RowDiff d : o.examples()) byKey.put(d.key(), d);
-        try (PreparedStatement sp = sc.prepareStatement(sSql); PreparedStatement tp = tc.prepareStatement(tSql)) {
+        try (PreparedStatement sp = sc.prepareStatement(p.columnHashesSql(true));
+             PreparedStatement tp = tc.prepareStatement(p.columnHashesSql(false))) {
             for (Map.Entry<String, String[]> e : keys.entrySet()) {
                 long[] sh = columnHashes(sp, e.getValue(), p.hashed.size());
                 long[] th = columnHashes(tp, e.getValue(), p.hashed.size());

@@ -1,5 +1,8 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Queries;
+
+import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -15,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 final class Prefetch implements AutoCloseable {
     private static final Object[] END = new Object[0];
     private static final int CAPACITY = 4096;
+    private static final int FETCH = 1000;
 
     private final BlockingQueue<Object[]> queue = new ArrayBlockingQueue<>(CAPACITY);
     private final Thread thread;
@@ -22,10 +26,12 @@ final class Prefetch implements AutoCloseable {
     private volatile boolean closed;
     private Object[] current;
 
-    /** Starts reading {@code columns} columns (as strings) of the statement's result. */
-    Prefetch(PreparedStatement ps, int columns, String name) {
+    /** Starts reading {@code columns} columns (as strings) of the query's result, FETCH rows per round trip. */
+    Prefetch(Connection c, String sql, int columns, String name, Object... params) throws SQLException {
+        PreparedStatement ps = Queries.prepare(c, sql, params);
+        ps.setFetchSize(FETCH);
         thread = new Thread(() -> {
-            try (ResultSet rs = ps.executeQuery()) {
+            try (ps; ResultSet rs = ps.executeQuery()) {
                 while (!closed && rs.next()) {
                     Object[] row = new Object[columns];
                     for (int i = 0; i < columns; i++) row[i] = rs.getString(i + 1);

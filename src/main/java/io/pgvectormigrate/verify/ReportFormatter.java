@@ -26,7 +26,8 @@ public final class ReportFormatter {
             int w = Math.max(5, r.tableResults().stream().mapToInt(t -> t.table().length()).max().orElse(5));
             sb.append('\n').append(String.format(Locale.ROOT, "%-" + w + "s  %25s  %s%n", "TABLE", "ROWS SOURCE / TARGET", "CONTENT"));
             for (TableResult t : r.tableResults()) {
-                sb.append(String.format(Locale.ROOT, "%-" + w + "s  %25s  %s%n", t.table(), rows(t), content(t)));
+                String rows = num(t.sourceRows()) + " / " + num(t.targetRows());
+                sb.append(String.format(Locale.ROOT, "%-" + w + "s  %25s  %s%n", t.table(), rows, content(t)));
             }
         }
         if (!r.differences().isEmpty()) {
@@ -104,10 +105,6 @@ public final class ReportFormatter {
     private static String endpoint(Endpoint e) {
         return e.connection() + " (PostgreSQL " + e.serverVersion()
                 + (e.pgvectorVersion() == null ? ", no pgvector" : ", pgvector " + e.pgvectorVersion()) + ")";
-    }
-
-    private static String rows(TableResult t) {
-        return num(t.sourceRows()) + " / " + num(t.targetRows());
     }
 
     private static String num(Long n) {

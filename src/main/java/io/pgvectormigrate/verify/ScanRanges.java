@@ -1,5 +1,7 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Queries;
+
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -54,11 +56,9 @@ record ScanRanges(Map<Long, List<String>> source, Map<Long, List<String>> target
         String sql = "SELECT t.id, coalesce((SELECT max(pg_relation_size(p.relid)) FROM pg_partition_tree(t.id::oid::regclass) p "
                 + "WHERE p.isleaf), pg_relation_size(t.id::oid::regclass)) / current_setting('block_size')::bigint "
                 + "FROM unnest(?::bigint[]) AS t(id)";
-        try (PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setArray(1, c.createArrayOf("int8", oids.toArray()));
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) out.put(rs.getLong(1), predicates(rs.getLong(2), Math.max(1, jobs) * RANGES_PER_JOB));
-            }
+        try (PreparedStatement ps = Queries.prepare(c, sql, c.createArrayOf("int8", oids.toArray()));
+             ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) out.put(rs.getLong(1), predicates(rs.getLong(2), Math.max(1, jobs) * RANGES_PER_JOB));
         }
         return out;
     }

@@ -19,17 +19,8 @@ final class SchemaCompare {
     int columnsCompared;
     int indexesCompared;
 
-    private final boolean schema;
-    private final boolean indexes;
-    private final boolean extensions;
-
-    SchemaCompare(boolean schema, boolean indexes, boolean extensions) {
-        this.schema = schema;
-        this.indexes = indexes;
-        this.extensions = extensions;
-    }
-
-    void compare(SideSchema s, SideSchema t) {
+    /** Compares the two catalogs by the checks that run (schema, indexes, extensions). */
+    void compare(SideSchema s, SideSchema t, boolean schema, boolean indexes, boolean extensions) {
         if (schema) {
             if (!s.encoding().equals(t.encoding())) {
                 diff(Check.SCHEMA, "database", "encoding " + s.encoding() + " on source, " + t.encoding()
@@ -77,10 +68,7 @@ final class SchemaCompare {
 
     private void compareTable(Table s, Table t) {
         String name = s.display();
-        List<String> sCols = new ArrayList<>();
-        List<String> tCols = new ArrayList<>();
         for (Column c : s.columns()) {
-            sCols.add(c.name());
             Column o = t.column(c.name());
             if (o == null) {
                 diff(Check.SCHEMA, name, "column " + Sql.display(c.name()) + " " + c.type() + " missing on target");
@@ -93,16 +81,11 @@ final class SchemaCompare {
             }
         }
         for (Column c : t.columns()) {
-            tCols.add(c.name());
             if (s.column(c.name()) == null) {
                 diff(Check.SCHEMA, name, "column " + Sql.display(c.name()) + " " + c.type() + " only on target");
             }
         }
-        List<String> common = new ArrayList<>(sCols);
-        common.retainAll(tCols);
-        List<String> tCommon = new ArrayList<>(tCols);
-        tCommon.retainAll(sCols);
-        if (!common.equals(tCommon)) {
+        if (!commonColumns(s, t).equals(commonColumns(t, s))) {
             notes.add(name + ": columns are in another order on the target (SELECT * returns them differently)");
         }
         if (!s.primaryKey().equals(t.primaryKey())) {
@@ -117,6 +100,11 @@ final class SchemaCompare {
             }
         }
         for (String d : tDefs) diff(Check.SCHEMA, name, "constraint only on target: " + d);
+    }
+
+    /** The columns of {@code a} that {@code b} has too, in {@code a}'s order. */
+    private static List<String> commonColumns(Table a, Table b) {
+        return a.columns().stream().map(Column::name).filter(n -> b.column(n) != null).toList();
     }
 
     private static String pk(Table t) {

@@ -1,14 +1,13 @@
 package io.pgvectormigrate.verify;
 
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.verify.SideSchema.Sequence;
 import io.pgvectormigrate.verify.VerifyReport.SequenceResult;
 
 import java.math.BigDecimal;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,21 +61,14 @@ final class SequenceCheck {
 
     /** The value nextval() would return next. */
     private static Long next(Connection c, Sequence s) throws SQLException {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT last_value, is_called FROM " + Sql.qualified(s.schema(), s.name()))) {
-            rs.next();
-            long last = rs.getLong(1);
-            return rs.getBoolean(2) ? last + s.increment() : last;
-        }
+        return Queries.first(c, "SELECT last_value, is_called FROM " + Sql.qualified(s.schema(), s.name()),
+                rs -> rs.getBoolean(2) ? rs.getLong(1) + s.increment() : rs.getLong(1)).orElseThrow();
     }
 
+    /** max (or, counting down, min) of the column the sequence feeds; null when it is empty. */
     private static BigDecimal extreme(Connection c, Sequence s) throws SQLException {
         String fn = s.increment() > 0 ? "max" : "min";
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT " + fn + "(" + Sql.ident(s.ownerColumn()) + ")::numeric FROM "
-                        + Sql.qualified(s.ownerSchema(), s.ownerTable()))) {
-            rs.next();
-            return rs.getBigDecimal(1);
-        }
+        return Queries.string(c, "SELECT " + fn + "(" + Sql.ident(s.ownerColumn()) + ")::numeric FROM "
+                + Sql.qualified(s.ownerSchema(), s.ownerTable())).map(BigDecimal::new).orElse(null);
     }
 }

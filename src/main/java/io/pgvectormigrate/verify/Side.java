@@ -4,12 +4,11 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.Database;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sql;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -39,8 +38,8 @@ final class Side implements AutoCloseable {
     private BlockingQueue<Connection> workers = new ArrayBlockingQueue<>(1);
 
     /** What tells two connections apart: same server process and same database means same database. */
-    record DbIdentity(String systemIdentifier, long databaseOid, String postmasterStart, String database,
-                      String version, int versionNum, int parallelWorkersPerGather) {
+    record DbIdentity(String systemIdentifier, long databaseOid, String postmasterStart, String version,
+                      int versionNum, int parallelWorkersPerGather) {
         boolean sameAs(DbIdentity o) {
             boolean sameCluster = postmasterStart.equals(o.postmasterStart)
                     && (systemIdentifier == null || o.systemIdentifier == null || systemIdentifier.equals(o.systemIdentifier));
@@ -67,18 +66,14 @@ final class Side implements AutoCloseable {
             setUp(c);
             DbIdentity id = identify(c);
             beginReadOnly(c);
-            String snap;
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
-                rs.next();
-                snap = rs.getString(1);
-            }
+            String snap = Queries.string(c, "SELECT pg_export_snapshot()").orElseThrow();
             assertReadOnly(c, role);
             return new Side(role, spec, c, id, snap, once);
         } catch (SQLException e) {
-            closeQuietly(c);
+            Queries.closeQuietly(c);
             throw Verifier.sqlFailure(role, "starting a read-only snapshot", e);
         } catch (RuntimeException e) {
-            closeQuietly(c);
+            Queries.closeQuietly(c);
             throw e;
         }
     }
@@ -105,9 +100,7 @@ final class Side implements AutoCloseable {
         try {
             setUp(c);
             beginReadOnly(c);
-            try (Statement st = c.createStatement()) {
-                st.execute("SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
-            }
+            Queries.exec(c, "SET TRANSACTION SNAPSHOT " + Sql.literal(snapshot));
             assertReadOnly(c, role);
             return c;
         } catch (SQLException e) {
@@ -125,9 +118,7 @@ final class Side implements AutoCloseable {
 
     private static void setUp(Connection c) throws SQLException {
         c.setAutoCommit(true);
-        try (Statement st = c.createStatement()) {
-            st.execute(SESSION_SETUP);
-        }
+        Queries.exec(c, SESSION_SETUP);
     }
 
     private static void beginReadOnly(Connection c) throws SQLException {
@@ -137,31 +128,29 @@ final class Side implements AutoCloseable {
     }
 
     private static void assertReadOnly(Connection c, String role) throws SQLException {
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT current_setting('transaction_read_only'), current_setting('transaction_isolation')")) {
-            rs.next();
-            if (!"on".equals(rs.getString(1)) || !"repeatable read".equals(rs.getString(2))) {
-                throw ToolException.runtime("the " + role + " connection is not in a read-only repeatable-read transaction ("
-                        + rs.getString(1) + ", " + rs.getString(2) + "); refusing to go on");
-            }
+        List<String> tx = Queries.first(c, "SELECT current_setting('transaction_read_only'), "
+                + "current_setting('transaction_isolation')", rs -> List.of(rs.getString(1), rs.getString(2)))
+                .orElseThrow();
+        if (!tx.equals(List.of("on", "repeatable read"))) {
+            throw ToolException.runtime("the " + role + " connection is not in a read-only repeatable-read "
+                    + "transaction (" + tx.get(0) + ", " + tx.get(1) + "); refusing to go on");
         }
     }
 
     private static DbIdentity identify(Connection c) throws SQLException {
-        String sysid = null;
-        try (Statement st = c.createStatement();
-             ResultSet rs = st.executeQuery("SELECT system_identifier::text FROM pg_control_system()")) {
-            if (rs.next()) sysid = rs.getString(1);
+        String sysid = systemIdentifier(c);
+        return Queries.first(c, "SELECT d.oid, pg_postmaster_start_time()::text, current_setting('server_version'), "
+                + "current_setting('server_version_num')::int, current_setting('max_parallel_workers_per_gather')::int "
+                + "FROM pg_database d WHERE d.datname = current_database()",
+                rs -> new DbIdentity(sysid, rs.getLong(1), rs.getString(2), rs.getString(3), rs.getInt(4),
+                        rs.getInt(5))).orElseThrow();
+    }
+
+    private static String systemIdentifier(Connection c) {
+        try {
+            return Queries.string(c, "SELECT system_identifier::text FROM pg_control_system()").orElse(null);
         } catch (SQLException e) {
-            // managed services may hide it; start time and database oid still tell servers apart
-        }
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT d.oid, pg_postmaster_start_time()::text, current_database(), current_setting('server_version'), "
-                        + "current_setting('server_version_num')::int, current_setting('max_parallel_workers_per_gather')::int "
-                        + "FROM pg_database d WHERE d.datname = current_database()")) {
-            rs.next();
-            return new DbIdentity(sysid, rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getInt(5),
-                    rs.getInt(6));
+            return null; // managed services may hide it; start time and database oid still tell servers apart
         }
     }
 
@@ -182,14 +171,6 @@ final class Side implements AutoCloseable {
         };
     }
 
-    private static void closeQuietly(Connection c) {
-        try {
-            c.close();
-        } catch (SQLException ignored) {
-            // closing after a failure; the original error matters
-        }
-    }
-
     /**
      * Closes every connection, which ends its read-only transaction (there is nothing to commit). No rollback
      * first: after a failure another thread may still be reading on a connection, and closing interrupts it
@@ -198,7 +179,7 @@ final class Side implements AutoCloseable {
     @Override
     public void close() {
         synchronized (opened) {
-            for (Connection c : opened) closeQuietly(c);
+            for (Connection c : opened) Queries.closeQuietly(c);
             opened.clear();
         }
     }

@@ -2,14 +2,13 @@ package io.pgvectormigrate.verify;
 
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.Extensions;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.Sql;
 import io.pgvectormigrate.pg.TableDefinitions;
 import io.pgvectormigrate.pg.TableFilter;
 
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -24,8 +23,8 @@ import java.util.TreeSet;
  * selected tables and sequences, read inside the side's snapshot. Which tables these are is {@link Catalog}'s
  * selection; the catalog SQL is pg's ({@link TableDefinitions}); how each column is hashed is decided here.
  */
-record SideSchema(String encoding, String collate, String ctype, Map<String, String> extensions, String vectorSchema,
-               Set<String> schemas, Map<String, Table> tables, List<Sequence> sequences) {
+record SideSchema(String encoding, String collate, String ctype, Map<String, String> extensions, Set<String> schemas,
+                  Map<String, Table> tables, List<Sequence> sequences) {
 
     /** How a column enters the row hash. */
     enum HashKind {
@@ -92,16 +91,9 @@ record SideSchema(String encoding, String collate, String ctype, Map<String, Str
     private static final long FIRST_NORMAL_OID = 16384;
 
     static SideSchema read(Connection c, TableFilter filter) throws SQLException {
-        String enc;
-        String coll;
-        String ctype;
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(
-                "SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database WHERE datname = current_database()")) {
-            rs.next();
-            enc = rs.getString(1);
-            coll = rs.getString(2);
-            ctype = rs.getString(3);
-        }
+        List<String> locale = Queries.first(c, "SELECT pg_encoding_to_char(encoding), datcollate, datctype "
+                + "FROM pg_database WHERE datname = current_database()",
+                rs -> List.of(rs.getString(1), rs.getString(2), rs.getString(3))).orElseThrow();
         Map<String, String> ext = new TreeMap<>();
         String vectorSchema = null;
         for (Extensions.Installed e : Extensions.installed(c)) {
@@ -113,18 +105,11 @@ record SideSchema(String encoding, String collate, String ctype, Map<String, Str
         // which tables and sequences: the one catalog's selection (roots; a partitioned one reads through its partitions)
         Catalog.Selection selection = Catalog.select(c, filter);
         List<Long> oids = selection.tables().stream().map(t -> t.root().oid()).toList();
-        Map<Long, TableDefinitions.Storage> storage = Map.of();
-        Map<Long, List<TableDefinitions.Column>> columns = Map.of();
-        Map<Long, List<String>> primaryKeys = Map.of();
-        Map<Long, List<TableDefinitions.IndexShape>> indexes = Map.of();
-        Map<Long, Map<String, String>> constraints = Map.of();
-        if (!oids.isEmpty()) {
-            storage = TableDefinitions.storage(c, oids);
-            columns = TableDefinitions.columns(c, oids);
-            primaryKeys = TableDefinitions.primaryKeys(c, oids);
-            indexes = TableDefinitions.indexShapes(c, oids);
-            constraints = TableDefinitions.constraints(c, oids);
-        }
+        Map<Long, TableDefinitions.Storage> storage = TableDefinitions.storage(c, oids);
+        Map<Long, List<TableDefinitions.Column>> columns = TableDefinitions.columns(c, oids);
+        Map<Long, List<String>> primaryKeys = TableDefinitions.primaryKeys(c, oids);
+        Map<Long, List<TableDefinitions.IndexShape>> indexes = TableDefinitions.indexShapes(c, oids);
+        Map<Long, Map<String, String>> constraints = TableDefinitions.constraints(c, oids);
         Map<String, Table> tables = new LinkedHashMap<>();
         for (Catalog.Table t : selection.tables()) {
             long oid = t.root().oid();
@@ -141,7 +126,7 @@ record SideSchema(String encoding, String collate, String ctype, Map<String, Str
         List<Sequence> sequences = selection.sequences().stream().map(q -> new Sequence(q.id().schema(), q.id().name(),
                 q.increment(), q.owned() ? q.ownerTable().schema() : null, q.owned() ? q.ownerTable().name() : null,
                 q.ownerColumn())).toList();
-        return new SideSchema(enc, coll, ctype, ext, vectorSchema, schemas, tables, sequences);
+        return new SideSchema(locale.get(0), locale.get(1), locale.get(2), ext, schemas, tables, sequences);
     }
 
     /** How verify hashes and checks a column, decided from what the catalog says of its type. */

@@ -7,6 +7,7 @@ import io.pgvectormigrate.verify.SideSchema.Table;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * How one table present on both sides is scanned: which columns are hashed, the primary key whose hash picks a
@@ -96,10 +97,14 @@ final class TablePlan {
         return "(get_byte(" + bytes + ", 0) * 256 + get_byte(" + bytes + ", 1))";
     }
 
+    /** A 64-bit hash of a ROW(...) with {@code seed}: of the record, or of its text before PostgreSQL 14. */
+    private String hashRecord(String row, long seed) {
+        return recordHash ? "hash_record_extended(" + row + ", " + seed + ")"
+                : "hashtextextended((" + row + ")::text, " + seed + ")";
+    }
+
     private String rowHash(String rowExpr) {
-        String rec = recordHash ? "hash_record_extended(" + rowExpr + ", " + seed1 + ")"
-                : "hashtextextended((" + rowExpr + ")::text, " + seed1 + ")";
-        return "hashint8extended(" + rec + ", " + seed2 + ")";
+        return "hashint8extended(" + hashRecord(rowExpr, seed1) + ", " + seed2 + ")";
     }
 
     /** The row hash over a side's own column references (for narrowing queries). */
@@ -108,18 +113,13 @@ final class TablePlan {
         return rowHash("ROW(" + hashed.stream().map(n -> hashInput(t.column(n))).collect(Collectors.joining(", ")) + ")");
     }
 
-    /** Per-column hashes, for telling which columns of a changed row differ. */
-    String columnHashesExpr(boolean source) {
+    /** Per-column hashes of the row with the given key ({@code ?} per key column): which columns of it differ. */
+    String columnHashesSql(boolean source) {
         Table t = table(source);
-        return hashed.stream().map(n -> rowHash("ROW(" + hashInput(t.column(n)) + ")")).collect(Collectors.joining(", "));
-    }
-
-    String keyEquals(boolean source) {
-        return " WHERE " + keyTuple() + " = " + paramTuple(source);
-    }
-
-    String keyTuple() {
-        return pk.size() == 1 ? Sql.ident(pk.get(0)) : "(" + Sql.identList(pk) + ")";
+        String hashes = hashed.stream().map(n -> rowHash("ROW(" + hashInput(t.column(n)) + ")"))
+                .collect(Collectors.joining(", "));
+        String params = pk.stream().map(k -> "?::" + t.column(k).type()).collect(Collectors.joining(", "));
+        return "SELECT " + hashes + " FROM " + t.sql() + " WHERE (" + Sql.identList(pk) + ") = (" + params + ")";
     }
 
     String keyTexts() {
@@ -130,12 +130,6 @@ final class TablePlan {
         return " ORDER BY " + Sql.identList(pk);
     }
 
-    private String paramTuple(boolean source) {
-        Table t = table(source);
-        String inner = pk.stream().map(k -> "?::" + t.column(k).type()).collect(Collectors.joining(", "));
-        return pk.size() == 1 ? inner : "(" + inner + ")";
-    }
-
     /**
      * The bucket a row's primary key falls in, {@code 0 <= b < buckets}: a hash of the key alone, so a row lands in
      * the same bucket on both sides whatever its other columns hold and wherever it is stored.
@@ -144,8 +138,7 @@ final class TablePlan {
         if (buckets <= 1 || !hasPk()) return "0";
         Table t = table(source);
         String key = "ROW(" + pk.stream().map(k -> hashInput(t.column(k))).collect(Collectors.joining(", ")) + ")";
-        String h = recordHash ? "hash_record_extended(" + key + ", " + seed2 + ")" : "hashtextextended(" + key + "::text, " + seed2 + ")";
-        return "abs(" + h + " % " + buckets + ")::int";
+        return "abs(" + hashRecord(key, seed2) + " % " + buckets + ")::int";
     }
 
     /**
@@ -222,9 +215,7 @@ final class TablePlan {
     }
 
     private static String range(String prefix, int n) {
-        List<String> l = new ArrayList<>();
-        for (int i = 0; i < n; i++) l.add(prefix + i);
-        return String.join(", ", l);
+        return IntStream.range(0, n).mapToObj(i -> prefix + i).collect(Collectors.joining(", "));
     }
 
     /** Renders a key for humans: {@code id='abc'} or {@code (a=1, "B"='x')}. */

@@ -12,6 +12,7 @@ import io.pgvectormigrate.verify.VerifyReport.ContentResult;
 import io.pgvectormigrate.verify.VerifyReport.Difference;
 import io.pgvectormigrate.verify.VerifyReport.Endpoint;
 import io.pgvectormigrate.verify.VerifyReport.GroupResult;
+import io.pgvectormigrate.verify.VerifyReport.RowDiff;
 import io.pgvectormigrate.verify.VerifyReport.SequenceResult;
 import io.pgvectormigrate.verify.VerifyReport.Status;
 import io.pgvectormigrate.verify.VerifyReport.TableResult;
@@ -24,12 +25,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * Compares a source and a target database, read-only on both, and reports every difference: checks 1-7 of
@@ -123,26 +124,6 @@ public final class Verifier {
         }
     }
 
-    /** Per-table results as they come in. */
-    private static final class TableAcc {
-        final TablePlan plan;
-        Long sourceRows;
-        Long targetRows;
-        ContentResult content;
-        List<VectorResult> vectors;
-        final List<GroupResult> groups = new ArrayList<>();
-
-        TableAcc(TablePlan plan) {
-            this.plan = plan;
-        }
-
-        TableResult build() {
-            return new TableResult(plan.display(), plan.src.primaryKey().isEmpty() ? null
-                    : plan.src.primaryKey().stream().map(Sql::display).toList(), sourceRows, targetRows, content,
-                    vectors, groups.isEmpty() ? null : List.copyOf(groups));
-        }
-    }
-
     private static String userSchemas(SideSchema c) {
         return c.schemas().stream().filter(s -> !TableFilter.isSystemSchema(s)).sorted().collect(Collectors.joining(", "));
     }
@@ -174,8 +155,8 @@ public final class Verifier {
             long seed1 = rnd.nextLong();
             long seed2 = rnd.nextLong();
 
-            SchemaCompare schema = new SchemaCompare(o.runs(Check.SCHEMA), o.runs(Check.INDEXES), o.runs(Check.EXTENSIONS));
-            schema.compare(sc, tc);
+            SchemaCompare schema = new SchemaCompare();
+            schema.compare(sc, tc, o.runs(Check.SCHEMA), o.runs(Check.INDEXES), o.runs(Check.EXTENSIONS));
             differences.addAll(schema.differences);
             notes.addAll(schema.notes);
             detail.put(Check.SCHEMA, schema.tablesCompared + " table(s), " + schema.columnsCompared + " column(s) compared");
@@ -187,19 +168,21 @@ public final class Verifier {
                 Table tt = tc.tables().get(st.key());
                 if (tt != null) plans.add(new TablePlan(st, tt, recordHash, seed1, seed2));
             }
-            Map<String, TableAcc> results = new LinkedHashMap<>();
-            for (TablePlan p : plans) results.put(p.src.key(), new TableAcc(p));
-
             boolean rows = o.runs(Check.ROWS);
             boolean vectors = o.runs(Check.VECTORS);
             boolean content = o.runs(Check.CONTENT);
             boolean groups = o.runs(Check.GROUPS);
-            List<String[]> groupSpecs = groups ? groupColumns(plans) : List.of();
+            List<String> groupColumns = groups ? groupColumns(plans) : List.of();
             ScanRanges ranges = rows || vectors || content || groups || o.runs(Check.ANN) ? ScanRanges.read(workers, plans) : null;
-            List<ContentCheck.Outcome> outs = List.of();
+            List<TableResult> tables = new ArrayList<>();
             if (rows || vectors || content || groups) {
-                outs = new ContentCheck(workers, ranges, rows, vectors, content, o.chunkRows(), o.maxDiffs(), progress).run(plans);
-                for (ContentCheck.Outcome out : outs) record(out, results.get(out.plan.src.key()), rows, vectors, content);
+                var scan = new ContentCheck(workers, ranges, rows, vectors, content, o.chunkRows(), o.maxDiffs(),
+                        progress);
+                for (ContentCheck.Outcome out : scan.run(plans)) tables.add(table(out, rows, vectors, content));
+            } else {
+                for (TablePlan p : plans) {
+                    tables.add(new TableResult(p.display(), primaryKey(p), null, null, null, null, null));
+                }
             }
             if (rows) missingTableCounts();
             detail.put(Check.ROWS, plans.size() + " table(s) counted");
@@ -207,103 +190,121 @@ public final class Verifier {
             detail.put(Check.CONTENT, plans.size() + " table(s) hashed ("
                     + (recordHash ? "hash_record_extended" : "row text") + ", 64-bit, keyed per run)");
 
-            if (groups) groups(outs, groupSpecs, results);
-            List<SequenceResult> sequences = null;
-            if (o.runs(Check.SEQUENCES)) sequences = sequences();
+            if (groups) groups(tables, groupColumns);
+            List<SequenceResult> sequences = o.runs(Check.SEQUENCES) ? sequences() : null;
             List<AnnResult> ann = null;
             if (o.runs(Check.ANN)) {
                 progress.info("ANN parity: " + o.annQueries() + " queries, top " + o.annK());
                 ann = AnnCheck.run(workers, ranges, plans, o.annQueries(), o.annK());
                 for (AnnResult a : ann) {
                     if (!a.matched()) {
-                        differences.add(new Difference(Check.ANN.id(), a.table() + "." + a.column(), a.exactMismatches() + " of "
-                                + a.queries() + " exact top-" + a.k() + " answers differ between source and target"));
+                        diff(Check.ANN, a.table() + "." + a.column(), a.exactMismatches() + " of " + a.queries()
+                                + " exact top-" + a.k() + " answers differ between source and target");
                     }
                     if (a.note() != null && a.queries() > 0) notes.add(a.table() + "." + a.column() + ": " + a.note());
                 }
                 detail.put(Check.ANN, ann.size() + " vector column(s), " + o.annQueries() + " queries, k=" + o.annK());
             }
-            return build(plans, results, sequences, ann, recordHash);
+            return build(plans, tables, sequences, ann, recordHash);
         }
 
-        private void record(ContentCheck.Outcome out, TableAcc b, boolean rows, boolean vectors, boolean content) {
+        private void diff(Check c, String object, String message) {
+            differences.add(new Difference(c.id(), object, message));
+        }
+
+        /** One table's results from the content pass (checks 2-5); the differences they show are added as found. */
+        private TableResult table(ContentCheck.Outcome out, boolean rows, boolean vectors, boolean content) {
             TablePlan p = out.plan;
-            String name = p.display();
-            b.sourceRows = out.sourceRows;
-            b.targetRows = out.targetRows;
-            if (rows && out.sourceRows != out.targetRows) {
-                long d = out.targetRows - out.sourceRows;
-                differences.add(new Difference(Check.ROWS.id(), name, "source has " + out.sourceRows + " rows, target "
-                        + out.targetRows + " (" + Math.abs(d) + (d < 0 ? " fewer" : " more") + ")"));
+            long sourceRows = out.rows(0);
+            long targetRows = out.rows(1);
+            if (rows && sourceRows != targetRows) {
+                long d = targetRows - sourceRows;
+                diff(Check.ROWS, p.display(), "source has " + sourceRows + " rows, target " + targetRows + " ("
+                        + Math.abs(d) + (d < 0 ? " fewer" : " more") + ")");
             }
-            if (vectors) {
-                List<VectorResult> vr = new ArrayList<>();
-                for (int i = 0; i < p.vectorColumns.size(); i++) {
-                    String col = p.vectorColumns.get(i);
-                    SideSchema.Column c = p.src.column(col);
-                    VectorStats s = out.stats(0, i);
-                    VectorStats t = out.stats(1, i);
-                    boolean ok = s.equals(t) && s.offDeclared() == 0 && t.offDeclared() == 0;
-                    vr.add(new VectorResult(Sql.display(col), c.type(), c.declaredDims() > 0 ? c.declaredDims() : null, s, t, ok));
-                    String obj = name + "." + Sql.display(col);
-                    if (s.nulls() != t.nulls()) {
-                        differences.add(new Difference(Check.VECTORS.id(), obj, "NULL vectors: " + s.nulls() + " on source, "
-                                + t.nulls() + " on target"));
-                    }
-                    if (s.nonNull() != t.nonNull()) {
-                        differences.add(new Difference(Check.VECTORS.id(), obj, "non-NULL vectors: " + s.nonNull()
-                                + " on source, " + t.nonNull() + " on target"));
-                    }
-                    if (t.offDeclared() > 0 || s.offDeclared() > 0) {
-                        differences.add(new Difference(Check.VECTORS.id(), obj, "vectors whose dimension is not the declared "
-                                + c.declaredDims() + ": " + s.offDeclared() + " on source, " + t.offDeclared() + " on target"));
-                    }
-                    if (!java.util.Objects.equals(s.minDims(), t.minDims()) || !java.util.Objects.equals(s.maxDims(), t.maxDims())) {
-                        differences.add(new Difference(Check.VECTORS.id(), obj, "dimensions " + dims(s) + " on source, "
-                                + dims(t) + " on target"));
-                    }
+            List<VectorResult> vectorResults = vectors ? vectors(out) : null;
+            ContentResult contentResult = content || (rows && p.hasPk()) ? content(out, content) : null;
+            List<GroupResult> groupResults = p.groupColumns.isEmpty() ? null
+                    : IntStream.range(0, p.groupColumns.size()).mapToObj(i -> out.groups(i, o.maxDiffs())).toList();
+            return new TableResult(p.display(), primaryKey(p), sourceRows, targetRows, contentResult, vectorResults,
+                    groupResults);
+        }
+
+        private static List<String> primaryKey(TablePlan p) {
+            return p.src.primaryKey().isEmpty() ? null : p.src.primaryKey().stream().map(Sql::display).toList();
+        }
+
+        /** Check 3 of one table: NULL vectors, non-NULL vectors and dimensions of each vector column. */
+        private List<VectorResult> vectors(ContentCheck.Outcome out) {
+            TablePlan p = out.plan;
+            List<VectorResult> results = new ArrayList<>();
+            for (int i = 0; i < p.vectorColumns.size(); i++) {
+                SideSchema.Column c = p.src.column(p.vectorColumns.get(i));
+                String column = Sql.display(c.name());
+                VectorStats s = out.stats(0, i);
+                VectorStats t = out.stats(1, i);
+                boolean ok = s.equals(t) && s.offDeclared() == 0 && t.offDeclared() == 0;
+                Integer declared = c.declaredDims() > 0 ? c.declaredDims() : null;
+                results.add(new VectorResult(column, c.type(), declared, s, t, ok));
+                String obj = p.display() + "." + column;
+                if (s.nulls() != t.nulls()) diff(Check.VECTORS, obj, "NULL vectors: " + sides(s.nulls(), t.nulls()));
+                if (s.nonNull() != t.nonNull()) {
+                    diff(Check.VECTORS, obj, "non-NULL vectors: " + sides(s.nonNull(), t.nonNull()));
                 }
-                b.vectors = vr;
-            }
-            if (content || (rows && p.hasPk())) {
-                long diffs = out.missing + out.extra + out.changed;
-                boolean matched = out.differingChunks == 0;
-                ContentResult cr = new ContentResult(p.hasPk() ? "key-hash buckets" : "whole-table hash",
-                        content ? p.hashed.size() : 0, p.notCompared.isEmpty() ? null : List.copyOf(p.notCompared),
-                        out.chunks, out.differingChunks, out.missing, out.extra, out.changed, matched, out.examples());
-                b.content = cr;
-                if (!matched) {
-                    String check = content ? Check.CONTENT.id() : Check.ROWS.id();
-                    StringBuilder m = new StringBuilder();
-                    if (diffs == 0 && !p.hasPk()) {
-                        m.append("whole-table hash differs (no primary key to name rows)");
-                    } else {
-                        List<String> parts = new ArrayList<>();
-                        if (out.missing > 0) parts.add(out.missing + " missing on target");
-                        if (out.extra > 0) parts.add(out.extra + " extra on target");
-                        if (out.changed > 0) parts.add(out.changed + " changed");
-                        m.append(diffs == 0 ? "chunk aggregates differ but no row differs (rows changed during the scan?)"
-                                : String.join(", ", parts));
-                    }
-                    differences.add(new Difference(check, name, m.toString()));
-                    for (VerifyReport.RowDiff d : out.examples()) {
-                        differences.add(new Difference(check, name, d.kind() + ": " + d.key()
-                                + (d.columns() == null || d.columns().isEmpty() ? "" : " (columns: "
-                                + String.join(", ", d.columns().stream().map(Sql::display).toList()) + ")")));
-                    }
-                    if (diffs > out.examples().size()) {
-                        differences.add(new Difference(check, name, "... and " + (diffs - out.examples().size())
-                                + " more (raise --max-diffs to list them)"));
-                    }
-                } else if (content && !p.notCompared.isEmpty()) {
-                    notes.add(name + ": content compared without " + String.join(", ", p.notCompared));
+                if (t.offDeclared() > 0 || s.offDeclared() > 0) {
+                    diff(Check.VECTORS, obj, "vectors whose dimension is not the declared " + c.declaredDims() + ": "
+                            + sides(s.offDeclared(), t.offDeclared()));
                 }
+                if (!dims(s).equals(dims(t))) diff(Check.VECTORS, obj, "dimensions " + sides(dims(s), dims(t)));
             }
+            return results;
+        }
+
+        private static String sides(Object source, Object target) {
+            return source + " on source, " + target + " on target";
         }
 
         private static String dims(VectorStats s) {
             if (s.minDims() == null) return "(none)";
             return s.minDims().equals(s.maxDims()) ? String.valueOf(s.minDims()) : s.minDims() + ".." + s.maxDims();
+        }
+
+        /** Checks 2 (by key) and 5 of one table: which rows are missing, extra or changed on the target. */
+        private ContentResult content(ContentCheck.Outcome out, boolean content) {
+            TablePlan p = out.plan;
+            String name = p.display();
+            ContentResult r = new ContentResult(p.hasPk() ? "key-hash buckets" : "whole-table hash",
+                    content ? p.hashed.size() : 0, p.notCompared.isEmpty() ? null : List.copyOf(p.notCompared),
+                    out.buckets, out.differingChunks, out.missing, out.extra, out.changed, out.differingChunks == 0,
+                    out.examples());
+            if (r.matched()) {
+                if (content && !p.notCompared.isEmpty()) {
+                    notes.add(name + ": content compared without " + String.join(", ", p.notCompared));
+                }
+                return r;
+            }
+            Check check = content ? Check.CONTENT : Check.ROWS;
+            long diffs = r.missingOnTarget() + r.extraOnTarget() + r.changed();
+            if (diffs == 0) {
+                diff(check, name, p.hasPk()
+                        ? "chunk aggregates differ but no row differs (rows changed during the scan?)"
+                        : "whole-table hash differs (no primary key to name rows)");
+            } else {
+                List<String> parts = new ArrayList<>();
+                if (r.missingOnTarget() > 0) parts.add(r.missingOnTarget() + " missing on target");
+                if (r.extraOnTarget() > 0) parts.add(r.extraOnTarget() + " extra on target");
+                if (r.changed() > 0) parts.add(r.changed() + " changed");
+                diff(check, name, String.join(", ", parts));
+            }
+            for (RowDiff d : r.examples()) {
+                diff(check, name, d.kind() + ": " + d.key() + (d.columns() == null || d.columns().isEmpty() ? ""
+                        : " (columns: " + String.join(", ", d.columns().stream().map(Sql::display).toList()) + ")"));
+            }
+            if (diffs > r.examples().size()) {
+                diff(check, name, "... and " + (diffs - r.examples().size())
+                        + " more (raise --max-diffs to list them)");
+            }
+            return r;
         }
 
         /** Row counts of tables that exist on one side only, so the report says how much is missing. */
@@ -312,89 +313,33 @@ public final class Verifier {
             for (Table st : sc.tables().values()) {
                 if (!tc.tables().containsKey(st.key())) {
                     long n = Workers.await(workers.on(true, "counting " + st.display(), c -> ContentCheck.count(c, st)));
-                    differences.add(new Difference(Check.ROWS.id(), st.display(), "missing on target; source has " + n + " rows"));
+                    diff(Check.ROWS, st.display(), "missing on target; source has " + n + " rows");
                 }
             }
         }
 
         /**
-         * The grouping columns of check 4 (--group-by), each put on its table's plan so the content pass counts its
-         * groups; a column missing on one side is a difference instead, reported with the group counts.
+         * The grouping columns of check 4: --group-by, or items.botid where it exists. Each is put on its table's plan
+         * so the content pass counts its groups; one missing on the target is a difference instead, reported with the
+         * group counts. Returns them as the check's detail names them.
          */
-        private List<String[]> groupColumns(List<TablePlan> plans) {
-            List<String[]> specs = groupSpecs(plans);
-            for (String[] g : specs) {
-                for (TablePlan p : plans) {
-                    if (!p.src.schema().equals(g[0]) || !p.src.name().equals(g[1])) continue;
-                    if (p.tgt.column(g[2]) != null && p.src.column(g[2]) != null) {
-                        p.groupColumns.add(g[2]);
-                    } else {
-                        missingGroupColumns.add(new Difference(Check.GROUPS.id(), p.display(), "grouping column " + Sql.display(g[2])
-                                + " is missing on " + (p.src.column(g[2]) == null ? "source" : "target")));
-                    }
-                }
-            }
-            return specs;
-        }
-
-        private void groups(List<ContentCheck.Outcome> outs, List<String[]> specs, Map<String, TableAcc> results) {
-            differences.addAll(missingGroupColumns);
-            int n = 0;
-            for (ContentCheck.Outcome out : outs) {
-                TablePlan p = out.plan;
-                String vec = p.vectorColumns.isEmpty() ? null : p.vectorColumns.get(0);
-                for (int i = 0; i < p.groupColumns.size(); i++) {
-                    GroupResult r = GroupCheck.compare(p.groupColumns.get(i), vec, out.sides[0].groups.get(i),
-                            out.sides[1].groups.get(i), o.maxDiffs());
-                    results.get(p.src.key()).groups.add(r);
-                    n++;
-                    if (r.differingGroups() == 0) continue;
-                    String obj = p.display() + "." + r.column();
-                    differences.add(new Difference(Check.GROUPS.id(), obj, r.differingGroups() + " of "
-                            + Math.max(r.sourceGroups(), r.targetGroups()) + " groups differ (" + r.sourceGroups()
-                            + " groups on source, " + r.targetGroups() + " on target)"));
-                    for (VerifyReport.GroupDiff d : r.examples()) {
-                        String vectors = d.sourceVectors() == null ? "" : "; non-NULL " + r.vectorColumn() + ": "
-                                + d.sourceVectors() + " on source, " + d.targetVectors() + " on target";
-                        differences.add(new Difference(Check.GROUPS.id(), obj, r.column() + " = " + d.value() + ": "
-                                + d.sourceRows() + " rows on source, " + d.targetRows() + " on target" + vectors));
-                    }
-                    if (r.differingGroups() > r.examples().size()) {
-                        differences.add(new Difference(Check.GROUPS.id(), obj, "... and "
-                                + (r.differingGroups() - r.examples().size()) + " more groups (raise --max-diffs to list them)"));
-                    }
-                }
-            }
-            detail.put(Check.GROUPS, n == 0 ? "no grouping column (pass --group-by table.column)" : n + " grouping column(s): "
-                    + String.join(", ", specs.stream().map(g -> Sql.display(g[0], g[1]) + "." + Sql.display(g[2])).toList()));
-        }
-
-        /** --group-by entries resolved to (schema, table, column); items.botid by default when it exists. */
-        private List<String[]> groupSpecs(List<TablePlan> plans) {
-            List<String[]> out = new ArrayList<>();
+        private List<String> groupColumns(List<TablePlan> plans) {
+            List<String> named = new ArrayList<>();
             List<String> specs = o.groupBy();
-            if (specs.size() == 1 && specs.get(0).equalsIgnoreCase("none")) return out;
+            if (specs.size() == 1 && specs.get(0).equalsIgnoreCase("none")) return named;
             if (specs.isEmpty()) {
                 for (TablePlan p : plans) {
-                    if (p.src.name().equals("items") && p.src.column("botid") != null) {
-                        out.add(new String[]{p.src.schema(), "items", "botid"});
-                    }
+                    if (p.src.name().equals("items") && p.src.column("botid") != null) groupBy(p, "botid", named);
                 }
-                return out;
             }
             for (String spec : specs) {
                 String[] parts = spec.split("\\.");
-                List<TablePlan> match;
-                String col;
-                if (parts.length == 3) {
-                    match = plans.stream().filter(p -> p.src.schema().equals(parts[0]) && p.src.name().equals(parts[1])).toList();
-                    col = parts[2];
-                } else if (parts.length == 2) {
-                    match = plans.stream().filter(p -> p.src.name().equals(parts[0])).toList();
-                    col = parts[1];
-                } else {
+                if (parts.length < 2 || parts.length > 3) {
                     throw ToolException.usage("--group-by '" + spec + "' should be table.column or schema.table.column");
                 }
+                String col = parts[parts.length - 1];
+                List<TablePlan> match = plans.stream().filter(p -> p.src.name().equals(parts[parts.length - 2])
+                        && (parts.length == 2 || p.src.schema().equals(parts[0]))).toList();
                 if (match.isEmpty()) {
                     throw ToolException.usage("--group-by '" + spec + "': no such table among the verified tables on both sides");
                 }
@@ -402,51 +347,80 @@ public final class Verifier {
                     if (p.src.column(col) == null) {
                         throw ToolException.usage("--group-by '" + spec + "': " + p.display() + " has no column '" + col + "'");
                     }
-                    out.add(new String[]{p.src.schema(), p.src.name(), col});
+                    groupBy(p, col, named);
                 }
             }
-            return out;
+            return named;
         }
 
+        private void groupBy(TablePlan p, String column, List<String> named) {
+            named.add(p.display() + "." + Sql.display(column));
+            if (p.tgt.column(column) != null) {
+                p.groupColumns.add(column);
+            } else {
+                missingGroupColumns.add(new Difference(Check.GROUPS.id(), p.display(), "grouping column "
+                        + Sql.display(column) + " is missing on target"));
+            }
+        }
+
+        /** Check 4's differences: the groups each table's results found differing. */
+        private void groups(List<TableResult> tables, List<String> groupColumns) {
+            differences.addAll(missingGroupColumns);
+            int n = 0;
+            for (TableResult t : tables) {
+                for (GroupResult r : Objects.requireNonNullElse(t.groups(), List.<GroupResult>of())) {
+                    n++;
+                    if (r.differingGroups() == 0) continue;
+                    String obj = t.table() + "." + r.column();
+                    diff(Check.GROUPS, obj, r.differingGroups() + " of " + Math.max(r.sourceGroups(), r.targetGroups())
+                            + " groups differ (" + r.sourceGroups() + " groups on source, " + r.targetGroups()
+                            + " on target)");
+                    for (VerifyReport.GroupDiff d : r.examples()) {
+                        String vectors = d.sourceVectors() == null ? ""
+                                : "; non-NULL " + r.vectorColumn() + ": " + sides(d.sourceVectors(), d.targetVectors());
+                        diff(Check.GROUPS, obj, r.column() + " = " + d.value() + ": " + d.sourceRows()
+                                + " rows on source, " + d.targetRows() + " on target" + vectors);
+                    }
+                    if (r.differingGroups() > r.examples().size()) {
+                        diff(Check.GROUPS, obj, "... and " + (r.differingGroups() - r.examples().size())
+                                + " more groups (raise --max-diffs to list them)");
+                    }
+                }
+            }
+            detail.put(Check.GROUPS, n == 0 ? "no grouping column (pass --group-by table.column)"
+                    : n + " grouping column(s): " + String.join(", ", groupColumns));
+        }
         private List<SequenceResult> sequences() {
             List<SequenceResult> res = Workers.await(workers.onBoth("reading sequences",
                     (s, t) -> SequenceCheck.run(s, t, sc, tc)));
             for (SequenceResult r : res) {
-                if (!r.matched()) differences.add(new Difference(Check.SEQUENCES.id(), r.sequence(), r.problem()));
+                if (!r.matched()) diff(Check.SEQUENCES, r.sequence(), r.problem());
             }
             detail.put(Check.SEQUENCES, res.size() + " sequence(s) checked");
             return res;
         }
 
-        private VerifyReport build(List<TablePlan> plans, Map<String, TableAcc> results,
-                                   List<SequenceResult> sequences, List<AnnResult> ann, boolean recordHash) {
+        private VerifyReport build(List<TablePlan> plans, List<TableResult> tables, List<SequenceResult> sequences,
+                                   List<AnnResult> ann, boolean recordHash) {
             List<CheckResult> checks = new ArrayList<>();
-            Set<String> skipped = o.skippedIds();
             for (Check c : Check.values()) {
-                long n = differences.stream().filter(d -> d.check().equals(c.id())).count();
-                Status st;
-                String det;
-                if (skipped.contains(c.id())) {
-                    st = Status.skipped;
-                    det = "skipped (--skip " + c.id() + ")";
-                } else if (c == Check.ANN && o.annQueries() == 0) {
-                    st = Status.off;
-                    det = "off (--ann-queries N turns it on)";
-                } else {
-                    st = n == 0 ? Status.passed : Status.failed;
-                    det = detail.getOrDefault(c, "");
-                }
+                boolean found = differences.stream().anyMatch(d -> d.check().equals(c.id()));
+                Status st = o.skip().contains(c.id()) ? Status.skipped : !o.runs(c) ? Status.off
+                        : found ? Status.failed : Status.passed;
+                String det = switch (st) {
+                    case skipped -> "skipped (--skip " + c.id() + ")";
+                    case off -> "off (--ann-queries N turns it on)";
+                    default -> detail.getOrDefault(c, "");
+                };
                 checks.add(new CheckResult(c.id(), c.title(), st, det));
             }
             boolean passed = differences.isEmpty();
             double secs = Duration.between(started, Instant.now()).toMillis() / 1000.0;
-            long failedChecks = checks.stream().filter(c -> c.status() == Status.failed).count();
-            String summary = passed
-                    ? plans.size() + " table(s) on both sides match on every check that ran"
-                    : differences.size() + " difference(s) found by " + failedChecks + " check(s): " + String.join(", ",
-                    checks.stream().filter(c -> c.status() == Status.failed).map(CheckResult::check).toList());
-            List<TableResult> tables = new ArrayList<>();
-            for (TableAcc b : results.values()) tables.add(b.build());
+            List<String> failed = checks.stream().filter(c -> c.status() == Status.failed).map(CheckResult::check)
+                    .toList();
+            String summary = passed ? plans.size() + " table(s) on both sides match on every check that ran"
+                    : differences.size() + " difference(s) found by " + failed.size() + " check(s): "
+                    + String.join(", ", failed);
             return new VerifyReport(passed, summary,
                     new Endpoint(o.source().display(), source.identity.version(), sc.extensions().get("vector")),
                     new Endpoint(o.target().display(), target.identity.version(), tc.extensions().get("vector")),

@@ -5,11 +5,10 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.TableFilter;
 
-import java.util.EnumSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What to verify and how. The pipeline's verify step builds one with {@link #defaults}; the CLI sets the rest.
@@ -42,8 +41,9 @@ public record VerifyOptions(ConnectionSpec source, ConnectionSpec target, TableF
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(target, "target");
         tables = tables == null ? TableFilter.ALL : tables;
-        skip = skip == null ? Set.of() : Set.copyOf(skip);
-        skip.forEach(Check::parse); // unknown ids are bad input
+        // as the ids Check.parse reads them; unknown ids are bad input
+        skip = skip == null ? Set.of()
+                : skip.stream().map(s -> Check.parse(s).id()).collect(Collectors.toUnmodifiableSet());
         groupBy = groupBy == null ? List.of() : List.copyOf(groupBy);
         if (maxDiffs < 0) throw ToolException.usage("--max-diffs must be 0 or more, not " + maxDiffs);
         if (annQueries < 0) throw ToolException.usage("--ann-queries must be 0 or more, not " + annQueries);
@@ -78,24 +78,8 @@ public record VerifyOptions(ConnectionSpec source, ConnectionSpec target, TableF
         return new VerifyOptions(source, target, tables, skip, groupBy, maxDiffs, annQueries, annK, j, chunkRows, prompt);
     }
 
-    /** The checks that run: all but the skipped ones, and ANN only when asked for. */
-    public Set<Check> enabledChecks() {
-        Set<Check> on = EnumSet.allOf(Check.class);
-        for (String s : skip) on.remove(Check.parse(s));
-        if (annQueries == 0) on.remove(Check.ANN);
-        return on;
-    }
-
+    /** Whether check {@code c} runs: not skipped, and ANN only when asked for. */
     public boolean runs(Check c) {
-        return enabledChecks().contains(c);
-    }
-
-    /** The skipped check ids in a stable order, for reports. */
-    public Set<String> skippedIds() {
-        Set<String> out = new LinkedHashSet<>();
-        for (Check c : Check.values()) {
-            if (skip.stream().anyMatch(s -> Check.parse(s) == c)) out.add(c.id());
-        }
-        return out;
+        return !skip.contains(c.id()) && (c != Check.ANN || annQueries > 0);
     }
 }
