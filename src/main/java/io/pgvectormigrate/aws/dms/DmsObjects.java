@@ -12,13 +12,10 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.pagination.sync.SdkIterable;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
 import software.amazon.awssdk.services.databasemigration.model.DataMigration;
-import software.amazon.awssdk.services.databasemigration.model.DataProvider;
 import software.amazon.awssdk.services.databasemigration.model.DataProviderDescriptorDefinition;
 import software.amazon.awssdk.services.databasemigration.model.DataProviderSettings;
 import software.amazon.awssdk.services.databasemigration.model.Filter;
-import software.amazon.awssdk.services.databasemigration.model.InstanceProfile;
 import software.amazon.awssdk.services.databasemigration.model.InvalidResourceStateException;
-import software.amazon.awssdk.services.databasemigration.model.MigrationProject;
 import software.amazon.awssdk.services.databasemigration.model.PostgreSqlDataProviderSettings;
 import software.amazon.awssdk.services.databasemigration.model.ReplicationSubnetGroup;
 import software.amazon.awssdk.services.databasemigration.model.ResourceAlreadyExistsException;
@@ -79,10 +76,6 @@ final class DmsObjects {
         return names;
     }
 
-    DatabaseMigrationClient client() {
-        return dms;
-    }
-
     // ---------------------------------------------------------------- create or find
 
     /** The replication subnet group: the operator's, or one made from the target's subnets. Returns its identifier. */
@@ -111,7 +104,7 @@ final class DmsObjects {
 
     String ensureInstanceProfile(String subnetGroup) {
         String name = names.instanceProfile();
-        return ensure(KIND_INSTANCE_PROFILE, name, Map.of(), () -> findInstanceProfile(name).map(InstanceProfile::instanceProfileArn),
+        return ensure(KIND_INSTANCE_PROFILE, name, Map.of(), () -> find(KIND_INSTANCE_PROFILE, name).map(Found::arn),
                 () -> DmsCalls.call("CreateInstanceProfile", () -> dms.createInstanceProfile(b -> b
                         .instanceProfileName(name)
                         .description("pgvector-migrate run " + names.runId())
@@ -134,7 +127,7 @@ final class DmsObjects {
                 .serverName(server).port(port).databaseName(database).sslMode(options.sslMode().api());
         if (options.certificateArn() != null) pg.certificateArn(options.certificateArn());
         return ensure(KIND_DATA_PROVIDER, name, Map.of("side", side, "server", server + ":" + port + "/" + database),
-                () -> findDataProvider(name).map(DataProvider::dataProviderArn),
+                () -> find(KIND_DATA_PROVIDER, name).map(Found::arn),
                 () -> DmsCalls.call("CreateDataProvider", () -> dms.createDataProvider(b -> b
                         .dataProviderName(name)
                         .description("pgvector-migrate run " + names.runId() + " " + side)
@@ -146,7 +139,7 @@ final class DmsObjects {
 
     String ensureProject(String profileArn, String sourceProviderArn, String targetProviderArn) {
         String name = names.project();
-        return ensure(KIND_PROJECT, name, Map.of(), () -> findProject(name).map(MigrationProject::migrationProjectArn),
+        return ensure(KIND_PROJECT, name, Map.of(), () -> find(KIND_PROJECT, name).map(Found::arn),
                 () -> DmsCalls.call("CreateMigrationProject", () -> dms.createMigrationProject(b -> b
                         .migrationProjectName(name)
                         .description("pgvector-migrate run " + names.runId())
@@ -166,7 +159,7 @@ final class DmsObjects {
     DataMigration ensureDataMigration(String projectArn, String selectionRules) {
         String name = names.dataMigration();
         String arn = ensure(KIND_DATA_MIGRATION, name, Map.of("type", options.migrationType().api()),
-                () -> findDataMigration(name).map(DataMigration::dataMigrationArn),
+                () -> find(KIND_DATA_MIGRATION, name).map(Found::arn),
                 () -> DmsCalls.call("CreateDataMigration", () -> dms.createDataMigration(b -> {
                     b.dataMigrationName(name)
                             .migrationProjectIdentifier(projectArn)
@@ -288,28 +281,44 @@ final class DmsObjects {
         return Filter.builder().name(name).values(value).build();
     }
 
+    /** No filter for a null identifier (the SDK then sends none): every object of the account and region. */
+    private static List<Filter> byIdentifier(String name, String identifier) {
+        return identifier == null ? null : List.of(filter(name, identifier));
+    }
+
     Optional<ReplicationSubnetGroup> findSubnetGroup(String id) {
         return all("DescribeReplicationSubnetGroups", () -> dms.describeReplicationSubnetGroupsPaginator(b -> b
                 .filters(filter("replication-subnet-group-id", id)).maxRecords(MAX_RECORDS)), r -> r.replicationSubnetGroups())
                 .stream().filter(g -> id.equalsIgnoreCase(g.replicationSubnetGroupIdentifier())).findFirst();
     }
 
-    Optional<InstanceProfile> findInstanceProfile(String nameOrArn) {
-        return single(all("DescribeInstanceProfiles", () -> dms.describeInstanceProfilesPaginator(b -> b
-                        .filters(filter("instance-profile-identifier", nameOrArn))), r -> r.instanceProfiles()),
-                nameOrArn, InstanceProfile::instanceProfileName, InstanceProfile::instanceProfileArn);
+    /** One DMS object that has an ARN, as its Describe call reports it; the status is a data migration's, else null. */
+    record Found(String name, String arn, String status) {}
+
+    /**
+     * The objects of a kind that has an ARN (every kind but the subnet group): those its identifier filter matches,
+     * or with a null identifier every one of the account and region.
+     */
+    List<Found> describe(String kind, String identifier) {
+        return switch (kind) {
+            case KIND_INSTANCE_PROFILE -> all("DescribeInstanceProfiles", () -> dms.describeInstanceProfilesPaginator(b -> b
+                    .filters(byIdentifier("instance-profile-identifier", identifier))), r -> r.instanceProfiles()).stream()
+                    .map(p -> new Found(p.instanceProfileName(), p.instanceProfileArn(), null)).toList();
+            case KIND_DATA_PROVIDER -> all("DescribeDataProviders", () -> dms.describeDataProvidersPaginator(b -> b
+                    .filters(byIdentifier("data-provider-identifier", identifier))), r -> r.dataProviders()).stream()
+                    .map(p -> new Found(p.dataProviderName(), p.dataProviderArn(), null)).toList();
+            case KIND_PROJECT -> all("DescribeMigrationProjects", () -> dms.describeMigrationProjectsPaginator(b -> b
+                    .filters(byIdentifier("migration-project-identifier", identifier))), r -> r.migrationProjects()).stream()
+                    .map(p -> new Found(p.migrationProjectName(), p.migrationProjectArn(), null)).toList();
+            case KIND_DATA_MIGRATION -> (identifier == null ? allDataMigrations() : findDataMigration(identifier).stream().toList())
+                    .stream().map(d -> new Found(d.dataMigrationName(), d.dataMigrationArn(), d.dataMigrationStatus())).toList();
+            default -> throw new IllegalStateException("not a DMS kind with an ARN: " + kind);
+        };
     }
 
-    Optional<DataProvider> findDataProvider(String nameOrArn) {
-        return single(all("DescribeDataProviders", () -> dms.describeDataProvidersPaginator(b -> b
-                        .filters(filter("data-provider-identifier", nameOrArn))), r -> r.dataProviders()),
-                nameOrArn, DataProvider::dataProviderName, DataProvider::dataProviderArn);
-    }
-
-    Optional<MigrationProject> findProject(String nameOrArn) {
-        return single(all("DescribeMigrationProjects", () -> dms.describeMigrationProjectsPaginator(b -> b
-                        .filters(filter("migration-project-identifier", nameOrArn))), r -> r.migrationProjects()),
-                nameOrArn, MigrationProject::migrationProjectName, MigrationProject::migrationProjectArn);
+    /** The one object of a kind that has an ARN, by name or ARN. */
+    Optional<Found> find(String kind, String nameOrArn) {
+        return single(describe(kind, nameOrArn), nameOrArn, Found::name, Found::arn);
     }
 
     /**
@@ -395,34 +404,26 @@ final class DmsObjects {
                 retryWhileInUse("DeleteDataMigration", r, timeout, () -> dms.deleteDataMigration(b -> b.dataMigrationIdentifier(arn)));
                 until("data migration " + r.id() + " to be deleted", timeout, () -> findDataMigration(arn).isEmpty());
             }
-            case KIND_PROJECT -> {
-                Optional<MigrationProject> p = findProject(id);
-                if (p.isEmpty()) return false;
-                requireOurTag(p.get().migrationProjectArn(), r.kind(), r.id());
-                retryWhileInUse("DeleteMigrationProject", r, timeout,
-                        () -> dms.deleteMigrationProject(b -> b.migrationProjectIdentifier(p.get().migrationProjectArn())));
-            }
-            case KIND_DATA_PROVIDER -> {
-                Optional<DataProvider> p = findDataProvider(id);
-                if (p.isEmpty()) return false;
-                requireOurTag(p.get().dataProviderArn(), r.kind(), r.id());
-                retryWhileInUse("DeleteDataProvider", r, timeout,
-                        () -> dms.deleteDataProvider(b -> b.dataProviderIdentifier(p.get().dataProviderArn())));
-            }
-            case KIND_INSTANCE_PROFILE -> {
-                Optional<InstanceProfile> p = findInstanceProfile(id);
-                if (p.isEmpty()) return false;
-                requireOurTag(p.get().instanceProfileArn(), r.kind(), r.id());
-                retryWhileInUse("DeleteInstanceProfile", r, timeout,
-                        () -> dms.deleteInstanceProfile(b -> b.instanceProfileIdentifier(p.get().instanceProfileArn())));
-            }
             case KIND_SUBNET_GROUP -> {
                 // subnet groups have no ARN in their description; the run-derived name is the guard
                 if (findSubnetGroup(r.id()).isEmpty()) return false;
                 retryWhileInUse("DeleteReplicationSubnetGroup", r, timeout,
                         () -> dms.deleteReplicationSubnetGroup(b -> b.replicationSubnetGroupIdentifier(r.id())));
             }
-            default -> throw new IllegalStateException("not a DMS kind: " + r.kind());
+            default -> {
+                Optional<Found> found = find(r.kind(), id);
+                if (found.isEmpty()) return false;
+                String arn = found.get().arn();
+                requireOurTag(arn, r.kind(), r.id());
+                switch (r.kind()) {
+                    case KIND_PROJECT -> retryWhileInUse("DeleteMigrationProject", r, timeout,
+                            () -> dms.deleteMigrationProject(b -> b.migrationProjectIdentifier(arn)));
+                    case KIND_DATA_PROVIDER -> retryWhileInUse("DeleteDataProvider", r, timeout,
+                            () -> dms.deleteDataProvider(b -> b.dataProviderIdentifier(arn)));
+                    default -> retryWhileInUse("DeleteInstanceProfile", r, timeout,
+                            () -> dms.deleteInstanceProfile(b -> b.instanceProfileIdentifier(arn)));
+                }
+            }
         }
         progress.info("dms: deleted " + r.kind().substring(4) + " " + r.id());
         return true;
