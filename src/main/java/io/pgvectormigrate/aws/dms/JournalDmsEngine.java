@@ -56,16 +56,13 @@ public final class JournalDmsEngine implements CopyEngine {
      * of the data migration the run created (so cutover and teardown judge the migration that exists, whatever flags
      * they are given).
      */
-    public static DmsOptions.Builder defaults(Journal j, String region) {
-        DmsOptions.Builder b = DmsOptions.builder().region(region);
+    private static DmsOptions.Builder defaults(Journal j, DmsOptions.Builder b) {
         recordedType(j).ifPresent(b::migrationType);
-        List<String> subnets = DmsEngine.csv(j.parameter(P_SUBNETS).orElse(null));
-        if (!subnets.isEmpty()) b.subnetIds(subnets);
+        b.subnetIds(DmsEngine.csv(j.parameter(P_SUBNETS).orElse(null)));
         b.subnetZones(io.pgvectormigrate.aws.SubnetZones.parse(j.parameter(io.pgvectormigrate.aws.TargetInfo.P_SUBNET_ZONES).orElse(null)));
         // the stack's database security group (both clusters use it); else the target cluster's own groups
         List<String> sgs = DmsEngine.csv(j.parameter(P_STACK_SG).orElse(null));
-        if (sgs.isEmpty()) sgs = DmsEngine.csv(j.parameter(P_TARGET_SGS).orElse(null));
-        if (!sgs.isEmpty()) b.securityGroupIds(sgs);
+        b.securityGroupIds(sgs.isEmpty() ? DmsEngine.csv(j.parameter(P_TARGET_SGS).orElse(null)) : sgs);
         j.parameter(P_TARGET_SECRET).ifPresent(b::targetSecretId);
         j.output(Step.CREDENTIALS, "secretArn").ifPresent(b::sourceSecretId);
         return b;
@@ -73,7 +70,12 @@ public final class JournalDmsEngine implements CopyEngine {
 
     /** The options for this run now; a migration type other than the one the run's data migration has is bad input. */
     public DmsOptions options(Journal j) {
-        DmsOptions.Builder b = settings.apply(defaults(j, region));
+        return options(j, null);
+    }
+
+    /** @param sourceSecret the source secret when neither the journal nor the operator names one yet */
+    private DmsOptions options(Journal j, String sourceSecret) {
+        DmsOptions.Builder b = settings.apply(defaults(j, DmsOptions.builder().region(region).sourceSecretId(sourceSecret)));
         if (b.missingZones()) {
             // a DMS subnet outside the target's subnet group: the region's DB subnet groups place it
             if (regionZones == null) regionZones = regionSubnetZones.get();
@@ -130,10 +132,8 @@ public final class JournalDmsEngine implements CopyEngine {
             throw ToolException.usage("DMS cannot log in to the temporary cluster as its master user '" + user
                     + "': DMS user names are 2-64 letters, digits or underscores starting with a letter; use --engine native");
         }
-        DmsOptions options = options(j);
         // the credentials step makes the source secret later; its name is the run's
-        DmsOptions o = options.sourceSecretId() != null ? options
-                : options.toBuilder().sourceSecretId(new RunNames(j.runId()).sourceSecret()).build();
+        DmsOptions o = options(j, new RunNames(j.runId()).sourceSecret());
         o.validate();
         new DmsNames(j.runId()).require();
         if (!o.subnetZones().isEmpty()) {
