@@ -9,6 +9,7 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Publications;
+import io.pgvectormigrate.pg.ReplicationSlots;
 import io.pgvectormigrate.pg.Sequences;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pg.TableId;
@@ -287,7 +288,10 @@ public final class DmsEngine implements CopyEngine {
             Duration slotWait = Collections.min(List.of(options.timeout(), Duration.ofMinutes(2)));
             for (Resource r : journal.resourcesOfKind(KIND_SLOT)) {
                 if (r.deleted()) continue;
-                if (DmsLeftovers.dropSlot(s, r.id(), waits, 5, slotWait)) dropped.add("replication slot " + r.id());
+                // a subscriber that did not let go after DMS stopped gets five polls, then its walsender is terminated
+                if (ReplicationSlots.drop(s, r.id(), options.pollInterval().multipliedBy(5), slotWait)) {
+                    dropped.add("replication slot " + r.id());
+                }
                 journal.markDeleted(KIND_SLOT, r.id());
             }
         } catch (SQLException e) {
@@ -295,6 +299,9 @@ public final class DmsEngine implements CopyEngine {
                     "they hold WAL on the source: re-run, or drop them by hand with DROP PUBLICATION / pg_drop_replication_slot", SQL_GRANT));
             progress.info("dms: could not drop DMS's publication and slot on the source (" + Database.firstLine(e.getMessage())
                     + "); they go away with the temporary cluster");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ToolException.runtime("interrupted while dropping DMS's replication slot", e);
         } catch (ToolException e) {
             if (required) throw e;
             progress.info("dms: source not reachable (" + e.getMessage() + "); DMS's publication and slot there go away with the temporary cluster");
