@@ -104,7 +104,7 @@ final class DmsObjects {
 
     String ensureInstanceProfile(String subnetGroup) {
         String name = names.instanceProfile();
-        return ensure(KIND_INSTANCE_PROFILE, name, Map.of(), () -> find(KIND_INSTANCE_PROFILE, name).map(Found::arn),
+        return ensure(KIND_INSTANCE_PROFILE, name, Map.of(),
                 () -> DmsCalls.call("CreateInstanceProfile", () -> dms.createInstanceProfile(b -> b
                         .instanceProfileName(name)
                         .description("pgvector-migrate run " + names.runId())
@@ -127,7 +127,6 @@ final class DmsObjects {
                 .serverName(server).port(port).databaseName(database).sslMode(options.sslMode().api());
         if (options.certificateArn() != null) pg.certificateArn(options.certificateArn());
         return ensure(KIND_DATA_PROVIDER, name, Map.of("side", side, "server", server + ":" + port + "/" + database),
-                () -> find(KIND_DATA_PROVIDER, name).map(Found::arn),
                 () -> DmsCalls.call("CreateDataProvider", () -> dms.createDataProvider(b -> b
                         .dataProviderName(name)
                         .description("pgvector-migrate run " + names.runId() + " " + side)
@@ -139,7 +138,7 @@ final class DmsObjects {
 
     String ensureProject(String profileArn, String sourceProviderArn, String targetProviderArn) {
         String name = names.project();
-        return ensure(KIND_PROJECT, name, Map.of(), () -> find(KIND_PROJECT, name).map(Found::arn),
+        return ensure(KIND_PROJECT, name, Map.of(),
                 () -> DmsCalls.call("CreateMigrationProject", () -> dms.createMigrationProject(b -> b
                         .migrationProjectName(name)
                         .description("pgvector-migrate run " + names.runId())
@@ -159,7 +158,6 @@ final class DmsObjects {
     DataMigration ensureDataMigration(String projectArn, String selectionRules) {
         String name = names.dataMigration();
         String arn = ensure(KIND_DATA_MIGRATION, name, Map.of("type", options.migrationType().api()),
-                () -> find(KIND_DATA_MIGRATION, name).map(Found::arn),
                 () -> DmsCalls.call("CreateDataMigration", () -> dms.createDataMigration(b -> {
                     b.dataMigrationName(name)
                             .migrationProjectIdentifier(projectArn)
@@ -196,10 +194,9 @@ final class DmsObjects {
      * The common create-or-find: reuse what the journal or a name lookup finds (checking the run tag), else
      * record the intent, create, and record the ARN.
      */
-    private String ensure(String kind, String name, Map<String, String> attributes, Supplier<Optional<String>> findByName,
-                          Supplier<String> create, String what) {
+    private String ensure(String kind, String name, Map<String, String> attributes, Supplier<String> create, String what) {
         Optional<Resource> recorded = journal.resource(kind, name);
-        Optional<String> existing = findByName.get();
+        Optional<String> existing = find(kind, name).map(Found::arn);
         if (existing.isPresent()) {
             requireOurTag(existing.get(), kind, name);
             Map<String, String> attrs = new LinkedHashMap<>(attributes);
@@ -220,7 +217,7 @@ final class DmsObjects {
             arn = create.get();
         } catch (ResourceAlreadyExistsException e) {
             // another attempt of this run created it between our lookup and the create call
-            arn = findByName.get().orElseThrow(() -> e);
+            arn = find(kind, name).map(Found::arn).orElseThrow(() -> e);
             requireOurTag(arn, kind, name);
         }
         journal.recordResource(kind, name, Map.of("arn", arn, "state", "created"));
