@@ -76,6 +76,16 @@ final class DmsObjects {
         return names;
     }
 
+    /**
+     * One DMS call, through the tool's one AWS translation ({@link AwsErrors}), a denial naming the IAM action the call
+     * needs (which is not always the operation: DescribeDataProviders is dms:ListDataProviders). The faults the DMS code
+     * handles itself (not found, invalid state, already exists) reach it unchanged.
+     */
+    static <T> T call(String operation, Supplier<T> call) {
+        return AwsErrors.call(IamPolicies.iamActionFor("dms", operation), call,
+                ResourceNotFoundException.class, InvalidResourceStateException.class, ResourceAlreadyExistsException.class);
+    }
+
     // ---------------------------------------------------------------- create or find
 
     /** The replication subnet group: the operator's, or one made from the target's subnets. Returns its identifier. */
@@ -89,7 +99,7 @@ final class DmsObjects {
         }
         journal.recordResource(KIND_SUBNET_GROUP, name, Map.of("state", "creating", "region", region()));
         try {
-            DmsCalls.call("CreateReplicationSubnetGroup", () -> dms.createReplicationSubnetGroup(b -> b
+            call("CreateReplicationSubnetGroup", () -> dms.createReplicationSubnetGroup(b -> b
                     .replicationSubnetGroupIdentifier(name)
                     .replicationSubnetGroupDescription("pgvector-migrate run " + names.runId() + ": DMS network in the target's subnets")
                     .subnetIds(options.subnetIds())
@@ -105,7 +115,7 @@ final class DmsObjects {
     String ensureInstanceProfile(String subnetGroup) {
         String name = names.instanceProfile();
         return ensure(KIND_INSTANCE_PROFILE, name, Map.of(),
-                () -> DmsCalls.call("CreateInstanceProfile", () -> dms.createInstanceProfile(b -> b
+                () -> call("CreateInstanceProfile", () -> dms.createInstanceProfile(b -> b
                         .instanceProfileName(name)
                         .description("pgvector-migrate run " + names.runId())
                         .subnetGroupIdentifier(subnetGroup)
@@ -127,7 +137,7 @@ final class DmsObjects {
                 .serverName(server).port(port).databaseName(database).sslMode(options.sslMode().api());
         if (options.certificateArn() != null) pg.certificateArn(options.certificateArn());
         return ensure(KIND_DATA_PROVIDER, name, Map.of("side", side, "server", server + ":" + port + "/" + database),
-                () -> DmsCalls.call("CreateDataProvider", () -> dms.createDataProvider(b -> b
+                () -> call("CreateDataProvider", () -> dms.createDataProvider(b -> b
                         .dataProviderName(name)
                         .description("pgvector-migrate run " + names.runId() + " " + side)
                         .engine(PROVIDER_ENGINE)
@@ -139,7 +149,7 @@ final class DmsObjects {
     String ensureProject(String profileArn, String sourceProviderArn, String targetProviderArn) {
         String name = names.project();
         return ensure(KIND_PROJECT, name, Map.of(),
-                () -> DmsCalls.call("CreateMigrationProject", () -> dms.createMigrationProject(b -> b
+                () -> call("CreateMigrationProject", () -> dms.createMigrationProject(b -> b
                         .migrationProjectName(name)
                         .description("pgvector-migrate run " + names.runId())
                         .instanceProfileIdentifier(profileArn)
@@ -158,7 +168,7 @@ final class DmsObjects {
     DataMigration ensureDataMigration(String projectArn, String selectionRules) {
         String name = names.dataMigration();
         String arn = ensure(KIND_DATA_MIGRATION, name, Map.of("type", options.migrationType().api()),
-                () -> DmsCalls.call("CreateDataMigration", () -> dms.createDataMigration(b -> {
+                () -> call("CreateDataMigration", () -> dms.createDataMigration(b -> {
                     b.dataMigrationName(name)
                             .migrationProjectIdentifier(projectArn)
                             .dataMigrationType(options.migrationType().api())
@@ -227,7 +237,7 @@ final class DmsObjects {
 
     /** The run-id tag of a DMS object (null when it has none). */
     String runTag(String arn) {
-        List<Tag> tags = DmsCalls.call("ListTagsForResource", () -> dms.listTagsForResource(b -> b.resourceArn(arn))).tagList();
+        List<Tag> tags = call("ListTagsForResource", () -> dms.listTagsForResource(b -> b.resourceArn(arn))).tagList();
         return tags.stream().filter(t -> DmsNames.TAG_RUN_ID.equals(t.key())).map(Tag::value).findFirst().orElse(null);
     }
 
@@ -260,7 +270,7 @@ final class DmsObjects {
      */
     static <R, T> List<T> all(String operation, Supplier<? extends SdkIterable<R>> pages, Function<R, List<T>> items) {
         try {
-            return DmsCalls.call(operation, () -> pages.get().stream().flatMap(r -> items.apply(r).stream()).toList());
+            return call(operation, () -> pages.get().stream().flatMap(r -> items.apply(r).stream()).toList());
         } catch (ResourceNotFoundException e) {
             return List.of();
         }
@@ -443,7 +453,7 @@ final class DmsObjects {
             seen[0] = now.get();
             if (DmsStatus.of(now.get().dataMigrationStatus()) != DmsStatus.STOPPING) {
                 try {
-                    DmsCalls.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(arn)));
+                    call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(arn)));
                 } catch (InvalidResourceStateException e) {
                     refused[0]++;
                     refusal[0] = AwsErrors.codeAndMessage(e);
@@ -464,7 +474,7 @@ final class DmsObjects {
         boolean[] done = {false};
         until(r.kind().substring(4) + " " + r.id() + " to be deletable", timeout, () -> {
             try {
-                DmsCalls.call(operation, () -> {
+                call(operation, () -> {
                     delete.run();
                     return null;
                 });

@@ -28,13 +28,13 @@ final class DmsPlan {
         DataMigration dm = objects.ensureAll(endpoints, rules);
         String arn = dm.dataMigrationArn();
         LoadWatch.startType(DmsStatus.of(dm.dataMigrationStatus()), options.migrationType().cdc()).ifPresent(type ->
-                DmsCalls.call("StartDataMigration",
+                DmsObjects.call("StartDataMigration",
                         () -> dms.startDataMigration(b -> b.dataMigrationIdentifier(arn).startType(type))));
     }
 
     static void cutover(DatabaseMigrationClient dms, DmsOptions options, RunContext ctx) {
         objects(dms, options, ctx).runDataMigration().filter(dm -> DmsStatus.of(dm.dataMigrationStatus()).active())
-                .ifPresent(dm -> DmsCalls.call("StopDataMigration",
+                .ifPresent(dm -> DmsObjects.call("StopDataMigration",
                         () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(dm.dataMigrationArn()))));
     }
 

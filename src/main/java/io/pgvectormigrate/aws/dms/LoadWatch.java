@@ -61,7 +61,7 @@ record LoadWatch(DatabaseMigrationClient dms, DmsOptions options, AwsWaits waits
                         progress.info("dms: resuming replication of " + name + " (resume-processing), stopped earlier" + StatusLine.stopDetails(dm));
                     }
                     try {
-                        DataMigration afterStart = DmsCalls.call("StartDataMigration",
+                        DataMigration afterStart = DmsObjects.call("StartDataMigration",
                                 () -> dms.startDataMigration(b -> b.dataMigrationIdentifier(arn).startType(type))).dataMigration();
                         startedHere[0] = true;
                         if (afterStart != null && afterStart.dataMigrationStatus() != null) {
