@@ -133,8 +133,9 @@ public final class ReplicationSlots {
                 Drop d = dropIfUnused(src, name);
                 if (d != Drop.IN_USE) return d == Drop.DROPPED;
             } else if (giveUp != null && waited > giveUp.toNanos()) {
-                throw new SQLException("replication slot " + name + " is still in use by process " + s.get().activePid() + " after "
-                        + giveUp.toSeconds() + " s: stop that subscriber, then drop the slot with pg_drop_replication_slot('" + name + "')");
+                throw new SQLException("replication slot " + name + " is still in use by process " + s.get().activePid()
+                        + " after " + giveUp.toSeconds() + " s: stop that subscriber, then drop the slot with "
+                        + "pg_drop_replication_slot('" + name + "')");
             } else if (waited > patience.toNanos() && s.get().activePid() != null) {
                 terminateConsumer(src, s.get().activePid());
             }

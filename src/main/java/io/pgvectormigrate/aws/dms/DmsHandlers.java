@@ -75,7 +75,8 @@ public final class DmsHandlers {
                 owner = null; // deleted since it was listed
             }
             Map<String, String> tags = owner == null ? Map.of() : Map.of(DmsNames.TAG_RUN_ID, owner);
-            return new Live(found.name(), found.status() == null ? "exists" : found.status(), tags, Map.of("arn", found.arn()));
+            String status = found.status() == null ? "exists" : found.status();
+            return new Live(found.name(), status, tags, Map.of("arn", found.arn()));
         }
 
         /** Subnet groups carry no ARN in their description: the run-derived name is the guard (as DmsObjects does). */

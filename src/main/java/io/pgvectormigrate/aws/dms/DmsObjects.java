@@ -77,13 +77,13 @@ final class DmsObjects {
     }
 
     /**
-     * One DMS call, through the tool's one AWS translation ({@link AwsErrors}), a denial naming the IAM action the call
-     * needs (which is not always the operation: DescribeDataProviders is dms:ListDataProviders). The faults the DMS code
-     * handles itself (not found, invalid state, already exists) reach it unchanged.
+     * One DMS call, through the tool's one AWS translation ({@link AwsErrors}), a denial naming the IAM action the
+     * call needs (which is not always the operation: DescribeDataProviders is dms:ListDataProviders). The faults the
+     * DMS code handles itself (not found, invalid state, already exists) reach it unchanged.
      */
     static <T> T call(String operation, Supplier<T> call) {
-        return AwsErrors.call(IamPolicies.iamActionFor("dms", operation), call,
-                ResourceNotFoundException.class, InvalidResourceStateException.class, ResourceAlreadyExistsException.class);
+        return AwsErrors.call(IamPolicies.iamActionFor("dms", operation), call, ResourceNotFoundException.class,
+                InvalidResourceStateException.class, ResourceAlreadyExistsException.class);
     }
 
     // ---------------------------------------------------------------- create or find
@@ -204,7 +204,8 @@ final class DmsObjects {
      * The common create-or-find: reuse what the journal or a name lookup finds (checking the run tag), else
      * record the intent, create, and record the ARN.
      */
-    private String ensure(String kind, String name, Map<String, String> attributes, Supplier<String> create, String what) {
+    private String ensure(String kind, String name, Map<String, String> attributes, Supplier<String> create,
+                          String what) {
         Optional<Resource> recorded = journal.resource(kind, name);
         Optional<String> existing = find(kind, name).map(Found::arn);
         if (existing.isPresent()) {
@@ -308,17 +309,18 @@ final class DmsObjects {
      */
     List<Found> describe(String kind, String identifier) {
         return switch (kind) {
-            case KIND_INSTANCE_PROFILE -> all("DescribeInstanceProfiles", () -> dms.describeInstanceProfilesPaginator(b -> b
-                    .filters(byIdentifier("instance-profile-identifier", identifier))), r -> r.instanceProfiles()).stream()
-                    .map(p -> new Found(p.instanceProfileName(), p.instanceProfileArn(), null)).toList();
-            case KIND_DATA_PROVIDER -> all("DescribeDataProviders", () -> dms.describeDataProvidersPaginator(b -> b
-                    .filters(byIdentifier("data-provider-identifier", identifier))), r -> r.dataProviders()).stream()
-                    .map(p -> new Found(p.dataProviderName(), p.dataProviderArn(), null)).toList();
-            case KIND_PROJECT -> all("DescribeMigrationProjects", () -> dms.describeMigrationProjectsPaginator(b -> b
-                    .filters(byIdentifier("migration-project-identifier", identifier))), r -> r.migrationProjects()).stream()
-                    .map(p -> new Found(p.migrationProjectName(), p.migrationProjectArn(), null)).toList();
-            case KIND_DATA_MIGRATION -> (identifier == null ? allDataMigrations() : findDataMigration(identifier).stream().toList())
-                    .stream().map(d -> new Found(d.dataMigrationName(), d.dataMigrationArn(), d.dataMigrationStatus())).toList();
+            case KIND_INSTANCE_PROFILE -> all("DescribeInstanceProfiles", () -> dms.describeInstanceProfilesPaginator(
+                    b -> b.filters(byIdentifier("instance-profile-identifier", identifier))), r -> r.instanceProfiles())
+                    .stream().map(p -> new Found(p.instanceProfileName(), p.instanceProfileArn(), null)).toList();
+            case KIND_DATA_PROVIDER -> all("DescribeDataProviders", () -> dms.describeDataProvidersPaginator(
+                    b -> b.filters(byIdentifier("data-provider-identifier", identifier))), r -> r.dataProviders())
+                    .stream().map(p -> new Found(p.dataProviderName(), p.dataProviderArn(), null)).toList();
+            case KIND_PROJECT -> all("DescribeMigrationProjects", () -> dms.describeMigrationProjectsPaginator(
+                    b -> b.filters(byIdentifier("migration-project-identifier", identifier))), r -> r.migrationProjects())
+                    .stream().map(p -> new Found(p.migrationProjectName(), p.migrationProjectArn(), null)).toList();
+            case KIND_DATA_MIGRATION -> (identifier == null ? allDataMigrations() : findDataMigration(identifier).stream()
+                    .toList()).stream().map(d -> new Found(d.dataMigrationName(), d.dataMigrationArn(),
+                            d.dataMigrationStatus())).toList();
             default -> throw new IllegalStateException("not a DMS kind with an ARN: " + kind);
         };
     }

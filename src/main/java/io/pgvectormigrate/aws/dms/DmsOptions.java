@@ -91,7 +91,8 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
 
     /** The value spelled as the API does or as the constant is named, in any case. */
     private static <E extends Enum<E> & ApiValue> Optional<E> parse(E[] values, String s) {
-        return Arrays.stream(values).filter(v -> v.api().equalsIgnoreCase(s) || v.name().equalsIgnoreCase(s)).findFirst();
+        return Arrays.stream(values).filter(v -> v.api().equalsIgnoreCase(s) || v.name().equalsIgnoreCase(s))
+                .findFirst();
     }
 
     public DmsOptions {

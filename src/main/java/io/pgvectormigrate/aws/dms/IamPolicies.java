@@ -323,8 +323,8 @@ public final class IamPolicies {
     }
 
     private static String sid(String prefix, String service) {
-        return prefix + Map.of("dms", "Dms", "rds", "Rds", "secretsmanager", "Secrets", "cloudformation", "CloudFormation",
-                "iam", "Iam", "kms", "Kms").getOrDefault(service, service);
+        return prefix + Map.of("dms", "Dms", "rds", "Rds", "secretsmanager", "Secrets",
+                "cloudformation", "CloudFormation", "iam", "Iam", "kms", "Kms").getOrDefault(service, service);
     }
 
     private static ObjectNode document() {

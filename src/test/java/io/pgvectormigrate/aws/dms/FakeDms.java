@@ -2,6 +2,8 @@ package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.aws.fake.PolicyEvaluator;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Publications;
+import io.pgvectormigrate.pg.ReplicationSlots;
 import io.pgvectormigrate.pg.TableFilter;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyInputStream;
@@ -1133,11 +1135,11 @@ public final class FakeDms implements DatabaseMigrationClient {
                     if (m.tablePrep.equals("truncate")) st.execute("TRUNCATE " + String.join(", ", names));
                 }
                 try (Statement st = s.createStatement()) {
-                    if (!io.pgvectormigrate.pg.Publications.startingWith(s, DmsEngine.PUBLICATION_PREFIX).contains(publication(m))) {
+                    if (!Publications.startingWith(s, DmsEngine.PUBLICATION_PREFIX).contains(publication(m))) {
                         st.execute("CREATE PUBLICATION " + publication(m) + " FOR TABLE " + String.join(", ", names));
                     }
                 }
-                if (io.pgvectormigrate.pg.ReplicationSlots.names(s, DmsEngine.SLOT_PREFIX).contains(subscription(m))) {
+                if (ReplicationSlots.names(s, DmsEngine.SLOT_PREFIX).contains(subscription(m))) {
                     // a reload after a stop: DMS starts over with a fresh slot
                     try (Statement st = s.createStatement()) {
                         st.execute("SELECT pg_drop_replication_slot('" + subscription(m) + "')");
