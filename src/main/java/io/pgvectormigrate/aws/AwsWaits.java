@@ -159,16 +159,6 @@ public final class AwsWaits {
                 .build();
     }
 
-    /** One poll interval, for a wait outside AWS that keeps its own loop (a replication slot letting go). */
-    public void pause() {
-        try {
-            Thread.sleep(Math.max(1, poll.toMillis()));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw ToolException.runtime("interrupted while waiting", e);
-        }
-    }
-
     private static String label(String s) {
         return s == null ? "gone" : s;
     }

@@ -118,18 +118,25 @@ public final class ReplicationSlots {
 
     /**
      * Drops a slot, waiting for its consumer to let go (a just-disabled subscription's walsender may still hold
-     * it), terminating that walsender after {@code patience}. False when the slot was already gone.
+     * it), terminating that walsender after {@code patience}; a slot still held after {@code giveUp} (null: never)
+     * is an SQLException naming its holder. False when the slot was already gone.
      */
-    public static boolean drop(Connection src, String name, Duration patience) throws SQLException, InterruptedException {
-        long deadline = System.nanoTime() + patience.toNanos();
+    public static boolean drop(Connection src, String name, Duration patience, Duration giveUp)
+            throws SQLException, InterruptedException {
+        long start = System.nanoTime();
         while (true) {
             Optional<Slot> s = find(src, name);
             if (s.isEmpty()) return false;
+            long waited = System.nanoTime() - start;
             if (!s.get().active()) {
                 // IN_USE: it became active again between our look and the drop
                 Drop d = dropIfUnused(src, name);
                 if (d != Drop.IN_USE) return d == Drop.DROPPED;
-            } else if (System.nanoTime() > deadline && s.get().activePid() != null) {
+            } else if (giveUp != null && waited > giveUp.toNanos()) {
+                throw new SQLException("replication slot " + name + " is still in use by process " + s.get().activePid()
+                        + " after " + giveUp.toSeconds() + " s: stop that subscriber, then drop the slot with "
+                        + "pg_drop_replication_slot('" + name + "')");
+            } else if (waited > patience.toNanos() && s.get().activePid() != null) {
                 terminateConsumer(src, s.get().activePid());
             }
             Thread.sleep(200);

@@ -496,7 +496,7 @@ public final class NativeEngine implements CopyEngine {
                                      List<String> removed) throws SQLException, InterruptedException {
         if (subOid != null) {
             for (String sync : ReplicationSlots.names(src, ReplicationNames.syncSlotPrefix(subOid))) {
-                if (ReplicationSlots.drop(src, sync, Duration.ofSeconds(10))) {
+                if (ReplicationSlots.drop(src, sync, Duration.ofSeconds(10), null)) {
                     removed.add("slot " + sync);
                     p.info("  dropped table-sync slot " + sync + " on the source");
                 }
@@ -511,7 +511,7 @@ public final class NativeEngine implements CopyEngine {
     }
 
     private static boolean dropSlot(Journal j, Connection src, String slot, Progress p) throws SQLException, InterruptedException {
-        boolean dropped = ReplicationSlots.drop(src, slot, Duration.ofSeconds(10));
+        boolean dropped = ReplicationSlots.drop(src, slot, Duration.ofSeconds(10), null);
         if (dropped) p.info("  dropped replication slot " + slot + " on the source");
         j.markDeleted(SLOT, slot);
         return dropped;

@@ -138,7 +138,7 @@ record CutoverEvidence(DmsOptions options, LoadWatch load, AwsWaits waits) {
             if (!slots.isEmpty() && slots.stream().allMatch(SyncPoint.Confirmation::reached)) {
                 journal.putOutput(Step.CUTOVER, OUT_CONFIRMED, slots.get(0).confirmed());
                 List<String> unrecognized = slots.stream().map(SyncPoint.Confirmation::slot)
-                        .filter(n -> !n.startsWith(DmsLeftovers.SLOT_PREFIX)).toList();
+                        .filter(n -> !n.startsWith(DmsEngine.SLOT_PREFIX)).toList();
                 if (!unrecognized.isEmpty()) figures.put(FIG_UNRECOGNIZED_SLOTS, String.join(",", unrecognized));
                 figures.put(OUT_SYNC_POINT, sync[0]);
                 figures.put(OUT_CONFIRMED, slots.get(0).confirmed());
@@ -177,7 +177,7 @@ record CutoverEvidence(DmsOptions options, LoadWatch load, AwsWaits waits) {
      */
     private static List<SyncPoint.Confirmation> confirmations(ConnectionSpec source, String sync, List<String> preexisting) {
         try (Connection s = DmsEngine.connect(source, "source")) {
-            List<SyncPoint.Confirmation> slots = SyncPoint.confirmations(s, DmsLeftovers.SLOT_PREFIX, sync).stream()
+            List<SyncPoint.Confirmation> slots = SyncPoint.confirmations(s, DmsEngine.SLOT_PREFIX, sync).stream()
                     .filter(p -> !preexisting.contains(p.slot())).toList();
             if (!slots.isEmpty()) return slots;
             return SyncPoint.confirmations(s, "", sync).stream()

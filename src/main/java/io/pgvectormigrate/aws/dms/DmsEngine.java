@@ -9,6 +9,7 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.CredentialResolver.PasswordPrompt;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.Publications;
+import io.pgvectormigrate.pg.ReplicationSlots;
 import io.pgvectormigrate.pg.Sequences;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.pg.TableId;
@@ -59,6 +60,12 @@ public final class DmsEngine implements CopyEngine {
     static final String OUT_PREEXISTING_SLOTS = "dms.preexisting-slots";
     static final String KIND_PUBLICATION = "pg.publication";
     static final String KIND_SLOT = "pg.replication-slot";
+    /**
+     * The publication and logical replication slot a DMS homogeneous migration leaves on the source after it stops,
+     * fails or is deleted. The slot holds WAL on the source until dropped, so cutover and teardown drop the ones that
+     * appeared after the engine started DMS, and leave alone any that were there before.
+     */
+    static final String PUBLICATION_PREFIX = "publication_", SLOT_PREFIX = "migration_subscriber_";
 
     /** What happens to the target after the copy (the prepare-target work: deferred indexes, REINDEX, ANALYZE). */
     @FunctionalInterface
@@ -177,8 +184,8 @@ public final class DmsEngine implements CopyEngine {
     private void rememberPreexistingLeftovers(Journal journal, ConnectionSpec source) {
         if (journal.output(Step.MIGRATE, OUT_PREEXISTING_SLOTS).isPresent()) return; // recorded before the first start
         try (Connection s = connect(source, "source")) {
-            List<String> pubs = DmsLeftovers.publications(s);
-            List<String> slots = DmsLeftovers.slotNames(s);
+            List<String> pubs = Publications.startingWith(s, PUBLICATION_PREFIX);
+            List<String> slots = ReplicationSlots.names(s, SLOT_PREFIX);
             journal.putOutput(Step.MIGRATE, OUT_PREEXISTING_PUBLICATIONS, String.join(",", pubs));
             journal.putOutput(Step.MIGRATE, OUT_PREEXISTING_SLOTS, String.join(",", slots));
         } catch (SQLException e) {
@@ -227,7 +234,7 @@ public final class DmsEngine implements CopyEngine {
         if (figures.containsKey(CutoverEvidence.FIG_UNRECOGNIZED_SLOTS)) {
             // judged as DMS's only to be stricter: a slot not named as DMS's are observed to be is never dropped here
             progress.info("dms: replication slot(s) " + figures.get(CutoverEvidence.FIG_UNRECOGNIZED_SLOTS) + " on the source confirmed the sync point but "
-                    + "are not named as DMS's slots are (" + DmsLeftovers.SLOT_PREFIX + "*), so they were kept: if one is DMS's, it holds WAL "
+                    + "are not named as DMS's slots are (" + SLOT_PREFIX + "*), so they were kept: if one is DMS's, it holds WAL "
                     + "until dropped (SELECT pg_drop_replication_slot('NAME') on the source, once DMS is stopped)");
         }
         int sequences = carrySequences(endpoints, selection);
@@ -264,14 +271,14 @@ public final class DmsEngine implements CopyEngine {
             if (prePubs.isPresent() && preSlots.isPresent()) {
                 List<String> keepPubs = csv(prePubs.get());
                 List<String> keepSlots = csv(preSlots.get());
-                for (String p : DmsLeftovers.publications(s)) {
+                for (String p : Publications.startingWith(s, PUBLICATION_PREFIX)) {
                     if (keepPubs.contains(p)) {
                         progress.info("dms: keeping publication " + p + " on the source: it existed before this run started DMS");
                     } else {
                         journal.recordResource(KIND_PUBLICATION, p, Map.of("on", "source", "database", source.database()));
                     }
                 }
-                for (String slot : DmsLeftovers.slotNames(s)) {
+                for (String slot : ReplicationSlots.names(s, SLOT_PREFIX)) {
                     if (keepSlots.contains(slot)) {
                         progress.info("dms: keeping replication slot " + slot + " on the source: it existed before this run started DMS");
                     } else {
@@ -287,7 +294,10 @@ public final class DmsEngine implements CopyEngine {
             Duration slotWait = Collections.min(List.of(options.timeout(), Duration.ofMinutes(2)));
             for (Resource r : journal.resourcesOfKind(KIND_SLOT)) {
                 if (r.deleted()) continue;
-                if (DmsLeftovers.dropSlot(s, r.id(), waits, 5, slotWait)) dropped.add("replication slot " + r.id());
+                // a subscriber that did not let go after DMS stopped gets five polls, then its walsender is terminated
+                if (ReplicationSlots.drop(s, r.id(), options.pollInterval().multipliedBy(5), slotWait)) {
+                    dropped.add("replication slot " + r.id());
+                }
                 journal.markDeleted(KIND_SLOT, r.id());
             }
         } catch (SQLException e) {
@@ -295,6 +305,9 @@ public final class DmsEngine implements CopyEngine {
                     "they hold WAL on the source: re-run, or drop them by hand with DROP PUBLICATION / pg_drop_replication_slot", SQL_GRANT));
             progress.info("dms: could not drop DMS's publication and slot on the source (" + Database.firstLine(e.getMessage())
                     + "); they go away with the temporary cluster");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw ToolException.runtime("interrupted while dropping DMS's replication slot", e);
         } catch (ToolException e) {
             if (required) throw e;
             progress.info("dms: source not reachable (" + e.getMessage() + "); DMS's publication and slot there go away with the temporary cluster");

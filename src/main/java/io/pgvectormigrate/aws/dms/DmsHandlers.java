@@ -8,7 +8,6 @@ import io.pgvectormigrate.aws.ResourceHandler;
 import io.pgvectormigrate.aws.RunNames;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Resource;
-import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
 import software.amazon.awssdk.services.databasemigration.model.ResourceNotFoundException;
 
 import java.util.ArrayList;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 
 /**
  * Cleanup's handlers for what the DMS engine makes, so {@code cleanup} lists, checks and deletes DMS objects with the
@@ -62,30 +60,23 @@ public final class DmsHandlers {
     private record Kind(String kind, int order, Supplier<DmsObjects> objects, String runId) implements ResourceHandler {
         @Override
         public Optional<Live> inspect(String id, Map<String, String> attrs) {
-            String key = attrs.get("arn") != null ? attrs.get("arn") : id;
-            DmsObjects o = objects.get();
-            return switch (kind) {
-                case DmsObjects.KIND_DATA_MIGRATION -> o.findDataMigration(key)
-                        .map(d -> live(d.dataMigrationName(), d.dataMigrationArn(), d.dataMigrationStatus()));
-                case DmsObjects.KIND_PROJECT -> o.findProject(key).map(p -> live(p.migrationProjectName(), p.migrationProjectArn(), "exists"));
-                case DmsObjects.KIND_DATA_PROVIDER -> o.findDataProvider(key).map(p -> live(p.dataProviderName(), p.dataProviderArn(), "exists"));
-                case DmsObjects.KIND_INSTANCE_PROFILE -> o.findInstanceProfile(key)
-                        .map(p -> live(p.instanceProfileName(), p.instanceProfileArn(), "exists"));
-                case DmsObjects.KIND_SUBNET_GROUP -> o.findSubnetGroup(id).map(g -> subnetGroup(g.replicationSubnetGroupIdentifier(),
+            if (kind.equals(DmsObjects.KIND_SUBNET_GROUP)) {
+                return objects.get().findSubnetGroup(id).map(g -> subnetGroup(g.replicationSubnetGroupIdentifier(),
                         g.subnetGroupStatus()));
-                default -> throw new IllegalStateException(kind);
-            };
+            }
+            return objects.get().find(kind, attrs.get("arn") != null ? attrs.get("arn") : id).map(this::live);
         }
 
-        private Live live(String name, String arn, String status) {
+        private Live live(DmsObjects.Found found) {
             String owner;
             try {
-                owner = objects.get().runTag(arn);
+                owner = objects.get().runTag(found.arn());
             } catch (ResourceNotFoundException e) {
                 owner = null; // deleted since it was listed
             }
             Map<String, String> tags = owner == null ? Map.of() : Map.of(DmsNames.TAG_RUN_ID, owner);
-            return new Live(name, status == null ? "exists" : status, tags, Map.of("arn", arn));
+            String status = found.status() == null ? "exists" : found.status();
+            return new Live(found.name(), status, tags, Map.of("arn", found.arn()));
         }
 
         /** Subnet groups carry no ARN in their description: the run-derived name is the guard (as DmsObjects does). */
@@ -97,28 +88,13 @@ public final class DmsHandlers {
 
         @Override
         public List<Live> discover(String runId) {
-            DmsObjects o = objects.get();
             if (kind.equals(DmsObjects.KIND_SUBNET_GROUP)) {
-                return o.findSubnetGroup(new DmsNames(runId).subnetGroup()).stream()
+                return objects.get().findSubnetGroup(new DmsNames(runId).subnetGroup()).stream()
                         .map(g -> subnetGroup(g.replicationSubnetGroupIdentifier(), g.subnetGroupStatus())).toList();
             }
-            DatabaseMigrationClient dms = o.client();
-            Stream<Live> all = switch (kind) {
-                case DmsObjects.KIND_DATA_MIGRATION -> o.allDataMigrations().stream()
-                        .map(d -> live(d.dataMigrationName(), d.dataMigrationArn(), d.dataMigrationStatus()));
-                case DmsObjects.KIND_PROJECT -> DmsObjects.all("DescribeMigrationProjects",
-                                () -> dms.describeMigrationProjectsPaginator(b -> { }), r -> r.migrationProjects())
-                        .stream().map(p -> live(p.migrationProjectName(), p.migrationProjectArn(), "exists"));
-                case DmsObjects.KIND_DATA_PROVIDER -> DmsObjects.all("DescribeDataProviders",
-                                () -> dms.describeDataProvidersPaginator(b -> { }), r -> r.dataProviders())
-                        .stream().map(p -> live(p.dataProviderName(), p.dataProviderArn(), "exists"));
-                case DmsObjects.KIND_INSTANCE_PROFILE -> DmsObjects.all("DescribeInstanceProfiles",
-                                () -> dms.describeInstanceProfilesPaginator(b -> { }), r -> r.instanceProfiles())
-                        .stream().map(p -> live(p.instanceProfileName(), p.instanceProfileArn(), "exists"));
-                default -> throw new IllegalStateException(kind);
-            };
             // DMS lists every object of the account and region: the run's are the ones tagged with its id
-            return all.filter(l -> this.runId.equals(l.tags().get(DmsNames.TAG_RUN_ID))).toList();
+            return objects.get().describe(kind, null).stream().map(this::live)
+                    .filter(l -> this.runId.equals(l.tags().get(DmsNames.TAG_RUN_ID))).toList();
         }
 
         @Override

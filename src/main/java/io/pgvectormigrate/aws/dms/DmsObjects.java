@@ -12,13 +12,10 @@ import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.pagination.sync.SdkIterable;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
 import software.amazon.awssdk.services.databasemigration.model.DataMigration;
-import software.amazon.awssdk.services.databasemigration.model.DataProvider;
 import software.amazon.awssdk.services.databasemigration.model.DataProviderDescriptorDefinition;
 import software.amazon.awssdk.services.databasemigration.model.DataProviderSettings;
 import software.amazon.awssdk.services.databasemigration.model.Filter;
-import software.amazon.awssdk.services.databasemigration.model.InstanceProfile;
 import software.amazon.awssdk.services.databasemigration.model.InvalidResourceStateException;
-import software.amazon.awssdk.services.databasemigration.model.MigrationProject;
 import software.amazon.awssdk.services.databasemigration.model.PostgreSqlDataProviderSettings;
 import software.amazon.awssdk.services.databasemigration.model.ReplicationSubnetGroup;
 import software.amazon.awssdk.services.databasemigration.model.ResourceAlreadyExistsException;
@@ -79,8 +76,14 @@ final class DmsObjects {
         return names;
     }
 
-    DatabaseMigrationClient client() {
-        return dms;
+    /**
+     * One DMS call, through the tool's one AWS translation ({@link AwsErrors}), a denial naming the IAM action the
+     * call needs (which is not always the operation: DescribeDataProviders is dms:ListDataProviders). The faults the
+     * DMS code handles itself (not found, invalid state, already exists) reach it unchanged.
+     */
+    static <T> T call(String operation, Supplier<T> call) {
+        return AwsErrors.call(IamPolicies.iamActionFor("dms", operation), call, ResourceNotFoundException.class,
+                InvalidResourceStateException.class, ResourceAlreadyExistsException.class);
     }
 
     // ---------------------------------------------------------------- create or find
@@ -96,7 +99,7 @@ final class DmsObjects {
         }
         journal.recordResource(KIND_SUBNET_GROUP, name, Map.of("state", "creating", "region", region()));
         try {
-            DmsCalls.call("CreateReplicationSubnetGroup", () -> dms.createReplicationSubnetGroup(b -> b
+            call("CreateReplicationSubnetGroup", () -> dms.createReplicationSubnetGroup(b -> b
                     .replicationSubnetGroupIdentifier(name)
                     .replicationSubnetGroupDescription("pgvector-migrate run " + names.runId() + ": DMS network in the target's subnets")
                     .subnetIds(options.subnetIds())
@@ -111,8 +114,8 @@ final class DmsObjects {
 
     String ensureInstanceProfile(String subnetGroup) {
         String name = names.instanceProfile();
-        return ensure(KIND_INSTANCE_PROFILE, name, Map.of(), () -> findInstanceProfile(name).map(InstanceProfile::instanceProfileArn),
-                () -> DmsCalls.call("CreateInstanceProfile", () -> dms.createInstanceProfile(b -> b
+        return ensure(KIND_INSTANCE_PROFILE, name, Map.of(),
+                () -> call("CreateInstanceProfile", () -> dms.createInstanceProfile(b -> b
                         .instanceProfileName(name)
                         .description("pgvector-migrate run " + names.runId())
                         .subnetGroupIdentifier(subnetGroup)
@@ -134,8 +137,7 @@ final class DmsObjects {
                 .serverName(server).port(port).databaseName(database).sslMode(options.sslMode().api());
         if (options.certificateArn() != null) pg.certificateArn(options.certificateArn());
         return ensure(KIND_DATA_PROVIDER, name, Map.of("side", side, "server", server + ":" + port + "/" + database),
-                () -> findDataProvider(name).map(DataProvider::dataProviderArn),
-                () -> DmsCalls.call("CreateDataProvider", () -> dms.createDataProvider(b -> b
+                () -> call("CreateDataProvider", () -> dms.createDataProvider(b -> b
                         .dataProviderName(name)
                         .description("pgvector-migrate run " + names.runId() + " " + side)
                         .engine(PROVIDER_ENGINE)
@@ -146,8 +148,8 @@ final class DmsObjects {
 
     String ensureProject(String profileArn, String sourceProviderArn, String targetProviderArn) {
         String name = names.project();
-        return ensure(KIND_PROJECT, name, Map.of(), () -> findProject(name).map(MigrationProject::migrationProjectArn),
-                () -> DmsCalls.call("CreateMigrationProject", () -> dms.createMigrationProject(b -> b
+        return ensure(KIND_PROJECT, name, Map.of(),
+                () -> call("CreateMigrationProject", () -> dms.createMigrationProject(b -> b
                         .migrationProjectName(name)
                         .description("pgvector-migrate run " + names.runId())
                         .instanceProfileIdentifier(profileArn)
@@ -166,8 +168,7 @@ final class DmsObjects {
     DataMigration ensureDataMigration(String projectArn, String selectionRules) {
         String name = names.dataMigration();
         String arn = ensure(KIND_DATA_MIGRATION, name, Map.of("type", options.migrationType().api()),
-                () -> findDataMigration(name).map(DataMigration::dataMigrationArn),
-                () -> DmsCalls.call("CreateDataMigration", () -> dms.createDataMigration(b -> {
+                () -> call("CreateDataMigration", () -> dms.createDataMigration(b -> {
                     b.dataMigrationName(name)
                             .migrationProjectIdentifier(projectArn)
                             .dataMigrationType(options.migrationType().api())
@@ -203,10 +204,10 @@ final class DmsObjects {
      * The common create-or-find: reuse what the journal or a name lookup finds (checking the run tag), else
      * record the intent, create, and record the ARN.
      */
-    private String ensure(String kind, String name, Map<String, String> attributes, Supplier<Optional<String>> findByName,
-                          Supplier<String> create, String what) {
+    private String ensure(String kind, String name, Map<String, String> attributes, Supplier<String> create,
+                          String what) {
         Optional<Resource> recorded = journal.resource(kind, name);
-        Optional<String> existing = findByName.get();
+        Optional<String> existing = find(kind, name).map(Found::arn);
         if (existing.isPresent()) {
             requireOurTag(existing.get(), kind, name);
             Map<String, String> attrs = new LinkedHashMap<>(attributes);
@@ -227,7 +228,7 @@ final class DmsObjects {
             arn = create.get();
         } catch (ResourceAlreadyExistsException e) {
             // another attempt of this run created it between our lookup and the create call
-            arn = findByName.get().orElseThrow(() -> e);
+            arn = find(kind, name).map(Found::arn).orElseThrow(() -> e);
             requireOurTag(arn, kind, name);
         }
         journal.recordResource(kind, name, Map.of("arn", arn, "state", "created"));
@@ -237,7 +238,7 @@ final class DmsObjects {
 
     /** The run-id tag of a DMS object (null when it has none). */
     String runTag(String arn) {
-        List<Tag> tags = DmsCalls.call("ListTagsForResource", () -> dms.listTagsForResource(b -> b.resourceArn(arn))).tagList();
+        List<Tag> tags = call("ListTagsForResource", () -> dms.listTagsForResource(b -> b.resourceArn(arn))).tagList();
         return tags.stream().filter(t -> DmsNames.TAG_RUN_ID.equals(t.key())).map(Tag::value).findFirst().orElse(null);
     }
 
@@ -270,7 +271,7 @@ final class DmsObjects {
      */
     static <R, T> List<T> all(String operation, Supplier<? extends SdkIterable<R>> pages, Function<R, List<T>> items) {
         try {
-            return DmsCalls.call(operation, () -> pages.get().stream().flatMap(r -> items.apply(r).stream()).toList());
+            return call(operation, () -> pages.get().stream().flatMap(r -> items.apply(r).stream()).toList());
         } catch (ResourceNotFoundException e) {
             return List.of();
         }
@@ -288,28 +289,45 @@ final class DmsObjects {
         return Filter.builder().name(name).values(value).build();
     }
 
+    /** No filter for a null identifier (the SDK then sends none): every object of the account and region. */
+    private static List<Filter> byIdentifier(String name, String identifier) {
+        return identifier == null ? null : List.of(filter(name, identifier));
+    }
+
     Optional<ReplicationSubnetGroup> findSubnetGroup(String id) {
         return all("DescribeReplicationSubnetGroups", () -> dms.describeReplicationSubnetGroupsPaginator(b -> b
                 .filters(filter("replication-subnet-group-id", id)).maxRecords(MAX_RECORDS)), r -> r.replicationSubnetGroups())
                 .stream().filter(g -> id.equalsIgnoreCase(g.replicationSubnetGroupIdentifier())).findFirst();
     }
 
-    Optional<InstanceProfile> findInstanceProfile(String nameOrArn) {
-        return single(all("DescribeInstanceProfiles", () -> dms.describeInstanceProfilesPaginator(b -> b
-                        .filters(filter("instance-profile-identifier", nameOrArn))), r -> r.instanceProfiles()),
-                nameOrArn, InstanceProfile::instanceProfileName, InstanceProfile::instanceProfileArn);
+    /** One DMS object that has an ARN, as its Describe call reports it; the status is a data migration's, else null. */
+    record Found(String name, String arn, String status) {}
+
+    /**
+     * The objects of a kind that has an ARN (every kind but the subnet group): those its identifier filter matches,
+     * or with a null identifier every one of the account and region.
+     */
+    List<Found> describe(String kind, String identifier) {
+        return switch (kind) {
+            case KIND_INSTANCE_PROFILE -> all("DescribeInstanceProfiles", () -> dms.describeInstanceProfilesPaginator(
+                    b -> b.filters(byIdentifier("instance-profile-identifier", identifier))), r -> r.instanceProfiles())
+                    .stream().map(p -> new Found(p.instanceProfileName(), p.instanceProfileArn(), null)).toList();
+            case KIND_DATA_PROVIDER -> all("DescribeDataProviders", () -> dms.describeDataProvidersPaginator(
+                    b -> b.filters(byIdentifier("data-provider-identifier", identifier))), r -> r.dataProviders())
+                    .stream().map(p -> new Found(p.dataProviderName(), p.dataProviderArn(), null)).toList();
+            case KIND_PROJECT -> all("DescribeMigrationProjects", () -> dms.describeMigrationProjectsPaginator(
+                    b -> b.filters(byIdentifier("migration-project-identifier", identifier))), r -> r.migrationProjects())
+                    .stream().map(p -> new Found(p.migrationProjectName(), p.migrationProjectArn(), null)).toList();
+            case KIND_DATA_MIGRATION -> (identifier == null ? allDataMigrations() : findDataMigration(identifier).stream()
+                    .toList()).stream().map(d -> new Found(d.dataMigrationName(), d.dataMigrationArn(),
+                            d.dataMigrationStatus())).toList();
+            default -> throw new IllegalStateException("not a DMS kind with an ARN: " + kind);
+        };
     }
 
-    Optional<DataProvider> findDataProvider(String nameOrArn) {
-        return single(all("DescribeDataProviders", () -> dms.describeDataProvidersPaginator(b -> b
-                        .filters(filter("data-provider-identifier", nameOrArn))), r -> r.dataProviders()),
-                nameOrArn, DataProvider::dataProviderName, DataProvider::dataProviderArn);
-    }
-
-    Optional<MigrationProject> findProject(String nameOrArn) {
-        return single(all("DescribeMigrationProjects", () -> dms.describeMigrationProjectsPaginator(b -> b
-                        .filters(filter("migration-project-identifier", nameOrArn))), r -> r.migrationProjects()),
-                nameOrArn, MigrationProject::migrationProjectName, MigrationProject::migrationProjectArn);
+    /** The one object of a kind that has an ARN, by name or ARN. */
+    Optional<Found> find(String kind, String nameOrArn) {
+        return single(describe(kind, nameOrArn), nameOrArn, Found::name, Found::arn);
     }
 
     /**
@@ -395,34 +413,26 @@ final class DmsObjects {
                 retryWhileInUse("DeleteDataMigration", r, timeout, () -> dms.deleteDataMigration(b -> b.dataMigrationIdentifier(arn)));
                 until("data migration " + r.id() + " to be deleted", timeout, () -> findDataMigration(arn).isEmpty());
             }
-            case KIND_PROJECT -> {
-                Optional<MigrationProject> p = findProject(id);
-                if (p.isEmpty()) return false;
-                requireOurTag(p.get().migrationProjectArn(), r.kind(), r.id());
-                retryWhileInUse("DeleteMigrationProject", r, timeout,
-                        () -> dms.deleteMigrationProject(b -> b.migrationProjectIdentifier(p.get().migrationProjectArn())));
-            }
-            case KIND_DATA_PROVIDER -> {
-                Optional<DataProvider> p = findDataProvider(id);
-                if (p.isEmpty()) return false;
-                requireOurTag(p.get().dataProviderArn(), r.kind(), r.id());
-                retryWhileInUse("DeleteDataProvider", r, timeout,
-                        () -> dms.deleteDataProvider(b -> b.dataProviderIdentifier(p.get().dataProviderArn())));
-            }
-            case KIND_INSTANCE_PROFILE -> {
-                Optional<InstanceProfile> p = findInstanceProfile(id);
-                if (p.isEmpty()) return false;
-                requireOurTag(p.get().instanceProfileArn(), r.kind(), r.id());
-                retryWhileInUse("DeleteInstanceProfile", r, timeout,
-                        () -> dms.deleteInstanceProfile(b -> b.instanceProfileIdentifier(p.get().instanceProfileArn())));
-            }
             case KIND_SUBNET_GROUP -> {
                 // subnet groups have no ARN in their description; the run-derived name is the guard
                 if (findSubnetGroup(r.id()).isEmpty()) return false;
                 retryWhileInUse("DeleteReplicationSubnetGroup", r, timeout,
                         () -> dms.deleteReplicationSubnetGroup(b -> b.replicationSubnetGroupIdentifier(r.id())));
             }
-            default -> throw new IllegalStateException("not a DMS kind: " + r.kind());
+            default -> {
+                Optional<Found> found = find(r.kind(), id);
+                if (found.isEmpty()) return false;
+                String arn = found.get().arn();
+                requireOurTag(arn, r.kind(), r.id());
+                switch (r.kind()) {
+                    case KIND_PROJECT -> retryWhileInUse("DeleteMigrationProject", r, timeout,
+                            () -> dms.deleteMigrationProject(b -> b.migrationProjectIdentifier(arn)));
+                    case KIND_DATA_PROVIDER -> retryWhileInUse("DeleteDataProvider", r, timeout,
+                            () -> dms.deleteDataProvider(b -> b.dataProviderIdentifier(arn)));
+                    default -> retryWhileInUse("DeleteInstanceProfile", r, timeout,
+                            () -> dms.deleteInstanceProfile(b -> b.instanceProfileIdentifier(arn)));
+                }
+            }
         }
         progress.info("dms: deleted " + r.kind().substring(4) + " " + r.id());
         return true;
@@ -445,7 +455,7 @@ final class DmsObjects {
             seen[0] = now.get();
             if (DmsStatus.of(now.get().dataMigrationStatus()) != DmsStatus.STOPPING) {
                 try {
-                    DmsCalls.call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(arn)));
+                    call("StopDataMigration", () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(arn)));
                 } catch (InvalidResourceStateException e) {
                     refused[0]++;
                     refusal[0] = AwsErrors.codeAndMessage(e);
@@ -466,7 +476,7 @@ final class DmsObjects {
         boolean[] done = {false};
         until(r.kind().substring(4) + " " + r.id() + " to be deletable", timeout, () -> {
             try {
-                DmsCalls.call(operation, () -> {
+                call(operation, () -> {
                     delete.run();
                     return null;
                 });

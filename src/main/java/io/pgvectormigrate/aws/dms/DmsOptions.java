@@ -47,12 +47,8 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
         public static final Location SAME_AS_TOOL = new Location(null, null, null);
     }
 
-    public enum MigrationType {
+    public enum MigrationType implements ApiValue {
         FULL_LOAD, FULL_LOAD_AND_CDC;
-
-        public String api() {
-            return apiName(this);
-        }
 
         public boolean cdc() {
             return this == FULL_LOAD_AND_CDC;
@@ -65,12 +61,8 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
     }
 
     /** drop-tables-on-target is left out on purpose: it would drop the schema prepare-target made (indexes, Flyway history). */
-    public enum TablePreparation {
+    public enum TablePreparation implements ApiValue {
         TRUNCATE, DO_NOTHING;
-
-        public String api() {
-            return apiName(this);
-        }
 
         public static TablePreparation of(String s) {
             return parse(values(), s).orElseThrow(() -> ToolException.usage("unknown table preparation '" + s
@@ -79,12 +71,8 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
         }
     }
 
-    public enum SslMode {
+    public enum SslMode implements ApiValue {
         REQUIRE, VERIFY_FULL;
-
-        public String api() {
-            return apiName(this);
-        }
 
         public static SslMode of(String s) {
             return parse(values(), s).orElseThrow(() ->
@@ -92,14 +80,18 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
         }
     }
 
-    /** How the DMS API spells an option value: FULL_LOAD_AND_CDC is full-load-and-cdc. */
-    private static String apiName(Enum<?> value) {
-        return value.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    /** An option value as the DMS API spells it: FULL_LOAD_AND_CDC is full-load-and-cdc. */
+    public interface ApiValue {
+        String name();
+
+        default String api() {
+            return name().toLowerCase(Locale.ROOT).replace('_', '-');
+        }
     }
 
     /** The value spelled as the API does or as the constant is named, in any case. */
-    private static <E extends Enum<E>> Optional<E> parse(E[] values, String s) {
-        return Arrays.stream(values).filter(v -> apiName(v).equalsIgnoreCase(s) || v.name().equalsIgnoreCase(s))
+    private static <E extends Enum<E> & ApiValue> Optional<E> parse(E[] values, String s) {
+        return Arrays.stream(values).filter(v -> v.api().equalsIgnoreCase(s) || v.name().equalsIgnoreCase(s))
                 .findFirst();
     }
 
@@ -121,18 +113,6 @@ public record DmsOptions(String region, String subnetGroupId, List<String> subne
     /** Starts a builder with the defaults above; only the network, secrets and roles have to be given. */
     public static Builder builder() {
         return new Builder();
-    }
-
-    public Builder toBuilder() {
-        Builder b = new Builder();
-        b.region = region; b.subnetGroupId = subnetGroupId; b.subnetIds = subnetIds; b.securityGroupIds = securityGroupIds;
-        b.sourceSecretId = sourceSecretId; b.targetSecretId = targetSecretId; b.secretsAccessRoleArn = secretsAccessRoleArn;
-        b.serviceAccessRoleArn = serviceAccessRoleArn; b.sslMode = sslMode; b.certificateArn = certificateArn;
-        b.migrationType = migrationType; b.tablePreparation = tablePreparation; b.numberOfJobs = numberOfJobs;
-        b.source = source; b.target = target; b.pollInterval = pollInterval; b.heartbeat = heartbeat; b.timeout = timeout;
-        b.extraTags = extraTags;
-        b.subnetZones = new java.util.LinkedHashMap<>(subnetZones);
-        return b;
     }
 
     /**

@@ -323,16 +323,8 @@ public final class IamPolicies {
     }
 
     private static String sid(String prefix, String service) {
-        String s = switch (service) {
-            case "dms" -> "Dms";
-            case "rds" -> "Rds";
-            case "secretsmanager" -> "Secrets";
-            case "cloudformation" -> "CloudFormation";
-            case "iam" -> "Iam";
-            case "kms" -> "Kms";
-            default -> service;
-        };
-        return prefix + s;
+        return prefix + Map.of("dms", "Dms", "rds", "Rds", "secretsmanager", "Secrets",
+                "cloudformation", "CloudFormation", "iam", "Iam", "kms", "Kms").getOrDefault(service, service);
     }
 
     private static ObjectNode document() {

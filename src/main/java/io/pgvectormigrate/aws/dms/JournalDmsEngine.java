@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.aws.RunNames;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
@@ -9,8 +10,10 @@ import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.Step;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
+import software.amazon.awssdk.services.databasemigration.model.DataMigration;
 import software.amazon.awssdk.services.iam.IamClient;
 
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,16 +59,13 @@ public final class JournalDmsEngine implements CopyEngine {
      * of the data migration the run created (so cutover and teardown judge the migration that exists, whatever flags
      * they are given).
      */
-    public static DmsOptions.Builder defaults(Journal j, String region) {
-        DmsOptions.Builder b = DmsOptions.builder().region(region);
+    private static DmsOptions.Builder defaults(Journal j, DmsOptions.Builder b) {
         recordedType(j).ifPresent(b::migrationType);
-        List<String> subnets = DmsEngine.csv(j.parameter(P_SUBNETS).orElse(null));
-        if (!subnets.isEmpty()) b.subnetIds(subnets);
+        b.subnetIds(DmsEngine.csv(j.parameter(P_SUBNETS).orElse(null)));
         b.subnetZones(io.pgvectormigrate.aws.SubnetZones.parse(j.parameter(io.pgvectormigrate.aws.TargetInfo.P_SUBNET_ZONES).orElse(null)));
         // the stack's database security group (both clusters use it); else the target cluster's own groups
         List<String> sgs = DmsEngine.csv(j.parameter(P_STACK_SG).orElse(null));
-        if (sgs.isEmpty()) sgs = DmsEngine.csv(j.parameter(P_TARGET_SGS).orElse(null));
-        if (!sgs.isEmpty()) b.securityGroupIds(sgs);
+        b.securityGroupIds(sgs.isEmpty() ? DmsEngine.csv(j.parameter(P_TARGET_SGS).orElse(null)) : sgs);
         j.parameter(P_TARGET_SECRET).ifPresent(b::targetSecretId);
         j.output(Step.CREDENTIALS, "secretArn").ifPresent(b::sourceSecretId);
         return b;
@@ -73,7 +73,13 @@ public final class JournalDmsEngine implements CopyEngine {
 
     /** The options for this run now; a migration type other than the one the run's data migration has is bad input. */
     public DmsOptions options(Journal j) {
-        DmsOptions.Builder b = settings.apply(defaults(j, region));
+        return options(j, null);
+    }
+
+    /** @param sourceSecret the source secret when neither the journal nor the operator names one yet */
+    private DmsOptions options(Journal j, String sourceSecret) {
+        DmsOptions.Builder b = settings.apply(defaults(j, DmsOptions.builder().region(region)
+                .sourceSecretId(sourceSecret)));
         if (b.missingZones()) {
             // a DMS subnet outside the target's subnet group: the region's DB subnet groups place it
             if (regionZones == null) regionZones = regionSubnetZones.get();
@@ -130,10 +136,8 @@ public final class JournalDmsEngine implements CopyEngine {
             throw ToolException.usage("DMS cannot log in to the temporary cluster as its master user '" + user
                     + "': DMS user names are 2-64 letters, digits or underscores starting with a letter; use --engine native");
         }
-        DmsOptions options = options(j);
         // the credentials step makes the source secret later; its name is the run's
-        DmsOptions o = options.sourceSecretId() != null ? options
-                : options.toBuilder().sourceSecretId(new RunNames(j.runId()).sourceSecret()).build();
+        DmsOptions o = options(j, new RunNames(j.runId()).sourceSecret());
         o.validate();
         new DmsNames(j.runId()).require();
         if (!o.subnetZones().isEmpty()) {
@@ -170,14 +174,36 @@ public final class JournalDmsEngine implements CopyEngine {
         engine(ctx).teardown(ctx, endpoints);
     }
 
-    /** plan's DMS changes: migrate's objects and start, cutover's stop, teardown's deletes (which touch no database). */
+    /**
+     * plan's DMS changes, in the order the engine makes them but without the database work around them ({@code plan}
+     * runs before the temporary source exists): migrate ensures the run's objects ({@link DmsObjects#ensureAll}), then
+     * starts the data migration as {@link LoadWatch#startType} chooses; cutover stops a migration that still streams;
+     * teardown's deletes touch no database. The plan tests compare this with the calls a run sends, so a change of
+     * order shows there.
+     */
     @Override
     public void planAws(Step step, RunContext ctx, Endpoints endpoints) {
-        switch (step) {
-            case MIGRATE -> DmsPlan.migrate(dms, options(ctx.journal()), ctx, endpoints);
-            case CUTOVER -> DmsPlan.cutover(dms, options(ctx.journal()), ctx);
-            case TEARDOWN -> teardown(ctx, null);
-            default -> { }
+        if (step == Step.TEARDOWN) teardown(ctx, null);
+        if (step != Step.MIGRATE && step != Step.CUTOVER) return;
+        DmsOptions options = options(ctx.journal());
+        AwsWaits waits = new AwsWaits(options.pollInterval(), options.heartbeat(), Clock.systemUTC(), ctx.progress());
+        DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), waits);
+        if (step == Step.CUTOVER) {
+            objects.runDataMigration().filter(dm -> DmsStatus.of(dm.dataMigrationStatus()).active())
+                    .ifPresent(dm -> DmsObjects.call("StopDataMigration",
+                            () -> dms.stopDataMigration(b -> b.dataMigrationIdentifier(dm.dataMigrationArn()))));
+            return;
         }
+        // a resumed run keeps its migration's rules; a new one names the tables the filter selects on the restored
+        // cluster
+        String rules = objects.runDataMigration()
+                .map(dm -> dm.dataMigrationSettings() == null ? null : dm.dataMigrationSettings().selectionRules())
+                .orElse("(one include rule per table that " + endpoints.tables().describe()
+                        + " selects on the restored cluster)");
+        DataMigration dm = objects.ensureAll(endpoints, rules);
+        LoadWatch.startType(DmsStatus.of(dm.dataMigrationStatus()), options.migrationType().cdc()).ifPresent(type ->
+                DmsObjects.call("StartDataMigration",
+                        () -> dms.startDataMigration(b -> b.dataMigrationIdentifier(dm.dataMigrationArn())
+                                .startType(type))));
     }
 }

@@ -264,8 +264,8 @@ class DmsEngineTest {
         f.bedrockChat(10, 1);
         // provisioning outlasts migrate's patience; CDC never ends by itself, so only an accepted stop ends it
         f.fake.startingPolls(150);
-        DmsOptions cdc = f.options().migrationType(DmsOptions.MigrationType.FULL_LOAD_AND_CDC).build();
-        ToolException e = assertThrows(ToolException.class, () -> f.engine(cdc.toBuilder().timeout(Duration.ofMillis(100)).build())
+        DmsOptions.Builder cdc = f.options().migrationType(DmsOptions.MigrationType.FULL_LOAD_AND_CDC);
+        ToolException e = assertThrows(ToolException.class, () -> f.engine(cdc.timeout(Duration.ofMillis(100)).build())
                 .migrate(f.ctx("slow1"), f.endpoints()));
         assertEquals(ExitCode.RUNTIME_FAILURE, e.exitCode());
         assertTrue(DmsFixture.has(e.getMessage(), "Starting") && e.getMessage().contains("re-run the same command"), e.getMessage());
@@ -273,7 +273,7 @@ class DmsEngineTest {
 
         // DMS refuses StopDataMigration while Starting: teardown sends it again on each poll until DMS takes it
         long t0 = System.nanoTime();
-        f.engine(cdc.toBuilder().timeout(Duration.ofSeconds(20)).build()).teardown(f.ctx("slow1"), f.endpoints());
+        f.engine(cdc.timeout(Duration.ofSeconds(20)).build()).teardown(f.ctx("slow1"), f.endpoints());
         assertTrue(Duration.ofNanos(System.nanoTime() - t0).compareTo(Duration.ofSeconds(15)) < 0, "no waiting out the timeout");
         assertTrue(f.fake.calls("StopDataMigration") > 1, "the refused stop was sent again");
         assertTrue(f.progressLines.stream().anyMatch(l -> l.contains("does not take the stop")), String.join("\n", f.progressLines));

@@ -56,19 +56,19 @@ class DmsUnitsTest {
 
     @Test
     void failureMessagesGetTheLikelyCause() {
-        assertTrue(FailureHints.likelyCause("ERROR: logical decoding requires wal_level >= logical", "eu-west-1", "m")
+        assertTrue(LoadWatch.likelyCause("ERROR: logical decoding requires wal_level >= logical", "eu-west-1", "m")
                 .startsWith("logical replication is off"));
-        assertTrue(FailureHints.likelyCause("Failed to retrieve secret arn:...: AccessDeniedException", "eu-west-1", "m")
+        assertTrue(LoadWatch.likelyCause("Failed to retrieve secret arn:...: AccessDeniedException", "eu-west-1", "m")
                 .contains("dms.eu-west-1.amazonaws.com"));
-        assertTrue(FailureHints.likelyCause("could not connect to server: Connection timed out", "eu-west-1", "m")
+        assertTrue(LoadWatch.likelyCause("could not connect to server: Connection timed out", "eu-west-1", "m")
                 .startsWith("network path"));
-        assertTrue(FailureHints.likelyCause("FATAL: password authentication failed for user \"postgres\"", "eu-west-1", "m")
+        assertTrue(LoadWatch.likelyCause("FATAL: password authentication failed for user \"postgres\"", "eu-west-1", "m")
                 .contains("credentials in a secret are wrong"));
-        assertTrue(FailureHints.likelyCause("something odd", "eu-west-1", "m").contains("dms-data-migration-"));
+        assertTrue(LoadWatch.likelyCause("something odd", "eu-west-1", "m").contains("dms-data-migration-"));
         // the role's network permissions, not the secrets role, when DMS was refused an EC2 call
-        assertTrue(FailureHints.likelyCause("User: arn:aws:sts::1:assumed-role/r/dms-data-migrations is not authorized to perform: "
+        assertTrue(LoadWatch.likelyCause("User: arn:aws:sts::1:assumed-role/r/dms-data-migrations is not authorized to perform: "
                 + "ec2:CreateRoute on resource: arn:aws:ec2:us-east-1:1:route-table/rtb-1", "eu-west-1", "m").contains("--document dms-permissions"));
-        assertTrue(FailureHints.likelyCause(null, null, null).contains("CloudWatch"));
+        assertTrue(LoadWatch.likelyCause(null, null, null).contains("CloudWatch"));
     }
 
     @Test

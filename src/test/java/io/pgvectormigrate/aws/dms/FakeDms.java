@@ -2,6 +2,8 @@ package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.aws.fake.PolicyEvaluator;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Publications;
+import io.pgvectormigrate.pg.ReplicationSlots;
 import io.pgvectormigrate.pg.TableFilter;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.PGCopyInputStream;
@@ -183,7 +185,7 @@ public final class FakeDms implements DatabaseMigrationClient {
     private Statistics statistics = Statistics.ALL;
     private CdcLatency cdcLatencyMode = CdcLatency.SECONDS_BEHIND;
     private int pageSize = 2;
-    private String slotPrefix = DmsLeftovers.SLOT_PREFIX;
+    private String slotPrefix = DmsEngine.SLOT_PREFIX;
     private final Set<String> acceptedDataMigrationFilters = new LinkedHashSet<>();
     private Function<String, String> subnetZones = s -> null;
     private Supplier<List<AccountSecret>> accountSecrets = List::of;
@@ -1113,7 +1115,7 @@ public final class FakeDms implements DatabaseMigrationClient {
     }
 
     private String publication(Dm m) {
-        return DmsLeftovers.PUBLICATION_PREFIX + m.suffix;
+        return DmsEngine.PUBLICATION_PREFIX + m.suffix;
     }
 
     private String subscription(Dm m) {
@@ -1133,11 +1135,11 @@ public final class FakeDms implements DatabaseMigrationClient {
                     if (m.tablePrep.equals("truncate")) st.execute("TRUNCATE " + String.join(", ", names));
                 }
                 try (Statement st = s.createStatement()) {
-                    if (!DmsLeftovers.publications(s).contains(publication(m))) {
+                    if (!Publications.startingWith(s, DmsEngine.PUBLICATION_PREFIX).contains(publication(m))) {
                         st.execute("CREATE PUBLICATION " + publication(m) + " FOR TABLE " + String.join(", ", names));
                     }
                 }
-                if (DmsLeftovers.slotNames(s).contains(subscription(m))) {
+                if (ReplicationSlots.names(s, DmsEngine.SLOT_PREFIX).contains(subscription(m))) {
                     // a reload after a stop: DMS starts over with a fresh slot
                     try (Statement st = s.createStatement()) {
                         st.execute("SELECT pg_drop_replication_slot('" + subscription(m) + "')");
