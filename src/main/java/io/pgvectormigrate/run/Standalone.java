@@ -27,7 +27,7 @@ import java.util.TreeMap;
 /**
  * What the step commands' passes share. Each is a pass of the one {@link Pipeline} over a run's journal:
  * {@link RestorePass} runs preflight, restore and credentials over the AWS provider; the copy commands
- * ({@link CopyPass}: {@link NativeCopy}, {@link DmsCopy}) run {@code migrate}'s prepare-target (a check: the target is
+ * ({@link CopyPass}, with {@link DmsCopy}) run {@code migrate}'s prepare-target (a check: the target is
  * prepare-target's to change) and migrate, with {@code --cutover} cutover too, or {@code cutover}'s cutover, and with
  * {@code --abandon} the engine's teardown. A step the journal has as done is skipped, whichever command did it, so
  * {@code cutover} continues the run {@code migrate} journaled, and a killed command resumes by running it again.
