@@ -31,19 +31,15 @@ public final class CopyPass {
     /**
      * The operator's databases. Resolving one may connect and ask for a password, so it happens only once the engine
      * says which it needs.
+     *
+     * @param both         both (the source also as the target server reaches it); bad input naming what is missing
+     * @param sourceOrNull the source as given, or null (dms then takes the run's restored cluster)
+     * @param targetOrNull the target as given, or null (dms then takes the stack's cluster)
      */
-    public interface Databases {
-        /** Both (the source also as the target server reaches it); bad input naming what is missing. */
-        Resolved both(String why);
-
-        /** The source as given, or null (dms then takes the run's restored cluster). */
-        ConnectionSpec sourceOrNull();
-
-        /** The target as given, or null (dms then takes the stack's cluster). */
-        ConnectionSpec targetOrNull();
-
+    public record Databases(Function<String, Resolved> both, Supplier<ConnectionSpec> sourceOrNull,
+                            Supplier<ConnectionSpec> targetOrNull) {
         /** Resolved connections, passwords in memory only. */
-        record Resolved(ConnectionSpec source, ConnectionSpec target, ConnectionSpec sourceFromTarget) {}
+        public record Resolved(ConnectionSpec source, ConnectionSpec target, ConnectionSpec sourceFromTarget) {}
     }
 
     /**
@@ -63,10 +59,10 @@ public final class CopyPass {
             // exit 2 before any AWS client exists
             DmsCopy.Settings settings = DmsCopy.Settings.of(r.dms(), q.steps().contains(Step.MIGRATE));
             try (AwsClients clients = AwsSession.clients(r.awsClients(), r.aws().get(), r.workDir(), q.runId())) {
-                return DmsCopy.run(q, settings, databases.sourceOrNull(), databases.targetOrNull(), clients, progress, clock);
+                return DmsCopy.run(q, settings, databases.sourceOrNull().get(), databases.targetOrNull().get(), clients, progress, clock);
             }
         }
-        Databases.Resolved c = databases.both("the native engine needs both connections");
+        Databases.Resolved c = databases.both().apply("the native engine needs both connections");
         Standalone.Copy q = r.pass().apply(r.runIds().nativeRun().apply(c));
         return nativeCopy(q, c.source(), c.sourceFromTarget(), c.target(), r.nativeOptions(), progress, clock);
     }
