@@ -37,7 +37,6 @@ public final class CutoverCommand extends ToolCommand {
 
     @Mixin CopyOptions copy = new CopyOptions();
 
-
     @Option(names = "--abandon",
             description = "Give the migration up instead: remove the run's replication objects right away (so nothing holds "
                     + "WAL on the source), without waiting, carrying sequences or building indexes. The target keeps whatever "
