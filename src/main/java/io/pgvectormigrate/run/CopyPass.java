@@ -59,7 +59,8 @@ public final class CopyPass {
             // exit 2 before any AWS client exists
             DmsCopy.Settings settings = DmsCopy.Settings.of(r.dms(), q.steps().contains(Step.MIGRATE));
             try (AwsClients clients = AwsSession.clients(r.awsClients(), r.aws().get(), r.workDir(), q.runId())) {
-                return DmsCopy.run(q, settings, databases.sourceOrNull().get(), databases.targetOrNull().get(), clients, progress, clock);
+                return DmsCopy.run(q, settings, databases.sourceOrNull().get(), databases.targetOrNull().get(), clients,
+                        progress, clock);
             }
         }
         Databases.Resolved c = databases.both().apply("the native engine needs both connections");
@@ -68,22 +69,27 @@ public final class CopyPass {
     }
 
     /** The pass with the native engine, between the operator's two databases (passwords resolved, in memory only). */
-    public static Standalone.Result nativeCopy(Standalone.Copy q, ConnectionSpec source, ConnectionSpec sourceFromTarget,
-                                               ConnectionSpec target, NativeOptions options, Progress progress, Clock clock) {
+    public static Standalone.Result nativeCopy(Standalone.Copy q, ConnectionSpec source,
+                                               ConnectionSpec sourceFromTarget, ConnectionSpec target,
+                                               NativeOptions options, Progress progress, Clock clock) {
         Standalone.Opened o = Standalone.open(q, RunSettings.Engine.NATIVE.id(), source, target, clock);
         return Standalone.copy(o.copy(), o.journal(), new ExistingDatabase(source, sourceFromTarget, "source"),
                 new ExistingDatabase(target, null, "target"), Engines.nativeEngine(options), progress, clock);
     }
 
     /**
-     * The latest migrate run in the work directory between these two databases whose native replication is still live
-     * (for cutover without --run-id). Runs of other commands (a kept rehearsal) and of other databases are never picked.
+     * The latest migrate run in the work directory between these two databases whose native replication is still
+     * live (for cutover without --run-id). Runs of other commands (a kept rehearsal) and of other databases are never
+     * picked.
      */
     public static String latestNativeRun(Path workDir, ConnectionSpec source, ConnectionSpec target) {
-        return Journal.latest(workDir, d -> Standalone.CONTINUES.contains(d.command()) && d.hasLive(Engines.NATIVE_SUBSCRIPTION)
-                        && source.display().equals(d.parameter(Standalone.P_SOURCE)) && target.display().equals(d.parameter(Standalone.P_TARGET)))
-                .orElseThrow(() -> ToolException.usage("no run in " + workDir.resolve("runs") + " that migrate began from " + source.display()
-                        + " to " + target.display() + " has a native subscription left to cut over: pass --run-id"));
+        return Journal.latest(workDir, d -> Standalone.CONTINUES.contains(d.command())
+                        && d.hasLive(Engines.NATIVE_SUBSCRIPTION)
+                        && source.display().equals(d.parameter(Standalone.P_SOURCE))
+                        && target.display().equals(d.parameter(Standalone.P_TARGET)))
+                .orElseThrow(() -> ToolException.usage("no run in " + workDir.resolve("runs")
+                        + " that migrate began from " + source.display() + " to " + target.display()
+                        + " has a native subscription left to cut over: pass --run-id"));
     }
 
     /**

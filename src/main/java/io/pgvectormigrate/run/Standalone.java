@@ -141,8 +141,9 @@ public final class Standalone {
         @Override
         public void beforeStep(Step step, RunContext ctx, Endpoints endpoints) {
             Journal j = ctx.journal();
-            if (endpoints != null && j.parameter(P_SOURCE).isEmpty()) j.putParameter(P_SOURCE, endpoints.source().display());
-            if (endpoints != null && j.parameter(P_TARGET).isEmpty()) j.putParameter(P_TARGET, endpoints.target().display());
+            if (endpoints == null) return;
+            if (j.parameter(P_SOURCE).isEmpty()) j.putParameter(P_SOURCE, endpoints.source().display());
+            if (j.parameter(P_TARGET).isEmpty()) j.putParameter(P_TARGET, endpoints.target().display());
         }
     }
 
