@@ -33,8 +33,10 @@ public class ConnectionOptions {
      * Both connections, with the subscription's view of the source filled in and a password the servers accept (asked for when needed: a subscription must carry it).
      *
      * @param sourceFromTarget the source as the target server reaches it, or null for --source
+     * @param why              what needs both, for the bad input naming what is missing
      */
-    public CopyPass.Databases.Resolved resolve(CliContext ctx, String sourceFromTarget) {
+    public CopyPass.Databases.Resolved resolve(CliContext ctx, String sourceFromTarget, String why) {
+        requireBoth(why);
         ConnectionSpec s = sourceOrNull(ctx);
         ConnectionSpec sft = sourceFromTarget == null ? s : given(ctx, sourceFromTarget);
         if (!sft.hasPassword() && s.hasPassword() && Objects.equals(sft.user(), s.user())) {

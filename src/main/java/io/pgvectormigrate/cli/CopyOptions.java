@@ -1,6 +1,5 @@
 package io.pgvectormigrate.cli;
 
-import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.run.CopyPass;
@@ -42,13 +41,8 @@ public class CopyOptions {
                 catchUp.maxLag, catchUp.timeout, null, null);
         CopyPass.Request request = new CopyPass.Request(workDir, run.runId, engine, copy, runIds, nativeOptions, dms.inputs(ctx.cwd()),
                 ctx.awsClients(), () -> aws.settings(ctx));
-        return CopyPass.run(request, new CopyPass.Databases() {
-            @Override public CopyPass.Databases.Resolved both(String why) {
-                connections.requireBoth(why);
-                return connections.resolve(ctx, sourceFromTarget);
-            }
-            @Override public ConnectionSpec sourceOrNull() { return connections.sourceOrNull(ctx); }
-            @Override public ConnectionSpec targetOrNull() { return connections.targetOrNull(ctx); }
-        }, progress, Clock.systemUTC());
+        var databases = new CopyPass.Databases(why -> connections.resolve(ctx, sourceFromTarget, why),
+                () -> connections.sourceOrNull(ctx), () -> connections.targetOrNull(ctx));
+        return CopyPass.run(request, databases, progress, Clock.systemUTC());
     }
 }

@@ -4,7 +4,6 @@ import io.pgvectormigrate.core.ExitCode;
 import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.run.CopyPass;
-import io.pgvectormigrate.run.NativeCopy;
 import io.pgvectormigrate.run.Standalone;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -38,7 +37,6 @@ public final class CutoverCommand extends ToolCommand {
 
     @Mixin CopyOptions copy = new CopyOptions();
 
-
     @Option(names = "--abandon",
             description = "Give the migration up instead: remove the run's replication objects right away (so nothing holds "
                     + "WAL on the source), without waiting, carrying sequences or building indexes. The target keeps whatever "
@@ -50,7 +48,7 @@ public final class CutoverCommand extends ToolCommand {
         Path dir = copy.run.workDir(ctx.cwd());
         var runIds = new CopyPass.RunIds(() -> copy.run.requireRunId("the run migrate --engine dms copied"),
                 c -> copy.run.runId != null ? copy.run.runIdOrTimestamp("native")
-                        : NativeCopy.latestRun(dir, c.source(), c.target()));
+                        : CopyPass.latestNativeRun(dir, c.source(), c.target()));
         Standalone.Result r = copy.run(ctx, progress(), dir, runIds,
                 id -> Standalone.Copy.cutover(id, dir, copy.tableFilter.toFilter(), abandon),
                 NativeOptions.InitialCopy.SNAPSHOT, 1);

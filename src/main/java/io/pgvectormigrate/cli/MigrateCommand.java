@@ -53,7 +53,6 @@ public final class MigrateCommand extends ToolCommand {
 
     @Mixin CopyOptions copy = new CopyOptions();
 
-
     @Option(names = "--cutover", description = "Continue straight into cutover once the copy is complete (--max-lag, --timeout).")
     boolean cutover;
 

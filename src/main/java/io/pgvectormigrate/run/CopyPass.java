@@ -3,7 +3,9 @@ package io.pgvectormigrate.run;
 import io.pgvectormigrate.aws.AwsClients;
 import io.pgvectormigrate.aws.AwsSession;
 import io.pgvectormigrate.aws.AwsSettings;
+import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pipeline.ExistingDatabase;
 import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Pipeline;
 import io.pgvectormigrate.pipeline.Step;
@@ -17,7 +19,8 @@ import java.util.function.Supplier;
 
 /**
  * The copy commands (migrate, cutover): which engine copies, and what that engine needs. The engine decides the rest:
- * the run id, which databases must be given, and for dms the AWS clients, opened only once its settings passed.
+ * the run id, which databases must be given, and for dms the AWS clients, opened only once its settings passed
+ * ({@link DmsCopy}); the native pass is here.
  */
 public final class CopyPass {
     private CopyPass() {}
@@ -28,19 +31,15 @@ public final class CopyPass {
     /**
      * The operator's databases. Resolving one may connect and ask for a password, so it happens only once the engine
      * says which it needs.
+     *
+     * @param both         both (the source also as the target server reaches it); bad input naming what is missing
+     * @param sourceOrNull the source as given, or null (dms then takes the run's restored cluster)
+     * @param targetOrNull the target as given, or null (dms then takes the stack's cluster)
      */
-    public interface Databases {
-        /** Both (the source also as the target server reaches it); bad input naming what is missing. */
-        Resolved both(String why);
-
-        /** The source as given, or null (dms then takes the run's restored cluster). */
-        ConnectionSpec sourceOrNull();
-
-        /** The target as given, or null (dms then takes the stack's cluster). */
-        ConnectionSpec targetOrNull();
-
+    public record Databases(Function<String, Resolved> both, Supplier<ConnectionSpec> sourceOrNull,
+                            Supplier<ConnectionSpec> targetOrNull) {
         /** Resolved connections, passwords in memory only. */
-        record Resolved(ConnectionSpec source, ConnectionSpec target, ConnectionSpec sourceFromTarget) {}
+        public record Resolved(ConnectionSpec source, ConnectionSpec target, ConnectionSpec sourceFromTarget) {}
     }
 
     /**
@@ -60,12 +59,37 @@ public final class CopyPass {
             // exit 2 before any AWS client exists
             DmsCopy.Settings settings = DmsCopy.Settings.of(r.dms(), q.steps().contains(Step.MIGRATE));
             try (AwsClients clients = AwsSession.clients(r.awsClients(), r.aws().get(), r.workDir(), q.runId())) {
-                return DmsCopy.run(q, settings, databases.sourceOrNull(), databases.targetOrNull(), clients, progress, clock);
+                return DmsCopy.run(q, settings, databases.sourceOrNull().get(), databases.targetOrNull().get(), clients,
+                        progress, clock);
             }
         }
-        Databases.Resolved c = databases.both("the native engine needs both connections");
+        Databases.Resolved c = databases.both().apply("the native engine needs both connections");
         Standalone.Copy q = r.pass().apply(r.runIds().nativeRun().apply(c));
-        return NativeCopy.run(q, c.source(), c.sourceFromTarget(), c.target(), r.nativeOptions(), progress, clock);
+        return nativeCopy(q, c.source(), c.sourceFromTarget(), c.target(), r.nativeOptions(), progress, clock);
+    }
+
+    /** The pass with the native engine, between the operator's two databases (passwords resolved, in memory only). */
+    public static Standalone.Result nativeCopy(Standalone.Copy q, ConnectionSpec source,
+                                               ConnectionSpec sourceFromTarget, ConnectionSpec target,
+                                               NativeOptions options, Progress progress, Clock clock) {
+        Standalone.Opened o = Standalone.open(q, RunSettings.Engine.NATIVE.id(), source, target, clock);
+        return Standalone.copy(o.copy(), o.journal(), new ExistingDatabase(source, sourceFromTarget, "source"),
+                new ExistingDatabase(target, null, "target"), Engines.nativeEngine(options), progress, clock);
+    }
+
+    /**
+     * The latest migrate run in the work directory between these two databases whose native replication is still
+     * live (for cutover without --run-id). Runs of other commands (a kept rehearsal) and of other databases are never
+     * picked.
+     */
+    public static String latestNativeRun(Path workDir, ConnectionSpec source, ConnectionSpec target) {
+        return Journal.latest(workDir, d -> Standalone.CONTINUES.contains(d.command())
+                        && d.hasLive(Engines.NATIVE_SUBSCRIPTION)
+                        && source.display().equals(d.parameter(Standalone.P_SOURCE))
+                        && target.display().equals(d.parameter(Standalone.P_TARGET)))
+                .orElseThrow(() -> ToolException.usage("no run in " + workDir.resolve("runs")
+                        + " that migrate began from " + source.display() + " to " + target.display()
+                        + " has a native subscription left to cut over: pass --run-id"));
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.pgvectormigrate.run;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pgvectormigrate.aws.AwsSourceOptions;
 import io.pgvectormigrate.aws.dms.CostEstimate;
 import io.pgvectormigrate.aws.dms.DmsConfig;
@@ -10,6 +11,7 @@ import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.pipeline.Journal;
+import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.ReportFile;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.verify.VerifyOptions;
@@ -168,22 +170,14 @@ public record RunSettings(String runId, Path workDir, String region, String prof
         return null;
     }
 
-    /** Field by field: the flag when given, else the file's. */
+    /** Each flag given replaces the file's key; a --dms-role-arn also replaces the file's two separate roles. */
     static DmsConfig merge(DmsConfig file, DmsConfig flags) {
-        if (file == null) file = new DmsConfig(null, null, null, null, null, null, null, null, null, null, null, null, null, null, null,
-                null, null, null, null);
-        if (flags == null) return file;
-        return new DmsConfig(first(flags.roleArn(), file.roleArn()),
-                flags.roleArn() != null ? null : file.secretsAccessRoleArn(),
-                flags.roleArn() != null ? null : file.serviceAccessRoleArn(),
-                first(flags.migrationType(), file.migrationType()), first(flags.tablePreparation(), file.tablePreparation()),
-                first(flags.sslMode(), file.sslMode()), first(flags.certificateArn(), file.certificateArn()),
-                first(flags.subnetGroup(), file.subnetGroup()), first(flags.subnetIds(), file.subnetIds()),
-                first(flags.securityGroupIds(), file.securityGroupIds()), first(flags.numberOfJobs(), file.numberOfJobs()),
-                first(flags.sourceServerName(), file.sourceServerName()), first(flags.sourcePort(), file.sourcePort()),
-                first(flags.targetServerName(), file.targetServerName()), first(flags.targetPort(), file.targetPort()),
-                first(flags.pollInterval(), file.pollInterval()), first(flags.heartbeat(), file.heartbeat()),
-                first(flags.timeout(), file.timeout()), first(flags.tags(), file.tags()));
+        ObjectNode merged = file == null ? Json.mapper().createObjectNode() : Json.mapper().valueToTree(file);
+        if (flags != null) {
+            if (flags.roleArn() != null) merged.remove(List.of("secretsAccessRoleArn", "serviceAccessRoleArn"));
+            Json.mapper().<ObjectNode>valueToTree(flags).properties().stream().filter(e -> !e.getValue().isNull())
+                    .forEach(e -> merged.set(e.getKey(), e.getValue()));
+        }
+        return Json.mapper().convertValue(merged, DmsConfig.class);
     }
-
 }

@@ -27,7 +27,7 @@ import java.util.TreeMap;
 /**
  * What the step commands' passes share. Each is a pass of the one {@link Pipeline} over a run's journal:
  * {@link RestorePass} runs preflight, restore and credentials over the AWS provider; the copy commands
- * ({@link CopyPass}: {@link NativeCopy}, {@link DmsCopy}) run {@code migrate}'s prepare-target (a check: the target is
+ * ({@link CopyPass}, with {@link DmsCopy}) run {@code migrate}'s prepare-target (a check: the target is
  * prepare-target's to change) and migrate, with {@code --cutover} cutover too, or {@code cutover}'s cutover, and with
  * {@code --abandon} the engine's teardown. A step the journal has as done is skipped, whichever command did it, so
  * {@code cutover} continues the run {@code migrate} journaled, and a killed command resumes by running it again.
@@ -125,13 +125,12 @@ public final class Standalone {
     /** Runs a copy pass over its opened journal, with the engine the copy command chose. */
     static Result copy(Copy q, Journal j, SourceProvider source, TargetProvider target, CopyEngine engine,
                        Progress progress, Clock clock) {
-        Displays displays = new Displays();
         Pipeline.Options options = new Pipeline.Options(q.tables(), q.abandon(), false, false, null, q.steps(), false);
         Pipeline p = new Pipeline(source, target, engine, options,
                 new Pipeline.Stages(StandardStages.checkOnly(), StandardStages.verify(o -> o)),
-                List.of(displays, new BeforeCreate(engine), StandardStages.deferIndexesBeforeLoad()));
+                List.of(new Displays(), new BeforeCreate(engine), StandardStages.deferIndexesBeforeLoad()));
         Pipeline.Outcome o = p.run(new RunContext(j, progress, q.workDir(), clock));
-        return new Result(q.runId(), j, o, j.parameter(P_SOURCE).orElse(displays.source), j.parameter(P_TARGET).orElse(displays.target));
+        return new Result(q.runId(), j, o, j.parameter(P_SOURCE).orElse(null), j.parameter(P_TARGET).orElse(null));
     }
 
     /**
@@ -139,15 +138,12 @@ public final class Standalone {
      * supplied them (DMS after restore); what the operator gave is settled before the pass.
      */
     private static final class Displays implements Pipeline.Listener {
-        String source, target;
-
         @Override
         public void beforeStep(Step step, RunContext ctx, Endpoints endpoints) {
-            if (endpoints == null || source != null) return;
-            source = endpoints.source().display();
-            target = endpoints.target().display();
-            if (ctx.journal().parameter(P_SOURCE).isEmpty()) ctx.journal().putParameter(P_SOURCE, source);
-            if (ctx.journal().parameter(P_TARGET).isEmpty()) ctx.journal().putParameter(P_TARGET, target);
+            Journal j = ctx.journal();
+            if (endpoints == null) return;
+            if (j.parameter(P_SOURCE).isEmpty()) j.putParameter(P_SOURCE, endpoints.source().display());
+            if (j.parameter(P_TARGET).isEmpty()) j.putParameter(P_TARGET, endpoints.target().display());
         }
     }
 

@@ -66,7 +66,7 @@ class DeferredIndexesStepCommandsTest {
                 duringLoad.add(indexNames(db));
             }
         });
-        Standalone.Result m = io.pgvectormigrate.run.NativeCopy.run(Standalone.Copy.migrate("defer-std", work, TableFilter.ALL, false),
+        Standalone.Result m = io.pgvectormigrate.run.CopyPass.nativeCopy(Standalone.Copy.migrate("defer-std", work, TableFilter.ALL, false),
                 db.source(), db.sourceFromTarget(), db.target(), watching, capture(lines), Clock.systemUTC());
         assertEquals(0, m.outcome().exitCode(), m.outcome().message() + "\n" + String.join("\n", lines));
         assertTrue(duringLoad.size() > 1, "several chunks were copied: " + duringLoad);
@@ -110,7 +110,7 @@ class DeferredIndexesStepCommandsTest {
                 throw new StepCommandsResumeTest.Kill("after deferring, mid-copy");
             }
         });
-        assertThrows(StepCommandsResumeTest.Kill.class, () -> io.pgvectormigrate.run.NativeCopy.run(
+        assertThrows(StepCommandsResumeTest.Kill.class, () -> io.pgvectormigrate.run.CopyPass.nativeCopy(
                 Standalone.Copy.migrate("defer-kill", work, TableFilter.ALL, false), db.source(), db.sourceFromTarget(), db.target(),
                 dying, Progress.SILENT, Clock.systemUTC()));
         assertEquals("bot_audit_pkey,items_pkey", atKill.get(0));

@@ -5,7 +5,7 @@ import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Step;
 import io.pgvectormigrate.pipeline.StepStatus;
 import io.pgvectormigrate.report.Progress;
-import io.pgvectormigrate.run.NativeCopy;
+import io.pgvectormigrate.run.CopyPass;
 import io.pgvectormigrate.run.Standalone;
 import io.pgvectormigrate.testing.CliRun;
 import io.pgvectormigrate.testing.PgServers;
@@ -78,7 +78,7 @@ class StepCommandsResumeTest {
             afterLoads.incrementAndGet();
             throw new Kill("mid-cutover");
         });
-        assertThrows(Kill.class, () -> NativeCopy.run(Standalone.Copy.cutover(runId, work, TableFilter.ALL, false),
+        assertThrows(Kill.class, () -> CopyPass.nativeCopy(Standalone.Copy.cutover(runId, work, TableFilter.ALL, false),
                 db.source(), db.sourceFromTarget(), db.target(), cutoverDying, Progress.SILENT, Clock.systemUTC()));
         assertEquals(1, afterLoads.get());
         assertEquals(StepStatus.RUNNING, Journal.load(work, runId, Clock.systemUTC()).step(Step.CUTOVER).status());
@@ -161,7 +161,7 @@ class StepCommandsResumeTest {
                 throw new Kill("mid-copy");
             }
         });
-        assertThrows(Kill.class, () -> NativeCopy.run(Standalone.Copy.migrate(runId, work, TableFilter.ALL, false),
+        assertThrows(Kill.class, () -> CopyPass.nativeCopy(Standalone.Copy.migrate(runId, work, TableFilter.ALL, false),
                 db.source(), db.sourceFromTarget(), db.target(), dying, Progress.SILENT, Clock.systemUTC()));
     }
 }
