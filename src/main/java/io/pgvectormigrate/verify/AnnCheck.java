@@ -14,7 +14,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -208,32 +207,25 @@ final class AnnCheck {
 
     /**
      * Each query's bound on one side: the k-th smallest distance among the first rows of a sample, which exist on
-     * this side, so the true k-th distance is at most that (infinite when the table has fewer than k vectors).
+     * this side, so the true k-th distance is at most that (infinite when the table has fewer than k vectors). The
+     * server picks it, so only the N bounds leave it.
      */
     private static double[] bounds(Connection c, TablePlan p, boolean source, String v, String op, List<String> qs, int k,
                                    int sampleRows) throws SQLException {
         Table t = p.table(source);
         Column col = t.column(v);
         double[] bounds = new double[qs.size()];
-        Arrays.fill(bounds, Double.POSITIVE_INFINITY);
-        String sql = "SELECT " + distances(op, baseType(col), qs.size()) + " FROM (SELECT " + detoasted(col) + " AS v FROM "
-                + t.sql() + " WHERE " + Sql.ident(v) + " IS NOT NULL LIMIT " + sampleRows + ") s";
-        List<PriorityQueue<Double>> nearest = new ArrayList<>();
-        for (int i = 0; i < qs.size(); i++) nearest.add(new PriorityQueue<>(Comparator.reverseOrder()));
+        List<String> kth = new ArrayList<>();
+        for (int i = 0; i < qs.size(); i++) kth.add("coalesce((array_agg(d" + i + " ORDER BY d" + i + "))[" + k + "], 'Infinity')");
+        String sql = "SELECT " + String.join(", ", kth) + " FROM (SELECT " + distances(op, baseType(col), qs.size()) + " FROM (SELECT "
+                + detoasted(col) + " AS v FROM " + t.sql() + " WHERE " + Sql.ident(v) + " IS NOT NULL LIMIT " + sampleRows + ") s) d";
         try (PreparedStatement ps = c.prepareStatement(sql)) {
             for (int i = 0; i < qs.size(); i++) ps.setString(i + 1, qs.get(i));
-            ps.setFetchSize(FETCH);
             try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    for (int i = 0; i < qs.size(); i++) {
-                        PriorityQueue<Double> q = nearest.get(i);
-                        q.add(rs.getDouble(i + 1));
-                        if (q.size() > k) q.poll();
-                    }
-                }
+                rs.next();
+                for (int i = 0; i < qs.size(); i++) bounds[i] = rs.getDouble(i + 1);
             }
         }
-        for (int i = 0; i < qs.size(); i++) if (nearest.get(i).size() == k) bounds[i] = nearest.get(i).peek();
         return bounds;
     }
 
@@ -294,7 +286,7 @@ final class AnnCheck {
             List<String> keyTexts = new ArrayList<>();
             for (int i = 0; i < p.pk.size(); i++) {
                 keys.add("k" + i);
-                keyTexts.add(Sql.ident(p.pk.get(i)) + "::text AS k" + i);
+                keyTexts.add(Sql.ident(p.pk.get(i)) + " AS k" + i);
             }
             List<String> ds = new ArrayList<>();
             List<String> within = new ArrayList<>();
@@ -304,8 +296,9 @@ final class AnnCheck {
             }
             for (int i = 0; i < n; i++) best.add(new PriorityQueue<>(Hit.ORDER.reversed()));
             for (String range : ranges.of(p, source)) {
-                // each level computes once per row: the vector (read once), then its distances, then the filter
-                String sql = "SELECT " + String.join(", ", keys) + ", " + String.join(", ", ds) + " FROM (SELECT "
+                // each level computes once per row: the vector (read once), then its distances, then the filter; the
+                // keys become text only for the rows that pass it
+                String sql = "SELECT " + String.join("::text, ", keys) + "::text, " + String.join(", ", ds) + " FROM (SELECT "
                         + String.join(", ", keys) + ", " + distances(op, baseType(col), n) + " FROM (SELECT "
                         + String.join(", ", keyTexts) + ", " + detoasted(col) + " AS v FROM " + t.sql() + " WHERE "
                         + Sql.ident(v) + " IS NOT NULL" + (range.isEmpty() ? "" : " AND " + range) + " OFFSET 0) s OFFSET 0) d "

@@ -146,6 +146,18 @@ class VerifyScanTest {
         assertEquals(0, changed.get(0).get("exactMismatches").asInt(), changed.toString());
     }
 
+    @Test
+    void annParityWithFewerVectorsThanK(PgServers.DbPair db) throws Exception {
+        // no k rows bound the k-th distance: every row is in every answer, so the row moved on the target is in all three
+        db.both("CREATE EXTENSION vector", "CREATE TABLE few(id int PRIMARY KEY, v vector(2))",
+                "INSERT INTO few VALUES (1, '[0,0]'), (2, '[1,0]'), (3, '[0,2]')");
+        Sql.exec(db.target(), "UPDATE few SET v = '[9,9]' WHERE id = 3");
+        JsonNode ann = Json.mapper().readTree(verify(db, "--skip", "schema,indexes,extensions,rows,vectors,groups,content,sequences",
+                "--ann-queries", "3", "--ann-k", "5", "--format", "json").out()).get("ann").get(0);
+        assertEquals(3, ann.get("queries").asInt(), ann.toString());
+        assertEquals(3, ann.get("exactMismatches").asInt(), ann.toString());
+    }
+
     private static String[] concat(String[] a, String... b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
