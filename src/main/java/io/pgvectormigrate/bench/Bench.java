@@ -38,21 +38,8 @@ final class Bench {
     private Bench() {}
 
     /** Two local instances that stop (and, unless kept, vanish) when closed, also on Ctrl-C. */
-    static final class Pair implements AutoCloseable {
-        final LocalPostgres source;
-        final LocalPostgres target;
-        final Path base;
-        private final boolean deleteBase;
-        private final Thread stopOnExit;
-
-        private Pair(LocalPostgres source, LocalPostgres target, Path base, boolean deleteBase, Thread stopOnExit) {
-            this.source = source;
-            this.target = target;
-            this.base = base;
-            this.deleteBase = deleteBase;
-            this.stopOnExit = stopOnExit;
-        }
-
+    record Pair(LocalPostgres source, LocalPostgres target, Path base, boolean deleteBase, Thread stopOnExit)
+            implements AutoCloseable {
         /** Starts (or, in a kept directory, restarts) both instances under {@code dir} or a new temporary directory. */
         static Pair start(PgBinaries bins, Path dir, String prefix, Map<String, String> conf, boolean keep, Progress progress) {
             Path base;
@@ -205,7 +192,7 @@ final class Bench {
      */
     static void evictFromPageCache(Pair pair, String database) {
         List<Path> files = new ArrayList<>();
-        for (LocalPostgres pg : List.of(pair.source, pair.target)) {
+        for (LocalPostgres pg : List.of(pair.source(), pair.target())) {
             try {
                 String oid = scalar(pg.connection("postgres"), "SELECT oid FROM pg_database WHERE datname = '" + database + "'");
                 if (oid == null) continue;
@@ -259,7 +246,7 @@ final class Bench {
         private static final double TICK = 100.0; // USER_HZ on Linux
 
         double servers() {
-            return instance(pair.source) + instance(pair.target);
+            return instance(pair.source()) + instance(pair.target());
         }
 
         /** Both instances, this JVM, and the processes this JVM started and waited for (psql, pgcopydb, pg_dump). */

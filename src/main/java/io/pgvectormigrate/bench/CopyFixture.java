@@ -108,15 +108,15 @@ public record CopyFixture(long rows, int bots, Shape shape) {
 
     /** True when the source database of an earlier run with the same rows and bots is there to use again. */
     boolean kept(Bench.Pair pair) throws SQLException {
-        return marker().equals(Bench.comment(pair.source, DATABASE));
+        return marker().equals(Bench.comment(pair.source(), DATABASE));
     }
 
     /** Creates the source database afresh (generation is not timed). */
     void generate(Bench.Pair pair, Progress p) throws SQLException {
-        Bench.exec(pair.source.connection("postgres"), "DROP DATABASE IF EXISTS " + DATABASE, "CREATE DATABASE " + DATABASE);
+        Bench.exec(pair.source().connection("postgres"), "DROP DATABASE IF EXISTS " + DATABASE, "CREATE DATABASE " + DATABASE);
         p.info(String.format(Locale.ROOT, "generating %,d Bedrock Chat rows (%d bots)%s on the source", rows, bots,
                 shape == Shape.MIXED ? " and three tables of other shapes" : ""));
-        try (Connection c = Bench.open(pair.source.connection(DATABASE))) {
+        try (Connection c = Bench.open(pair.source().connection(DATABASE))) {
             BedrockChatSample.createTable(c);
             BedrockChatSample.generate(c, rows, bots, 42, p);
             BedrockChatSample.createIndexes(c);
@@ -130,7 +130,7 @@ public record CopyFixture(long rows, int bots, Shape shape) {
                 st.execute("VACUUM (ANALYZE)");
             }
         }
-        Bench.exec(pair.source.connection("postgres"), "COMMENT ON DATABASE " + DATABASE + " IS '" + marker() + "'");
+        Bench.exec(pair.source().connection("postgres"), "COMMENT ON DATABASE " + DATABASE + " IS '" + marker() + "'");
     }
 
     /** The tables as a peer that copies data only finds them prepared: with their primary keys, as prepare-target leaves them. */

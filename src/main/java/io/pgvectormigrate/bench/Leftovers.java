@@ -27,23 +27,23 @@ final class Leftovers {
     static void drop(Bench.Pair pair) throws SQLException {
         String ours = ReplicationNames.PREFIX + "bench_";
         List<String> dbs = new ArrayList<>();
-        try (Connection c = Bench.open(pair.target.connection("postgres")); var st = c.createStatement();
+        try (Connection c = Bench.open(pair.target().connection("postgres")); var st = c.createStatement();
              var rs = st.executeQuery("SELECT datname FROM pg_database WHERE datname ~ '" + TARGET_DATABASES + "'")) {
             while (rs.next()) dbs.add(rs.getString(1));
         }
         for (String db : dbs) {
-            try (Connection c = Bench.open(pair.target.connection(db))) {
+            try (Connection c = Bench.open(pair.target().connection(db))) {
                 for (String sub : Subscriptions.names(c)) Subscriptions.dropDetached(c, sub);
             }
-            Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + Sql.ident(db));
+            Bench.exec(pair.target().connection("postgres"), "DROP DATABASE " + Sql.ident(db));
         }
-        try (Connection c = Bench.open(pair.source.connection("postgres"))) {
+        try (Connection c = Bench.open(pair.source().connection("postgres"))) {
             for (ReplicationSlots.Slot slot : ReplicationSlots.inCluster(c, ours)) {
                 if (!slot.active()) ReplicationSlots.dropIfUnused(c, slot.name());
             }
         }
-        if (Bench.comment(pair.source, CopyFixture.DATABASE) != null) {
-            try (Connection c = Bench.open(pair.source.connection(CopyFixture.DATABASE))) {
+        if (Bench.comment(pair.source(), CopyFixture.DATABASE) != null) {
+            try (Connection c = Bench.open(pair.source().connection(CopyFixture.DATABASE))) {
                 for (String pub : Publications.startingWith(c, ours)) Publications.drop(c, pub);
             }
         }

@@ -162,7 +162,7 @@ public final class NativeCopyBenchmark {
         String size;
         double peakHeap = Double.NaN;
         try (Bench.Pair pair = Bench.Pair.start(bins, dir, "bench-copy-", conf, s.keep(), p)) {
-            ConnectionSpec source = pair.source.connection(CopyFixture.DATABASE);
+            ConnectionSpec source = pair.source().connection(CopyFixture.DATABASE);
             Leftovers.drop(pair);
             if (s.keep() && fixture.kept(pair)) {
                 p.info(String.format(java.util.Locale.ROOT, "using the source database kept by an earlier run (%,d rows)", s.rows()));
@@ -189,15 +189,15 @@ public final class NativeCopyBenchmark {
             throw ToolException.runtime("benchmark failed: " + e.getMessage(), e);
         } finally {
             if (s.keep()) {
-                deleteTree(dir.resolve("pgpass"));
+                LocalPostgres.deleteTree(dir.resolve("pgpass"));
                 try (var list = Files.list(dir)) {
                     list.filter(f -> f.getFileName().toString().startsWith("work-") || f.getFileName().toString().startsWith("pgcopydb-"))
-                            .forEach(NativeCopyBenchmark::deleteTree);
+                            .forEach(LocalPostgres::deleteTree);
                 } catch (IOException ignored) {
                     // best effort
                 }
             } else {
-                deleteTree(dir);
+                LocalPostgres.deleteTree(dir);
             }
         }
         return new Result(s.rows(), s.bots(), versions, size, Bench.machine(), s.jobs(), s.repeats(), tool.shown(),
@@ -303,8 +303,8 @@ public final class NativeCopyBenchmark {
     /** A libpq password file for both instances, so no password appears on a command line or in a tool's log. */
     static Path pgpass(Path dir, Bench.Pair pair) {
         Path f = dir.resolve("pgpass");
-        String lines = "127.0.0.1:" + pair.source.port() + ":*:postgres:" + pair.source.connection("postgres").password() + "\n"
-                + "127.0.0.1:" + pair.target.port() + ":*:postgres:" + pair.target.connection("postgres").password() + "\n";
+        String lines = "127.0.0.1:" + pair.source().port() + ":*:postgres:" + pair.source().connection("postgres").password() + "\n"
+                + "127.0.0.1:" + pair.target().port() + ":*:postgres:" + pair.target().connection("postgres").password() + "\n";
         try {
             Files.writeString(f, lines, StandardCharsets.UTF_8);
             Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
@@ -312,13 +312,5 @@ public final class NativeCopyBenchmark {
             throw ToolException.runtime("cannot write " + f + ": " + e.getMessage(), e);
         }
         return f;
-    }
-
-    static void deleteTree(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort
-        }
     }
 }
