@@ -19,6 +19,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -37,7 +38,10 @@ import java.util.stream.Stream;
 final class Bench {
     private Bench() {}
 
-    /** Two local instances that stop (and, unless kept, vanish) when closed, also on Ctrl-C. */
+    /**
+     * Two local instances that stop (and, unless kept, vanish) when closed, also on Ctrl-C; with the password file
+     * of {@link #toolEnv}, which goes when they close.
+     */
     record Pair(LocalPostgres source, LocalPostgres target, Path base, boolean deleteBase, Thread stopOnExit)
             implements AutoCloseable {
         /** Starts (or, in a kept directory, restarts) both instances under {@code dir} or a new temporary directory. */
@@ -68,9 +72,31 @@ final class Bench {
             }
         }
 
+        /**
+         * The environment of every program the benchmark runs (the tool's commands, psql, pgcopydb, pg_dump): the
+         * caller's, a libpq password file for both instances (so no password appears on a command line or in a tool's
+         * log), and the instances' own binaries first on PATH (pgcopydb runs pg_dump and pg_restore: their major version).
+         */
+        Map<String, String> toolEnv(Map<String, String> env) {
+            Path f = base.resolve("pgpass");
+            String lines = "127.0.0.1:" + source.port() + ":*:postgres:" + source.connection("postgres").password() + "\n"
+                    + "127.0.0.1:" + target.port() + ":*:postgres:" + target.connection("postgres").password() + "\n";
+            try {
+                Files.writeString(f, lines, StandardCharsets.UTF_8);
+                Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+            } catch (IOException e) {
+                throw ToolException.runtime("cannot write " + f + ": " + e.getMessage(), e);
+            }
+            Map<String, String> e = new LinkedHashMap<>(env);
+            e.put("PGPASSFILE", f.toString());
+            e.put("PATH", source.binaries().binDir() + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
+            return e;
+        }
+
         @Override
         public void close() {
             removeHook(stopOnExit);
+            LocalPostgres.deleteTree(base.resolve("pgpass"));
             try {
                 target.close();
             } finally {

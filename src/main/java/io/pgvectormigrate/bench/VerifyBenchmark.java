@@ -5,6 +5,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.local.LocalPostgres;
 import io.pgvectormigrate.local.PgBinaries;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
@@ -18,9 +19,7 @@ import org.postgresql.copy.PGCopyInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -95,12 +94,8 @@ public final class VerifyBenchmark {
         ToolProcess tool = ToolProcess.forThisJvm(s.mainClass());
         List<Result> results = new ArrayList<>();
         try (Bench.Pair pair = Bench.Pair.start(bins, s.dir(), "bench-verify-", conf, s.keep(), progress)) {
-            Map<String, String> toolEnv = NativeCopyBenchmark.toolEnv(env, bins, NativeCopyBenchmark.pgpass(pair.base(), pair));
-            try {
-                for (long rows : s.rows()) results.add(one(pair, tool, toolEnv, rows, s, progress));
-            } finally {
-                LocalPostgres.deleteTree(pair.base().resolve("pgpass"));
-            }
+            Map<String, String> toolEnv = pair.toolEnv(env);
+            for (long rows : s.rows()) results.add(one(pair, tool, toolEnv, rows, s, progress));
         } catch (SQLException e) {
             throw ToolException.runtime("benchmark failed: " + e.getMessage(), e);
         }
@@ -241,9 +236,7 @@ public final class VerifyBenchmark {
     private static void indexAndVacuum(ConnectionSpec spec) {
         try (Connection c = Bench.open(spec)) {
             BedrockChatSample.createIndexes(c);
-            try (Statement st = c.createStatement()) {
-                st.execute("VACUUM (ANALYZE) items");
-            }
+            Queries.exec(c, "VACUUM (ANALYZE) items");
         } catch (SQLException e) {
             throw ToolException.runtime("indexing " + spec.display() + " failed: " + e.getMessage(), e);
         }
@@ -259,10 +252,8 @@ public final class VerifyBenchmark {
     }
 
     private static void query(Connection c, String sql) {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                rs.getString(1);
-            }
+        try {
+            Queries.list(c, sql, rs -> rs.getString(1));
         } catch (SQLException e) {
             throw ToolException.runtime("query failed: " + e.getMessage(), e);
         }
