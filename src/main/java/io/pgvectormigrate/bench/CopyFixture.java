@@ -2,6 +2,7 @@ package io.pgvectormigrate.bench;
 
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.sample.BedrockChatSample;
 
@@ -120,15 +121,13 @@ public record CopyFixture(long rows, int bots, Shape shape) {
             BedrockChatSample.createTable(c);
             BedrockChatSample.generate(c, rows, bots, 42, p);
             BedrockChatSample.createIndexes(c);
-            try (var st = c.createStatement()) {
-                for (Table t : tables()) {
-                    if (t.create() == null) continue;
-                    st.execute(t.create());
-                    st.execute(t.fill().replace(":rows", String.valueOf(rows)));
-                    st.execute(t.indexes());
-                }
-                st.execute("VACUUM (ANALYZE)");
+            for (Table t : tables()) {
+                if (t.create() == null) continue;
+                Queries.exec(c, t.create());
+                Queries.exec(c, t.fill().replace(":rows", String.valueOf(rows)));
+                Queries.exec(c, t.indexes());
             }
+            Queries.exec(c, "VACUUM (ANALYZE)");
         }
         Bench.exec(pair.source().connection("postgres"), "COMMENT ON DATABASE " + DATABASE + " IS '" + marker() + "'");
     }
@@ -137,8 +136,8 @@ public record CopyFixture(long rows, int bots, Shape shape) {
     void createEmptyTables(ConnectionSpec target) throws SQLException {
         try (Connection c = Bench.open(target)) {
             BedrockChatSample.createTable(c);
-            try (var st = c.createStatement()) {
-                for (Table t : tables()) if (t.create() != null) st.execute(t.create());
+            for (Table t : tables()) {
+                if (t.create() != null) Queries.exec(c, t.create());
             }
         }
     }

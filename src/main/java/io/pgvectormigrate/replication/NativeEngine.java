@@ -261,20 +261,16 @@ public final class NativeEngine implements CopyEngine {
         Map<String, Character> last = Map.of();
         while (true) {
             Map<String, Character> states = Subscriptions.relationStates(tgt, subOid);
-            Map<String, Subscriptions.CopyProgress> running = Subscriptions.copyProgress(tgt);
-            boolean ready = !states.isEmpty() && states.values().stream().allMatch(s -> s == 'r');
-            boolean changed = !states.equals(last);
-            if (ready || changed || System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
+            if (!states.isEmpty() && states.values().stream().allMatch(s -> s == 'r')) break;
+            if (!states.equals(last) || System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
                 lastReport = System.nanoTime();
                 last = states;
-                if (!ready) {
-                    String line = states.entrySet().stream().map(e -> e.getKey() + " " + stateName(e.getValue())
-                            + (running.containsKey(e.getKey()) ? " (" + Progress.count(running.get(e.getKey()).tuples()) + " rows, "
-                            + Progress.bytes(running.get(e.getKey()).bytes()) + ")" : "")).collect(Collectors.joining(", "));
-                    p.info("  table sync: " + line);
-                }
+                Map<String, Subscriptions.CopyProgress> running = Subscriptions.copyProgress(tgt);
+                String line = states.entrySet().stream().map(e -> e.getKey() + " " + stateName(e.getValue())
+                        + (running.containsKey(e.getKey()) ? " (" + Progress.count(running.get(e.getKey()).tuples()) + " rows, "
+                        + Progress.bytes(running.get(e.getKey()).bytes()) + ")" : "")).collect(Collectors.joining(", "));
+                p.info("  table sync: " + line);
             }
-            if (ready) break;
             long errors = Subscriptions.errorCount(tgt, n.subscription());
             if (baseErrors >= 0 && errors - baseErrors >= 5) {
                 throw ToolException.runtime("the subscription's table sync failed " + (errors - baseErrors)
