@@ -31,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.DoubleAccumulator;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -75,12 +76,13 @@ final class Bench {
         /**
          * The environment of every program the benchmark runs (the tool's commands, psql, pgcopydb, pg_dump): the
          * caller's, a libpq password file for both instances (so no password appears on a command line or in a tool's
-         * log), and the instances' own binaries first on PATH (pgcopydb runs pg_dump and pg_restore: their major version).
+         * log), and the instances' own binaries first on PATH (pgcopydb runs pg_dump and pg_restore: their major
+         * version).
          */
         Map<String, String> toolEnv(Map<String, String> env) {
             Path f = base.resolve("pgpass");
-            String lines = "127.0.0.1:" + source.port() + ":*:postgres:" + source.connection("postgres").password() + "\n"
-                    + "127.0.0.1:" + target.port() + ":*:postgres:" + target.connection("postgres").password() + "\n";
+            String lines = Stream.of(source, target).map(pg -> "127.0.0.1:" + pg.port() + ":*:postgres:"
+                    + pg.connection("postgres").password() + "\n").collect(Collectors.joining());
             try {
                 Files.writeString(f, lines, StandardCharsets.UTF_8);
                 Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
