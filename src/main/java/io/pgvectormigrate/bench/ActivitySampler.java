@@ -1,6 +1,7 @@
 package io.pgvectormigrate.bench;
 
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Queries;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -137,11 +138,8 @@ final class ActivitySampler implements AutoCloseable {
             spans.addAll(open.values());
             open.clear();
         }
-        try (source; target) {
-            // closes both
-        } catch (SQLException ignored) {
-            // closing
-        }
+        Queries.closeQuietly(source);
+        Queries.closeQuietly(target);
     }
 
     /** A statement shortened for a report line. */

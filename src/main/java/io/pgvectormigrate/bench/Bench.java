@@ -19,6 +19,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -30,6 +31,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.DoubleAccumulator;
+import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
 
@@ -37,22 +39,12 @@ import java.util.stream.Stream;
 final class Bench {
     private Bench() {}
 
-    /** Two local instances that stop (and, unless kept, vanish) when closed, also on Ctrl-C. */
-    static final class Pair implements AutoCloseable {
-        final LocalPostgres source;
-        final LocalPostgres target;
-        final Path base;
-        private final boolean deleteBase;
-        private final Thread stopOnExit;
-
-        private Pair(LocalPostgres source, LocalPostgres target, Path base, boolean deleteBase, Thread stopOnExit) {
-            this.source = source;
-            this.target = target;
-            this.base = base;
-            this.deleteBase = deleteBase;
-            this.stopOnExit = stopOnExit;
-        }
-
+    /**
+     * Two local instances that stop (and, unless kept, vanish) when closed, also on Ctrl-C; with the password file
+     * of {@link #toolEnv}, which goes when they close.
+     */
+    record Pair(LocalPostgres source, LocalPostgres target, Path base, boolean deleteBase, Thread stopOnExit)
+            implements AutoCloseable {
         /** Starts (or, in a kept directory, restarts) both instances under {@code dir} or a new temporary directory. */
         static Pair start(PgBinaries bins, Path dir, String prefix, Map<String, String> conf, boolean keep, Progress progress) {
             Path base;
@@ -81,9 +73,32 @@ final class Bench {
             }
         }
 
+        /**
+         * The environment of every program the benchmark runs (the tool's commands, psql, pgcopydb, pg_dump): the
+         * caller's, a libpq password file for both instances (so no password appears on a command line or in a tool's
+         * log), and the instances' own binaries first on PATH (pgcopydb runs pg_dump and pg_restore: their major
+         * version).
+         */
+        Map<String, String> toolEnv(Map<String, String> env) {
+            Path f = base.resolve("pgpass");
+            String lines = Stream.of(source, target).map(pg -> "127.0.0.1:" + pg.port() + ":*:postgres:"
+                    + pg.connection("postgres").password() + "\n").collect(Collectors.joining());
+            try {
+                Files.writeString(f, lines, StandardCharsets.UTF_8);
+                Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
+            } catch (IOException e) {
+                throw ToolException.runtime("cannot write " + f + ": " + e.getMessage(), e);
+            }
+            Map<String, String> e = new LinkedHashMap<>(env);
+            e.put("PGPASSFILE", f.toString());
+            e.put("PATH", source.binaries().binDir() + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
+            return e;
+        }
+
         @Override
         public void close() {
             removeHook(stopOnExit);
+            LocalPostgres.deleteTree(base.resolve("pgpass"));
             try {
                 target.close();
             } finally {
@@ -205,7 +220,7 @@ final class Bench {
      */
     static void evictFromPageCache(Pair pair, String database) {
         List<Path> files = new ArrayList<>();
-        for (LocalPostgres pg : List.of(pair.source, pair.target)) {
+        for (LocalPostgres pg : List.of(pair.source(), pair.target())) {
             try {
                 String oid = scalar(pg.connection("postgres"), "SELECT oid FROM pg_database WHERE datname = '" + database + "'");
                 if (oid == null) continue;
@@ -259,7 +274,7 @@ final class Bench {
         private static final double TICK = 100.0; // USER_HZ on Linux
 
         double servers() {
-            return instance(pair.source) + instance(pair.target);
+            return instance(pair.source()) + instance(pair.target());
         }
 
         /** Both instances, this JVM, and the processes this JVM started and waited for (psql, pgcopydb, pg_dump). */

@@ -2,6 +2,7 @@ package io.pgvectormigrate.bench;
 
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.sample.BedrockChatSample;
 
@@ -108,37 +109,35 @@ public record CopyFixture(long rows, int bots, Shape shape) {
 
     /** True when the source database of an earlier run with the same rows and bots is there to use again. */
     boolean kept(Bench.Pair pair) throws SQLException {
-        return marker().equals(Bench.comment(pair.source, DATABASE));
+        return marker().equals(Bench.comment(pair.source(), DATABASE));
     }
 
     /** Creates the source database afresh (generation is not timed). */
     void generate(Bench.Pair pair, Progress p) throws SQLException {
-        Bench.exec(pair.source.connection("postgres"), "DROP DATABASE IF EXISTS " + DATABASE, "CREATE DATABASE " + DATABASE);
+        Bench.exec(pair.source().connection("postgres"), "DROP DATABASE IF EXISTS " + DATABASE, "CREATE DATABASE " + DATABASE);
         p.info(String.format(Locale.ROOT, "generating %,d Bedrock Chat rows (%d bots)%s on the source", rows, bots,
                 shape == Shape.MIXED ? " and three tables of other shapes" : ""));
-        try (Connection c = Bench.open(pair.source.connection(DATABASE))) {
+        try (Connection c = Bench.open(pair.source().connection(DATABASE))) {
             BedrockChatSample.createTable(c);
             BedrockChatSample.generate(c, rows, bots, 42, p);
             BedrockChatSample.createIndexes(c);
-            try (var st = c.createStatement()) {
-                for (Table t : tables()) {
-                    if (t.create() == null) continue;
-                    st.execute(t.create());
-                    st.execute(t.fill().replace(":rows", String.valueOf(rows)));
-                    st.execute(t.indexes());
-                }
-                st.execute("VACUUM (ANALYZE)");
+            for (Table t : tables()) {
+                if (t.create() == null) continue;
+                Queries.exec(c, t.create());
+                Queries.exec(c, t.fill().replace(":rows", String.valueOf(rows)));
+                Queries.exec(c, t.indexes());
             }
+            Queries.exec(c, "VACUUM (ANALYZE)");
         }
-        Bench.exec(pair.source.connection("postgres"), "COMMENT ON DATABASE " + DATABASE + " IS '" + marker() + "'");
+        Bench.exec(pair.source().connection("postgres"), "COMMENT ON DATABASE " + DATABASE + " IS '" + marker() + "'");
     }
 
     /** The tables as a peer that copies data only finds them prepared: with their primary keys, as prepare-target leaves them. */
     void createEmptyTables(ConnectionSpec target) throws SQLException {
         try (Connection c = Bench.open(target)) {
             BedrockChatSample.createTable(c);
-            try (var st = c.createStatement()) {
-                for (Table t : tables()) if (t.create() != null) st.execute(t.create());
+            for (Table t : tables()) {
+                if (t.create() != null) Queries.exec(c, t.create());
             }
         }
     }

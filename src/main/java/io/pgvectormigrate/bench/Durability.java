@@ -43,14 +43,14 @@ public enum Durability {
      */
     String apply(Bench.Pair pair) throws SQLException {
         Set<String> shown = new LinkedHashSet<>(); // one line when both servers report the same
-        for (LocalPostgres pg : List.of(pair.source, pair.target)) {
+        for (LocalPostgres pg : List.of(pair.source(), pair.target())) {
             ConnectionSpec c = pg.connection("postgres");
             for (Map.Entry<String, String> e : settings().entrySet()) {
                 Bench.exec(c, "ALTER SYSTEM SET " + e.getKey() + " = '" + e.getValue() + "'");
             }
             Bench.exec(c, "SELECT pg_reload_conf()");
         }
-        for (LocalPostgres pg : List.of(pair.source, pair.target)) {
+        for (LocalPostgres pg : List.of(pair.source(), pair.target())) {
             ConnectionSpec c = pg.connection("postgres");
             List<String> now = new ArrayList<>();
             for (Map.Entry<String, String> e : settings().entrySet()) {

@@ -4,22 +4,30 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.local.LocalPostgres;
 import io.pgvectormigrate.local.PgBinaries;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Publications;
+import io.pgvectormigrate.pg.Queries;
+import io.pgvectormigrate.pg.ReplicationSlots;
+import io.pgvectormigrate.pg.Sql;
+import io.pgvectormigrate.pg.Subscriptions;
 import io.pgvectormigrate.replication.NativeOptions;
+import io.pgvectormigrate.replication.ReplicationNames;
 import io.pgvectormigrate.report.Progress;
 
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * Times the native path as an operator runs it, against peers on the same data between the same two local
@@ -33,7 +41,7 @@ import java.util.Map;
  * rehearsal's settings can be measured beside them. Every method gets the same untimed warm-up round, the methods
  * rotate their order in every round (so each goes first in turn, and a burst of load elsewhere hits them alike), and
  * every copy gets the same data check over all columns ({@link CopyFixture}) before its time counts. Medians are
- * reported ({@link CopyBenchmarkReport}).
+ * reported ({@link #markdown}).
  */
 public final class NativeCopyBenchmark {
     private NativeCopyBenchmark() {}
@@ -162,10 +170,10 @@ public final class NativeCopyBenchmark {
         String size;
         double peakHeap = Double.NaN;
         try (Bench.Pair pair = Bench.Pair.start(bins, dir, "bench-copy-", conf, s.keep(), p)) {
-            ConnectionSpec source = pair.source.connection(CopyFixture.DATABASE);
-            Leftovers.drop(pair);
+            ConnectionSpec source = pair.source().connection(CopyFixture.DATABASE);
+            dropLeftovers(pair);
             if (s.keep() && fixture.kept(pair)) {
-                p.info(String.format(java.util.Locale.ROOT, "using the source database kept by an earlier run (%,d rows)", s.rows()));
+                p.info(String.format(Locale.ROOT, "using the source database kept by an earlier run (%,d rows)", s.rows()));
             } else {
                 // generating is not timed: on the rehearsal's settings, then the series set their own
                 Durability.REHEARSAL.apply(pair);
@@ -175,7 +183,7 @@ public final class NativeCopyBenchmark {
             versions = Bench.versions(source);
             String expected = fixture.fingerprint(source, true);
             String expectedData = fixture.fingerprint(source, false);
-            Map<String, String> toolEnv = toolEnv(env, bins, pgpass(dir, pair));
+            Map<String, String> toolEnv = pair.toolEnv(env);
             NativeRunner natives = new NativeRunner(pair, fixture, tool, toolEnv, dir);
             PeerRunners peers = new PeerRunners(pair, fixture, toolEnv, dir);
             for (Durability d : s.durabilities()) {
@@ -189,15 +197,14 @@ public final class NativeCopyBenchmark {
             throw ToolException.runtime("benchmark failed: " + e.getMessage(), e);
         } finally {
             if (s.keep()) {
-                deleteTree(dir.resolve("pgpass"));
                 try (var list = Files.list(dir)) {
                     list.filter(f -> f.getFileName().toString().startsWith("work-") || f.getFileName().toString().startsWith("pgcopydb-"))
-                            .forEach(NativeCopyBenchmark::deleteTree);
+                            .forEach(LocalPostgres::deleteTree);
                 } catch (IOException ignored) {
                     // best effort
                 }
             } else {
-                deleteTree(dir);
+                LocalPostgres.deleteTree(dir);
             }
         }
         return new Result(s.rows(), s.bots(), versions, size, Bench.machine(), s.jobs(), s.repeats(), tool.shown(),
@@ -277,6 +284,37 @@ public final class NativeCopyBenchmark {
                 variants, pgcopydbSteps, b, loadBefore, loadAfter);
     }
 
+    /**
+     * Drops what an earlier, interrupted run left in a kept directory: the target databases of the runs (native_1,
+     * pgcopydb_2, ...; a subscription in one is detached from its slot first, or the database cannot be dropped) and,
+     * on the source, the replication slots and publications of its runs (run ids bench-..., so named pgvm_bench_...),
+     * which would hold WAL. The replication SQL is pg's, as the engines use it.
+     */
+    private static void dropLeftovers(Bench.Pair pair) throws SQLException {
+        String ours = ReplicationNames.PREFIX + "bench_";
+        List<String> dbs;
+        try (Connection c = Bench.open(pair.target().connection("postgres"))) {
+            dbs = Queries.list(c, "SELECT datname FROM pg_database WHERE datname ~ '^(native|pgcopydb|pipe|dump)_'",
+                    rs -> rs.getString(1));
+        }
+        for (String db : dbs) {
+            try (Connection c = Bench.open(pair.target().connection(db))) {
+                for (String sub : Subscriptions.names(c)) Subscriptions.dropDetached(c, sub);
+            }
+            Bench.exec(pair.target().connection("postgres"), "DROP DATABASE " + Sql.ident(db));
+        }
+        try (Connection c = Bench.open(pair.source().connection("postgres"))) {
+            for (ReplicationSlots.Slot slot : ReplicationSlots.inCluster(c, ours)) {
+                if (!slot.active()) ReplicationSlots.dropIfUnused(c, slot.name());
+            }
+        }
+        if (Bench.comment(pair.source(), CopyFixture.DATABASE) != null) {
+            try (Connection c = Bench.open(pair.source().connection(CopyFixture.DATABASE))) {
+                for (String pub : Publications.startingWith(c, ours)) Publications.drop(c, pub);
+            }
+        }
+    }
+
     private static Method find(List<Method> methods, String label) {
         return methods.stream().filter(m -> m.method().equals(label)).findFirst().orElse(null);
     }
@@ -288,37 +326,101 @@ public final class NativeCopyBenchmark {
         return (copyPhase ? x.copySeconds() : x.seconds()) / y.seconds();
     }
 
-    /**
-     * The environment of every program the benchmark runs (the tool's commands, psql, pgcopydb, pg_dump): the
-     * caller's, a password file for both instances, and the instances' own binaries first on PATH (pgcopydb runs
-     * pg_dump and pg_restore: the instances' major version).
-     */
-    static Map<String, String> toolEnv(Map<String, String> env, PgBinaries bins, Path pgpass) {
-        Map<String, String> e = new LinkedHashMap<>(env);
-        e.put("PGPASSFILE", pgpass.toString());
-        e.put("PATH", bins.binDir() + ":" + env.getOrDefault("PATH", "/usr/bin:/bin"));
-        return e;
+    /** The result as Markdown, for docs/benchmarks.md: one section per durability, the headline first. */
+    public static String markdown(Result r, String command) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT, "%,d Bedrock Chat rows (%d bots), %s; %s; %s.%n%n",
+                r.rows(), r.bots(), r.sourceSize(), r.versions(), r.machine()));
+        sb.append("    ").append(command).append("\n\n");
+        sb.append("Each native step ran as its own process (`").append(r.toolCommand()).append(" <command>`, JVM start included):\n\n");
+        Series head = r.series().get(0);
+        if (head.breakdown() != null) {
+            for (String c : head.breakdown().commands()) sb.append("    ").append(c).append('\n');
+            sb.append('\n');
+        }
+        if (r.pgcopydb() != null && !r.pgcopydb().startsWith("not installed")) {
+            sb.append("pgcopydb (").append(r.pgcopydb()).append(") ran with ").append(r.pgcopydbOptions())
+                    .append(", the max_parallel_maintenance_workers the tool's after-load gives its builds.\n\n");
+        }
+        for (Series s : r.series()) seriesMarkdown(sb, r, s, s == head);
+        if (!Double.isNaN(r.peakHeapMb())) {
+            sb.append(String.format(Locale.ROOT, "Peak live heap during one more native run of the same commands in the benchmark's "
+                    + "JVM (used after a GC, sampled every 100 ms): %.1f MB%n", r.peakHeapMb()));
+        }
+        return sb.toString();
     }
 
-    /** A libpq password file for both instances, so no password appears on a command line or in a tool's log. */
-    static Path pgpass(Path dir, Bench.Pair pair) {
-        Path f = dir.resolve("pgpass");
-        String lines = "127.0.0.1:" + pair.source.port() + ":*:postgres:" + pair.source.connection("postgres").password() + "\n"
-                + "127.0.0.1:" + pair.target.port() + ":*:postgres:" + pair.target.connection("postgres").password() + "\n";
-        try {
-            Files.writeString(f, lines, StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(f, PosixFilePermissions.fromString("rw-------"));
-        } catch (IOException e) {
-            throw ToolException.runtime("cannot write " + f + ": " + e.getMessage(), e);
+    private static void seriesMarkdown(StringBuilder sb, Result r, Series s, boolean headline) {
+        sb.append("### ").append(s.durability().label()).append(s.durability() == Durability.DURABLE ? headline ? " (the headline)" : ""
+                : " (" + (headline ? "" : "beside the headline, ") + "not the servers operators migrate between)").append("\n\n");
+        sb.append("Both servers: ").append(s.settings()).append(". Load average ").append(s.loadBefore()).append(" before, ")
+                .append(s.loadAfter()).append(" after.\n\n");
+        sb.append("Order of the methods per round (round 0: the warm-up, untimed):\n\n");
+        for (int i = 0; i < s.orders().size(); i++) {
+            sb.append("- round ").append(i).append(": ").append(String.join("; ", s.orders().get(i)).replace("|", "\\|")).append('\n');
         }
-        return f;
+        sb.append('\n');
+        sb.append("| method | seconds").append(r.repeats() > 1 ? " (median of " + r.repeats() + ")" : "")
+                .append(" | copy phase | what it did (median run) | all runs (load average at their start) | CPU seconds (median) |\n| --- | ---: | ---: | --- | --- | ---: |\n");
+        for (Method m : s.methods()) {
+            sb.append(String.format(Locale.ROOT, "| %s | %.1f | %s | %s | %s | %.1f |%n", m.method().replace("|", "\\|"), m.seconds(),
+                    Double.isNaN(m.copySeconds()) ? "" : String.format(Locale.ROOT, "%.1f", m.copySeconds()), m.detail(),
+                    runs(m), m.cpuSeconds()));
+        }
+        sb.append("\nCPU seconds: both PostgreSQL instances (every process), this JVM and the processes it ran (the tool's "
+                + "commands, psql, pgcopydb), during the timed part; less disturbed by other work on the machine than wall time.\n\n");
+        sb.append("- whole native path / pgcopydb clone: ").append(s.wholeOverPgcopydb() == null ? "not measured (pgcopydb " + r.pgcopydb() + ")"
+                : String.format(Locale.ROOT, "**%.2f**", s.wholeOverPgcopydb())).append('\n');
+        sb.append("- native copy phase / single COPY pipe: ").append(s.copyOverPipe() == null ? "not measured"
+                : String.format(Locale.ROOT, "**%.2f**", s.copyOverPipe())).append('\n');
+        if (s.variants().size() > 1) {
+            sb.append("\nThe native path by `--jobs` (medians of its runs; the copy phase against the single COPY pipe's median):\n\n");
+            sb.append("| --jobs | streams (why) | seconds | / pgcopydb clone | copy phase | / single COPY pipe | CPU seconds |\n"
+                    + "| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
+            for (Variant v : s.variants()) {
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %s | %.1f | %s | %.1f |%n", v.jobs(), v.streams(), v.seconds(),
+                        v.wholeOverPgcopydb() == null ? "" : String.format(Locale.ROOT, "%.2f", v.wholeOverPgcopydb()), v.copySeconds(),
+                        v.copyOverPipe() == null || v.copyOverPipe().isNaN() ? "" : String.format(Locale.ROOT, "%.2f", v.copyOverPipe()),
+                        v.cpuSeconds()));
+            }
+        }
+        if (!s.pgcopydbSteps().isEmpty()) {
+            sb.append("\npgcopydb's own summary (first timed round):\n\n");
+            for (String l : s.pgcopydbSteps()) sb.append("    ").append(l).append('\n');
+        }
+        Breakdown b = s.breakdown();
+        if (b != null) {
+            sb.append(String.format(Locale.ROOT, "%nWhere the native path's time went (median run, %.1f s, load average %s at its start):%n%n", b.total(), b.load()));
+            sb.append("| phase | seconds | share |\n| --- | ---: | ---: |\n");
+            row(sb, "prepare-target (JVM, Flyway, schema from the source)", b.prepare(), b.total());
+            row(sb, "migrate: initial copy (" + b.streams() + (b.streams() == 1 ? " stream)" : " streams)"), b.copy(), b.total());
+            row(sb, "migrate: index builds and ANALYZE on the target (as sampled)", b.maintenanceInMigrate(), b.total());
+            row(sb, "migrate: the rest (JVM, slot, publication, subscription, sequences, waits)",
+                    b.migrate() - b.copy() - b.maintenanceInMigrate(), b.total());
+            row(sb, "cutover: index builds and ANALYZE again (as sampled)", b.maintenanceInCutover(), b.total());
+            row(sb, "cutover: the rest (JVM, catch-up, sequences, removing replication)", b.cutover() - b.maintenanceInCutover(), b.total());
+            row(sb, "of all this: neither server running a statement (a JVM starting, the tool working or waiting)", b.idle(), b.total());
+            if (!Double.isNaN(b.jvmStartSeconds())) {
+                sb.append(String.format(Locale.ROOT, "| of all this: three JVM starts and exits (3 x %.1f s, timed apart with `--version`) | %.1f | %.0f%% |%n",
+                        b.jvmStartSeconds(), 3 * b.jvmStartSeconds(), 100 * 3 * b.jvmStartSeconds() / b.total()));
+            }
+            sb.append("\nCopy streams (backends running the copy's COPY statements, sampled every ").append(ActivitySampler.EVERY_MS).append(" ms):\n\n");
+            for (String x : b.copyStreams()) sb.append("- ").append(x).append('\n');
+            sb.append("\nIndex builds and ANALYZE on the target, as the servers ran them (seconds from the start of prepare-target):\n\n");
+            for (String x : b.maintenance()) sb.append("- ").append(x).append('\n');
+            sb.append("\nThe three processes' own output (stderr), with the time each line arrived:\n\n");
+            for (String x : b.timeline()) sb.append("    ").append(x).append('\n');
+        }
+        sb.append('\n');
     }
 
-    static void deleteTree(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        } catch (IOException ignored) {
-            // best effort
-        }
+    private static String runs(Method m) {
+        return IntStream.range(0, m.runs().size())
+                .mapToObj(i -> String.format(Locale.ROOT, "%.1f (%.1f)", m.runs().get(i), m.loads().get(i)))
+                .collect(Collectors.joining(", "));
+    }
+
+    private static void row(StringBuilder sb, String what, double secs, double total) {
+        sb.append(String.format(Locale.ROOT, "| %s | %.1f | %.0f%% |%n", what, secs, 100 * secs / total));
     }
 }

@@ -2,6 +2,7 @@ package io.pgvectormigrate.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.local.LocalPostgres;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.replication.NativeOptions;
 import io.pgvectormigrate.report.Json;
@@ -32,8 +33,8 @@ record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<
 
     /** The three documented commands for a copy into {@code db}, as the operator types them (no password: a pgpass file). */
     List<List<String>> commands(String db, NativeOptions.InitialCopy mode, int jobs) {
-        String source = PeerRunners.uri(pair.source, CopyFixture.DATABASE);
-        String target = PeerRunners.uri(pair.target, db);
+        String source = PeerRunners.uri(pair.source(), CopyFixture.DATABASE);
+        String target = PeerRunners.uri(pair.target(), db);
         String runId = "bench-" + db.replace('_', '-');
         List<String> migrate = new ArrayList<>(List.of("migrate", "--engine", "native", "--source", source, "--target", target,
                 "--run-id", runId));
@@ -55,8 +56,8 @@ record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<
     NativeCopyBenchmark.Timing run(Progress p, String db, String label, NativeOptions.InitialCopy mode, int jobs,
                                    String expected, int round, Map<Integer, NativeCopyBenchmark.Breakdown> breakdowns,
                                    Map<String, String> streams) throws SQLException {
-        Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
-        ConnectionSpec target = pair.target.connection(db);
+        Bench.exec(pair.target().connection("postgres"), "CREATE DATABASE " + db);
+        ConnectionSpec target = pair.target().connection(db);
         List<List<String>> commands = commands(db, mode, jobs);
         p.info(label + " (" + (mode == NativeOptions.InitialCopy.SNAPSHOT ? "--jobs " + NativeCopyBenchmark.jobsText(jobs) : "table sync")
                 + "; three processes: " + tool.shown() + " ...)");
@@ -68,7 +69,7 @@ record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<
         String[] outs = new String[3];
         double cpuSeconds;
         List<String> timeline = Collections.synchronizedList(new ArrayList<>());
-        ActivitySampler sampler = new ActivitySampler(pair.source.connection(CopyFixture.DATABASE), target);
+        ActivitySampler sampler = new ActivitySampler(pair.source().connection(CopyFixture.DATABASE), target);
         try (sampler) {
             long t0 = sampler.t0();
             Bench.Cpu cpu = new Bench.Cpu(pair);
@@ -92,8 +93,8 @@ record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<
         List<ActivitySampler.Span> spans = sampler.finish();
         double idle = sampler.idleSeconds(starts[0], starts[2] + walls[2]);
         fixture.check(p, target, expected, db, true);
-        Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
-        NativeCopyBenchmark.deleteTree(work);
+        Bench.exec(pair.target().connection("postgres"), "DROP DATABASE " + db);
+        LocalPostgres.deleteTree(work);
 
         JsonNode copy;
         try {
@@ -123,7 +124,7 @@ record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<
     /** The same three commands in this JVM, untimed, for the live heap (a GC every 100 ms slows them). */
     double[] heapDuring(Progress p, NativeCopyBenchmark.InProcess inProcess, String expected) throws SQLException {
         String db = "native_heap";
-        Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
+        Bench.exec(pair.target().connection("postgres"), "CREATE DATABASE " + db);
         Path work = workDir(db);
         double[] heap = Bench.heapDuring(() -> {
             for (List<String> args : commands(db, NativeOptions.InitialCopy.SNAPSHOT, NativeOptions.AUTOMATIC_JOBS)) {
@@ -133,9 +134,9 @@ record NativeRunner(Bench.Pair pair, CopyFixture fixture, ToolProcess tool, Map<
                 if (code != 0) throw ToolException.runtime(args.get(0) + " failed (exit " + code + "): " + err.toString().strip());
             }
         });
-        fixture.check(p, pair.target.connection(db), expected, db, true);
-        Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
-        NativeCopyBenchmark.deleteTree(work);
+        fixture.check(p, pair.target().connection(db), expected, db, true);
+        Bench.exec(pair.target().connection("postgres"), "DROP DATABASE " + db);
+        LocalPostgres.deleteTree(work);
         return heap;
     }
 

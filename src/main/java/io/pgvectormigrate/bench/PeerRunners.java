@@ -46,17 +46,17 @@ record PeerRunners(Bench.Pair pair, CopyFixture fixture, Map<String, String> env
 
     NativeCopyBenchmark.Timing pgcopydb(Progress p, Path pgcopydb, int round, String expected, List<String> steps) throws SQLException {
         String db = "pgcopydb_" + round;
-        Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
+        Bench.exec(pair.target().connection("postgres"), "CREATE DATABASE " + db);
         Path work = dir.resolve("pgcopydb-" + round);
-        List<String> cmd = List.of(pgcopydb.toString(), "clone", "--source", uri(pair.source, CopyFixture.DATABASE),
-                "--target", uri(pair.target, db), "--table-jobs", "2", "--index-jobs", "2", "--dir", work.toString());
+        List<String> cmd = List.of(pgcopydb.toString(), "clone", "--source", uri(pair.source(), CopyFixture.DATABASE),
+                "--target", uri(pair.target(), db), "--table-jobs", "2", "--index-jobs", "2", "--dir", work.toString());
         p.info(PGCOPYDB + " (PGOPTIONS='" + PGCOPYDB_OPTIONS + "')");
         Map<String, String> e = new LinkedHashMap<>(env);
         e.put("PGOPTIONS", PGCOPYDB_OPTIONS);
         Peer run = peer(cmd, e, PGCOPYDB);
-        fixture.check(p, pair.target.connection(db), expected, db, true);
-        Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
-        NativeCopyBenchmark.deleteTree(work);
+        fixture.check(p, pair.target().connection(db), expected, db, true);
+        Bench.exec(pair.target().connection("postgres"), "DROP DATABASE " + db);
+        LocalPostgres.deleteTree(work);
         // pgcopydb ends with a table of its steps and their durations: keep the first timed round's
         if (steps.isEmpty() && round > 0) {
             boolean in = false;
@@ -72,43 +72,43 @@ record PeerRunners(Bench.Pair pair, CopyFixture fixture, Map<String, String> env
 
     NativeCopyBenchmark.Timing pipe(Progress p, int round, String expectedData) throws SQLException {
         String db = "pipe_" + round;
-        Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
-        ConnectionSpec target = pair.target.connection(db);
+        Bench.exec(pair.target().connection("postgres"), "CREATE DATABASE " + db);
+        ConnectionSpec target = pair.target().connection(db);
         fixture.createEmptyTables(target);
-        String psql = pair.source.binaries().tool("psql").toString();
+        String psql = pair.source().binaries().tool("psql").toString();
         // one table after the other, each through its own pipe
         List<String> pipes = new ArrayList<>();
         for (String[] copy : fixture.copyStatements()) {
-            pipes.add("\"" + psql + "\" -X -q -h 127.0.0.1 -p " + pair.source.port() + " -U postgres -d " + CopyFixture.DATABASE
-                    + " -c '" + copy[0] + "' | \"" + psql + "\" -X -q -h 127.0.0.1 -p " + pair.target.port() + " -U postgres -d " + db
+            pipes.add("\"" + psql + "\" -X -q -h 127.0.0.1 -p " + pair.source().port() + " -U postgres -d " + CopyFixture.DATABASE
+                    + " -c '" + copy[0] + "' | \"" + psql + "\" -X -q -h 127.0.0.1 -p " + pair.target().port() + " -U postgres -d " + db
                     + " -c '" + copy[1] + "'");
         }
         String cmd = "set -o pipefail; " + String.join(" && ", pipes);
         p.info(PIPE);
         Peer run = peer(List.of("bash", "-c", cmd), env, PIPE);
         fixture.check(p, target, expectedData, db, false);
-        Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
+        Bench.exec(pair.target().connection("postgres"), "DROP DATABASE " + db);
         return new NativeCopyBenchmark.Timing(PIPE, round, run.seconds(), run.seconds(), run.cpuSeconds(), run.load(),
                 "data only, into the table with its primary key");
     }
 
     NativeCopyBenchmark.Timing dumpRestore(Progress p, int round, boolean uncompressed, String expected) throws SQLException {
         String db = (uncompressed ? "dump_z0_" : "dump_") + round;
-        Bench.exec(pair.target.connection("postgres"), "CREATE DATABASE " + db);
-        ConnectionSpec target = pair.target.connection(db);
+        Bench.exec(pair.target().connection("postgres"), "CREATE DATABASE " + db);
+        ConnectionSpec target = pair.target().connection(db);
         // pg_dump -t does not carry extensions; the native target gets them from prepare-target
         Bench.exec(target, "CREATE EXTENSION vector");
         String label = dumpLabel(uncompressed);
-        PgBinaries bins = pair.source.binaries();
-        String cmd = "set -o pipefail; \"" + bins.tool("pg_dump") + "\" -h 127.0.0.1 -p " + pair.source.port()
+        PgBinaries bins = pair.source().binaries();
+        String cmd = "set -o pipefail; \"" + bins.tool("pg_dump") + "\" -h 127.0.0.1 -p " + pair.source().port()
                 + " -U postgres -Fc" + (uncompressed ? " -Z0" : "") + " " + fixture.dumpTables().stream().map(a -> "'" + a + "'")
                 .collect(Collectors.joining(" ")) + " " + CopyFixture.DATABASE
                 + " | PGOPTIONS='" + RESTORE_OPTIONS + "'"
-                + " \"" + bins.tool("pg_restore") + "\" -h 127.0.0.1 -p " + pair.target.port() + " -U postgres -d " + db;
+                + " \"" + bins.tool("pg_restore") + "\" -h 127.0.0.1 -p " + pair.target().port() + " -U postgres -d " + db;
         p.info(label);
         Peer run = peer(List.of("bash", "-c", cmd), env, label);
         fixture.check(p, target, expected, db, true);
-        Bench.exec(pair.target.connection("postgres"), "DROP DATABASE " + db);
+        Bench.exec(pair.target().connection("postgres"), "DROP DATABASE " + db);
         return new NativeCopyBenchmark.Timing(label, round, run.seconds(), Double.NaN, run.cpuSeconds(), run.load(),
                 "data, primary key and both indexes (the after-load settings)");
     }

@@ -5,6 +5,7 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.local.LocalPostgres;
 import io.pgvectormigrate.local.PgBinaries;
 import io.pgvectormigrate.pg.ConnectionSpec;
+import io.pgvectormigrate.pg.Queries;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.report.Json;
 import io.pgvectormigrate.report.Progress;
@@ -18,9 +19,7 @@ import org.postgresql.copy.PGCopyInputStream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -95,12 +94,8 @@ public final class VerifyBenchmark {
         ToolProcess tool = ToolProcess.forThisJvm(s.mainClass());
         List<Result> results = new ArrayList<>();
         try (Bench.Pair pair = Bench.Pair.start(bins, s.dir(), "bench-verify-", conf, s.keep(), progress)) {
-            Map<String, String> toolEnv = NativeCopyBenchmark.toolEnv(env, bins, NativeCopyBenchmark.pgpass(pair.base, pair));
-            try {
-                for (long rows : s.rows()) results.add(one(pair, tool, toolEnv, rows, s, progress));
-            } finally {
-                NativeCopyBenchmark.deleteTree(pair.base.resolve("pgpass"));
-            }
+            Map<String, String> toolEnv = pair.toolEnv(env);
+            for (long rows : s.rows()) results.add(one(pair, tool, toolEnv, rows, s, progress));
         } catch (SQLException e) {
             throw ToolException.runtime("benchmark failed: " + e.getMessage(), e);
         }
@@ -110,15 +105,15 @@ public final class VerifyBenchmark {
     private static Result one(Bench.Pair pair, ToolProcess tool, Map<String, String> env, long rows, Settings s,
                               Progress progress) throws SQLException {
         String db = "bench_" + rows;
-        ConnectionSpec sSpec = pair.source.connection(db);
-        ConnectionSpec tSpec = pair.target.connection(db);
+        ConnectionSpec sSpec = pair.source().connection(db);
+        ConnectionSpec tSpec = pair.target().connection(db);
         String marker = "pgvector-migrate verify benchmark: " + rows + " rows, " + s.bots() + " bots";
-        if (s.keep() && marker.equals(Bench.comment(pair.source, db)) && marker.equals(Bench.comment(pair.target, db))) {
+        if (s.keep() && marker.equals(Bench.comment(pair.source(), db)) && marker.equals(Bench.comment(pair.target(), db))) {
             progress.info(String.format(Locale.ROOT, "%,d rows: using the databases kept by an earlier run", rows));
         } else {
             Durability.REHEARSAL.apply(pair); // generating is not timed
             generate(pair, db, rows, s, progress);
-            for (LocalPostgres pg : List.of(pair.source, pair.target)) {
+            for (LocalPostgres pg : List.of(pair.source(), pair.target())) {
                 Bench.exec(pg.connection("postgres"), "COMMENT ON DATABASE " + db + " IS '" + marker + "'");
             }
         }
@@ -127,8 +122,8 @@ public final class VerifyBenchmark {
         long bytes = Long.parseLong(Bench.scalar(sSpec, "SELECT pg_total_relation_size('items')"));
         double jvmStart = tool.startSeconds(progress);
 
-        List<String> verify = new ArrayList<>(List.of("verify", "--source", PeerRunners.uri(pair.source, db),
-                "--target", PeerRunners.uri(pair.target, db), "--format", "json"));
+        List<String> verify = new ArrayList<>(List.of("verify", "--source", PeerRunners.uri(pair.source(), db),
+                "--target", PeerRunners.uri(pair.target(), db), "--format", "json"));
         if (s.jobs() > 0) verify.addAll(List.of("--jobs", String.valueOf(s.jobs())));
         List<String> annOnly = new ArrayList<>(verify);
         annOnly.addAll(List.of("--ann-queries", String.valueOf(s.annQueries()), "--skip", Arrays.stream(Check.values())
@@ -182,7 +177,7 @@ public final class VerifyBenchmark {
         VerifyOptions opts = VerifyOptions.defaults(sSpec, tSpec, TableFilter.ALL).withJobs(s.jobs());
         double peakHeap = Bench.heapDuring(() -> Verifier.verify(opts, Progress.SILENT))[1];
         if (!s.keep()) {
-            for (LocalPostgres pg : List.of(pair.source, pair.target)) Bench.exec(pg.connection("postgres"), "DROP DATABASE " + db);
+            for (LocalPostgres pg : List.of(pair.source(), pair.target())) Bench.exec(pg.connection("postgres"), "DROP DATABASE " + db);
         }
         Map<String, Median> medians = new LinkedHashMap<>();
         wall.forEach((m, w) -> medians.put(m, new Median(Bench.median(w), Bench.median(cpus.get(m)))));
@@ -213,11 +208,11 @@ public final class VerifyBenchmark {
     }
 
     private static void generate(Bench.Pair pair, String db, long rows, Settings s, Progress progress) throws SQLException {
-        for (LocalPostgres pg : List.of(pair.source, pair.target)) {
+        for (LocalPostgres pg : List.of(pair.source(), pair.target())) {
             Bench.exec(pg.connection("postgres"), "DROP DATABASE IF EXISTS " + db, "CREATE DATABASE " + db);
         }
-        ConnectionSpec sSpec = pair.source.connection(db);
-        ConnectionSpec tSpec = pair.target.connection(db);
+        ConnectionSpec sSpec = pair.source().connection(db);
+        ConnectionSpec tSpec = pair.target().connection(db);
         progress.info(String.format(Locale.ROOT, "%,d rows: generating the source (%d bots)", rows, s.bots()));
         try (Connection c = Bench.open(sSpec)) {
             BedrockChatSample.createTable(c);
@@ -241,9 +236,7 @@ public final class VerifyBenchmark {
     private static void indexAndVacuum(ConnectionSpec spec) {
         try (Connection c = Bench.open(spec)) {
             BedrockChatSample.createIndexes(c);
-            try (Statement st = c.createStatement()) {
-                st.execute("VACUUM (ANALYZE) items");
-            }
+            Queries.exec(c, "VACUUM (ANALYZE) items");
         } catch (SQLException e) {
             throw ToolException.runtime("indexing " + spec.display() + " failed: " + e.getMessage(), e);
         }
@@ -259,10 +252,8 @@ public final class VerifyBenchmark {
     }
 
     private static void query(Connection c, String sql) {
-        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                rs.getString(1);
-            }
+        try {
+            Queries.list(c, sql, rs -> rs.getString(1));
         } catch (SQLException e) {
             throw ToolException.runtime("query failed: " + e.getMessage(), e);
         }

@@ -74,15 +74,11 @@ public final class LocalInstances {
      * Starts (or on resume restarts) the instance of a role. The resource is journaled before initdb, so a
      * crash at any point leaves something teardown can find.
      *
-     * @param port 0 = a free port on first start, the recorded one afterwards
+     * @param port     0 = a free port on first start, the recorded one afterwards
+     * @param recreate make the role's instance again even when an earlier teardown removed it (scratch instances)
      */
-    public static LocalPostgres start(RunContext ctx, PgBinaries binaries, String role, int port, Map<String, String> settings) {
-        return start(ctx, binaries, role, port, settings, false);
-    }
-
-    /** @param recreate make the role's instance again even when an earlier teardown removed it (scratch instances) */
-    static LocalPostgres start(RunContext ctx, PgBinaries binaries, String role, int port, Map<String, String> settings,
-                               boolean recreate) {
+    public static LocalPostgres start(RunContext ctx, PgBinaries binaries, String role, int port,
+                                      Map<String, String> settings, boolean recreate) {
         Journal j = ctx.journal();
         Optional<Resource> existing = j.resource(KIND, role);
         if (recreate && existing.isPresent() && existing.get().deleted()) existing = Optional.empty();

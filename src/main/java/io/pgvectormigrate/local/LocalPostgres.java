@@ -298,7 +298,8 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
-    static void deleteTree(Path root) {
+    /** Removes a directory tree; what cannot be removed stays (callers that must know check afterwards). */
+    public static void deleteTree(Path root) {
         if (!Files.exists(root)) return;
         try (var walk = Files.walk(root)) {
             walk.sorted(Comparator.reverseOrder()).forEach(p -> {

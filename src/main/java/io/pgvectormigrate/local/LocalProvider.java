@@ -170,7 +170,7 @@ public final class LocalProvider implements SourceProvider {
         PgBinaries b = binaries();
         Path archive = archive(ctx);
         ArchiveInfo info = inspect(b, archive);
-        LocalPostgres pg = LocalInstances.start(ctx, b, SOURCE, options.port(), sourceSettings());
+        LocalPostgres pg = LocalInstances.start(ctx, b, SOURCE, options.port(), sourceSettings(), false);
         String db = info.database();
         ctx.progress().info("restoring " + archive.getFileName() + " (" + mb(info.bytes()) + ") into database '" + db
                 + "' of the temporary source on port " + pg.port() + " ...");
@@ -278,7 +278,7 @@ public final class LocalProvider implements SourceProvider {
                     : "run " + j.runId() + " has no temporary source yet: its restore step has not run");
         }
         String db = j.output(Step.RESTORE, "database").or(() -> j.parameter("source-database")).orElse("postgres");
-        LocalPostgres pg = LocalInstances.start(ctx, binaries(), SOURCE, options.port(), sourceSettings());
+        LocalPostgres pg = LocalInstances.start(ctx, binaries(), SOURCE, options.port(), sourceSettings(), false);
         return pg.connection(db);
     }
 

@@ -48,7 +48,7 @@ public final class LocalTarget implements TargetProvider {
 
     @Override
     public ConnectionSpec connect(RunContext ctx, ConnectionSpec source) {
-        LocalPostgres pg = LocalInstances.start(ctx, binaries(), TARGET, port, LocalProvider.sourceSettings());
+        LocalPostgres pg = LocalInstances.start(ctx, binaries(), TARGET, port, LocalProvider.sourceSettings(), false);
         String db = source.database();
         try (Connection c = Database.connect(pg.connection("postgres"), "target", null)) {
             if (!Queries.bool(c, "SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = ?)", db)) {

@@ -136,8 +136,8 @@ public final class NativeEngine implements CopyEngine {
             ensurePublication(j, src, ep.source(), n, tables, sub.isPresent());
 
             List<TableCopy> copied = new ArrayList<>();
-            double copySeconds = 0;
             CopyEngine.Copy how;
+            long t0;
             if (sub.isEmpty()) {
                 if (interrupted) {
                     p.info("  an earlier attempt of run " + ctx.runId() + " stopped before its initial copy finished: "
@@ -146,7 +146,7 @@ public final class NativeEngine implements CopyEngine {
                     if (slot.isPresent()) dropSlot(j, src, n.slot(), p);
                 }
                 j.putOutput(Step.MIGRATE, INITIAL_COPY_OUTPUT, "started");
-                long t0 = System.nanoTime();
+                t0 = System.nanoTime();
                 if (options.initialCopy() == NativeOptions.InitialCopy.SNAPSHOT) {
                     how = snapshotCopy(ctx, ep, n, plan, copied, copyStreams(src, tgt, ep));
                 } else {
@@ -161,7 +161,6 @@ public final class NativeEngine implements CopyEngine {
                     options.hooks().afterSubscriptionCreated(n.subscription());
                     copied.addAll(waitForSync(tgt, n, tables, p));
                 }
-                copySeconds = (System.nanoTime() - t0) / 1e9;
             } else {
                 how = new CopyEngine.Copy("reused subscription", 0, "", -1, true);
                 p.info("  reusing subscription " + n.subscription() + " from an earlier attempt of this run");
@@ -170,10 +169,10 @@ public final class NativeEngine implements CopyEngine {
                     Subscriptions.enable(tgt, n.subscription());
                     p.info("  enabled subscription " + n.subscription());
                 }
-                long t0 = System.nanoTime();
+                t0 = System.nanoTime();
                 copied.addAll(waitForSync(tgt, n, tables, p));
-                copySeconds = (System.nanoTime() - t0) / 1e9;
             }
+            double copySeconds = (System.nanoTime() - t0) / 1e9;
             waitForApplyWorker(tgt, n, p);
             j.putOutput(Step.MIGRATE, INITIAL_COPY_OUTPUT, "complete");
 
@@ -262,20 +261,16 @@ public final class NativeEngine implements CopyEngine {
         Map<String, Character> last = Map.of();
         while (true) {
             Map<String, Character> states = Subscriptions.relationStates(tgt, subOid);
-            Map<String, Subscriptions.CopyProgress> running = Subscriptions.copyProgress(tgt);
-            boolean ready = !states.isEmpty() && states.values().stream().allMatch(s -> s == 'r');
-            boolean changed = !states.equals(last);
-            if (ready || changed || System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
+            if (!states.isEmpty() && states.values().stream().allMatch(s -> s == 'r')) break;
+            if (!states.equals(last) || System.nanoTime() - lastReport > REPORT_EVERY.toNanos()) {
                 lastReport = System.nanoTime();
                 last = states;
-                if (!ready) {
-                    String line = states.entrySet().stream().map(e -> e.getKey() + " " + stateName(e.getValue())
-                            + (running.containsKey(e.getKey()) ? " (" + Progress.count(running.get(e.getKey()).tuples()) + " rows, "
-                            + Progress.bytes(running.get(e.getKey()).bytes()) + ")" : "")).collect(Collectors.joining(", "));
-                    p.info("  table sync: " + line);
-                }
+                Map<String, Subscriptions.CopyProgress> running = Subscriptions.copyProgress(tgt);
+                String line = states.entrySet().stream().map(e -> e.getKey() + " " + stateName(e.getValue())
+                        + (running.containsKey(e.getKey()) ? " (" + Progress.count(running.get(e.getKey()).tuples()) + " rows, "
+                        + Progress.bytes(running.get(e.getKey()).bytes()) + ")" : "")).collect(Collectors.joining(", "));
+                p.info("  table sync: " + line);
             }
-            if (ready) break;
             long errors = Subscriptions.errorCount(tgt, n.subscription());
             if (baseErrors >= 0 && errors - baseErrors >= 5) {
                 throw ToolException.runtime("the subscription's table sync failed " + (errors - baseErrors)
@@ -403,7 +398,9 @@ public final class NativeEngine implements CopyEngine {
             }
             List<String> seqs = copySequences(src, tgt, selection, p);
             afterLoad(ep.target(), selection, p, true);
-            List<String> removed = removeReplication(j, src, tgt, n, p);
+            // the subscription (detached), then its slots, then the publication; each tolerated when already gone
+            List<String> removed = new ArrayList<>();
+            dropOnSource(j, src, n, dropSubscription(j, tgt, n, p, removed), p, removed);
             assertNothingLeft(src, tgt, n);
             p.info("  cutover complete: nothing holds WAL on the source for this run");
             return cutOver(lagAtCutover, seqs, removed, waited);
@@ -463,15 +460,6 @@ public final class NativeEngine implements CopyEngine {
             }
             Thread.sleep(POLL.toMillis());
         }
-    }
-
-    /** Subscription (detached), then its slots, then the publication; each tolerated when already gone. */
-    private static List<String> removeReplication(Journal j, Connection src, Connection tgt, ReplicationNames n,
-                                                  Progress p) throws SQLException, InterruptedException {
-        List<String> removed = new ArrayList<>();
-        Long subOid = dropSubscription(j, tgt, n, p, removed);
-        dropOnSource(j, src, n, subOid, p, removed);
-        return removed;
     }
 
     /** Drops the subscription without reaching the source; returns its oid (the journal's once it is gone), or null. */
@@ -573,18 +561,14 @@ public final class NativeEngine implements CopyEngine {
             throws SQLException {
         Optional<Subscriptions.Subscription> s = Subscriptions.find(tgt, n.subscription());
         if (s.isEmpty()) return;
-        Map<String, String> a = new LinkedHashMap<>(attributes(target));
+        Map<String, String> a = attributes(target);
         a.put("oid", String.valueOf(s.get().oid()));
         j.recordResource(SUBSCRIPTION, n.subscription(), a);
     }
 
     /** Where a resource lives; never credentials. */
-    static Map<String, String> attributes(ConnectionSpec spec) {
-        Map<String, String> a = new LinkedHashMap<>();
-        a.put("host", String.valueOf(spec.host()));
-        a.put("port", String.valueOf(spec.port()));
-        a.put("db", String.valueOf(spec.database()));
-        return a;
+    private static Map<String, String> attributes(ConnectionSpec spec) {
+        return figures("host", spec.host(), "port", spec.port(), "db", spec.database());
     }
 
     private static Connection connect(ConnectionSpec spec, String role) {

@@ -35,7 +35,7 @@ final class Preflight {
      * @param tidRangeScans      the source can split tables by block ranges efficiently (14+)
      */
     record Plan(List<TableInfo> tables, Map<String, Boolean> binaryCopy, Boolean subscriptionBinary,
-                boolean tidRangeScans, int sourceVersion, int targetVersion) {}
+                boolean tidRangeScans) {}
 
     /**
      * @param resuming   this run's subscription already exists (slots and workers are already counted)
@@ -168,7 +168,7 @@ final class Preflight {
         }
         Boolean subBinary = tgtVersion < 140000 ? null
                 : srcVersion >= 140000 && binary.values().stream().allMatch(b -> b);
-        return new Plan(tables, binary, subBinary, srcVersion >= 140000, srcVersion, tgtVersion);
+        return new Plan(tables, binary, subBinary, srcVersion >= 140000);
     }
 
     /**

@@ -128,7 +128,7 @@ class LocalProviderTest {
     @Test
     void aGenerationKilledMidWayIsRedoneAndLeavesNoScratchInstance() throws Exception {
         // the state a kill during sample generation leaves: a running scratch instance and a partial dump
-        LocalPostgres scratch = LocalInstances.start(ctx, bins, LocalProvider.SCRATCH, 0, LocalPostgres.throwawaySettings());
+        LocalPostgres scratch = LocalInstances.start(ctx, bins, LocalProvider.SCRATCH, 0, LocalPostgres.throwawaySettings(), false);
         Files.writeString(ctx.journal().runDir().resolve(LocalProvider.ARCHIVE_NAME + ".partial"), "half a dump");
         assertTrue(scratch.isRunning());
 
@@ -213,7 +213,7 @@ class LocalProviderTest {
                 assertEquals(c.journal().runDir().toAbsolutePath().resolve("instances"), base, "without root there is no other user to reach it");
             }
             assertEquals(base.toString(), c.journal().parameter("local.instances-dir").orElseThrow(), "the choice is journaled");
-            LocalPostgres pg = LocalInstances.start(c, bins, "target", 0, LocalPostgres.throwawaySettings());
+            LocalPostgres pg = LocalInstances.start(c, bins, "target", 0, LocalPostgres.throwawaySettings(), false);
             assertEquals("1", Sql.scalar(pg.connection("postgres"), "SELECT 1"));
             assertTrue(LocalInstances.destroy(c, bins, "target"));
             LocalPostgres.deleteTree(base);
@@ -231,7 +231,7 @@ class LocalProviderTest {
         }
         RunContext c = new RunContext(Journal.open(deep, "run-2", "rehearse", Clock.systemUTC()),
                 Progress.to(new PrintWriter(err, true), false), deep, Clock.systemUTC());
-        LocalPostgres pg = LocalInstances.start(c, bins, "target", 0, LocalPostgres.throwawaySettings());
+        LocalPostgres pg = LocalInstances.start(c, bins, "target", 0, LocalPostgres.throwawaySettings(), false);
         try {
             assertTrue(pg.dir().resolve("socket/.s.PGSQL.65535").toString().length() > 107, pg.dir().toString());
             assertTrue(pg.dir().startsWith(deep), "still under the run directory");
