@@ -1,5 +1,6 @@
 package io.pgvectormigrate.cli;
 
+import io.pgvectormigrate.bench.CopyBenchmarkReport;
 import io.pgvectormigrate.bench.CopyFixture;
 import io.pgvectormigrate.bench.Durability;
 import io.pgvectormigrate.bench.NativeCopyBenchmark;
@@ -107,7 +108,7 @@ final class BenchmarkCopy extends ToolCommand {
         if (common.json()) {
             ctx.out().println(Json.write(r));
         } else {
-            ctx.out().print(NativeCopyBenchmark.markdown(r, "bin/pgvector-migrate "
+            ctx.out().print(CopyBenchmarkReport.markdown(r, "bin/pgvector-migrate "
                     + String.join(" ", spec.commandLine().getParseResult().originalArgs())));
         }
         return 0;
