@@ -26,7 +26,6 @@ import java.util.TreeSet;
 record SideSchema(String encoding, String collate, String ctype, Map<String, String> extensions, Set<String> schemas,
                   Map<String, Table> tables, List<Sequence> sequences) {
 
-    /** How a column enters the row hash. */
     enum HashKind {
         /** hashed by the type's own hash function (exact for these types) */
         DIRECT,

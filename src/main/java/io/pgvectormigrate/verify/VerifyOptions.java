@@ -14,16 +14,13 @@ import java.util.stream.Collectors;
  * What to verify and how. The pipeline's verify step builds one with {@link #defaults}; the CLI sets the rest.
  *
  * @param source     resolved source connection (password included; never printed)
- * @param target     resolved target connection
- * @param tables     which tables
  * @param skip       checks to skip, by id ({@link Check#ids()})
  * @param groupBy    "table.column" or "schema.table.column" grouping columns; empty = the default
  *                   (items.botid when a Bedrock Chat items table is present); "none" turns the default off
  * @param maxDiffs   how many differing keys (and groups) to list per table; totals are always counted
  * @param annQueries 0 = ANN parity off; else this many stored vectors are used as queries
  * @param annK       k of top-k for ANN parity
- * @param jobs       worker connections per side (the one that holds the snapshot among them); 0 = as many as the server
- *                   gives one of its own scans (1 + max_parallel_workers_per_gather, 2 to 8), per side
+ * @param jobs       worker connections per side (the one that holds the snapshot among them); 0 = Verifier.jobs' default
  * @param chunkRows  rows per key-hash bucket of the content scan (at most ContentCheck.MAX_BUCKETS buckets)
  * @param prompt     password prompt for connections that need one (null = never prompt)
  */
