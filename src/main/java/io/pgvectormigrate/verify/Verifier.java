@@ -315,8 +315,8 @@ public final class Verifier {
         }
 
         /**
-         * The grouping columns of check 4 (--group-by, or items.botid where it exists), put on their tables' plans so the
-         * content pass counts their groups; one missing on the target is a difference instead.
+         * The grouping columns of check 4 (--group-by, or items.botid where it exists), put on their tables' plans so
+         * the content pass counts their groups; one missing on the target is a difference instead.
          */
         private List<String> groupColumns(List<TablePlan> plans) {
             List<String> named = new ArrayList<>();

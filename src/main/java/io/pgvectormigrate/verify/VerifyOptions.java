@@ -20,7 +20,7 @@ import java.util.stream.Collectors;
  * @param maxDiffs   how many differing keys (and groups) to list per table; totals are always counted
  * @param annQueries 0 = ANN parity off; else this many stored vectors are used as queries
  * @param annK       k of top-k for ANN parity
- * @param jobs       worker connections per side (the one that holds the snapshot among them); 0 = Verifier.jobs' default
+ * @param jobs       worker connections per side (the snapshot's holder among them); 0 = Verifier.jobs' default
  * @param chunkRows  rows per key-hash bucket of the content scan (at most ContentCheck.MAX_BUCKETS buckets)
  * @param prompt     password prompt for connections that need one (null = never prompt)
  */
