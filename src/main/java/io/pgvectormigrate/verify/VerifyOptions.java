@@ -55,22 +55,6 @@ public record VerifyOptions(ConnectionSpec source, ConnectionSpec target, TableF
                 DEFAULT_JOBS, DEFAULT_CHUNK_ROWS, PasswordPrompt.NONE);
     }
 
-    public VerifyOptions withSkip(Set<String> s) {
-        return new VerifyOptions(source, target, tables, s, groupBy, maxDiffs, annQueries, annK, jobs, chunkRows, prompt);
-    }
-
-    public VerifyOptions withGroupBy(List<String> g) {
-        return new VerifyOptions(source, target, tables, skip, g, maxDiffs, annQueries, annK, jobs, chunkRows, prompt);
-    }
-
-    public VerifyOptions withMaxDiffs(int m) {
-        return new VerifyOptions(source, target, tables, skip, groupBy, m, annQueries, annK, jobs, chunkRows, prompt);
-    }
-
-    public VerifyOptions withAnn(int queries, int k) {
-        return new VerifyOptions(source, target, tables, skip, groupBy, maxDiffs, queries, k, jobs, chunkRows, prompt);
-    }
-
     public VerifyOptions withJobs(int j) {
         return new VerifyOptions(source, target, tables, skip, groupBy, maxDiffs, annQueries, annK, j, chunkRows, prompt);
     }
