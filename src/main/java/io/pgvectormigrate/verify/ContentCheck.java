@@ -133,10 +133,6 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
             sides = new Sums[]{new Sums(buckets, hash, vs, gs), new Sums(buckets, hash, vs, gs)};
         }
 
-        long rows(int side) {
-            return sides[side].rows();
-        }
-
         /** Counts a differing row by its kind, and keeps it among the first {@code limit} in (bucket, key) order. */
         synchronized void example(long bucket, long seq, RowDiff d, int limit, String[] changedKey) {
             switch (d.kind()) {
@@ -255,15 +251,12 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
         }
         narrowing.forEach(Workers::await);
         List<Outcome> outcomes = scans.stream().map(Scan::out).toList();
-        if (!narrowing.isEmpty()) {
-            for (Outcome o : outcomes) {
-                if (content && !o.changedKeys.isEmpty()) {
-                    Workers.await(workers.onBoth("comparing columns of changed rows of " + o.plan.display(),
-                            (sc, tc) -> {
-                                describeChanged(sc, tc, o);
-                                return null;
-                            }));
-                }
+        for (Outcome o : outcomes) {
+            if (content && !o.changedKeys.isEmpty()) {
+                Workers.await(workers.onBoth("comparing columns of changed rows of " + o.plan.display(), (sc, tc) -> {
+                    describeChanged(sc, tc, o);
+                    return null;
+                }));
             }
         }
         return outcomes;

@@ -212,8 +212,8 @@ public final class Verifier {
         /** One table's results from the content pass (checks 2-5); the differences they show are added as found. */
         private TableResult table(ContentCheck.Outcome out, boolean rows, boolean vectors, boolean content) {
             TablePlan p = out.plan;
-            long sourceRows = out.rows(0);
-            long targetRows = out.rows(1);
+            long sourceRows = out.sides[0].rows();
+            long targetRows = out.sides[1].rows();
             if (rows && sourceRows != targetRows) {
                 long d = targetRows - sourceRows;
                 diff(Check.ROWS, p.display(), "source has " + sourceRows + " rows, target " + targetRows + " ("
