@@ -155,8 +155,8 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
             return new ArrayList<>(examples.values());
         }
 
-        synchronized void replaceExample(RowDiff oldDiff, RowDiff newDiff) {
-            examples.replaceAll((k, v) -> v == oldDiff ? newDiff : v);
+        synchronized void nameColumns(String key, List<String> columns) {
+            examples.replaceAll((k, v) -> v.key().equals(key) ? new RowDiff(v.kind(), key, columns) : v);
         }
 
         VectorStats stats(int side, int i) {
@@ -382,22 +382,16 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
     /** For the listed changed rows, which columns differ (per-column hashes on both sides, by key). */
     private void describeChanged(Connection sc, Connection tc, Outcome o) throws SQLException {
         TablePlan p = o.plan;
-        Map<String, String[]> keys;
-        synchronized (o) {
-            keys = new LinkedHashMap<>(o.changedKeys);
-        }
-        Map<String, RowDiff> byKey = new HashMap<>();
-        for (RowDiff d : o.examples()) byKey.put(d.key(), d);
         try (PreparedStatement sp = sc.prepareStatement(p.columnHashesSql(true));
              PreparedStatement tp = tc.prepareStatement(p.columnHashesSql(false))) {
-            for (Map.Entry<String, String[]> e : keys.entrySet()) {
+            // narrowing, the only writer of changedKeys, is done
+            for (Map.Entry<String, String[]> e : o.changedKeys.entrySet()) {
                 long[] sh = columnHashes(sp, e.getValue(), p.hashed.size());
                 long[] th = columnHashes(tp, e.getValue(), p.hashed.size());
                 if (sh == null || th == null) continue;
                 List<String> cols = new ArrayList<>();
                 for (int i = 0; i < sh.length; i++) if (sh[i] != th[i]) cols.add(p.hashed.get(i));
-                RowDiff old = byKey.get(e.getKey());
-                if (old != null) o.replaceExample(old, new RowDiff(old.kind(), old.key(), cols));
+                o.nameColumns(e.getKey(), cols);
             }
         }
     }
