@@ -38,8 +38,7 @@ record ScanRanges(Map<Long, List<String>> source, Map<Long, List<String>> target
 
     /** The predicates (without WHERE; an empty string means the whole table), one query's range each. */
     List<String> of(TablePlan p, boolean sourceSide) {
-        Map<Long, List<String>> m = sourceSide ? source : target;
-        return m.getOrDefault(sourceSide ? p.src.oid() : p.tgt.oid(), WHOLE_TABLE);
+        return (sourceSide ? source : target).getOrDefault(p.table(sourceSide).oid(), WHOLE_TABLE);
     }
 
     private static Map<Long, List<String>> ranges(Connection c, int versionNum, List<Long> oids, int jobs) throws SQLException {

@@ -75,7 +75,8 @@ public final class Verifier {
             SideSchema tc = Workers.await(targetSchema);
             checkInputs(options, sc, tc);
             workers = new Workers(source, target, sourceJobs, targetJobs);
-            return new Run(options, progress, source, target, sc, tc, workers, started).execute();
+            return new Run(options, progress, source, target, sc, tc, workers, started, new ArrayList<>(),
+                    new ArrayList<>(), new EnumMap<>(Check.class), new ArrayList<>()).execute();
         } finally {
             if (targetSchema != null) targetSchema.handle((x, e) -> null).join(); // the target is not in use when closed
             if (workers != null) workers.close();
@@ -139,12 +140,6 @@ public final class Verifier {
     private record Run(VerifyOptions o, Progress progress, Side source, Side target, SideSchema sc, SideSchema tc,
                        Workers workers, Instant started, List<Difference> differences, List<String> notes,
                        Map<Check, String> detail, List<Difference> missingGroupColumns) {
-        Run(VerifyOptions o, Progress progress, Side source, Side target, SideSchema sc, SideSchema tc, Workers workers,
-            Instant started) {
-            this(o, progress, source, target, sc, tc, workers, started, new ArrayList<>(), new ArrayList<>(),
-                    new EnumMap<>(Check.class), new ArrayList<>());
-        }
-
         VerifyReport execute() {
             boolean recordHash = source.identity.versionNum() >= RECORD_HASH_VERSION
                     && target.identity.versionNum() >= RECORD_HASH_VERSION;
