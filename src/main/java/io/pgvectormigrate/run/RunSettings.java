@@ -61,8 +61,8 @@ public record RunSettings(String runId, Path workDir, String region, String prof
     /** How verify runs (migration.yaml's {@code verify:}). */
     public record Verify(List<String> groupBy, int annQueries, int annK, int maxDiffs, List<String> skip, int jobs) {
         public VerifyOptions apply(VerifyOptions o) {
-            return o.withGroupBy(groupBy).withAnn(annQueries, annK).withMaxDiffs(maxDiffs)
-                    .withSkip(new LinkedHashSet<>(skip)).withJobs(jobs);
+            return new VerifyOptions(o.source(), o.target(), o.tables(), new LinkedHashSet<>(skip), groupBy, maxDiffs,
+                    annQueries, annK, jobs, o.chunkRows(), o.prompt());
         }
     }
 

@@ -27,17 +27,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.BinaryOperator;
 
 /**
- * Checks 2, 3 and 5 in one pass: rows, vectors and content of every table present on both sides.
- *
- * <p>Each side reads each table once, sequentially: its heap is cut into block ranges (ScanRanges) that the side's
- * worker connections aggregate at the same time, both sides at once. A table with a primary key is aggregated per
- * bucket, a hash of the key into about rows / {@code --chunk-rows} buckets: per bucket the row count and the sum of
- * 64-bit row hashes (vector NULLs and dimensions are summed for the whole table). A row lands in the same bucket on
- * both sides wherever it is stored, so the sums are compared bucket by bucket once both sides are done. Only buckets
- * whose aggregates differ are narrowed: both sides stream (bucket, key, row hash) for those buckets in key order and
- * the streams are merged, so one changed row costs a read of the keys plus the rows of one bucket. Nothing per row
- * is kept beyond the bucket being merged. A table without a primary key gets one order-independent whole-table
- * aggregate, narrowed (when it differs) by merging both sides' row hashes in hash order.
+ * Checks 2, 3 and 5 in one pass over every table present on both sides: each side's block ranges (ScanRanges) are
+ * aggregated per key-hash bucket (one whole-table aggregate without a primary key), and only the buckets that differ
+ * are narrowed to rows (docs/verification.md, "Buckets" and "Narrowing"). Nothing per row is kept beyond the bucket
+ * being merged.
  */
 record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean vectors, boolean content, int chunkRows,
                     int maxDiffs, Progress progress) {
@@ -118,7 +111,6 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
         }
     }
 
-    /** What the scan found for one table. */
     static final class Outcome {
         final TablePlan plan;
         final int buckets;
@@ -139,10 +131,6 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
             int vs = plan.vectorColumns.size();
             int gs = plan.groupColumns.size();
             sides = new Sums[]{new Sums(buckets, hash, vs, gs), new Sums(buckets, hash, vs, gs)};
-        }
-
-        long rows(int side) {
-            return sides[side].rows();
         }
 
         /** Counts a differing row by its kind, and keeps it among the first {@code limit} in (bucket, key) order. */
@@ -167,8 +155,8 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
             return new ArrayList<>(examples.values());
         }
 
-        synchronized void replaceExample(RowDiff oldDiff, RowDiff newDiff) {
-            examples.replaceAll((k, v) -> v == oldDiff ? newDiff : v);
+        synchronized void nameColumns(String key, List<String> columns) {
+            examples.replaceAll((k, v) -> v.key().equals(key) ? new RowDiff(v.kind(), key, columns) : v);
         }
 
         VectorStats stats(int side, int i) {
@@ -176,10 +164,7 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
             return new VectorStats(a.rows() - a.nulls[i], a.nulls[i], a.off[i], a.min[i], a.max[i]);
         }
 
-        /**
-         * Check 4 for group column {@code i}: rows (and non-NULL vectors of the first vector column) per value on both
-         * sides, compared in value order. For Bedrock Chat this is rows per bot: which bots lost vectors.
-         */
+        /** Check 4 for group column {@code i}; for Bedrock Chat these are rows per bot: which bots lost vectors. */
         GroupResult groups(int i, int maxDiffs) {
             String vectorColumn = plan.vectorColumns.isEmpty() ? null : plan.vectorColumns.get(0);
             Map<String, long[]> source = sides[0].groups.get(i);
@@ -208,7 +193,6 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
         return a == null ? b : b == null ? a : f.apply(a, b);
     }
 
-    /** A table being scanned: its outcome (buckets, each side's sums) and the range scans that fill it. */
     private record Scan(Outcome out, List<CompletableFuture<Long>> parts) {}
 
     List<Outcome> run(List<TablePlan> plans) {
@@ -267,15 +251,12 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
         }
         narrowing.forEach(Workers::await);
         List<Outcome> outcomes = scans.stream().map(Scan::out).toList();
-        if (!narrowing.isEmpty()) {
-            for (Outcome o : outcomes) {
-                if (content && !o.changedKeys.isEmpty()) {
-                    Workers.await(workers.onBoth("comparing columns of changed rows of " + o.plan.display(),
-                            (sc, tc) -> {
-                                describeChanged(sc, tc, o);
-                                return null;
-                            }));
-                }
+        for (Outcome o : outcomes) {
+            if (content && !o.changedKeys.isEmpty()) {
+                Workers.await(workers.onBoth("comparing columns of changed rows of " + o.plan.display(), (sc, tc) -> {
+                    describeChanged(sc, tc, o);
+                    return null;
+                }));
             }
         }
         return outcomes;
@@ -345,7 +326,6 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
         }
     }
 
-    /** A key one side has: the other side's waiting row of it is compared now, or it waits for the other side. */
     private void pair(String key, long hash, Map<String, Long> otherWaiting, Map<String, Long> waiting, Outcome o,
                       int bucket, long[] seq) {
         Long other = otherWaiting.remove(key);
@@ -402,22 +382,16 @@ record ContentCheck(Workers workers, ScanRanges ranges, boolean rows, boolean ve
     /** For the listed changed rows, which columns differ (per-column hashes on both sides, by key). */
     private void describeChanged(Connection sc, Connection tc, Outcome o) throws SQLException {
         TablePlan p = o.plan;
-        Map<String, String[]> keys;
-        synchronized (o) {
-            keys = new LinkedHashMap<>(o.changedKeys);
-        }
-        Map<String, RowDiff> byKey = new HashMap<>();
-        for (RowDiff d : o.examples()) byKey.put(d.key(), d);
         try (PreparedStatement sp = sc.prepareStatement(p.columnHashesSql(true));
              PreparedStatement tp = tc.prepareStatement(p.columnHashesSql(false))) {
-            for (Map.Entry<String, String[]> e : keys.entrySet()) {
+            // narrowing, the only writer of changedKeys, is done
+            for (Map.Entry<String, String[]> e : o.changedKeys.entrySet()) {
                 long[] sh = columnHashes(sp, e.getValue(), p.hashed.size());
                 long[] th = columnHashes(tp, e.getValue(), p.hashed.size());
                 if (sh == null || th == null) continue;
                 List<String> cols = new ArrayList<>();
                 for (int i = 0; i < sh.length; i++) if (sh[i] != th[i]) cols.add(p.hashed.get(i));
-                RowDiff old = byKey.get(e.getKey());
-                if (old != null) o.replaceExample(old, new RowDiff(old.kind(), old.key(), cols));
+                o.nameColumns(e.getKey(), cols);
             }
         }
     }

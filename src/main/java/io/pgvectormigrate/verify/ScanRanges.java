@@ -13,14 +13,10 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * How each side's scans of a table are cut up: block ranges of the heap ({@code ctid} ranges, read by TID range
- * scans on PostgreSQL 14+) that a side's worker connections read at the same time. Each range is read in physical
- * order, so a side's scan is sequential whatever order its rows' keys are in (a copy made by parallel streams has
- * another physical order than its source), and every worker of the side is busy until the table is done.
- *
- * <p>The ranges of a side cover every block: the last one is open-ended, so rows in blocks added after the size was
- * read are not lost (and rows the snapshot cannot see are skipped by the scan anyway). A partitioned table is cut by
- * the block numbers of its largest partition: the same predicate applies to every partition.
+ * How each side's scans of a table are cut up: block ranges of the heap read in physical order by the side's workers
+ * at once (docs/verification.md, "One sequential pass per side"). The last range is open-ended, so rows in blocks
+ * added after the size was read are not lost (rows the snapshot cannot see are skipped anyway). A partitioned table
+ * is cut by the block numbers of its largest partition: the same predicate applies to every partition.
  */
 record ScanRanges(Map<Long, List<String>> source, Map<Long, List<String>> target) {
     /** TID range scans (ctid >= ... AND ctid < ...) arrived in PostgreSQL 14. */
@@ -40,13 +36,9 @@ record ScanRanges(Map<Long, List<String>> source, Map<Long, List<String>> target
         return new ScanRanges(Workers.await(s), Workers.await(t));
     }
 
-    /**
-     * The predicates (without WHERE; an empty string means the whole table) that cut this side's table into ranges,
-     * each read by one query.
-     */
+    /** The predicates (without WHERE; an empty string means the whole table), one query's range each. */
     List<String> of(TablePlan p, boolean sourceSide) {
-        Map<Long, List<String>> m = sourceSide ? source : target;
-        return m.getOrDefault(sourceSide ? p.src.oid() : p.tgt.oid(), WHOLE_TABLE);
+        return (sourceSide ? source : target).getOrDefault(p.table(sourceSide).oid(), WHOLE_TABLE);
     }
 
     private static Map<Long, List<String>> ranges(Connection c, int versionNum, List<Long> oids, int jobs) throws SQLException {

@@ -19,7 +19,6 @@ final class SchemaCompare {
     int columnsCompared;
     int indexesCompared;
 
-    /** Compares the two catalogs by the checks that run (schema, indexes, extensions). */
     void compare(SideSchema s, SideSchema t, boolean schema, boolean indexes, boolean extensions) {
         if (schema) {
             if (!s.encoding().equals(t.encoding())) {

@@ -26,7 +26,6 @@ import java.util.TreeSet;
 record SideSchema(String encoding, String collate, String ctype, Map<String, String> extensions, Set<String> schemas,
                   Map<String, Table> tables, List<Sequence> sequences) {
 
-    /** How a column enters the row hash. */
     enum HashKind {
         /** hashed by the type's own hash function (exact for these types) */
         DIRECT,
@@ -38,7 +37,7 @@ record SideSchema(String encoding, String collate, String ctype, Map<String, Str
 
     enum VectorKind { VECTOR, HALFVEC, SPARSEVEC }
 
-    record Column(String name, int attnum, String type, long typeOid, boolean notNull, String defaultExpr,
+    record Column(String name, String type, long typeOid, boolean notNull, String defaultExpr,
                   String identity, String generated, String collation, HashKind hashKind, String sendFunction,
                   VectorKind vectorKind, int declaredDims, boolean collatable) {
         /** The parity signature: what must be equal on both sides. */
@@ -157,7 +156,7 @@ record SideSchema(String encoding, String collate, String ctype, Map<String, Str
         } else {
             kind = HashKind.TEXT;
         }
-        return new Column(c.name(), c.number(), c.type(), typeOid, c.notNull(), c.defaultExpr(), c.identity(),
+        return new Column(c.name(), c.type(), typeOid, c.notNull(), c.defaultExpr(), c.identity(),
                 c.generated(), c.collation(), kind, send, vk, vk == null ? -1 : c.typmod(),
                 COLLATABLE_DIRECT.contains(effective) && c.collatable());
     }

@@ -12,12 +12,7 @@ import java.util.stream.IntStream;
 /**
  * How one table present on both sides is scanned: which columns are hashed, the primary key whose hash picks a
  * row's bucket, and the SQL for each side (the same shape on both; only function names and key types come from each
- * side's catalog).
- *
- * <p>Row hash: {@code hashint8extended(hash_record_extended(ROW(c1, .., cn), seed1), seed2)}. The record hash
- * covers every compared column (the primary key too, so a value moved to another key changes two rows), and
- * is a linear mix of per-column hashes; the outer 64-bit hash makes it non-linear, so per-row hashes can be
- * summed without swaps between rows cancelling out. Both seeds are random per run.
+ * side's catalog). The row hash and why its outer hash makes summing safe: docs/verification.md, "The row hash".
  */
 final class TablePlan {
     final Table src;
@@ -78,7 +73,6 @@ final class TablePlan {
         return source ? src : tgt;
     }
 
-    /** The expression a column enters the hash as. */
     static String hashInput(Column c) {
         String q = Sql.ident(c.name());
         return switch (c.hashKind()) {
@@ -142,15 +136,14 @@ final class TablePlan {
     }
 
     /**
-     * One aggregate query per range of a side's heap (see ScanRanges): per bucket, the row count and the sum of row
-     * hashes; per vector column the NULL count, the count off the declared dimension and min/max dimension; and, in the
-     * same pass (grouping sets), the rows and non-NULL vectors per value of each of {@link #groupColumns}. One pass
-     * reads each row once: the subquery computes each column's hash input once (the send form of a vector: OFFSET 0
-     * keeps the planner from inlining it into every aggregate that reads it).
+     * One aggregate query per range of a side's heap (see ScanRanges), group counts included (grouping sets). The
+     * subquery computes each column's hash input once (the send form of a vector: OFFSET 0 keeps the planner from
+     * inlining it into every aggregate that reads it).
      *
-     * <p>Columns: bucket, count, [hash sum as text], then 4 per vector column when {@code vectors}, then with group
-     * columns: which grouping set the row is (GROUPING bits, 0 for the group's own column), each group's value as
-     * text and the non-NULL vectors of the first vector column.
+     * <p>Columns: bucket, count, [hash sum as text], then per vector column when {@code vectors} its NULLs, vectors off
+     * the declared dimension, min and max dimension, then with group columns: which grouping set the row is (GROUPING
+     * bits, 0 for the group's own column), each group's value as text and the non-NULL vectors of the first vector
+     * column.
      */
     String aggregateSql(boolean source, boolean hash, boolean vectors, int buckets, String range) {
         Table t = table(source);

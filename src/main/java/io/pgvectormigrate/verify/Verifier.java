@@ -43,7 +43,6 @@ public final class Verifier {
 
     private Verifier() {}
 
-    /** Runs every check not skipped; throws ToolException.usage for bad input (exit 2). */
     public static VerifyReport verify(VerifyOptions options, Progress progress) {
         Instant started = Instant.now();
         if (options.source().sameDatabaseAs(options.target())) {
@@ -76,7 +75,8 @@ public final class Verifier {
             SideSchema tc = Workers.await(targetSchema);
             checkInputs(options, sc, tc);
             workers = new Workers(source, target, sourceJobs, targetJobs);
-            return new Run(options, progress, source, target, sc, tc, workers, started).execute();
+            return new Run(options, progress, source, target, sc, tc, workers, started, new ArrayList<>(),
+                    new ArrayList<>(), new EnumMap<>(Check.class), new ArrayList<>()).execute();
         } finally {
             if (targetSchema != null) targetSchema.handle((x, e) -> null).join(); // the target is not in use when closed
             if (workers != null) workers.close();
@@ -133,21 +133,13 @@ public final class Verifier {
             "verify changed nothing; re-run when the database is reachable",
             "grant the user SELECT on every selected table and sequence, or connect as one that has it");
 
-    /** A failed query as the exception verify throws (exit code and one line, by the one rule). */
     static RuntimeException sqlFailure(String role, String what, SQLException e) {
         return SqlErrors.of(role, what, e, ADVICE);
     }
 
-    /** One verification in progress: what it found so far. */
     private record Run(VerifyOptions o, Progress progress, Side source, Side target, SideSchema sc, SideSchema tc,
                        Workers workers, Instant started, List<Difference> differences, List<String> notes,
                        Map<Check, String> detail, List<Difference> missingGroupColumns) {
-        Run(VerifyOptions o, Progress progress, Side source, Side target, SideSchema sc, SideSchema tc, Workers workers,
-            Instant started) {
-            this(o, progress, source, target, sc, tc, workers, started, new ArrayList<>(), new ArrayList<>(),
-                    new EnumMap<>(Check.class), new ArrayList<>());
-        }
-
         VerifyReport execute() {
             boolean recordHash = source.identity.versionNum() >= RECORD_HASH_VERSION
                     && target.identity.versionNum() >= RECORD_HASH_VERSION;
@@ -215,8 +207,8 @@ public final class Verifier {
         /** One table's results from the content pass (checks 2-5); the differences they show are added as found. */
         private TableResult table(ContentCheck.Outcome out, boolean rows, boolean vectors, boolean content) {
             TablePlan p = out.plan;
-            long sourceRows = out.rows(0);
-            long targetRows = out.rows(1);
+            long sourceRows = out.sides[0].rows();
+            long targetRows = out.sides[1].rows();
             if (rows && sourceRows != targetRows) {
                 long d = targetRows - sourceRows;
                 diff(Check.ROWS, p.display(), "source has " + sourceRows + " rows, target " + targetRows + " ("
@@ -309,7 +301,6 @@ public final class Verifier {
 
         /** Row counts of tables that exist on one side only, so the report says how much is missing. */
         private void missingTableCounts() {
-            // cheap count(*) in the snapshot; no hashing
             for (Table st : sc.tables().values()) {
                 if (!tc.tables().containsKey(st.key())) {
                     long n = Workers.await(workers.on(true, "counting " + st.display(), c -> ContentCheck.count(c, st)));
@@ -319,9 +310,8 @@ public final class Verifier {
         }
 
         /**
-         * The grouping columns of check 4: --group-by, or items.botid where it exists. Each is put on its table's plan
-         * so the content pass counts its groups; one missing on the target is a difference instead, reported with the
-         * group counts. Returns them as the check's detail names them.
+         * The grouping columns of check 4 (--group-by, or items.botid where it exists), put on their tables' plans so
+         * the content pass counts their groups; one missing on the target is a difference instead.
          */
         private List<String> groupColumns(List<TablePlan> plans) {
             List<String> named = new ArrayList<>();

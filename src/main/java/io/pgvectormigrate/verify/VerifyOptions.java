@@ -14,16 +14,13 @@ import java.util.stream.Collectors;
  * What to verify and how. The pipeline's verify step builds one with {@link #defaults}; the CLI sets the rest.
  *
  * @param source     resolved source connection (password included; never printed)
- * @param target     resolved target connection
- * @param tables     which tables
  * @param skip       checks to skip, by id ({@link Check#ids()})
  * @param groupBy    "table.column" or "schema.table.column" grouping columns; empty = the default
  *                   (items.botid when a Bedrock Chat items table is present); "none" turns the default off
  * @param maxDiffs   how many differing keys (and groups) to list per table; totals are always counted
  * @param annQueries 0 = ANN parity off; else this many stored vectors are used as queries
  * @param annK       k of top-k for ANN parity
- * @param jobs       worker connections per side (the one that holds the snapshot among them); 0 = as many as the server
- *                   gives one of its own scans (1 + max_parallel_workers_per_gather, 2 to 8), per side
+ * @param jobs       worker connections per side (the snapshot's holder among them); 0 = Verifier.jobs' default
  * @param chunkRows  rows per key-hash bucket of the content scan (at most ContentCheck.MAX_BUCKETS buckets)
  * @param prompt     password prompt for connections that need one (null = never prompt)
  */
@@ -56,22 +53,6 @@ public record VerifyOptions(ConnectionSpec source, ConnectionSpec target, TableF
     public static VerifyOptions defaults(ConnectionSpec source, ConnectionSpec target, TableFilter tables) {
         return new VerifyOptions(source, target, tables, Set.of(), List.of(), DEFAULT_MAX_DIFFS, 0, DEFAULT_ANN_K,
                 DEFAULT_JOBS, DEFAULT_CHUNK_ROWS, PasswordPrompt.NONE);
-    }
-
-    public VerifyOptions withSkip(Set<String> s) {
-        return new VerifyOptions(source, target, tables, s, groupBy, maxDiffs, annQueries, annK, jobs, chunkRows, prompt);
-    }
-
-    public VerifyOptions withGroupBy(List<String> g) {
-        return new VerifyOptions(source, target, tables, skip, g, maxDiffs, annQueries, annK, jobs, chunkRows, prompt);
-    }
-
-    public VerifyOptions withMaxDiffs(int m) {
-        return new VerifyOptions(source, target, tables, skip, groupBy, m, annQueries, annK, jobs, chunkRows, prompt);
-    }
-
-    public VerifyOptions withAnn(int queries, int k) {
-        return new VerifyOptions(source, target, tables, skip, groupBy, maxDiffs, queries, k, jobs, chunkRows, prompt);
     }
 
     public VerifyOptions withJobs(int j) {

@@ -41,7 +41,6 @@ final class Workers implements AutoCloseable {
         this.pairPool = Executors.newFixedThreadPool(Math.min(sourceJobs, targetJobs), daemon("verify-pair"));
     }
 
-    /** Worker connections of a side. */
     int jobs(boolean sourceSide) {
         return sourceSide ? sourceJobs : targetJobs;
     }
