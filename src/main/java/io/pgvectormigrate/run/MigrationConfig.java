@@ -51,7 +51,6 @@ public record MigrationConfig(String region, String profile, String runId, Strin
     /** The native engine ({@code engine: native}). */
     public record Native(Integer jobs, String initialCopy, String timeout) {}
 
-    /** The verify step. */
     public record Verify(List<String> groupBy, Integer annQueries, Integer annK, Integer maxDiffs, List<String> skip, Integer jobs) {}
 
     /** Reads and binds the file; every problem is exit 2 with the file and the key. */

@@ -40,7 +40,6 @@ public final class Standalone {
 
     /** What a step command ran: the run, its journal, how the pass ended, and the two databases as displayed. */
     public record Result(String runId, Journal journal, Pipeline.Outcome outcome, String source, String target) {
-        /** The run's engine ("native" or "dms"). */
         public String engine() {
             return journal.parameter(Pipeline.P_ENGINE).orElse(null);
         }
@@ -122,7 +121,6 @@ public final class Standalone {
         return j.step(Step.MIGRATE).attempts() > 0 || j.step(Step.CUTOVER).attempts() > 0;
     }
 
-    /** Runs a copy pass over its opened journal, with the engine the copy command chose. */
     static Result copy(Copy q, Journal j, SourceProvider source, TargetProvider target, CopyEngine engine,
                        Progress progress, Clock clock) {
         Pipeline.Options options = new Pipeline.Options(q.tables(), q.abandon(), false, false, null, q.steps(), false);

@@ -47,11 +47,10 @@ public final class StandardStages {
     }
 
     /**
-     * For the step commands ({@code migrate}, with or without {@code --cutover}), whatever the engine: as the migrate
-     * step starts, defers the secondary and vector indexes of the load's empty tables ({@link TargetPreparer#deferForLoad}),
-     * so the load never maintains them whether or not prepare-target deferred them; the engine's after-load builds them.
-     * It runs after the prepare-target step's checks and the engine's preflight, so a refused pass leaves the target as
-     * it was. A resumed migrate finds them deferred and recorded on the target. The journal keeps their names.
+     * For the step commands, whatever the engine: defers the secondary and vector indexes of the load's empty tables
+     * ({@link TargetPreparer#deferForLoad}), so the load never maintains them whether or not prepare-target deferred
+     * them; the engine's after-load builds them. It runs as the migrate step starts, after the prepare-target checks and
+     * the engine's preflight, so a refused pass leaves the target as it was. A resumed migrate finds them recorded.
      */
     public static Pipeline.Listener deferIndexesBeforeLoad() {
         return new Pipeline.Listener() {
