@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.pgvectormigrate.aws.dms.CostEstimate;
 import io.pgvectormigrate.aws.dms.DmsConfig;
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.report.Json;
 
@@ -82,10 +83,10 @@ public record MigrationConfig(String region, String profile, String runId, Strin
                     + (known.isEmpty() ? "" : " (known here: " + String.join(", ", known) + ")")
                     + "; see docs/migration.example.yaml");
         } catch (JsonMappingException e) {
-            throw ToolException.usage(name + ": cannot read '" + path(e) + "': " + firstLine(e.getOriginalMessage())
-                    + "; see docs/migration.example.yaml");
+            throw ToolException.usage(name + ": cannot read '" + path(e) + "': "
+                    + Database.firstLine(e.getOriginalMessage()) + "; see docs/migration.example.yaml");
         } catch (JsonProcessingException e) {
-            throw ToolException.usage(name + " is not valid YAML: " + firstLine(e.getOriginalMessage())
+            throw ToolException.usage(name + " is not valid YAML: " + Database.firstLine(e.getOriginalMessage())
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
         }
     }
@@ -94,9 +95,5 @@ public record MigrationConfig(String region, String profile, String runId, Strin
     private static String path(JsonMappingException e) {
         return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
                 .collect(Collectors.joining(".")).replace(".[", "[");
-    }
-
-    private static String firstLine(String s) {
-        return s == null ? "" : s.lines().findFirst().orElse("");
     }
 }
