@@ -11,13 +11,17 @@ import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.verify.VerifyOptions;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.stream.Collectors;
+
+import static java.util.Objects.requireNonNullElse;
 
 /**
  * migration.yaml: the settings of {@code run} (docs/migration.example.yaml is the bound example and says which keys
@@ -52,7 +56,16 @@ public record MigrationConfig(String region, String profile, String runId, Strin
     /** The native engine ({@code engine: native}). */
     public record Native(Integer jobs, String initialCopy, String timeout) {}
 
-    public record Verify(List<String> groupBy, Integer annQueries, Integer annK, Integer maxDiffs, List<String> skip, Integer jobs) {}
+    /** migration.yaml's {@code verify:}; a key not given keeps verify's default. */
+    public record Verify(List<String> groupBy, Integer annQueries, Integer annK, Integer maxDiffs, List<String> skip, Integer jobs) {
+        public VerifyOptions apply(VerifyOptions o) {
+            return o.withGroupBy(requireNonNullElse(groupBy, o.groupBy()))
+                    .withAnn(requireNonNullElse(annQueries, o.annQueries()), requireNonNullElse(annK, o.annK()))
+                    .withMaxDiffs(requireNonNullElse(maxDiffs, o.maxDiffs()))
+                    .withSkip(skip == null ? o.skip() : new LinkedHashSet<>(skip))
+                    .withJobs(requireNonNullElse(jobs, o.jobs()));
+        }
+    }
 
     /** Reads and binds the file; every problem is exit 2 with the file and the key. */
     public static MigrationConfig read(Path file) {
