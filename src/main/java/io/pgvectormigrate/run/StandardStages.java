@@ -1,6 +1,7 @@
 package io.pgvectormigrate.run;
 
 import io.pgvectormigrate.pipeline.Endpoints;
+import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Pipeline;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.Step;
@@ -12,6 +13,7 @@ import io.pgvectormigrate.verify.VerifyOptions;
 import io.pgvectormigrate.verify.VerifyReport;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -59,9 +61,7 @@ public final class StandardStages {
                 if (step != Step.MIGRATE) return;
                 TargetPreparer.Deferral d = TargetPreparer.deferForLoad(e.target(), e.source(), e.tables(), ctx.progress());
                 // a resumed attempt adds to what an earlier one recorded (some may have been built again since)
-                Set<String> names = new LinkedHashSet<>();
-                ctx.journal().output(Step.MIGRATE, DEFERRED_INDEXES).filter(v -> !v.isEmpty())
-                        .ifPresent(v -> names.addAll(java.util.List.of(v.split(","))));
+                Set<String> names = new LinkedHashSet<>(deferredIndexes(ctx.journal()));
                 for (DeferredIndex i : d.pending()) names.add(i.schema() + "." + i.name());
                 if (!d.deferred().isEmpty()) {
                     ctx.progress().info("  " + d.deferred().size() + " index(es) of the empty target tables deferred until after the load");
@@ -69,6 +69,12 @@ public final class StandardStages {
                 if (!names.isEmpty()) ctx.journal().putOutput(Step.MIGRATE, DEFERRED_INDEXES, String.join(",", names));
             }
         };
+    }
+
+    /** The indexes the migrate step left out of the load (journaled, so a skipped step still shows them). */
+    public static List<String> deferredIndexes(Journal j) {
+        return j.output(Step.MIGRATE, DEFERRED_INDEXES).filter(v -> !v.isEmpty())
+                .map(v -> List.of(v.split(","))).orElse(List.of());
     }
 
     /** Every check of {@code verify}, with the run's settings over the defaults. */
