@@ -25,11 +25,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What the step commands' passes share. Each is a pass of the one {@link Pipeline} over a run's journal:
- * {@link RestorePass} runs preflight, restore and credentials over the AWS provider; the copy commands
- * ({@link CopyPass}, with {@link DmsCopy}) run {@code migrate}'s prepare-target (a check: the target is
- * prepare-target's to change) and migrate, with {@code --cutover} cutover too, or {@code cutover}'s cutover, and with
- * {@code --abandon} the engine's teardown. A step the journal has as done is skipped, whichever command did it, so
+ * What the step commands' passes share ({@link RestorePass}, {@link CopyPass} with {@link DmsCopy}). Each is a pass of
+ * the one {@link Pipeline} over a run's journal: a step the journal has as done is skipped, whichever command did it, so
  * {@code cutover} continues the run {@code migrate} journaled, and a killed command resumes by running it again.
  */
 public final class Standalone {

@@ -41,8 +41,7 @@ public final class StandardStages {
     /**
      * For step commands over the operator's databases ({@code migrate}): the target is prepared by
      * {@code prepare-target}, never changed here; the engine's preflight, which follows in the same step, refuses a
-     * target that lacks tables, columns or sequences (exit 2, naming them and prepare-target). The indexes are deferred
-     * as the migrate step starts ({@link #deferIndexesBeforeLoad}).
+     * target that lacks tables, columns or sequences (exit 2, naming them and prepare-target).
      */
     public static Pipeline.Preparation checkOnly() {
         return (ctx, e) -> "target left as prepare-target made it";
