@@ -24,6 +24,7 @@ final class CopyReport {
     static void print(CliContext ctx, CommonOptions common, Standalone.Result r, Step first, List<String> next) {
         Map<Step, CopyEngine.Result> results = r.outcome().results();
         CopyEngine.Result lead = results.get(first);
+        List<String> deferred = StandardStages.deferredIndexes(r.journal());
         if (common.json()) {
             Map<String, Object> doc = new LinkedHashMap<>();
             doc.put("runId", r.runId());
@@ -32,7 +33,7 @@ final class CopyReport {
             for (Step s : List.of(Step.MIGRATE, Step.CUTOVER, Step.TEARDOWN)) {
                 if (results.containsKey(s)) doc.put(s.id(), results.get(s));
             }
-            if (results.containsKey(Step.MIGRATE)) doc.put("deferredIndexes", deferredIndexes(r));
+            if (results.containsKey(Step.MIGRATE)) doc.put("deferredIndexes", deferred);
             if (!next.isEmpty()) doc.put("next", next);
             ctx.out().println(Json.write(doc));
             return;
@@ -40,18 +41,11 @@ final class CopyReport {
         for (Step s : List.of(Step.MIGRATE, Step.CUTOVER)) {
             if (!results.containsKey(s)) continue;
             print(ctx.out(), r.runId(), results.get(s));
-            List<String> deferred = deferredIndexes(r);
             if (s == Step.MIGRATE && !deferred.isEmpty()) {
                 ctx.out().println("  indexes deferred during the load and built after it: " + String.join(", ", deferred));
             }
         }
         next.forEach(ctx.out()::println);
-    }
-
-    /** The indexes the migrate step left out of the load (journaled, so a skipped step still shows them). */
-    private static List<String> deferredIndexes(Standalone.Result r) {
-        return r.journal().output(Step.MIGRATE, StandardStages.DEFERRED_INDEXES).filter(v -> !v.isEmpty())
-                .map(v -> List.of(v.split(","))).orElse(List.of());
     }
 
     /** A copy step's result for humans: the summary, each table, the sequences carried, or the figures. */

@@ -20,8 +20,6 @@ import java.util.List;
  */
 public final class Cleanup {
     /**
-     * What cleanup found.
-     *
      * @param journal the run's journal, or null when it is lost (discover only)
      * @param source  where the list came from: "journal", "tags", or "journal and tags"
      */

@@ -42,11 +42,10 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * The whole AWS migration in one command, over the same {@link Pipeline} rehearse uses: the AWS provider restores the
- * snapshot to a temporary cluster, the target is the stack's cluster ({@link StackTarget}, never removed), DMS (or the
- * native engine) copies, the verifier compares, cutover finishes, teardown removes what the run made. While the
- * restore runs, the DMS network and target data provider and the target's Flyway preparation get a head start.
- * Resumable: the same run id continues where a run stopped, from the journal.
+ * The whole AWS migration in one command, over the same {@link Pipeline} rehearse uses: the snapshot restored to a
+ * temporary cluster, the stack's cluster as the target ({@link StackTarget}, never removed). While the restore runs,
+ * the DMS network and target data provider and the target's Flyway preparation get a head start. Resumable: the same
+ * run id continues where a run stopped, from the journal.
  */
 public final class CloudRun {
     public static final String COMMAND = "run";
@@ -58,11 +57,8 @@ public final class CloudRun {
     /** Prepare-target outputs holding the cost estimate's formula lines. */
     static final String ESTIMATE_PREFIX = "estimate.";
 
-    /**
-     * @param estimate the cost estimate's lines (empty without a {@code cost:} section)
-     */
+    /** @param estimate the cost estimate's lines (empty without a {@code cost:} section) */
     public record Result(String runId, Pipeline.Outcome outcome, RunReport report, List<String> estimate) {
-        /** The report as JSON, with the cost estimate when there is one. */
         public String json() {
             ObjectNode doc = Json.mapper().valueToTree(report);
             if (!estimate.isEmpty()) doc.putPOJO("costEstimate", estimate);
@@ -80,7 +76,6 @@ public final class CloudRun {
                     + "(inputs, not AWS prices); the formula is in docs/runbook-bedrock-chat-v0-v1.md.\n\n");
         }
 
-        /** The heading, then the estimate's lines indented; nothing without an estimate. */
         private String withEstimate(String heading) {
             if (estimate.isEmpty()) return "";
             return heading + estimate.stream().map(line -> "    " + line + "\n").collect(Collectors.joining());
@@ -89,11 +84,7 @@ public final class CloudRun {
 
     private CloudRun() {}
 
-    /**
-     * Runs or resumes a run.
-     *
-     * @param extra more listeners (tests use one to crash at a chosen point)
-     */
+    /** @param extra more listeners (tests use one to crash at a chosen point) */
     public static Result run(RunSettings s, AwsClients aws, Progress progress, Clock clock, List<Pipeline.Listener> extra) {
         boolean resuming = Journal.exists(s.workDir(), s.runId());
         Journal j = openJournal(s, s.workDir(), aws.region(), clock);

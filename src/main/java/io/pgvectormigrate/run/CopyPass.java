@@ -43,8 +43,6 @@ public final class CopyPass {
     }
 
     /**
-     * A copy command as given.
-     *
      * @param runId  --run-id, or null
      * @param engine --engine, or null
      * @param pass   the command's steps, for a run id

@@ -23,8 +23,6 @@ public final class DmsCopy {
     private DmsCopy() {}
 
     /**
-     * What the operator gives for DMS, as given.
-     *
      * @param config migration.yaml (its {@code dms:} section), or null
      * @param flags  the DMS flags, over the file's values
      */
@@ -62,8 +60,6 @@ public final class DmsCopy {
     }
 
     /**
-     * The pass. The operator's databases come with their secrets for DMS.
-     *
      * @param source the operator's source, or null for the cluster restore made
      * @param target the operator's target, or null for the stack's cluster
      */

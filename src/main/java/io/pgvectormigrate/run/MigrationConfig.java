@@ -8,15 +8,20 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import io.pgvectormigrate.aws.dms.CostEstimate;
 import io.pgvectormigrate.aws.dms.DmsConfig;
 import io.pgvectormigrate.core.ToolException;
+import io.pgvectormigrate.pg.Database;
 import io.pgvectormigrate.pg.TableFilter;
 import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.verify.VerifyOptions;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.stream.Collectors;
+
+import static java.util.Objects.requireNonNullElse;
 
 /**
  * migration.yaml: the settings of {@code run} (docs/migration.example.yaml is the bound example and says which keys
@@ -51,8 +56,15 @@ public record MigrationConfig(String region, String profile, String runId, Strin
     /** The native engine ({@code engine: native}). */
     public record Native(Integer jobs, String initialCopy, String timeout) {}
 
-    /** The verify step. */
-    public record Verify(List<String> groupBy, Integer annQueries, Integer annK, Integer maxDiffs, List<String> skip, Integer jobs) {}
+    /** migration.yaml's {@code verify:}; a key not given keeps verify's default. */
+    public record Verify(List<String> groupBy, Integer annQueries, Integer annK, Integer maxDiffs, List<String> skip, Integer jobs) {
+        public VerifyOptions apply(VerifyOptions o) {
+            return new VerifyOptions(o.source(), o.target(), o.tables(), skip == null ? o.skip() : new LinkedHashSet<>(skip),
+                    requireNonNullElse(groupBy, o.groupBy()), requireNonNullElse(maxDiffs, o.maxDiffs()),
+                    requireNonNullElse(annQueries, o.annQueries()), requireNonNullElse(annK, o.annK()),
+                    requireNonNullElse(jobs, o.jobs()), o.chunkRows(), o.prompt());
+        }
+    }
 
     /** Reads and binds the file; every problem is exit 2 with the file and the key. */
     public static MigrationConfig read(Path file) {
@@ -83,10 +95,10 @@ public record MigrationConfig(String region, String profile, String runId, Strin
                     + (known.isEmpty() ? "" : " (known here: " + String.join(", ", known) + ")")
                     + "; see docs/migration.example.yaml");
         } catch (JsonMappingException e) {
-            throw ToolException.usage(name + ": cannot read '" + path(e) + "': " + firstLine(e.getOriginalMessage())
-                    + "; see docs/migration.example.yaml");
+            throw ToolException.usage(name + ": cannot read '" + path(e) + "': "
+                    + Database.firstLine(e.getOriginalMessage()) + "; see docs/migration.example.yaml");
         } catch (JsonProcessingException e) {
-            throw ToolException.usage(name + " is not valid YAML: " + firstLine(e.getOriginalMessage())
+            throw ToolException.usage(name + " is not valid YAML: " + Database.firstLine(e.getOriginalMessage())
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
         }
     }
@@ -95,9 +107,5 @@ public record MigrationConfig(String region, String profile, String runId, Strin
     private static String path(JsonMappingException e) {
         return e.getPath().stream().map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
                 .collect(Collectors.joining(".")).replace(".[", "[");
-    }
-
-    private static String firstLine(String s) {
-        return s == null ? "" : s.lines().findFirst().orElse("");
     }
 }

@@ -55,8 +55,6 @@ public final class Rehearsal {
     private Rehearsal() {}
 
     /**
-     * Runs or resumes a rehearsal.
-     *
      * @param engine makes the copy engine once the options are known to be good (null: the native engine with its defaults)
      */
     public static Result run(Options o, Map<String, String> env, CredentialResolver credentials, Progress progress,

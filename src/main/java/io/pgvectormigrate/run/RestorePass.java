@@ -24,7 +24,6 @@ public final class RestorePass {
 
     private RestorePass() {}
 
-    /** The temporary cluster and its credentials. */
     public static Standalone.Result run(String runId, Path workDir, AwsClients aws, AwsSourceOptions options, Progress progress,
                                         Clock clock) {
         Journal j = Journal.open(workDir, runId, "restore", CONTINUES, clock);

@@ -27,9 +27,7 @@ import java.util.List;
 
 /**
  * The checks {@code run} adds to the preflight step, after the AWS provider checked the snapshot and found the target
- * (so the journal knows both) and the stack target logged in: the target's engine version not below the snapshot's,
- * the selected target tables empty, the secrets readable, and what the engine checks before anything is created (for
- * DMS its options, the target's credentials against DMS's rules, and the roles DMS assumes). Every failure is exit 2.
+ * (so the journal knows both) and the stack target logged in. Every failure is exit 2.
  *
  * <p>A listener: on success it runs before preflight counts as done, so a failure fails the step. A run that
  * continues a journal whose preflight another command did ({@code restore}) runs them once before going on.

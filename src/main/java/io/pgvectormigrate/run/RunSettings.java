@@ -19,7 +19,6 @@ import io.pgvectormigrate.verify.VerifyOptions;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -36,7 +35,7 @@ import java.util.Optional;
  */
 public record RunSettings(String runId, Path workDir, String region, String profile, Engine engine, AwsSourceOptions source,
                           String targetSecretArn, TableFilter tables, DmsConfig dms, NativeOptions nativeOptions,
-                          Verify verify, boolean keepTemporary, Path report, CostEstimate.Prices cost, Step stopAfter,
+                          MigrationConfig.Verify verify, boolean keepTemporary, Path report, CostEstimate.Prices cost, Step stopAfter,
                           HostPort tunnelSource, HostPort tunnelTarget, Path configFile) {
 
     public enum Engine {
@@ -56,14 +55,6 @@ public record RunSettings(String runId, Path workDir, String region, String prof
     /** The one reading of an initial copy's name (--initial-copy, migration.yaml's native.initialCopy). */
     public static Optional<NativeOptions.InitialCopy> initialCopy(String name) {
         return Arrays.stream(NativeOptions.InitialCopy.values()).filter(c -> c.id().equalsIgnoreCase(name)).findFirst();
-    }
-
-    /** How verify runs (migration.yaml's {@code verify:}). */
-    public record Verify(List<String> groupBy, int annQueries, int annK, int maxDiffs, List<String> skip, int jobs) {
-        public VerifyOptions apply(VerifyOptions o) {
-            return new VerifyOptions(o.source(), o.target(), o.tables(), new LinkedHashSet<>(skip), groupBy, maxDiffs,
-                    annQueries, annK, jobs, o.chunkRows(), o.prompt());
-        }
     }
 
     /** The flags of the run command; null means "not given". */
@@ -132,11 +123,8 @@ public record RunSettings(String runId, Path workDir, String region, String prof
             if (n.timeout() != null) nativeOptions = nativeOptions.withMaxLag(0, Durations.parse(n.timeout(), "native.timeout"));
         }
 
-        MigrationConfig.Verify v = c.verify() != null ? c.verify()
+        MigrationConfig.Verify verify = c.verify() != null ? c.verify()
                 : new MigrationConfig.Verify(null, null, null, null, null, null);
-        Verify verify = new Verify(first(v.groupBy(), List.of()), first(v.annQueries(), 0),
-                first(v.annK(), VerifyOptions.DEFAULT_ANN_K), first(v.maxDiffs(), VerifyOptions.DEFAULT_MAX_DIFFS),
-                first(v.skip(), List.of()), first(v.jobs(), VerifyOptions.DEFAULT_JOBS));
         // VerifyOptions checks the values (unknown check ids, negative counts) as bad input
         verify.apply(VerifyOptions.defaults(new ConnectionSpec("x", 1, "x", "x", null, Map.of()),
                 new ConnectionSpec("y", 1, "y", "y", null, Map.of()), tables));

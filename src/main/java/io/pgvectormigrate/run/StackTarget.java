@@ -35,7 +35,6 @@ public record StackTarget(AwsClients aws, String secretOverride, HostPort via) i
         return "stack";
     }
 
-    /** The secret holding the target's credentials. */
     public String secretId(Journal j) {
         String secret = secretOverride != null ? secretOverride : j.parameter(P_SECRET).orElse(null);
         if (secret == null) {

@@ -25,11 +25,8 @@ import java.util.Set;
 import java.util.TreeMap;
 
 /**
- * What the step commands' passes share. Each is a pass of the one {@link Pipeline} over a run's journal:
- * {@link RestorePass} runs preflight, restore and credentials over the AWS provider; the copy commands
- * ({@link CopyPass}, with {@link DmsCopy}) run {@code migrate}'s prepare-target (a check: the target is
- * prepare-target's to change) and migrate, with {@code --cutover} cutover too, or {@code cutover}'s cutover, and with
- * {@code --abandon} the engine's teardown. A step the journal has as done is skipped, whichever command did it, so
+ * What the step commands' passes share ({@link RestorePass}, {@link CopyPass} with {@link DmsCopy}). Each is a pass of
+ * the one {@link Pipeline} over a run's journal: a step the journal has as done is skipped, whichever command did it, so
  * {@code cutover} continues the run {@code migrate} journaled, and a killed command resumes by running it again.
  */
 public final class Standalone {
@@ -40,7 +37,6 @@ public final class Standalone {
 
     /** What a step command ran: the run, its journal, how the pass ended, and the two databases as displayed. */
     public record Result(String runId, Journal journal, Pipeline.Outcome outcome, String source, String target) {
-        /** The run's engine ("native" or "dms"). */
         public String engine() {
             return journal.parameter(Pipeline.P_ENGINE).orElse(null);
         }
@@ -122,7 +118,6 @@ public final class Standalone {
         return j.step(Step.MIGRATE).attempts() > 0 || j.step(Step.CUTOVER).attempts() > 0;
     }
 
-    /** Runs a copy pass over its opened journal, with the engine the copy command chose. */
     static Result copy(Copy q, Journal j, SourceProvider source, TargetProvider target, CopyEngine engine,
                        Progress progress, Clock clock) {
         Pipeline.Options options = new Pipeline.Options(q.tables(), q.abandon(), false, false, null, q.steps(), false);

@@ -1,6 +1,7 @@
 package io.pgvectormigrate.run;
 
 import io.pgvectormigrate.pipeline.Endpoints;
+import io.pgvectormigrate.pipeline.Journal;
 import io.pgvectormigrate.pipeline.Pipeline;
 import io.pgvectormigrate.pipeline.RunContext;
 import io.pgvectormigrate.pipeline.Step;
@@ -12,6 +13,7 @@ import io.pgvectormigrate.verify.VerifyOptions;
 import io.pgvectormigrate.verify.VerifyReport;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.function.UnaryOperator;
 
@@ -39,19 +41,17 @@ public final class StandardStages {
     /**
      * For step commands over the operator's databases ({@code migrate}): the target is prepared by
      * {@code prepare-target}, never changed here; the engine's preflight, which follows in the same step, refuses a
-     * target that lacks tables, columns or sequences (exit 2, naming them and prepare-target). The indexes are deferred
-     * as the migrate step starts ({@link #deferIndexesBeforeLoad}).
+     * target that lacks tables, columns or sequences (exit 2, naming them and prepare-target).
      */
     public static Pipeline.Preparation checkOnly() {
         return (ctx, e) -> "target left as prepare-target made it";
     }
 
     /**
-     * For the step commands ({@code migrate}, with or without {@code --cutover}), whatever the engine: as the migrate
-     * step starts, defers the secondary and vector indexes of the load's empty tables ({@link TargetPreparer#deferForLoad}),
-     * so the load never maintains them whether or not prepare-target deferred them; the engine's after-load builds them.
-     * It runs after the prepare-target step's checks and the engine's preflight, so a refused pass leaves the target as
-     * it was. A resumed migrate finds them deferred and recorded on the target. The journal keeps their names.
+     * For the step commands, whatever the engine: defers the secondary and vector indexes of the load's empty tables
+     * ({@link TargetPreparer#deferForLoad}), so the load never maintains them whether or not prepare-target deferred
+     * them; the engine's after-load builds them. It runs as the migrate step starts, after the prepare-target checks and
+     * the engine's preflight, so a refused pass leaves the target as it was. A resumed migrate finds them recorded.
      */
     public static Pipeline.Listener deferIndexesBeforeLoad() {
         return new Pipeline.Listener() {
@@ -60,9 +60,7 @@ public final class StandardStages {
                 if (step != Step.MIGRATE) return;
                 TargetPreparer.Deferral d = TargetPreparer.deferForLoad(e.target(), e.source(), e.tables(), ctx.progress());
                 // a resumed attempt adds to what an earlier one recorded (some may have been built again since)
-                Set<String> names = new LinkedHashSet<>();
-                ctx.journal().output(Step.MIGRATE, DEFERRED_INDEXES).filter(v -> !v.isEmpty())
-                        .ifPresent(v -> names.addAll(java.util.List.of(v.split(","))));
+                Set<String> names = new LinkedHashSet<>(deferredIndexes(ctx.journal()));
                 for (DeferredIndex i : d.pending()) names.add(i.schema() + "." + i.name());
                 if (!d.deferred().isEmpty()) {
                     ctx.progress().info("  " + d.deferred().size() + " index(es) of the empty target tables deferred until after the load");
@@ -70,6 +68,12 @@ public final class StandardStages {
                 if (!names.isEmpty()) ctx.journal().putOutput(Step.MIGRATE, DEFERRED_INDEXES, String.join(",", names));
             }
         };
+    }
+
+    /** The indexes the migrate step left out of the load (journaled, so a skipped step still shows them). */
+    public static List<String> deferredIndexes(Journal j) {
+        return j.output(Step.MIGRATE, DEFERRED_INDEXES).filter(v -> !v.isEmpty())
+                .map(v -> List.of(v.split(","))).orElse(List.of());
     }
 
     /** Every check of {@code verify}, with the run's settings over the defaults. */
