@@ -128,7 +128,6 @@ public final class Pipeline {
         String prepare(RunContext ctx, Endpoints endpoints);
     }
 
-    /** The verify stage. */
     @FunctionalInterface
     public interface Verification {
         VerifyResult verify(RunContext ctx, Endpoints endpoints);
@@ -150,7 +149,6 @@ public final class Pipeline {
         STOPPED,
         /** A step failed; the message says why. */
         FAILED,
-        /** Verification found differences. */
         DIFFERENCES,
         /** Torn down on request (--force-teardown on a resumed run) before the migration completed. */
         ABANDONED
@@ -439,7 +437,6 @@ public final class Pipeline {
             return "; " + ok + " of " + duringRestore.size() + " head start(s) done during the restore";
         }
 
-        /** Runs one head start; a failure is reported and left to the step that owns the work. */
         String headStart(DuringRestore w) {
             Progress p = ctx.progress();
             long t0 = System.nanoTime();
@@ -544,7 +541,6 @@ public final class Pipeline {
         }
     }
 
-    /** The last verification report kept in a run directory, if any. */
     public static Optional<VerifyReport> savedVerifyReport(Path runDir) {
         try {
             return Optional.of(Json.mapper().readValue(runDir.resolve(VERIFY_REPORT_FILE).toFile(), VerifyReport.class));

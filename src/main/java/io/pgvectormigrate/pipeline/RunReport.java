@@ -64,7 +64,7 @@ public record RunReport(String runId, String command, String result, int exitCod
             verification = new Pipeline.VerifyResult("true".equals(v.outputs().get("passed")), v.message(),
                     Pipeline.savedVerifyReport(journal.runDir()).orElse(null));
         }
-        Map<String, String> figures = new TreeMap<>(); // what steps recorded (rows moved, lag, writer counts)
+        Map<String, String> figures = new TreeMap<>();
         for (StepRecord r : d.steps()) r.outputs().forEach((k, value) -> figures.put(r.step() + "." + k, value));
         if (extraFigures != null) figures.putAll(extraFigures);
         List<ResourceLine> left = journal.liveResourcesNewestFirst().stream()

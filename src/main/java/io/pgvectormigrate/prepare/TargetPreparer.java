@@ -59,7 +59,6 @@ public final class TargetPreparer {
                                 String preset, List<String> tablesCreated, List<String> tablesPresent,
                                 List<DeferredIndex> deferredIndexes, List<String> warnings, double seconds) {}
 
-    /** What the after-load pass did. */
     public record AfterLoadResult(String summary, List<IndexAction> indexes, List<String> analyzed, double seconds) {}
 
     /**
