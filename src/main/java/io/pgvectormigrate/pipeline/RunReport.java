@@ -1,9 +1,11 @@
 package io.pgvectormigrate.pipeline;
 
 import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.verify.ReportFormatter;
 import io.pgvectormigrate.verify.VerifyReport;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -104,9 +106,9 @@ public record RunReport(String runId, String command, String result, int exitCod
         for (StepLine s : steps) sb.append(String.format(Locale.ROOT, row, s.step(), s.status(), time(s), notes(s)));
         sb.append('\n');
         if (rowsMoved != null) {
-            sb.append("  rows moved: ").append(count(rowsMoved));
+            sb.append("  rows moved: ").append(Progress.count(rowsMoved));
             if (rows.size() > 1) {
-                sb.append(rows.entrySet().stream().map(e -> e.getKey() + " " + count(e.getValue()))
+                sb.append(rows.entrySet().stream().map(e -> e.getKey() + " " + Progress.count(e.getValue()))
                         .collect(Collectors.joining(", ", " (", ")")));
             }
             sb.append('\n');
@@ -150,7 +152,7 @@ public record RunReport(String runId, String command, String result, int exitCod
         if (target != null) sb.append("| target | `").append(target).append("` |\n");
         sb.append("| started | ").append(startedAt).append(" |\n");
         sb.append("| finished | ").append(finishedAt).append(" |\n");
-        if (rowsMoved != null) sb.append("| rows moved | ").append(count(rowsMoved)).append(" |\n");
+        if (rowsMoved != null) sb.append("| rows moved | ").append(Progress.count(rowsMoved)).append(" |\n");
         sb.append("\n## Steps\n\n| step | status | time | attempts | notes |\n| --- | --- | ---: | ---: | --- |\n");
         for (StepLine s : steps) {
             sb.append("| ").append(s.step()).append(" | ").append(s.status()).append(" | ").append(time(s))
@@ -158,7 +160,7 @@ public record RunReport(String runId, String command, String result, int exitCod
         }
         if (!rows.isEmpty()) {
             sb.append("\n## Rows on the target\n\n| table | rows |\n| --- | ---: |\n");
-            rows.forEach((t, n) -> sb.append("| ").append(t).append(" | ").append(count(n)).append(" |\n"));
+            rows.forEach((t, n) -> sb.append("| ").append(t).append(" | ").append(Progress.count(n)).append(" |\n"));
         }
         sb.append("\n## Verification\n\n");
         if (verification == null) {
@@ -188,8 +190,7 @@ public record RunReport(String runId, String command, String result, int exitCod
     }
 
     private static String time(StepLine s) {
-        if (s.status().equals("pending")) return "-";
-        return String.format(Locale.ROOT, "%.1f s", s.millis() / 1000.0);
+        return s.status().equals("pending") ? "-" : Progress.seconds(Duration.ofMillis(s.millis()));
     }
 
     private static String notes(StepLine s) {
@@ -215,10 +216,6 @@ public record RunReport(String runId, String command, String result, int exitCod
         List<String> parts = r.attributes().entrySet().stream().filter(a -> shown.test(a.getKey()))
                 .map(a -> a.getKey() + "=" + a.getValue()).toList();
         return r.kind() + " " + r.id() + (parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")");
-    }
-
-    private static String count(long n) {
-        return String.format(Locale.ROOT, "%,d", n);
     }
 
     private static String md(String s) {

@@ -86,22 +86,13 @@ public final class TargetPreparer {
              Connection s = o.source() == null ? null : Database.connect(o.source(), "source", null)) {
 
             // ---- checks: nothing changes on the target before all of them passed
-            int targetMajor;
-            String targetVersion;
-            ExtensionState vector;
-            ExtensionState pgcrypto;
-            Catalog.Selection targetSelection;
-            boolean itemsBefore;
-            try {
-                targetMajor = SchemaInfo.serverMajor(t);
-                targetVersion = SchemaInfo.serverVersion(t);
-                vector = SchemaInfo.extension(t, "vector");
-                pgcrypto = SchemaInfo.extension(t, "pgcrypto");
-                targetSelection = Catalog.select(t, filter);
-                itemsBefore = Catalog.exists(t, ITEMS);
-            } catch (SQLException e) {
-                throw Failures.of("reading the catalog", "target", e);
-            }
+            String catalog = "reading the catalog";
+            int targetMajor = Failures.on("target", catalog, () -> SchemaInfo.serverMajor(t));
+            String targetVersion = Failures.on("target", catalog, () -> SchemaInfo.serverVersion(t));
+            ExtensionState vector = Failures.on("target", catalog, () -> SchemaInfo.extension(t, "vector"));
+            ExtensionState pgcrypto = Failures.on("target", catalog, () -> SchemaInfo.extension(t, "pgcrypto"));
+            Catalog.Selection targetSelection = Failures.on("target", catalog, () -> Catalog.select(t, filter));
+            boolean itemsBefore = Failures.on("target", catalog, () -> Catalog.exists(t, ITEMS));
             String sourceVersion = null;
             int sourceMajor = 0;
             ExtensionVersion floor = null;
@@ -115,7 +106,7 @@ public final class TargetPreparer {
                     source = Catalog.select(s, filter);
                     for (Catalog.Table st : source.tables()) sourceDefs.put(st.id(), SchemaInfo.definition(s, st));
                 } catch (SQLException e) {
-                    throw Failures.of("reading the catalog", "source", e);
+                    throw Failures.of(catalog, "source", e);
                 }
                 checkMajorVersions(targetMajor, targetVersion, sourceMajor, sourceVersion);
                 source.replicaIdentityProblem().ifPresent(warnings::add);
@@ -159,12 +150,9 @@ public final class TargetPreparer {
                 if (!sequencesMissing.isEmpty()) throw missingSequences(sequencesMissing);
             }
             List<TableId> nonEmpty = new ArrayList<>();
-            try {
-                for (TableId tt : targetSelection.roots()) {
-                    if (Catalog.hasRows(t, tt)) nonEmpty.add(tt);
-                }
-            } catch (SQLException e) {
-                throw Failures.of("checking the target tables are empty", "target", e);
+            for (TableId tt : targetSelection.roots()) {
+                boolean rows = Failures.on("target", "checking the target tables are empty", () -> Catalog.hasRows(t, tt));
+                if (rows) nonEmpty.add(tt);
             }
             if (!nonEmpty.isEmpty() && !o.allowNonemptyTarget()) {
                 throw ToolException.usage("the target already holds rows in " + names(nonEmpty)
