@@ -29,11 +29,8 @@ import java.util.Optional;
 
 /**
  * Prepares the target with Flyway (extensions, Bedrock Chat schema, operator migrations), optionally creates the
- * source's tables, defers secondary indexes; after the load, rebuilds indexes and analyzes.
- *
- * <p>Order of work: every check that can refuse (exit 2) runs before anything on the target changes; then the vector
- * extension is raised to the source's version, the Flyway modules run (core, preset, operator), missing tables are
- * created from the source, and the target's tables are checked against the source once more.
+ * source's tables, defers secondary indexes; after the load, rebuilds indexes and analyzes. Order of work (every
+ * refusal before any change): docs/prepare-target.md.
  */
 public final class TargetPreparer {
     static final TableId ITEMS = new TableId("public", "items");
@@ -317,11 +314,9 @@ public final class TargetPreparer {
     public record Deferral(List<DeferredIndex> deferred, List<DeferredIndex> pending, List<String> kept) {}
 
     /**
-     * Before a load (migrate, whatever prepare-target did): defers the secondary and vector indexes of the load's empty
-     * tables, with the bookkeeping prepare-target uses, so the copy never maintains them row by row and the engine's
-     * after-load pass ({@link #afterLoad}) builds them from their recorded definitions. A table that already holds rows
-     * keeps its indexes. The load's tables are the source's selection, as the target has them. Idempotent: a resumed
-     * migrate finds the indexes already deferred and still recorded.
+     * Before a load (migrate, whatever prepare-target did): defers the indexes of the load's empty tables (the source's
+     * selection, as the target has them) with prepare-target's bookkeeping, so the copy never maintains them row by row
+     * and {@link #afterLoad} builds them. Idempotent: a resumed migrate finds them deferred and still recorded.
      */
     public static Deferral deferForLoad(ConnectionSpec target, ConnectionSpec source, TableFilter tables, Progress progress) {
         TableFilter filter = tables == null ? TableFilter.ALL : tables;
