@@ -25,15 +25,13 @@ public final class BedrockChatSample {
     public static final int DIMENSIONS = 1024;
 
     /** The Bedrock Chat custom resource's DDL, minus its leading DROP TABLE. */
-    public static final String CREATE_EXTENSIONS = """
+    private static final String CREATE_TABLE = """
             CREATE EXTENSION IF NOT EXISTS pgcrypto;
             CREATE EXTENSION IF NOT EXISTS vector;
-            """;
-    public static final String CREATE_TABLE = """
             CREATE TABLE IF NOT EXISTS items(
               id CHAR(26) primary key, botid CHAR(26), content text, source text, embedding vector(1024));
             """;
-    public static final String CREATE_INDEXES = """
+    private static final String CREATE_INDEXES = """
             CREATE INDEX IF NOT EXISTS idx_items_embedding ON items USING ivfflat (embedding vector_l2_ops) WITH (lists = 100);
             CREATE INDEX IF NOT EXISTS idx_items_botid ON items (botid);
             """;
@@ -62,7 +60,6 @@ public final class BedrockChatSample {
     /** Extensions and the table only (load first, index after, when speed matters more than realism). */
     public static void createTable(Connection c) throws SQLException {
         try (Statement st = c.createStatement()) {
-            st.execute(CREATE_EXTENSIONS);
             st.execute(CREATE_TABLE);
         }
     }
