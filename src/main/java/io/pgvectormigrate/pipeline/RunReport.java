@@ -73,13 +73,8 @@ public record RunReport(String runId, String command, String result, int exitCod
                 .map(r -> new ResourceLine(r.kind(), r.id(), r.attributes())).toList();
         if (rows == null) rows = TargetRowCounter.recorded(journal);
         Long moved = rows.isEmpty() ? null : rows.values().stream().mapToLong(Long::longValue).sum();
-        String result = switch (outcome.status()) {
-            case COMPLETED -> "verified";
-            case DIFFERENCES -> "differences";
-            case FAILED -> "failed";
-            case STOPPED -> "stopped";
-            case ABANDONED -> "abandoned";
-        };
+        String result = outcome.status() == Pipeline.Status.COMPLETED ? "verified"
+                : outcome.status().name().toLowerCase(Locale.ROOT);
         return new RunReport(d.runId(), d.command(), result, outcome.exitCode(), outcome.message(), d.createdAt(),
                 d.updatedAt(), journal.output(Step.CREDENTIALS, "source").orElse(null),
                 journal.output(Step.CREDENTIALS, "target").orElse(null), steps, rows, moved,

@@ -247,10 +247,8 @@ public final class Indexes {
         var existing = Catalog.index(c, new TableId(d.schema(), d.name()));
         long start = System.nanoTime();
         IndexAction.Action action = inTransaction(c, () -> {
-            IndexAction.Action done;
-            if (existing.isPresent() && existing.get().valid()) {
-                done = IndexAction.Action.ALREADY_PRESENT;
-            } else {
+            boolean present = existing.isPresent() && existing.get().valid();
+            if (!present) {
                 if (existing.isPresent()) {
                     // an invalid leftover (a CONCURRENTLY build that failed): replace it
                     Queries.exec(c, "DROP INDEX " + existing.get().id().sql());
@@ -260,11 +258,10 @@ public final class Indexes {
                 try (BuildWatcher w = new BuildWatcher(spec, pid, d.name(), progress)) {
                     Queries.exec(c, d.definition());
                 }
-                done = IndexAction.Action.RECREATED;
             }
             update(c, "UPDATE " + DEFERRED + " SET rebuilt_at = now() WHERE schema_name = ? AND index_name = ?",
                     d.schema(), d.name());
-            return done;
+            return present ? IndexAction.Action.ALREADY_PRESENT : IndexAction.Action.RECREATED;
         });
         double secs = (System.nanoTime() - start) / 1e9;
         if (action == IndexAction.Action.RECREATED) {
