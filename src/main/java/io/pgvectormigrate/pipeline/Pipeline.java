@@ -132,11 +132,10 @@ public final class Pipeline {
     public record Stages(Preparation prepare, Verification verify) {}
 
     public enum Status {
-        /** Every step done, teardown included. */
+        /** Every step of this pass done (of a whole run: teardown included). */
         COMPLETED,
         /** Paused after {@link Options#stopAfter}. */
         STOPPED,
-        /** A step failed; the message says why. */
         FAILED,
         DIFFERENCES,
         /** Torn down on request (--force-teardown on a resumed run) before the migration completed. */
