@@ -171,10 +171,7 @@ public final class Pipeline {
         this(source, target, engine, options, stages, listeners, List.of());
     }
 
-    /**
-     * @param engine        null for a pass without engine steps (restore)
-     * @param duringRestore work that starts when the restore step starts and runs next to it (see {@link DuringRestore})
-     */
+    /** @param engine null for a pass without engine steps (restore) */
     public Pipeline(SourceProvider source, TargetProvider target, CopyEngine engine, Options options, Stages stages,
                     List<Listener> listeners, List<DuringRestore> duringRestore) {
         this.source = source;

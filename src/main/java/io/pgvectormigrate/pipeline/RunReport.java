@@ -47,11 +47,7 @@ public record RunReport(String runId, String command, String result, int exitCod
         }
     }
 
-    /**
-     * Builds the report of a run from its journal and how this process's pass ended.
-     *
-     * @param rows rows per table, or null for what {@link TargetRowCounter} journaled
-     */
+    /** @param rows rows per table, or null for what {@link TargetRowCounter} journaled */
     public static RunReport of(Journal journal, Pipeline.Outcome outcome, Map<String, Long> rows,
                                Map<String, String> extraFigures, List<String> next) {
         Journal.Data d = journal.snapshot();
