@@ -37,7 +37,6 @@ public final class Durations {
         return null;
     }
 
-    /** The duration, or null when the text is not one. */
     public static Duration parseOrNull(String text) {
         if (text == null) return null;
         String s = text.trim().toLowerCase(Locale.ROOT).replace(" ", "");

@@ -8,7 +8,6 @@ public final class ExitCode {
     public static final int RUNTIME_FAILURE = 1;
     /** Bad input or usage; the message says what is wrong and how to fix it. */
     public static final int USAGE = 2;
-    /** Verification found differences. */
     public static final int DIFFERENCES = 3;
 
     private ExitCode() {}

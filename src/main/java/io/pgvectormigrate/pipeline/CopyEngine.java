@@ -57,7 +57,6 @@ public interface CopyEngine {
      */
     default void planAws(Step step, RunContext ctx, Endpoints endpoints) {}
 
-    /** See {@link #headStart()}. */
     interface HeadStart {
         String name();
 
@@ -71,7 +70,6 @@ public interface CopyEngine {
     sealed interface Result permits Done, Migrated, CutOver {
         String summary();
 
-        /** The figures as the journal records them and the reports list them, in order. */
         Map<String, String> figures();
 
         static Result of(String summary, Map<String, String> figures) {

@@ -9,7 +9,6 @@ import io.pgvectormigrate.pg.TableFilter;
  * @param source          the temporary source, as the tool reaches it
  * @param target          the new cluster, as the tool reaches it
  * @param sourceFromTarget the source as the target server reaches it (subscriptions); usually equal to source
- * @param tables          which tables move
  */
 public record Endpoints(ConnectionSpec source, ConnectionSpec target, ConnectionSpec sourceFromTarget, TableFilter tables) {
     public Endpoints(ConnectionSpec source, ConnectionSpec target, TableFilter tables) {

@@ -36,7 +36,6 @@ public final class Journal {
     /** The persisted form. */
     public record Data(int formatVersion, String runId, String command, Instant createdAt, Instant updatedAt,
                        Map<String, String> parameters, List<StepRecord> steps, List<Resource> resources) {
-        /** Whether a resource of this kind is still live. */
         public boolean hasLive(String kind) {
             return resources != null && resources.stream().anyMatch(r -> r.kind().equals(kind) && !r.deleted());
         }

@@ -29,22 +29,12 @@ import java.util.concurrent.Future;
 import java.util.function.Consumer;
 
 /**
- * Runs the named steps of a migration, in order, over injected providers and an engine, and keeps the journal.
+ * Runs the named steps of a migration, in order, over injected providers and an engine, and keeps the journal. How a
+ * run ends, forced and kept teardowns, and passes of some steps (the step commands): docs/architecture.md.
  *
  * <p>Resume: a step the journal has as DONE is skipped; any other (PENDING, FAILED, or RUNNING, which means the
  * previous process died in it) runs again, which is safe because every step is idempotent. Passwords are never
  * journaled, so a resumed run asks the providers for connections again before the first step that needs them.
- *
- * <p>Teardown runs only once verify passed (it follows cutover), unless {@link Options#forceTeardown}: then a
- * run that stops on a failure or on differences still removes what it made, and a run resumed with it (one
- * that stopped before cutover: failed, differences, killed or paused) is torn down right away without retrying
- * its remaining steps. Kept resources stay, and the journal still lists them as live.
- *
- * <p>A pass may run only some of the steps ({@link Options#steps}): the step commands ({@code restore},
- * {@code migrate}, {@code cutover}) are passes over the same journal, so a step one command did is skipped by the next.
- *
- * <p>Nothing here knows about local instances, AWS or a particular engine: the source, the target, the engine and
- * the prepare and verify stages are injected (the run assembly builds them).
  */
 public final class Pipeline {
     /** Teardown's progress inside its own step, so a resumed teardown skips what it finished. */
@@ -107,11 +97,10 @@ public final class Pipeline {
     }
 
     /**
-     * Work that may start while the restore runs because it needs neither the temporary source nor anything the
-     * restore makes: e.g. the DMS instance profile and target data provider, or Flyway on the target. It is a head
-     * start, not a step: the step that owns the work does it again (idempotently, finding what was made) and is
-     * where a failure counts. A failure here is reported and left to that step; an Error (a crash) ends the run.
-     * Runs on its own thread next to {@code source.restore}; the restore step waits for it before it is done.
+     * A head start: work that needs neither the temporary source nor anything the restore makes (e.g. the DMS target
+     * data provider, or Flyway on the target), run on its own thread next to {@code source.restore}. Not a step: the
+     * step that owns the work does it again, idempotently, and is where a failure counts; a failure here is only
+     * reported, an Error (a crash) ends the run (docs/architecture.md).
      *
      * @param name    short name for progress lines and the journal, e.g. "dms-network"
      * @param ownedBy the step that does this work for good (and reports its failure)
@@ -128,7 +117,6 @@ public final class Pipeline {
         String prepare(RunContext ctx, Endpoints endpoints);
     }
 
-    /** The verify stage. */
     @FunctionalInterface
     public interface Verification {
         VerifyResult verify(RunContext ctx, Endpoints endpoints);
@@ -144,13 +132,11 @@ public final class Pipeline {
     public record Stages(Preparation prepare, Verification verify) {}
 
     public enum Status {
-        /** Every step done, teardown included. */
+        /** Every step of this pass done (of a whole run: teardown included). */
         COMPLETED,
         /** Paused after {@link Options#stopAfter}. */
         STOPPED,
-        /** A step failed; the message says why. */
         FAILED,
-        /** Verification found differences. */
         DIFFERENCES,
         /** Torn down on request (--force-teardown on a resumed run) before the migration completed. */
         ABANDONED
@@ -185,10 +171,7 @@ public final class Pipeline {
         this(source, target, engine, options, stages, listeners, List.of());
     }
 
-    /**
-     * @param engine        null for a pass without engine steps (restore)
-     * @param duringRestore work that starts when the restore step starts and runs next to it (see {@link DuringRestore})
-     */
+    /** @param engine null for a pass without engine steps (restore) */
     public Pipeline(SourceProvider source, TargetProvider target, CopyEngine engine, Options options, Stages stages,
                     List<Listener> listeners, List<DuringRestore> duringRestore) {
         this.source = source;
@@ -439,7 +422,6 @@ public final class Pipeline {
             return "; " + ok + " of " + duringRestore.size() + " head start(s) done during the restore";
         }
 
-        /** Runs one head start; a failure is reported and left to the step that owns the work. */
         String headStart(DuringRestore w) {
             Progress p = ctx.progress();
             long t0 = System.nanoTime();
@@ -544,7 +526,6 @@ public final class Pipeline {
         }
     }
 
-    /** The last verification report kept in a run directory, if any. */
     public static Optional<VerifyReport> savedVerifyReport(Path runDir) {
         try {
             return Optional.of(Json.mapper().readValue(runDir.resolve(VERIFY_REPORT_FILE).toFile(), VerifyReport.class));

@@ -1,9 +1,11 @@
 package io.pgvectormigrate.pipeline;
 
 import io.pgvectormigrate.report.Json;
+import io.pgvectormigrate.report.Progress;
 import io.pgvectormigrate.verify.ReportFormatter;
 import io.pgvectormigrate.verify.VerifyReport;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,11 +47,7 @@ public record RunReport(String runId, String command, String result, int exitCod
         }
     }
 
-    /**
-     * Builds the report of a run from its journal and how this process's pass ended.
-     *
-     * @param rows rows per table, or null for what {@link TargetRowCounter} journaled
-     */
+    /** @param rows rows per table, or null for what {@link TargetRowCounter} journaled */
     public static RunReport of(Journal journal, Pipeline.Outcome outcome, Map<String, Long> rows,
                                Map<String, String> extraFigures, List<String> next) {
         Journal.Data d = journal.snapshot();
@@ -64,20 +62,15 @@ public record RunReport(String runId, String command, String result, int exitCod
             verification = new Pipeline.VerifyResult("true".equals(v.outputs().get("passed")), v.message(),
                     Pipeline.savedVerifyReport(journal.runDir()).orElse(null));
         }
-        Map<String, String> figures = new TreeMap<>(); // what steps recorded (rows moved, lag, writer counts)
+        Map<String, String> figures = new TreeMap<>();
         for (StepRecord r : d.steps()) r.outputs().forEach((k, value) -> figures.put(r.step() + "." + k, value));
         if (extraFigures != null) figures.putAll(extraFigures);
         List<ResourceLine> left = journal.liveResourcesNewestFirst().stream()
                 .map(r -> new ResourceLine(r.kind(), r.id(), r.attributes())).toList();
         if (rows == null) rows = TargetRowCounter.recorded(journal);
         Long moved = rows.isEmpty() ? null : rows.values().stream().mapToLong(Long::longValue).sum();
-        String result = switch (outcome.status()) {
-            case COMPLETED -> "verified";
-            case DIFFERENCES -> "differences";
-            case FAILED -> "failed";
-            case STOPPED -> "stopped";
-            case ABANDONED -> "abandoned";
-        };
+        String result = outcome.status() == Pipeline.Status.COMPLETED ? "verified"
+                : outcome.status().name().toLowerCase(Locale.ROOT);
         return new RunReport(d.runId(), d.command(), result, outcome.exitCode(), outcome.message(), d.createdAt(),
                 d.updatedAt(), journal.output(Step.CREDENTIALS, "source").orElse(null),
                 journal.output(Step.CREDENTIALS, "target").orElse(null), steps, rows, moved,
@@ -104,9 +97,9 @@ public record RunReport(String runId, String command, String result, int exitCod
         for (StepLine s : steps) sb.append(String.format(Locale.ROOT, row, s.step(), s.status(), time(s), notes(s)));
         sb.append('\n');
         if (rowsMoved != null) {
-            sb.append("  rows moved: ").append(count(rowsMoved));
+            sb.append("  rows moved: ").append(Progress.count(rowsMoved));
             if (rows.size() > 1) {
-                sb.append(rows.entrySet().stream().map(e -> e.getKey() + " " + count(e.getValue()))
+                sb.append(rows.entrySet().stream().map(e -> e.getKey() + " " + Progress.count(e.getValue()))
                         .collect(Collectors.joining(", ", " (", ")")));
             }
             sb.append('\n');
@@ -150,7 +143,7 @@ public record RunReport(String runId, String command, String result, int exitCod
         if (target != null) sb.append("| target | `").append(target).append("` |\n");
         sb.append("| started | ").append(startedAt).append(" |\n");
         sb.append("| finished | ").append(finishedAt).append(" |\n");
-        if (rowsMoved != null) sb.append("| rows moved | ").append(count(rowsMoved)).append(" |\n");
+        if (rowsMoved != null) sb.append("| rows moved | ").append(Progress.count(rowsMoved)).append(" |\n");
         sb.append("\n## Steps\n\n| step | status | time | attempts | notes |\n| --- | --- | ---: | ---: | --- |\n");
         for (StepLine s : steps) {
             sb.append("| ").append(s.step()).append(" | ").append(s.status()).append(" | ").append(time(s))
@@ -158,7 +151,7 @@ public record RunReport(String runId, String command, String result, int exitCod
         }
         if (!rows.isEmpty()) {
             sb.append("\n## Rows on the target\n\n| table | rows |\n| --- | ---: |\n");
-            rows.forEach((t, n) -> sb.append("| ").append(t).append(" | ").append(count(n)).append(" |\n"));
+            rows.forEach((t, n) -> sb.append("| ").append(t).append(" | ").append(Progress.count(n)).append(" |\n"));
         }
         sb.append("\n## Verification\n\n");
         if (verification == null) {
@@ -188,8 +181,7 @@ public record RunReport(String runId, String command, String result, int exitCod
     }
 
     private static String time(StepLine s) {
-        if (s.status().equals("pending")) return "-";
-        return String.format(Locale.ROOT, "%.1f s", s.millis() / 1000.0);
+        return s.status().equals("pending") ? "-" : Progress.seconds(Duration.ofMillis(s.millis()));
     }
 
     private static String notes(StepLine s) {
@@ -215,10 +207,6 @@ public record RunReport(String runId, String command, String result, int exitCod
         List<String> parts = r.attributes().entrySet().stream().filter(a -> shown.test(a.getKey()))
                 .map(a -> a.getKey() + "=" + a.getValue()).toList();
         return r.kind() + " " + r.id() + (parts.isEmpty() ? "" : " (" + String.join(", ", parts) + ")");
-    }
-
-    private static String count(long n) {
-        return String.format(Locale.ROOT, "%,d", n);
     }
 
     private static String md(String s) {

@@ -36,7 +36,6 @@ public final class TargetRowCounter implements Pipeline.Listener {
         return out;
     }
 
-    /** The counts a run journaled. */
     public static Map<String, Long> recorded(Journal j) {
         Map<String, Long> out = new LinkedHashMap<>();
         j.step(Step.CUTOVER).outputs().forEach((k, v) -> {

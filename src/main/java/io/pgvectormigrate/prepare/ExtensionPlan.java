@@ -26,10 +26,9 @@ record ExtensionPlan(Action action, ExtensionVersion from, ExtensionVersion vers
             if (installed.atLeast(floor)) return new ExtensionPlan(Action.KEEP, installed, installed);
             return new ExtensionPlan(Action.UPDATE, installed, pick(target, floor, installed));
         }
-        if (target.defaultVersion() != null && target.defaultVersion().atLeast(floor)) {
-            return new ExtensionPlan(Action.CREATE, null, target.defaultVersion());
-        }
-        return new ExtensionPlan(Action.CREATE_VERSION, null, pick(target, floor, null));
+        ExtensionVersion version = pick(target, floor, null);
+        Action action = version.equals(target.defaultVersion()) ? Action.CREATE : Action.CREATE_VERSION;
+        return new ExtensionPlan(action, null, version);
     }
 
     /** The default version when it reaches the floor, otherwise the lowest available one that does. */

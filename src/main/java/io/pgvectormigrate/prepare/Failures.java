@@ -13,7 +13,6 @@ final class Failures {
             "every step of prepare-target is idempotent: re-run it when the database is reachable",
             "connect as the database owner, a superuser or rds_superuser");
 
-    /** A failure while doing {@code what} on {@code role}, by the one rule. */
     static ToolException of(String what, String role, SQLException e) {
         return SqlErrors.of(role, what, e, ADVICE);
     }

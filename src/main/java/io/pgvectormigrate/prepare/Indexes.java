@@ -24,13 +24,10 @@ import java.util.Set;
 /**
  * Deferred secondary indexes and the after-load rebuild. The bookkeeping lives on the target, in the tool schema
  * (core migration V2), and every drop or build commits together with its record, so a crash at any point leaves
- * the record and the catalog agreeing and a re-run continues where it stopped.
- *
- * <p>Partitioned tables: the index of a partitioned table is deferred as a whole, with the indexes attached to it on
- * every partition, and recreated the way pg_dump does, so each keeps its name: the partitioned index {@code ON ONLY}
- * the table, then each partition's index and its {@code ATTACH PARTITION}, in one transaction. An index a partition
- * has on its own is deferred like any other. After the load, the vector indexes that stayed are rebuilt partition by
- * partition (REINDEX of a partitioned index cannot run inside the transaction that records it).
+ * the record and the catalog agreeing and a re-run continues where it stopped. A partitioned table's index tree is
+ * deferred and recreated whole, the way pg_dump does, so each index keeps its name; a vector index that stayed is
+ * rebuilt partition by partition (REINDEX of a partitioned index cannot run inside the transaction that records it).
+ * Details: docs/prepare-target.md.
  */
 public final class Indexes {
     private static final String DEFERRED = Migrations.SCHEMA + ".deferred_index";
@@ -126,7 +123,6 @@ public final class Indexes {
         }
     }
 
-    /** What after-load did to one index. */
     public record IndexAction(String schema, String index, String table, String accessMethod, Action action, double seconds) {
         public enum Action {
             /** built again from its recorded definition */
@@ -181,12 +177,10 @@ public final class Indexes {
     }
 
     /**
-     * Builds the deferred indexes, {@value #BUILDS_AT_ONCE} at a time on two connections, the vector indexes first
-     * (the longest builds): an ivfflat build spends seconds in single-process phases (k-means, then writing the sorted
-     * lists) where a second build uses the otherwise idle cores, and each build may still get parallel workers. Memory:
-     * each build may use maintenance_work_mem, so two at once may use twice that. A partitioned table's index tree
-     * (created, attached) is built alone, before the others: its ATTACH steps lock more than a plain build does.
-     * Results come back in the order given. (A definition with a ';' anywhere is built alone, to be safe.)
+     * Builds the deferred indexes, {@value #BUILDS_AT_ONCE} at a time on two connections, the vector indexes first (the
+     * longest): an ivfflat build's single-process phases leave cores idle for the other build; two builds may use twice
+     * maintenance_work_mem (docs/prepare-target.md). A definition with a ';' (a partitioned table's index tree, whose
+     * ATTACH steps lock more than a plain build) is built alone, before the others. Results come in the order given.
      */
     static List<IndexAction> recreateAll(Connection c, ConnectionSpec spec, List<DeferredIndex> pending,
                                          SqlWork<Connection> another, Progress progress) throws SQLException {
@@ -196,7 +190,6 @@ public final class Indexes {
             if (pending.get(i).definition().contains(";")) done[i] = recreate(c, spec, pending.get(i), progress);
             else together.add(i);
         }
-        // longest first: vector indexes, then the others in the order recorded
         together.sort(java.util.Comparator.comparing((Integer i) -> !isVector(pending.get(i))));
         java.util.concurrent.ConcurrentLinkedQueue<Integer> queue = new java.util.concurrent.ConcurrentLinkedQueue<>(together);
         java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
@@ -254,10 +247,8 @@ public final class Indexes {
         var existing = Catalog.index(c, new TableId(d.schema(), d.name()));
         long start = System.nanoTime();
         IndexAction.Action action = inTransaction(c, () -> {
-            IndexAction.Action done;
-            if (existing.isPresent() && existing.get().valid()) {
-                done = IndexAction.Action.ALREADY_PRESENT;
-            } else {
+            boolean present = existing.isPresent() && existing.get().valid();
+            if (!present) {
                 if (existing.isPresent()) {
                     // an invalid leftover (a CONCURRENTLY build that failed): replace it
                     Queries.exec(c, "DROP INDEX " + existing.get().id().sql());
@@ -267,11 +258,10 @@ public final class Indexes {
                 try (BuildWatcher w = new BuildWatcher(spec, pid, d.name(), progress)) {
                     Queries.exec(c, d.definition());
                 }
-                done = IndexAction.Action.RECREATED;
             }
             update(c, "UPDATE " + DEFERRED + " SET rebuilt_at = now() WHERE schema_name = ? AND index_name = ?",
                     d.schema(), d.name());
-            return done;
+            return present ? IndexAction.Action.ALREADY_PRESENT : IndexAction.Action.RECREATED;
         });
         double secs = (System.nanoTime() - start) / 1e9;
         if (action == IndexAction.Action.RECREATED) {

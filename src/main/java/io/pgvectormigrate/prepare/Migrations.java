@@ -29,11 +29,7 @@ import java.util.stream.Collectors;
 final class Migrations {
     static final String SCHEMA = TableFilter.TOOL_SCHEMA;
 
-    /**
-     * A folder of versioned migrations with its own history table.
-     *
-     * @param toolOwned the tool's own SQL: placeholders off (the SQL has none), search_path left as Flyway sets it
-     */
+    /** @param toolOwned the tool's own SQL: placeholders off (the SQL has none), search_path left as Flyway sets it */
     record Module(String name, String location, String historyTable, boolean toolOwned) {}
 
     static final Module CORE = new Module("core", "classpath:db/pgvector-migrate/core", "flyway_schema_history", true);

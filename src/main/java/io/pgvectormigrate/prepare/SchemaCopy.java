@@ -30,14 +30,9 @@ import java.util.Set;
 
 /**
  * --schema-from-source: compares source and target table definitions, and creates the tables (each with its whole
- * partition tree) and the sequences the target lacks with pg_dump/pg_restore. pg_dump rather than DDL generated here, because it renders every feature a table may use
- * (identity and serial columns with their sequences, defaults, generated columns, check and foreign keys, partitioning,
- * storage options, comments) correctly for the source's version; a custom-format archive restored with pg_restore
- * rather than a plain script run over JDBC, because plain scripts carry psql meta-commands ({@code \restrict} in
- * current minor releases) and pg_restore can apply the whole archive in one transaction.
- *
- * <p>The schema section is dumped whole (pre-data and post-data): pre-data alone has no primary keys, and a
- * subscription needs them to apply updates and deletes. Secondary indexes are then deferred like any other.
+ * partition tree) and the sequences the target lacks with pg_dump/pg_restore. Why pg_dump (it renders every feature a
+ * table may use, for the source's version), a custom-format archive (plain scripts carry psql meta-commands) and both
+ * schema sections (a subscription needs the primary keys): docs/prepare-target.md.
  */
 final class SchemaCopy {
     private SchemaCopy() {}

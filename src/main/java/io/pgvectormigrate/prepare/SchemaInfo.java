@@ -62,7 +62,6 @@ final class SchemaInfo {
                 Extensions.installed(c, name).map(e -> ExtensionVersion.of(e.version())).orElse(null), versions);
     }
 
-    /** Whether the server knows a way to update an installed extension from one version to another. */
     static boolean hasUpdatePath(Connection c, String extension, ExtensionVersion from, ExtensionVersion to) throws SQLException {
         return Queries.bool(c, "SELECT path IS NOT NULL FROM pg_extension_update_paths(?) "
                 + "WHERE source = ? AND target = ?", extension, from.text(), to.text());

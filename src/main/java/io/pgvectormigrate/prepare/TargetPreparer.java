@@ -29,11 +29,8 @@ import java.util.Optional;
 
 /**
  * Prepares the target with Flyway (extensions, Bedrock Chat schema, operator migrations), optionally creates the
- * source's tables, defers secondary indexes; after the load, rebuilds indexes and analyzes.
- *
- * <p>Order of work: every check that can refuse (exit 2) runs before anything on the target changes; then the vector
- * extension is raised to the source's version, the Flyway modules run (core, preset, operator), missing tables are
- * created from the source, and the target's tables are checked against the source once more.
+ * source's tables, defers secondary indexes; after the load, rebuilds indexes and analyzes. Order of work (every
+ * refusal before any change): docs/prepare-target.md.
  */
 public final class TargetPreparer {
     static final TableId ITEMS = new TableId("public", "items");
@@ -59,7 +56,6 @@ public final class TargetPreparer {
                                 String preset, List<String> tablesCreated, List<String> tablesPresent,
                                 List<DeferredIndex> deferredIndexes, List<String> warnings, double seconds) {}
 
-    /** What the after-load pass did. */
     public record AfterLoadResult(String summary, List<IndexAction> indexes, List<String> analyzed, double seconds) {}
 
     /**
@@ -87,22 +83,13 @@ public final class TargetPreparer {
              Connection s = o.source() == null ? null : Database.connect(o.source(), "source", null)) {
 
             // ---- checks: nothing changes on the target before all of them passed
-            int targetMajor;
-            String targetVersion;
-            ExtensionState vector;
-            ExtensionState pgcrypto;
-            Catalog.Selection targetSelection;
-            boolean itemsBefore;
-            try {
-                targetMajor = SchemaInfo.serverMajor(t);
-                targetVersion = SchemaInfo.serverVersion(t);
-                vector = SchemaInfo.extension(t, "vector");
-                pgcrypto = SchemaInfo.extension(t, "pgcrypto");
-                targetSelection = Catalog.select(t, filter);
-                itemsBefore = Catalog.exists(t, ITEMS);
-            } catch (SQLException e) {
-                throw Failures.of("reading the catalog", "target", e);
-            }
+            String catalog = "reading the catalog";
+            int targetMajor = Failures.on("target", catalog, () -> SchemaInfo.serverMajor(t));
+            String targetVersion = Failures.on("target", catalog, () -> SchemaInfo.serverVersion(t));
+            ExtensionState vector = Failures.on("target", catalog, () -> SchemaInfo.extension(t, "vector"));
+            ExtensionState pgcrypto = Failures.on("target", catalog, () -> SchemaInfo.extension(t, "pgcrypto"));
+            Catalog.Selection targetSelection = Failures.on("target", catalog, () -> Catalog.select(t, filter));
+            boolean itemsBefore = Failures.on("target", catalog, () -> Catalog.exists(t, ITEMS));
             String sourceVersion = null;
             int sourceMajor = 0;
             ExtensionVersion floor = null;
@@ -116,7 +103,7 @@ public final class TargetPreparer {
                     source = Catalog.select(s, filter);
                     for (Catalog.Table st : source.tables()) sourceDefs.put(st.id(), SchemaInfo.definition(s, st));
                 } catch (SQLException e) {
-                    throw Failures.of("reading the catalog", "source", e);
+                    throw Failures.of(catalog, "source", e);
                 }
                 checkMajorVersions(targetMajor, targetVersion, sourceMajor, sourceVersion);
                 source.replicaIdentityProblem().ifPresent(warnings::add);
@@ -160,12 +147,9 @@ public final class TargetPreparer {
                 if (!sequencesMissing.isEmpty()) throw missingSequences(sequencesMissing);
             }
             List<TableId> nonEmpty = new ArrayList<>();
-            try {
-                for (TableId tt : targetSelection.roots()) {
-                    if (Catalog.hasRows(t, tt)) nonEmpty.add(tt);
-                }
-            } catch (SQLException e) {
-                throw Failures.of("checking the target tables are empty", "target", e);
+            for (TableId tt : targetSelection.roots()) {
+                boolean rows = Failures.on("target", "checking the target tables are empty", () -> Catalog.hasRows(t, tt));
+                if (rows) nonEmpty.add(tt);
             }
             if (!nonEmpty.isEmpty() && !o.allowNonemptyTarget()) {
                 throw ToolException.usage("the target already holds rows in " + names(nonEmpty)
@@ -330,11 +314,9 @@ public final class TargetPreparer {
     public record Deferral(List<DeferredIndex> deferred, List<DeferredIndex> pending, List<String> kept) {}
 
     /**
-     * Before a load (migrate, whatever prepare-target did): defers the secondary and vector indexes of the load's empty
-     * tables, with the bookkeeping prepare-target uses, so the copy never maintains them row by row and the engine's
-     * after-load pass ({@link #afterLoad}) builds them from their recorded definitions. A table that already holds rows
-     * keeps its indexes. The load's tables are the source's selection, as the target has them. Idempotent: a resumed
-     * migrate finds the indexes already deferred and still recorded.
+     * Before a load (migrate, whatever prepare-target did): defers the indexes of the load's empty tables (the source's
+     * selection, as the target has them) with prepare-target's bookkeeping, so the copy never maintains them row by row
+     * and {@link #afterLoad} builds them. Idempotent: a resumed migrate finds them deferred and still recorded.
      */
     public static Deferral deferForLoad(ConnectionSpec target, ConnectionSpec source, TableFilter tables, Progress progress) {
         TableFilter filter = tables == null ? TableFilter.ALL : tables;

@@ -14,7 +14,6 @@ import java.time.Duration;
  * {@link #bar} returns a bar that draws nothing, and callers report milestones with {@link #info}.
  */
 public interface Progress {
-    /** One status line on stderr. */
     void info(String line);
 
     /** A progress bar; {@code total} may be -1 when unknown. Close it when done. */
