@@ -21,15 +21,6 @@ import java.util.function.Supplier;
  * Every wait of the tool on AWS. The loop is the SDK's generic {@link Waiter} (a fixed delay of {@code poll} between
  * looks, given up when the next look would pass the timeout); what this class adds is the progress line the SDK's
  * service waiters cannot print, and one-line failures that say what to do.
- *
- * <ul>
- *   <li>{@link #until}: a status, a line on the progress stream when it changes and at least every {@code heartbeat}
- *       (an Aurora restore takes many minutes and must never look hung);</li>
- *   <li>{@link #poll}: a poll whose caller prints its own progress and may act on each look (DMS's status line,
- *       a stop DMS refuses while Starting sent again);</li>
- *   <li>{@link #sdk}: the SDK's service waiters (RdsWaiter ...), for waits that need no progress line, with this
- *       pacing and timeout.</li>
- * </ul>
  */
 public final class AwsWaits {
     private final Duration poll;
@@ -59,8 +50,8 @@ public final class AwsWaits {
     }
 
     /**
-     * Looks until {@code look} returns a value. Its exceptions end the wait unchanged; at the timeout {@code timedOut}
-     * is thrown instead.
+     * For a caller that prints its own progress and may act on each look (DMS's status line, a stop DMS refuses while
+     * Starting sent again). At the timeout {@code timedOut} is thrown.
      */
     public <T> T poll(Duration timeout, Look<T> look, Supplier<? extends RuntimeException> timedOut) {
         Instant start = clock.instant();
@@ -94,7 +85,9 @@ public final class AwsWaits {
     }
 
     /**
-     * Waits until {@code status} returns a value accepted by {@code done}. A null status means "does not exist".
+     * Waits until {@code status} returns a value accepted by {@code done}. A null status means "does not exist". A line
+     * goes to the progress stream when it changes and at least every {@code heartbeat}: an Aurora restore takes many
+     * minutes and must never look hung.
      *
      * @param what     what we wait for, e.g. "cluster pgvm-x-source to be available"
      * @param failed   states from which the wanted state cannot come: fail at once instead of waiting out the timeout

@@ -43,7 +43,6 @@ public final class TemporaryCluster {
         this.timeout = timeout;
     }
 
-    /** What the restore needs to know. */
     public record Spec(RunNames names, SourceSnapshot snapshot, String subnetGroup, List<String> securityGroupIds,
                        double minAcu, double maxAcu, String region) {}
 
@@ -212,7 +211,6 @@ public final class TemporaryCluster {
                 ? Optional.of(true) : Optional.empty(), () -> ToolException.runtime("timed out waiting for " + what + "; " + hint(n)));
     }
 
-    /** Sets the master password of the temporary cluster and waits until the change is applied. */
     public void resetMasterPassword(RunNames n, String password) {
         String id = n.cluster();
         try {
