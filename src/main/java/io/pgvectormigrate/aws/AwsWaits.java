@@ -18,29 +18,13 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * Every wait of the tool on AWS. The loop is the SDK's generic {@link Waiter} (a fixed delay of {@code poll} between
- * looks, given up when the next look would pass the timeout); what this class adds is the progress line the SDK's
- * service waiters cannot print, and one-line failures that say what to do.
+ * Every wait of the tool on AWS. The loop is the SDK's generic {@link Waiter} (a fixed delay of {@code interval}
+ * between looks, given up when the next look would pass the timeout); what this class adds is the progress line the
+ * SDK's service waiters cannot print, and one-line failures that say what to do.
  */
-public final class AwsWaits {
-    private final Duration poll;
-    private final Duration heartbeat;
-    private final Progress progress;
-    private final java.time.Clock clock;
-
+public record AwsWaits(Duration interval, Duration heartbeat, java.time.Clock clock, Progress progress) {
     public AwsWaits(Pacing pacing, Progress progress) {
         this(pacing.poll(), pacing.heartbeat(), pacing.clock(), progress);
-    }
-
-    public AwsWaits(Duration poll, Duration heartbeat, java.time.Clock clock, Progress progress) {
-        this.poll = poll;
-        this.heartbeat = heartbeat;
-        this.clock = clock;
-        this.progress = progress;
-    }
-
-    public Progress progress() {
-        return progress;
     }
 
     /** One look of {@link #poll}: a value ends the wait; empty looks again; an exception ends it as it is. */
@@ -143,10 +127,11 @@ public final class AwsWaits {
         }
     }
 
-    /** The SDK waiter configuration: look every {@code poll}, give up at the timeout, never on a count of looks. */
+    /** The SDK waiter configuration: look every {@code interval}, give up at the timeout, never on a count of looks. */
     public WaiterOverrideConfiguration configuration(Duration timeout) {
         return WaiterOverrideConfiguration.builder()
-                .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(poll.isZero() ? Duration.ofMillis(1) : poll))
+                .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(
+                        interval.isZero() ? Duration.ofMillis(1) : interval))
                 .waitTimeout(timeout)
                 .maxAttempts(Integer.MAX_VALUE)
                 .build();
@@ -155,7 +140,7 @@ public final class AwsWaits {
     /** One poll interval, for a wait outside AWS that keeps its own loop (a replication slot letting go). */
     public void pause() {
         try {
-            Thread.sleep(Math.max(1, poll.toMillis()));
+            Thread.sleep(Math.max(1, interval.toMillis()));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw ToolException.runtime("interrupted while waiting", e);

@@ -30,18 +30,8 @@ import java.util.function.Supplier;
  * The restored cluster and its Serverless v2 writer: create (or adopt on resume), wait, reset the password.
  * Identifiers come from the run id and are journaled before each create call.
  */
-public final class TemporaryCluster {
+public record TemporaryCluster(AwsWaits waits, RdsOps rds, Duration timeout) {
     public static final String INSTANCE_CLASS = "db.serverless";
-
-    private final AwsWaits waits;
-    private final RdsOps rds;
-    private final Duration timeout;
-
-    public TemporaryCluster(AwsWaits waits, RdsOps rds, Duration timeout) {
-        this.waits = waits;
-        this.rds = rds;
-        this.timeout = timeout;
-    }
 
     public record Spec(RunNames names, SourceSnapshot snapshot, String subnetGroup, List<String> securityGroupIds,
                        double minAcu, double maxAcu, String region) {}
