@@ -96,8 +96,7 @@ public record TemporaryCluster(AwsWaits waits, RdsOps rds, Duration timeout) {
                         + "--engine aurora-postgresql)", e);
             }
         }
-        DBCluster cluster = c;
-        journal.recordResource(Kinds.RDS_CLUSTER, id, Map.of(Kinds.ATTR_ARN, cluster.dbClusterArn()));
+        journal.recordResource(Kinds.RDS_CLUSTER, id, Map.of(Kinds.ATTR_ARN, c.dbClusterArn()));
         return waitAvailable(n);
     }
 
