@@ -22,7 +22,7 @@ import java.util.stream.Stream;
  * never touches the snapshot the run restored from, the target cluster or the cluster capture copied from,
  * and keeps snapshots. Idempotent: a second run finds everything gone and does nothing.
  */
-public final class AwsCleanup {
+public record AwsCleanup(AwsClients aws, AwsWaits waits, List<ResourceHandler> handlers) {
     public enum Action { DELETE, GONE, REFUSE, KEEP, DELETED }
 
     public record Options(boolean discover, boolean finalSnapshot, boolean dryRun, Duration waitTimeout) {}
@@ -40,27 +40,17 @@ public final class AwsCleanup {
         }
     }
 
-    private final AwsClients aws;
-    private final AwsWaits waits;
-    private final List<ResourceHandler> handlers;
+    /** With extra handlers (e.g. for DMS kinds) in addition to or instead of the standard ones. */
+    public AwsCleanup {
+        handlers = List.copyOf(handlers);
+    }
 
     public AwsCleanup(AwsClients aws, AwsWaits waits) {
         this(aws, waits, AwsHandlers.standard(aws, waits));
     }
 
-    /** With extra handlers (e.g. for DMS kinds) in addition to or instead of the standard ones. */
-    public AwsCleanup(AwsClients aws, AwsWaits waits, List<ResourceHandler> handlers) {
-        this.aws = aws;
-        this.waits = waits;
-        this.handlers = List.copyOf(handlers);
-    }
-
     private Optional<ResourceHandler> handler(String kind) {
         return handlers.stream().filter(h -> h.kind().equals(kind)).findFirst();
-    }
-
-    private int order(String kind) {
-        return handler(kind).map(ResourceHandler::order).orElse(Integer.MAX_VALUE);
     }
 
     /**
@@ -72,39 +62,39 @@ public final class AwsCleanup {
         Map<String, Candidate> candidates = new LinkedHashMap<>();
         if (journal != null) {
             for (Resource r : journal.liveResourcesNewestFirst()) {
-                if (handler(r.kind()).isEmpty()) continue;
-                candidates.putIfAbsent(r.kind() + "\u0000" + r.id(), new Candidate(r.kind(), r.id(), r.attributes(), null));
+                handler(r.kind()).ifPresent(h -> candidates.putIfAbsent(r.kind() + "\u0000" + r.id(),
+                        new Candidate(h, r.id(), r.attributes(), null)));
             }
         }
         if (discover) {
             for (ResourceHandler h : handlers) {
                 for (ResourceHandler.Live l : h.discover(runId)) {
-                    candidates.putIfAbsent(h.kind() + "\u0000" + l.id(), new Candidate(h.kind(), l.id(), l.attributes(), l));
+                    candidates.putIfAbsent(h.kind() + "\u0000" + l.id(), new Candidate(h, l.id(), l.attributes(), l));
                 }
             }
         }
         List<Candidate> ordered = new ArrayList<>(candidates.values());
-        ordered.sort(Comparator.comparingInt(c -> order(c.kind)));
+        ordered.sort(Comparator.comparingInt(c -> c.handler.order()));
         List<Item> items = new ArrayList<>();
         for (Candidate c : ordered) {
-            ResourceHandler h = handler(c.kind).orElseThrow();
+            ResourceHandler h = c.handler;
             Optional<ResourceHandler.Live> live = c.live != null ? Optional.of(c.live) : h.inspect(c.id, c.attributes);
             if (live.isEmpty()) {
-                items.add(new Item(c.kind, c.id, Action.GONE, "not found", "already gone"));
+                items.add(new Item(h.kind(), c.id, Action.GONE, "not found", "already gone"));
                 continue;
             }
             ResourceHandler.Live l = live.get();
             boolean isProtected = protectedIds.contains(c.id) || protectedIds.contains(l.attributes().get(Kinds.ATTR_ARN));
             if (h.keep()) {
-                items.add(new Item(c.kind, c.id, Action.KEEP, l.status(), isProtected ? "the snapshot this run restored from: never deleted"
+                items.add(new Item(h.kind(), c.id, Action.KEEP, l.status(), isProtected ? "the snapshot this run restored from: never deleted"
                         : "snapshots are kept; delete it yourself when no longer needed: "
                         + "aws rds delete-db-cluster-snapshot --db-cluster-snapshot-identifier " + c.id));
             } else if (isProtected) {
-                items.add(new Item(c.kind, c.id, Action.REFUSE, l.status(), "the source snapshot, the target cluster and the captured cluster are never touched"));
+                items.add(new Item(h.kind(), c.id, Action.REFUSE, l.status(), "the source snapshot, the target cluster and the captured cluster are never touched"));
             } else if (!Tags.belongsTo(l.tags(), runId)) {
-                items.add(new Item(c.kind, c.id, Action.REFUSE, l.status(), "not tagged " + Tags.RUN_ID + "=" + runId + ": left in place"));
+                items.add(new Item(h.kind(), c.id, Action.REFUSE, l.status(), "not tagged " + Tags.RUN_ID + "=" + runId + ": left in place"));
             } else {
-                items.add(new Item(c.kind, c.id, Action.DELETE, l.status(), null));
+                items.add(new Item(h.kind(), c.id, Action.DELETE, l.status(), null));
             }
         }
         return items;
@@ -174,5 +164,6 @@ public final class AwsCleanup {
         return new Report(runId, aws.region(), source, false, result);
     }
 
-    private record Candidate(String kind, String id, Map<String, String> attributes, ResourceHandler.Live live) {}
+    private record Candidate(ResourceHandler handler, String id, Map<String, String> attributes,
+                             ResourceHandler.Live live) {}
 }

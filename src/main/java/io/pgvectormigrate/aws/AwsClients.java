@@ -9,15 +9,14 @@ import software.amazon.awssdk.services.rds.RdsClient;
 import software.amazon.awssdk.services.secretsmanager.SecretsManagerClient;
 
 /**
- * The one seam between the tool and AWS: the service clients of one region, and the pacing of polls and
- * retries. Production builds SDK clients ({@link SdkAwsClients}); tests hand in stateful fakes that implement
+ * The one seam between the tool and AWS: the service clients of one region, and the pacing of polls.
+ * Production builds SDK clients ({@link SdkAwsClients}); tests hand in stateful fakes that implement
  * the same SDK interfaces; {@code plan} wraps either in a recorder that changes nothing ({@link PlanningClients}).
  *
  * <p>To add a service: add an accessor here with a default that throws, build it in {@link SdkAwsClients} and
  * pass it through in {@link PlanningClients} (DMS and IAM were added that way).
  */
 public interface AwsClients extends AutoCloseable {
-    /** The region every client talks to, e.g. {@code us-east-1}. */
     String region();
 
     RdsClient rds();
@@ -36,7 +35,6 @@ public interface AwsClients extends AutoCloseable {
         throw ToolException.runtime("no IAM client in this setup (" + getClass().getSimpleName() + ")");
     }
 
-    /** Poll intervals, retry backoff and clock. */
     default Pacing pacing() {
         return Pacing.DEFAULT;
     }

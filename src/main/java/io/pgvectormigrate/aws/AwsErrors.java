@@ -106,7 +106,6 @@ public final class AwsErrors {
         }, e);
     }
 
-    /** The failure class of an SDK fault. */
     public static Kind kind(SdkException e) {
         if (e instanceof AwsServiceException a) {
             String code = code(a);

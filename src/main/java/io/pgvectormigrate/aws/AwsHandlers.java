@@ -166,8 +166,7 @@ public final class AwsHandlers {
                 if (ctx.finalSnapshot()) ctx.journal().markDeleted(Kinds.RDS_SNAPSHOT, snap);
                 return;
             } catch (DbClusterSnapshotAlreadyExistsException e) {
-                // a final snapshot of that name exists (an earlier incarnation of the run): never overwrite, pick the
-                // next name
+                // a final snapshot of that name exists (an earlier incarnation of the run): never overwrite it
                 ctx.journal().markDeleted(Kinds.RDS_SNAPSHOT, snap);
                 if (attempt > 9) throw e;
                 finalId = ctx.names().finalSnapshot() + "-" + attempt;

@@ -5,7 +5,6 @@ import io.pgvectormigrate.pipeline.Journal;
 import java.nio.file.Path;
 import java.time.Clock;
 
-/** Helpers the AWS commands share: clients for a run (its journal's region when no flag says otherwise). */
 public final class AwsSession {
     private AwsSession() {}
 

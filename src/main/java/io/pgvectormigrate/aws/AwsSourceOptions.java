@@ -13,8 +13,6 @@ import java.util.List;
  * @param targetClusterId   the new cluster (null when stackName is given)
  * @param dbSubnetGroup     subnet group for the temporary cluster; null = the target cluster's
  * @param securityGroupIds  VPC security groups; empty = the target cluster's
- * @param minAcu            Serverless v2 minimum capacity (default 0.5)
- * @param maxAcu            Serverless v2 maximum capacity (default 8)
  * @param waitTimeout       longest wait for one resource to become available or gone
  * @param resetPassword     reset the master password even when a captured secret exists
  * @param finalSnapshot     whether teardown takes a final snapshot of the temporary cluster

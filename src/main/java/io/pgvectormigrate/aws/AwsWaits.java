@@ -18,38 +18,13 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * Every wait of the tool on AWS. The loop is the SDK's generic {@link Waiter} (a fixed delay of {@code poll} between
- * looks, given up when the next look would pass the timeout); what this class adds is the progress line the SDK's
- * service waiters cannot print, and one-line failures that say what to do.
- *
- * <ul>
- *   <li>{@link #until}: a status, a line on the progress stream when it changes and at least every {@code heartbeat}
- *       (an Aurora restore takes many minutes and must never look hung);</li>
- *   <li>{@link #poll}: a poll whose caller prints its own progress and may act on each look (DMS's status line,
- *       a stop DMS refuses while Starting sent again);</li>
- *   <li>{@link #sdk}: the SDK's service waiters (RdsWaiter ...), for waits that need no progress line, with this
- *       pacing and timeout.</li>
- * </ul>
+ * Every wait of the tool on AWS. The loop is the SDK's generic {@link Waiter} (a fixed delay of {@code interval}
+ * between looks, given up when the next look would pass the timeout); what this class adds is the progress line the
+ * SDK's service waiters cannot print, and one-line failures that say what to do.
  */
-public final class AwsWaits {
-    private final Duration poll;
-    private final Duration heartbeat;
-    private final Progress progress;
-    private final java.time.Clock clock;
-
+public record AwsWaits(Duration interval, Duration heartbeat, java.time.Clock clock, Progress progress) {
     public AwsWaits(Pacing pacing, Progress progress) {
         this(pacing.poll(), pacing.heartbeat(), pacing.clock(), progress);
-    }
-
-    public AwsWaits(Duration poll, Duration heartbeat, java.time.Clock clock, Progress progress) {
-        this.poll = poll;
-        this.heartbeat = heartbeat;
-        this.clock = clock;
-        this.progress = progress;
-    }
-
-    public Progress progress() {
-        return progress;
     }
 
     /** One look of {@link #poll}: a value ends the wait; empty looks again; an exception ends it as it is. */
@@ -59,8 +34,8 @@ public final class AwsWaits {
     }
 
     /**
-     * Looks until {@code look} returns a value. Its exceptions end the wait unchanged; at the timeout {@code timedOut}
-     * is thrown instead.
+     * For a caller that prints its own progress and may act on each look (DMS's status line, a stop DMS refuses while
+     * Starting sent again). At the timeout {@code timedOut} is thrown.
      */
     public <T> T poll(Duration timeout, Look<T> look, Supplier<? extends RuntimeException> timedOut) {
         Instant start = clock.instant();
@@ -94,7 +69,9 @@ public final class AwsWaits {
     }
 
     /**
-     * Waits until {@code status} returns a value accepted by {@code done}. A null status means "does not exist".
+     * Waits until {@code status} returns a value accepted by {@code done}. A null status means "does not exist". A line
+     * goes to the progress stream when it changes and at least every {@code heartbeat}: an Aurora restore takes many
+     * minutes and must never look hung.
      *
      * @param what     what we wait for, e.g. "cluster pgvm-x-source to be available"
      * @param failed   states from which the wanted state cannot come: fail at once instead of waiting out the timeout
@@ -150,10 +127,11 @@ public final class AwsWaits {
         }
     }
 
-    /** The SDK waiter configuration: look every {@code poll}, give up at the timeout, never on a count of looks. */
+    /** The SDK waiter configuration: look every {@code interval}, give up at the timeout, never on a count of looks. */
     public WaiterOverrideConfiguration configuration(Duration timeout) {
         return WaiterOverrideConfiguration.builder()
-                .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(poll.isZero() ? Duration.ofMillis(1) : poll))
+                .backoffStrategyV2(BackoffStrategy.fixedDelayWithoutJitter(
+                        interval.isZero() ? Duration.ofMillis(1) : interval))
                 .waitTimeout(timeout)
                 .maxAttempts(Integer.MAX_VALUE)
                 .build();

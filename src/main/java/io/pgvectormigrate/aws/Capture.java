@@ -15,7 +15,7 @@ import java.util.Map;
  * Before the deploy that replaces the cluster: copies its current credentials into a secret the tool owns (so
  * the password survives rotation and replacement), and optionally takes a manual snapshot and waits for it.
  */
-public final class Capture {
+public record Capture(AwsClients aws) {
     /**
      * @param clusterId the cluster about to be replaced
      * @param secretId  its credentials secret; null = the stack's DbConfigSecretArn, else the cluster's RDS-managed secret
@@ -26,12 +26,6 @@ public final class Capture {
     /** What capture made (no password). */
     public record Result(String runId, String region, String clusterId, String copiedFrom, String secretName, String secretArn,
                          String snapshotId, String snapshotArn) {}
-
-    private final AwsClients aws;
-
-    public Capture(AwsClients aws) {
-        this.aws = aws;
-    }
 
     public Result run(RunContext ctx, Options o) {
         return AwsErrors.guard(() -> {

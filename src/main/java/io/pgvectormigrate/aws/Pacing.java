@@ -10,8 +10,6 @@ import java.time.Duration;
  *
  * @param poll        interval between Describe calls while waiting for a state
  * @param heartbeat   longest silence on the progress line while waiting
- * @param sleeper     how to wait (tests: not at all)
- * @param clock       for deadlines and elapsed times
  */
 public record Pacing(Duration poll, Duration heartbeat, Sleeper sleeper, Clock clock) {
 

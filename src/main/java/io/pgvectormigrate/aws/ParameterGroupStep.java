@@ -16,7 +16,7 @@ import java.util.Map;
  * slots and senders of a DMS or native migration. The values are static parameters (pending-reboot); passing
  * the group at restore means the writer starts with them.
  */
-public final class ParameterGroupStep {
+public record ParameterGroupStep(RdsOps rds) {
     /** Parameters set on the group (at most 20 per ModifyDBClusterParameterGroup call). */
     public static final Map<String, String> PARAMETERS;
 
@@ -28,12 +28,6 @@ public final class ParameterGroupStep {
         p.put("max_logical_replication_workers", "8");
         p.put("max_worker_processes", "24");
         PARAMETERS = java.util.Collections.unmodifiableMap(p);
-    }
-
-    private final RdsOps rds;
-
-    public ParameterGroupStep(RdsOps rds) {
-        this.rds = rds;
     }
 
     /** @return whether the group was created now (false: adopted from an earlier attempt of the run) */

@@ -22,7 +22,6 @@ public final class Passwords {
     private Passwords() {}
 
     public static String generate(SecureRandom random) {
-        // one of each class, the rest from the whole alphabet, in random order
         List<Character> c = new ArrayList<>();
         for (String alphabet : List.of(UPPER, LOWER, DIGITS, SYMBOLS)) c.add(pick(alphabet, random));
         while (c.size() < LENGTH) c.add(pick(ALL, random));
@@ -38,13 +37,11 @@ public final class Passwords {
         return alphabet.charAt(r.nextInt(alphabet.length()));
     }
 
-    /** RDS master password rules. */
     public static boolean meetsRds(String pw) {
         return pw != null && pw.length() >= 8 && pw.length() <= 41
                 && pw.chars().allMatch(ch -> ch >= 0x20 && ch <= 0x7e && ch != '/' && ch != '"' && ch != '@');
     }
 
-    /** DMS endpoint and secret password rules. */
     public static boolean meetsDms(String pw) {
         return pw != null && !pw.isEmpty() && pw.length() <= 128
                 && pw.chars().noneMatch(ch -> ch == '\'' || ch == '"' || ch == ';' || ch == ' ');

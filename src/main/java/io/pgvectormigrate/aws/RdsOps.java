@@ -21,19 +21,9 @@ import java.util.function.Supplier;
  * RDS lookups, with "not found" as an empty Optional. Every Describe goes through the SDK's paginator (a lookup by
  * identifier is one page); retries are the client's own strategy.
  */
-public final class RdsOps {
-    private final RdsClient rds;
-
-    public RdsOps(RdsClient rds) {
-        this.rds = rds;
-    }
-
-    public RdsClient client() {
-        return rds;
-    }
-
+public record RdsOps(RdsClient client) {
     public Optional<DBCluster> cluster(String id) {
-        return first(() -> rds.describeDBClustersPaginator(b -> b.dbClusterIdentifier(id)).dbClusters(),
+        return first(() -> client.describeDBClustersPaginator(b -> b.dbClusterIdentifier(id)).dbClusters(),
                 DbClusterNotFoundException.class);
     }
 
@@ -47,18 +37,18 @@ public final class RdsOps {
     }
 
     public Optional<DBInstance> instance(String id) {
-        return first(() -> rds.describeDBInstancesPaginator(b -> b.dbInstanceIdentifier(id)).dbInstances(),
+        return first(() -> client.describeDBInstancesPaginator(b -> b.dbInstanceIdentifier(id)).dbInstances(),
                 DbInstanceNotFoundException.class);
     }
 
     public Optional<DBClusterParameterGroup> parameterGroup(String name) {
-        return first(() -> rds.describeDBClusterParameterGroupsPaginator(b -> b.dbClusterParameterGroupName(name))
+        return first(() -> client.describeDBClusterParameterGroupsPaginator(b -> b.dbClusterParameterGroupName(name))
                 .dbClusterParameterGroups(), DbParameterGroupNotFoundException.class);
     }
 
     /** A cluster snapshot by name or ARN (shared snapshots of other accounts by ARN). */
     public Optional<DBClusterSnapshot> snapshot(String idOrArn) {
-        return first(() -> rds.describeDBClusterSnapshotsPaginator(b -> {
+        return first(() -> client.describeDBClusterSnapshotsPaginator(b -> {
             b.dbClusterSnapshotIdentifier(idOrArn);
             if (idOrArn.startsWith("arn:")) b.includeShared(true);
             // automated snapshots (rds:cluster-date) are only found when their type is named
@@ -77,23 +67,23 @@ public final class RdsOps {
     }
 
     public List<DBCluster> allClusters() {
-        return rds.describeDBClustersPaginator(b -> { }).dbClusters().stream().toList();
+        return client.describeDBClustersPaginator(b -> { }).dbClusters().stream().toList();
     }
 
     public List<DBInstance> allInstances() {
-        return rds.describeDBInstancesPaginator(b -> { }).dbInstances().stream().toList();
+        return client.describeDBInstancesPaginator(b -> { }).dbInstances().stream().toList();
     }
 
     public List<DBClusterParameterGroup> allParameterGroups() {
-        return rds.describeDBClusterParameterGroupsPaginator(b -> { }).dbClusterParameterGroups().stream().toList();
+        return client.describeDBClusterParameterGroupsPaginator(b -> { }).dbClusterParameterGroups().stream().toList();
     }
 
     public List<DBClusterSnapshot> allManualSnapshots() {
-        return rds.describeDBClusterSnapshotsPaginator(b -> b.snapshotType("manual")).dbClusterSnapshots().stream().toList();
+        return client.describeDBClusterSnapshotsPaginator(b -> b.snapshotType("manual")).dbClusterSnapshots().stream().toList();
     }
 
     public Map<String, String> tags(String arn) {
-        return Tags.fromRds(rds.listTagsForResource(b -> b.resourceName(arn)).tagList());
+        return Tags.fromRds(client.listTagsForResource(b -> b.resourceName(arn)).tagList());
     }
 
     /** Cluster states from which "available" will not come without someone acting. */

@@ -12,7 +12,6 @@ import java.util.Optional;
  * objects) can be passed to {@link AwsCleanup}; {@link #order()} puts dependents first.
  */
 public interface ResourceHandler {
-    /** The journal kind handled, e.g. {@code rds.cluster}. */
     String kind();
 
     /** Deletion order: lower is deleted first (instance before cluster before parameter group). */

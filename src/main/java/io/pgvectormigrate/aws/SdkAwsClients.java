@@ -103,8 +103,6 @@ public record SdkAwsClients(String region, RdsClient rds, SecretsManagerClient s
         return builder;
     }
 
-    // ---- region: --region, AWS_REGION, AWS_DEFAULT_REGION, the profile's region (like the AWS CLI)
-
     static String resolveRegion(AwsSettings s, String profileName, Optional<Profile> profile) {
         String region = Optional.ofNullable(s.region()).map(String::trim)
                 .or(() -> nonBlank(s.env().get("AWS_REGION")))
@@ -118,8 +116,7 @@ public record SdkAwsClients(String region, RdsClient rds, SecretsManagerClient s
         return region;
     }
 
-    // ---- credentials: environment keys, profile, web identity, container role, instance role
-    // Built from the SDK's own providers rather than DefaultCredentialsProvider: that one reads the JVM's process
+    // Credentials are built from the SDK's own providers rather than DefaultCredentialsProvider: that one reads the JVM's process
     // environment and system properties, while the tool reads only the command's environment (AwsSettings.env, what
     // Main.run is given; tests and embedding callers pass their own), as docs/aws.md promises. With --profile the
     // SDK's ProfileCredentialsProvider is used as it is.

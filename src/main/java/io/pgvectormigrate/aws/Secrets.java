@@ -12,13 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Tool-owned secrets: create (recorded in the journal first), adopt on resume, read, delete. */
-public final class Secrets {
-    private final SecretsManagerClient sm;
-
-    public Secrets(SecretsManagerClient sm) {
-        this.sm = sm;
-    }
-
+public record Secrets(SecretsManagerClient sm) {
     /** Whether {@link #ensure} made the secret now or found it from an earlier attempt of the run. */
     public record Ensured(String arn, boolean created) {}
 

@@ -21,10 +21,7 @@ public record SourceSnapshot(String id, String arn, String engine, String engine
     /** The smallest MinCapacity of versions without auto-pause (ServerlessV2ScalingConfiguration, MinCapacity). */
     public static final double MIN_ACU_WITHOUT_AUTO_PAUSE = 0.5;
 
-    /**
-     * The capacity range against what the engine version supports: MinCapacity 0 only where RDS reports auto-pause
-     * (ServerlessV2FeaturesSupport.MinCapacity 0), at most the version's MaxCapacity. Empty when it fits.
-     */
+    /** The capacity range against what the engine version supports (see ServerlessLimits); empty when it fits. */
     public java.util.Optional<String> capacityProblem(double minAcu, double maxAcu) {
         Double supportedMin = serverless == null ? null : serverless.minCapacity();
         if (minAcu < MIN_ACU_WITHOUT_AUTO_PAUSE && (supportedMin == null || minAcu < supportedMin)) {

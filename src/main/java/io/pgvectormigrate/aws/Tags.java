@@ -7,26 +7,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The tags the tool puts on everything it creates. Cleanup deletes nothing that lacks {@link #RUN_ID} with the
- * run's id, and {@code cleanup --discover} finds a run's resources by that tag when the journal is lost.
+ * The tags the tool puts on everything it creates (the roles per resource: docs/aws.md, "Names and tags"). Cleanup
+ * deletes nothing that lacks {@link #RUN_ID} with the run's id, and {@code cleanup --discover} finds a run's resources
+ * by that tag when the journal is lost.
  */
 public final class Tags {
-    /** The run that created the resource. */
     public static final String RUN_ID = "pgvector-migrate:run-id";
-    /** What the resource is for (one of the ROLE_* values). */
     public static final String ROLE = "pgvector-migrate:role";
     /** ARN of the snapshot a temporary cluster was restored from (detects a run id reused with another snapshot). */
     public static final String SOURCE_SNAPSHOT = "pgvector-migrate:source-snapshot";
 
-    /** The restored cluster and its writer instance. */
     public static final String ROLE_TEMPORARY_SOURCE = "temporary-source";
-    /** The cluster parameter group with logical replication on. */
     public static final String ROLE_PARAMETERS = "temporary-source-parameters";
-    /** The secret holding the temporary cluster's credentials. */
     public static final String ROLE_SOURCE_CREDENTIALS = "temporary-source-credentials";
-    /** The copy of the old cluster's credentials made by {@code capture}. */
     public static final String ROLE_CAPTURED_CREDENTIALS = "captured-credentials";
-    /** The manual snapshot made by {@code capture --snapshot}. */
     public static final String ROLE_CAPTURE_SNAPSHOT = "capture-snapshot";
 
     private Tags() {}

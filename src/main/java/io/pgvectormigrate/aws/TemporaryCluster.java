@@ -30,20 +30,9 @@ import java.util.function.Supplier;
  * The restored cluster and its Serverless v2 writer: create (or adopt on resume), wait, reset the password.
  * Identifiers come from the run id and are journaled before each create call.
  */
-public final class TemporaryCluster {
+public record TemporaryCluster(AwsWaits waits, RdsOps rds, Duration timeout) {
     public static final String INSTANCE_CLASS = "db.serverless";
 
-    private final AwsWaits waits;
-    private final RdsOps rds;
-    private final Duration timeout;
-
-    public TemporaryCluster(AwsWaits waits, RdsOps rds, Duration timeout) {
-        this.waits = waits;
-        this.rds = rds;
-        this.timeout = timeout;
-    }
-
-    /** What the restore needs to know. */
     public record Spec(RunNames names, SourceSnapshot snapshot, String subnetGroup, List<String> securityGroupIds,
                        double minAcu, double maxAcu, String region) {}
 
@@ -107,8 +96,7 @@ public final class TemporaryCluster {
                         + "--engine aurora-postgresql)", e);
             }
         }
-        DBCluster cluster = c;
-        journal.recordResource(Kinds.RDS_CLUSTER, id, Map.of(Kinds.ATTR_ARN, cluster.dbClusterArn()));
+        journal.recordResource(Kinds.RDS_CLUSTER, id, Map.of(Kinds.ATTR_ARN, c.dbClusterArn()));
         return waitAvailable(n);
     }
 
@@ -212,7 +200,6 @@ public final class TemporaryCluster {
                 ? Optional.of(true) : Optional.empty(), () -> ToolException.runtime("timed out waiting for " + what + "; " + hint(n)));
     }
 
-    /** Sets the master password of the temporary cluster and waits until the change is applied. */
     public void resetMasterPassword(RunNames n, String password) {
         String id = n.cluster();
         try {
