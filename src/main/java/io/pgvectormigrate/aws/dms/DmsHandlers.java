@@ -27,9 +27,8 @@ public final class DmsHandlers {
     private DmsHandlers() {}
 
     /**
-     * Every kind of resource a run can make, the DMS objects (DMS is called only when the journal lists some or discover
-     * asks) and the temporary cluster's ({@link AwsHandlers#standard}): what {@code cleanup} deletes, in each handler's
-     * order, and {@code status} shows.
+     * Every kind of resource a run can make, the DMS objects and the temporary cluster's ({@link AwsHandlers#standard}):
+     * what {@code cleanup} deletes, in each handler's order, and {@code status} shows.
      */
     public static List<ResourceHandler> everything(AwsClients aws, AwsWaits waits, String runId) {
         List<ResourceHandler> out = new ArrayList<>(forRun(aws, waits, runId));
@@ -56,7 +55,6 @@ public final class DmsHandlers {
         return out;
     }
 
-    /** One DMS object kind. */
     private record Kind(String kind, int order, Supplier<DmsObjects> objects, String runId) implements ResourceHandler {
         @Override
         public Optional<Live> inspect(String id, Map<String, String> attrs) {

@@ -159,8 +159,6 @@ public final class IamPolicies {
         }
     }
 
-    // ------------------------------------------------------------- operator
-
     public static ObjectNode operatorPolicy(Target t) {
         ObjectNode doc = document();
         ArrayNode st = doc.withArray("Statement");
@@ -192,8 +190,6 @@ public final class IamPolicies {
                 condition("StringLike", "kms:ViaService", "rds." + t.r() + ".amazonaws.com"));
         return doc;
     }
-
-    // ------------------------------------------------------------- DMS role
 
     /** Trust policy of the role DMS assumes for homogeneous data migrations. */
     public static ObjectNode dmsRoleTrustPolicy(String region) {
@@ -291,8 +287,6 @@ public final class IamPolicies {
     public static Set<String> operatorActions() {
         return OPERATOR.stream().map(Permission::action).collect(Collectors.toCollection(LinkedHashSet::new));
     }
-
-    // ------------------------------------------------------------- helpers
 
     private static void stackSecretStatements(ArrayNode st, String sid, List<String> actions, Target t) {
         if (t.targetSecretArn() != null && !t.targetSecretArn().isBlank()) {
