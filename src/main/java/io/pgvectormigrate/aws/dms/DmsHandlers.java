@@ -8,6 +8,7 @@ import io.pgvectormigrate.aws.ResourceHandler;
 import io.pgvectormigrate.aws.RunNames;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Resource;
+import software.amazon.awssdk.services.databasemigration.model.ReplicationSubnetGroup;
 import software.amazon.awssdk.services.databasemigration.model.ResourceNotFoundException;
 
 import java.util.ArrayList;
@@ -59,8 +60,7 @@ public final class DmsHandlers {
         @Override
         public Optional<Live> inspect(String id, Map<String, String> attrs) {
             if (kind.equals(DmsObjects.KIND_SUBNET_GROUP)) {
-                return objects.get().findSubnetGroup(id).map(g -> subnetGroup(g.replicationSubnetGroupIdentifier(),
-                        g.subnetGroupStatus()));
+                return objects.get().findSubnetGroup(id).map(this::subnetGroup);
             }
             return objects.get().find(kind, attrs.get("arn") != null ? attrs.get("arn") : id).map(this::live);
         }
@@ -78,17 +78,18 @@ public final class DmsHandlers {
         }
 
         /** Subnet groups carry no ARN in their description: the run-derived name is the guard (as DmsObjects does). */
-        private Live subnetGroup(String name, String status) {
+        private Live subnetGroup(ReplicationSubnetGroup g) {
+            String name = g.replicationSubnetGroupIdentifier();
             Map<String, String> tags = name.equalsIgnoreCase(new DmsNames(runId).subnetGroup())
                     ? Map.of(DmsNames.TAG_RUN_ID, runId) : Map.of();
-            return new Live(name, status == null ? "exists" : status, tags, Map.of());
+            return new Live(name, g.subnetGroupStatus() == null ? "exists" : g.subnetGroupStatus(), tags, Map.of());
         }
 
         @Override
         public List<Live> discover(String runId) {
             if (kind.equals(DmsObjects.KIND_SUBNET_GROUP)) {
-                return objects.get().findSubnetGroup(new DmsNames(runId).subnetGroup()).stream()
-                        .map(g -> subnetGroup(g.replicationSubnetGroupIdentifier(), g.subnetGroupStatus())).toList();
+                return objects.get().findSubnetGroup(new DmsNames(runId).subnetGroup()).map(this::subnetGroup).stream()
+                        .toList();
             }
             // DMS lists every object of the account and region: the run's are the ones tagged with its id
             return objects.get().describe(kind, null).stream().map(this::live)

@@ -89,8 +89,7 @@ final class DmsObjects {
     String ensureSubnetGroup() {
         if (options.subnetGroupId() != null) return options.subnetGroupId();
         String name = names.subnetGroup();
-        Optional<ReplicationSubnetGroup> existing = findSubnetGroup(name);
-        if (existing.isPresent()) {
+        if (findSubnetGroup(name).isPresent()) {
             journal.recordResource(KIND_SUBNET_GROUP, name, Map.of("state", "created", "region", region()));
             return name;
         }

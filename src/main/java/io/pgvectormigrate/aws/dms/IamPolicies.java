@@ -338,14 +338,9 @@ public final class IamPolicies {
         ObjectNode s = st.addObject();
         s.put("Sid", sid);
         s.put("Effect", "Allow");
-        ArrayNode a = s.putArray("Action");
-        actions.forEach(a::add);
-        if (resources.size() == 1) {
-            s.put("Resource", resources.get(0));
-        } else {
-            ArrayNode r = s.putArray("Resource");
-            resources.forEach(r::add);
-        }
+        actions.forEach(s.putArray("Action")::add);
+        if (resources.size() == 1) s.put("Resource", resources.get(0));
+        else resources.forEach(s.putArray("Resource")::add);
         if (condition != null) s.set("Condition", Json.mapper().valueToTree(condition));
     }
 }
