@@ -455,21 +455,17 @@ final class DmsObjects {
     }
 
     /** DMS refuses to delete an object still in use for a while after its user went away: retry until the timeout. */
-    private void retryWhileInUse(String operation, Resource r, Duration timeout, Runnable delete) {
-        boolean[] done = {false};
+    private void retryWhileInUse(String operation, Resource r, Duration timeout, Supplier<?> delete) {
         until(r.kind().substring(4) + " " + r.id() + " to be deletable", timeout, () -> {
             try {
-                call(operation, () -> {
-                    delete.run();
-                    return null;
-                });
-                done[0] = true;
+                call(operation, delete);
+                return true;
             } catch (ResourceNotFoundException e) {
-                done[0] = true;
+                return true;
             } catch (InvalidResourceStateException e) {
                 progress.info("dms: " + r.kind().substring(4) + " " + r.id() + " still in use (" + AwsErrors.codeAndMessage(e) + "), retrying");
+                return false;
             }
-            return done[0];
         });
     }
 
