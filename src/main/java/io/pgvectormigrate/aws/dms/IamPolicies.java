@@ -25,17 +25,14 @@ public final class IamPolicies {
     public static final String DEFAULT_STACK = "BedrockChatStack";
     public static final String DEFAULT_ROLE_NAME = "pgvector-migrate-dms";
 
-    /** How a permission is scoped in the operator policy. */
+    /** How a permission is scoped in the operator policy (tagged creates and changes: see the class comment). */
     public enum Scope {
         /** read or list; AWS does not scope these by resource */
         ANY,
-        /** creates: only with the run-id tag in the request */
         CREATE_TAGGED,
-        /** changes and deletes: only resources tagged with a run id */
         OWN_TAGGED,
         /** reads of the application stack and its secret */
         STACK,
-        /** passing the DMS role to DMS */
         PASS_ROLE,
         /** reading the DMS role in preflight */
         DMS_ROLE,
