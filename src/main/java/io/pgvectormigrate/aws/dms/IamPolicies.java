@@ -53,11 +53,7 @@ public final class IamPolicies {
      * @param action    IAM action (differs from the operation for some DMS calls: DescribeDataProviders is dms:ListDataProviders)
      * @param by        which part of the tool makes the call
      */
-    public record Permission(String service, String operation, String action, Scope scope, String by, String why) {
-        public boolean directCall() {
-            return operation != null;
-        }
-    }
+    public record Permission(String service, String operation, String action, Scope scope, String by, String why) {}
 
     private static Permission p(String service, String operation, String action, Scope scope, String by, String why) {
         return new Permission(service, operation, service + ":" + action, scope, by, why);
