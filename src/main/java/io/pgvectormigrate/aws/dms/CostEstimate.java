@@ -20,19 +20,7 @@ import java.util.Locale;
  * Fargate task per bot re-chunking and re-embedding through Bedrock). The sizes are measured on the source;
  * every price and rate is an input the operator takes from the pricing pages of their region: nothing here is
  * a price. The result carries the formula with the numbers filled in, so the report shows how it was reached.
- *
- * <pre>
- * DMS hours      = startup + bytes / throughput
- * DMS cost       = DMS hours x dmsPerHour
- * cluster hours  = DMS hours + restoreAndVerifyHours           (the temporary Aurora cluster runs throughout)
- * cluster cost   = cluster hours x temporaryClusterAcu x acuPerHour
- * tool path      = DMS cost + cluster cost
- * tokens         = chunk characters / charsPerToken            (every stored chunk is embedded again)
- * embedding cost = tokens / 1000 x embedPer1kTokens
- * ECS task-hours = bots x taskHoursPerBot                      (one Fargate task per bot)
- * ECS cost       = task-hours x (vcpu x vcpuPerHour + memoryGb x gbPerHour)
- * re-embedding   = embedding cost + ECS cost
- * </pre>
+ * The formula and where each input comes from: docs/runbook-bedrock-chat-v0-v1.md, "What the run costs".
  */
 public final class CostEstimate {
     private CostEstimate() {}
@@ -41,21 +29,8 @@ public final class CostEstimate {
     public record Measured(long rows, long bytes, long groups, long textChars) {}
 
     /**
-     * Prices and rates; a null price leaves that side's cost unknown (the hours and tokens are still shown).
-     *
-     * @param dmsPerHour          what a homogeneous data migration costs per hour in the region
-     * @param dmsStartup          time DMS spends provisioning before it copies (the Starting state, often ~15 min)
-     * @param dmsBytesPerSecond   assumed copy throughput
-     * @param embedPer1kTokens    Bedrock price per 1,000 input tokens of the embedding model
-     * @param charsPerToken       characters per token of the embedding model for this text
-     * @param vcpuPerHour         Fargate price per vCPU-hour
-     * @param gbPerHour           Fargate price per GB-hour
-     * @param taskVcpu            vCPUs of the embedding task
-     * @param taskMemoryGb        memory of the embedding task
-     * @param taskHoursPerBot     how long one bot's embedding task runs
-     * @param acuPerHour          Aurora Serverless v2 price per ACU-hour (the temporary cluster)
-     * @param temporaryClusterAcu average ACUs of the temporary cluster while it runs
-     * @param restoreAndVerifyHours hours the temporary cluster runs besides the copy (restore, verify, teardown)
+     * The {@code cost:} inputs the runbook's table explains (Fargate's vcpuPerHour and gbPerHour, throughput in bytes);
+     * a null price leaves that side's cost unknown (the hours and tokens are still shown).
      */
     public record Prices(Double dmsPerHour, Duration dmsStartup, double dmsBytesPerSecond, Double embedPer1kTokens,
                          double charsPerToken, Double vcpuPerHour, Double gbPerHour, double taskVcpu, double taskMemoryGb,

@@ -40,14 +40,9 @@ import java.util.function.Supplier;
 
 /**
  * Copies the rows with an AWS DMS homogeneous data migration (DMS runs pg_dump/pg_restore for the full load
- * and native publication/subscription for CDC in a serverless environment inside the target's VPC).
- *
- * <p>migrate creates, tagged with the run id and journaled before and after each call: a replication subnet
- * group (unless one is given), an instance profile, source and target data providers, a migration project and
- * a data migration; then starts it and polls until the full load is complete (or CDC is streaming). cutover
- * waits for CDC to catch up, stops the migration, drops the publication and slot DMS leaves on the source,
- * carries sequence values and finishes the target (indexes, ANALYZE). teardown deletes the DMS objects in
- * dependency order. Every method is idempotent: a re-run with the same journal continues where a crash left off.
+ * and native publication/subscription for CDC in a serverless environment inside the target's VPC); the objects and
+ * steps are the runbook's (docs/runbook-bedrock-chat-v0-v1.md). Every step is idempotent: a re-run with the same
+ * journal continues where a crash left off.
  *
  * <p>This class drives the steps and owns the DMS objects and DMS's leftovers on the source; its three judgements live
  * beside it: {@link DmsPreflight} (what DMS cannot migrate as asked), {@link LoadWatch} (starting the data migration and
@@ -103,13 +98,11 @@ public final class DmsEngine implements CopyEngine {
 
     // ---------------------------------------------------------------- preflight (DmsPreflight)
 
-    /** The selection on the source: tables DMS can name, and for CDC, tables logical replication can carry. */
     @Override
     public void checkSource(RunContext ctx, Endpoints endpoints) {
         preflight.checkSource(endpoints);
     }
 
-    /** Checks options, both databases and DMS's rules for them before anything is created; every failure is exit 2. */
     @Override
     public void preflight(RunContext ctx, Endpoints endpoints) {
         preflight.preflight(ctx, endpoints);
@@ -331,8 +324,6 @@ public final class DmsEngine implements CopyEngine {
         if (endpoints != null) dropNewLeftovers(ctx.journal(), endpoints.source(), ctx.progress(), false);
         ctx.progress().info(deleted.isEmpty() ? "dms: nothing left to delete" : "dms: teardown done, " + deleted.size() + " DMS object(s) deleted");
     }
-
-    // ---------------------------------------------------------------- helpers
 
     /** AWS faults nobody handled below go through the one AWS translation; ToolExceptions stay as they are. */
     private static <T> T aws(String what, Supplier<T> body) {

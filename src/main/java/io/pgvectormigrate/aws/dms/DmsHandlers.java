@@ -8,6 +8,7 @@ import io.pgvectormigrate.aws.ResourceHandler;
 import io.pgvectormigrate.aws.RunNames;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pipeline.Resource;
+import software.amazon.awssdk.services.databasemigration.model.ReplicationSubnetGroup;
 import software.amazon.awssdk.services.databasemigration.model.ResourceNotFoundException;
 
 import java.util.ArrayList;
@@ -27,9 +28,8 @@ public final class DmsHandlers {
     private DmsHandlers() {}
 
     /**
-     * Every kind of resource a run can make, the DMS objects (DMS is called only when the journal lists some or discover
-     * asks) and the temporary cluster's ({@link AwsHandlers#standard}): what {@code cleanup} deletes, in each handler's
-     * order, and {@code status} shows.
+     * Every kind of resource a run can make, the DMS objects and the temporary cluster's ({@link AwsHandlers#standard}):
+     * what {@code cleanup} deletes, in each handler's order, and {@code status} shows.
      */
     public static List<ResourceHandler> everything(AwsClients aws, AwsWaits waits, String runId) {
         List<ResourceHandler> out = new ArrayList<>(forRun(aws, waits, runId));
@@ -56,13 +56,11 @@ public final class DmsHandlers {
         return out;
     }
 
-    /** One DMS object kind. */
     private record Kind(String kind, int order, Supplier<DmsObjects> objects, String runId) implements ResourceHandler {
         @Override
         public Optional<Live> inspect(String id, Map<String, String> attrs) {
             if (kind.equals(DmsObjects.KIND_SUBNET_GROUP)) {
-                return objects.get().findSubnetGroup(id).map(g -> subnetGroup(g.replicationSubnetGroupIdentifier(),
-                        g.subnetGroupStatus()));
+                return objects.get().findSubnetGroup(id).map(this::subnetGroup);
             }
             return objects.get().find(kind, attrs.get("arn") != null ? attrs.get("arn") : id).map(this::live);
         }
@@ -80,17 +78,18 @@ public final class DmsHandlers {
         }
 
         /** Subnet groups carry no ARN in their description: the run-derived name is the guard (as DmsObjects does). */
-        private Live subnetGroup(String name, String status) {
+        private Live subnetGroup(ReplicationSubnetGroup g) {
+            String name = g.replicationSubnetGroupIdentifier();
             Map<String, String> tags = name.equalsIgnoreCase(new DmsNames(runId).subnetGroup())
                     ? Map.of(DmsNames.TAG_RUN_ID, runId) : Map.of();
-            return new Live(name, status == null ? "exists" : status, tags, Map.of());
+            return new Live(name, g.subnetGroupStatus() == null ? "exists" : g.subnetGroupStatus(), tags, Map.of());
         }
 
         @Override
         public List<Live> discover(String runId) {
             if (kind.equals(DmsObjects.KIND_SUBNET_GROUP)) {
-                return objects.get().findSubnetGroup(new DmsNames(runId).subnetGroup()).stream()
-                        .map(g -> subnetGroup(g.replicationSubnetGroupIdentifier(), g.subnetGroupStatus())).toList();
+                return objects.get().findSubnetGroup(new DmsNames(runId).subnetGroup()).map(this::subnetGroup).stream()
+                        .toList();
             }
             // DMS lists every object of the account and region: the run's are the ones tagged with its id
             return objects.get().describe(kind, null).stream().map(this::live)

@@ -77,23 +77,19 @@ final class DmsObjects {
     }
 
     /**
-     * One DMS call, through the tool's one AWS translation ({@link AwsErrors}), a denial naming the IAM action the
-     * call needs (which is not always the operation: DescribeDataProviders is dms:ListDataProviders). The faults the
-     * DMS code handles itself (not found, invalid state, already exists) reach it unchanged.
+     * One DMS call through {@link AwsErrors}, a denial naming the IAM action (DescribeDataProviders is
+     * dms:ListDataProviders); not found, invalid state and already exists reach the caller unchanged.
      */
     static <T> T call(String operation, Supplier<T> call) {
         return AwsErrors.call(IamPolicies.iamActionFor("dms", operation), call, ResourceNotFoundException.class,
                 InvalidResourceStateException.class, ResourceAlreadyExistsException.class);
     }
 
-    // ---------------------------------------------------------------- create or find
-
     /** The replication subnet group: the operator's, or one made from the target's subnets. Returns its identifier. */
     String ensureSubnetGroup() {
         if (options.subnetGroupId() != null) return options.subnetGroupId();
         String name = names.subnetGroup();
-        Optional<ReplicationSubnetGroup> existing = findSubnetGroup(name);
-        if (existing.isPresent()) {
+        if (findSubnetGroup(name).isPresent()) {
             journal.recordResource(KIND_SUBNET_GROUP, name, Map.of("state", "created", "region", region()));
             return name;
         }
@@ -200,10 +196,6 @@ final class DmsObjects {
         return ensureDataMigration(ensureProject(profile, source, target), selectionRules);
     }
 
-    /**
-     * The common create-or-find: reuse what the journal or a name lookup finds (checking the run tag), else
-     * record the intent, create, and record the ARN.
-     */
     private String ensure(String kind, String name, Map<String, String> attributes, Supplier<String> create,
                           String what) {
         Optional<Resource> recorded = journal.resource(kind, name);
@@ -263,8 +255,6 @@ final class DmsObjects {
         return options.region() == null ? "" : options.region();
     }
 
-    // ---------------------------------------------------------------- describe
-
     /**
      * Every item of a DMS Describe, through the SDK's paginator (MaxRecords, Marker); DMS answers a filter that matches
      * nothing with ResourceNotFoundFault, which is an empty list here.
@@ -303,10 +293,7 @@ final class DmsObjects {
     /** One DMS object that has an ARN, as its Describe call reports it; the status is a data migration's, else null. */
     record Found(String name, String arn, String status) {}
 
-    /**
-     * The objects of a kind that has an ARN (every kind but the subnet group): those its identifier filter matches,
-     * or with a null identifier every one of the account and region.
-     */
+    /** The objects of a kind with an ARN (all but the subnet group) the identifier matches; null lists them all. */
     List<Found> describe(String kind, String identifier) {
         return switch (kind) {
             case KIND_INSTANCE_PROFILE -> all("DescribeInstanceProfiles", () -> dms.describeInstanceProfilesPaginator(
@@ -331,9 +318,8 @@ final class DmsObjects {
     }
 
     /**
-     * A data migration by name or ARN. DescribeDataMigrations takes Filters but documents no filter name: the engine
-     * tries one once, and when DMS refuses it or it finds nothing, pages through every data migration (MaxRecords, Marker)
-     * and matches by name or ARN.
+     * A data migration by name or ARN: {@link #DATA_MIGRATION_FILTER} first, paging through every data migration when
+     * DMS refuses that filter or it finds nothing.
      */
     Optional<DataMigration> findDataMigration(String nameOrArn) {
         if (!dataMigrationFilterRefused) {
@@ -352,7 +338,6 @@ final class DmsObjects {
         return single(allDataMigrations(), nameOrArn, DataMigration::dataMigrationName, DataMigration::dataMigrationArn);
     }
 
-    /** Every data migration of the account and region. */
     List<DataMigration> allDataMigrations() {
         return all("DescribeDataMigrations", () -> dms.describeDataMigrationsPaginator(b -> b.maxRecords(MAX_RECORDS)), r -> r.dataMigrations());
     }
@@ -381,8 +366,6 @@ final class DmsObjects {
         String id = r.get().attribute("arn") != null ? r.get().attribute("arn") : names.dataMigration();
         return findDataMigration(id);
     }
-
-    // ---------------------------------------------------------------- delete
 
     /** Deletes every live DMS object of the run in dependency order; tolerant of objects already gone. */
     List<String> deleteAll(Duration timeout) {
@@ -472,21 +455,17 @@ final class DmsObjects {
     }
 
     /** DMS refuses to delete an object still in use for a while after its user went away: retry until the timeout. */
-    private void retryWhileInUse(String operation, Resource r, Duration timeout, Runnable delete) {
-        boolean[] done = {false};
+    private void retryWhileInUse(String operation, Resource r, Duration timeout, Supplier<?> delete) {
         until(r.kind().substring(4) + " " + r.id() + " to be deletable", timeout, () -> {
             try {
-                call(operation, () -> {
-                    delete.run();
-                    return null;
-                });
-                done[0] = true;
+                call(operation, delete);
+                return true;
             } catch (ResourceNotFoundException e) {
-                done[0] = true;
+                return true;
             } catch (InvalidResourceStateException e) {
                 progress.info("dms: " + r.kind().substring(4) + " " + r.id() + " still in use (" + AwsErrors.codeAndMessage(e) + "), retrying");
+                return false;
             }
-            return done[0];
         });
     }
 

@@ -24,29 +24,29 @@ import java.util.Optional;
  */
 record DmsPreflight(DmsOptions options) {
 
-    /** The selection on the source: tables DMS can name, and for CDC, tables logical replication can carry. */
-    void checkSource(Endpoints endpoints) {
+    /**
+     * The selection on the source, refused (exit 2) when DMS cannot migrate it as asked: tables DMS can name, and for
+     * CDC, tables logical replication can carry.
+     */
+    Catalog.Selection checkSource(Endpoints endpoints) {
+        TableFilter filter = endpoints.tables();
         try (Connection s = DmsEngine.connect(endpoints.source(), "source")) {
-            selectOnSource(s, endpoints.tables());
+            Catalog.Selection selection = Catalog.select(s, filter);
+            if (selection.isEmpty()) {
+                throw ToolException.usage("no table on the source matches " + filter.describe()
+                        + ": check the table filter");
+            }
+            SelectionRules.forTables(ids(selection.leaves())); // refuses names DMS cannot select
+            if (options.migrationType().cdc()) {
+                // DMS's CDC is PostgreSQL's logical replication: the source refuses updates and deletes on such a table
+                selection.replicaIdentityProblem().ifPresent(p -> {
+                    throw ToolException.usage(p + "; or use --dms-migration-type full-load");
+                });
+            }
+            return selection;
         } catch (SQLException e) {
             throw DmsEngine.sqlFailure("source", "reading the catalog", e);
         }
-    }
-
-    /** The source's selection, refused (exit 2) when DMS cannot migrate it as asked. */
-    private Catalog.Selection selectOnSource(Connection s, TableFilter filter) throws SQLException {
-        Catalog.Selection selection = Catalog.select(s, filter);
-        if (selection.isEmpty()) {
-            throw ToolException.usage("no table on the source matches " + filter.describe() + ": check the table filter");
-        }
-        SelectionRules.forTables(ids(selection.leaves())); // refuses names DMS cannot select
-        if (options.migrationType().cdc()) {
-            // DMS's CDC is PostgreSQL's logical replication: the source refuses updates and deletes on such a table
-            selection.replicaIdentityProblem().ifPresent(p -> {
-                throw ToolException.usage(p + "; or use --dms-migration-type full-load");
-            });
-        }
-        return selection;
     }
 
     static List<TableId> ids(List<Catalog.Relation> relations) {
@@ -104,12 +104,7 @@ record DmsPreflight(DmsOptions options) {
      * and again by migrate, which may run later.
      */
     Catalog.Selection onBothSides(Endpoints endpoints) {
-        Catalog.Selection selection;
-        try (Connection s = DmsEngine.connect(endpoints.source(), "source")) {
-            selection = selectOnSource(s, endpoints.tables());
-        } catch (SQLException e) {
-            throw DmsEngine.sqlFailure("source", "listing the tables", e);
-        }
+        Catalog.Selection selection = checkSource(endpoints);
         List<TableId> tables = ids(selection.leaves());
         try (Connection s = DmsEngine.connect(endpoints.source(), "source"); Connection t = DmsEngine.connect(endpoints.target(), "target")) {
             List<TableId> missing = new ArrayList<>();

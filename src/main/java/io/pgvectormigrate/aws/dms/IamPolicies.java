@@ -25,17 +25,14 @@ public final class IamPolicies {
     public static final String DEFAULT_STACK = "BedrockChatStack";
     public static final String DEFAULT_ROLE_NAME = "pgvector-migrate-dms";
 
-    /** How a permission is scoped in the operator policy. */
+    /** How a permission is scoped in the operator policy (tagged creates and changes: see the class comment). */
     public enum Scope {
         /** read or list; AWS does not scope these by resource */
         ANY,
-        /** creates: only with the run-id tag in the request */
         CREATE_TAGGED,
-        /** changes and deletes: only resources tagged with a run id */
         OWN_TAGGED,
         /** reads of the application stack and its secret */
         STACK,
-        /** passing the DMS role to DMS */
         PASS_ROLE,
         /** reading the DMS role in preflight */
         DMS_ROLE,
@@ -56,11 +53,7 @@ public final class IamPolicies {
      * @param action    IAM action (differs from the operation for some DMS calls: DescribeDataProviders is dms:ListDataProviders)
      * @param by        which part of the tool makes the call
      */
-    public record Permission(String service, String operation, String action, Scope scope, String by, String why) {
-        public boolean directCall() {
-            return operation != null;
-        }
-    }
+    public record Permission(String service, String operation, String action, Scope scope, String by, String why) {}
 
     private static Permission p(String service, String operation, String action, Scope scope, String by, String why) {
         return new Permission(service, operation, service + ":" + action, scope, by, why);
@@ -159,8 +152,6 @@ public final class IamPolicies {
         }
     }
 
-    // ------------------------------------------------------------- operator
-
     public static ObjectNode operatorPolicy(Target t) {
         ObjectNode doc = document();
         ArrayNode st = doc.withArray("Statement");
@@ -192,8 +183,6 @@ public final class IamPolicies {
                 condition("StringLike", "kms:ViaService", "rds." + t.r() + ".amazonaws.com"));
         return doc;
     }
-
-    // ------------------------------------------------------------- DMS role
 
     /** Trust policy of the role DMS assumes for homogeneous data migrations. */
     public static ObjectNode dmsRoleTrustPolicy(String region) {
@@ -292,8 +281,6 @@ public final class IamPolicies {
         return OPERATOR.stream().map(Permission::action).collect(Collectors.toCollection(LinkedHashSet::new));
     }
 
-    // ------------------------------------------------------------- helpers
-
     private static void stackSecretStatements(ArrayNode st, String sid, List<String> actions, Target t) {
         if (t.targetSecretArn() != null && !t.targetSecretArn().isBlank()) {
             statement(st, sid, actions, List.of(t.targetSecretArn()), null);
@@ -344,14 +331,9 @@ public final class IamPolicies {
         ObjectNode s = st.addObject();
         s.put("Sid", sid);
         s.put("Effect", "Allow");
-        ArrayNode a = s.putArray("Action");
-        actions.forEach(a::add);
-        if (resources.size() == 1) {
-            s.put("Resource", resources.get(0));
-        } else {
-            ArrayNode r = s.putArray("Resource");
-            resources.forEach(r::add);
-        }
+        actions.forEach(s.putArray("Action")::add);
+        if (resources.size() == 1) s.put("Resource", resources.get(0));
+        else resources.forEach(s.putArray("Resource")::add);
         if (condition != null) s.set("Condition", Json.mapper().valueToTree(condition));
     }
 }

@@ -71,12 +71,11 @@ public final class JournalDmsEngine implements CopyEngine {
         return b;
     }
 
-    /** The options for this run now; a migration type other than the one the run's data migration has is bad input. */
-    public DmsOptions options(Journal j) {
-        return options(j, null);
-    }
-
-    /** @param sourceSecret the source secret when neither the journal nor the operator names one yet */
+    /**
+     * The options for this run now; a migration type other than the one the run's data migration has is bad input.
+     *
+     * @param sourceSecret the source secret when neither the journal nor the operator names one yet, or null
+     */
     private DmsOptions options(Journal j, String sourceSecret) {
         DmsOptions.Builder b = settings.apply(defaults(j, DmsOptions.builder().region(region)
                 .sourceSecretId(sourceSecret)));
@@ -100,7 +99,7 @@ public final class JournalDmsEngine implements CopyEngine {
     }
 
     private DmsEngine engine(RunContext ctx) {
-        return new DmsEngine(dms, options(ctx.journal()));
+        return new DmsEngine(dms, options(ctx.journal(), null));
     }
 
     @Override
@@ -185,7 +184,7 @@ public final class JournalDmsEngine implements CopyEngine {
     public void planAws(Step step, RunContext ctx, Endpoints endpoints) {
         if (step == Step.TEARDOWN) teardown(ctx, null);
         if (step != Step.MIGRATE && step != Step.CUTOVER) return;
-        DmsOptions options = options(ctx.journal());
+        DmsOptions options = options(ctx.journal(), null);
         AwsWaits waits = new AwsWaits(options.pollInterval(), options.heartbeat(), Clock.systemUTC(), ctx.progress());
         DmsObjects objects = new DmsObjects(dms, options, ctx.journal(), ctx.progress(), waits);
         if (step == Step.CUTOVER) {

@@ -27,7 +27,6 @@ public final class SelectionRules {
     /** One include rule: schema and table name as written (how DMS matches them is DMS's: see the user guide). */
     public record Rule(String schema, String table) {}
 
-    /** Rules naming exactly these tables. */
     public static String forTables(List<TableId> tables) {
         if (tables.isEmpty()) throw ToolException.usage("no tables selected for the DMS data migration: check the table filter");
         ObjectNode root = Json.mapper().createObjectNode();
@@ -49,7 +48,7 @@ public final class SelectionRules {
             r.putArray("filters");
             id++;
         }
-        return root.toString(); // compact JSON
+        return root.toString();
     }
 
     /** Reads rules back (to compare an existing data migration's with the run's); anything but selection/include is refused. */

@@ -59,7 +59,6 @@ final class StatusLine {
         sb.append(n).append(' ').append(what);
     }
 
-    /** Prints the line when something changed or the heartbeat is due. */
     void print(DataMigration dm, Duration waited, Progress progress) {
         String core = format(dm, null);
         long now = System.nanoTime();

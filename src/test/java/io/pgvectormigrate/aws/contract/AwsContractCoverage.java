@@ -69,7 +69,7 @@ class AwsContractCoverage {
             String[] p = line.split("\t");
             counts.put(p[0], Long.parseLong(p[1]));
         }
-        Set<String> catalogued = IamPolicies.OPERATOR.stream().filter(IamPolicies.Permission::directCall)
+        Set<String> catalogued = IamPolicies.OPERATOR.stream().filter(p -> p.operation() != null)
                 .map(p -> p.service() + ":" + p.operation()).collect(Collectors.toCollection(TreeSet::new));
         Map<String, Long> table = new LinkedHashMap<>();
         catalogued.forEach(op -> table.put(op, counts.getOrDefault(op, 0L)));
