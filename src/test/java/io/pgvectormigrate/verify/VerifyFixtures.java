@@ -24,8 +24,14 @@ final class VerifyFixtures {
 
     /** The Bedrock Chat vector schema (as its setup Lambda creates it) with {@code rows} deterministic rows. */
     static void bedrockItems(PgServers.DbPair db, int rows, int dims) throws SQLException {
+        bedrockItems(db, rows, dims, "");
+    }
+
+    /** {@code tableOptions}: e.g. " WITH (autovacuum_enabled = false)", set before any row exists. */
+    static void bedrockItems(PgServers.DbPair db, int rows, int dims, String tableOptions) throws SQLException {
         db.both("CREATE EXTENSION IF NOT EXISTS pgcrypto", "CREATE EXTENSION IF NOT EXISTS vector",
-                "CREATE TABLE items(id CHAR(26) primary key, botid CHAR(26), content text, source text, embedding vector(" + dims + "))",
+                "CREATE TABLE items(id CHAR(26) primary key, botid CHAR(26), content text, source text, embedding vector("
+                        + dims + "))" + tableOptions,
                 "CREATE INDEX idx_items_embedding ON items USING ivfflat (embedding vector_l2_ops) WITH (lists = 10)",
                 "CREATE INDEX idx_items_botid ON items (botid)",
                 "INSERT INTO items SELECT upper(lpad(to_hex(i * 7919), 26, '0')), 'BOT' || lpad((i % 7)::text, 23, '0'), "
