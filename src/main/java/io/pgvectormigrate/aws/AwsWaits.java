@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws;
 
+import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.report.Progress;
 import software.amazon.awssdk.core.exception.SdkClientException;
@@ -11,7 +12,6 @@ import software.amazon.awssdk.retries.api.BackoffStrategy;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
@@ -85,19 +85,19 @@ public record AwsWaits(Duration interval, Duration heartbeat, java.time.Clock cl
         return poll(timeout, waited -> {
             String s = status.get();
             if (done.test(s)) {
-                progress.info("  " + what + ": " + label(s) + " after " + human(waited));
+                progress.info("  " + what + ": " + label(s) + " after " + Durations.human(waited));
                 return Optional.of(new Status(s));
             }
             if (s != null && failed.test(s)) {
                 throw ToolException.runtime("gave up waiting for " + what + ": it is '" + s + "'; " + hint);
             }
             if (!Objects.equals(s, last[0]) || waited.minus(lastLine[0]).compareTo(heartbeat) >= 0) {
-                progress.info("  waiting for " + what + ": " + label(s) + " (" + human(waited) + " of " + human(timeout) + ")");
+                progress.info("  waiting for " + what + ": " + label(s) + " (" + Durations.human(waited) + " of " + Durations.human(timeout) + ")");
                 last[0] = s;
                 lastLine[0] = waited;
             }
             return Optional.empty();
-        }, () -> ToolException.runtime("timed out after " + human(timeout) + " waiting for " + what
+        }, () -> ToolException.runtime("timed out after " + Durations.human(timeout) + " waiting for " + what
                 + " (still '" + label(last[0]) + "'); " + hint)).value();
     }
 
@@ -122,7 +122,7 @@ public record AwsWaits(Duration interval, Duration heartbeat, java.time.Clock cl
             // the waiter wraps a fault no acceptor names (a denial, the network) with it as the cause: that fault is
             // the failure, classified as every other AWS fault; the waiter's own give-up has no AWS cause
             if (e.getCause() instanceof software.amazon.awssdk.core.exception.SdkException fault) throw AwsErrors.translate(fault);
-            throw ToolException.runtime("gave up waiting for " + what + " after at most " + human(timeout) + " ("
+            throw ToolException.runtime("gave up waiting for " + what + " after at most " + Durations.human(timeout) + " ("
                     + e.getMessage() + "); " + hint, e);
         }
     }
@@ -141,12 +141,4 @@ public record AwsWaits(Duration interval, Duration heartbeat, java.time.Clock cl
         return s == null ? "gone" : s;
     }
 
-    /** "45 s", "3 min 20 s", "2.5 h": how long a wait took or may take. */
-    public static String human(Duration d) {
-        long s = d.toSeconds();
-        if (s < 1 && !d.isZero()) return d.toMillis() + " ms";
-        if (s < 60) return s + " s";
-        if (s < 7200) return (s / 60) + " min" + (s % 60 == 0 ? "" : " " + (s % 60) + " s");
-        return String.format(Locale.ROOT, "%.1f h", s / 3600.0);
-    }
 }

@@ -8,7 +8,8 @@ import java.util.regex.Pattern;
 
 /**
  * The one way durations are read, on the command line and in migration.yaml: {@code 90s}, {@code 30m}, {@code 2h},
- * {@code 1h30m}, {@code 1d}, {@code 500ms}, a plain number of seconds, or ISO-8601 ({@code PT30M}).
+ * {@code 1h30m}, {@code 1d}, {@code 500ms}, a plain number of seconds, or ISO-8601 ({@code PT30M}); and the one way
+ * messages write them ({@link #human}).
  */
 public final class Durations {
     private static final Pattern WHOLE = Pattern.compile("(\\d+(ms|d|h|m|s))+");
@@ -60,5 +61,14 @@ public final class Durations {
         } catch (NumberFormatException | DateTimeParseException | ArithmeticException e) {
             return null;
         }
+    }
+
+    /** "45 s", "3 min 20 s", "2.5 h": how long a wait took or may take. */
+    public static String human(Duration d) {
+        long s = d.toSeconds();
+        if (s < 1 && !d.isZero()) return d.toMillis() + " ms";
+        if (s < 60) return s + " s";
+        if (s < 7200) return (s / 60) + " min" + (s % 60 == 0 ? "" : " " + (s % 60) + " s");
+        return String.format(Locale.ROOT, "%.1f h", s / 3600.0);
     }
 }

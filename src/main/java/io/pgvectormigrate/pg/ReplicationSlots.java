@@ -1,5 +1,6 @@
 package io.pgvectormigrate.pg;
 
+import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ToolException;
 import org.postgresql.PGConnection;
 import org.postgresql.replication.ReplicationSlotInfo;
@@ -134,7 +135,7 @@ public final class ReplicationSlots {
                 if (d != Drop.IN_USE) return d == Drop.DROPPED;
             } else if (giveUp != null && waited > giveUp.toNanos()) {
                 throw new SQLException("replication slot " + name + " is still in use by process " + s.get().activePid()
-                        + " after " + giveUp.toSeconds() + " s: stop that subscriber, then drop the slot with "
+                        + " after " + Durations.human(giveUp) + ": stop that subscriber, then drop the slot with "
                         + "pg_drop_replication_slot('" + name + "')");
             } else if (waited > patience.toNanos() && s.get().activePid() != null) {
                 terminateConsumer(src, s.get().activePid());

@@ -1,6 +1,7 @@
 package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.aws.AwsWaits;
+import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.Catalog;
 import io.pgvectormigrate.pg.ConnectionSpec;
@@ -166,7 +167,7 @@ record CutoverEvidence(DmsOptions options, LoadWatch load, AwsWaits waits) {
                 ? "stream changes (it is '" + seen[0].dataMigrationStatus() + "')" : "reach the source's position " + sync[0]
                 + " (DMS's slot confirmed " + (lastSlots.get(0).isEmpty() ? "nothing" : lastSlots.get(0).stream()
                 .map(SyncPoint.Confirmation::confirmed).collect(java.util.stream.Collectors.joining(", "))) + ")")
-                + " within " + AwsWaits.human(options.timeout()) + ": is DMS still replicating? Nothing was stopped or removed; "
+                + " within " + Durations.human(options.timeout()) + ": is DMS still replicating? Nothing was stopped or removed; "
                 + "re-run cutover to keep waiting"));
     }
 

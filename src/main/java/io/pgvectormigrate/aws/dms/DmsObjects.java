@@ -2,6 +2,7 @@ package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.aws.AwsWaits;
 import io.pgvectormigrate.aws.AwsErrors;
+import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.pg.ConnectionSpec;
 import io.pgvectormigrate.pipeline.Endpoints;
@@ -450,7 +451,7 @@ final class DmsObjects {
             }
             return Optional.empty();
         }, () -> ToolException.runtime("data migration " + dm.dataMigrationName() + " is still '" + seen[0].dataMigrationStatus()
-                + "' after " + AwsWaits.human(timeout) + (refused[0] > 0 ? " (DMS refused StopDataMigration " + refused[0] + " time(s): "
+                + "' after " + Durations.human(timeout) + (refused[0] > 0 ? " (DMS refused StopDataMigration " + refused[0] + " time(s): "
                 + refusal[0] + ")" : "") + ": stop it in the DMS console, then re-run the same command"));
     }
 
@@ -472,7 +473,7 @@ final class DmsObjects {
     /** Looks until {@code condition} holds (DMS has no waiter for these objects). */
     private void until(String what, Duration timeout, java.util.function.BooleanSupplier condition) {
         waits.poll(timeout, waited -> condition.getAsBoolean() ? Optional.of(true) : Optional.empty(),
-                () -> ToolException.runtime("gave up waiting for " + what + " after " + AwsWaits.human(timeout)
+                () -> ToolException.runtime("gave up waiting for " + what + " after " + Durations.human(timeout)
                         + ": check it in the DMS console and re-run the same command to continue"));
     }
 }

@@ -1,6 +1,7 @@
 package io.pgvectormigrate.aws.dms;
 
 import io.pgvectormigrate.aws.AwsWaits;
+import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.core.ToolException;
 import io.pgvectormigrate.report.Progress;
 import software.amazon.awssdk.services.databasemigration.DatabaseMigrationClient;
@@ -77,7 +78,7 @@ record LoadWatch(DatabaseMigrationClient dms, DmsOptions options, AwsWaits waits
                 return Optional.empty();
             }
         }, () -> ToolException.runtime("DMS data migration " + name + " is still '" + seen[0].dataMigrationStatus() + "' after "
-                + AwsWaits.human(options.timeout()) + ": it keeps running on AWS; re-run the same command to keep waiting, "
+                + Durations.human(options.timeout()) + ": it keeps running on AWS; re-run the same command to keep waiting, "
                 + "or `pgvector-migrate cleanup --run-id " + objects.names().runId() + "` to stop and delete it"));
     }
 

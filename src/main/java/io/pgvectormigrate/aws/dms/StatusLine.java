@@ -1,5 +1,6 @@
 package io.pgvectormigrate.aws.dms;
 
+import io.pgvectormigrate.core.Durations;
 import io.pgvectormigrate.report.Progress;
 import software.amazon.awssdk.services.databasemigration.model.DataMigration;
 import software.amazon.awssdk.services.databasemigration.model.DataMigrationStatistics;
@@ -39,7 +40,7 @@ final class StatusLine {
             if (s.cdcLatency() != null) sb.append(", CDC latency ").append(s.cdcLatency());
         }
         sb.append(stopDetails(dm));
-        if (waited != null) sb.append(" (").append(io.pgvectormigrate.aws.AwsWaits.human(waited)).append(')');
+        if (waited != null) sb.append(" (").append(Durations.human(waited)).append(')');
         return sb.toString();
     }
 
